@@ -1,0 +1,71 @@
+"""Findings: what a check reports, joined with the rule catalog's metadata."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used for --fail-on and sorting."""
+        return _RANKS[self]
+
+
+_RANKS = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Issue(BaseModel):
+    """What a check returns: the facts of one problem, without catalog metadata."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    message: str
+    resource: str
+    persona: str | None = None
+    route: str | None = None
+    api_id: str | None = None
+    evidence: dict[str, Any] = {}
+    severity: Severity | None = None  # overrides the catalog default (e.g. critical for guests)
+
+
+class Finding(BaseModel):
+    """One reported problem, in the report's shape (CONTRACT §4)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    severity: Severity
+    title: str
+    message: str
+    resource: str
+    persona: str | None = None
+    route: str | None = None
+    api_id: str | None = None
+    evidence: dict[str, Any] = {}
+    remediation: str
+    fingerprint: str
+
+
+def fingerprint(rule_id: str, resource: str, persona: str | None, route: str | None,
+                api_id: str | None) -> str:
+    """Stable identity of a problem across runs: only what names it, never the wording."""
+    key = "\x1f".join([rule_id, resource, persona or "", route or "", api_id or ""])
+    return hashlib.sha256(key.encode()).hexdigest()[:20]

@@ -1,0 +1,119 @@
+"""The audit report (CONTRACT §4): the one structure every output format renders."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from auditor.findings import Finding, Severity
+
+REPORT_SCHEMA_VERSION = "1"
+
+Verdict = Literal["allowed", "partial", "denied"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ToolInfo(_Model):
+    name: str = "cognito-route-auditor"
+    version: str
+
+
+class ReportError(_Model):
+    service: str
+    operation: str
+    message: str
+
+
+class ApiTarget(_Model):
+    id: str
+    stage: str | None = None
+
+
+class ReportTarget(_Model):
+    account_id: str | None = None
+    region: str
+    user_pool_id: str | None = None
+    identity_pool_id: str | None = None
+    apis: list[ApiTarget] = []
+
+
+class Summary(_Model):
+    findings: int
+    by_severity: dict[str, int]
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> Summary:
+        counts = {s.value: 0 for s in Severity}
+        for finding in findings:
+            counts[finding.severity.value] += 1
+        return cls(findings=len(findings), by_severity=counts)
+
+
+class MatrixCell(_Model):
+    """One persona x live route. The first six fields are the contract; the rest explain."""
+
+    persona: str
+    role_arn: str | None
+    api_id: str
+    stage: str
+    route: str  # "GET /items/{id}" or "$default"
+    verdict: Verdict
+    authorization_type: str  # a cell is governed by IAM only when this is AWS_IAM
+    expected: bool  # the baseline declares this route for this persona
+    reasons: list[str] = []
+    allowing: list[str] = []  # statements, e.g. "app-admin-policy#0 (Sid Admin)"
+    denying: list[str] = []
+    witness_allowed: str | None = None
+    witness_denied: str | None = None
+
+    @property
+    def iam_governed(self) -> bool:
+        return self.authorization_type == "AWS_IAM"
+
+    @property
+    def differs_from_baseline(self) -> bool:
+        reachable = self.verdict != "denied"
+        return (self.expected and self.verdict != "allowed") or (not self.expected and reachable)
+
+
+class GroupPair(_Model):
+    """What a member of two groups gets: the precedence tie-break, made explicit."""
+
+    groups: tuple[str, str]
+    role_arn: str | None
+    outcome: Literal["winner", "same-role", "ambiguous"]
+    detail: str
+
+
+class RunChanges(_Model):
+    """Findings compared with the previous run (only with --state)."""
+
+    new: list[str] = []  # fingerprints
+    still_open: list[str] = []
+    resolved: list[Finding] = []
+    previous_snapshot_digest: str | None = None
+
+
+class Report(_Model):
+    schema_version: str = REPORT_SCHEMA_VERSION
+    tool: ToolInfo
+    generated_at: str
+    status: Literal["complete", "incomplete"]
+    errors: list[ReportError] = []
+    target: ReportTarget
+    summary: Summary
+    findings: list[Finding] = []
+    access_matrix: list[MatrixCell] = []
+    group_pairs: list[GroupPair] = []
+    changes: RunChanges | None = None
+    snapshot_digest: str | None = None
+
+    def worst_severity(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,232 @@
+"""The collected live state: typed, serialisable, replayable offline.
+
+Everything the audit needs is here and nothing else; collectors fill it, the rest of the
+pipeline only reads it. The JSON form is canonical (sorted keys, sorted lists) so two
+snapshots of the same state are byte-identical and can be diffed or digested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from auditor.errors import InputError
+
+SNAPSHOT_SCHEMA_VERSION = "1"
+
+AuthorizationType = str  # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT (kept open: AWS adds types)
+PolicyDocument = dict[str, Any]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CollectionError(_Model):
+    """An AWS read that failed after retries; its presence makes the snapshot incomplete."""
+
+    service: str
+    operation: str
+    message: str
+    resource: str | None = None
+
+
+class Group(_Model):
+    name: str
+    role_arn: str | None = None
+    precedence: int | None = None
+    description: str | None = None
+
+
+class UserPool(_Model):
+    id: str
+    name: str
+    arn: str | None = None
+    groups: list[Group] = []
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
+class IdentityProvider(_Model):
+    """One entry of the identity pool's CognitoIdentityProviders."""
+
+    provider_name: str  # cognito-idp.<region>.amazonaws.com/<userPoolId>
+    client_id: str | None = None
+    server_side_token_check: bool = False
+
+    @property
+    def mapping_key(self) -> str:
+        """The RoleMappings key Cognito uses for this provider."""
+        return f"{self.provider_name}:{self.client_id}" if self.client_id else self.provider_name
+
+
+class MappingRule(_Model):
+    claim: str
+    match_type: Literal["Equals", "Contains", "StartsWith", "NotEqual"]
+    value: str
+    role_arn: str
+
+
+class RoleMapping(_Model):
+    type: Literal["Token", "Rules"]
+    ambiguous_role_resolution: Literal["AuthenticatedRole", "Deny"] | None = None
+    rules: list[MappingRule] = []
+
+
+class IdentityPool(_Model):
+    id: str
+    name: str
+    allow_unauthenticated: bool = False
+    allow_classic_flow: bool = False
+    providers: list[IdentityProvider] = []
+    authenticated_role: str | None = None
+    unauthenticated_role: str | None = None
+    # Keyed by provider name as GetIdentityPoolRoles returns it ("cognito-idp...:<clientId>").
+    role_mappings: dict[str, RoleMapping] = {}
+
+    def providers_for_user_pool(self, user_pool_id: str) -> list[IdentityProvider]:
+        return [p for p in self.providers if p.provider_name.endswith("/" + user_pool_id)]
+
+
+class InlinePolicy(_Model):
+    name: str
+    document: PolicyDocument
+
+
+class ManagedPolicy(_Model):
+    arn: str
+    name: str
+    default_version_id: str | None = None
+    document: PolicyDocument  # the default version's document
+
+
+class Role(_Model):
+    arn: str
+    name: str
+    path: str = "/"
+    trust_policy: PolicyDocument = {}
+    inline_policies: list[InlinePolicy] = []
+    attached_policy_arns: list[str] = []
+    permissions_boundary_arn: str | None = None
+
+
+class Route(_Model):
+    """One method of a REST API resource, or one route of an HTTP API."""
+
+    method: str  # HTTP verb or ANY; "$default" routes use ANY
+    path: str  # resource path template ("/items/{id}"); "$default" for the HTTP API catch-all
+    authorization_type: AuthorizationType
+    authorizer_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+
+class Api(_Model):
+    id: str
+    name: str
+    kind: Literal["REST", "HTTP"]
+    stages: list[str] = []
+    resource_policy: PolicyDocument | None = None  # REST only, already unescaped
+    routes: list[Route] = []
+
+
+class PoolRef(_Model):
+    """A user pool or identity pool as the user named it: by id or by name."""
+
+    id: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.id or f"name={self.name}"
+
+
+class ApiRef(_Model):
+    id: str | None = None
+    name: str | None = None
+    stage: str | None = None  # None: every stage
+
+    def __str__(self) -> str:
+        ident = self.id or f"name={self.name}"
+        return f"{ident}:{self.stage}" if self.stage else ident
+
+
+class TargetRef(_Model):
+    """What the snapshot was asked to read, as given."""
+
+    user_pool: PoolRef
+    identity_pool: PoolRef
+    apis: list[ApiRef] = []
+
+
+class Snapshot(_Model):
+    schema_version: str = SNAPSHOT_SCHEMA_VERSION
+    tool_version: str = ""
+    collected_at: str = ""
+    partition: str = "aws"
+    region: str
+    account_id: str | None = None
+    target: TargetRef
+    user_pool: UserPool | None = None
+    identity_pool: IdentityPool | None = None
+    roles: dict[str, Role] = {}
+    managed_policies: dict[str, ManagedPolicy] = {}
+    apis: list[Api] = []
+    errors: list[CollectionError] = []
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    def role(self, arn: str | None) -> Role | None:
+        return self.roles.get(arn) if arn else None
+
+    def api(self, api_id: str) -> Api | None:
+        return next((a for a in self.apis if a.id == api_id), None)
+
+    def to_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json"))
+
+    def digest(self) -> str:
+        """Identity of the live configuration: ignores when and by which version it was read."""
+        content = self.model_dump(mode="json", exclude={"collected_at", "tool_version"})
+        return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "<snapshot>") -> Snapshot:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(source, None, f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        if not isinstance(raw, dict):
+            raise InputError(source, None, "expected a JSON object")
+        version = raw.get("schema_version")
+        if version != SNAPSHOT_SCHEMA_VERSION:
+            raise InputError(
+                source, "schema_version", f"unsupported snapshot version {version!r}, expected "
+                f"{SNAPSHOT_SCHEMA_VERSION!r}"
+            )
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputError(source, field, first["msg"]) from exc
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot read snapshot: {exc.strerror}") from exc
+        return cls.from_json(text, source=str(path))
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
