@@ -1,0 +1,30 @@
+"""The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks.
+
+No I/O and no AWS SDK here: everything is computed from policy documents and request facts.
+"""
+
+from .evaluate import decide, explain
+from .model import (
+    Decision,
+    NamedPolicy,
+    PatternRisk,
+    PolicyError,
+    RouteVerdict,
+    StatementRef,
+)
+from .risks import execute_api_allows, pattern_risks
+from .routes import route_verdict
+
+__all__ = [
+    "Decision",
+    "NamedPolicy",
+    "PatternRisk",
+    "PolicyError",
+    "RouteVerdict",
+    "StatementRef",
+    "decide",
+    "execute_api_allows",
+    "explain",
+    "pattern_risks",
+    "route_verdict",
+]

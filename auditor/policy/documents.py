@@ -1,0 +1,164 @@
+"""Parse and normalise policy documents into statements; reject what AWS would reject."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import Clause, parse_clauses
+from .model import NamedPolicy, PolicyError, StatementRef
+
+VARIABLES_VERSION = "2012-10-17"  # the only version in which ${...} is substituted
+_KNOWN_VERSIONS = {"2012-10-17", "2008-10-17"}
+
+
+@dataclass(frozen=True, slots=True)
+class Principals:
+    """A Principal / NotPrincipal element reduced to what can match an AWS caller."""
+
+    anyone: bool  # "*" or {"AWS": "*"}
+    aws: frozenset[str]  # account ids and ARNs listed under "AWS"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    ref: StatementRef
+    effect: str  # "Allow" | "Deny"
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...]
+    not_resource: bool
+    principals: Principals | None
+    not_principal: bool
+    clauses: tuple[Clause, ...]
+    variables: bool  # policy variables are substituted (Version 2012-10-17)
+
+
+def load_json(name: str, document: Mapping[str, Any] | str) -> Mapping[str, Any]:
+    """The document as a mapping; JSON text (also URL-encoded, as IAM returns it) is parsed."""
+    if isinstance(document, str):
+        text = document.strip()
+        if text.startswith("%7B") or text.startswith("%7b"):
+            text = urllib.parse.unquote(text)
+        try:
+            loaded = json.loads(text)
+        except ValueError as exc:
+            raise PolicyError(f"policy {name!r}: not valid JSON ({exc})") from None
+        document = loaded
+    if not isinstance(document, Mapping):
+        raise PolicyError(f"policy {name!r}: a policy document must be a JSON object")
+    return document
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise PolicyError(f"{where} must be a string or a non-empty list of strings")
+
+
+def _principals(value: Any, where: str) -> Principals:
+    if value == "*":
+        return Principals(True, frozenset())
+    if not isinstance(value, Mapping) or not value:
+        raise PolicyError(f'{where} must be "*" or an object such as {{"AWS": ...}}')
+    anyone = False
+    aws: set[str] = set()
+    for kind, ids in value.items():
+        listed = _strings(ids, f"{where}.{kind}")
+        if kind == "AWS":
+            anyone = anyone or "*" in listed
+            aws.update(v for v in listed if v != "*")
+        elif kind not in ("Service", "Federated", "CanonicalUser"):
+            raise PolicyError(f"{where}: unknown principal type {kind!r}")
+    return Principals(anyone, frozenset(aws))
+
+
+def _exactly_one(raw: Mapping[str, Any], a: str, b: str, where: str, required: bool) -> str | None:
+    if a in raw and b in raw:
+        raise PolicyError(f"{where}: has both {a} and {b}")
+    if a in raw:
+        return a
+    if b in raw:
+        return b
+    if required:
+        raise PolicyError(f"{where}: needs {a} or {b}")
+    return None
+
+
+def parse_statements(
+    policy: NamedPolicy, *, resource_policy: bool | None = False
+) -> list[Statement]:
+    """Every statement of one policy, validated. Raises PolicyError naming policy and statement.
+
+    `resource_policy`: True requires Principal/NotPrincipal, False forbids it (identity
+    policies), None accepts either.
+    """
+    doc = load_json(policy.name, policy.document)
+    version = doc.get("Version")
+    if version is not None and version not in _KNOWN_VERSIONS:
+        raise PolicyError(f"policy {policy.name!r}: unknown Version {version!r}")
+    if "Statement" not in doc:
+        raise PolicyError(f"policy {policy.name!r}: no Statement element")
+    raw_statements = doc["Statement"]
+    if isinstance(raw_statements, Mapping):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        raise PolicyError(f"policy {policy.name!r}: Statement must be an object or a list")
+    variables = version == VARIABLES_VERSION
+    out: list[Statement] = []
+    for index, raw in enumerate(raw_statements):
+        out.append(_parse_one(policy.name, index, raw, variables, resource_policy))
+    return out
+
+
+def _parse_one(
+    name: str, index: int, raw: Any, variables: bool, resource_policy: bool | None
+) -> Statement:
+    sid = raw.get("Sid") if isinstance(raw, Mapping) else None
+    where = f"policy {name!r} statement {index}" + (f" (Sid {sid})" if sid else "")
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{where}: a statement must be a JSON object")
+    if sid is not None and not isinstance(sid, str):
+        raise PolicyError(f"{where}: Sid must be a string")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        shown = "missing" if effect is None else repr(effect)
+        raise PolicyError(f'{where}: Effect is {shown}; it must be "Allow" or "Deny"')
+    action_key = _exactly_one(raw, "Action", "NotAction", where, required=True)
+    resource_key = _exactly_one(raw, "Resource", "NotResource", where, required=True)
+    principal_key = _exactly_one(
+        raw, "Principal", "NotPrincipal", where, required=resource_policy is True
+    )
+    if principal_key and resource_policy is False:
+        raise PolicyError(f"{where}: {principal_key} is not allowed in an identity-based policy")
+    assert action_key is not None and resource_key is not None
+    principals = None
+    if principal_key is not None:
+        principals = _principals(raw[principal_key], f"{where} {principal_key}")
+    condition = raw.get("Condition", {})
+    try:
+        clauses = parse_clauses(condition, variables)
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+    return Statement(
+        ref=StatementRef(name, index, sid, effect),
+        effect=effect,
+        actions=_strings(raw[action_key], f"{where} {action_key}"),
+        not_action=action_key == "NotAction",
+        resources=_strings(raw[resource_key], f"{where} {resource_key}"),
+        not_resource=resource_key == "NotResource",
+        principals=principals,
+        not_principal=principal_key == "NotPrincipal",
+        clauses=clauses,
+        variables=variables,
+    )
+
+
+def anonymous(documents: Sequence[Mapping[str, Any] | str]) -> list[NamedPolicy]:
+    """Name bare documents `policy[0]`, `policy[1]`, ... for explanations."""
+    return [NamedPolicy(f"policy[{i}]", d) for i, d in enumerate(documents)]

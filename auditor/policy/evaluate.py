@@ -1,0 +1,289 @@
+"""Concrete decisions: one request (action, resource ARN, context) against a role's policies.
+
+Evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+- default deny; any applicable explicit Deny (identity, boundary or resource policy) wins;
+- identity side = identity policies AND permissions boundary (when the role has one);
+- API Gateway resource policy (REST, AWS_IAM), same account: allowed when either side
+  allows; cross-account: both must allow
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html);
+- a same-account resource-policy grant to the role ARN is still limited by the boundary,
+  one to the session (or to "*") is not (see principals.py for the citation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cache import cached
+from .conditions import Tri, evaluate, normalise_context
+from .documents import Statement, anonymous, parse_statements
+from .glob import actions_matcher, arn_matcher
+from .model import Decision, DecisionName, NamedPolicy, StatementRef
+from .principals import ROLE, SESSION, Caller, grant_kind
+from .variables import Part, Var, has_variables, lookup_scalar, parse_parts
+
+IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
+
+
+@dataclass(slots=True)
+class Rule:
+    """A statement ready for concrete requests."""
+
+    stmt: Statement
+    source: str  # IDENTITY | BOUNDARY | RESOURCE
+    kind: str | None  # SESSION | ROLE for resource-policy statements
+    action_re: re.Pattern[str]
+    patterns: list[tuple[re.Pattern[str] | None, tuple[Part, ...]]]
+    actions_seen: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> StatementRef:
+        return self.stmt.ref
+
+    def action_ok(self, action: str) -> bool:
+        hit = self.actions_seen.get(action)
+        if hit is None:
+            hit = (self.action_re.fullmatch(action) is not None) != self.stmt.not_action
+            self.actions_seen[action] = hit
+        return hit
+
+    def resource_ok(self, resource: str, ctx: Mapping[str, Any]) -> bool:
+        hit = False
+        for regex, parts in self.patterns:
+            if regex is None:
+                regex = _substituted(parts, ctx)
+                if regex is None:
+                    continue  # a variable without value matches nothing (IAM docs)
+            if regex.fullmatch(resource) is not None:
+                hit = True
+                break
+        return hit != self.stmt.not_resource
+
+    def applies(self, action: str, resource: str, ctx: Mapping[str, Any]) -> bool:
+        return (
+            self.action_ok(action)
+            and self.resource_ok(resource, ctx)
+            and (not self.stmt.clauses or evaluate(self.stmt.clauses, ctx)[0] is Tri.TRUE)
+        )
+
+
+def _substituted(parts: tuple[Part, ...], ctx: Mapping[str, Any]) -> re.Pattern[str] | None:
+    out: list[Part | str] = []
+    for part in parts:
+        if isinstance(part, Var):
+            value = lookup_scalar(ctx, part.name)
+            if value is None:
+                value = part.default
+            if value is None:
+                return None
+            out.append(value)
+        else:
+            out.append(part)
+    return arn_matcher(out)
+
+
+def make_rule(stmt: Statement, source: str, kind: str | None) -> Rule:
+    patterns: list[tuple[re.Pattern[str] | None, tuple[Part, ...]]] = []
+    for pattern in stmt.resources:
+        parts = parse_parts(pattern, stmt.variables)
+        patterns.append((None if has_variables(parts) else arn_matcher(parts), parts))
+    return Rule(stmt, source, kind, actions_matcher(stmt.actions), patterns)
+
+
+@dataclass(slots=True)
+class CompiledSet:
+    """A role's identity policies, boundary and an API's resource policy, parsed once."""
+
+    rules: list[Rule]
+    has_boundary: bool
+    has_resource_policy: bool
+    by_action: dict[str, list[Rule]] = field(default_factory=dict)
+    automata: dict[Any, Any] = field(default_factory=dict)  # route automata, see templates.py
+
+    def for_action(self, action: str) -> list[Rule]:
+        key = action.lower()
+        rules = self.by_action.get(key)
+        if rules is None:
+            rules = [r for r in self.rules if r.action_ok(key)]
+            # Deny first so that decide() can stop at the first applicable Deny.
+            rules.sort(key=lambda r: r.stmt.effect != "Deny")
+            self.by_action[key] = rules
+        return rules
+
+
+def compile_set(
+    identity: Sequence[NamedPolicy],
+    boundary: Sequence[NamedPolicy] | None,
+    resource_policy: NamedPolicy | None,
+    caller: Caller,
+) -> CompiledSet:
+    rules: list[Rule] = []
+    for policy in identity:
+        rules.extend(make_rule(s, IDENTITY, None) for s in parse_statements(policy))
+    for policy in boundary or ():
+        rules.extend(make_rule(s, BOUNDARY, None) for s in parse_statements(policy))
+    if resource_policy is not None:
+        for stmt in parse_statements(resource_policy, resource_policy=True):
+            kind = grant_kind(stmt, caller)
+            if kind is not None:
+                rules.append(make_rule(stmt, RESOURCE, kind))
+    return CompiledSet(rules, boundary is not None, resource_policy is not None)
+
+
+def combine(
+    identity: bool,
+    boundary: bool,
+    session: bool,
+    role: bool,
+    *,
+    resource_policy: bool,
+    same_account: bool,
+) -> bool:
+    """Whether the Allows add up to an allow (no explicit Deny is assumed)."""
+    if resource_policy and not same_account:
+        return (session or role) and identity and boundary
+    return (identity and boundary) or session or (role and boundary)
+
+
+def _decide_documents(documents: Sequence[Mapping[str, Any] | str]) -> CompiledSet:
+    refs = tuple(documents)
+    return cached(
+        ("decide", tuple(map(id, refs))),
+        refs,
+        lambda: compile_set(anonymous(documents), None, None, Caller.of(None, None, False)),
+    )
+
+
+def decide(
+    documents: Sequence[Mapping[str, Any] | str],
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None = None,
+) -> DecisionName:
+    """One concrete request against identity-policy documents (CONTRACT.md section 3)."""
+    rules = _decide_documents(documents).for_action(action)
+    ctx = normalise_context(context) if context else {}
+    allowed = False
+    key = action.lower()
+    for rule in rules:
+        if allowed and rule.stmt.effect == "Allow":
+            break  # every Deny has been checked
+        if rule.applies(key, resource, ctx):
+            if rule.stmt.effect == "Deny":
+                return "ExplicitlyDenied"
+            allowed = True
+    return "Allowed" if allowed else "ImplicitlyDenied"
+
+
+def caller_context(context: Mapping[str, Any] | None, caller: Caller) -> dict[str, Any]:
+    """The request context plus what the caller implies (aws:PrincipalArn, aws:PrincipalAccount)."""
+    ctx = normalise_context(context)
+    principal = caller.principal_arn_key()
+    if principal and "aws:principalarn" not in ctx:
+        ctx["aws:principalarn"] = principal
+    if caller.account and "aws:principalaccount" not in ctx:
+        ctx["aws:principalaccount"] = caller.account
+    return ctx
+
+
+def compiled_for(
+    identity: Sequence[NamedPolicy],
+    boundary: Sequence[NamedPolicy] | None,
+    resource_policy: NamedPolicy | None,
+    caller: Caller,
+) -> CompiledSet:
+    refs = (*identity, *(boundary or ()), resource_policy)
+    key = (
+        "set",
+        tuple(map(id, identity)),
+        None if boundary is None else tuple(map(id, boundary)),
+        id(resource_policy),
+        caller,
+    )
+    return cached(key, refs, lambda: compile_set(identity, boundary, resource_policy, caller))
+
+
+def explain(
+    identity: Sequence[NamedPolicy],
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    boundary: Sequence[NamedPolicy] | None = None,
+    resource_policy: NamedPolicy | None = None,
+    principal_arn: str | None = None,
+    role_arn: str | None = None,
+    same_account: bool = True,
+) -> Decision:
+    """The decision for one request, with the statements that allowed or denied it and why."""
+    caller = Caller.of(principal_arn, role_arn, boundary is not None)
+    compiled = compiled_for(identity, boundary, resource_policy, caller)
+    ctx = caller_context(context, caller)
+    key = action.lower()
+    hits = [r for r in compiled.for_action(key) if r.applies(key, resource, ctx)]
+    denying = [r.ref for r in hits if r.stmt.effect == "Deny"]
+    allows = [r for r in hits if r.stmt.effect == "Allow"]
+    if denying:
+        reasons = [f"explicitly denied by {ref}" for ref in denying]
+        return Decision("ExplicitlyDenied", [r.ref for r in allows], denying, reasons)
+    identity_ok = any(r.source == IDENTITY for r in allows)
+    boundary_ok = boundary is None or any(r.source == BOUNDARY for r in allows)
+    session = any(r.source == RESOURCE and r.kind == SESSION for r in allows)
+    role = any(r.source == RESOURCE and r.kind == ROLE for r in allows)
+    ok = combine(
+        identity_ok,
+        boundary_ok,
+        session,
+        role,
+        resource_policy=resource_policy is not None,
+        same_account=same_account,
+    )
+    reasons = _reasons(
+        ok,
+        allows,
+        identity_ok,
+        boundary,
+        boundary_ok,
+        session,
+        role,
+        resource_policy is not None,
+        same_account,
+    )
+    if not ok:
+        return Decision("ImplicitlyDenied", [], [], reasons)
+    useful = [
+        r.ref
+        for r in allows
+        if (r.source == IDENTITY and boundary_ok)
+        or r.source == BOUNDARY
+        or (r.source == RESOURCE and (r.kind == SESSION or boundary_ok))
+    ]
+    return Decision("Allowed", useful, [], reasons)
+
+
+def _reasons(
+    ok: bool,
+    allows: list[Rule],
+    identity: bool,
+    boundary: Sequence[NamedPolicy] | None,
+    boundary_ok: bool,
+    session: bool,
+    role: bool,
+    has_rp: bool,
+    same_account: bool,
+) -> list[str]:
+    out = [f"allowed by {r.ref} ({r.source} policy)" for r in allows]
+    if not allows:
+        out.append("no statement allows this request (implicit deny)")
+    elif boundary is not None and not boundary_ok:
+        out.append("the permissions boundary does not allow this request (implicit deny)")
+    if has_rp and not same_account and not ok:
+        out.append("cross-account: both the resource policy and the identity side must allow")
+    if ok and session and not identity:
+        out.append("the resource policy grants the role session directly")
+    elif ok and role and not identity:
+        out.append("the resource policy grants the role; the boundary allows it")
+    return out

@@ -1,0 +1,146 @@
+"""Wildcard matching for ARNs, actions and StringLike values.
+
+ARN patterns (IAM Resource element,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html):
+`*` matches any run of characters and `?` exactly one, within each colon-separated segment;
+a `*` that ends a segment may run on past the colon. The sixth segment (the resource part)
+is the rest of the ARN, colons and slashes included, so a `*` there matches anything.
+Every other character is literal: patterns become token lists, never regex source.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from .variables import Literal, Part, Text, Var
+
+# Token kinds and character classes shared with the automata in templates.py.
+LIT, ONE, STAR = 0, 1, 2
+ANY, NOCOLON, NOSLASH = 0, 1, 2
+Token = tuple[int, str | int]
+
+_RESOURCE_SEGMENT = 5  # segments 0..4 are arn, partition, service, region, account
+_UNKNOWN = object()  # stands for a variable whose value is unknown
+
+
+def arn_tokens(parts: Sequence[Part | str | None]) -> list[Token]:
+    """Tokens of an ARN pattern.
+
+    `parts` holds Text (wildcards active), Literal or plain str (substituted values, literal),
+    and None for a variable whose value is unknown: it may be any string, so it becomes `*`.
+    """
+    chars: list[tuple[str, bool] | object] = []  # (char, wildcard-capable) or _UNKNOWN
+    for part in parts:
+        if part is None or isinstance(part, Var):
+            chars.append(_UNKNOWN)
+        elif isinstance(part, Text):
+            chars.extend((c, True) for c in part.value)
+        else:
+            value = part.value if isinstance(part, Literal) else part
+            chars.extend((c, False) for c in value)
+    tokens: list[Token] = []
+    segment = 0
+    for i, item in enumerate(chars):
+        if item is _UNKNOWN:
+            tokens.append((STAR, ANY))
+            continue
+        assert isinstance(item, tuple)
+        char, wild = item
+        in_resource = segment >= _RESOURCE_SEGMENT
+        if wild and char == "*":
+            nxt = chars[i + 1] if i + 1 < len(chars) else None
+            ends_segment = nxt is None or (isinstance(nxt, tuple) and nxt[0] == ":")
+            tokens.append((STAR, ANY if in_resource or ends_segment else NOCOLON))
+        elif wild and char == "?":
+            tokens.append((ONE, ANY if in_resource else NOCOLON))
+        else:
+            tokens.append((LIT, char))
+            if char == ":":
+                segment += 1
+    return tokens
+
+
+_CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}
+
+
+def tokens_regex(tokens: Sequence[Token]) -> str:
+    out: list[str] = []
+    for kind, arg in tokens:
+        if kind == LIT:
+            assert isinstance(arg, str)
+            out.append(re.escape(arg))
+        else:
+            assert isinstance(arg, int)
+            out.append(_CLASS_RE[arg] + ("*" if kind == STAR else ""))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def compile_regex(source: str, ignore_case: bool = False) -> re.Pattern[str]:
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(source, flags)
+
+
+def arn_matcher(parts: Sequence[Part | str | None]) -> re.Pattern[str]:
+    return compile_regex(tokens_regex(arn_tokens(parts)))
+
+
+def simple_glob_regex(pattern: str) -> str:
+    """`*` = any run, `?` = one character, everything else literal (StringLike, actions)."""
+    out: list[str] = []
+    for char in pattern:
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def actions_matcher(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One case-insensitive matcher for a statement's Action list (action names ignore case)."""
+    source = "|".join(f"(?:{simple_glob_regex(p)})" for p in patterns)
+    return compile_regex(source, ignore_case=True)
+
+
+def string_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
+    """StringLike with a pattern whose variables are already substituted."""
+    out: list[str] = []
+    for part in pattern_parts:
+        if isinstance(part, Text):
+            out.append(simple_glob_regex(part.value))
+        else:
+            assert not isinstance(part, Var)
+            out.append(re.escape(part.value if isinstance(part, Literal) else part))
+    return compile_regex("".join(out)).fullmatch(value) is not None
+
+
+def arn_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
+    """ArnLike / ArnEquals: the six colon-delimited parts are matched one by one.
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+    """
+    chars: list[tuple[str, bool]] = []  # (char, wildcard-capable)
+    for part in pattern_parts:
+        if isinstance(part, Text):
+            chars.extend((c, True) for c in part.value)
+        elif not isinstance(part, Var):
+            chars.extend((c, False) for c in (part.value if isinstance(part, Literal) else part))
+    segments: list[list[str]] = [[]]
+    for char, wild in chars:
+        if char == ":" and len(segments) < 6:
+            segments.append([])
+        elif wild and char in "*?":
+            segments[-1].append(".*" if char == "*" else ".")
+        else:
+            segments[-1].append(re.escape(char))
+    have = value.split(":", 5)
+    if len(have) != len(segments):
+        return False
+    return all(
+        compile_regex("".join(seg)).fullmatch(got) is not None
+        for got, seg in zip(have, segments, strict=True)
+    )

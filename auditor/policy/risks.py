@@ -1,0 +1,74 @@
+"""Facts about how broad an execute-api Allow is, for rules such as `overbroad-grant`.
+
+Positions follow the execute-api ARN
+`arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VERB>/<path>` (AWS-FACTS 4).
+A `*` matches '/' too, so a pattern that ends early in a `*` (`.../abc/*`) leaves every later
+position open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .documents import parse_statements
+from .glob import actions_matcher
+from .model import NamedPolicy, PatternRisk, StatementRef
+
+_POSITIONS = (PatternRisk.API_ID_WILDCARD, PatternRisk.STAGE_WILDCARD, PatternRisk.METHOD_WILDCARD)
+INVOKE = "execute-api:invoke"
+
+
+def _mid_segment(text: str) -> bool:
+    """A `*` with a non-boundary character on either side (`/admin*` matches `/administrators`)."""
+    for i, char in enumerate(text):
+        if char != "*":
+            continue
+        before = text[i - 1] if i else "/"
+        after = text[i + 1] if i + 1 < len(text) else "/"
+        if before not in "/:*" or after not in "/:*":
+            return True
+    return False
+
+
+def pattern_risks(resource_pattern: str) -> frozenset[PatternRisk]:
+    """Risks of one execute-api Resource pattern; `"*"` is RESOURCE_STAR."""
+    if resource_pattern == "*":
+        return frozenset({PatternRisk.RESOURCE_STAR})
+    risks: set[PatternRisk] = set()
+    segments = resource_pattern.split(":", 5)
+    if len(segments) < 6:
+        # The ARN stops before the resource part: a trailing `*` runs on over all of it.
+        if resource_pattern.endswith("*"):
+            risks.update(_POSITIONS)
+        return frozenset(risks)
+    resource = segments[5]
+    positions = resource.split("/", 3)
+    for i, risk in enumerate(_POSITIONS):
+        if i < len(positions):
+            if "*" in positions[i] or "?" in positions[i]:
+                risks.add(risk)
+        elif positions[-1].endswith("*"):
+            risks.add(risk)
+    if _mid_segment(resource):
+        risks.add(PatternRisk.MID_SEGMENT_WILDCARD)
+    return frozenset(risks)
+
+
+def execute_api_allows(
+    policies: Sequence[NamedPolicy],
+) -> list[tuple[StatementRef, frozenset[PatternRisk], list[str]]]:
+    """Every Allow whose Action/NotAction can match execute-api:Invoke, with its pattern risks."""
+    out: list[tuple[StatementRef, frozenset[PatternRisk], list[str]]] = []
+    for policy in policies:
+        for stmt in parse_statements(policy, resource_policy=None):
+            if stmt.effect != "Allow":
+                continue
+            hit = actions_matcher(stmt.actions).fullmatch(INVOKE) is not None
+            if hit == stmt.not_action:
+                continue
+            if stmt.not_resource:
+                risks = frozenset({PatternRisk.NOT_RESOURCE})
+            else:
+                risks = frozenset().union(*(pattern_risks(p) for p in stmt.resources))
+            out.append((stmt.ref, risks, list(stmt.resources)))
+    return out
