@@ -1,0 +1,1 @@
+"""Alerts sent at the end of a run; only `slack` for now."""

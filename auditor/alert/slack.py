@@ -1,0 +1,198 @@
+"""Slack alert: what changed since the previous run, as one Block Kit message.
+
+Credentials come from the environment (the Lambda handler puts its secret there):
+`SLACK_BOT_TOKEN` + `SLACK_CHANNEL` (Web API, `chat.postMessage`) or `SLACK_WEBHOOK_URL`
+(incoming webhook). `SLACK_API_URL` overrides the Web API base URL (tests, proxies).
+Neither the token nor the webhook URL (which embeds a secret) is ever logged or returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from auditor.findings import Finding
+from auditor.report.model import Report
+
+MAX_LISTED = 8  # per list; Block Kit sections cap at 3,000 characters
+MAX_RETRIES = 2
+
+# slack-sdk logs full requests (Authorization header, webhook URL) when its logger is at DEBUG
+# or NOTSET; give it one pinned above DEBUG so a verbose root logger never leaks the token.
+_SDK_LOGGER = logging.getLogger("auditor.alert.slack_sdk")
+_SDK_LOGGER.setLevel(logging.INFO)
+
+_SEVERITY_ICONS = {"critical": ":rotating_light:", "high": ":red_circle:",
+                   "medium": ":large_orange_circle:", "low": ":large_yellow_circle:",
+                   "info": ":information_source:"}
+
+
+class SlackNotConfiguredError(Exception):
+    """--slack was given but no credentials are in the environment."""
+
+
+class SlackDeliveryError(Exception):
+    """Slack did not take the message; `str()` is safe to log (no token, no webhook URL)."""
+
+    def __init__(self, operation: str, message: str) -> None:
+        self.operation = operation
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    bot_token: str | None = field(default=None, repr=False)
+    channel: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)
+    api_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SlackConfig:
+        env = os.environ if env is None else env
+        config = cls(bot_token=env.get("SLACK_BOT_TOKEN") or None,
+                     channel=env.get("SLACK_CHANNEL") or None,
+                     webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
+                     api_url=env.get("SLACK_API_URL") or None)
+        if not (config.bot_token and config.channel) and not config.webhook_url:
+            raise SlackNotConfiguredError(
+                "set SLACK_BOT_TOKEN and SLACK_CHANNEL, or SLACK_WEBHOOK_URL")
+        return config
+
+    @property
+    def operation(self) -> str:
+        return "chat.postMessage" if self.bot_token and self.channel else "webhook"
+
+    def redact(self, text: str) -> str:
+        for secret in (self.bot_token, self.webhook_url):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+@dataclass(frozen=True)
+class AlertContent:
+    """What one message says; `new` and `resolved` may span several runs (a pending alert)."""
+
+    report: Report
+    new: list[Finding]
+    resolved: list[Finding]
+    config_changes: int = 0
+    report_url: str | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.new or self.resolved)
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    return [RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+            ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES)]
+
+
+def send(content: AlertContent, config: SlackConfig) -> None:
+    """Deliver the alert; raises SlackDeliveryError once slack-sdk's retries are spent."""
+    blocks = build_blocks(content)
+    text = summary_text(content)
+    operation = config.operation
+    try:
+        if operation == "chat.postMessage":
+            kwargs: dict[str, Any] = {"base_url": config.api_url} if config.api_url else {}
+            client = WebClient(token=config.bot_token, timeout=10, logger=_SDK_LOGGER,
+                               retry_handlers=_retry_handlers(), **kwargs)
+            client.chat_postMessage(channel=config.channel or "", text=text, blocks=blocks)
+            return
+        webhook = WebhookClient(config.webhook_url or "", timeout=10, logger=_SDK_LOGGER,
+                                retry_handlers=_retry_handlers())
+        response = webhook.send(text=text, blocks=blocks)
+    except Exception as exc:  # slack-sdk raises SlackApiError, URLError, OSError, ValueError...
+        raise SlackDeliveryError(operation, config.redact(_describe(exc))) from None
+    if response.status_code != 200:
+        raise SlackDeliveryError(operation, config.redact(
+            f"webhook answered HTTP {response.status_code}: {str(response.body)[:200]}"))
+
+
+def _describe(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None and hasattr(response, "status_code"):
+        error = response.data.get("error") if isinstance(response.data, dict) else None
+        return f"Slack answered HTTP {response.status_code}" + (f" ({error})" if error else "")
+    reason = getattr(exc, "reason", None)  # URLError wraps the socket error here
+    return f"{type(exc).__name__}: {reason if reason is not None else exc}"[:300]
+
+
+# --- message ---------------------------------------------------------------------------------
+
+
+def _target_line(report: Report) -> str:
+    target = report.target
+    parts = [f"account {target.account_id or 'unknown'}", f"region {target.region}"]
+    if target.user_pool_id:
+        parts.append(f"user pool {target.user_pool_id}")
+    if target.identity_pool_id:
+        parts.append(f"identity pool {target.identity_pool_id}")
+    return ", ".join(parts)
+
+
+def summary_text(content: AlertContent) -> str:
+    """Plain-text fallback (notifications, screen readers)."""
+    pool = content.report.target.user_pool_id or content.report.target.region
+    return (f"Cognito route audit of {pool}: {len(content.new)} new, "
+            f"{len(content.resolved)} resolved, {content.report.summary.findings} open findings")
+
+
+def _finding_line(finding: Finding) -> str:
+    icon = _SEVERITY_ICONS.get(finding.severity.value, "")
+    where = " · ".join(part for part in (finding.persona, finding.route) if part)
+    line = f"{icon} *{finding.severity.value}* `{finding.rule_id}`"
+    if where:
+        line += f" {where}"
+    return f"{line}\n      {finding.resource}"
+
+
+def _finding_list(title: str, findings: list[Finding]) -> dict[str, Any]:
+    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
+    lines = [_finding_line(f) for f in ordered[:MAX_LISTED]]
+    if len(ordered) > MAX_LISTED:
+        lines.append(f"and {len(ordered) - MAX_LISTED} more")
+    body = f"*{title} ({len(findings)})*\n" + "\n".join(lines)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}
+
+
+def build_blocks(content: AlertContent) -> list[dict[str, Any]]:
+    report = content.report
+    header = f"Cognito route audit: {len(content.new)} new, {len(content.resolved)} resolved"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header[:150]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _target_line(report)}]},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*{severity}*: {count}"}
+            for severity, count in report.summary.by_severity.items()
+        ]},
+    ]
+    if report.status != "complete":
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f":warning: Collection incomplete ({len(report.errors)} failed reads): findings "
+            "that could not be checked are kept open.")}})
+    if content.new:
+        blocks.append(_finding_list("New findings", content.new))
+    if content.resolved:
+        blocks.append(_finding_list("Resolved findings", content.resolved))
+    if content.config_changes:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"{content.config_changes} live configuration change(s) since the last run "
+            "(see `changed-since-last-run` in the report)")}]})
+    if content.report_url:
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": f"<{content.report_url}|Open the full report>"}})
+    return blocks

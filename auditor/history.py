@@ -1,0 +1,274 @@
+"""Drift over time: compare this run with the previous one, alert, remember.
+
+`track` is called by the runner after the audit when `--state` or `--slack` is given. It
+classifies findings as new / still open / resolved, adds one `changed-since-last-run` finding
+per changed piece of live configuration, sends the Slack alert, and writes the new state.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.alert.slack import (
+    AlertContent,
+    SlackConfig,
+    SlackDeliveryError,
+    SlackNotConfiguredError,
+    send,
+)
+from auditor.findings import Finding, Issue
+from auditor.options import RunOptions
+from auditor.report.model import Report, ReportError, RunChanges, Summary
+from auditor.snapshot import Snapshot
+from auditor.state import (
+    ConfigSummary,
+    PendingAlert,
+    State,
+    StateTarget,
+    carry_over,
+    open_store,
+    summarize,
+)
+
+CHANGED_RULE = "changed-since-last-run"
+
+
+def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
+          slack_config: SlackConfig | None = None) -> Report:
+    store = open_store(options.state, options.aws) if options.state else None
+    target = StateTarget(account_id=report.target.account_id, region=report.target.region,
+                         user_pool_id=report.target.user_pool_id,
+                         identity_pool_id=report.target.identity_pool_id)
+    previous = store.load() if store else None
+    if previous is not None and store is not None:
+        previous.check_target(target, source=store.location)
+
+    changes, open_findings = classify(report.findings, previous, complete=snapshot.complete)
+    current_config = summarize(snapshot)
+    change_findings = (config_changes(previous.config, current_config, snapshot)
+                       if previous is not None else [])
+    findings = [*report.findings, *change_findings]
+    errors = list(report.errors)
+
+    by_fingerprint = {f.fingerprint: f for f in report.findings}
+    alert = merge_pending(previous.pending_alert if previous else None,
+                          new=[by_fingerprint[fp] for fp in changes.new],
+                          resolved=changes.resolved, open_now=set(open_findings))
+    pending = previous.pending_alert if previous else None
+    updated = report.model_copy(update={
+        "findings": findings, "changes": changes, "summary": Summary.of(findings),
+        "snapshot_digest": report.snapshot_digest or snapshot.digest()})
+
+    if options.slack.enabled:
+        pending = None
+        content = AlertContent(report=updated, new=alert.new, resolved=alert.resolved,
+                               config_changes=len(change_findings), report_url=options.report_url)
+        if content.has_changes or options.slack.always:
+            failure = _deliver(content, slack_config)
+            if failure is not None:
+                errors.append(failure)
+                print(f"auditor: Slack alert not sent ({failure.operation}): {failure.message}",
+                      file=sys.stderr)
+                pending = alert if content.has_changes else None
+        updated = updated.model_copy(update={"errors": errors})
+
+    if store is not None:
+        store.save(State(
+            updated_at=_now(), target=target, snapshot_digest=snapshot.digest(),
+            config=carry_over(current_config, previous.config if previous else None),
+            open_findings=list(open_findings.values()), pending_alert=pending,
+        ))
+    return updated
+
+
+def _deliver(content: AlertContent, config: SlackConfig | None) -> ReportError | None:
+    try:
+        send(content, config or SlackConfig.from_env())
+    except SlackNotConfiguredError as exc:
+        return ReportError(service="slack", operation="configuration", message=str(exc))
+    except SlackDeliveryError as exc:
+        return ReportError(service="slack", operation=exc.operation, message=str(exc))
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- findings over time ----------------------------------------------------------------------
+
+
+def classify(findings: list[Finding], previous: State | None, *,
+             complete: bool) -> tuple[RunChanges, dict[str, Finding]]:
+    """New / still open / resolved by fingerprint; returns the changes and what stays open.
+
+    `changed-since-last-run` findings are events of one run, not problems that stay open.
+    After an incomplete collection a finding that vanished may only have gone unread, so it
+    stays open rather than being reported resolved.
+    """
+    current = {f.fingerprint: f for f in findings if f.rule_id != CHANGED_RULE}
+    before = {f.fingerprint: f for f in previous.open_findings} if previous else {}
+    vanished = [f for fp, f in before.items() if fp not in current]
+    open_findings = dict(current)
+    if not complete:
+        open_findings.update({f.fingerprint: f for f in vanished})
+    changes = RunChanges(
+        new=[fp for fp in current if fp not in before],
+        still_open=[fp for fp in open_findings if fp in before],
+        resolved=vanished if complete else [],
+        previous_snapshot_digest=previous.snapshot_digest if previous else None,
+    )
+    return changes, open_findings
+
+
+def merge_pending(pending: PendingAlert | None, *, new: list[Finding], resolved: list[Finding],
+                  open_now: set[str]) -> PendingAlert:
+    """This run's alert plus an undelivered one, as the net change since the last delivery.
+
+    A finding that appeared and was fixed before any alert got through is dropped; one
+    reported resolved and open again is simply open.
+    """
+    earlier_new = {f.fingerprint: f for f in pending.new} if pending else {}
+    earlier_resolved = {f.fingerprint: f for f in pending.resolved} if pending else {}
+    # Net change against the last delivered alert: open now but not then, and vice versa.
+    net_new = [f for fp, f in earlier_new.items() if fp in open_now]
+    net_new += [f for f in new if f.fingerprint not in earlier_resolved
+                and f.fingerprint not in earlier_new]
+    net_resolved = [f for fp, f in earlier_resolved.items() if fp not in open_now]
+    net_resolved += [f for f in resolved if f.fingerprint not in earlier_new
+                     and f.fingerprint not in earlier_resolved]
+    return PendingAlert(created_at=pending.created_at if pending else _now(),
+                        new=net_new, resolved=net_resolved)
+
+
+# --- live configuration over time ------------------------------------------------------------
+
+
+def config_changes(before: ConfigSummary, after: ConfigSummary,
+                   snapshot: Snapshot) -> list[Finding]:
+    """One info finding per changed thing; sections unread on either side are skipped."""
+    from auditor.catalog import make_finding
+
+    issues: list[Issue] = []
+    if before.groups is not None and after.groups is not None:
+        issues += _group_changes(before.groups, after.groups, snapshot)
+    if before.identity_pool is not None and after.identity_pool is not None:
+        issues += _identity_pool_changes(before, after, snapshot)
+    if before.role_policies is not None and after.role_policies is not None:
+        issues += _policy_changes(before.role_policies, after.role_policies)
+    if before.routes is not None and after.routes is not None:
+        issues += _route_changes(before.routes, after.routes, snapshot)
+    return [make_finding(issue) for issue in issues]
+
+
+def _issue(message: str, resource: str, diff: list[str], before: Any, after: Any,
+           **names: str | None) -> Issue:
+    evidence = {"change": "added" if before is None else "removed" if after is None
+                else "modified", "diff": diff, "before": before, "after": after}
+    return Issue(rule_id=CHANGED_RULE, message=message, resource=resource, evidence=evidence,
+                 **names)
+
+
+def _arn(snapshot: Snapshot, service: str, resource: str) -> str:
+    return f"arn:{snapshot.partition}:{service}:{snapshot.region}:{snapshot.account_id or ''}:" \
+        f"{resource}"
+
+
+def _fields_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [f"{key}: {before.get(key)!r} -> {after.get(key)!r}"
+            for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
+
+
+def _group_changes(before: dict[str, Any], after: dict[str, Any],
+                   snapshot: Snapshot) -> list[Issue]:
+    pool = snapshot.user_pool
+    resource = (pool.arn if pool and pool.arn else
+                _arn(snapshot, "cognito-idp", f"userpool/{pool.id if pool else ''}"))
+    issues = []
+    for name in sorted(before.keys() | after.keys()):
+        old = before[name].model_dump() if name in before else None
+        new = after[name].model_dump() if name in after else None
+        if old == new:
+            continue
+        if old is None:
+            message, diff = f"group {name} was added", [f"+ group {name}: {new}"]
+        elif new is None:
+            message, diff = f"group {name} was removed", [f"- group {name}: {old}"]
+        else:
+            diff = _fields_diff(old, new)
+            message = f"group {name} changed: " + "; ".join(diff)
+        issues.append(_issue(message, resource, diff, old, new, persona=f"group:{name}"))
+    return issues
+
+
+def _identity_pool_changes(before: ConfigSummary, after: ConfigSummary,
+                           snapshot: Snapshot) -> list[Issue]:
+    assert before.identity_pool is not None and after.identity_pool is not None
+    pool_id = snapshot.identity_pool.id if snapshot.identity_pool else ""
+    resource = _arn(snapshot, "cognito-identity", f"identitypool/{pool_id}")
+    old = before.identity_pool.model_dump(exclude={"role_mappings"})
+    new = after.identity_pool.model_dump(exclude={"role_mappings"})
+    issues = []
+    if old != new:
+        diff = _fields_diff(old, new)
+        issues.append(_issue("identity pool settings changed: " + "; ".join(diff),
+                             resource, diff, old, new))
+    old_maps, new_maps = before.identity_pool.role_mappings, after.identity_pool.role_mappings
+    for key in sorted(old_maps.keys() | new_maps.keys()):
+        was = old_maps[key].model_dump() if key in old_maps else None
+        now = new_maps[key].model_dump() if key in new_maps else None
+        if was == now:
+            continue
+        if was is None:
+            message, diff = f"role mapping for {key} was added", [f"+ {now}"]
+        elif now is None:
+            message, diff = f"role mapping for {key} was removed", [f"- {was}"]
+        else:
+            diff = _fields_diff(was, now)
+            message = f"role mapping for {key} changed: " + "; ".join(diff)
+        issues.append(_issue(message, f"{resource}/role-mapping/{key}", diff, was, now))
+    return issues
+
+
+def _policy_changes(before: dict[str, dict[str, str]],
+                    after: dict[str, dict[str, str]]) -> list[Issue]:
+    issues = []
+    # Roles entering or leaving the snapshot follow group or mapping changes reported above;
+    # only documents of roles seen in both runs are compared.
+    for arn in sorted(before.keys() & after.keys()):
+        old, new = before[arn], after[arn]
+        if old == new:
+            continue
+        diff = [f"+ {name}" for name in sorted(new.keys() - old.keys())]
+        diff += [f"- {name}" for name in sorted(old.keys() - new.keys())]
+        diff += [f"~ {name} (document {old[name]} -> {new[name]})"
+                 for name in sorted(old.keys() & new.keys()) if old[name] != new[name]]
+        message = f"policies of role {arn.rsplit('/', 1)[-1]} changed: " + "; ".join(diff)
+        issues.append(_issue(message, arn, diff, old, new))
+    return issues
+
+
+def _route_changes(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]],
+                   snapshot: Snapshot) -> list[Issue]:
+    issues = []
+    # An API missing from one side was not collected (e.g. added to the baseline): skip it.
+    for api_id in sorted(before.keys() & after.keys()):
+        api = snapshot.api(api_id)
+        path = f"/apis/{api_id}" if api and api.kind == "HTTP" else f"/restapis/{api_id}"
+        resource = f"arn:{snapshot.partition}:apigateway:{snapshot.region}::{path}"
+        old, new = before[api_id], after[api_id]
+        for key in sorted(old.keys() | new.keys()):
+            was, now = old.get(key), new.get(key)
+            if was == now:
+                continue
+            if was is None:
+                message, diff = f"route {key} was added ({now})", [f"+ {key} {now}"]
+            elif now is None:
+                message, diff = f"route {key} was removed (was {was})", [f"- {key} {was}"]
+            else:
+                message = f"route {key} authorization changed: {was} -> {now}"
+                diff = [f"authorization_type: {was!r} -> {now!r}"]
+            issues.append(_issue(message, resource, diff, was, now, route=key, api_id=api_id))
+    return issues
