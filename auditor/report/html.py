@@ -1,0 +1,314 @@
+"""`--format html`: one self-contained, offline, printable page.
+
+Everything that comes from AWS is escaped with ``html.escape`` or, for the data the script
+needs, embedded as JSON that cannot close its ``<script>`` element. The access matrix can reach
+25,000 cells (50 personas x 500 routes), so a cell is only ``<td class="a"></td>``: its details
+live once in the embedded JSON (strings interned) and one delegated listener shows them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from html import escape
+from importlib.resources import files
+from typing import Any
+
+from auditor.findings import Finding, Severity
+from auditor.report.model import GroupPair, MatrixCell, Report, RunChanges
+
+# No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
+
+# One-letter classes keep the 25,000-cell grid small; the CSS and the legend give them meaning.
+VERDICT_CLASS = {"allowed": "a", "partial": "p", "denied": "d"}
+NOT_IAM_CLASS = "n"
+DIFFERS_CLASS = "x"
+
+_SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
+RouteKey = tuple[str, str, str]  # api_id, stage, route
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document (a pure function of the report)."""
+    assets = files("auditor.report") / "html_assets"
+    css = assets.joinpath("report.css").read_text(encoding="utf-8")
+    script = assets.joinpath("report.js").read_text(encoding="utf-8")
+    personas, routes, grid = _matrix(report.access_matrix)
+    new = set(report.changes.new) if report.changes else set()
+    parts = [
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Route audit {_e(report.target.account_id or '')} {_e(report.target.region)}"
+        "</title>",
+        f"<style>{css}</style></head><body>",
+        _header(report),
+        _findings(report.findings, new, complete=report.status == "complete"),
+        _matrix_section(personas, routes, grid),
+        _group_pairs(report.group_pairs),
+        _changes(report.changes),
+        '<aside id="details" hidden><button type="button" id="details-close" '
+        'aria-label="Close">&times;</button><div id="details-body"></div></aside>',
+        '<script type="application/json" id="matrix-data">',
+        _script_json(_matrix_data(personas, routes, grid)),
+        "</script>",
+        f"<script>{script}</script>",
+        "</body></html>\n",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside <script>: no "</script>", "<!--" or "&" can form; U+2028/9 escaped."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# -- header ----------------------------------------------------------------------------------
+
+def _header(report: Report) -> str:
+    t = report.target
+    apis = ", ".join(f"{a.id}:{a.stage}" if a.stage else a.id for a in t.apis) or "none"
+    facts = [
+        ("Account", t.account_id or "unknown"),
+        ("Region", t.region),
+        ("User pool", t.user_pool_id or "none"),
+        ("Identity pool", t.identity_pool_id or "none"),
+        ("APIs", apis),
+        ("Generated", f"{report.generated_at} by {report.tool.name} {report.tool.version}"),
+    ]
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    if report.status == "complete":
+        status = '<p id="status" class="status ok">Complete: every AWS read succeeded.</p>'
+    else:
+        errors = "".join(
+            f"<li><code>{_e(err.service)}:{_e(err.operation)}</code> {_e(err.message)}</li>"
+            for err in report.errors
+        )
+        status = (
+            '<div id="status" class="status bad" role="alert"><p><strong>Incomplete:</strong> '
+            f"{len(report.errors)} AWS read(s) failed; this report cannot claim there is no "
+            f"drift.</p><ul id=\"errors\">{errors}</ul></div>"
+        )
+    counts = "".join(
+        f'<li class="sev-{s.value}"><span>{s.value}</span> '
+        f'<b data-severity="{s.value}">{report.summary.by_severity.get(s.value, 0)}</b></li>'
+        for s in _SEVERITIES
+    )
+    return (
+        f'<header><h1>Cognito route audit</h1><dl class="target">{dl}</dl>{status}'
+        f'<ul id="counts" class="counts">{counts}'
+        f"<li><span>total</span> <b>{report.summary.findings}</b></li></ul></header>"
+    )
+
+
+# -- findings --------------------------------------------------------------------------------
+
+_FINDING_COLUMNS = (("severity", "Severity"), ("rule", "Rule"), ("persona", "Persona"),
+                    ("route", "Route"), ("resource", "Resource"), ("message", "Finding"))
+
+
+def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
+    if not findings:
+        # An incomplete run must never read as "no drift".
+        none = ("No findings." if complete else
+                "No findings in the state that could be read: see the failed reads above.")
+        return f'<section id="findings-section"><h2>Findings</h2><p>{none}</p></section>'
+    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
+                                              f.route or "", f.resource))
+    rules = sorted({f.rule_id for f in findings})
+    personas = sorted({f.persona for f in findings if f.persona})
+    severities = [s.value for s in _SEVERITIES if any(f.severity is s for f in findings)]
+    filters = (
+        '<div class="filters no-print">'
+        + _select("filter-severity", "Severity", severities)
+        + _select("filter-rule", "Rule", rules)
+        + _select("filter-persona", "Persona", personas)
+        + '<label>Text <input type="search" id="filter-text" placeholder="route, resource, '
+        'message"></label> <output id="findings-shown"></output></div>'
+    )
+    head = "".join(
+        f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button">{label}'
+        "</button></th>"
+        for key, label in _FINDING_COLUMNS
+    )
+    rows = "\n".join(_finding_row(f, f.fingerprint in new) for f in ordered)
+    return (
+        f'<section id="findings-section"><h2>Findings ({len(findings)})</h2>{filters}'
+        f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>'
+        "</section>"
+    )
+
+
+def _select(ident: str, label: str, values: Iterable[str]) -> str:
+    options = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
+    return (f'<label>{label} <select id="{ident}"><option value="">all</option>{options}'
+            "</select></label> ")
+
+
+def _finding_row(f: Finding, is_new: bool) -> str:
+    sev = f.severity.value
+    route = f.route or ""
+    if f.api_id:
+        route = f"{route} ({f.api_id})" if route else f.api_id
+    badge = ' <span class="new">new</span>' if is_new else ""
+    return (
+        f'<tr data-severity="{sev}" data-rule="{_e(f.rule_id)}" '
+        f'data-persona="{_e(f.persona or "")}" data-fingerprint="{_e(f.fingerprint)}">'
+        f'<td data-sort="{f.severity.rank}"><span class="sev sev-{sev}">{sev}</span>{badge}</td>'
+        f"<td><code>{_e(f.rule_id)}</code></td><td>{_e(f.persona or '')}</td>"
+        f"<td><code>{_e(route)}</code></td><td class=\"res\">{_e(f.resource)}</td>"
+        f"<td><strong>{_e(f.title)}</strong><br>{_e(f.message)}"
+        f'<div class="fix">{_e(f.remediation)}</div></td></tr>'
+    )
+
+
+# -- access matrix ---------------------------------------------------------------------------
+
+def _persona_order(persona: str) -> tuple[int, str]:
+    rank = {"default": 1, "unauthenticated": 2}.get(persona, 0 if persona.startswith("group:")
+                                                      else 3)
+    return rank, persona
+
+
+def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
+    api_id, stage, route = key
+    method, _, path = route.partition(" ")
+    return api_id, stage, path or method, method if path else ""
+
+
+def _matrix(cells: list[MatrixCell]) -> tuple[list[str], list[RouteKey],
+                                               dict[tuple[int, int], MatrixCell]]:
+    """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
+    personas = sorted({c.persona for c in cells}, key=_persona_order)
+    routes = sorted({(c.api_id, c.stage, c.route) for c in cells}, key=_route_order)
+    col = {p: i for i, p in enumerate(personas)}
+    row = {r: i for i, r in enumerate(routes)}
+    grid = {(row[(c.api_id, c.stage, c.route)], col[c.persona]): c for c in cells}
+    return personas, routes, grid
+
+
+def cell_classes(cell: MatrixCell) -> str:
+    """The CSS classes of a matrix cell: its verdict (or not IAM-governed), and drift."""
+    classes = [VERDICT_CLASS[cell.verdict] if cell.iam_governed else NOT_IAM_CLASS]
+    if cell.differs_from_baseline:
+        classes.append(DIFFERS_CLASS)
+    return " ".join(classes)
+
+
+def _matrix_section(personas: list[str], routes: list[RouteKey],
+                    grid: dict[tuple[int, int], MatrixCell]) -> str:
+    if not grid:
+        return ('<section id="matrix-section"><h2>Access matrix</h2>'
+                "<p>No access matrix in this report.</p></section>")
+    differing = sum(1 for c in grid.values() if c.differs_from_baseline)
+    head = "".join(f'<th scope="col" class="ph" title="{_e(p)}"><span>{_e(p)}</span></th>'
+                   for p in personas)
+    body: list[str] = []
+    group: tuple[str, str] | None = None
+    for r, (api_id, stage, route) in enumerate(routes):
+        if (api_id, stage) != group:
+            group = (api_id, stage)
+            body.append(f'<tr class="g"><th scope="rowgroup" colspan="{len(personas) + 1}">'
+                        f"{_e(api_id)} · {_e(stage)}</th></tr>")
+        cells = [grid.get((r, p)) for p in range(len(personas))]
+        tds = "".join(f'<td class="{cell_classes(c)}"></td>' if c else '<td class="e"></td>'
+                      for c in cells)
+        drift = " dx" if any(c and c.differs_from_baseline for c in cells) else ""
+        body.append(f'<tr class="r{drift}" data-r="{r}"><th scope="row">{_e(route)}</th>'
+                    f"{tds}</tr>")
+    legend = (
+        '<ul class="legend">'
+        '<li><span class="sw a"></span>allowed</li><li><span class="sw p"></span>partial '
+        '(some requests or conditional)</li><li><span class="sw d"></span>denied</li>'
+        '<li><span class="sw n"></span>not IAM-governed (authorizer is not AWS_IAM)</li>'
+        '<li><span class="sw d x"></span>differs from the baseline</li>'
+        '<li><span class="sw e"></span>not evaluated</li></ul>'
+    )
+    return (
+        f'<section id="matrix-section"><h2>Access matrix ({len(personas)} personas x '
+        f"{len(routes)} routes, {differing} differ from the baseline)</h2>{legend}"
+        '<p class="no-print"><label><input type="checkbox" id="only-drift"> only routes that '
+        "differ from the baseline</label> Hover a cell for a summary, click it for details."
+        f'</p><div class="mwrap"><table id="matrix"><thead><tr><th scope="col" class="corner">'
+        f"Route \\ persona</th>{head}</tr></thead><tbody>\n" + "\n".join(body)
+        + "\n</tbody></table></div></section>"
+    )
+
+
+def _matrix_data(personas: list[str], routes: list[RouteKey],
+                 grid: dict[tuple[int, int], MatrixCell]) -> dict[str, Any]:
+    """What the details panel needs; strings interned because roles and statements repeat."""
+    strings: list[str] = []
+    index: dict[str, int] = {}
+
+    def s(value: str | None) -> int:
+        if value is None:
+            return -1
+        if value not in index:
+            index[value] = len(strings)
+            strings.append(value)
+        return index[value]
+
+    width = len(personas)
+    flat: list[list[Any] | None] = [None] * (len(routes) * width)
+    for (r, p), c in grid.items():
+        flat[r * width + p] = [
+            c.verdict, s(c.role_arn), s(c.authorization_type), int(c.expected),
+            int(c.differs_from_baseline), [s(x) for x in c.allowing],
+            [s(x) for x in c.denying], [s(x) for x in c.reasons],
+            s(c.witness_allowed), s(c.witness_denied),
+        ]
+    return {"personas": personas, "routes": [list(r) for r in routes], "strings": strings,
+            "cells": flat}
+
+
+# -- group pairs and changes -----------------------------------------------------------------
+
+def _group_pairs(pairs: list[GroupPair]) -> str:
+    if not pairs:
+        return ""
+    rows = "".join(
+        f'<tr class="o-{_e(gp.outcome)}"><td>{_e(gp.groups[0])}</td><td>{_e(gp.groups[1])}</td>'
+        f"<td>{_e(gp.outcome)}</td><td><code>{_e(gp.role_arn or 'none')}</code></td>"
+        f"<td>{_e(gp.detail)}</td></tr>"
+        for gp in pairs
+    )
+    return (
+        '<section id="group-pairs"><h2>Members of two groups</h2><table class="plain"><thead>'
+        "<tr><th>Group</th><th>Group</th><th>Outcome</th><th>Role</th><th>Why</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _changes(changes: RunChanges | None) -> str:
+    if changes is None:
+        return ""
+    resolved = "".join(
+        f"<tr><td>{_e(f.severity.value)}</td><td><code>{_e(f.rule_id)}</code></td>"
+        f"<td>{_e(f.persona or '')}</td><td><code>{_e(f.route or '')}</code></td>"
+        f"<td>{_e(f.title)}</td></tr>"
+        for f in changes.resolved
+    )
+    table = (
+        '<table class="plain"><thead><tr><th>Severity</th><th>Rule</th><th>Persona</th>'
+        f"<th>Route</th><th>Finding</th></tr></thead><tbody>{resolved}</tbody></table>"
+        if resolved else ""
+    )
+    return (
+        '<section id="changes"><h2>Since the last run</h2><ul>'
+        f'<li><b id="changes-new">{len(changes.new)}</b> new finding(s) (marked '
+        '<span class="new">new</span> above)</li>'
+        f"<li><b>{len(changes.still_open)}</b> still open</li>"
+        f'<li><b id="changes-resolved">{len(changes.resolved)}</b> resolved</li></ul>'
+        f"{table}</section>"
+    )

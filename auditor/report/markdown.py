@@ -1,0 +1,184 @@
+"""`--format markdown`: a summary for a pull-request comment or a wiki page.
+
+GitHub rejects comments over 65,536 characters, so the output is kept under `limit` whatever
+the number of findings: the most severe findings that fit are listed and the rest are counted
+by severity and by rule, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from auditor.findings import Finding, Severity
+from auditor.report.model import MatrixCell, Report, RunChanges
+
+DEFAULT_LIMIT = 65_000
+MAX_ERRORS = 20  # an outage can fail hundreds of reads; the count is kept, the list is capped
+MAX_MATRIX_ROWS = 100
+MAX_RESOLVED = 20
+MAX_CELL = 500  # one pasted policy must not crowd out every other finding
+
+_SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
+_ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🟡", "info": "⚪"}
+# Markdown syntax that could format, link or open HTML; escaped in prose cells.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+_TRUNCATED = "\n\n… (truncated to fit the size limit)\n"
+
+
+def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
+    """The report as GitHub-flavoured Markdown of at most `limit` characters."""
+    head = _summary(report)
+    tail = "".join(s for s in (_matrix_drift(report.access_matrix, limit // 5),
+                               _changes(report.changes)) if s)
+    findings = _findings(report.findings, limit - len(head) - len(tail),
+                         complete=report.status == "complete")
+    text = head + findings + tail
+    if len(text) > limit:  # only when `limit` is too small for even the summary
+        text = text[: max(0, limit - len(_TRUNCATED))] + _TRUNCATED
+        text = text[:limit]
+    return text
+
+
+def text(value: str) -> str:
+    """Prose in a table cell: Markdown syntax escaped, newlines kept as <br>."""
+    if len(value) > MAX_CELL:
+        value = value[: MAX_CELL - 1] + "…"
+    escaped = _MD_SPECIAL.sub(r"\\\1", value.replace("&", "&amp;"))
+    return "<br>".join(line.strip() for line in escaped.splitlines()) or " "
+
+
+def code(value: str) -> str:
+    """An identifier in a code span; `|` still needs escaping inside GFM tables."""
+    if not value:
+        return " "
+    flat = " ".join(value.split())
+    if len(flat) > MAX_CELL:
+        flat = flat[: MAX_CELL - 1] + "…"
+    flat = flat.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report) -> str:
+    t = report.target
+    status = "✅ complete" if report.status == "complete" else "⚠️ **INCOMPLETE**"
+    apis = ", ".join(code(f"{a.id}:{a.stage}" if a.stage else a.id) for a in t.apis) or "none"
+    out = [
+        f"## Cognito route audit: {status}\n\n",
+        f"**Account** {code(t.account_id or 'unknown')} · **region** {code(t.region)} · "
+        f"**user pool** {code(t.user_pool_id or 'none')} · **identity pool** "
+        f"{code(t.identity_pool_id or 'none')} · **APIs** {apis}\n\n",
+        f"_Generated {text(report.generated_at)} by {text(report.tool.name)} "
+        f"{text(report.tool.version)}._\n\n",
+    ]
+    if report.status == "incomplete":
+        out.append(
+            f"> [!CAUTION]\n> **Collection incomplete:** {len(report.errors)} AWS read(s) failed, "
+            "so this report cannot claim there is no drift.\n"
+        )
+        out.extend(f"> - {code(f'{e.service}:{e.operation}')} {text(e.message)}\n"
+                   for e in report.errors[:MAX_ERRORS])
+        if len(report.errors) > MAX_ERRORS:
+            out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more failed reads\n")
+        out.append("\n")
+    counts = report.summary.by_severity
+    out.append(_table([*(f"{_ICONS[s.value]} {s.value}" for s in _SEVERITIES), "total"],
+                      [[*(f"{counts.get(s.value, 0):,}" for s in _SEVERITIES),
+                        f"{report.summary.findings:,}"]]))
+    return "".join(out)
+
+
+def _finding_row(f: Finding) -> str:
+    route = f.route or ""
+    cells = [
+        f"{_ICONS[f.severity.value]} {f.severity.value}", code(f.rule_id),
+        code(f.persona or ""), code(route), code(f.api_id or ""), code(f.resource),
+        f"**{text(f.title)}**<br>{text(f.message)}",
+    ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
+    if not findings:
+        # An incomplete run must never read as "no drift".
+        return ("\n### Findings\n\nNo findings.\n" if complete else
+                "\n### Findings\n\nNo findings in the state that could be read; see the failed "
+                "reads above.\n")
+    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
+                                              f.route or "", f.resource))
+    head = (f"\n### Findings ({len(findings):,}, most severe first)\n\n"
+            + _table(["Severity", "Rule", "Persona", "Route", "API", "Resource", "Finding"], []))
+    # The summary of every finding bounds the summary of any omitted suffix (fewer rules,
+    # smaller numbers), so reserving its length guarantees the rest will fit.
+    reserve = len(_omitted(ordered))
+    room = budget - len(head) - reserve
+    rows: list[str] = []
+    for f in ordered:
+        row = _finding_row(f)
+        if len(row) > room:
+            break
+        rows.append(row)
+        room -= len(row)
+    if not rows and budget < len(head) + reserve:
+        return _omitted(ordered)
+    return head + "".join(rows) + _omitted(ordered[len(rows):])
+
+
+def _omitted(rest: list[Finding]) -> str:
+    if not rest:
+        return ""
+    by_sev = Counter(f.severity.value for f in rest)
+    sev = ", ".join(f"{by_sev[s.value]:,} {s.value}" for s in _SEVERITIES if by_sev[s.value])
+    by_rule = Counter(f.rule_id for f in rest)
+    rules = ", ".join(f"{code(rule)} {n:,}" for rule, n in
+                      sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"\n**… and {len(rest):,} more findings not shown: {sev}.** "
+            f"By rule: {rules}. Use `--format json` or `--format html` for the full list.\n")
+
+
+def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
+    drift = sorted((c for c in cells if c.differs_from_baseline),
+                   key=lambda c: (c.persona, c.api_id, c.stage, c.route))
+    if not drift:
+        return ""
+    out = (f"\n### Access that differs from the baseline ({len(drift):,} cells)\n\n"
+           + _table(["Persona", "API", "Route", "Live", "Baseline", "Role"], []))
+    shown = 0
+    for c in drift[:MAX_MATRIX_ROWS]:
+        live = c.verdict if c.iam_governed else f"{c.verdict} (not IAM: {c.authorization_type})"
+        row = ("| " + " | ".join([code(c.persona), code(f"{c.api_id}:{c.stage}"), code(c.route),
+                                  text(live), "declared" if c.expected else "not declared",
+                                  code(c.role_arn or "none")]) + " |\n")
+        if len(out) + len(row) > budget:
+            break
+        out += row
+        shown += 1
+    if shown < len(drift):
+        out += f"\n_… and {len(drift) - shown:,} more differing cells._\n"
+    return out
+
+
+def _changes(changes: RunChanges | None) -> str:
+    if changes is None:
+        return ""
+    out = (f"\n### Since the last run\n\n{len(changes.new):,} new, "
+           f"{len(changes.still_open):,} still open, {len(changes.resolved):,} resolved.\n")
+    if changes.resolved:
+        out += "\n" + _table(
+            ["Resolved", "Rule", "Persona", "Route"],
+            ([f.severity.value, code(f.rule_id), code(f.persona or ""), code(f.route or "")]
+             for f in changes.resolved[:MAX_RESOLVED]),
+        )
+        if len(changes.resolved) > MAX_RESOLVED:
+            out += f"\n_… and {len(changes.resolved) - MAX_RESOLVED:,} more resolved._\n"
+    return out
