@@ -10,6 +10,7 @@ from typing import Any
 
 from auditor.findings import Finding, Severity, fingerprint
 from auditor.report.model import Report, ReportTarget, Summary, ToolInfo
+from auditor.snapshot import Snapshot
 
 TOKEN = "xoxb-test-secret-token-123"  # must never show up in reports, state or logs
 
@@ -101,3 +102,36 @@ def report(findings: list[Finding], *, user_pool: str = "us-east-1_X",
                                user_pool_id=user_pool, identity_pool_id=identity_pool),
         "summary": Summary.of(findings), "findings": findings,
     })
+
+
+def snapshot(groups: dict[str, tuple[int | None, str | None]] | None = None,
+             *, routes: dict[str, str] | None = None, errors: list[dict[str, str]] | None = None,
+             user_pool: str = "us-east-1_X", inline: dict[str, Any] | None = None) -> Snapshot:
+    """A small snapshot: groups name -> (precedence, role), one REST API's routes, one role."""
+    groups = {"admin": (0, ROLE_ADMIN), "editors": (10, ROLE_EDITORS)} if groups is None \
+        else groups
+    routes = {"GET /items": "AWS_IAM", "GET /health": "NONE"} if routes is None else routes
+    role_doc = inline or {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}
+    return Snapshot.model_validate({
+        "region": "us-east-1", "account_id": "123456789012",
+        "target": {"user_pool": {"id": user_pool}, "identity_pool": {"id": "us-east-1:pool"},
+                   "apis": [{"id": "api1"}]},
+        "user_pool": {"id": user_pool, "name": "app", "groups": [
+            {"name": n, "precedence": p, "role_arn": r} for n, (p, r) in groups.items()]},
+        "identity_pool": {"id": "us-east-1:pool", "name": "app", "authenticated_role": ROLE_DEFAULT,
+                          "role_mappings": {f"cognito-idp.us-east-1.amazonaws.com/{user_pool}:c":
+                                            {"type": "Token",
+                                             "ambiguous_role_resolution": "AuthenticatedRole"}}},
+        "roles": {ROLE_EDITORS: {"arn": ROLE_EDITORS, "name": "app-editors", "inline_policies": [
+            {"name": "invoke", "document": role_doc}]}},
+        "apis": [{"id": "api1", "name": "app", "kind": "REST", "stages": ["prod"], "routes": [
+            {"method": k.split()[0], "path": k.split()[1], "authorization_type": v}
+            for k, v in routes.items()]}],
+        "errors": errors or [],
+    })
+
+
+ROLE_ADMIN = "arn:aws:iam::123456789012:role/app-admin"
+ROLE_EDITORS = "arn:aws:iam::123456789012:role/app-editors"
+ROLE_DEFAULT = "arn:aws:iam::123456789012:role/app-default"

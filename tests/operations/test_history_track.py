@@ -1,0 +1,195 @@
+"""history.track: findings over time, changed-since-last-run, alert de-duplication, state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ops_support import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
+
+from auditor.errors import InputError
+from auditor.findings import Severity
+from auditor.history import CHANGED_RULE, merge_pending, track
+from auditor.options import RunOptions, SlackOptions
+from auditor.report.model import Report
+from auditor.snapshot import Snapshot
+from auditor.state import LocalStateStore, PendingAlert
+
+DRIFT = finding("excess-route", Severity.HIGH, persona="group:editors", route="DELETE /items")
+PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors")
+
+
+def _options(state: Path | None, *, slack: bool = True, always: bool = False) -> RunOptions:
+    return RunOptions(baseline=Path("baseline.yaml"), aws=None,  # type: ignore[arg-type]
+                      state=str(state) if state else None,
+                      slack=SlackOptions(enabled=slack, always=always))
+
+
+def _run(state: Path, snap: Snapshot, *findings_: object, **kw: bool) -> Report:
+    return track(report(list(findings_)), snap, _options(state, **kw))  # type: ignore[arg-type]
+
+
+def _changed(rep: Report) -> list[tuple[str, str | None, str | None]]:
+    return [(f.resource, f.persona, f.route) for f in rep.findings if f.rule_id == CHANGED_RULE]
+
+
+def test_first_run_everything_new_and_alerted(tmp_path: Path, slack: FakeSlack) -> None:
+    state = tmp_path / "state.json"
+    rep = _run(state, snapshot(), DRIFT)
+
+    assert rep.changes is not None and rep.changes.new == [DRIFT.fingerprint]
+    assert rep.changes.resolved == [] and _changed(rep) == []
+    assert len(slack.requests) == 1 and "excess-route" in str(slack.requests[0].body)
+    saved = LocalStateStore(state).load()
+    assert saved is not None and [f.fingerprint for f in saved.open_findings] == [DRIFT.fingerprint]
+    assert saved.pending_alert is None
+    assert saved.config.groups is not None and saved.config.groups["editors"].precedence == 10
+
+
+def test_unchanged_second_run_sends_nothing(tmp_path: Path, slack: FakeSlack) -> None:
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), DRIFT)
+    rep = _run(state, snapshot(), DRIFT)
+
+    assert len(slack.requests) == 1
+    assert rep.changes is not None
+    assert rep.changes.new == [] and rep.changes.still_open == [DRIFT.fingerprint]
+    assert _changed(rep) == []
+
+    _run(state, snapshot(), DRIFT, always=True)
+    assert len(slack.requests) == 2  # --always sends the counts anyway
+
+
+def test_drift_between_runs_then_fix(tmp_path: Path, slack: FakeSlack) -> None:
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), DRIFT)
+    drifted = snapshot({"admin": (0, ROLE_ADMIN), "editors": (5, None)})
+    rep = _run(state, drifted, DRIFT, PRECEDENCE)
+
+    assert rep.changes is not None and rep.changes.new == [PRECEDENCE.fingerprint]
+    [change] = [f for f in rep.findings if f.rule_id == CHANGED_RULE]
+    assert change.severity is Severity.INFO and change.persona == "group:editors"
+    assert change.evidence["diff"] == ["precedence: 10 -> 5",
+                                       "role_arn: 'arn:aws:iam::123456789012:role/app-editors'"
+                                       " -> None"]
+    assert rep.summary.by_severity["info"] == 1 and rep.summary.findings == 3
+    assert len(slack.requests) == 2
+    alert = str(slack.requests[1].body["blocks"])
+    assert "precedence-drift" in alert and "excess-route" not in alert
+
+    fixed = _run(state, snapshot(), DRIFT)
+    assert fixed.changes is not None
+    assert [f.fingerprint for f in fixed.changes.resolved] == [PRECEDENCE.fingerprint]
+    assert len(_changed(fixed)) == 1  # the precedence went back: that is a change too
+    assert len(slack.requests) == 3 and "Resolved findings (1)" in str(slack.requests[2].body)
+
+
+def test_route_and_policy_changes_one_finding_each(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), slack=False)
+    changed = snapshot(routes={"GET /items": "NONE", "POST /items": "AWS_IAM"},
+                       inline={"Version": "2012-10-17", "Statement": []})
+    rep = _run(state, changed, slack=False)
+
+    api = "arn:aws:apigateway:us-east-1::/restapis/api1"
+    assert sorted(_changed(rep), key=str) == sorted([
+        (api, None, "GET /health"), (api, None, "GET /items"), (api, None, "POST /items"),
+        ("arn:aws:iam::123456789012:role/app-editors", None, None)], key=str)
+    messages = " | ".join(f.message for f in rep.findings)
+    assert "route GET /items authorization changed: AWS_IAM -> NONE" in messages
+    assert "route GET /health was removed" in messages
+    assert "~ inline:invoke" in messages
+
+
+def test_incomplete_snapshot_keeps_findings_open(tmp_path: Path, slack: FakeSlack) -> None:
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), DRIFT, PRECEDENCE)
+    failed = snapshot({}, errors=[{"service": "cognito-idp", "operation": "ListGroups",
+                                   "message": "AccessDenied"}])
+    rep = track(report([DRIFT], status="incomplete"), failed, _options(state))
+
+    assert rep.changes is not None and rep.changes.resolved == []
+    assert PRECEDENCE.fingerprint in rep.changes.still_open
+    assert _changed(rep) == []  # the groups were not read, so no "group removed"
+    assert len(slack.requests) == 1
+    saved = LocalStateStore(state).load()
+    assert saved is not None and saved.config.groups is not None  # last known groups kept
+    assert {f.fingerprint for f in saved.open_findings} == {DRIFT.fingerprint,
+                                                           PRECEDENCE.fingerprint}
+    # once the read works again, the comparison is against the last known groups
+    again = _run(state, snapshot(), DRIFT, PRECEDENCE)
+    assert _changed(again) == []
+
+
+@pytest.mark.parametrize(("content", "field"), [
+    ("{not json", None),
+    (json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "99"}),
+     "schema_version"),
+    (json.dumps({"something": "else"}), "kind"),
+    (json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "1"}), "updated_at"),
+])
+def test_corrupt_or_foreign_state_is_an_input_error(tmp_path: Path, content: str,
+                                                    field: str | None) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(content)
+    with pytest.raises(InputError) as raised:
+        _run(state, snapshot(), DRIFT, slack=False)
+    assert raised.value.source == str(state) and raised.value.field == field
+    assert raised.value.exit_code == 2
+    assert state.read_text() == content  # never silently reset
+
+
+def test_state_for_another_pool_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), slack=False)
+    with pytest.raises(InputError, match="us-east-1_X"):
+        track(report([], user_pool="us-east-1_Other"), snapshot(user_pool="us-east-1_Other"),
+              _options(state, slack=False))
+
+
+def test_slack_down_keeps_alert_pending_until_delivered(tmp_path: Path, slack: FakeSlack,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state.json"
+    slack.stop()
+    rep = _run(state, snapshot(), DRIFT)
+
+    [error] = rep.errors
+    assert error.service == "slack" and error.operation == "chat.postMessage"
+    assert TOKEN not in rep.to_json() and TOKEN not in state.read_text()
+    err = capsys.readouterr().err
+    assert "Slack alert not sent" in err and TOKEN not in err
+    saved = LocalStateStore(state).load()
+    assert saved is not None and saved.pending_alert is not None
+    assert [f.fingerprint for f in saved.pending_alert.new] == [DRIFT.fingerprint]
+    assert [f.fingerprint for f in saved.open_findings] == [DRIFT.fingerprint]
+
+    up = FakeSlack()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SLACK_API_URL", up.api_url)
+            rep2 = _run(state, snapshot(), DRIFT, PRECEDENCE)
+        assert rep2.errors == []
+        [request] = up.requests
+        text = str(request.body["blocks"])
+        assert "New findings (2)" in text and "excess-route" in text
+    finally:
+        up.stop()
+    saved = LocalStateStore(state).load()
+    assert saved is not None and saved.pending_alert is None
+
+
+def test_slack_without_state_alerts_every_run(slack: FakeSlack) -> None:
+    track(report([DRIFT]), snapshot(), _options(None))
+    track(report([DRIFT]), snapshot(), _options(None))
+    assert len(slack.requests) == 2
+
+
+def test_pending_merge_is_the_net_change() -> None:
+    pending = PendingAlert(created_at="t", new=[DRIFT], resolved=[PRECEDENCE])
+    # DRIFT was fixed and PRECEDENCE came back before any alert got through: nothing to say
+    merged = merge_pending(pending, new=[PRECEDENCE], resolved=[DRIFT],
+                           open_now={PRECEDENCE.fingerprint})
+    assert merged.new == [] and merged.resolved == []
+    merged = merge_pending(pending, new=[], resolved=[], open_now={DRIFT.fingerprint})
+    assert merged.new == [DRIFT] and merged.resolved == [PRECEDENCE]
