@@ -238,7 +238,7 @@ def _matrix_section(personas: list[str], routes: list[RouteKey],
         f'<section id="matrix-section"><h2>Access matrix ({len(personas)} personas x '
         f"{len(routes)} routes, {differing} differ from the baseline)</h2>{legend}"
         '<p class="no-print"><label><input type="checkbox" id="only-drift"> only routes that '
-        "differ from the baseline</label> Hover a cell for a summary, click it for details."
+        "differ from the baseline</label> · Hover a cell for a summary, click it for details."
         f'</p><div class="mwrap"><table id="matrix"><thead><tr><th scope="col" class="corner">'
         f"Route \\ persona</th>{head}</tr></thead><tbody>\n" + "\n".join(body)
         + "\n</tbody></table></div></section>"
