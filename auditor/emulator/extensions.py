@@ -6,6 +6,8 @@ What moto 5.2.1 lacks (checked against its source):
 - iam GetAccountAuthorizationDetails: ignores MaxItems/Marker (always one page) and omits
   PolicyName/PolicyId on the managed-policy entries.
 - apigateway GetResources: ignores limit/position and always embeds the methods.
+- apigateway RestApi.policy: returned verbatim; AWS returns it escaped (quotes as \\", slashes
+  as \\/), which every client has to unescape before parsing.
 
 Everything here patches moto's response/model classes in place, so it must run before the
 server handles its first request; ``install()`` is idempotent. State lives on moto's own model
@@ -46,6 +48,7 @@ def install() -> None:
     _install_classic_flow()
     _install_gaad_paging()
     _install_get_resources_paging()
+    _install_escaped_rest_policy()
     _installed = True
 
 
@@ -258,3 +261,22 @@ def _install_get_resources_paging() -> None:
         return json.dumps(body)
 
     _patch(APIGatewayResponse, "get_resources", get_resources)
+
+
+def escape_policy(policy: str) -> str:
+    """The policy text as AWS returns it inside the RestApi JSON: JSON-escaped once more."""
+    return json.dumps(policy)[1:-1].replace("/", "\\/")
+
+
+def _install_escaped_rest_policy() -> None:
+    from moto.apigateway.models import RestAPI
+
+    original_to_dict = RestAPI.to_dict
+
+    def to_dict(self: Any) -> dict[str, Any]:
+        body: dict[str, Any] = original_to_dict(self)
+        if body.get("policy"):
+            body["policy"] = escape_policy(body["policy"])
+        return body
+
+    _patch(RestAPI, "to_dict", to_dict)

@@ -1,0 +1,244 @@
+"""REST APIs (apigateway) and HTTP APIs (apigatewayv2): routes, authorization, stages, policy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor.collect.reads import Reads
+from auditor.collect.session import AwsClients
+from auditor.errors import InputError, TargetNotFoundError
+from auditor.snapshot import Api, ApiRef, PolicyDocument, Route
+
+# IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
+OPERATIONS: tuple[str, ...] = ("apigateway:GET",)
+CALLS: tuple[str, ...] = (
+    "apigateway:GetRestApi",
+    "apigateway:GetRestApis",
+    "apigateway:GetResources",
+    "apigateway:GetMethod",
+    "apigateway:GetStages",
+    "apigatewayv2:GetApi",
+    "apigatewayv2:GetApis",
+    "apigatewayv2:GetRoutes",
+    "apigatewayv2:GetStages",
+)
+
+_RESOURCES_PAGE = 500  # the maximum GetResources limit
+
+
+def parse_rest_policy(text: str) -> PolicyDocument:
+    """RestApi.policy arrives JSON-escaped (\\" and \\/): unescape once, then parse."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = json.loads(json.loads(f'"{text}"'))
+    if not isinstance(parsed, dict):
+        raise ValueError("resource policy is not a JSON object")
+    return parsed
+
+
+def _route_sort_key(route: Route) -> tuple[str, str]:
+    return (route.path, route.method)
+
+
+class _ApiReader:
+    def __init__(self, clients: AwsClients, reads: Reads) -> None:
+        self.clients = clients
+        self.reads = reads
+        self.v1 = clients.client("apigateway")
+        self.v2 = clients.client("apigatewayv2")
+
+    def find(self, ref: ApiRef) -> tuple[str, dict[str, Any]] | None:
+        """("REST" | "HTTP", the API's description) for a reference by id or by name."""
+        if ref.id:
+            return self._by_id(ref.id)
+        return self._by_name(ref.name or "")
+
+    def _by_id(self, api_id: str) -> tuple[str, dict[str, Any]] | None:
+        # An id does not say which kind it is: try REST, then HTTP; not found by both = absent.
+        missing = f"API {api_id} not found in {self.clients.region}"
+        try:
+            rest = self.reads.run(
+                "apigateway",
+                "GetRestApi",
+                api_id,
+                lambda: self.v1.get_rest_api(restApiId=api_id),
+                not_found=missing,
+            )
+            return ("REST", rest) if rest is not None else None
+        except TargetNotFoundError:
+            pass
+        http = self.reads.run(
+            "apigatewayv2",
+            "GetApi",
+            api_id,
+            lambda: self.v2.get_api(ApiId=api_id),
+            not_found=missing,
+        )
+        if http is None:
+            return None
+        if http.get("ProtocolType") != "HTTP":
+            raise InputError(
+                f"api {api_id}", None, f"is a {http.get('ProtocolType')} API, not REST or HTTP"
+            )
+        return ("HTTP", http)
+
+    def _by_name(self, name: str) -> tuple[str, dict[str, Any]] | None:
+        rest_pages = self.reads.run(
+            "apigateway",
+            "GetRestApis",
+            None,
+            lambda: list(
+                self.v1.get_paginator("get_rest_apis").paginate(
+                    PaginationConfig={"PageSize": _RESOURCES_PAGE}
+                )
+            ),
+        )
+        http_pages = self.reads.run(
+            "apigatewayv2",
+            "GetApis",
+            None,
+            lambda: list(self.v2.get_paginator("get_apis").paginate()),
+        )
+        found = [
+            ("REST", a) for p in rest_pages or [] for a in p.get("items", []) if a["name"] == name
+        ]
+        found += [
+            ("HTTP", a)
+            for p in http_pages or []
+            for a in p.get("Items", [])
+            if a["Name"] == name and a.get("ProtocolType") == "HTTP"
+        ]
+        if not found:
+            if rest_pages is None or http_pages is None:
+                return None  # could not look everywhere: the error says so
+            raise TargetNotFoundError(f"API named {name!r} not found in {self.clients.region}")
+        if len(found) > 1:
+            ids = sorted(a.get("id") or a.get("ApiId") or "" for _, a in found)
+            raise InputError(
+                f"api name={name}",
+                None,
+                f"{len(ids)} APIs have this name ({', '.join(ids)}): name it by id",
+            )
+        return found[0]
+
+    def rest(self, raw: dict[str, Any]) -> Api:
+        api_id = raw["id"]
+        policy: PolicyDocument | None = None
+        if raw.get("policy"):
+            policy = self.reads.run(
+                "apigateway", "GetRestApi", api_id, lambda: parse_rest_policy(raw["policy"])
+            )
+        pages = self.reads.run(
+            "apigateway",
+            "GetResources",
+            api_id,
+            lambda: list(
+                self.v1.get_paginator("get_resources").paginate(
+                    restApiId=api_id,
+                    embed=["methods"],
+                    PaginationConfig={"PageSize": _RESOURCES_PAGE},
+                )
+            ),
+        )
+        routes: list[Route] = []
+
+        def read_method(resource_id: str, verb: str) -> dict[str, Any]:
+            method: dict[str, Any] = self.v1.get_method(
+                restApiId=api_id, resourceId=resource_id, httpMethod=verb
+            )
+            return method
+
+        for resource in (item for page in pages or [] for item in page.get("items", [])):
+            for verb, method in (resource.get("resourceMethods") or {}).items():
+                if "authorizationType" not in method:
+                    # Never guess NONE: read the method itself if the embed came back empty.
+                    method = self.reads.run(
+                        "apigateway",
+                        "GetMethod",
+                        f"{api_id} {verb} {resource['path']}",
+                        lambda: read_method(resource["id"], verb),  # noqa: B023 (called at once)
+                    )
+                    if method is None:
+                        continue
+                routes.append(
+                    Route(
+                        method=verb,
+                        path=resource["path"],
+                        authorization_type=method.get("authorizationType", "NONE"),
+                        authorizer_id=method.get("authorizerId"),
+                    )
+                )
+        stages = self.reads.run(
+            "apigateway",
+            "GetStages",
+            api_id,
+            lambda: [s["stageName"] for s in self.v1.get_stages(restApiId=api_id).get("item", [])],
+        )
+        return Api(
+            id=api_id,
+            name=raw["name"],
+            kind="REST",
+            stages=sorted(stages or []),
+            resource_policy=policy,
+            routes=sorted(routes, key=_route_sort_key),
+        )
+
+    def http(self, raw: dict[str, Any]) -> Api:
+        api_id = raw["ApiId"]
+        pages = self.reads.run(
+            "apigatewayv2",
+            "GetRoutes",
+            api_id,
+            lambda: list(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
+        )
+        routes = []
+        for item in (i for page in pages or [] for i in page.get("Items", [])):
+            key = item["RouteKey"]
+            method, path = ("ANY", "$default") if key == "$default" else key.split(" ", 1)
+            routes.append(
+                Route(
+                    method=method,
+                    path=path,
+                    authorization_type=item.get("AuthorizationType", "NONE"),
+                    authorizer_id=item.get("AuthorizerId"),
+                )
+            )
+        stage_pages = self.reads.run(
+            "apigatewayv2",
+            "GetStages",
+            api_id,
+            lambda: list(self.v2.get_paginator("get_stages").paginate(ApiId=api_id)),
+        )
+        stages = [s["StageName"] for page in stage_pages or [] for s in page.get("Items", [])]
+        return Api(
+            id=api_id,
+            name=raw["Name"],
+            kind="HTTP",
+            stages=sorted(stages),
+            routes=sorted(routes, key=_route_sort_key),
+        )
+
+
+def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[Api]:
+    """Each referenced API once (several refs may name stages of one API), sorted by id."""
+    reader = _ApiReader(clients, reads)
+    apis: dict[str, Api] = {}
+    for ref in refs:
+        found = reader.find(ref)
+        if found is None:
+            continue
+        kind, raw = found
+        api_id = raw["id"] if kind == "REST" else raw["ApiId"]
+        if api_id not in apis:
+            apis[api_id] = reader.rest(raw) if kind == "REST" else reader.http(raw)
+        api = apis[api_id]
+        stage_read = not any(
+            e.resource == api_id and e.operation == "GetStages" for e in reads.errors
+        )
+        if ref.stage and stage_read and ref.stage not in api.stages:
+            raise TargetNotFoundError(
+                f"stage {ref.stage} of API {api_id} not found in {clients.region}"
+            )
+    return [apis[k] for k in sorted(apis)]

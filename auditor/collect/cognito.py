@@ -1,0 +1,201 @@
+"""User pool groups and identity pool configuration (cognito-idp, cognito-identity)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.collect.reads import NOT_FOUND_CODES, Reads
+from auditor.collect.session import AwsClients
+from auditor.errors import InputError, TargetNotFoundError
+from auditor.snapshot import (
+    Group,
+    IdentityPool,
+    IdentityProvider,
+    MappingRule,
+    PoolRef,
+    RoleMapping,
+    UserPool,
+)
+
+# IAM actions the collector needs (for the deploy policy) and the API calls it makes.
+OPERATIONS: tuple[str, ...] = (
+    "cognito-idp:DescribeUserPool",
+    "cognito-idp:ListUserPools",
+    "cognito-idp:ListGroups",
+    "cognito-identity:DescribeIdentityPool",
+    "cognito-identity:ListIdentityPools",
+    "cognito-identity:GetIdentityPoolRoles",
+)
+CALLS: tuple[str, ...] = OPERATIONS
+
+_PAGE = 60  # the maximum page size of ListGroups, ListUserPools and ListIdentityPools
+# A malformed id cannot name an existing pool: AWS answers those with a validation error.
+_ID_NOT_FOUND = NOT_FOUND_CODES | {"InvalidParameterException", "ValidationException"}
+
+
+def _single(matches: list[str], kind: str, name: str, region: str) -> str:
+    if not matches:
+        raise TargetNotFoundError(f"{kind} named {name!r} not found in {region}")
+    if len(matches) > 1:
+        raise InputError(
+            f"{kind} name={name}",
+            None,
+            f"{len(matches)} {kind}s have this name ({', '.join(sorted(matches))}): name it by id",
+        )
+    return matches[0]
+
+
+def _user_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
+    if ref.id:
+        return ref.id
+    name = ref.name or ""
+    paginator = clients.client("cognito-idp").get_paginator("list_user_pools")
+    pages = reads.run(
+        "cognito-idp",
+        "ListUserPools",
+        None,
+        lambda: list(paginator.paginate(MaxResults=_PAGE)),
+    )
+    if pages is None:
+        return None
+    matches = [p["Id"] for page in pages for p in page.get("UserPools", []) if p["Name"] == name]
+    return _single(matches, "user pool", name, clients.region)
+
+
+def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPool | None:
+    """The pool and all its groups; None (with an error recorded) if it could not be read."""
+    pool_id = _user_pool_id(clients, reads, ref)
+    if pool_id is None:
+        return None
+    idp = clients.client("cognito-idp")
+    described = reads.run(
+        "cognito-idp",
+        "DescribeUserPool",
+        pool_id,
+        lambda: idp.describe_user_pool(UserPoolId=pool_id)["UserPool"],
+        not_found=f"user pool {pool_id} not found in {clients.region}",
+        not_found_codes=_ID_NOT_FOUND,
+    )
+    if described is None:
+        return None
+    paginator = idp.get_paginator("list_groups")
+    pages = reads.run(
+        "cognito-idp",
+        "ListGroups",
+        pool_id,
+        lambda: list(paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE})),
+    )
+    groups = [
+        Group(
+            name=g["GroupName"],
+            role_arn=g.get("RoleArn"),
+            precedence=g.get("Precedence"),
+            description=g.get("Description"),
+        )
+        for page in pages or []
+        for g in page.get("Groups", [])
+    ]
+    return UserPool(
+        id=described["Id"],
+        name=described["Name"],
+        arn=described.get("Arn"),
+        groups=sorted(groups, key=lambda g: g.name),
+    )
+
+
+def _identity_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
+    if ref.id:
+        return ref.id
+    name = ref.name or ""
+    paginator = clients.client("cognito-identity").get_paginator("list_identity_pools")
+    pages = reads.run(
+        "cognito-identity",
+        "ListIdentityPools",
+        None,
+        lambda: list(paginator.paginate(PaginationConfig={"PageSize": _PAGE})),
+    )
+    if pages is None:
+        return None
+    matches = [
+        p["IdentityPoolId"]
+        for page in pages
+        for p in page.get("IdentityPools", [])
+        if p["IdentityPoolName"] == name
+    ]
+    return _single(matches, "identity pool", name, clients.region)
+
+
+def _role_mapping(raw: dict[str, Any]) -> RoleMapping:
+    rules = (raw.get("RulesConfiguration") or {}).get("Rules", [])
+    return RoleMapping(
+        type=raw["Type"],
+        ambiguous_role_resolution=raw.get("AmbiguousRoleResolution"),
+        # Order is meaning: the first matching rule wins.
+        rules=[
+            MappingRule(
+                claim=r["Claim"], match_type=r["MatchType"], value=r["Value"], role_arn=r["RoleARN"]
+            )
+            for r in rules
+        ],
+    )
+
+
+def collect_identity_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> IdentityPool | None:
+    pool_id = _identity_pool_id(clients, reads, ref)
+    if pool_id is None:
+        return None
+    identity = clients.client("cognito-identity")
+    described = reads.run(
+        "cognito-identity",
+        "DescribeIdentityPool",
+        pool_id,
+        lambda: identity.describe_identity_pool(IdentityPoolId=pool_id),
+        not_found=f"identity pool {pool_id} not found in {clients.region}",
+        not_found_codes=_ID_NOT_FOUND,
+    )
+    if described is None:
+        return None
+    roles = (
+        reads.run(
+            "cognito-identity",
+            "GetIdentityPoolRoles",
+            pool_id,
+            lambda: identity.get_identity_pool_roles(IdentityPoolId=pool_id),
+        )
+        or {}
+    )
+    providers = [
+        IdentityProvider(
+            provider_name=p["ProviderName"],
+            client_id=p.get("ClientId"),
+            server_side_token_check=bool(p.get("ServerSideTokenCheck", False)),
+        )
+        for p in described.get("CognitoIdentityProviders", [])
+    ]
+    role_arns = roles.get("Roles", {})
+    return IdentityPool(
+        id=described["IdentityPoolId"],
+        name=described["IdentityPoolName"],
+        allow_unauthenticated=bool(described.get("AllowUnauthenticatedIdentities", False)),
+        allow_classic_flow=bool(described.get("AllowClassicFlow", False)),
+        providers=sorted(providers, key=lambda p: (p.provider_name, p.client_id or "")),
+        authenticated_role=role_arns.get("authenticated"),
+        unauthenticated_role=role_arns.get("unauthenticated"),
+        role_mappings={
+            key: _role_mapping(value) for key, value in roles.get("RoleMappings", {}).items()
+        },
+    )
+
+
+def roles_handed_out(user_pool: UserPool | None, identity_pool: IdentityPool | None) -> set[str]:
+    """Every role ARN a user of these pools can end up with."""
+    arns: set[str] = set()
+    if user_pool:
+        arns.update(g.role_arn for g in user_pool.groups if g.role_arn)
+    if identity_pool:
+        arns.update(
+            a for a in (identity_pool.authenticated_role, identity_pool.unauthenticated_role) if a
+        )
+        for mapping in identity_pool.role_mappings.values():
+            arns.update(rule.role_arn for rule in mapping.rules)
+    return arns

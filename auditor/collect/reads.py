@@ -1,0 +1,62 @@
+"""Run one AWS read: a failure after retries becomes a CollectionError, never an empty result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditor.errors import TargetNotFoundError
+from auditor.snapshot import CollectionError
+
+T = TypeVar("T")
+
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"})
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class Reads:
+    """Holds the failed reads of one collection run."""
+
+    def __init__(self) -> None:
+        self.errors: list[CollectionError] = []
+
+    def record(self, service: str, operation: str, message: str, resource: str | None) -> None:
+        self.errors.append(
+            CollectionError(
+                service=service, operation=operation, message=message, resource=resource
+            )
+        )
+
+    def run(
+        self,
+        service: str,
+        operation: str,
+        resource: str | None,
+        call: Callable[[], T],
+        *,
+        not_found: str | None = None,
+        not_found_codes: frozenset[str] = NOT_FOUND_CODES,
+    ) -> T | None:
+        """``call()``, or None with the failure recorded.
+
+        With ``not_found``, a not-found answer raises TargetNotFoundError(not_found) instead:
+        the user named something that does not exist, which is an input error, not drift.
+        """
+        try:
+            return call()
+        except ClientError as exc:
+            code = error_code(exc)
+            if not_found is not None and code in not_found_codes:
+                raise TargetNotFoundError(not_found) from exc
+            message = exc.response.get("Error", {}).get("Message") or str(exc)
+            self.record(service, operation, f"{code}: {message}" if code else message, resource)
+        except BotoCoreError as exc:  # endpoint unreachable, bad response, no credentials
+            self.record(service, operation, str(exc), resource)
+        except (ValueError, KeyError, TypeError) as exc:  # an answer we cannot use
+            self.record(service, operation, f"unexpected response: {exc!r}", resource)
+        return None

@@ -1,0 +1,77 @@
+"""Shared fixtures: a moto server on loopback (session) and a clean AWS for each test.
+
+No test can reach real AWS: every test runs with fake keys, no profile or config files, no
+instance metadata, and an endpoint pointing at loopback (a closed port unless it uses `aws`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from auditor.emulator import EmulatorServer
+
+REGION = "us-east-1"
+_CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    empty = tmp_path_factory.getbasetemp() / "no-aws-config"
+    empty.touch()
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _CLOSED_PORT_URL)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorServer]:
+    """One moto server (with our extensions) for the whole session; `.url`, `.operations()`."""
+    server = EmulatorServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Aws:
+    """A clean emulated AWS account for one test."""
+
+    url: str
+    region: str
+    session: boto3.Session
+    emulator: EmulatorServer
+
+    def client(self, name: str) -> Any:
+        return self.session.client(name, endpoint_url=self.url)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Aws:
+    """Reset the emulator and point boto3 (env and session) at it."""
+    emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    return Aws(url=emulator.url, region=REGION, session=session, emulator=emulator)
