@@ -147,8 +147,10 @@ def _omitted(rest: list[Finding]) -> str:
 
 
 def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
+    # Excess access first (the security risk), full access before partial, then by name.
     drift = sorted((c for c in cells if c.differs_from_baseline),
-                   key=lambda c: (c.persona, c.api_id, c.stage, c.route))
+                   key=lambda c: (c.expected, c.verdict != "allowed", c.persona, c.api_id,
+                                  c.stage, c.route))
     if not drift:
         return ""
     out = (f"\n### Access that differs from the baseline ({len(drift):,} cells)\n\n"
