@@ -18,7 +18,8 @@ from auditor.errors import InputError
 
 SNAPSHOT_SCHEMA_VERSION = "1"
 
-AuthorizationType = str  # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT (kept open: AWS adds types)
+# NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT; kept open because AWS adds types.
+AuthorizationType = str
 PolicyDocument = dict[str, Any]
 
 
@@ -203,7 +204,8 @@ class Snapshot(_Model):
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(source, None, f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+            problem = f"not valid JSON ({exc.msg} at line {exc.lineno})"
+            raise InputError(source, None, problem) from exc
         if not isinstance(raw, dict):
             raise InputError(source, None, "expected a JSON object")
         version = raw.get("schema_version")

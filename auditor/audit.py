@@ -1,0 +1,81 @@
+"""snapshot + baseline -> report: resolve personas, build the matrix, run every check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from auditor import __version__
+from auditor.baseline import Baseline
+from auditor.catalog import make_finding
+from auditor.checks import CHECKS, AuditContext
+from auditor.errors import InputError
+from auditor.findings import Finding
+from auditor.matrix import AccessEvaluator, audited_stages, build_matrix
+from auditor.report.model import (
+    ApiTarget,
+    Report,
+    ReportError,
+    ReportTarget,
+    Summary,
+    ToolInfo,
+)
+from auditor.resolve import group_pairs, resolve_personas
+from auditor.snapshot import PoolRef, Snapshot
+
+
+def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
+    """An offline snapshot of another pool would audit the wrong thing: refuse it."""
+    pairs = [("user_pool", baseline.user_pool, snapshot.user_pool),
+             ("identity_pool", baseline.identity_pool.ref, snapshot.identity_pool)]
+    for field, wanted, live in pairs:
+        if live is not None and not _same_pool(wanted, live.id, live.name):
+            raise InputError(source, field, f"snapshot is of {live.id}, the baseline "
+                             f"({baseline.source}) names {wanted}")
+
+
+def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
+    return ref.id == live_id if ref.id else ref.name == live_name
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
+    return (-finding.severity.rank, finding.rule_id, finding.resource, finding.persona or "",
+            finding.route or "")
+
+
+def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+    resolutions = resolve_personas(snapshot)
+    evaluator = AccessEvaluator(snapshot)
+    matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
+    pairs = group_pairs(snapshot)
+    context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs)
+    findings: dict[str, Finding] = {}
+    for check in CHECKS.values():
+        for issue in check(context):
+            finding = make_finding(issue)
+            findings.setdefault(finding.fingerprint, finding)
+    ordered = sorted(findings.values(), key=_sort_key)
+    return Report(
+        tool=ToolInfo(version=__version__),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        status="complete" if snapshot.complete else "incomplete",
+        errors=[ReportError(service=e.service, operation=e.operation,
+                            message=f"{e.message} ({e.resource})" if e.resource else e.message)
+                for e in snapshot.errors],
+        target=ReportTarget(
+            account_id=snapshot.account_id, region=snapshot.region,
+            user_pool_id=snapshot.user_pool.id if snapshot.user_pool else None,
+            identity_pool_id=snapshot.identity_pool.id if snapshot.identity_pool else None,
+            apis=_api_targets(snapshot, baseline)),
+        summary=Summary.of(ordered),
+        findings=ordered,
+        access_matrix=matrix,
+        group_pairs=pairs,
+        snapshot_digest=snapshot.digest(),
+    )
+
+
+def _api_targets(snapshot: Snapshot, baseline: Baseline) -> list[ApiTarget]:
+    seen = [ApiTarget(id=s.api.id, stage=s.stage) for s in audited_stages(snapshot, baseline.apis)]
+    listed = {t.id for t in seen}
+    seen += [ApiTarget(id=a.id) for a in snapshot.apis if a.id not in listed]
+    return seen

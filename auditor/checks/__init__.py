@@ -1,0 +1,42 @@
+"""Every rule of the catalog as one small function; listed explicitly, no discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from auditor.checks import access, groups, identity_pool, routes, trust
+from auditor.checks.context import AuditContext
+from auditor.findings import Issue
+
+Check = Callable[[AuditContext], Iterator[Issue]]
+
+# changed-since-last-run is emitted by auditor.history, which compares with the previous run.
+CHECKS: dict[str, Check] = {
+    "missing-all-users-route": access.missing_all_users_route,
+    "missing-route": access.missing_route,
+    "excess-route": access.excess_route,
+    "overbroad-grant": access.overbroad_grant,
+    "role-mapping-missing": identity_pool.role_mapping_missing,
+    "role-mapping-drift": identity_pool.role_mapping_drift,
+    "default-role-missing": identity_pool.default_role_missing,
+    "default-role-drift": identity_pool.default_role_drift,
+    "unauthenticated-enabled": identity_pool.unauthenticated_enabled,
+    "classic-flow-enabled": identity_pool.classic_flow_enabled,
+    "group-missing": groups.group_missing,
+    "group-undeclared": groups.group_undeclared,
+    "group-role-missing": groups.group_role_missing,
+    "group-role-drift": groups.group_role_drift,
+    "precedence-drift": groups.precedence_drift,
+    "ambiguous-precedence": groups.ambiguous_precedence,
+    "trust-not-cognito": trust.trust_not_cognito,
+    "trust-missing-aud": trust.trust_missing_aud,
+    "trust-wrong-pool": trust.trust_wrong_pool,
+    "trust-missing-amr": trust.trust_missing_amr,
+    "route-not-iam": routes.route_not_iam,
+    "route-undeclared": routes.route_undeclared,
+    "route-missing": routes.route_missing,
+    "resource-policy-public": routes.resource_policy_public,
+}
+HISTORY_RULE = "changed-since-last-run"
+
+__all__ = ["CHECKS", "HISTORY_RULE", "AuditContext", "Check"]

@@ -1,0 +1,42 @@
+"""What every check reads: the snapshot, the baseline and what the audit derived from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from auditor.baseline import Baseline
+from auditor.matrix import AccessEvaluator, ApiStage, iter_routes
+from auditor.report.model import GroupPair, MatrixCell
+from auditor.resolve import Resolution
+from auditor.snapshot import Route, Snapshot
+
+
+@dataclass
+class AuditContext:
+    snapshot: Snapshot
+    baseline: Baseline
+    resolutions: list[Resolution]
+    matrix: list[MatrixCell]
+    evaluator: AccessEvaluator
+    pairs: list[GroupPair] = field(default_factory=list)
+
+    def read_ok(self, *services: str) -> bool:
+        """No read of these services failed: absence in the snapshot then means absence in AWS."""
+        return not any(e.service in services for e in self.snapshot.errors)
+
+    @cached_property
+    def routes(self) -> list[tuple[ApiStage, Route]]:
+        return list(iter_routes(self.snapshot, self.baseline))
+
+    def resolution(self, persona: str) -> Resolution | None:
+        return next((r for r in self.resolutions if r.persona == persona), None)
+
+    def cells(self, persona: str) -> list[MatrixCell]:
+        return [c for c in self.matrix if c.persona == persona]
+
+    def execute_api_arn(self, api_id: str, stage: str, method: str, path: str) -> str:
+        snap = self.snapshot
+        verb = "*" if method == "ANY" else method
+        return (f"arn:{snap.partition}:execute-api:{snap.region}:{snap.account_id or '*'}:"
+                f"{api_id}/{stage}/{verb}{path if path.startswith('/') else '/' + path}")

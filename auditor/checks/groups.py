@@ -1,0 +1,110 @@
+"""Rules over the user pool's groups: existence, roles and precedence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.context import AuditContext
+from auditor.findings import Issue
+from auditor.resolve import group_persona
+from auditor.snapshot import UserPool
+
+
+def _groups_read(ctx: AuditContext) -> UserPool | None:
+    return ctx.snapshot.user_pool if ctx.read_ok("cognito-idp") else None
+
+
+def _group_resource(pool: UserPool, name: str) -> str:
+    return f"{pool.arn or pool.id}/group/{name}"
+
+
+def group_missing(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for name in ctx.baseline.groups:
+        if pool.group(name) is None:
+            yield Issue(rule_id="group-missing", resource=_group_resource(pool, name),
+                        persona=group_persona(name),
+                        message=f"group {name} is in the baseline but not in user pool {pool.id}")
+
+
+def group_undeclared(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for group in pool.groups:
+        if group.name not in ctx.baseline.groups:
+            idp = group.name.startswith(pool.id + "_")
+            note = " (Cognito made it for an external identity provider)" if idp else ""
+            yield Issue(rule_id="group-undeclared", resource=_group_resource(pool, group.name),
+                        persona=group_persona(group.name),
+                        message=f"group {group.name} exists in user pool {pool.id} but not in "
+                                f"the baseline{note}",
+                        evidence={"role_arn": group.role_arn, "precedence": group.precedence})
+
+
+def group_role_missing(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for name, declared in ctx.baseline.groups.items():
+        live = pool.group(name)
+        if live is not None and declared.role and live.role_arn is None:
+            yield Issue(rule_id="group-role-missing", resource=_group_resource(pool, name),
+                        persona=group_persona(name),
+                        message=f"group {name} has no role; the baseline says {declared.role}",
+                        evidence={"expected": declared.role})
+
+
+def group_role_drift(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for name, declared in ctx.baseline.groups.items():
+        live = pool.group(name)
+        if live is None or not declared.declares("role") or live.role_arn == declared.role:
+            continue
+        if declared.role and live.role_arn is None:
+            continue  # group-role-missing says it
+        yield Issue(rule_id="group-role-drift", resource=_group_resource(pool, name),
+                    persona=group_persona(name),
+                    message=f"group {name} carries role {live.role_arn}; the baseline says "
+                            f"{declared.role or 'no role'}",
+                    evidence={"live": live.role_arn, "expected": declared.role})
+
+
+def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for name, declared in ctx.baseline.groups.items():
+        live = pool.group(name)
+        if live is None or not declared.declares("precedence") or \
+                live.precedence == declared.precedence:
+            continue
+        yield Issue(rule_id="precedence-drift", resource=_group_resource(pool, name),
+                    persona=group_persona(name),
+                    message=f"group {name} has precedence {live.precedence}; the baseline says "
+                            f"{declared.precedence}",
+                    evidence={"live": live.precedence, "expected": declared.precedence})
+
+
+def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
+    pool = _groups_read(ctx)
+    if pool is None:
+        return
+    for pair in ctx.pairs:
+        if pair.outcome != "ambiguous":
+            continue
+        first, second = pair.groups
+        live = pool.group(first)
+        precedence = live.precedence if live else None
+        yield Issue(rule_id="ambiguous-precedence",
+                    resource=f"{_group_resource(pool, first)}+{second}",
+                    persona=group_persona(first),
+                    message=f"groups {first} and {second} share precedence {precedence} with "
+                            f"different roles: members of both get "
+                            f"{pair.role_arn or 'no credentials'} ({pair.detail})",
+                    evidence={"groups": [first, second], "precedence": precedence,
+                              "resolved_role": pair.role_arn})

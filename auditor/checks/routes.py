@@ -1,0 +1,113 @@
+"""Rules over the API's routes and its resource policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.checks.context import AuditContext
+from auditor.findings import Issue, Severity
+from auditor.matrix import declares, normalise_template
+from auditor.policy.glob import actions_matcher
+from auditor.snapshot import Api, Route
+
+INVOKE = "execute-api:Invoke"
+
+
+def _apis_read(ctx: AuditContext) -> bool:
+    return ctx.read_ok("apigateway", "apigatewayv2")
+
+
+def _unique_routes(ctx: AuditContext) -> list[tuple[Api, Route]]:
+    """Live routes once each: authorization is per route, not per stage."""
+    seen: dict[tuple[str, str], tuple[Api, Route]] = {}
+    for api_stage, route in ctx.routes:
+        seen.setdefault((api_stage.api.id, route.key), (api_stage.api, route))
+    audited = {api.id for api, _ in seen.values()}
+    for api in ctx.snapshot.apis:  # an API with no stage yet still has routes to check
+        if api.id not in audited:
+            for route in api.routes:
+                seen.setdefault((api.id, route.key), (api, route))
+    return list(seen.values())
+
+
+def _route_resource(ctx: AuditContext, api: Api, route: Route) -> str:
+    path = "/{proxy+}" if route.path == "$default" else route.path
+    return ctx.execute_api_arn(api.id, "*", route.method, path)
+
+
+def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
+    for api, route in _unique_routes(ctx):
+        if route.authorization_type == "AWS_IAM" or declares(ctx.baseline.public_routes, route):
+            continue
+        public = route.authorization_type == "NONE"
+        yield Issue(rule_id="route-not-iam", resource=_route_resource(ctx, api, route),
+                    route=route.key, api_id=api.id,
+                    severity=Severity.CRITICAL if public else Severity.HIGH,
+                    message=f"{route.key} on {api.id} uses authorization "
+                            f"{route.authorization_type}" + (
+                                ": it is public" if public else ", so group roles do not "
+                                "govern it") + " and it is not in public_routes",
+                    evidence={"authorization_type": route.authorization_type,
+                              "authorizer_id": route.authorizer_id})
+
+
+def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
+    patterns = ctx.baseline.all_patterns()
+    for api, route in _unique_routes(ctx):
+        if declares(patterns, route):
+            continue
+        if route.method == "ANY" and any(
+                not p.beneath and normalise_template(p.path) == normalise_template(route.path)
+                for p in patterns):
+            continue  # a verb of an ANY route is declared: the route is known
+        yield Issue(rule_id="route-undeclared", resource=_route_resource(ctx, api, route),
+                    route=route.key, api_id=api.id,
+                    message=f"{route.key} on {api.id} is live but no baseline pattern covers it")
+
+
+def route_missing(ctx: AuditContext) -> Iterator[Issue]:
+    if not _apis_read(ctx) or not ctx.snapshot.apis:
+        return
+    live = [(route.method, normalise_template(route.path)) for _, route in _unique_routes(ctx)]
+    reported = set()
+    for pattern in ctx.baseline.all_patterns():
+        if pattern.has_wildcard or pattern.raw in reported:
+            continue
+        wanted = normalise_template(pattern.path)
+        if any(path == wanted and method in (pattern.method, "ANY") for method, path in live):
+            continue
+        reported.add(pattern.raw)
+        apis = ", ".join(a.id for a in ctx.snapshot.apis)
+        yield Issue(rule_id="route-missing", resource=f"{apis}:{pattern.raw}", route=pattern.raw,
+                    message=f"baseline route {pattern.raw} does not exist on {apis}")
+
+
+def _public_statements(policy: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    statements = policy.get("Statement", [])
+    for index, statement in enumerate(statements if isinstance(statements, list) else
+                                      [statements]):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        anyone = principal == "*" or (isinstance(principal, Mapping) and principal.get("AWS") in
+                                      ("*", ["*"]))
+        actions = statement.get("Action", [])
+        invokes = "NotAction" in statement or actions_matcher(
+            actions if isinstance(actions, list) else [actions]).fullmatch(INVOKE) is not None
+        if anyone and invokes and not statement.get("Condition"):
+            yield index, statement
+
+
+def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:
+    for api in ctx.snapshot.apis:
+        if not api.resource_policy:
+            continue
+        for index, statement in _public_statements(api.resource_policy):
+            yield Issue(rule_id="resource-policy-public",
+                        resource=f"arn:{ctx.snapshot.partition}:apigateway:{ctx.snapshot.region}"
+                                 f"::/restapis/{api.id}#statement-{index}",
+                        api_id=api.id,
+                        message=f"the resource policy of {api.id} lets anyone (Principal '*') "
+                                f"invoke it without a condition (statement {index})",
+                        evidence={"statement": dict(statement)})

@@ -1,0 +1,282 @@
+"""The `auditor` command line (CONTRACT §1). Thin: parse options, call the pipeline, exit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from auditor.collect import AwsOptions
+from auditor.errors import AuditorError, InputError
+from auditor.findings import Severity
+from auditor.options import ReportFormat, RunOptions, SlackOptions
+from auditor.runner import EXIT_INPUT
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Audit who can call which API Gateway route through Cognito group roles.")
+baseline_app = typer.Typer(no_args_is_help=True, help="Draft a baseline from live state.")
+app.add_typer(baseline_app, name="baseline")
+
+BaselineOpt = Annotated[Path, typer.Option("--baseline", "-b", help="Baseline YAML or JSON.")]
+RegionOpt = Annotated[str | None, typer.Option(help="AWS region (default: baseline's, then "
+                                                    "boto3's).")]
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile from the shared config.")]
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint-url", help="One endpoint for every AWS service (LocalStack, moto).")]
+RetryOpt = Annotated[str, typer.Option(help="botocore retry mode: standard or adaptive.")]
+AttemptsOpt = Annotated[int, typer.Option(help="botocore max attempts per AWS call.")]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", help="table, json, markdown or html (default: from -o's suffix, else "
+                           "table on a terminal, json otherwise).")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically).")]
+FailOnOpt = Annotated[str, typer.Option(help="Exit 1 on findings at or above: critical, high, "
+                                             "medium, low, info.")]
+FORMATS: tuple[ReportFormat, ...] = ("table", "json", "markdown", "html")
+SUFFIX_FORMATS: dict[str, ReportFormat] = {".json": "json", ".html": "html", ".htm": "html",
+                                           ".md": "markdown", ".txt": "table"}
+
+
+def fail(error: AuditorError) -> NoReturn:
+    typer.echo(f"auditor: error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def aws_options(region: str | None, profile: str | None, endpoint_url: str | None,
+                retry_mode: str = "standard", max_attempts: int = 10) -> AwsOptions:
+    if retry_mode not in ("standard", "adaptive", "legacy"):
+        fail(InputError("--retry-mode", None, f"{retry_mode!r} is not standard or adaptive"))
+    return AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url,
+                      retry_mode=retry_mode, max_attempts=max_attempts)
+
+
+def report_format(fmt: str | None, output: Path | None) -> ReportFormat:
+    if fmt is None:
+        if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
+            return SUFFIX_FORMATS[output.suffix.lower()]
+        return "table" if output is None and sys.stdout.isatty() else "json"
+    if fmt not in FORMATS:
+        fail(InputError("--format", None, f"{fmt!r} is not one of {', '.join(FORMATS)}"))
+    return fmt
+
+
+def severity(value: str) -> Severity:
+    try:
+        return Severity(value.lower())
+    except ValueError:
+        fail(InputError("--fail-on", None, f"{value!r} is not one of "
+                        f"{', '.join(s.value for s in Severity)}"))
+
+
+def run_options(baseline: Path, snapshot: Path | None, fmt: str | None, output: Path | None,
+                fail_on: str, state: str | None, slack: bool, slack_always: bool,
+                aws: AwsOptions) -> RunOptions:
+    return RunOptions(baseline=baseline, aws=aws, snapshot=snapshot, output=output,
+                      format=report_format(fmt, output), fail_on=severity(fail_on), state=state,
+                      slack=SlackOptions(enabled=slack or slack_always, always=slack_always))
+
+
+def echo_failures(failures: list[Any]) -> None:
+    for failure in failures:
+        typer.echo(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
+                   err=True)
+
+
+@app.command()
+def run(baseline: BaselineOpt,
+        snapshot: Annotated[Path | None, typer.Option(help="Audit this saved snapshot offline.")]
+        = None,
+        fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = "low",
+        state: Annotated[str | None, typer.Option(help="Previous run's state: a path or "
+                                                       "s3://bucket/key.")] = None,
+        slack: Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
+        = False,
+        slack_always: Annotated[bool, typer.Option(help="Alert Slack even when nothing "
+                                                        "changed.")] = False,
+        region: RegionOpt = None, profile: ProfileOpt = None, endpoint_url: EndpointOpt = None,
+        retry_mode: RetryOpt = "standard", max_attempts: AttemptsOpt = 10) -> None:
+    """Collect live state (or read --snapshot), audit it against the baseline, report."""
+    from auditor.runner import execute
+
+    options = run_options(baseline, snapshot, fmt, output, fail_on, state, slack, slack_always,
+                          aws_options(region, profile, endpoint_url, retry_mode, max_attempts))
+    outcome = execute(options, color=sys.stdout.isatty())
+    if output is None:
+        typer.echo(outcome.rendered, nl=False)
+    echo_failures(outcome.report.errors)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command("snapshot")
+def snapshot_command(
+        baseline: Annotated[Path | None, typer.Option("--baseline", "-b",
+                                                      help="Read what this baseline names.")]
+        = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+        user_pool: Annotated[str | None, typer.Option(help="User pool id (without a baseline).")]
+        = None,
+        identity_pool: Annotated[str | None, typer.Option(help="Identity pool id.")] = None,
+        api: Annotated[list[str] | None, typer.Option(help="API id[:stage], repeatable.")]
+        = None,
+        region: RegionOpt = None, profile: ProfileOpt = None, endpoint_url: EndpointOpt = None,
+        retry_mode: RetryOpt = "standard", max_attempts: AttemptsOpt = 10) -> None:
+    """Collect live state only, as a JSON snapshot."""
+    from auditor.atomic import write_text_atomic
+    from auditor.baseline import load_baseline
+    from auditor.collect import collect_snapshot
+    from auditor.runner import EXIT_INCOMPLETE, aws_for, target_of
+    from auditor.targets import target_from_ids
+
+    aws = aws_options(region, profile, endpoint_url, retry_mode, max_attempts)
+    if baseline is not None:
+        loaded = load_baseline(baseline)
+        target, aws = target_of(loaded), aws_for(loaded, aws)
+    else:
+        target = target_from_ids(user_pool, identity_pool, api or [])
+    snapshot = collect_snapshot(target, aws)
+    if output is None:
+        typer.echo(snapshot.to_json(), nl=False)
+    else:
+        write_text_atomic(output, snapshot.to_json())
+    echo_failures(snapshot.errors)
+    raise typer.Exit(EXIT_INCOMPLETE if snapshot.errors else 0)
+
+
+@app.command()
+def validate(baseline: Annotated[Path, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
+    """Check a baseline against its JSON Schema; print the path of every error."""
+    from auditor.baseline import load_baseline, validate_baseline_file
+
+    problems = validate_baseline_file(baseline)
+    if not problems:
+        load_baseline(baseline)  # schema-valid files can still fail the typed model
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        raise typer.Exit(EXIT_INPUT)
+    typer.echo(f"{baseline}: valid")
+
+
+@app.command()
+def explain(baseline: BaselineOpt,
+            persona: Annotated[str, typer.Option(help="group:<name>, default or "
+                                                      "unauthenticated.")],
+            route: Annotated[str, typer.Option(help='"METHOD /path", e.g. "GET /items/{id}".')],
+            snapshot: Annotated[Path | None, typer.Option(help="Use a saved snapshot.")] = None,
+            region: RegionOpt = None, profile: ProfileOpt = None,
+            endpoint_url: EndpointOpt = None) -> None:
+    """Show the resolved role and the statements that allow or deny a route, and why."""
+    from auditor.baseline import load_baseline
+    from auditor.explain import explain_access
+    from auditor.runner import obtain_snapshot
+
+    loaded = load_baseline(baseline)
+    options = RunOptions(baseline=baseline, snapshot=snapshot,
+                         aws=aws_options(region, profile, endpoint_url))
+    typer.echo(explain_access(obtain_snapshot(options, loaded), loaded, persona, route),
+               nl=False)
+
+
+@app.command()
+def rules(fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table"
+          ) -> None:
+    """List the rule catalog."""
+    from auditor.catalog import RULE_IDS, load_catalog
+
+    catalog = load_catalog()
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps([catalog[i].model_dump(mode="json") for i in RULE_IDS], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=True)
+    for column in ("rule", "severity", "title"):
+        table.add_column(column, overflow="fold")
+    for rule_id in RULE_IDS:
+        rule = catalog[rule_id]
+        table.add_row(rule.id, rule.severity.value, rule.title)
+    Console().print(table)
+
+
+@app.command()
+def schedule(baseline: BaselineOpt,
+             cron: Annotated[str, typer.Option(help='Crontab expression, e.g. "*/15 * * * *".')],
+             timezone: Annotated[str, typer.Option(help="Time zone of the cron expression.")]
+             = "UTC",
+             heartbeat: Annotated[Path | None, typer.Option(
+                 help="File rewritten after every run, for health checks.")] = None,
+             fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = "low",
+             state: Annotated[str | None, typer.Option(help="State path or s3://bucket/key.")]
+             = None,
+             slack: Annotated[bool, typer.Option(help="Alert Slack on changes.")] = False,
+             slack_always: Annotated[bool, typer.Option(help="Alert every run.")] = False,
+             region: RegionOpt = None, profile: ProfileOpt = None,
+             endpoint_url: EndpointOpt = None, retry_mode: RetryOpt = "standard",
+             max_attempts: AttemptsOpt = 10) -> None:
+    """Run the audit forever on a cron schedule (APScheduler); stop with SIGTERM or Ctrl-C."""
+    from auditor.baseline import load_baseline
+    from auditor.schedule import run_schedule
+
+    options = run_options(baseline, None, fmt or "json", output, fail_on, state, slack,
+                          slack_always,
+                          aws_options(region, profile, endpoint_url, retry_mode, max_attempts))
+    load_baseline(baseline)  # a bad baseline should fail now, not at the first tick
+    run_schedule(options, cron, timezone=timezone, heartbeat=heartbeat)
+
+
+@app.command()
+def demo(fmt: FormatOpt = None, output: OutputOpt = None,
+         keep: Annotated[Path | None, typer.Option(
+             help="Also write the demo's baseline and snapshot to this folder.")] = None) -> None:
+    """Start the embedded AWS emulator, seed an app with drift, and audit it."""
+    from auditor.demo import run_demo
+
+    outcome = run_demo(report_format(fmt, output), output=output, keep=keep,
+                       color=sys.stdout.isatty())
+    if output is None:
+        typer.echo(outcome.rendered, nl=False)
+    raise typer.Exit(outcome.exit_code)
+
+
+@baseline_app.command("init")
+def baseline_init(
+        user_pool: Annotated[str, typer.Option(help="User pool id.")],
+        identity_pool: Annotated[str, typer.Option(help="Identity pool id.")],
+        api: Annotated[list[str], typer.Option(help="API id[:stage], repeatable.")],
+        output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+        force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+        region: RegionOpt = None, profile: ProfileOpt = None,
+        endpoint_url: EndpointOpt = None) -> None:
+    """Draft a baseline YAML describing what is live today."""
+    from auditor.atomic import write_text_atomic
+    from auditor.collect import collect_snapshot
+    from auditor.draft import draft_baseline
+    from auditor.runner import EXIT_INCOMPLETE
+    from auditor.targets import target_from_ids
+
+    if output is not None and output.exists() and not force:
+        fail(InputError(str(output), None, "exists; pass --force to overwrite it"))
+    snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api),
+                                aws_options(region, profile, endpoint_url))
+    if snapshot.errors:
+        echo_failures(snapshot.errors)
+        typer.echo("auditor: error: collection incomplete; no baseline drafted", err=True)
+        raise typer.Exit(EXIT_INCOMPLETE)
+    text = draft_baseline(snapshot)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_text_atomic(output, text)
+        typer.echo(f"wrote {output}", err=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except AuditorError as error:  # bad input, unknown target: one line, never a traceback
+        typer.echo(f"auditor: error: {error}", err=True)
+        sys.exit(error.exit_code)

@@ -1,0 +1,59 @@
+"""`auditor explain`: how one persona's role is resolved and why it may or may not call a route."""
+
+from __future__ import annotations
+
+from auditor.baseline import Baseline, RoutePattern
+from auditor.errors import InputError
+from auditor.matrix import AccessEvaluator, iter_routes, pattern_covers, persona_context
+from auditor.policy import RouteVerdict
+from auditor.resolve import resolve_personas
+from auditor.snapshot import Snapshot
+
+
+def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_text: str) -> str:
+    resolutions = {r.persona: r for r in resolve_personas(snapshot)}
+    resolution = resolutions.get(persona)
+    if resolution is None:
+        known = ", ".join(sorted(resolutions)) or "none (the pools could not be read)"
+        raise InputError("--persona", None, f"unknown persona {persona!r}; known: {known}")
+    try:
+        pattern = RoutePattern.parse(route_text)
+    except ValueError as exc:
+        raise InputError("--route", None, str(exc)) from exc
+    routes = [(s, r) for s, r in iter_routes(snapshot, baseline)
+              if pattern_covers(pattern, r.method, r.path)
+              or (r.method == "ANY" and pattern.path == r.path)]
+    if not routes:
+        raise InputError("--route", None, f"no live route matches {route_text!r}")
+    lines = [f"persona   {persona}",
+             f"role      {resolution.role_arn or 'none (no credentials)'}",
+             f"because   {resolution.how}"]
+    evaluator = AccessEvaluator(snapshot)
+    context = persona_context(snapshot, resolution)
+    for api_stage, route in routes:
+        method = route.method if pattern.method in ("*", route.method) else pattern.method
+        lines.append("")
+        lines.append(f"{method} {route.path} on {api_stage.api.id}/{api_stage.stage} "
+                     f"(authorization {route.authorization_type})")
+        if route.authorization_type != "AWS_IAM":
+            lines.append("  not governed by IAM: the role does not matter here")
+            continue
+        if resolution.role_arn is None:
+            lines.append("  verdict   denied (no credentials)")
+            continue
+        verdict = evaluator.verdict(resolution.role_arn, api_stage.api, api_stage.stage, method,
+                                    route.path, context)
+        lines.extend(_verdict_lines(verdict))
+    return "\n".join(lines) + "\n"
+
+
+def _verdict_lines(verdict: RouteVerdict) -> list[str]:
+    lines = [f"  verdict   {verdict.verdict}"]
+    lines += [f"  allowed by  {s}" for s in verdict.allowing]
+    lines += [f"  denied by   {s}" for s in verdict.denying]
+    lines += [f"  why       {reason}" for reason in verdict.reasons]
+    if verdict.witness_allowed:
+        lines.append(f"  e.g. allowed  {verdict.witness_allowed}")
+    if verdict.witness_denied:
+        lines.append(f"  e.g. denied   {verdict.witness_denied}")
+    return lines

@@ -1,0 +1,185 @@
+"""The access matrix: persona x live route -> verdict, from the policy engine.
+
+Only AWS_IAM routes are decided by the persona's role. The others are listed with what their
+authorization type implies, so the matrix shows every route, and the `route-not-iam` rule
+reports them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.baseline import Baseline, RoutePattern
+from auditor.policy import NamedPolicy, RouteVerdict, route_verdict
+from auditor.report.model import MatrixCell
+from auditor.resolve import UNAUTHENTICATED, Resolution
+from auditor.snapshot import Api, ApiRef, Role, Route, Snapshot
+
+HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
+_PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")
+
+
+def normalise_template(path: str) -> str:
+    """`/items/{itemId}` and `/items/{id}` name the same route: compare without param names."""
+    return _PARAM.sub(lambda m: "{+}" if m.group(1) else "{}", path)
+
+
+def pattern_covers(pattern: RoutePattern, method: str, path: str) -> bool:
+    """Does a baseline pattern name the live route (a template, not a request)?"""
+    if pattern.path == "$default" or path == "$default":
+        return pattern.path == path and pattern.method in ("*", "ANY", method)
+    if pattern.method not in ("*", method):
+        return False
+    live = normalise_template(path)
+    if pattern.beneath:
+        return live.startswith(normalise_template(pattern.path)) or pattern.path == "/"
+    return live == normalise_template(pattern.path)
+
+
+def declares(patterns: list[RoutePattern], route: Route) -> bool:
+    return any(pattern_covers(p, route.method, route.path) for p in patterns)
+
+
+@dataclass(frozen=True)
+class ApiStage:
+    api: Api
+    stage: str
+
+
+def audited_stages(snapshot: Snapshot, refs: list[ApiRef]) -> list[ApiStage]:
+    """The (API, stage) pairs the baseline asks for; a ref without a stage means every stage."""
+    result: list[ApiStage] = []
+    for api in snapshot.apis:
+        ref = next((r for r in refs if r.id == api.id or (r.id is None and r.name == api.name)),
+                   None)
+        stages = [ref.stage] if ref and ref.stage else api.stages
+        result.extend(ApiStage(api, stage) for stage in stages)
+    return result
+
+
+class AccessEvaluator:
+    """Asks the policy engine about one role and one route, reusing compiled policies.
+
+    The engine caches compiled policies by object identity, so each role's NamedPolicy list
+    is built once here and handed over unchanged on every call.
+    """
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
+        self._resource_policies: dict[str, NamedPolicy | None] = {}
+        self._verdicts: dict[tuple[str, str, str, str, str], RouteVerdict] = {}
+
+    def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
+        """(identity policies, permissions boundary or None)."""
+        if role_arn not in self._identity:
+            self._identity[role_arn] = self._build(self.snapshot.role(role_arn))
+        return self._identity[role_arn]
+
+    def _build(self, role: Role | None) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
+        if role is None:
+            return [], None  # unknown role: it grants nothing we can see
+        managed = self.snapshot.managed_policies
+        policies = [NamedPolicy(f"{role.name}/{p.name}", p.document) for p in role.inline_policies]
+        policies += [NamedPolicy(managed[arn].name, managed[arn].document)
+                     for arn in role.attached_policy_arns if arn in managed]
+        boundary = None
+        if role.permissions_boundary_arn:
+            policy = managed.get(role.permissions_boundary_arn)
+            # A boundary we could not read denies everything rather than nothing: never overstate.
+            boundary = [NamedPolicy(policy.name, policy.document)] if policy else []
+        return policies, boundary
+
+    def resource_policy(self, api: Api) -> NamedPolicy | None:
+        if api.id not in self._resource_policies:
+            self._resource_policies[api.id] = (
+                NamedPolicy(f"{api.name} resource policy", api.resource_policy)
+                if api.resource_policy else None)
+        return self._resource_policies[api.id]
+
+    def verdict(self, role_arn: str, api: Api, stage: str, method: str, path: str,
+                context: dict[str, Any]) -> RouteVerdict:
+        key = (role_arn, api.id, stage, method, path)
+        if key not in self._verdicts:
+            identity, boundary = self.role_policies(role_arn)
+            snapshot = self.snapshot
+            self._verdicts[key] = route_verdict(
+                identity, boundary=boundary, resource_policy=self.resource_policy(api),
+                role_arn=role_arn, partition=snapshot.partition, region=snapshot.region,
+                account=snapshot.account_id or "*", api_id=api.id, stage=stage, method=method,
+                path=HTTP_API_CATCH_ALL if path == "$default" else path, context=context)
+        return self._verdicts[key]
+
+
+def persona_context(snapshot: Snapshot, resolution: Resolution) -> dict[str, Any]:
+    """The request context keys whose values are the same for every member of the persona."""
+    pool = snapshot.identity_pool
+    context: dict[str, Any] = {
+        "aws:PrincipalType": "AssumedRole",
+        "aws:FederatedProvider": "cognito-identity.amazonaws.com",
+        "aws:SecureTransport": "true",  # API Gateway endpoints are HTTPS only
+    }
+    if snapshot.account_id:
+        context["aws:PrincipalAccount"] = snapshot.account_id
+    if resolution.role_arn:
+        context["aws:PrincipalArn"] = resolution.role_arn
+    if pool is not None:
+        context["cognito-identity.amazonaws.com:aud"] = pool.id
+        guest = resolution.persona == UNAUTHENTICATED
+        context["cognito-identity.amazonaws.com:amr"] = (
+            ["unauthenticated"] if guest else ["authenticated"])
+    return context
+
+
+def _non_iam_verdict(route: Route, resolution: Resolution) -> RouteVerdict:
+    kind = route.authorization_type
+    if kind == "NONE":
+        return RouteVerdict("allowed", reasons=["authorization NONE: anyone can call it"])
+    if kind == "COGNITO_USER_POOLS":
+        if resolution.persona == UNAUTHENTICATED:
+            return RouteVerdict("denied", reasons=[
+                "a Cognito user pool authorizer needs a signed-in user's token"])
+        return RouteVerdict("allowed", reasons=[
+            "a Cognito user pool authorizer admits any signed-in user; IAM roles are not "
+            "consulted"])
+    return RouteVerdict("partial", reasons=[
+        f"authorization {kind}: decided by the authorizer, not by IAM roles"])
+
+
+def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resolution],
+                 evaluator: AccessEvaluator) -> list[MatrixCell]:
+    cells = []
+    for resolution in resolutions:
+        declared = baseline.declared_routes(resolution.persona)
+        context = persona_context(snapshot, resolution)
+        for api_stage, route in iter_routes(snapshot, baseline):
+            cells.append(_cell(resolution, api_stage, route, declares(declared, route), context,
+                               evaluator))
+    return cells
+
+
+def iter_routes(snapshot: Snapshot, baseline: Baseline) -> Iterator[tuple[ApiStage, Route]]:
+    for api_stage in audited_stages(snapshot, baseline.apis):
+        for route in api_stage.api.routes:
+            yield api_stage, route
+
+
+def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, expected: bool,
+          context: dict[str, Any], evaluator: AccessEvaluator) -> MatrixCell:
+    if route.authorization_type != "AWS_IAM":
+        result = _non_iam_verdict(route, resolution)
+    elif resolution.role_arn is None:
+        result = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
+    else:
+        result = evaluator.verdict(resolution.role_arn, api_stage.api, api_stage.stage,
+                                   route.method, route.path, context)
+    return MatrixCell(
+        persona=resolution.persona, role_arn=resolution.role_arn, api_id=api_stage.api.id,
+        stage=api_stage.stage, route=route.key, verdict=result.verdict,
+        authorization_type=route.authorization_type, expected=expected,
+        reasons=list(result.reasons), allowing=[str(s) for s in result.allowing],
+        denying=[str(s) for s in result.denying], witness_allowed=result.witness_allowed,
+        witness_denied=result.witness_denied)

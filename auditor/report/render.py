@@ -1,0 +1,19 @@
+"""One entry point for every output format; each format is a pure function of the report."""
+
+from __future__ import annotations
+
+from auditor.options import ReportFormat
+from auditor.report.html import render_html
+from auditor.report.markdown import render_markdown
+from auditor.report.model import Report
+from auditor.report.table import render_table
+
+
+def render(report: Report, fmt: ReportFormat, *, color: bool = False) -> str:
+    if fmt == "json":
+        return report.to_json()
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "html":
+        return render_html(report)
+    return render_table(report, color=color)

@@ -1,0 +1,71 @@
+"""One audit run end to end: baseline -> snapshot -> audit -> history -> rendered report.
+
+Shared by `auditor run`, the scheduler and the Lambda handler, so all three behave alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from auditor.atomic import write_text_atomic
+from auditor.audit import audit, check_snapshot_matches
+from auditor.baseline import Baseline, load_baseline
+from auditor.collect import AwsOptions, collect_snapshot
+from auditor.findings import Severity
+from auditor.options import RunOptions
+from auditor.report.model import Report
+from auditor.report.render import render
+from auditor.snapshot import Snapshot, TargetRef
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INCOMPLETE = 3
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    report: Report
+    snapshot: Snapshot
+    exit_code: int
+    rendered: str
+
+
+def target_of(baseline: Baseline) -> TargetRef:
+    return TargetRef(user_pool=baseline.user_pool, identity_pool=baseline.identity_pool.ref,
+                     apis=list(baseline.apis))
+
+
+def aws_for(baseline: Baseline, aws: AwsOptions) -> AwsOptions:
+    """The baseline's region applies unless the command line names one."""
+    return aws if aws.region or not baseline.region else replace(aws, region=baseline.region)
+
+
+def obtain_snapshot(options: RunOptions, baseline: Baseline) -> Snapshot:
+    if options.snapshot is not None:
+        snapshot = Snapshot.load(options.snapshot)
+        check_snapshot_matches(snapshot, baseline, str(options.snapshot))
+        return snapshot
+    return collect_snapshot(target_of(baseline), aws_for(baseline, options.aws))
+
+
+def exit_code(report: Report, fail_on: Severity) -> int:
+    """CONTRACT §1: 3 (incomplete) wins over 1 (findings at or above --fail-on)."""
+    if report.status == "incomplete":
+        return EXIT_INCOMPLETE
+    worst = report.worst_severity()
+    return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
+
+
+def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
+    baseline = load_baseline(options.baseline)
+    snapshot = obtain_snapshot(options, baseline)
+    report = audit(snapshot, baseline)
+    if options.state or options.slack.enabled:
+        from auditor.history import track  # the edge with S3 and Slack, only when asked for
+
+        report = track(report, snapshot, options)
+    rendered = render(report, options.format, color=color and options.output is None)
+    if options.output is not None:
+        write_text_atomic(options.output, rendered)
+    return RunOutcome(report, snapshot, exit_code(report, options.fail_on), rendered)

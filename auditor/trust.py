@@ -1,0 +1,109 @@
+"""What a role's trust policy says about Cognito identity pools (AWS-FACTS.md §3).
+
+Pure reading of the document: which statements let Cognito federated identities assume the
+role, and which `aud` (identity pool) and `amr` (authenticated or not) conditions guard them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.policy.glob import actions_matcher, simple_glob_regex
+
+WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
+# China uses cognito-identity.amazonaws.com.cn; match the service name, not one partition's host.
+_COGNITO_PRINCIPAL = re.compile(r"^cognito-identity\.amazonaws\.com(\.[a-z]+)*$")
+
+
+@dataclass(frozen=True)
+class CognitoTrust:
+    """One Allow statement that admits Cognito identities through web identity federation."""
+
+    index: int
+    sid: str | None
+    aud: tuple[tuple[str, str], ...] | None  # (operator, value) pairs; None: no aud condition
+    amr: tuple[str, ...] | None  # values of the amr condition; None: none
+
+    @property
+    def label(self) -> str:
+        return f"trust policy statement {self.index}" + (f" (Sid {self.sid})" if self.sid else "")
+
+    def admits_pool(self, pool_id: str) -> bool:
+        if self.aud is None:
+            return True
+        return any(_string_condition_matches(op, value, pool_id) for op, value in self.aud)
+
+    def requires_authenticated(self) -> bool:
+        return self.amr is not None and "authenticated" in self.amr
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(document: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    for index, statement in enumerate(_list(document.get("Statement", []))):
+        if isinstance(statement, Mapping):
+            yield index, statement
+
+
+def _federated_cognito(statement: Mapping[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True  # "*" admits every federated principal too
+    if not isinstance(principal, Mapping):
+        return False
+    return any(isinstance(p, str) and _COGNITO_PRINCIPAL.match(p)
+               for p in _list(principal.get("Federated", [])))
+
+
+def _grants_web_identity(statement: Mapping[str, Any]) -> bool:
+    if "NotAction" in statement:
+        return actions_matcher(_list(statement["NotAction"])).fullmatch(WEB_IDENTITY_ACTION) is None
+    return actions_matcher(_list(statement.get("Action", []))).fullmatch(
+        WEB_IDENTITY_ACTION) is not None
+
+
+def _condition_values(statement: Mapping[str, Any], key_suffix: str) -> list[tuple[str, str]]:
+    """(operator, value) for every condition on `cognito-identity...:<key_suffix>`."""
+    found: list[tuple[str, str]] = []
+    condition = statement.get("Condition", {})
+    if not isinstance(condition, Mapping):
+        return []
+    for operator, clauses in condition.items():
+        if not isinstance(clauses, Mapping) or "Not" in operator:
+            continue  # a negated operator never pins the pool down
+        for key, values in clauses.items():
+            lowered = key.lower()
+            if lowered.startswith("cognito-identity.") and lowered.endswith(":" + key_suffix):
+                found.extend((operator, str(v)) for v in _list(values))
+    return found
+
+
+def _string_condition_matches(operator: str, pattern: str, value: str) -> bool:
+    base = operator.split(":")[-1].removesuffix("IfExists")
+    if base in ("StringLike",):
+        return re.fullmatch(simple_glob_regex(pattern), value) is not None
+    if base == "StringEqualsIgnoreCase":
+        return pattern.lower() == value.lower()
+    return pattern == value
+
+
+def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
+    """Every Allow statement letting Cognito identities assume the role with web identity."""
+    result = []
+    for index, statement in _statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        if not (_federated_cognito(statement) and _grants_web_identity(statement)):
+            continue
+        aud = _condition_values(statement, "aud")
+        amr = _condition_values(statement, "amr")
+        result.append(CognitoTrust(
+            index=index, sid=statement.get("Sid"),
+            aud=tuple(aud) if aud else None,
+            amr=tuple(value for _, value in amr) if amr else None))
+    return result
