@@ -19,7 +19,7 @@ from report_factory import (
 )
 
 from auditor.report.html import CSP, cell_classes, render_html
-from auditor.report.model import MatrixCell
+from auditor.report.model import MatrixCell, Verdict
 
 
 class Page(HTMLParser):
@@ -157,9 +157,9 @@ def test_matrix_grid_matches_the_cells(sample_html: str) -> None:
     ("allowed", "COGNITO_USER_POOLS", True, "n"),
     ("allowed", "NONE", False, "n x"),
 ])
-def test_cell_classes(verdict: str, authorization: str, expected: bool, classes: str) -> None:
+def test_cell_classes(verdict: Verdict, authorization: str, expected: bool, classes: str) -> None:
     cell = MatrixCell(persona="default", role_arn=None, api_id="a", stage="s", route="GET /",
-                      verdict=verdict, authorization_type=authorization,  # type: ignore[arg-type]
+                      verdict=verdict, authorization_type=authorization,
                       expected=expected)
     assert cell_classes(cell) == classes
 
