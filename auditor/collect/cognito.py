@@ -90,7 +90,7 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
             name=g["GroupName"],
             role_arn=g.get("RoleArn"),
             precedence=g.get("Precedence"),
-            description=g.get("Description"),
+            description=g.get("Description") or None,  # moto sends "", AWS omits it
         )
         for page in pages or []
         for g in page.get("Groups", [])

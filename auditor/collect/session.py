@@ -45,7 +45,9 @@ class AwsClients:
             raise InputError("--region", None, "no AWS region: pass --region or set AWS_REGION")
         self.region: str = region
         self._endpoint_url = options.endpoint_url
-        retries: Any = {"mode": options.retry_mode, "max_attempts": options.max_attempts}
+        # total_max_attempts counts the first call, like AWS_MAX_ATTEMPTS; botocore's
+        # "max_attempts" key would count retries only.
+        retries: Any = {"mode": options.retry_mode, "total_max_attempts": options.max_attempts}
         self._config = Config(
             retries=retries,
             user_agent_extra="cognito-route-auditor",

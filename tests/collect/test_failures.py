@@ -1,0 +1,185 @@
+"""Not found is an input error; any other failed read is recorded and collection goes on."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.collect import AwsOptions, collect_snapshot
+from auditor.emulator.seed import (
+    EnvironmentSpec,
+    GroupSpec,
+    HttpApiSpec,
+    RestApiSpec,
+    Seeded,
+    UserPoolSpec,
+    seed,
+)
+from auditor.errors import InputError, TargetNotFoundError
+from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from tests.collect.environment import full_spec
+from tests.conftest import Aws
+
+MISSING_POOL = "us-east-1_NoSuchPool"
+MISSING_IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000000"
+
+
+def _target(seeded: Seeded, **changes: object) -> TargetRef:
+    base = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=api_id) for api_id in seeded.api_ids.values()],
+    )
+    return base.model_copy(update=changes)
+
+
+@pytest.fixture
+def seeded(aws: Aws) -> Seeded:
+    return seed(full_spec(), aws.session, endpoint_url=aws.url)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"user_pool": PoolRef(id=MISSING_POOL)},
+            f"user pool {MISSING_POOL} not found in us-east-1",
+        ),
+        ({"user_pool": PoolRef(name="nope")}, "user pool named 'nope' not found in us-east-1"),
+        (
+            {"identity_pool": PoolRef(id=MISSING_IDENTITY_POOL)},
+            f"identity pool {MISSING_IDENTITY_POOL} not found in us-east-1",
+        ),
+        (
+            {"identity_pool": PoolRef(name="nope")},
+            "identity pool named 'nope' not found in us-east-1",
+        ),
+        ({"apis": [ApiRef(id="abcdef1234")]}, "API abcdef1234 not found in us-east-1"),
+        ({"apis": [ApiRef(name="nope")]}, "API named 'nope' not found in us-east-1"),
+    ],
+)
+def test_unknown_target_raises_not_found(
+    aws: Aws, seeded: Seeded, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(TargetNotFoundError) as caught:
+        collect_snapshot(_target(seeded, **changes), AwsOptions(endpoint_url=aws.url))
+    assert str(caught.value) == message
+    assert caught.value.exit_code == 2
+
+
+def test_unknown_stage_raises_not_found(aws: Aws, seeded: Seeded) -> None:
+    target = _target(seeded, apis=[ApiRef(id=seeded.api_ids["shop"], stage="qa")])
+    with pytest.raises(TargetNotFoundError, match="stage qa of API"):
+        collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+
+
+def test_ambiguous_api_name_is_an_input_error(aws: Aws) -> None:
+    seed(
+        EnvironmentSpec(
+            rest_apis=[RestApiSpec("twin", routes={"GET /": "NONE"})],
+            http_apis=[HttpApiSpec("twin")],
+        ),
+        aws.session,
+        endpoint_url=aws.url,
+    )
+    target = TargetRef(
+        user_pool=PoolRef(name="app-users"),
+        identity_pool=PoolRef(name="app_identities"),
+        apis=[ApiRef(name="twin")],
+    )
+    with pytest.raises(InputError, match="2 APIs have this name"):
+        collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "code", "lost"),
+    [
+        ("iam:GetAccountAuthorizationDetails", 403, "AccessDenied", "roles"),
+        ("cognito-idp:ListGroups", 400, "AccessDeniedException", "groups"),
+        ("cognito-identity:GetIdentityPoolRoles", 500, "InternalErrorException", "mapping"),
+        ("apigateway:GetResources", 429, "TooManyRequestsException", "routes"),
+        ("apigatewayv2:GetRoutes", 503, "ServiceUnavailableException", "http routes"),
+    ],
+)
+def test_failed_read_lands_in_errors_and_collection_goes_on(
+    aws: Aws, seeded: Seeded, operation: str, status: int, code: str, lost: str
+) -> None:
+    aws.emulator.inject_failure(operation, status=status, code=code)
+    aws.emulator.clear_operations()
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url, max_attempts=2))
+    assert not snap.complete
+    service, name = operation.split(":")
+    assert [(e.service, e.operation) for e in snap.errors] == [(service, name)]
+    assert code in snap.errors[0].message
+    # Retries happened for the retryable ones, once for access denied.
+    expected_calls = 1 if status in (400, 403) else 2
+    assert aws.emulator.operations()[operation] == expected_calls
+    # Everything else was still collected.
+    assert snap.user_pool is not None and snap.identity_pool is not None
+    assert len(snap.apis) == 2
+    if lost != "roles":
+        assert snap.roles
+    if lost != "groups":
+        assert snap.user_pool.groups
+    # The incomplete state survives the JSON round trip.
+    assert Snapshot.from_json(snap.to_json()).errors == snap.errors
+
+
+def test_access_denied_on_describe_keeps_pool_unknown_not_empty(aws: Aws, seeded: Seeded) -> None:
+    aws.emulator.inject_failure("cognito-idp:DescribeUserPool", code="AccessDeniedException")
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.user_pool is None
+    assert [e.operation for e in snap.errors] == ["DescribeUserPool"]
+    assert snap.errors[0].resource == seeded.user_pool_id
+    # Group roles are unknown, but the identity pool's roles are still read.
+    assert seeded.role_arns["app-default"] in snap.roles
+
+
+def test_unreachable_endpoint_is_recorded_not_raised(aws: Aws, seeded: Seeded) -> None:
+    snap = collect_snapshot(
+        _target(seeded, apis=[]),
+        AwsOptions(endpoint_url="http://127.0.0.1:9", max_attempts=1),
+    )
+    assert not snap.complete
+    assert {e.operation for e in snap.errors} >= {
+        "GetCallerIdentity",
+        "DescribeUserPool",
+        "DescribeIdentityPool",
+    }
+    assert all("127.0.0.1:9" in e.message for e in snap.errors)
+    assert snap.account_id is None and snap.partition == "aws"
+
+
+def test_bad_options_are_input_errors() -> None:
+    target = TargetRef(user_pool=PoolRef(id="x"), identity_pool=PoolRef(id="y"))
+    with pytest.raises(InputError, match="retry"):
+        collect_snapshot(target, AwsOptions(retry_mode="sometimes"))
+    with pytest.raises(InputError, match="--profile"):
+        collect_snapshot(target, AwsOptions(profile="no-such-profile"))
+
+
+def test_paging_reads_every_group_role_and_resource(aws: Aws) -> None:
+    groups = [GroupSpec(f"g{i:03}", role=f"r{i:03}", precedence=i) for i in range(130)]
+    from auditor.emulator.seed import RoleSpec
+
+    spec = EnvironmentSpec(
+        roles=[RoleSpec(f"r{i:03}") for i in range(130)],
+        user_pool=UserPoolSpec(groups=groups),
+        rest_apis=[
+            RestApiSpec(
+                "big", routes={f"GET /r{i}": "AWS_IAM" for i in range(520)}, stages=["prod"]
+            )
+        ],
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    aws.emulator.clear_operations()
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.complete
+    assert snap.user_pool is not None
+    assert [g.name for g in snap.user_pool.groups] == [g.name for g in groups]
+    assert sorted(snap.roles) == sorted(seeded.role_arns.values())
+    api = snap.api(seeded.api_ids["big"])
+    assert api is not None and len(api.routes) == 520
+    calls = aws.emulator.operations()
+    assert calls["cognito-idp:ListGroups"] == 3  # 130 groups, 60 a page
+    assert calls["apigateway:GetResources"] == 2  # 521 resources, 500 a page
+    assert calls["apigateway:GetMethod"] == 0

@@ -1,0 +1,216 @@
+"""collect_snapshot against the emulator: what was seeded is what the snapshot says."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.collect import AwsOptions, collect_snapshot
+from auditor.emulator.seed import (
+    EnvironmentSpec,
+    RoleMappingSpec,
+    Seeded,
+    cognito_trust_policy,
+    seed,
+)
+from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from tests.collect.environment import (
+    BOUNDARY,
+    GHOST_ROLE,
+    HTTP_ROUTES,
+    INVOKE_ITEMS,
+    ODD,
+    PUBLIC_POLICY,
+    REST_ROUTES,
+    SHARED,
+    full_spec,
+)
+from tests.conftest import Aws
+
+
+def _target(seeded: Seeded, **api_stage: str) -> TargetRef:
+    return TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[
+            ApiRef(id=seeded.api_ids[name], stage=api_stage.get(name)) for name in seeded.api_ids
+        ],
+    )
+
+
+def _fill(document: object, seeded: Seeded) -> object:
+    import json
+
+    return json.loads(json.dumps(document).replace("<account_id>", seeded.account_id))
+
+
+@pytest.fixture
+def seeded(aws: Aws) -> Seeded:
+    return seed(full_spec(), aws.session, endpoint_url=aws.url)
+
+
+def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.errors == [] and snap.complete
+    assert (snap.region, snap.account_id, snap.partition) == ("us-east-1", seeded.account_id, "aws")
+
+    pool = snap.user_pool
+    assert pool is not None
+    assert (pool.id, pool.name, pool.arn) == (
+        seeded.user_pool_id,
+        "app-users",
+        seeded.user_pool_arn,
+    )
+    assert [(g.name, g.role_arn, g.precedence, g.description) for g in pool.groups] == [
+        ("admin", seeded.role_arns["app-admin"], 0, "admins"),
+        ("editors", seeded.role_arns["app-editors"], 10, None),
+        ("ghosts", GHOST_ROLE, 10, None),
+        ("readers", None, None, None),
+    ]
+
+    ids = snap.identity_pool
+    assert ids is not None
+    assert (ids.id, ids.name) == (seeded.identity_pool_id, "app_identities")
+    assert ids.allow_unauthenticated and ids.allow_classic_flow
+    assert ids.authenticated_role == seeded.role_arns["app-default"]
+    assert ids.unauthenticated_role == seeded.role_arns["app-guest"]
+    provider = f"cognito-idp.us-east-1.amazonaws.com/{seeded.user_pool_id}"
+    assert [(p.provider_name, p.client_id) for p in ids.providers] == sorted(
+        (provider, cid) for cid in seeded.client_ids.values()
+    )
+    assert list(ids.role_mappings) == [seeded.provider_name("mobile")]
+    mapping = ids.role_mappings[seeded.provider_name("mobile")]
+    assert (mapping.type, mapping.ambiguous_role_resolution) == ("Rules", "Deny")
+    assert [(r.claim, r.match_type, r.value, r.role_arn) for r in mapping.rules] == [
+        ("cognito:groups", "Contains", "admin", seeded.role_arns["app-admin"]),
+        ("custom:tier", "Equals", "gold", seeded.role_arns["app-rules-only"]),
+    ]
+
+    # Exactly the roles handed out (the ghost does not exist, "unrelated" is not handed out).
+    wanted = ["app-admin", "app-default", "app-editors", "app-guest", "app-rules-only"]
+    assert sorted(snap.roles) == sorted(seeded.role_arns[n] for n in wanted)
+    admin = snap.roles[seeded.role_arns["app-admin"]]
+    assert (admin.name, admin.path) == ("app-admin", "/groups/")
+    assert admin.trust_policy == cognito_trust_policy(seeded.identity_pool_id or "")
+    assert [(p.name, p.document) for p in admin.inline_policies] == [
+        ("items", _fill(INVOKE_ITEMS, seeded)),
+        ("odd", ODD),
+    ]
+    assert admin.attached_policy_arns == sorted(
+        [seeded.policy_arns["shared-invoke"], seeded.policy_arns["odd-shapes"]]
+    )
+    assert admin.permissions_boundary_arn == seeded.policy_arns["boundary"]
+    guest = snap.roles[seeded.role_arns["app-guest"]]
+    assert guest.trust_policy == cognito_trust_policy(
+        seeded.identity_pool_id or "", "unauthenticated"
+    )
+    assert (guest.inline_policies, guest.attached_policy_arns) == ([], [])
+    odd_trust = snap.roles[seeded.role_arns["app-rules-only"]].trust_policy
+    assert odd_trust["Statement"] == {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "sts:AssumeRole",
+    }
+
+    # Managed policies: attached ones and the boundary, not the unused one.
+    assert {
+        arn: (p.name, p.document, p.default_version_id) for arn, p in snap.managed_policies.items()
+    } == {
+        seeded.policy_arns["shared-invoke"]: ("shared-invoke", SHARED, "v1"),
+        seeded.policy_arns["odd-shapes"]: ("odd-shapes", ODD, "v1"),
+        seeded.policy_arns["boundary"]: ("boundary", BOUNDARY, "v1"),
+    }
+
+    assert [a.id for a in snap.apis] == sorted(seeded.api_ids.values())
+    shop = snap.api(seeded.api_ids["shop"])
+    assert shop is not None
+    assert (shop.name, shop.kind, shop.stages) == ("shop", "REST", ["dev", "prod"])
+    assert shop.resource_policy == PUBLIC_POLICY
+    assert {r.key: r.authorization_type for r in shop.routes} == REST_ROUTES
+    assert [(r.path, r.method) for r in shop.routes] == sorted(
+        (r.path, r.method) for r in shop.routes
+    )
+    by_key = {r.key: r for r in shop.routes}
+    assert by_key["GET /profile"].authorizer_id and by_key["GET /legacy"].authorizer_id
+    assert by_key["GET /items"].authorizer_id is None
+
+    orders = snap.api(seeded.api_ids["orders"])
+    assert orders is not None
+    assert (orders.name, orders.kind, orders.stages) == ("orders", "HTTP", ["$default", "beta"])
+    assert orders.resource_policy is None
+    assert {r.key: r.authorization_type for r in orders.routes} == HTTP_ROUTES
+    default = next(r for r in orders.routes if r.key == "$default")
+    assert (default.method, default.path) == ("ANY", "$default")
+
+
+def test_json_round_trip_is_exact(aws: Aws, seeded: Seeded) -> None:
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    text = snap.to_json()
+    again = Snapshot.from_json(text)
+    assert again == snap
+    assert again.to_json() == text
+
+
+def test_two_collections_have_the_same_digest(aws: Aws, seeded: Seeded) -> None:
+    options = AwsOptions(endpoint_url=aws.url)
+    assert (
+        collect_snapshot(_target(seeded), options).digest()
+        == collect_snapshot(_target(seeded), options).digest()
+    )
+
+
+def test_aws_endpoint_url_env_works_without_option(aws: Aws, seeded: Seeded) -> None:
+    # The aws fixture sets AWS_ENDPOINT_URL; boto3 must pick it up untouched.
+    snap = collect_snapshot(_target(seeded), AwsOptions())
+    assert snap.complete and snap.user_pool is not None
+
+
+def test_lookup_by_name(aws: Aws, seeded: Seeded) -> None:
+    by_name = TargetRef(
+        user_pool=PoolRef(name="app-users"),
+        identity_pool=PoolRef(name="app_identities"),
+        apis=[ApiRef(name="shop", stage="prod"), ApiRef(name="orders")],
+    )
+    snap = collect_snapshot(by_name, AwsOptions(endpoint_url=aws.url))
+    by_id = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.complete
+    assert snap.target == by_name
+    assert snap.user_pool == by_id.user_pool
+    assert snap.identity_pool == by_id.identity_pool
+    assert snap.apis == by_id.apis
+    assert snap.roles == by_id.roles
+
+
+def test_token_mapping_and_no_mapping(aws: Aws) -> None:
+    spec = full_spec()
+    assert spec.identity_pool is not None
+    spec.identity_pool.mapping = RoleMappingSpec(type="Token")
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.identity_pool is not None
+    mapping = snap.identity_pool.role_mappings[seeded.provider_name()]
+    assert (mapping.type, mapping.ambiguous_role_resolution, mapping.rules) == (
+        "Token",
+        "AuthenticatedRole",
+        [],
+    )
+
+    aws.emulator.reset()
+    spec.identity_pool.mapping = None
+    spec.identity_pool.allow_classic_flow = False
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.identity_pool is not None
+    assert snap.identity_pool.role_mappings == {}
+    assert snap.identity_pool.allow_classic_flow is False
+    # Without rules, the rules-only role is no longer handed out.
+    assert seeded.role_arns["app-rules-only"] not in snap.roles
+
+
+def test_empty_pools_and_no_apis(aws: Aws) -> None:
+    seeded = seed(EnvironmentSpec(), aws.session, endpoint_url=aws.url)
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.complete
+    assert snap.user_pool is not None and snap.user_pool.groups == []
+    assert snap.identity_pool is not None and snap.identity_pool.authenticated_role is None
+    assert (snap.roles, snap.managed_policies, snap.apis) == ({}, {}, [])
+    assert aws.emulator.operations()["iam:GetAccountAuthorizationDetails"] == 0
