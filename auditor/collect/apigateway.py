@@ -38,6 +38,14 @@ def parse_rest_policy(text: str) -> PolicyDocument:
     return parsed
 
 
+def _api_id(kind: str, raw: dict[str, Any]) -> str:
+    return str(raw["id"] if kind == "REST" else raw["ApiId"])
+
+
+def _api_name(kind: str, raw: dict[str, Any]) -> str:
+    return str(raw["name"] if kind == "REST" else raw["Name"])
+
+
 def _route_sort_key(route: Route) -> tuple[str, str]:
     return (route.path, route.method)
 
@@ -48,12 +56,66 @@ class _ApiReader:
         self.reads = reads
         self.v1 = clients.client("apigateway")
         self.v2 = clients.client("apigatewayv2")
+        self._listed: list[tuple[str, dict[str, Any]]] | None = None
+        self._listing_failed = False
 
-    def find(self, ref: ApiRef) -> tuple[str, dict[str, Any]] | None:
-        """("REST" | "HTTP", the API's description) for a reference by id or by name."""
+    def find(self, ref: ApiRef, *, use_listing: bool) -> tuple[str, dict[str, Any]] | None:
+        """("REST" | "HTTP", the API's description) for a reference by id or by name.
+
+        One API by id costs one or two direct reads; several APIs, or a name, cost one listing
+        of each kind (a page holds 500 REST APIs, each with its policy) shared by all refs.
+        """
+        listing = self._listing() if use_listing or not ref.id else None
+        if listing is None:
+            return self._by_id(ref.id) if ref.id else None
         if ref.id:
-            return self._by_id(ref.id)
-        return self._by_name(ref.name or "")
+            found = [(kind, raw) for kind, raw in listing if _api_id(kind, raw) == ref.id]
+            missing = f"API {ref.id} not found in {self.clients.region}"
+        else:
+            found = [(kind, raw) for kind, raw in listing if _api_name(kind, raw) == ref.name]
+            missing = f"API named {ref.name!r} not found in {self.clients.region}"
+        if not found:
+            raise TargetNotFoundError(missing)
+        if len(found) > 1:
+            ids = sorted(_api_id(kind, raw) for kind, raw in found)
+            raise InputError(
+                f"api name={ref.name}",
+                None,
+                f"{len(ids)} APIs have this name ({', '.join(ids)}): name it by id",
+            )
+        return found[0]
+
+    def _listing(self) -> list[tuple[str, dict[str, Any]]] | None:
+        """Every REST and HTTP API, read once; None if either list could not be read."""
+        if self._listed is None:
+            rest_pages = self.reads.run(
+                "apigateway",
+                "GetRestApis",
+                None,
+                lambda: list(
+                    self.v1.get_paginator("get_rest_apis").paginate(
+                        PaginationConfig={"PageSize": _RESOURCES_PAGE}
+                    )
+                ),
+            )
+            http_pages = self.reads.run(
+                "apigatewayv2",
+                "GetApis",
+                None,
+                lambda: list(self.v2.get_paginator("get_apis").paginate()),
+            )
+            if rest_pages is None or http_pages is None:
+                self._listed = []
+                self._listing_failed = True
+            else:
+                self._listed = [("REST", a) for p in rest_pages for a in p.get("items", [])]
+                self._listed += [
+                    ("HTTP", a)
+                    for p in http_pages
+                    for a in p.get("Items", [])
+                    if a.get("ProtocolType") == "HTTP"
+                ]
+        return None if self._listing_failed else self._listed
 
     def _by_id(self, api_id: str) -> tuple[str, dict[str, Any]] | None:
         # An id does not say which kind it is: try REST, then HTTP; not found by both = absent.
@@ -83,45 +145,6 @@ class _ApiReader:
                 f"api {api_id}", None, f"is a {http.get('ProtocolType')} API, not REST or HTTP"
             )
         return ("HTTP", http)
-
-    def _by_name(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        rest_pages = self.reads.run(
-            "apigateway",
-            "GetRestApis",
-            None,
-            lambda: list(
-                self.v1.get_paginator("get_rest_apis").paginate(
-                    PaginationConfig={"PageSize": _RESOURCES_PAGE}
-                )
-            ),
-        )
-        http_pages = self.reads.run(
-            "apigatewayv2",
-            "GetApis",
-            None,
-            lambda: list(self.v2.get_paginator("get_apis").paginate()),
-        )
-        found = [
-            ("REST", a) for p in rest_pages or [] for a in p.get("items", []) if a["name"] == name
-        ]
-        found += [
-            ("HTTP", a)
-            for p in http_pages or []
-            for a in p.get("Items", [])
-            if a["Name"] == name and a.get("ProtocolType") == "HTTP"
-        ]
-        if not found:
-            if rest_pages is None or http_pages is None:
-                return None  # could not look everywhere: the error says so
-            raise TargetNotFoundError(f"API named {name!r} not found in {self.clients.region}")
-        if len(found) > 1:
-            ids = sorted(a.get("id") or a.get("ApiId") or "" for _, a in found)
-            raise InputError(
-                f"api name={name}",
-                None,
-                f"{len(ids)} APIs have this name ({', '.join(ids)}): name it by id",
-            )
-        return found[0]
 
     def rest(self, raw: dict[str, Any]) -> Api:
         api_id = raw["id"]
@@ -225,12 +248,13 @@ def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[
     """Each referenced API once (several refs may name stages of one API), sorted by id."""
     reader = _ApiReader(clients, reads)
     apis: dict[str, Api] = {}
+    use_listing = len(refs) > 1
     for ref in refs:
-        found = reader.find(ref)
+        found = reader.find(ref, use_listing=use_listing)
         if found is None:
             continue
         kind, raw = found
-        api_id = raw["id"] if kind == "REST" else raw["ApiId"]
+        api_id = _api_id(kind, raw)
         if api_id not in apis:
             apis[api_id] = reader.rest(raw) if kind == "REST" else reader.http(raw)
         api = apis[api_id]
