@@ -20,6 +20,7 @@ from auditor.snapshot import Api, ApiRef, Role, Route, Snapshot
 
 HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
 _PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")
+SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
 
 def normalise_template(path: str) -> str:
@@ -41,6 +42,27 @@ def pattern_covers(pattern: RoutePattern, method: str, path: str) -> bool:
 
 def declares(patterns: list[RoutePattern], route: Route) -> bool:
     return any(pattern_covers(p, route.method, route.path) for p in patterns)
+
+
+def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """`execute-api:/stage/VERB/path` as the full ARN of this API, as API Gateway expands it
+    when it saves a resource policy. Emulators (moto, LocalStack) store the shorthand as
+    written; left as is it would match no request and hide what the policy grants."""
+    def expand(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(SHORTHAND):
+            return prefix + value.removeprefix(SHORTHAND)
+        if isinstance(value, list):
+            return [expand(v) for v in value]
+        return value
+
+    statements = document.get("Statement")
+    if not isinstance(statements, (list, dict)):
+        return document
+    expanded = [
+        {k: expand(v) if k in ("Resource", "NotResource") else v for k, v in s.items()}
+        if isinstance(s, dict) else s
+        for s in (statements if isinstance(statements, list) else [statements])]
+    return {**document, "Statement": expanded if isinstance(statements, list) else expanded[0]}
 
 
 @dataclass(frozen=True)
@@ -95,8 +117,12 @@ class AccessEvaluator:
 
     def resource_policy(self, api: Api) -> NamedPolicy | None:
         if api.id not in self._resource_policies:
+            snapshot = self.snapshot
+            prefix = (f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
+                      f"{snapshot.account_id or '*'}:{api.id}/")
             self._resource_policies[api.id] = (
-                NamedPolicy(f"{api.name} resource policy", api.resource_policy)
+                NamedPolicy(f"{api.name} resource policy",
+                            expand_shorthand(api.resource_policy, prefix))
                 if api.resource_policy else None)
         return self._resource_policies[api.id]
 
