@@ -214,3 +214,30 @@ def test_empty_pools_and_no_apis(aws: Aws) -> None:
     assert snap.identity_pool is not None and snap.identity_pool.authenticated_role is None
     assert (snap.roles, snap.managed_policies, snap.apis) == ({}, {}, [])
     assert aws.emulator.operations()["iam:GetAccountAuthorizationDetails"] == 0
+
+
+@pytest.mark.parametrize("name", ["shop", "orders"])
+def test_single_api_by_id_reads_it_directly(aws: Aws, seeded: Seeded, name: str) -> None:
+    target = _target(seeded).model_copy(update={"apis": [ApiRef(id=seeded.api_ids[name])]})
+    both = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    aws.emulator.clear_operations()
+    snap = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+    assert snap.complete
+    assert snap.apis == [both.api(seeded.api_ids[name])]
+    calls = aws.emulator.operations()
+    assert calls["apigateway:GetRestApis"] == calls["apigatewayv2:GetApis"] == 0
+    assert calls["apigatewayv2:GetApi"] == (1 if name == "orders" else 0)
+
+
+def test_collector_calls_only_what_it_declares(aws: Aws, seeded: Seeded) -> None:
+    from auditor.collect import CALLS, OPERATIONS
+
+    aws.emulator.clear_operations()
+    collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    made = set(aws.emulator.operations())
+    assert made <= set(CALLS)
+    # Every call maps to a declared IAM action (API Gateway reads are all apigateway:GET).
+    for call in made:
+        service = call.split(":")[0]
+        action = "apigateway:GET" if service.startswith("apigateway") else call
+        assert action in OPERATIONS

@@ -1,0 +1,254 @@
+"""Benchmark: collect_snapshot against a naive per-resource crawl, on a large emulated account.
+
+Seeds the emulator (1,000 groups, 1,000 roles with 3 policies each, 2 REST APIs of 500 methods,
+an HTTP API of 200 routes; --small divides by 10), then runs each reader in a fresh process
+(so its memory is its own, not the emulator's) and counts its AWS calls in the emulator's log.
+
+    python benchmarks/collect.py [--small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Any
+
+VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+MANAGED_POLICIES = 100
+GROUPS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 1000, 500
+
+
+@dataclass(frozen=True)
+class Size:
+    groups: int
+    roles: int
+    rest_methods: int  # per REST API, 5 verbs per resource
+    http_routes: int
+
+    @property
+    def managed_policies(self) -> int:
+        return min(MANAGED_POLICIES, self.roles)
+
+
+def build_spec(size: Size) -> Any:
+    from auditor.emulator.seed import (
+        EnvironmentSpec,
+        GroupSpec,
+        HttpApiSpec,
+        IdentityPoolSpec,
+        ManagedPolicySpec,
+        RestApiSpec,
+        RoleMappingSpec,
+        RoleSpec,
+        UserPoolSpec,
+    )
+
+    def invoke(path: str) -> dict[str, Any]:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": f"arn:aws:execute-api:*:*:*/prod/GET/{path}",
+                }
+            ],
+        }
+
+    policies = [
+        ManagedPolicySpec(f"p{i:04}", invoke(f"p{i}")) for i in range(size.managed_policies)
+    ]
+    roles = [
+        RoleSpec(
+            f"r{i:04}",
+            inline={"own": invoke(f"r{i}")},
+            managed=[policies[i % len(policies)].name, policies[(i + 1) % len(policies)].name],
+        )
+        for i in range(size.roles)
+    ]
+    groups = [
+        GroupSpec(f"g{i:04}", role=roles[i % len(roles)].name, precedence=i)
+        for i in range(size.groups)
+    ]
+    resources = size.rest_methods // len(VERBS)
+    rest_routes = {f"{verb} /res{i}": "AWS_IAM" for i in range(resources) for verb in VERBS}
+    http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
+    return EnvironmentSpec(
+        managed_policies=policies,
+        roles=roles,
+        user_pool=UserPoolSpec(name="bench-users", groups=groups),
+        identity_pool=IdentityPoolSpec(
+            name="bench_identities",
+            authenticated_role=roles[0].name,
+            mapping=RoleMappingSpec(type="Token"),
+        ),
+        rest_apis=[
+            RestApiSpec("rest-a", routes=rest_routes),
+            RestApiSpec("rest-b", routes=rest_routes),
+        ],
+        http_apis=[HttpApiSpec("http", routes=http_routes)],
+    )
+
+
+def lower_bound(size: Size) -> int:
+    """Calls any complete reader needs: one per page of every list, one per single object."""
+    resources = size.rest_methods // len(VERBS) + 1  # plus the root
+    return (
+        1  # sts GetCallerIdentity
+        + 1
+        + math.ceil(size.groups / GROUPS_PAGE)  # DescribeUserPool, ListGroups pages
+        + 2  # DescribeIdentityPool, GetIdentityPoolRoles
+        + math.ceil((size.roles + size.managed_policies) / GAAD_PAGE)
+        + 2  # one page of REST APIs (with policies) and one of HTTP APIs
+        + 2 * (math.ceil(resources / RESOURCES_PAGE) + 1)  # resources pages + stages
+        + 2  # HTTP routes (the emulator serves them in one page) + stages
+    )
+
+
+def naive_crawl(url: str, seeded: Any) -> None:
+    """What a straightforward reader does: list, then get every item one by one."""
+    import boto3
+
+    session = boto3.Session(region_name="us-east-1")
+
+    def client(name: str) -> Any:
+        return session.client(name, endpoint_url=url)  # type: ignore[call-overload]
+
+    iam, idp, ids = client("iam"), client("cognito-idp"), client("cognito-identity")
+    idp.describe_user_pool(UserPoolId=seeded.user_pool_id)
+    for _ in idp.get_paginator("list_groups").paginate(UserPoolId=seeded.user_pool_id):
+        pass
+    ids.describe_identity_pool(IdentityPoolId=seeded.identity_pool_id)
+    ids.get_identity_pool_roles(IdentityPoolId=seeded.identity_pool_id)
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            name = role["RoleName"]
+            iam.get_role(RoleName=name)  # the boundary is not in ListRoles
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.get_role_policy(RoleName=name, PolicyName=policy)
+            for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                arn = attached["PolicyArn"]
+                version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+                iam.get_policy_version(PolicyArn=arn, VersionId=version)
+    v1, v2 = client("apigateway"), client("apigatewayv2")
+    for api in v1.get_rest_apis()["items"]:
+        v1.get_rest_api(restApiId=api["id"])
+        for page in v1.get_paginator("get_resources").paginate(restApiId=api["id"]):
+            for res in page["items"]:
+                for verb in res.get("resourceMethods", {}):
+                    v1.get_method(restApiId=api["id"], resourceId=res["id"], httpMethod=verb)
+            v1.get_stages(restApiId=api["id"])
+    for api in v2.get_apis()["Items"]:
+        for route in v2.get_routes(ApiId=api["ApiId"])["Items"]:
+            v2.get_route(ApiId=api["ApiId"], RouteId=route["RouteId"])
+        v2.get_stages(ApiId=api["ApiId"])
+
+
+def collector(url: str, seeded: Any) -> None:
+    from auditor.collect import AwsOptions, collect_snapshot
+    from auditor.snapshot import ApiRef, PoolRef, TargetRef
+
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=api_id) for api_id in seeded.api_ids.values()],
+    )
+    snap = collect_snapshot(target, AwsOptions(endpoint_url=url))
+    if not snap.complete:
+        raise SystemExit(f"collection incomplete: {snap.errors}")
+
+
+def _measure(name: str, url: str, seeded: Any, out: Any) -> None:
+    """Child process: run one reader, report (seconds, tracemalloc peak, max RSS)."""
+    reader = {"collector": collector, "naive": naive_crawl}[name]
+    # Imports are not part of the measured work.
+    import boto3  # noqa: F401
+
+    import auditor.collect  # noqa: F401
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    reader(url, seeded)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.send((seconds, peak, rss_kib))
+
+
+def run(name: str, server: Any, seeded: Any) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    server.clear_operations()
+    process = context.Process(target=_measure, args=(name, server.url, seeded, child))
+    process.start()
+    seconds, peak, rss_kib = parent.recv()
+    process.join()
+    calls = sum(server.operations().values())
+    return {
+        "calls": calls,
+        "seconds": seconds,
+        "peak_mib": peak / 2**20,
+        "rss_mib": rss_kib / 1024,
+        "ops": server.operations(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a tenth of the size (for CI)")
+    args = parser.parse_args(argv)
+    size = Size(groups=1000, roles=1000, rest_methods=500, http_routes=200)
+    if args.small:
+        size = Size(groups=100, roles=100, rest_methods=50, http_routes=20)
+
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(key, None)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+
+    from auditor.emulator import EmulatorServer
+    from auditor.emulator.seed import seed
+
+    with EmulatorServer() as server:
+        os.environ["AWS_ENDPOINT_URL"] = server.url  # belt and braces: nothing leaves loopback
+        started = time.perf_counter()
+        seeded = seed(build_spec(size), endpoint_url=server.url)
+        print(f"seeded {size} in {time.perf_counter() - started:.1f}s")
+        bound = lower_bound(size)
+        results = {name: run(name, server, seeded) for name in ("collector", "naive")}
+
+    print(f"lower bound (pages needed): {bound} calls")
+    print(
+        f"{'reader':10} {'calls':>7} {'x bound':>8} {'wall s':>8} {'py peak MiB':>12} "
+        f"{'max RSS MiB':>12}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:10} {r['calls']:7d} {r['calls'] / bound:8.2f} {r['seconds']:8.2f} "
+            f"{r['peak_mib']:12.1f} {r['rss_mib']:12.1f}"
+        )
+    ours, naive = results["collector"], results["naive"]
+    print("collector calls:", dict(sorted(ours["ops"].items())))
+    checks = {
+        "calls <= 1.05 x lower bound": ours["calls"] <= 1.05 * bound,
+        ">= 5x fewer calls than naive": naive["calls"] >= 5 * ours["calls"],
+        "less wall time than naive": ours["seconds"] < naive["seconds"],
+    }
+    for label, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
