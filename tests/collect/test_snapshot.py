@@ -241,3 +241,37 @@ def test_collector_calls_only_what_it_declares(aws: Aws, seeded: Seeded) -> None
         service = call.split(":")[0]
         action = "apigateway:GET" if service.startswith("apigateway") else call
         assert action in OPERATIONS
+
+
+def test_aws_managed_policies_are_read_one_by_one(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator runs in this process: loading AWS managed policies is an env switch.
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    aws.emulator.reset()
+    invoke = "arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess"
+    from auditor.emulator.seed import IdentityPoolSpec, RoleSpec
+
+    spec = EnvironmentSpec(
+        roles=[RoleSpec("app-default", managed=[invoke], boundary=invoke)],
+        identity_pool=IdentityPoolSpec(authenticated_role="app-default"),
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    aws.emulator.clear_operations()
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    calls = aws.emulator.operations()
+    assert snap.complete
+    policy = snap.managed_policies[invoke]
+    iam = aws.client("iam")
+    version = iam.get_policy(PolicyArn=invoke)["Policy"]["DefaultVersionId"]
+    expected = iam.get_policy_version(PolicyArn=invoke, VersionId=version)["PolicyVersion"]
+    assert (policy.name, policy.default_version_id, policy.document) == (
+        "AmazonAPIGatewayInvokeFullAccess",
+        version,
+        expected["Document"],
+    )
+    role = snap.roles[seeded.role_arns["app-default"]]
+    assert role.attached_policy_arns == [invoke] and role.permissions_boundary_arn == invoke
+    # GAAD skipped the ~1,300 AWS managed policies; the one in use was read directly, once.
+    assert calls["iam:GetAccountAuthorizationDetails"] == 1
+    assert calls["iam:GetPolicy"] == calls["iam:GetPolicyVersion"] == 1
