@@ -1,0 +1,65 @@
+"""Seed an app through boto3, draft its baseline with the CLI, audit with that baseline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.emulator.seed import EnvironmentSpec, HttpApiSpec, RestApiSpec, Seeded, seed
+from tests.conftest import Aws
+
+Document = dict[str, Any]
+
+
+def invoke(region: str, api_id: str, stage: str, *resources: str) -> Document:
+    """Allow execute-api:Invoke on `VERB/path` resources of one API stage."""
+    prefix = f"arn:aws:execute-api:{region}:<account_id>:{api_id}/{stage}"
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke",
+         "Resource": [f"{prefix}/{r}" for r in resources]}]}
+
+
+def seed_app(aws: Aws, spec: Callable[[dict[str, str]], EnvironmentSpec],
+             rest: list[RestApiSpec] | None = None,
+             http: list[HttpApiSpec] | None = None) -> Seeded:
+    """APIs first, so the policies of `spec(api_ids)` can name the real API ids."""
+    apis = seed(EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=rest or [],
+                                http_apis=http or []), aws.session, endpoint_url=aws.url)
+    seeded = seed(spec(apis.api_ids), aws.session, endpoint_url=aws.url)
+    seeded.api_ids.update(apis.api_ids)
+    return seeded
+
+
+@dataclass
+class Cli:
+    aws: Aws
+
+    def __call__(self, *args: str) -> Any:
+        return CliRunner().invoke(app, [*args, "--endpoint-url", self.aws.url])
+
+    def init(self, seeded: Seeded, out: Path, *apis: str, force: bool = False) -> Any:
+        api_args = [a for name in (apis or tuple(seeded.api_ids)) for a in
+                    ("--api", _api_arg(seeded, name))]
+        return self("baseline", "init", "--user-pool", seeded.user_pool_id or "",
+                    "--identity-pool", seeded.identity_pool_id or "", *api_args, "-o", str(out),
+                    *(["--force"] if force else []))
+
+    def audit(self, baseline: Path) -> tuple[int, Document]:
+        result = self("run", "--baseline", str(baseline), "--format", "json")
+        return result.exit_code, json.loads(result.stdout)
+
+
+def _api_arg(seeded: Seeded, name: str) -> str:
+    """`name` or `name:stage` -> `id` or `id:stage`."""
+    api, _, stage = name.partition(":")
+    return f"{seeded.api_ids[api]}:{stage}" if stage else seeded.api_ids[api]
+
+
+def findings(report: Document) -> set[tuple[str, str | None, str | None, str]]:
+    return {(f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]}
