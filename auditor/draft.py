@@ -39,6 +39,7 @@ from auditor.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
 
 _RESOLUTION = {None: "default", "Token": "token", "Rules": "rules"}
 _INDENT = "  "
+_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # YAML breaks a line at each
 
 
 def draft_baseline(snapshot: Snapshot) -> str:
@@ -319,7 +320,15 @@ def _scalar(value: str | int | bool | None) -> str:
     Emitted inside a flow sequence, whose quoting rules are the strictest, so the result is
     safe as a block value and as a mapping key too.
     """
-    text = yaml.safe_dump([value], default_flow_style=True, width=2**31 - 1, allow_unicode=True)
+    text = _flow_scalar(value, style=None)
+    if any(brk in text for brk in _LINE_BREAKS):  # one line per entry: escape the breaks
+        text = _flow_scalar(value, style='"')
+    return text
+
+
+def _flow_scalar(value: str | int | bool | None, style: str | None) -> str:
+    text = yaml.safe_dump([value], default_flow_style=True, default_style=style,
+                          width=2**31 - 1, allow_unicode=True)
     return text.strip()[1:-1]
 
 
