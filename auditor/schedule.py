@@ -1,0 +1,153 @@
+"""`auditor schedule`: run the audit forever on a cron schedule (APScheduler 3).
+
+One audit per tick, never two at once (max_instances=1), missed ticks collapsed into one
+(coalesce). SIGTERM/SIGINT stop the scheduler after the run in progress. A heartbeat file
+records the last run for health checks (e.g. "is `last_run_at` younger than two periods?").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from auditor.errors import AuditorError, InputError
+from auditor.options import RunOptions
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "audit"
+MISFIRE_GRACE_SECONDS = 300  # a tick delayed by a long run still runs, once
+
+
+def parse_cron(cron: str, timezone: str = "UTC") -> CronTrigger:
+    """A 5-field crontab expression as a trigger; a bad one is a usage error (exit 2)."""
+    try:
+        return CronTrigger.from_crontab(cron, timezone=timezone)
+    except (ValueError, LookupError) as exc:  # bad field, or unknown time zone name
+        raise InputError("--cron", None, f"invalid cron expression {cron!r} ({exc})") from exc
+
+
+def run_schedule(options: RunOptions, cron: str, *, timezone: str = "UTC",
+                 heartbeat: Path | None = None, stop_event: threading.Event | None = None,
+                 trigger: BaseTrigger | None = None,
+                 execute: Callable[[RunOptions], Any] | None = None) -> None:
+    """Block until SIGTERM/SIGINT (or `stop_event`), auditing on every tick.
+
+    `trigger` replaces the cron trigger and `execute` the runner (tests run every second).
+    """
+    cron_trigger = parse_cron(cron, timezone)
+    stop = stop_event or threading.Event()
+    if execute is None:
+        from auditor.runner import execute as run_audit
+
+        execute = run_audit
+    scheduler = BackgroundScheduler(timezone=timezone)
+    effective = trigger or cron_trigger
+    audit = _Audit(options, execute, heartbeat, effective)
+    scheduler.add_job(audit, effective, id=JOB_ID, max_instances=1,
+                      coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS)
+    restore = _install_signal_handlers(stop)
+    try:
+        scheduler.start()
+        log.info("scheduled audit of %s: %s (%s), next run %s", options.baseline, cron,
+                 timezone, audit.next_run())
+        stop.wait()
+        log.info("stopping: waiting for the run in progress")
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)  # lets the running audit finish and save its state
+        restore()
+    log.info("scheduler stopped")
+
+
+class _Audit:
+    """The job: one audit, a log line, a heartbeat. Never raises into APScheduler."""
+
+    def __init__(self, options: RunOptions, execute: Callable[[RunOptions], Any],
+                 heartbeat: Path | None, trigger: BaseTrigger) -> None:
+        self.options = options
+        self.execute = execute
+        self.heartbeat = heartbeat
+        self.trigger = trigger
+
+    def next_run(self) -> str | None:
+        # Asked of the trigger, not the scheduler: scheduler.get_job() inside a job deadlocks
+        # with shutdown(wait=True), which holds the job store lock while the job finishes.
+        when = self.trigger.get_next_fire_time(None, datetime.now(UTC))
+        return when.isoformat() if when else None
+
+    def __call__(self) -> None:
+        started = time.monotonic()
+        beat: dict[str, Any] = {"last_run_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        try:
+            outcome = self.execute(self.options)
+        except AuditorError as exc:
+            beat.update(outcome="error", exit_code=exc.exit_code, error=str(exc))
+            log.error("audit failed (exit %d): %s", exc.exit_code, exc)
+        except Exception as exc:  # keep the scheduler alive; the next tick may succeed
+            beat.update(outcome="error", exit_code=70, error=type(exc).__name__)
+            log.exception("audit crashed")
+        else:
+            report = outcome.report
+            beat.update(outcome=report.status, exit_code=outcome.exit_code,
+                        findings=report.summary.findings, by_severity=report.summary.by_severity,
+                        new=len(report.changes.new) if report.changes else None,
+                        resolved=len(report.changes.resolved) if report.changes else None,
+                        errors=len(report.errors))
+            log.info("audit %s: exit %d, %d findings (%s), %s new, %s resolved, %.1fs",
+                     report.status, outcome.exit_code, report.summary.findings,
+                     ", ".join(f"{k} {v}" for k, v in report.summary.by_severity.items() if v)
+                     or "none", beat["new"], beat["resolved"], time.monotonic() - started)
+        beat["duration_seconds"] = round(time.monotonic() - started, 3)
+        beat["next_run_at"] = self.next_run()
+        if self.heartbeat is not None:
+            try:
+                write_heartbeat(self.heartbeat, beat)
+            except OSError as exc:
+                log.error("cannot write heartbeat %s: %s", self.heartbeat, exc)
+
+
+def write_heartbeat(path: Path, data: dict[str, Any]) -> None:
+    """Atomic: a health check never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM/SIGINT set `stop`; only possible from the main thread (else a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
