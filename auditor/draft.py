@@ -53,6 +53,8 @@ def draft_baseline(snapshot: Snapshot) -> str:
     matrix = build_matrix(snapshot, provisional, resolutions, evaluator)
     iam_routes = _iam_routes(snapshot, provisional)
     reach = {r.persona: _reach(snapshot, r, iam_routes, matrix, evaluator) for r in resolutions}
+    signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
+    everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
     out = _Lines()
     _header(out, snapshot, user_pool, pool)
@@ -63,8 +65,8 @@ def draft_baseline(snapshot: Snapshot) -> str:
     _identity_pool(out, pool, user_pool.id)
     _apis(out, snapshot)
     _public_routes(out, snapshot)
-    _routes(out, resolutions, reach, iam_routes)
-    _groups(out, user_pool, resolutions, reach)
+    _routes(out, resolutions, reach, everyone, iam_routes)
+    _groups(out, user_pool, resolutions, reach, everyone)
     return out.text()
 
 
@@ -259,9 +261,7 @@ def _public_routes(out: _Lines, snapshot: Snapshot) -> None:
 
 
 def _routes(out: _Lines, resolutions: list[Resolution], reach: dict[str, _Reach],
-            iam_routes: list[_LiveRoute]) -> None:
-    signed_in = [r.persona for r in resolutions if r.persona != UNAUTHENTICATED]
-    everyone = set.intersection(*(reach[p].routes for p in signed_in)) if signed_in else set()
+            everyone: set[str], iam_routes: list[_LiveRoute]) -> None:
     default = next((r for r in resolutions if r.persona == DEFAULT), None)
     guest = next((r for r in resolutions if r.persona == UNAUTHENTICATED), None)
     out.add("routes:")
@@ -279,10 +279,8 @@ def _routes(out: _Lines, resolutions: list[Resolution], reach: dict[str, _Reach]
 
 
 def _groups(out: _Lines, user_pool: UserPool, resolutions: list[Resolution],
-            reach: dict[str, _Reach]) -> None:
+            reach: dict[str, _Reach], everyone: set[str]) -> None:
     by_persona = {r.persona: r for r in resolutions}
-    signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
-    everyone = set.intersection(*signed_in) if signed_in else set()
     groups = sorted(user_pool.groups, key=lambda g: g.name)
     if not groups:
         out.add("groups: {}")
