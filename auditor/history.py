@@ -8,6 +8,7 @@ per changed piece of live configuration, sends the Slack alert, and writes the n
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,12 +19,14 @@ from auditor.alert.slack import (
     SlackNotConfiguredError,
     send,
 )
+from auditor.collect.session import AwsOptions
 from auditor.findings import Finding, Issue
 from auditor.options import RunOptions
 from auditor.report.model import Report, ReportError, RunChanges, Summary
 from auditor.snapshot import Snapshot
 from auditor.state import (
     ConfigSummary,
+    GroupState,
     PendingAlert,
     State,
     StateTarget,
@@ -37,7 +40,10 @@ CHANGED_RULE = "changed-since-last-run"
 
 def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
           slack_config: SlackConfig | None = None) -> Report:
-    store = open_store(options.state, options.aws) if options.state else None
+    # The state bucket is in the audited region unless the command line names another.
+    aws = replace(options.aws, region=options.aws.region or snapshot.region) if options.aws \
+        else AwsOptions(region=snapshot.region)
+    store = open_store(options.state, aws) if options.state else None
     target = StateTarget(account_id=report.target.account_id, region=report.target.region,
                          user_pool_id=report.target.user_pool_id,
                          identity_pool_id=report.target.identity_pool_id)
@@ -171,9 +177,12 @@ def _issue(message: str, resource: str, diff: list[str], before: Any, after: Any
                  **names)
 
 
-def _arn(snapshot: Snapshot, service: str, resource: str) -> str:
-    return f"arn:{snapshot.partition}:{service}:{snapshot.region}:{snapshot.account_id or ''}:" \
-        f"{resource}"
+def _route_arn(snapshot: Snapshot, api_id: str, route_key: str) -> str:
+    """The route's execute-api ARN over every stage, as the route checks name routes."""
+    method, _, path = route_key.partition(" ")
+    tail = f"{'*' if method == 'ANY' else method}{path}" if path else route_key
+    return (f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
+            f"{snapshot.account_id or '*'}:{api_id}/*/{tail}")
 
 
 def _fields_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -181,11 +190,10 @@ def _fields_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
 
 
-def _group_changes(before: dict[str, Any], after: dict[str, Any],
+def _group_changes(before: dict[str, GroupState], after: dict[str, GroupState],
                    snapshot: Snapshot) -> list[Issue]:
     pool = snapshot.user_pool
-    resource = (pool.arn if pool and pool.arn else
-                _arn(snapshot, "cognito-idp", f"userpool/{pool.id if pool else ''}"))
+    base = (pool.arn or pool.id) if pool else snapshot.target.user_pool.id or ""
     issues = []
     for name in sorted(before.keys() | after.keys()):
         old = before[name].model_dump() if name in before else None
@@ -199,15 +207,16 @@ def _group_changes(before: dict[str, Any], after: dict[str, Any],
         else:
             diff = _fields_diff(old, new)
             message = f"group {name} changed: " + "; ".join(diff)
-        issues.append(_issue(message, resource, diff, old, new, persona=f"group:{name}"))
+        # Named like the group checks name a group, so the two read together in a report.
+        issues.append(_issue(message, f"{base}/group/{name}", diff, old, new,
+                             persona=f"group:{name}"))
     return issues
 
 
 def _identity_pool_changes(before: ConfigSummary, after: ConfigSummary,
                            snapshot: Snapshot) -> list[Issue]:
     assert before.identity_pool is not None and after.identity_pool is not None
-    pool_id = snapshot.identity_pool.id if snapshot.identity_pool else ""
-    resource = _arn(snapshot, "cognito-identity", f"identitypool/{pool_id}")
+    resource = snapshot.identity_pool.id if snapshot.identity_pool else ""
     old = before.identity_pool.model_dump(exclude={"role_mappings"})
     new = after.identity_pool.model_dump(exclude={"role_mappings"})
     issues = []
@@ -228,7 +237,7 @@ def _identity_pool_changes(before: ConfigSummary, after: ConfigSummary,
         else:
             diff = _fields_diff(was, now)
             message = f"role mapping for {key} changed: " + "; ".join(diff)
-        issues.append(_issue(message, f"{resource}/role-mapping/{key}", diff, was, now))
+        issues.append(_issue(message, f"{resource}#RoleMappings/{key}", diff, was, now))
     return issues
 
 
@@ -255,9 +264,6 @@ def _route_changes(before: dict[str, dict[str, str]], after: dict[str, dict[str,
     issues = []
     # An API missing from one side was not collected (e.g. added to the baseline): skip it.
     for api_id in sorted(before.keys() & after.keys()):
-        api = snapshot.api(api_id)
-        path = f"/apis/{api_id}" if api and api.kind == "HTTP" else f"/restapis/{api_id}"
-        resource = f"arn:{snapshot.partition}:apigateway:{snapshot.region}::{path}"
         old, new = before[api_id], after[api_id]
         for key in sorted(old.keys() | new.keys()):
             was, now = old.get(key), new.get(key)
@@ -270,5 +276,6 @@ def _route_changes(before: dict[str, dict[str, str]], after: dict[str, dict[str,
             else:
                 message = f"route {key} authorization changed: {was} -> {now}"
                 diff = [f"authorization_type: {was!r} -> {now!r}"]
-            issues.append(_issue(message, resource, diff, was, now, route=key, api_id=api_id))
+            issues.append(_issue(message, _route_arn(snapshot, api_id, key), diff, was, now,
+                                 route=key, api_id=api_id))
     return issues

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from auditor.atomic import write_text_atomic
 from auditor.errors import AuditorError, InputError
 from auditor.options import RunOptions
 
@@ -123,16 +122,7 @@ class _Audit:
 
 def write_heartbeat(path: Path, data: dict[str, Any]) -> None:
     """Atomic: a health check never reads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:

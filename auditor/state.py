@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from auditor.atomic import write_text_atomic
 from auditor.errors import InputError
 from auditor.findings import Finding
 from auditor.snapshot import Snapshot, canonical_json
@@ -241,19 +240,7 @@ class LocalStateStore:
         return State.from_json(text, source=self.location)
 
     def save(self, state: State) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Same directory as the target so os.replace is an atomic rename, never a copy.
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                   dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(state.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(self.path, state.to_json())
 
 
 @dataclass
@@ -267,17 +254,10 @@ class S3StateStore:
         return f"s3://{self.bucket}/{self.key}"
 
     def _client(self) -> Any:
-        import boto3
-        from botocore.config import Config
+        from auditor.collect.session import AwsClients, AwsOptions
 
-        aws = self.aws
-        # Same endpoint, profile and retry policy as the collectors; None: boto3's own chain
-        # (which also honours AWS_ENDPOINT_URL).
-        session = boto3.Session(profile_name=aws.profile if aws else None,
-                                region_name=aws.region if aws else None)
-        config = Config(retries={"mode": aws.retry_mode, "max_attempts": aws.max_attempts}) \
-            if aws else None
-        return session.client("s3", endpoint_url=aws.endpoint_url if aws else None, config=config)
+        # Same session, endpoint and retry policy as the collectors.
+        return AwsClients(self.aws or AwsOptions()).client("s3")
 
     def load(self) -> State | None:
         from botocore.exceptions import BotoCoreError, ClientError

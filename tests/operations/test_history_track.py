@@ -70,6 +70,7 @@ def test_drift_between_runs_then_fix(tmp_path: Path, slack: FakeSlack) -> None:
     assert rep.changes is not None and rep.changes.new == [PRECEDENCE.fingerprint]
     [change] = [f for f in rep.findings if f.rule_id == CHANGED_RULE]
     assert change.severity is Severity.INFO and change.persona == "group:editors"
+    assert change.resource == "us-east-1_X/group/editors"
     assert change.evidence["diff"] == ["precedence: 10 -> 5",
                                        "role_arn: 'arn:aws:iam::123456789012:role/app-editors'"
                                        " -> None"]
@@ -92,9 +93,10 @@ def test_route_and_policy_changes_one_finding_each(tmp_path: Path) -> None:
                        inline={"Version": "2012-10-17", "Statement": []})
     rep = _run(state, changed, slack=False)
 
-    api = "arn:aws:apigateway:us-east-1::/restapis/api1"
+    api = "arn:aws:execute-api:us-east-1:123456789012:api1/*/"
     assert sorted(_changed(rep), key=str) == sorted([
-        (api, None, "GET /health"), (api, None, "GET /items"), (api, None, "POST /items"),
+        (api + "GET/health", None, "GET /health"), (api + "GET/items", None, "GET /items"),
+        (api + "POST/items", None, "POST /items"),
         ("arn:aws:iam::123456789012:role/app-editors", None, None)], key=str)
     messages = " | ".join(f.message for f in rep.findings)
     assert "route GET /items authorization changed: AWS_IAM -> NONE" in messages
