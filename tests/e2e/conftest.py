@@ -51,7 +51,7 @@ def invoke(args: Sequence[str]) -> CliResult:
 
 
 def subprocess_cli(args: Sequence[str], *, endpoint: str | None = None,
-                   cwd: Path | None = None) -> CliResult:
+                   cwd: Path | None = None, hash_seed: str | None = None) -> CliResult:
     """`python -m auditor ...` for real: real exit codes and real stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -59,6 +59,8 @@ def subprocess_cli(args: Sequence[str], *, endpoint: str | None = None,
                 "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 "AWS_MAX_ATTEMPTS": "2"})
     env["AWS_ENDPOINT_URL"] = endpoint or "http://127.0.0.1:9"
+    if hash_seed is not None:
+        env["PYTHONHASHSEED"] = hash_seed
     done = subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=120, check=False)
     return CliResult(done.returncode, done.stdout, done.stderr)
