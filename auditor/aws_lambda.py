@@ -1,0 +1,162 @@
+"""AWS Lambda entry point (`auditor.aws_lambda.handler`), run on an EventBridge schedule.
+
+Environment:
+  REPORT_BUCKET        bucket for reports (reports/YYYY/MM/DD/<stamp>.json|.html, reports/latest.*)
+                       and the state between runs (state/state.json)
+  BASELINE_PATH        baseline file inside the deployment package, or
+  BASELINE_S3_URI      s3://bucket/key of the baseline
+  SLACK_SECRET_ARN     Secrets Manager secret, JSON {"bot_token", "channel"} or {"webhook_url"}
+  SLACK_SSM_PARAMETER  or an SSM SecureString parameter holding the same JSON
+  SLACK_ALWAYS         "true": alert on every run, not only when findings change
+  FAIL_ON              severity for the exit code in the summary (default low)
+  REPORT_BASE_URL      link target for the alert (default: the S3 console page of the report)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.collect.session import AwsClients, AwsOptions
+from auditor.errors import InputError
+from auditor.findings import Severity
+from auditor.options import RunOptions, SlackOptions
+
+log = logging.getLogger(__name__)
+log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
+
+STATE_KEY = "state/state.json"
+_SLACK_ENV = {"bot_token": "SLACK_BOT_TOKEN", "channel": "SLACK_CHANNEL",
+              "webhook_url": "SLACK_WEBHOOK_URL", "api_url": "SLACK_API_URL"}
+
+
+def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    from auditor.report.html import render_html
+    from auditor.runner import execute
+
+    env = os.environ
+    bucket = _required(env, "REPORT_BUCKET")
+    clients = AwsClients(AwsOptions(region=env.get("AWS_REGION") or None))
+    s3 = clients.client("s3")
+    now = datetime.now(UTC)
+    stem = f"reports/{now:%Y/%m/%d}/{now:%Y%m%dT%H%M%SZ}"
+    keys = {"json": f"{stem}.json", "html": f"{stem}.html",
+            "latest_json": "reports/latest.json", "latest_html": "reports/latest.html"}
+    slack = _slack_secret(clients, env)
+    options = RunOptions(
+        baseline=_baseline(s3, env), aws=AwsOptions(), format="json",
+        fail_on=_fail_on(env.get("FAIL_ON", "low")), state=f"s3://{bucket}/{STATE_KEY}",
+        slack=SlackOptions(enabled=slack is not None,
+                           always=env.get("SLACK_ALWAYS", "").lower() == "true"),
+        report_url=_report_url(env, bucket, keys["html"], clients.region),
+    )
+    with _slack_env(slack or {}):
+        outcome = execute(options)
+    report = outcome.report
+    html = render_html(report)
+    for key, body, kind in ((keys["json"], outcome.rendered, "application/json"),
+                            (keys["html"], html, "text/html; charset=utf-8"),
+                            (keys["latest_json"], outcome.rendered, "application/json"),
+                            (keys["latest_html"], html, "text/html; charset=utf-8")):
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType=kind)
+    summary = {
+        "status": report.status, "exit_code": outcome.exit_code,
+        "findings": report.summary.findings, "by_severity": report.summary.by_severity,
+        "new": len(report.changes.new) if report.changes else None,
+        "resolved": len(report.changes.resolved) if report.changes else None,
+        "errors": [e.model_dump() for e in report.errors],
+        "report_keys": keys, "bucket": bucket,
+    }
+    log.info("audit %s: exit %d, %d findings, report s3://%s/%s", report.status,
+             outcome.exit_code, report.summary.findings, bucket, keys["json"])
+    return summary
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise InputError(name, None, "environment variable is not set")
+    return value
+
+
+def _fail_on(value: str) -> Severity:
+    try:
+        return Severity(value.lower())
+    except ValueError as exc:
+        raise InputError("FAIL_ON", None, f"unknown severity {value!r}") from exc
+
+
+def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
+    """The packaged baseline, or one fetched from S3 into /tmp (the only writable place)."""
+    from botocore.exceptions import ClientError
+
+    if env.get("BASELINE_PATH"):
+        return Path(env["BASELINE_PATH"])
+    uri = _required(env, "BASELINE_S3_URI")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key:
+        raise InputError("BASELINE_S3_URI", None, f"expected s3://bucket/key, got {uri!r}")
+    target = Path(env.get("TMPDIR", "/tmp")) / f"baseline{Path(key).suffix or '.yaml'}"
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        raise InputError(uri, None, f"cannot read baseline: "
+                         f"{exc.response.get('Error', {}).get('Code', exc)}") from exc
+    target.write_bytes(body)
+    return target
+
+
+def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> dict[str, str] | None:
+    """Slack credentials from Secrets Manager or SSM; None when Slack is not configured."""
+    if env.get("SLACK_SECRET_ARN"):
+        source = env["SLACK_SECRET_ARN"]
+        raw = clients.client("secretsmanager").get_secret_value(SecretId=source)["SecretString"]
+    elif env.get("SLACK_SSM_PARAMETER"):
+        source = env["SLACK_SSM_PARAMETER"]
+        raw = clients.client("ssm").get_parameter(Name=source, WithDecryption=True)[
+            "Parameter"]["Value"]
+    else:
+        return None
+    if raw.strip().startswith("https://"):  # a bare webhook URL
+        return {"webhook_url": raw.strip()}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not (
+            ("bot_token" in data and "channel" in data) or "webhook_url" in data):
+        # Never echo the value: it is a secret even when malformed.
+        raise InputError(source, None, 'expected JSON with "bot_token" and "channel", or '
+                         '"webhook_url"')
+    return {k: str(v) for k, v in data.items() if k in _SLACK_ENV}
+
+
+@contextmanager
+def _slack_env(secret: Mapping[str, str]) -> Iterator[None]:
+    """Expose the secret to the alert for this invocation only (warm containers are reused)."""
+    saved = {name: os.environ.get(name) for name in _SLACK_ENV.values()}
+    for name in _SLACK_ENV.values():
+        os.environ.pop(name, None)
+    os.environ.update({_SLACK_ENV[k]: v for k, v in secret.items()})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> str:
+    base = env.get("REPORT_BASE_URL")
+    if base:
+        return f"{base.rstrip('/')}/{key}"
+    return (f"https://{region}.console.aws.amazon.com/s3/object/{bucket}"
+            f"?region={region}&prefix={key}")
