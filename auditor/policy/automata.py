@@ -10,6 +10,15 @@ literal or against a class (any / not ':' / not '/'). Any character that is none
 literals the current states mention and neither '/' nor ':' therefore behaves exactly like
 any other such character, so exploring the mentioned literals, '/', ':' and one stand-in
 OTHER covers every string.
+
+State sets are kept small by an exact reduction that stops the subset construction from
+multiplying across many patterns. Globs are put in groups whose members only matter through
+their union (e.g. "all certain identity Allows"). If a group's state set holds a position p
+whose remaining tokens are `*`(ANY) followed by R, then any position q of the group whose
+remaining tokens end with R accepts a subset of what p accepts (L(q) = L(W R), a subset of
+(any string) . L(R) = L(p)), so q can be dropped without changing the group's answer for
+any continuation. This covers "a later star of the same glob wins" and "a universal glob
+(`.../*`) makes the rest of its group irrelevant".
 """
 
 from __future__ import annotations
@@ -19,7 +28,6 @@ from collections.abc import Sequence
 from .glob import ANY, LIT, NOCOLON, NOSLASH, ONE, STAR, Token
 
 OTHER = ""  # stands for "a character no token names"; never a literal
-SPECIAL = ("/", ":")
 
 
 def _accepts(kind: int, arg: str | int, char: str) -> bool:
@@ -37,9 +45,28 @@ def _accepts(kind: int, arg: str | int, char: str) -> bool:
 class MultiNFA:
     """The union of several globs, each keeping its own accepting bit."""
 
-    __slots__ = ("_closure", "_lits", "_step", "finals", "initial", "kinds", "literals")
+    __slots__ = (
+        "_closure",
+        "_dominated",
+        "_end",
+        "_globs_of",
+        "_group_bits",
+        "_group_of",
+        "_lits",
+        "_sid",
+        "_star_any",
+        "finals",
+        "glob_masks",
+        "initial",
+        "kinds",
+        "literals",
+        "memo",
+        "universal",
+    )
 
-    def __init__(self, globs: Sequence[Sequence[Token]]) -> None:
+    def __init__(
+        self, globs: Sequence[Sequence[Token]], groups: Sequence[int] | None = None
+    ) -> None:
         kinds: list[Token | None] = []
         starts: list[int] = []
         self.finals: list[int] = []  # accepting bit of each glob
@@ -54,18 +81,64 @@ class MultiNFA:
             tok = kinds[pos]
             closure[pos] = (1 << pos) | (closure[pos + 1] if tok and tok[0] == STAR else 0)
         self._closure = closure
+        self.glob_masks = []  # all bits of each glob
+        self._star_any = 0  # positions holding an ANY-star
+        self.universal = 0  # positions from which every continuation is accepted
+        # Per position: its glob's final position, its group, and an id of its token suffix.
+        self._end = [0] * len(kinds)
+        self._group_of = [0] * len(kinds)
+        self._sid = [0] * len(kinds)
+        self._group_bits: dict[int, int] = {}
+        self._globs_of: dict[int, list[tuple[int, int]]] = {}
+        self._dominated: dict[int, int] = {}
+        suffix_ids: dict[tuple[Token, int], int] = {}
+        for index, (start, final) in enumerate(zip(starts, self.finals, strict=True)):
+            end = final.bit_length() - 1
+            group = groups[index] if groups is not None else index
+            span = ((1 << (end + 1)) - 1) ^ ((1 << start) - 1)
+            self.glob_masks.append(span)
+            self._group_bits[group] = self._group_bits.get(group, 0) | span
+            self._globs_of.setdefault(group, []).append((start, end))
+            tail_all_star = True
+            for pos in range(end, start - 1, -1):
+                tok = kinds[pos]
+                self._end[pos], self._group_of[pos] = end, group
+                if tok is not None:
+                    key = (tok, self._sid[pos + 1])
+                    self._sid[pos] = suffix_ids.setdefault(key, len(suffix_ids) + 1)
+                    tail_all_star = tail_all_star and tok == (STAR, ANY)
+                    if tail_all_star:
+                        self.universal |= 1 << pos
+                    if tok == (STAR, ANY):
+                        self._star_any |= 1 << pos
         self.initial = 0
         for start in starts:
             self.initial |= closure[start]
+        self.initial = self._canonical(self.initial)
         self.literals = frozenset(
             t[1] for t in kinds if t is not None and t[0] == LIT and isinstance(t[1], str)
         )
-        self._step: dict[tuple[int, str], int] = {}
+        self.memo: dict[tuple[int, str], int] = {}
         self._lits: dict[int, frozenset[str]] = {}
+
+    def _dominated_by(self, pos: int) -> int:
+        """Positions of pos's group whose remaining tokens end with those after pos's star.
+
+        Within one glob those are exactly its positions up to `end - len(rest)`, provided
+        the suffix there is the same token sequence (compared by suffix id).
+        """
+        rest_len = self._end[pos] - pos - 1
+        rest_id = self._sid[pos + 1]
+        out = 0
+        for start, end in self._globs_of[self._group_of[pos]]:
+            cut = end - rest_len
+            if cut >= start and self._sid[cut] == rest_id:
+                out |= ((1 << (cut + 1)) - 1) ^ ((1 << start) - 1)
+        return out & ~(1 << pos)
 
     def step(self, mask: int, char: str) -> int:
         key = (mask, char)
-        hit = self._step.get(key)
+        hit = self.memo.get(key)
         if hit is not None:
             return hit
         out = 0
@@ -79,8 +152,40 @@ class MultiNFA:
             if tok is None or not _accepts(tok[0], tok[1], char):
                 continue
             out |= closure[pos] if tok[0] == STAR else closure[pos + 1]
-        self._step[key] = out
+        out = self._canonical(out)
+        self.memo[key] = out
         return out
+
+    def _canonical(self, mask: int) -> int:
+        """Drop positions dominated by an ANY-star position of the same group (module doc)."""
+        stars = mask & self._star_any
+        if not stars:
+            return mask
+        dropped = False
+        while stars:
+            low = stars & -stars
+            stars ^= low
+            if not mask & low:
+                continue  # already dropped by an equivalent star
+            pos = low.bit_length() - 1
+            beaten = self._dominated.get(pos)
+            if beaten is None:
+                beaten = self._dominated[pos] = self._dominated_by(pos)
+            if mask & beaten:
+                mask &= ~beaten
+                dropped = True
+        if not dropped:
+            return mask
+        # State sets are closed under the epsilon moves of `*`: put back what a kept
+        # position reaches for free (dropping it would lose that move).
+        closed = 0
+        rest = mask
+        closure = self._closure
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            closed |= closure[low.bit_length() - 1]
+        return closed
 
     def run(self, mask: int, text: str) -> int:
         for char in text:
@@ -90,7 +195,10 @@ class MultiNFA:
         return mask
 
     def lits(self, mask: int) -> frozenset[str]:
-        """Literal characters the states in `mask` test for (the rest act alike)."""
+        """The characters the states in `mask` tell apart; all others act like OTHER.
+
+        Literals, plus ':' for a not-colon class and '/' for a not-slash class.
+        """
         hit = self._lits.get(mask)
         if hit is None:
             found: set[str] = set()
@@ -99,11 +207,31 @@ class MultiNFA:
                 low = rest & -rest
                 rest ^= low
                 tok = self.kinds[low.bit_length() - 1]
-                if tok is not None and tok[0] == LIT:
+                if tok is None:
+                    continue
+                if tok[0] == LIT:
                     assert isinstance(tok[1], str)
                     found.add(tok[1])
+                elif tok[1] == NOCOLON:
+                    found.add(":")
+                elif tok[1] == NOSLASH:
+                    found.add("/")
             hit = self._lits[mask] = frozenset(found)
         return hit
+
+    def forced(self, mask: int) -> str | None:
+        """The one character every state in `mask` requires (all literal, same char), if any."""
+        chars = self.lits(mask)
+        if len(chars) != 1:
+            return None
+        rest = mask
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            tok = self.kinds[low.bit_length() - 1]
+            if tok is None or tok[0] != LIT:
+                return None
+        return next(iter(chars))
 
     def completion(self, mask: int) -> list[str] | None:
         """A shortest-effort string leading from `mask` to acceptance, OTHER for free chars."""

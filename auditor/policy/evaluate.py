@@ -20,7 +20,7 @@ from typing import Any
 from .cache import cached
 from .conditions import Tri, evaluate, normalise_context
 from .documents import Statement, anonymous, parse_statements
-from .glob import actions_matcher, arn_matcher
+from .glob import actions_matcher, arn_matcher, compile_regex
 from .model import Decision, DecisionName, NamedPolicy, StatementRef
 from .principals import ROLE, SESSION, Caller, grant_kind
 from .variables import Part, Var, has_variables, lookup_scalar, parse_parts
@@ -157,6 +157,44 @@ def _decide_documents(documents: Sequence[Mapping[str, Any] | str]) -> CompiledS
     )
 
 
+@dataclass(slots=True)
+class _Plan:
+    """decide()'s view of one action: plain statements merged into one regex per effect."""
+
+    deny_fast: re.Pattern[str] | None
+    deny_slow: list[Rule]
+    allow_fast: re.Pattern[str] | None
+    allow_slow: list[Rule]
+
+
+def _plan(compiled: CompiledSet, action: str) -> _Plan:
+    key = ("plan", action.lower())
+    hit = compiled.automata.get(key)
+    if isinstance(hit, _Plan):
+        return hit
+    parts: dict[str, list[str]] = {"Deny": [], "Allow": []}
+    slow: dict[str, list[Rule]] = {"Deny": [], "Allow": []}
+    for rule in compiled.for_action(action):
+        plain = (
+            not rule.stmt.clauses
+            and not rule.stmt.not_resource
+            and all(regex is not None for regex, _ in rule.patterns)
+        )
+        if plain:
+            parts[rule.stmt.effect].extend(
+                f"(?:{regex.pattern})" for regex, _ in rule.patterns if regex is not None
+            )
+        else:
+            slow[rule.stmt.effect].append(rule)
+
+    def merged(effect: str) -> re.Pattern[str] | None:
+        return compile_regex("|".join(parts[effect])) if parts[effect] else None
+
+    plan = _Plan(merged("Deny"), slow["Deny"], merged("Allow"), slow["Allow"])
+    compiled.automata[key] = plan
+    return plan
+
+
 def decide(
     documents: Sequence[Mapping[str, Any] | str],
     action: str,
@@ -164,18 +202,20 @@ def decide(
     context: Mapping[str, Any] | None = None,
 ) -> DecisionName:
     """One concrete request against identity-policy documents (CONTRACT.md section 3)."""
-    rules = _decide_documents(documents).for_action(action)
-    ctx = normalise_context(context) if context else {}
-    allowed = False
+    plan = _plan(_decide_documents(documents), action)
+    if plan.deny_fast is not None and plan.deny_fast.fullmatch(resource):
+        return "ExplicitlyDenied"
     key = action.lower()
-    for rule in rules:
-        if allowed and rule.stmt.effect == "Allow":
-            break  # every Deny has been checked
+    ctx = normalise_context(context) if context and (plan.deny_slow or plan.allow_slow) else {}
+    for rule in plan.deny_slow:
         if rule.applies(key, resource, ctx):
-            if rule.stmt.effect == "Deny":
-                return "ExplicitlyDenied"
-            allowed = True
-    return "Allowed" if allowed else "ImplicitlyDenied"
+            return "ExplicitlyDenied"
+    if plan.allow_fast is not None and plan.allow_fast.fullmatch(resource):
+        return "Allowed"
+    for rule in plan.allow_slow:
+        if rule.applies(key, resource, ctx):
+            return "Allowed"
+    return "ImplicitlyDenied"
 
 
 def caller_context(context: Mapping[str, Any] | None, caller: Caller) -> dict[str, Any]:

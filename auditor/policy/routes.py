@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .automata import OTHER, SPECIAL, MultiNFA, pick_other
+from .automata import OTHER, MultiNFA, pick_other
 from .evaluate import caller_context, compiled_for
 from .model import NamedPolicy, RouteVerdict, StatementRef
 from .principals import Caller, session_arn_for
-from .templates import VERBS, RoleAutomaton, role_automaton, template_nfa
+from .templates import VERBS, RequestClass, RoleAutomaton, role_automaton, template_nfa
 
 State = tuple[int, int]  # (template states, pattern states)
+_OTHER = frozenset((OTHER,))
 
 
 @dataclass(slots=True)
@@ -25,6 +26,9 @@ class _Outcome:
     not_surely: list[str] | None = None  # not surely allowed
     not_possibly: list[str] | None = None  # surely not allowed
     matched: set[int] = field(default_factory=set)
+
+    def complete(self) -> bool:
+        return None not in (self.surely, self.possibly, self.not_surely, self.not_possibly)
 
 
 def _path_to(state: State, parents: dict[State, tuple[State, str] | None]) -> list[str]:
@@ -49,31 +53,54 @@ def explore(
     final = template.finals[0]
     t_step, p_step = template.step, role.nfa.step
     t_lits, p_lits = template.lits, role.nfa.lits
+    p_memo = role.nfa.memo
+    forced: dict[int, str | None] = {}
     while queue:
         state = queue.popleft()
         tmask, pmask = state
-        if tmask & final or not pmask:
-            word = _path_to(state, parents)
-            if not tmask & final:  # patterns all dead: every completion classifies alike
-                tail = template.completion(tmask)
-                assert tail is not None
-                word += tail
-            _record(result, role.classify(pmask, same_account), word)
-            if not pmask:
+        cls = role.settled(pmask, same_account)
+        settled = cls is not None  # every continuation fares alike: one witness suffices
+        tail: list[str] = []
+        if cls is not None:
+            tail = template.completion(tmask) or []
+        elif tmask & final:
+            cls = role.classify(pmask, same_account)
+        if cls is not None:
+            result.matched.update(cls.matched)
+            if _wanted(result, cls):
+                _record(result, cls, _path_to(state, parents) + tail)
+                if result.complete():
+                    break  # partial, with the best witnesses: nothing left to learn
+            if settled:
                 continue
-        for char in (t_lits(tmask) | p_lits(pmask)).union(SPECIAL, (OTHER,)):
+        if tmask not in forced:
+            forced[tmask] = template.forced(tmask)
+        only = forced[tmask]
+        chars = (only,) if only is not None else t_lits(tmask) | p_lits(pmask) | _OTHER
+        for char in chars:
             tnext = t_step(tmask, char)
             if not tnext:
                 continue
-            nxt = (tnext, p_step(pmask, char))
+            pnext = p_memo.get((pmask, char))
+            if pnext is None:
+                pnext = p_step(pmask, char)
+            nxt = (tnext, pnext)
             if nxt not in parents:
                 parents[nxt] = (state, char)
                 queue.append(nxt)
     return result
 
 
-def _record(result: _Outcome, cls: Any, word: list[str]) -> None:
-    result.matched.update(cls.matched)
+def _wanted(result: _Outcome, cls: RequestClass) -> bool:
+    return (
+        (cls.surely and result.surely is None)
+        or (cls.possibly and result.possibly is None)
+        or (not cls.surely and result.not_surely is None)
+        or (not cls.possibly and result.not_possibly is None)
+    )
+
+
+def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
     if cls.surely and result.surely is None:
         result.surely = word
     if cls.possibly and result.possibly is None:
@@ -114,21 +141,24 @@ def route_verdict(
     same_account = caller.account is None or caller.account == account
     compiled = compiled_for(identity, boundary, resource_policy, caller)
     role = role_automaton(compiled, action, caller_context(context, caller))
-    template = template_nfa(path)
+    head, template = template_nfa(path)
     verbs = VERBS if method.upper() == "ANY" else (method.upper(),)
     base = f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/"
-    other = pick_other(role.nfa.literals | template.literals)
+    other = pick_other(role.nfa.literals | template.literals | set(head))
     outcomes: dict[str, _Outcome] = {}
     for verb in verbs:
-        prefix = f"{base}{verb}/"
-        outcomes[verb] = explore(template, role, role.after(prefix), same_account)
-    return _verdict(role, outcomes, base, other)
+        start = role.after((base, f"{verb}/", head))
+        # Verbs, stages and APIs often leave the patterns in the same state: reuse.
+        key = (path[len(head) + 1 :], start, same_account)  # what is left after the head
+        outcome = role.outcomes.get(key)
+        if not isinstance(outcome, _Outcome):
+            outcome = role.outcomes[key] = explore(template, role, start, same_account)
+        outcomes[verb] = outcome
+    return _verdict(role, outcomes, base, head, other)
 
 
-def _arn(base: str, verb: str, word: list[str] | None, other: str) -> str | None:
-    if word is None:
-        return None
-    return f"{base}{verb}/" + "".join(other if c == OTHER else c for c in word)
+def _arn(base: str, verb: str, head: str, word: list[str], other: str) -> str:
+    return f"{base}{verb}/{head}" + "".join(other if c == OTHER else c for c in word)
 
 
 def _pick(outcomes: dict[str, _Outcome], first: str, second: str) -> tuple[str, list[str]] | None:
@@ -141,7 +171,7 @@ def _pick(outcomes: dict[str, _Outcome], first: str, second: str) -> tuple[str, 
 
 
 def _verdict(
-    role: RoleAutomaton, outcomes: dict[str, _Outcome], base: str, other: str
+    role: RoleAutomaton, outcomes: dict[str, _Outcome], base: str, head: str, other: str
 ) -> RouteVerdict:
     possibly = [v for v, o in outcomes.items() if o.possibly is not None]
     not_surely = [v for v, o in outcomes.items() if o.not_surely is not None]
@@ -151,8 +181,8 @@ def _verdict(
     denying: list[StatementRef] = [s.ref for s in stmts if s.deny]
     yes = _pick(outcomes, "surely", "possibly")
     no = _pick(outcomes, "not_possibly", "not_surely")
-    witness_yes = _arn(base, yes[0], yes[1], other) if yes else None
-    witness_no = _arn(base, no[0], no[1], other) if no else None
+    witness_yes = _arn(base, yes[0], head, yes[1], other) if yes else None
+    witness_no = _arn(base, no[0], head, no[1], other) if no else None
     reasons: list[str] = []
     if not possibly:
         if not allowing:

@@ -32,8 +32,13 @@ VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @functools.lru_cache(maxsize=8192)
-def template_nfa(path: str) -> MultiNFA:
-    """The path language of an API Gateway resource path template (without leading '/')."""
+def template_nfa(path: str) -> tuple[str, MultiNFA]:
+    """An API Gateway resource path template as (literal head, automaton for the rest).
+
+    The request ARN holds the path without its leading '/'; `{param}` is one or more
+    characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
+    the first parameter) is split off so that it can be run deterministically.
+    """
     if not path.startswith("/"):
         raise ValueError(f"a route path template starts with '/': {path!r}")
     tokens: list[Token] = []
@@ -49,7 +54,9 @@ def template_nfa(path: str) -> MultiNFA:
             tokens += [(ONE, NOSLASH), (STAR, NOSLASH)]
         else:
             tokens += [(LIT, c) for c in seg]
-    return MultiNFA([tokens])
+    cut = next((i for i, t in enumerate(tokens) if t[0] != LIT), len(tokens))
+    head = "".join(str(t[1]) for t in tokens[:cut])
+    return head, MultiNFA([tokens[cut:]])
 
 
 @dataclass(slots=True)
@@ -62,10 +69,11 @@ class _RouteStmt:
     negated: bool
     accept: int  # accepting bits of this statement's patterns
     unknowns: list[str]
+    span: int = 0  # every bit of this statement's patterns
 
 
 @dataclass(slots=True)
-class _Class:
+class RequestClass:
     surely: bool
     possibly: bool
     matched: tuple[int, ...]
@@ -80,24 +88,78 @@ class RoleAutomaton:
     has_boundary: bool
     has_resource_policy: bool
     prefixes: dict[str, int] = field(default_factory=dict)
-    classes: dict[int, _Class] = field(default_factory=dict)
+    classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
+    settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
+    outcomes: dict[tuple[str, int, bool], Any] = field(default_factory=dict)  # see routes.py
 
-    def after(self, prefix: str) -> int:
-        mask = self.prefixes.get(prefix)
-        if mask is None:
-            mask = self.prefixes[prefix] = self.nfa.run(self.nfa.initial, prefix)
+    def after(self, parts: tuple[str, ...]) -> int:
+        """Pattern states after reading the concatenated parts (memoised per leading run)."""
+        mask = self.nfa.initial
+        key = ""
+        for part in parts:
+            key += part
+            hit = self.prefixes.get(key)
+            if hit is None:
+                hit = self.prefixes[key] = self.nfa.run(mask, part)
+            mask = hit
         return mask
 
-    def classify(self, mask: int, same_account: bool) -> _Class:
-        hit = self.classes.get(mask)
-        if hit is not None:
-            return hit
+    def classify(self, mask: int, same_account: bool) -> RequestClass:
+        """How the request(s) in pattern state `mask` fare (memoised)."""
+        key = (mask, same_account)
+        hit = self.classes.get(key)
+        if hit is None:
+            matches = [bool(mask & st.accept) != st.negated for st in self.stmts]
+            hit = self.classes[key] = self._judge(matches, same_account)
+        return hit
+
+    def settled(self, mask: int, same_account: bool) -> RequestClass | None:
+        """The class shared by *every* continuation from `mask`, or None if they can differ.
+
+        A statement is settled when each of its patterns is dead (no states) or one is
+        universal. Live statements are tried both ways: the class is monotone in each
+        statement (an Allow can only help, a Deny only hurt), so if the most and the least
+        favourable choices agree, all choices do.
+        """
+        key = (mask, same_account)
+        if key in self.settled_memo:
+            return self.settled_memo[key]
+        best: list[bool] = []
+        worst: list[bool] = []
+        live = False
+        for st in self.stmts:
+            if mask & st.span & self.nfa.universal:
+                now: bool | None = True
+            elif not mask & st.span:
+                now = False
+            else:
+                now = None
+            if now is None:
+                live = True
+                best.append(not st.deny)
+                worst.append(st.deny)
+            else:
+                best.append(now != st.negated)
+                worst.append(now != st.negated)
+        result: RequestClass | None = self._judge(best, same_account)
+        if live:
+            other = self._judge(worst, same_account)
+            assert result is not None
+            if (other.surely, other.possibly) != (result.surely, result.possibly):
+                result = None
+            else:  # report only the statements that match either way
+                both = set(result.matched) & set(other.matched)
+                result = RequestClass(result.surely, result.possibly, tuple(sorted(both)))
+        self.settled_memo[key] = result
+        return result
+
+    def _judge(self, matches: list[bool], same_account: bool) -> RequestClass:
         sure = {"identity": False, "boundary": False, SESSION: False, ROLE: False}
         maybe = dict(sure)
         sure_deny = maybe_deny = False
         matched: list[int] = []
         for i, st in enumerate(self.stmts):
-            if bool(mask & st.accept) == st.negated:
+            if not matches[i]:
                 continue
             matched.append(i)
             if st.deny:
@@ -119,13 +181,11 @@ class RoleAutomaton:
                 same_account=same_account,
             )
 
-        hit = _Class(
+        return RequestClass(
             surely=not maybe_deny and adds_up(sure),
             possibly=not sure_deny and adds_up(maybe),
             matched=tuple(matched),
         )
-        self.classes[mask] = hit
-        return hit
 
 
 def _parts_for_route(
@@ -159,13 +219,26 @@ def build_role_automaton(
         stmt = _route_stmt(rule, ctx, globs)
         if stmt is not None:
             stmts.append(stmt)
-    nfa = MultiNFA(globs)
+    # Globs only matter through the union of their group (see automata.py): statements of
+    # the same effect, source and certainty are interchangeable; a NotResource statement
+    # needs its own patterns' answer, so it is a group of its own.
+    group_ids: dict[Any, int] = {}
+    groups = [0] * len(globs)
+    for index, st in enumerate(stmts):
+        slot = st.kind if st.source == RESOURCE else st.source
+        key = ("not", index) if st.negated else (st.deny, slot, st.certain)
+        gid = group_ids.setdefault(key, len(group_ids))
+        for g in range(st.accept.bit_length()):
+            if st.accept >> g & 1:
+                groups[g] = gid
+    nfa = MultiNFA(globs, groups)
     for st in stmts:  # accept masks were recorded as glob indices; turn them into bits
-        bits = 0
+        bits = span = 0
         for index in range(st.accept.bit_length()):
             if st.accept >> index & 1:
                 bits |= nfa.finals[index]
-        st.accept = bits
+                span |= nfa.glob_masks[index]
+        st.accept, st.span = bits, span
     return RoleAutomaton(stmts, nfa, compiled.has_boundary, compiled.has_resource_policy)
 
 
