@@ -88,7 +88,9 @@ def _by_rules(pool: IdentityPool, mapping: RoleMapping, groups: tuple[str, ...])
                 if skipped else ""
             return rule.role_arn, (f"Rules mapping: rule {index} ({rule.claim} {rule.match_type} "
                                    f"{rule.value!r}) matches{note}")
-    return _fallback(pool, mapping, "Rules mapping: no rule matches")
+    note = (f" (rules {skipped} read other claims and were assumed not to match; members whose "
+            "token matches one of them get that rule's role)") if skipped else ""
+    return _fallback(pool, mapping, f"Rules mapping: no rule matches{note}")
 
 
 def _preferred_role(groups: list[Group]) -> tuple[str | None, str]:
@@ -110,6 +112,9 @@ def resolve_member(pool: IdentityPool, user_pool_id: str, groups: list[Group]) -
         str | None, str]:
     """The role a signed-in member of exactly these groups gets, and why."""
     used = mapping_in_use(pool, user_pool_id)
+    if used.provider is None:
+        return None, (f"user pool {user_pool_id} is not an authentication provider of identity "
+                      f"pool {pool.id}: its sign-ins get no credentials")
     if used.mapping is None:
         if pool.authenticated_role is None:
             return None, "no role mapping and no default authenticated role: no credentials"
