@@ -51,6 +51,7 @@ def identity_pool(mapping: RoleMapping | None = None, *, default: str | None = D
 
 def snapshot(groups: list[Group], pool: IdentityPool) -> Snapshot:
     return Snapshot(region=REGION, account_id="123456789012",
-                    target=TargetRef(user_pool=PoolRef(id=USER_POOL), identity_pool=PoolRef(id=POOL)),
+                    target=TargetRef(user_pool=PoolRef(id=USER_POOL),
+                                     identity_pool=PoolRef(id=POOL)),
                     user_pool=UserPool(id=USER_POOL, name="users", groups=groups),
                     identity_pool=pool)
