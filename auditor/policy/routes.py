@@ -131,8 +131,10 @@ def route_verdict(
     """Whether every (allowed), no (denied) or some (partial) request to a route is allowed.
 
     `context` holds the keys whose values are known; every other key is unknown, and a
-    verdict that hinges on one is `partial` with the reason. The caller is the role session;
-    without `principal_arn` it is the identity-pool session of `role_arn`
+    verdict that hinges on one is `partial` with the reason. `allowing` / `denying` list
+    the statements seen to match requests of the route; for `partial` the search stops
+    once both witnesses are found, so those lists may then be incomplete. The caller is
+    the role session; without `principal_arn` it is the identity-pool session of `role_arn`
     (`.../assumed-role/<name>/CognitoIdentityCredentials`).
     """
     if principal_arn is None and role_arn is not None:
@@ -202,7 +204,7 @@ def _verdict(
         return RouteVerdict("allowed", allowing, denying, reasons, witness_yes, None)
     some_sure = any(o.surely is not None for o in outcomes.values())
     some_never = any(o.not_possibly is not None for o in outcomes.values())
-    if (some_sure and some_never) or not any(not s.certain for s in stmts):
+    if (some_sure and some_never) or not any(s.unknowns for s in stmts):
         if len(outcomes) > 1 and len(not_surely) < len(outcomes):
             reasons.append(
                 "allowed for "
@@ -213,6 +215,6 @@ def _verdict(
         else:
             reasons.append("only some requests to this route are allowed")
     for st in stmts:
-        if not st.certain:
+        if st.unknowns:
             reasons.extend(f"{st.ref}: {why}" for why in st.unknowns)
     return RouteVerdict("partial", allowing, denying, reasons, witness_yes, witness_no)

@@ -7,10 +7,13 @@ product automaton (template x all patterns) visits every reachable combination o
 so the verdict is a fact about all strings, not a sample; the path that reached a state is
 a witness.
 
-Unknowns (a condition key or policy variable absent from the context) make a statement
-"uncertain". We evaluate two bounds per string: *surely allowed* (uncertain Allows ignored,
-uncertain Denies assumed to apply) and *possibly allowed* (the reverse). `allowed` needs
-every request surely allowed, `denied` needs none possibly allowed, otherwise `partial`.
+Unknowns (a condition key or policy variable absent from the context): each distinct
+unknown Condition block is one true/false unknown, tried both ways; a Resource with an
+unknown variable is widened (the variable may be anything) and its statement counts as
+"uncertain". Per string we get two bounds: *surely allowed* (for every outcome, uncertain
+Allows ignored, uncertain Denies applied) and *possibly allowed* (for some outcome, the
+reverse). `allowed` needs every request surely allowed, `denied` needs none possibly
+allowed, otherwise `partial`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .model import StatementRef
 from .principals import ROLE, SESSION
 from .variables import Part, Var, lookup_scalar
 
+_MAX_CONDITIONS = 6
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -65,11 +69,13 @@ class _RouteStmt:
     deny: bool
     source: str
     kind: str | None
-    certain: bool
+    certain: bool  # False when a Resource variable is unknown (its pattern is widened)
     negated: bool
     accept: int  # accepting bits of this statement's patterns
     unknowns: list[str]
     span: int = 0  # every bit of this statement's patterns
+    cond_key: str | None = None  # the unknown Condition block, if any
+    cond: int | None = None  # its index among the automaton's unknown conditions
 
 
 @dataclass(slots=True)
@@ -87,6 +93,7 @@ class RoleAutomaton:
     nfa: MultiNFA
     has_boundary: bool
     has_resource_policy: bool
+    conditions: int  # unknown Condition blocks, each tried true and false
     prefixes: dict[str, int] = field(default_factory=dict)
     classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
     settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
@@ -154,14 +161,23 @@ class RoleAutomaton:
         return result
 
     def _judge(self, matches: list[bool], same_account: bool) -> RequestClass:
+        """Surely allowed = for every outcome of the unknown conditions; possibly = for one."""
+        surely, possibly = True, False
+        for outcome in range(1 << self.conditions):
+            sure, maybe = self._judge_one(matches, outcome, same_account)
+            surely, possibly = surely and sure, possibly or maybe
+        matched = tuple(i for i, hit in enumerate(matches) if hit)
+        return RequestClass(surely, possibly, matched)
+
+    def _judge_one(
+        self, matches: list[bool], outcome: int, same_account: bool
+    ) -> tuple[bool, bool]:
         sure = {"identity": False, "boundary": False, SESSION: False, ROLE: False}
         maybe = dict(sure)
         sure_deny = maybe_deny = False
-        matched: list[int] = []
         for i, st in enumerate(self.stmts):
-            if not matches[i]:
+            if not matches[i] or (st.cond is not None and not outcome >> st.cond & 1):
                 continue
-            matched.append(i)
             if st.deny:
                 maybe_deny = True
                 sure_deny = sure_deny or st.certain
@@ -181,11 +197,7 @@ class RoleAutomaton:
                 same_account=same_account,
             )
 
-        return RequestClass(
-            surely=not maybe_deny and adds_up(sure),
-            possibly=not sure_deny and adds_up(maybe),
-            matched=tuple(matched),
-        )
+        return not maybe_deny and adds_up(sure), not sure_deny and adds_up(maybe)
 
 
 def _parts_for_route(
@@ -219,6 +231,18 @@ def build_role_automaton(
         stmt = _route_stmt(rule, ctx, globs)
         if stmt is not None:
             stmts.append(stmt)
+    # Statements with the same unknown Condition block share one true/false unknown (so an
+    # Allow and a Deny under the same condition are never both assumed); different blocks
+    # are taken as independent. Past a few blocks, fall back to widening each statement.
+    cond_ids: dict[str, int] = {}
+    for st in stmts:
+        if st.cond_key is not None:
+            st.cond = cond_ids.setdefault(st.cond_key, len(cond_ids))
+    if len(cond_ids) > _MAX_CONDITIONS:
+        cond_ids = {}
+        for st in stmts:
+            if st.cond is not None:
+                st.cond, st.certain = None, False
     # Globs only matter through the union of their group (see automata.py): statements of
     # the same effect, source and certainty are interchangeable; a NotResource statement
     # needs its own patterns' answer, so it is a group of its own.
@@ -226,7 +250,7 @@ def build_role_automaton(
     groups = [0] * len(globs)
     for index, st in enumerate(stmts):
         slot = st.kind if st.source == RESOURCE else st.source
-        key = ("not", index) if st.negated else (st.deny, slot, st.certain)
+        key = ("not", index) if st.negated else (st.deny, slot, st.certain, st.cond)
         gid = group_ids.setdefault(key, len(group_ids))
         for g in range(st.accept.bit_length()):
             if st.accept >> g & 1:
@@ -239,7 +263,9 @@ def build_role_automaton(
                 bits |= nfa.finals[index]
                 span |= nfa.glob_masks[index]
         st.accept, st.span = bits, span
-    return RoleAutomaton(stmts, nfa, compiled.has_boundary, compiled.has_resource_policy)
+    return RoleAutomaton(
+        stmts, nfa, compiled.has_boundary, compiled.has_resource_policy, len(cond_ids)
+    )
 
 
 def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) -> _RouteStmt | None:
@@ -248,6 +274,8 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
     )
     if tri is Tri.FALSE:
         return None  # this statement cannot apply in this context
+    cond_key = repr(rule.stmt.clauses) if tri is Tri.UNKNOWN else None
+    var_reasons: list[str] = []
     accept_globs = 0
     for _, parts in rule.patterns:
         resolved, var_unknowns = _parts_for_route(parts, ctx)
@@ -256,9 +284,9 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
         if var_unknowns and rule.stmt.not_resource:
             # Over-approximate where the statement may apply: an unknown NotResource
             # pattern is taken to exclude nothing.
-            unknowns = [*unknowns, *var_unknowns]
+            var_reasons += var_unknowns
             continue
-        unknowns = [*unknowns, *var_unknowns]
+        var_reasons += var_unknowns
         accept_globs |= 1 << len(globs)
         globs.append(arn_tokens(resolved))
     return _RouteStmt(
@@ -266,10 +294,11 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
         deny=rule.stmt.effect == "Deny",
         source=rule.source,
         kind=rule.kind,
-        certain=not unknowns,
+        certain=not var_reasons,
         negated=rule.stmt.not_resource,
         accept=accept_globs,
-        unknowns=unknowns,
+        unknowns=[*unknowns, *var_reasons],
+        cond_key=cond_key,
     )
 
 

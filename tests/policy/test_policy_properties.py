@@ -155,3 +155,39 @@ def test_automaton_agrees_with_regex(pattern: str, text: str) -> None:
     nfa = MultiNFA([tokens])
     accepted = bool(nfa.run(nfa.initial, text) & nfa.finals[0])
     assert accepted == (arn_matcher([Text(pattern)]).fullmatch(text) is not None)
+
+
+conditional = statements.flatmap(
+    lambda s: st.sampled_from(
+        [
+            s,
+            {**s, "Condition": {"StringEquals": {"k": "1"}}},
+            {**s, "Condition": {"Null": {"k": "true"}}},
+        ]
+    )
+)
+# One condition block: the engine treats distinct blocks as independent unknowns, which is
+# exact only when they are (documented limitation), so the property uses a single block.
+CONTEXTS: list[dict[str, str]] = [{}, {"k": "1"}, {"k": "2"}]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(conditional, min_size=1, max_size=4), templates)
+def test_unknown_conditions_are_sound(stmts: list[dict[str, Any]], template: str) -> None:
+    # With `k` unknown, `allowed` must hold whatever k is, `denied` likewise, and each
+    # `partial` witness must be allowed (resp. not allowed) for at least one value of k.
+    identity = [NamedPolicy("p", {"Version": "2012-10-17", "Statement": stmts})]
+    verdict = route_verdict(identity, method="GET", path=template, **KW)
+
+    def allowed(arn: str, ctx: dict[str, str]) -> bool:
+        return explain(identity, "execute-api:Invoke", arn, ctx).decision == "Allowed"
+
+    arns = [f"{PREFIX}GET/{path}" for path in concrete_paths(template)]
+    if verdict.verdict == "allowed":
+        assert all(allowed(a, c) for a in arns for c in CONTEXTS), verdict
+    elif verdict.verdict == "denied":
+        assert not any(allowed(a, c) for a in arns for c in CONTEXTS), verdict
+    else:
+        assert verdict.witness_allowed and verdict.witness_denied, verdict
+        assert any(allowed(verdict.witness_allowed, c) for c in CONTEXTS), verdict
+        assert not all(allowed(verdict.witness_denied, c) for c in CONTEXTS), verdict
