@@ -26,6 +26,7 @@ class CognitoTrust:
     sid: str | None
     aud: tuple[tuple[str, str], ...] | None  # (operator, value) pairs; None: no aud condition
     amr: tuple[str, ...] | None  # values of the amr condition; None: none
+    amr_conditions: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs behind `amr`
 
     @property
     def label(self) -> str:
@@ -37,7 +38,19 @@ class CognitoTrust:
         return any(_string_condition_matches(op, value, pool_id) for op, value in self.aud)
 
     def requires_authenticated(self) -> bool:
-        return self.amr is not None and "authenticated" in self.amr
+        """Does some amr condition keep guests (amr `unauthenticated`) out?
+
+        Condition operators AND together; within one operator the values OR together, so a
+        block listing `unauthenticated` (or a pattern matching it, like `*`) admits guests.
+        """
+        pairs = self.amr_conditions or tuple(("StringEquals", v) for v in self.amr or ())
+        by_operator: dict[str, list[str]] = {}
+        for operator, value in pairs:
+            by_operator.setdefault(operator, []).append(value)
+        return any(
+            not any(_string_condition_matches(op, v, "unauthenticated") for v in values)
+            and any(_string_condition_matches(op, v, "authenticated") for v in values)
+            for op, values in by_operator.items())
 
 
 def _list(value: Any) -> list[Any]:
@@ -105,5 +118,6 @@ def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
         result.append(CognitoTrust(
             index=index, sid=statement.get("Sid"),
             aud=tuple(aud) if aud else None,
-            amr=tuple(value for _, value in amr) if amr else None))
+            amr=tuple(value for _, value in amr) if amr else None,
+            amr_conditions=tuple(amr)))
     return result

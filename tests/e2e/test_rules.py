@@ -223,8 +223,14 @@ def test_trust_wrong_pool(world: World) -> None:
     assert findings(world) == {("trust-wrong-pool", None, None, world.role("app-editors"))}
 
 
-def test_trust_missing_amr(world: World) -> None:
-    drift.set_trust(world, "app-editors", drift.trust_statement(world, amr=False))
+@pytest.mark.parametrize("amr", [None, ["authenticated", "unauthenticated"]],
+                         ids=["no-amr", "amr-admits-guests"])
+def test_trust_missing_amr(world: World, amr: list[str] | None) -> None:
+    statement = drift.trust_statement(world, amr=amr is not None)
+    if amr is not None:
+        statement["Condition"]["ForAnyValue:StringLike"] = {
+            "cognito-identity.amazonaws.com:amr": amr}
+    drift.set_trust(world, "app-editors", statement)
     assert findings(world) == {("trust-missing-amr", None, None, world.role("app-editors"))}
 
 
