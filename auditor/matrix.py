@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from auditor.baseline import Baseline, RoutePattern
@@ -23,6 +24,7 @@ _PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
 
+@lru_cache(maxsize=65_536)
 def normalise_template(path: str) -> str:
     """`/items/{itemId}` and `/items/{id}` name the same route: compare without param names."""
     return _PARAM.sub(lambda m: "{+}" if m.group(1) else "{}", path)

@@ -32,8 +32,15 @@ class AuditContext:
     def resolution(self, persona: str) -> Resolution | None:
         return next((r for r in self.resolutions if r.persona == persona), None)
 
+    @cached_property
+    def _cells_by_persona(self) -> dict[str, list[MatrixCell]]:
+        grouped: dict[str, list[MatrixCell]] = {}
+        for cell in self.matrix:
+            grouped.setdefault(cell.persona, []).append(cell)
+        return grouped
+
     def cells(self, persona: str) -> list[MatrixCell]:
-        return [c for c in self.matrix if c.persona == persona]
+        return self._cells_by_persona.get(persona, [])
 
     def execute_api_arn(self, api_id: str, stage: str, method: str, path: str) -> str:
         snap = self.snapshot
