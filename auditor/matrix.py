@@ -180,12 +180,16 @@ def _non_iam_verdict(route: Route, resolution: Resolution) -> RouteVerdict:
 def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resolution],
                  evaluator: AccessEvaluator) -> list[MatrixCell]:
     cells = []
+    routes = list(iter_routes(snapshot, baseline))
+    # A declared public route is meant for everyone; reaching it is no drift.
+    public = {id(route) for _, route in routes
+              if route.authorization_type != "AWS_IAM" and declares(baseline.public_routes, route)}
     for resolution in resolutions:
         declared = baseline.declared_routes(resolution.persona)
         context = persona_context(snapshot, resolution)
-        for api_stage, route in iter_routes(snapshot, baseline):
-            cells.append(_cell(resolution, api_stage, route, declares(declared, route), context,
-                               evaluator))
+        for api_stage, route in routes:
+            expected = id(route) in public or declares(declared, route)
+            cells.append(_cell(resolution, api_stage, route, expected, context, evaluator))
     return cells
 
 
