@@ -3,23 +3,26 @@ subprocess, and the report reduced to the exact set of findings."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from typer.testing import CliRunner
 
 from auditor.cli import app
+from auditor.emulator import EmulatorServer
+from auditor.emulator.seed import Seeded
 from auditor.errors import AuditorError
 from auditor.schemas import validate_report
-from tests.conftest import Aws
-from tests.e2e.world import World, build_world
+from tests.e2e.world import HTTP, REGION, REST, World, build_world, seed_apis
 
 FindingKey = tuple[str, str | None, str | None, str]
 
@@ -31,12 +34,65 @@ class CliResult:
     stderr: str
 
 
+# Seeding the two APIs is two thirds of the seeding calls, and most scenarios never touch
+# them: keep them between tests and reset only the other services, unless a test drifted
+# an API (World.apis_dirty) or another test reset the whole emulator meanwhile.
+_KEPT_APIS: dict[str, Seeded] = {}
+_PER_TEST_SERVICES = ("cognito-idp", "cognito-identity", "iam")
+
+
+def _reset_services(names: Sequence[str]) -> bool:
+    """Reset some moto backends in-process (the emulator runs in this process)."""
+    try:
+        from moto.backends import get_backend
+
+        for name in names:
+            backend: Any = get_backend(name)  # type: ignore[call-overload]
+            for account_backend in backend.values():
+                account_backend.reset()
+            backend.clear()
+    except Exception:  # any surprise inside moto: fall back to a full reset
+        return False
+    return True
+
+
+def _apis_alive(apis: Seeded) -> bool:
+    try:
+        from moto.backends import get_backend
+
+        account, region = apis.account_id, apis.region
+        rest: Any = get_backend("apigateway")  # type: ignore[call-overload]
+        http: Any = get_backend("apigatewayv2")  # type: ignore[call-overload]
+        return (apis.api_ids[REST] in rest[account][region].apis
+                and apis.api_ids[HTTP] in http[account][region].apis)
+    except Exception:
+        return False
+
+
+@functools.cache
+def _session() -> boto3.Session:
+    """One session for every world: it caches the service models its clients load."""
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                         region_name=REGION)
+
+
 @pytest.fixture
-def world(aws: Aws, tmp_path: Path) -> World:
-    """The clean environment, freshly seeded into a reset emulator, and its baseline file."""
-    built = build_world(aws.emulator, aws.session, tmp_path)
-    aws.emulator.clear_operations()
-    return built
+def world(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch,
+          tmp_path: Path) -> Iterator[World]:
+    """The clean environment, freshly seeded, and its baseline file."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+    session = _session()
+    kept = _KEPT_APIS.pop(emulator.url, None)
+    if kept is None or not _apis_alive(kept) or not _reset_services(_PER_TEST_SERVICES):
+        emulator.reset()
+        kept = seed_apis(emulator, session)
+    emulator.clear_failures()
+    built = build_world(emulator, session, tmp_path, apis=kept)
+    emulator.clear_operations()
+    yield built
+    emulator.clear_failures()
+    if not built.apis_dirty:
+        _KEPT_APIS[emulator.url] = kept
 
 
 def invoke(args: Sequence[str]) -> CliResult:

@@ -97,7 +97,7 @@ def create_role(world: World, name: str, amr: str = "authenticated") -> str:
 
 def add_rest_route(world: World, route: str, auth: str) -> None:
     """A new method on the REST API (creating its resources), with a mock integration."""
-    api = world.client("apigateway")
+    api = world.api_client("apigateway")
     method, path = route.split(" ", 1)
     resources = {r["path"]: r["id"] for r in
                  api.get_resources(restApiId=world.rest_id, limit=500)["items"]}
@@ -123,12 +123,12 @@ def add_rest_route(world: World, route: str, auth: str) -> None:
 
 
 def delete_rest_resource(world: World, path: str) -> None:
-    api = world.client("apigateway")
+    api = world.api_client("apigateway")
     resources = {r["path"]: r["id"] for r in
                  api.get_resources(restApiId=world.rest_id, limit=500)["items"]}
     api.delete_resource(restApiId=world.rest_id, resourceId=resources[path])
 
 
 def set_rest_policy(world: World, document: dict[str, Any]) -> None:
-    world.client("apigateway").update_rest_api(restApiId=world.rest_id, patchOperations=[
+    world.api_client("apigateway").update_rest_api(restApiId=world.rest_id, patchOperations=[
         {"op": "replace", "path": "/policy", "value": json.dumps(document)}])

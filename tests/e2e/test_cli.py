@@ -51,9 +51,14 @@ def test_fail_on_thresholds(world: World) -> None:
                                     "--fail-on", level], endpoint=world.url).exit_code
              for level in ("high", "medium")}
     assert codes == {"high": 0, "medium": 1}
+    # The rest offline from a snapshot: same audit, no AWS round trips.
+    snapshot = str(world.folder / "s.json")
+    assert invoke(["snapshot", "--baseline", str(world.baseline_path), "-o", snapshot,
+                   "--endpoint-url", world.url]).exit_code == 0
+    offline = ["run", "--baseline", str(world.baseline_path), "--snapshot", snapshot, "-o", out]
     for level, code in {"critical": 0, "low": 1, "info": 1, "MEDIUM": 1}.items():
-        assert invoke(run_args(world, "-o", out, "--fail-on", level)).exit_code == code, level
-    assert invoke(run_args(world, "-o", out)).exit_code == 1  # default: low
+        assert invoke([*offline, "--fail-on", level]).exit_code == code, level
+    assert invoke(offline).exit_code == 1  # default: low
     bad = invoke(run_args(world, "-o", out, "--fail-on", "severe"))
     assert bad.exit_code == 2 and "--fail-on" in bad.stderr
 
@@ -200,23 +205,24 @@ def test_offline_snapshot_of_another_pool_is_refused(world: World, tmp_path: Pat
 
 def test_formats_write_files(world: World) -> None:
     drift.update_group(world, "editors", Precedence=5)
-    expected = {"json": "precedence-drift", "table": "precedence-drift",
-                "markdown": "precedence-drift", "html": "precedence-drift"}
-    for fmt, needle in expected.items():
+    snapshot = str(world.folder / "s.json")
+    assert invoke(["snapshot", "--baseline", str(world.baseline_path), "-o", snapshot,
+                   "--endpoint-url", world.url]).exit_code == 0
+    offline = ["run", "--baseline", str(world.baseline_path), "--snapshot", snapshot]
+    for fmt in ("json", "table", "markdown", "html"):
         out = world.folder / f"report-{fmt}.out"
-        result = invoke(run_args(world, "--format", fmt, "-o", str(out)))
+        result = invoke([*offline, "--format", fmt, "-o", str(out)])
         assert result.exit_code == 1, fmt
         assert result.stdout == "", fmt  # the report went to the file
-        text = out.read_text(encoding="utf-8")
-        assert needle in text, fmt
+        assert "precedence-drift" in out.read_text(encoding="utf-8"), fmt
     assert json.loads((world.folder / "report-json.out").read_text())["summary"]["findings"] == 1
     assert "<html" in (world.folder / "report-html.out").read_text().lower()
     assert (world.folder / "report-markdown.out").read_text().lstrip().startswith("#")
     # The suffix of -o picks the format when --format is not given.
-    assert invoke(run_args(world, "-o", str(world.folder / "r.html"))).exit_code == 1
+    assert invoke([*offline, "-o", str(world.folder / "r.html")]).exit_code == 1
     assert "<html" in (world.folder / "r.html").read_text().lower()
     # No -o: the report goes to stdout.
-    stdout = invoke(run_args(world, "--format", "json"))
+    stdout = invoke([*offline, "--format", "json"])
     assert json.loads(stdout.stdout)["findings"][0]["rule_id"] == "precedence-drift"
 
 

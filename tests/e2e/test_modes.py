@@ -52,7 +52,7 @@ def test_http_default_route_undeclared(world: World) -> None:
     # `$default` answers every request no other route takes, e.g. GET /orders/42/lines; the
     # all-users grant `GET/orders/*` matches that ARN (IAM `*` spans `/`), so every
     # signed-in persona can reach the undeclared catch-all in part.
-    world.client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
+    world.api_client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
                                               AuthorizationType="AWS_IAM")
     account = world.seeded.account_id
     assert findings(world) == {
@@ -65,7 +65,7 @@ def test_http_default_route_undeclared(world: World) -> None:
 
 
 def test_http_default_route_declared_for_editors(world: World) -> None:
-    world.client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
+    world.api_client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
                                               AuthorizationType="AWS_IAM")
     drift.put_inline(world, "app-editors", "editors", world.arns.rest("POST/items"),
                      world.arns.rest("GET/administrators"), world.arns.http("*"))

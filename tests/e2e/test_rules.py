@@ -316,7 +316,7 @@ def test_overbroad_grant_not_resource(world: World) -> None:
 def test_route_not_iam_none_is_critical_custom_is_high(world: World) -> None:
     drift.add_rest_route(world, "GET /debug", "NONE")
     drift.add_rest_route(world, "GET /legacy", "CUSTOM")
-    world.client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="GET /status",
+    world.api_client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="GET /status",
                                               AuthorizationType="NONE")
     rest, http = world.rest_id, world.http_id
     report = run_report(world)

@@ -8,7 +8,7 @@ is live, so the clean run finds nothing; each scenario then drifts one thing wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,12 @@ class World:
     arns: Arns
     baseline: dict[str, Any]
     folder: Path
-    extra: dict[str, Any] = field(default_factory=dict)
+    apis_dirty: bool = False  # a test changed an API: the next test must seed them afresh
+
+    def api_client(self, name: str) -> Any:
+        """A client for apigateway or apigatewayv2; using it marks the APIs as drifted."""
+        self.apis_dirty = True
+        return self.client(name)
 
     @property
     def url(self) -> str:
@@ -190,13 +195,19 @@ class World:
         return self.folder / "baseline.yaml"
 
 
-def build_world(emulator: EmulatorServer, session: boto3.Session, folder: Path) -> World:
-    apis = seed(EnvironmentSpec(user_pool=None, identity_pool=None,
+def seed_apis(emulator: EmulatorServer, session: boto3.Session) -> Seeded:
+    """The REST and HTTP APIs alone: the rest of the world's policies name their ids."""
+    return seed(EnvironmentSpec(user_pool=None, identity_pool=None,
                                 rest_apis=[RestApiSpec(REST, routes=REST_ROUTES,
                                                        stages=[REST_STAGE])],
                                 http_apis=[HttpApiSpec(HTTP, routes=HTTP_ROUTES,
                                                        stages=[HTTP_STAGE])]),
                 session, endpoint_url=emulator.url)
+
+
+def build_world(emulator: EmulatorServer, session: boto3.Session, folder: Path,
+                apis: Seeded | None = None) -> World:
+    apis = apis or seed_apis(emulator, session)
     arns = Arns(apis.account_id, apis.api_ids[REST], apis.api_ids[HTTP])
     seeded = seed(clean_spec(arns), session, endpoint_url=emulator.url)
     seeded.api_ids.update(apis.api_ids)
