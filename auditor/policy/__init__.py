@@ -13,18 +13,20 @@ from .model import (
     StatementRef,
 )
 from .risks import execute_api_allows, pattern_risks
-from .routes import route_verdict
+from .routes import PreparedRole, prepare_role, route_verdict
 
 __all__ = [
     "Decision",
     "NamedPolicy",
     "PatternRisk",
     "PolicyError",
+    "PreparedRole",
     "RouteVerdict",
     "StatementRef",
     "decide",
     "execute_api_allows",
     "explain",
     "pattern_risks",
+    "prepare_role",
     "route_verdict",
 ]

@@ -10,10 +10,12 @@ from typing import Any
 from .automata import OTHER, MultiNFA, pick_other
 from .evaluate import caller_context, compiled_for
 from .model import NamedPolicy, RouteVerdict, StatementRef
+from .prefilter import Prefilter
 from .principals import Caller, session_arn_for
 from .templates import VERBS, RequestClass, RoleAutomaton, role_automaton, template_nfa
 
 State = tuple[int, int]  # (template states, pattern states)
+_NO_ALLOW = "no statement allows any request to this route"
 _OTHER = frozenset((OTHER,))
 
 
@@ -76,7 +78,9 @@ def explore(
         if tmask not in forced:
             forced[tmask] = template.forced(tmask)
         only = forced[tmask]
-        chars = (only,) if only is not None else t_lits(tmask) | p_lits(pmask) | _OTHER
+        # Sorted, so that witnesses do not depend on set order (hash seed) or on which
+        # irrelevant statements the automaton holds.
+        chars = (only,) if only is not None else sorted(t_lits(tmask) | p_lits(pmask) | _OTHER)
         for char in chars:
             tnext = t_step(tmask, char)
             if not tnext:
@@ -111,6 +115,124 @@ def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
         result.not_possibly = word
 
 
+@dataclass(slots=True)
+class _RoleRoutes:
+    """Route-level caches of one role automaton, shared by every PreparedRole of it."""
+
+    role: RoleAutomaton
+    prefilter: Prefilter
+    subsets: dict[int, RoleAutomaton] = field(default_factory=dict)
+    others: dict[str, str] = field(default_factory=dict)  # path -> stand-in for OTHER
+
+    @staticmethod
+    def of(role: RoleAutomaton) -> _RoleRoutes:
+        globs = [None if st.negated else st.globs for st in role.stmts]
+        allows = sum(1 << i for i, st in enumerate(role.stmts) if not st.deny)
+        return _RoleRoutes(role, Prefilter(globs, allows))
+
+    def automaton(self, relevant: int) -> RoleAutomaton:
+        """The automaton of the relevant statements only: smaller state sets, and routes
+        that leave the same few statements relevant share its outcome memo."""
+        if relevant == (1 << len(self.role.stmts)) - 1:
+            return self.role
+        hit = self.subsets.get(relevant)
+        if hit is None:
+            hit = self.subsets[relevant] = self.role.restricted(relevant)
+        return hit
+
+    def other(self, path: str, head: str, template: MultiNFA) -> str:
+        # From the whole role's literals, so witnesses do not depend on the prefilter.
+        hit = self.others.get(path)
+        if hit is None:
+            used = self.role.nfa.literals | template.literals | set(head)
+            hit = self.others[path] = pick_other(used)
+        return hit
+
+
+class PreparedRole:
+    """One role (with boundary, resource policy, caller and context) ready for many routes.
+
+    Everything that does not depend on the route is done once, in `prepare_role`.
+    """
+
+    __slots__ = ("_arn", "_routes", "_same_account")
+
+    def __init__(self, routes: _RoleRoutes, arn_prefix: str, same_account: bool) -> None:
+        self._routes = routes
+        self._arn = arn_prefix  # arn:<partition>:execute-api:<region>:<account>:
+        self._same_account = same_account
+
+    def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
+        """See `route_verdict`."""
+        routes = self._routes
+        head, template = template_nfa(path)
+        verb = method.upper()
+        verbs = VERBS if verb == "ANY" else (verb,)
+        base = f"{self._arn}{api_id}/{stage}/"
+        leads = [f"{base}{v}/" for v in verbs]
+        relevant = 0
+        for lead in leads:
+            relevant |= routes.prefilter.relevant(lead, head)
+        other = routes.other(path, head, template)
+        if not relevant:
+            return _nothing_applies(base, verbs[0], head, template, other)
+        role = routes.automaton(relevant)
+        rest = path[len(head) + 1 :]  # what is left after the head
+        outcomes: dict[str, _Outcome] = {}
+        for v, lead in zip(verbs, leads, strict=True):
+            start = role.start(lead, head)
+            # Verbs, stages and APIs often leave the patterns in the same state: reuse.
+            key = (rest, start, self._same_account)
+            outcome = role.outcomes.get(key)
+            if not isinstance(outcome, _Outcome):
+                outcome = role.outcomes[key] = explore(template, role, start, self._same_account)
+            outcomes[v] = outcome
+        return _verdict(role, outcomes, base, head, other)
+
+
+def _nothing_applies(
+    base: str, verb: str, head: str, template: MultiNFA, other: str
+) -> RouteVerdict:
+    """No statement can match any request of the route: denied, any request as witness."""
+    word = template.completion(template.initial) or []
+    return RouteVerdict(
+        "denied",
+        reasons=[_NO_ALLOW],
+        witness_denied=_arn(base, verb, head, word, other),
+    )
+
+
+def prepare_role(
+    identity: Sequence[NamedPolicy],
+    *,
+    boundary: Sequence[NamedPolicy] | None = None,
+    resource_policy: NamedPolicy | None = None,
+    role_arn: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    partition: str,
+    region: str,
+    account: str,
+    action: str = "execute-api:Invoke",
+    principal_arn: str | None = None,
+) -> PreparedRole:
+    """Compile a role once for `PreparedRole.verdict` on many routes (see `route_verdict`).
+
+    The policies are cached by object identity (see NamedPolicy), so preparing the same
+    objects again is cheap and shares the route caches.
+    """
+    if principal_arn is None and role_arn is not None:
+        principal_arn = session_arn_for(role_arn)
+    caller = Caller.of(principal_arn, role_arn, boundary is not None)
+    compiled = compiled_for(identity, boundary, resource_policy, caller)
+    ctx = caller_context(context, caller)
+    key = ("routes", action.lower(), tuple(sorted((k, repr(v)) for k, v in ctx.items())))
+    routes = compiled.automata.get(key)
+    if not isinstance(routes, _RoleRoutes):
+        routes = compiled.automata[key] = _RoleRoutes.of(role_automaton(compiled, action, ctx))
+    same_account = caller.account is None or caller.account == account
+    return PreparedRole(routes, f"arn:{partition}:execute-api:{region}:{account}:", same_account)
+
+
 def route_verdict(
     identity: Sequence[NamedPolicy],
     *,
@@ -136,27 +258,22 @@ def route_verdict(
     once both witnesses are found, so those lists may then be incomplete. The caller is
     the role session; without `principal_arn` it is the identity-pool session of `role_arn`
     (`.../assumed-role/<name>/CognitoIdentityCredentials`).
+
+    For many routes of one role, `prepare_role(...).verdict(...)` skips the per-call setup.
     """
-    if principal_arn is None and role_arn is not None:
-        principal_arn = session_arn_for(role_arn)
-    caller = Caller.of(principal_arn, role_arn, boundary is not None)
-    same_account = caller.account is None or caller.account == account
-    compiled = compiled_for(identity, boundary, resource_policy, caller)
-    role = role_automaton(compiled, action, caller_context(context, caller))
-    head, template = template_nfa(path)
-    verbs = VERBS if method.upper() == "ANY" else (method.upper(),)
-    base = f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/"
-    other = pick_other(role.nfa.literals | template.literals | set(head))
-    outcomes: dict[str, _Outcome] = {}
-    for verb in verbs:
-        start = role.after((base, f"{verb}/", head))
-        # Verbs, stages and APIs often leave the patterns in the same state: reuse.
-        key = (path[len(head) + 1 :], start, same_account)  # what is left after the head
-        outcome = role.outcomes.get(key)
-        if not isinstance(outcome, _Outcome):
-            outcome = role.outcomes[key] = explore(template, role, start, same_account)
-        outcomes[verb] = outcome
-    return _verdict(role, outcomes, base, head, other)
+    prepared = prepare_role(
+        identity,
+        boundary=boundary,
+        resource_policy=resource_policy,
+        role_arn=role_arn,
+        context=context,
+        partition=partition,
+        region=region,
+        account=account,
+        action=action,
+        principal_arn=principal_arn,
+    )
+    return prepared.verdict(api_id, stage, method, path)
 
 
 def _arn(base: str, verb: str, head: str, word: list[str], other: str) -> str:
@@ -188,7 +305,7 @@ def _verdict(
     reasons: list[str] = []
     if not possibly:
         if not allowing:
-            reasons.append("no statement allows any request to this route")
+            reasons.append(_NO_ALLOW)
         elif denying:
             reasons.append(
                 "explicit Deny covers every request to this route: " + ", ".join(map(str, denying))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .automata import MultiNFA
@@ -71,10 +71,12 @@ class _RouteStmt:
     kind: str | None
     certain: bool  # False when a Resource variable is unknown (its pattern is widened)
     negated: bool
-    accept: int  # accepting bits of this statement's patterns
+    globs: tuple[tuple[Token, ...], ...]  # its patterns, known variables substituted
     unknowns: list[str]
-    span: int = 0  # every bit of this statement's patterns
     cond_key: str | None = None  # the unknown Condition block, if any
+    # Set when an automaton is assembled from the statement (see _assemble):
+    accept: int = 0  # accepting bits of this statement's patterns
+    span: int = 0  # every bit of this statement's patterns
     cond: int | None = None  # its index among the automaton's unknown conditions
 
 
@@ -94,22 +96,34 @@ class RoleAutomaton:
     has_boundary: bool
     has_resource_policy: bool
     conditions: int  # unknown Condition blocks, each tried true and false
-    prefixes: dict[str, int] = field(default_factory=dict)
+    leads: dict[str, int] = field(default_factory=dict)
+    heads: dict[tuple[int, str], int] = field(default_factory=dict)
     classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
     settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, int, bool], Any] = field(default_factory=dict)  # see routes.py
 
-    def after(self, parts: tuple[str, ...]) -> int:
-        """Pattern states after reading the concatenated parts (memoised per leading run)."""
-        mask = self.nfa.initial
-        key = ""
-        for part in parts:
-            key += part
-            hit = self.prefixes.get(key)
-            if hit is None:
-                hit = self.prefixes[key] = self.nfa.run(mask, part)
-            mask = hit
-        return mask
+    def start(self, lead: str, head: str) -> int:
+        """Pattern states after reading `lead` then `head`.
+
+        Memoised in two steps: the ARN up to the verb is shared by all routes of a stage,
+        and the head is then run from its (usually few distinct) states.
+        """
+        mask = self.leads.get(lead)
+        if mask is None:
+            mask = self.leads[lead] = self.nfa.run(self.nfa.initial, lead)
+        hit = self.heads.get((mask, head))
+        if hit is None:
+            hit = self.heads[(mask, head)] = self.nfa.run(mask, head)
+        return hit
+
+    def restricted(self, keep: int) -> RoleAutomaton:
+        """The automaton of the statements whose bit (by index) is set in `keep`.
+
+        Condition widening was decided for the whole role and is inherited, so a statement
+        fares exactly as it does in the full automaton.
+        """
+        stmts = [replace(st) for i, st in enumerate(self.stmts) if keep >> i & 1]
+        return _assemble(stmts, self.has_boundary, self.has_resource_policy)
 
     def classify(self, mask: int, same_account: bool) -> RequestClass:
         """How the request(s) in pattern state `mask` fare (memoised)."""
@@ -225,50 +239,47 @@ def _parts_for_route(
 def build_role_automaton(
     compiled: CompiledSet, action: str, ctx: Mapping[str, Any]
 ) -> RoleAutomaton:
-    globs: list[list[Token]] = []
-    stmts: list[_RouteStmt] = []
-    for rule in compiled.for_action(action):
-        stmt = _route_stmt(rule, ctx, globs)
-        if stmt is not None:
-            stmts.append(stmt)
+    rules = compiled.for_action(action)
+    stmts = [st for rule in rules if (st := _route_stmt(rule, ctx)) is not None]
     # Statements with the same unknown Condition block share one true/false unknown (so an
     # Allow and a Deny under the same condition are never both assumed); different blocks
     # are taken as independent. Past a few blocks, fall back to widening each statement.
+    if len({st.cond_key for st in stmts if st.cond_key is not None}) > _MAX_CONDITIONS:
+        for st in stmts:
+            if st.cond_key is not None:
+                st.cond_key, st.certain = None, False
+    return _assemble(stmts, compiled.has_boundary, compiled.has_resource_policy)
+
+
+def _assemble(stmts: list[_RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAutomaton:
+    """One automaton over the statements' patterns; sets their accept, span and cond."""
     cond_ids: dict[str, int] = {}
     for st in stmts:
-        if st.cond_key is not None:
-            st.cond = cond_ids.setdefault(st.cond_key, len(cond_ids))
-    if len(cond_ids) > _MAX_CONDITIONS:
-        cond_ids = {}
-        for st in stmts:
-            if st.cond is not None:
-                st.cond, st.certain = None, False
+        st.cond = None if st.cond_key is None else cond_ids.setdefault(st.cond_key, len(cond_ids))
     # Globs only matter through the union of their group (see automata.py): statements of
     # the same effect, source and certainty are interchangeable; a NotResource statement
     # needs its own patterns' answer, so it is a group of its own.
     group_ids: dict[Any, int] = {}
-    groups = [0] * len(globs)
+    globs: list[tuple[Token, ...]] = []
+    groups: list[int] = []
+    owners: list[int] = []
     for index, st in enumerate(stmts):
         slot = st.kind if st.source == RESOURCE else st.source
         key = ("not", index) if st.negated else (st.deny, slot, st.certain, st.cond)
         gid = group_ids.setdefault(key, len(group_ids))
-        for g in range(st.accept.bit_length()):
-            if st.accept >> g & 1:
-                groups[g] = gid
+        globs += st.globs
+        groups += [gid] * len(st.globs)
+        owners += [index] * len(st.globs)
     nfa = MultiNFA(globs, groups)
-    for st in stmts:  # accept masks were recorded as glob indices; turn them into bits
-        bits = span = 0
-        for index in range(st.accept.bit_length()):
-            if st.accept >> index & 1:
-                bits |= nfa.finals[index]
-                span |= nfa.glob_masks[index]
-        st.accept, st.span = bits, span
-    return RoleAutomaton(
-        stmts, nfa, compiled.has_boundary, compiled.has_resource_policy, len(cond_ids)
-    )
+    for st in stmts:
+        st.accept = st.span = 0
+    for g, index in enumerate(owners):
+        stmts[index].accept |= nfa.finals[g]
+        stmts[index].span |= nfa.glob_masks[g]
+    return RoleAutomaton(stmts, nfa, has_boundary, has_rp, len(cond_ids))
 
 
-def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) -> _RouteStmt | None:
+def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> _RouteStmt | None:
     tri, unknowns = (
         (Tri.TRUE, []) if not rule.stmt.clauses else evaluate(rule.stmt.clauses, ctx, partial=True)
     )
@@ -276,7 +287,7 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
         return None  # this statement cannot apply in this context
     cond_key = repr(rule.stmt.clauses) if tri is Tri.UNKNOWN else None
     var_reasons: list[str] = []
-    accept_globs = 0
+    globs: list[tuple[Token, ...]] = []
     for _, parts in rule.patterns:
         resolved, var_unknowns = _parts_for_route(parts, ctx)
         if not resolved and parts:
@@ -287,8 +298,7 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
             var_reasons += var_unknowns
             continue
         var_reasons += var_unknowns
-        accept_globs |= 1 << len(globs)
-        globs.append(arn_tokens(resolved))
+        globs.append(tuple(arn_tokens(resolved)))
     return _RouteStmt(
         ref=rule.ref,
         deny=rule.stmt.effect == "Deny",
@@ -296,7 +306,7 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any], globs: list[list[Token]]) ->
         kind=rule.kind,
         certain=not var_reasons,
         negated=rule.stmt.not_resource,
-        accept=accept_globs,
+        globs=tuple(globs),
         unknowns=[*unknowns, *var_reasons],
         cond_key=cond_key,
     )
