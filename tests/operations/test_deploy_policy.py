@@ -1,0 +1,120 @@
+"""The SAM template's role allows exactly what a collection run calls, and writes nothing else.
+
+The calls come from the emulator's request log after a real collection, not from a list
+someone keeps by hand; the declared OPERATIONS must match both.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from auditor.baseline import load_baseline
+from auditor.collect import CALLS, OPERATIONS, AwsOptions, collect_snapshot
+from auditor.runner import target_of
+from tests.conftest import Aws
+from tests.e2e.world import build_world
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
+READ_PREFIXES = ("Get", "List", "Describe", "GET")
+_REST = ("apigateway", "apigatewayv2")
+
+
+def _statements() -> list[dict[str, Any]]:
+    """Every Allow/Deny statement of the function's role, Fn::If branches included."""
+    template = cfn_yaml.loads(TEMPLATE.read_text(encoding="utf-8"))
+    policies = template["Resources"]["AuditRole"]["Properties"]["Policies"]
+    statements = []
+    for policy in policies:
+        if "Fn::If" in policy:
+            policy = policy["Fn::If"][1]  # the "configured" branch
+        statements += policy["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def _resources(statement: dict[str, Any]) -> list[str]:
+    resource = statement["Resource"]
+    items = resource if isinstance(resource, list) else [resource]
+    return [str(r) for r in items]
+
+
+def _allows(action: str) -> bool:
+    return any(s["Effect"] == "Allow" and any(fnmatchcase(action.lower(), a.lower())
+                                              for a in _actions(s)) for s in _statements())
+
+
+def iam_action(call: str) -> str:
+    """The permission an emulator-logged call needs: API Gateway reads are all apigateway:GET."""
+    service, operation = call.split(":", 1)
+    if service in _REST:
+        verb = "GET" if operation.startswith("Get") else operation.split()[0].upper()
+        return f"apigateway:{verb}"
+    return call
+
+
+@pytest.fixture
+def collected_calls(aws: Aws, tmp_path: Path) -> set[str]:
+    world = build_world(aws.emulator, aws.session, tmp_path)
+    aws.emulator.clear_operations()
+    baseline = load_baseline(world.baseline_path)
+    snapshot = collect_snapshot(target_of(baseline),
+                                AwsOptions(region="us-east-1", endpoint_url=world.url))
+    assert snapshot.complete, snapshot.errors
+    return set(aws.emulator.operations())
+
+
+def test_role_allows_every_call_a_collection_makes(collected_calls: set[str]) -> None:
+    assert collected_calls <= set(CALLS), "collector calls something it does not declare"
+    needed = {iam_action(call) for call in collected_calls}
+    assert needed <= set(OPERATIONS)
+    missing = sorted(action for action in needed if not _allows(action))
+    assert missing == []
+
+
+def test_role_read_actions_are_exactly_the_declared_operations() -> None:
+    granted = {a for s in _statements() for a in _actions(s)
+               if not a.startswith(("s3:", "logs:", "secretsmanager:", "ssm:"))}
+    assert granted == set(OPERATIONS)
+
+
+def test_no_write_action_outside_own_bucket_and_logs() -> None:
+    for statement in _statements():
+        assert statement["Effect"] == "Allow"
+        for action in _actions(statement):
+            assert "*" not in action, action
+            service, name = action.split(":", 1)
+            if name.startswith(READ_PREFIXES):
+                continue
+            resources = _resources(statement)
+            if service == "s3":
+                assert all("ReportsBucket.Arn" in r for r in resources), (action, resources)
+            elif service == "logs":
+                assert all("AuditLogGroup.Arn" in r for r in resources), (action, resources)
+            else:
+                pytest.fail(f"write action {action} on {resources}")
+
+
+def test_scoped_where_aws_supports_it() -> None:
+    unscoped = {a for s in _statements() if "*" in _resources(s) for a in _actions(s)}
+    # AWS offers no resource-level permission for these.
+    assert unscoped == {"cognito-idp:ListUserPools", "cognito-identity:ListIdentityPools",
+                        "iam:GetAccountAuthorizationDetails", "sts:GetCallerIdentity"}
+
+
+def test_template_passes_cfn_lint() -> None:
+    # The CLI in a subprocess, as CI runs it (in-process linting was killed for memory here).
+    cli = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run([str(cli), str(TEMPLATE)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
