@@ -253,7 +253,7 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
 
 
 def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
-    defs = validator("baseline").schema["$defs"]
+    defs = baseline_schema()["$defs"]
     if pattern == defs["routePattern"]["pattern"]:
         return _route_pattern_problem(value)
     if pattern == defs["roleArn"]["pattern"]:
