@@ -46,6 +46,7 @@ class MultiNFA:
     """The union of several globs, each keeping its own accepting bit."""
 
     __slots__ = (
+        "_by_char",
         "_closure",
         "_dominated",
         "_end",
@@ -53,8 +54,10 @@ class MultiNFA:
         "_group_bits",
         "_group_of",
         "_lits",
+        "_next",
         "_sid",
         "_star_any",
+        "_takes",
         "finals",
         "glob_masks",
         "initial",
@@ -81,6 +84,20 @@ class MultiNFA:
             tok = kinds[pos]
             closure[pos] = (1 << pos) | (closure[pos + 1] if tok and tok[0] == STAR else 0)
         self._closure = closure
+        # For step(): the positions each character moves on, and where each one goes.
+        self._by_char: dict[str, int] = {}
+        self._takes = {ANY: 0, NOCOLON: 0, NOSLASH: 0}  # positions by character class
+        self._next = [0] * len(kinds)
+        for pos, tok in enumerate(kinds):
+            if tok is None:
+                continue
+            if tok[0] == LIT:
+                assert isinstance(tok[1], str)
+                self._by_char[tok[1]] = self._by_char.get(tok[1], 0) | 1 << pos
+            else:
+                assert isinstance(tok[1], int)
+                self._takes[tok[1]] |= 1 << pos
+            self._next[pos] = closure[pos] if tok[0] == STAR else closure[pos + 1]
         self.glob_masks = []  # all bits of each glob
         self._star_any = 0  # positions holding an ANY-star
         self.universal = 0  # positions from which every continuation is accepted
@@ -141,17 +158,19 @@ class MultiNFA:
         hit = self.memo.get(key)
         if hit is not None:
             return hit
+        takes = self._takes
+        moving = mask & (
+            self._by_char.get(char, 0)
+            | takes[ANY]
+            | (takes[NOCOLON] if char != ":" else 0)
+            | (takes[NOSLASH] if char != "/" else 0)
+        )
         out = 0
-        rest = mask
-        kinds, closure = self.kinds, self._closure
-        while rest:
-            low = rest & -rest
-            pos = low.bit_length() - 1
-            rest ^= low
-            tok = kinds[pos]
-            if tok is None or not _accepts(tok[0], tok[1], char):
-                continue
-            out |= closure[pos] if tok[0] == STAR else closure[pos + 1]
+        nxt = self._next
+        while moving:
+            low = moving & -moving
+            moving ^= low
+            out |= nxt[low.bit_length() - 1]
         out = self._canonical(out)
         self.memo[key] = out
         return out
@@ -188,10 +207,12 @@ class MultiNFA:
         return closed
 
     def run(self, mask: int, text: str) -> int:
+        memo = self.memo  # looked up here first: a call per character costs more than a step
         for char in text:
             if not mask:
                 break
-            mask = self.step(mask, char)
+            hit = memo.get((mask, char))
+            mask = self.step(mask, char) if hit is None else hit
         return mask
 
     def lits(self, mask: int) -> frozenset[str]:
@@ -256,9 +277,41 @@ class MultiNFA:
         return best
 
 
+def residuals(tokens: Sequence[Token], text: str) -> list[tuple[Token, ...]]:
+    """Globs whose union matches exactly the strings s with `text + s` matching `tokens`.
+
+    One suffix of `tokens` per NFA position alive after reading `text` (none: the glob
+    cannot match anything that starts with `text`). A position reachable from another
+    kept one by skipping a `*` adds nothing and is left out.
+    """
+    states = _closure_of(tokens, 0)
+    for char in text:
+        nxt: set[int] = set()
+        for pos in states:
+            tok = tokens[pos] if pos < len(tokens) else None
+            if tok is not None and _accepts(tok[0], tok[1], char):
+                nxt |= _closure_of(tokens, pos if tok[0] == STAR else pos + 1)
+        states = nxt
+        if not states:
+            return []
+    kept = (p for p in sorted(states) if not (p - 1 in states and tokens[p - 1][0] == STAR))
+    return [tuple(tokens[p:]) for p in kept]
+
+
+def _closure_of(tokens: Sequence[Token], pos: int) -> set[int]:
+    out = {pos}
+    while pos < len(tokens) and tokens[pos][0] == STAR:
+        pos += 1
+        out.add(pos)
+    return out
+
+
+OTHER_CANDIDATES = "xyzqkjw0123456789XYZQKJWabcdefghilmnoprstuv"
+
+
 def pick_other(used: frozenset[str] | set[str]) -> str:
     """A printable character no pattern or template names, to stand for OTHER in witnesses."""
-    for char in "xyzqkjw0123456789XYZQKJWabcdefghilmnoprstuv":
+    for char in OTHER_CANDIDATES:
         if char not in used:
             return char
     code = 0x100

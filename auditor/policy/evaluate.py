@@ -36,12 +36,25 @@ class Rule:
     source: str  # IDENTITY | BOUNDARY | RESOURCE
     kind: str | None  # SESSION | ROLE for resource-policy statements
     action_re: re.Pattern[str]
-    patterns: list[tuple[re.Pattern[str] | None, tuple[Part, ...]]]
+    parts: list[tuple[Part, ...]]  # each Resource / NotResource pattern
     actions_seen: dict[str, bool] = field(default_factory=dict)
+    # Compiled on first use: route verdicts read only `parts`, and a regex per pattern
+    # would be most of the cost of preparing a role.
+    _patterns: list[tuple[re.Pattern[str] | None, tuple[Part, ...]]] | None = None
 
     @property
     def ref(self) -> StatementRef:
         return self.stmt.ref
+
+    @property
+    def patterns(self) -> list[tuple[re.Pattern[str] | None, tuple[Part, ...]]]:
+        """(regex, parts) per pattern; the regex is None when variables need a context."""
+        if self._patterns is None:
+            self._patterns = [
+                (None if has_variables(parts) else arn_matcher(parts), parts)
+                for parts in self.parts
+            ]
+        return self._patterns
 
     def action_ok(self, action: str) -> bool:
         hit = self.actions_seen.get(action)
@@ -86,11 +99,8 @@ def _substituted(parts: tuple[Part, ...], ctx: Mapping[str, Any]) -> re.Pattern[
 
 
 def make_rule(stmt: Statement, source: str, kind: str | None) -> Rule:
-    patterns: list[tuple[re.Pattern[str] | None, tuple[Part, ...]]] = []
-    for pattern in stmt.resources:
-        parts = parse_parts(pattern, stmt.variables)
-        patterns.append((None if has_variables(parts) else arn_matcher(parts), parts))
-    return Rule(stmt, source, kind, actions_matcher(stmt.actions), patterns)
+    parts = [parse_parts(pattern, stmt.variables) for pattern in stmt.resources]
+    return Rule(stmt, source, kind, actions_matcher(stmt.actions), parts)
 
 
 @dataclass(slots=True)

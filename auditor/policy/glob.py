@@ -31,6 +31,8 @@ def arn_tokens(parts: Sequence[Part | str | None]) -> list[Token]:
     `parts` holds Text (wildcards active), Literal or plain str (substituted values, literal),
     and None for a variable whose value is unknown: it may be any string, so it becomes `*`.
     """
+    if len(parts) == 1 and isinstance(parts[0], Text):
+        return list(_text_tokens(parts[0].value))  # the common case, cached
     chars: list[tuple[str, bool] | object] = []  # (char, wildcard-capable) or _UNKNOWN
     for part in parts:
         if part is None or isinstance(part, Var):
@@ -60,6 +62,26 @@ def arn_tokens(parts: Sequence[Part | str | None]) -> list[Token]:
             if char == ":":
                 segment += 1
     return tokens
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_tokens(text: str) -> tuple[Token, ...]:
+    """arn_tokens of one Text part (same rules, without the general bookkeeping)."""
+    tokens: list[Token] = []
+    segment = 0
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        if char == "*":
+            ends_segment = i == last or text[i + 1] == ":"
+            wide = segment >= _RESOURCE_SEGMENT or ends_segment
+            tokens.append((STAR, ANY if wide else NOCOLON))
+        elif char == "?":
+            tokens.append((ONE, ANY if segment >= _RESOURCE_SEGMENT else NOCOLON))
+        else:
+            tokens.append((LIT, char))
+            if char == ":":
+                segment += 1
+    return tuple(tokens)
 
 
 _CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}

@@ -1,12 +1,14 @@
-"""Which statements can matter for a route, judged from literal prefixes alone.
+"""Which statements can matter for a route, and what is left of their patterns.
 
-A Resource pattern matches only strings that start with its literal prefix (the tokens
-before its first wildcard or unknown variable), and every request of a route starts with
-the route's literal prefix (`<api>/<stage>/<VERB>/` plus the template up to its first
-parameter). Unless one prefix is a prefix of the other, the two differ at a position both
-fix, so the pattern matches no request of the route; its automaton states are all dead once
-that prefix is read. Dropping such statements therefore changes no verdict. NotResource
-statements match where their patterns do *not*, so they always stay.
+Every request of a route starts with its *lead* (`arn:...:<api>/<stage>/<VERB>/`) and then
+its template's literal *head* (up to the first parameter). The lead is consumed once per
+role: each pattern becomes the globs that match the rest of an ARN after the lead
+(`residuals`), none if it cannot match anything under the lead. The head is then compared
+by literal prefix: a residual glob matches only strings starting with its literal prefix
+(the tokens before its first wildcard), and every request continues with the head, so
+unless one of the two is a prefix of the other they differ at a position both fix and the
+glob matches no request of the route. Leaving such statements out changes no verdict.
+A NotResource statement matches where its patterns do *not*, so it always counts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .automata import residuals
 from .glob import LIT, Token
+
+Glob = tuple[Token, ...]
 
 
 def literal_prefix(tokens: Sequence[Token]) -> str:
@@ -27,47 +32,39 @@ def literal_prefix(tokens: Sequence[Token]) -> str:
     return "".join(out)
 
 
+def after_lead(glob: Glob, prefix: str, lead: str) -> list[Glob]:
+    """`residuals(glob, lead)`, without simulation when the literal prefix decides."""
+    if prefix.startswith(lead):
+        return [glob[len(lead) :]]
+    if not lead.startswith(prefix):
+        return []
+    return residuals(glob[len(prefix) :], lead[len(prefix) :])
+
+
 @dataclass(frozen=True, slots=True)
-class _LeadIndex:
-    """The statements' relevance for one ARN lead (`...:<api>/<stage>/<VERB>/`)."""
+class LeadIndex:
+    """Statement bits (1 << index in the role) that may match requests under one lead."""
 
-    fixed: int  # relevant to every route under this lead
-    pending: tuple[tuple[str, int], ...]  # (rest of a prefix beyond the lead, statement bit)
+    fixed: int  # whatever the head
+    pending: tuple[tuple[str, int], ...]  # (literal prefix of a residual glob, its bit)
 
-
-class Prefilter:
-    """Statement bits (1 << index) that may match some request of a route."""
-
-    __slots__ = ("_leads", "_prefixes", "allows")
-
-    def __init__(self, globs: Sequence[Sequence[Sequence[Token]] | None], allows: int) -> None:
-        """`globs[i]`: statement i's patterns, or None when it always counts (NotResource)."""
-        self._prefixes = [
-            None if patterns is None else tuple(dict.fromkeys(map(literal_prefix, patterns)))
-            for patterns in globs
-        ]
-        self.allows = allows  # bits of the Allow statements
-        self._leads: dict[str, _LeadIndex] = {}
-
-    def _lead(self, lead: str) -> _LeadIndex:
+    @staticmethod
+    def of(stmts: Sequence[tuple[int, bool, Sequence[Glob]]]) -> LeadIndex:
+        """From (index, negated, residual globs) of each statement alive under the lead."""
         fixed = 0
-        pending: list[tuple[str, int]] = []
-        for index, prefixes in enumerate(self._prefixes):
+        pending: dict[tuple[str, int], None] = {}
+        for index, negated, globs in stmts:
             bit = 1 << index
-            if prefixes is None or any(lead.startswith(p) for p in prefixes):
+            prefixes = [literal_prefix(g) for g in globs]
+            if negated or "" in prefixes:
                 fixed |= bit
-                continue
-            pending += [(p[len(lead) :], bit) for p in prefixes if p.startswith(lead)]
-        return _LeadIndex(fixed, tuple(pending))
+            else:
+                pending.update(((p, bit), None) for p in prefixes)
+        return LeadIndex(fixed, tuple(pending))
 
-    def relevant(self, lead: str, head: str) -> int:
-        """Statements that may match a request starting with `lead + head` (the route's
-        literal prefix); for a route without parameters that is its only request."""
-        index = self._leads.get(lead)
-        if index is None:
-            index = self._leads[lead] = self._lead(lead)
-        bits = index.fixed
-        for rest, bit in index.pending:
-            if head.startswith(rest) or rest.startswith(head):
+    def relevant(self, head: str) -> int:
+        bits = self.fixed
+        for prefix, bit in self.pending:
+            if head.startswith(prefix) or prefix.startswith(head):
                 bits |= bit
         return bits

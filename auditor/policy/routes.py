@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .automata import OTHER, MultiNFA, pick_other
-from .evaluate import caller_context, compiled_for
-from .model import NamedPolicy, RouteVerdict, StatementRef
-from .prefilter import Prefilter
+from .automata import OTHER, OTHER_CANDIDATES, MultiNFA, pick_other
+from .evaluate import CompiledSet, caller_context, compiled_for
+from .glob import LIT
+from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
+from .prefilter import LeadIndex, after_lead, literal_prefix
 from .principals import Caller, session_arn_for
-from .templates import VERBS, RequestClass, RoleAutomaton, role_automaton, template_nfa
+from .templates import (
+    VERBS,
+    RequestClass,
+    RoleAutomaton,
+    RouteStmt,
+    assemble,
+    route_statements,
+    template_nfa,
+)
 
 State = tuple[int, int]  # (template states, pattern states)
 _NO_ALLOW = "no statement allows any request to this route"
 _OTHER = frozenset((OTHER,))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: verdict shapes are cached per outcomes
 class _Outcome:
     """What one verb's requests look like: a witness string for each kind found."""
 
@@ -116,36 +126,93 @@ def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
 
 
 @dataclass(slots=True)
-class _RoleRoutes:
-    """Route-level caches of one role automaton, shared by every PreparedRole of it."""
+class _Lead:
+    """What matters for the requests under one ARN lead (`...:<api>/<stage>/<VERB>/`)."""
 
-    role: RoleAutomaton
-    prefilter: Prefilter
-    subsets: dict[int, RoleAutomaton] = field(default_factory=dict)
-    others: dict[str, str] = field(default_factory=dict)  # path -> stand-in for OTHER
+    index: LeadIndex
+    automaton: RoleAutomaton | None  # the statements alive under the lead, past the lead
+
+
+@dataclass(slots=True)
+class _Path:
+    head: str
+    template: MultiNFA
+    rest: str  # the path after its head, a key for reusing outcomes
+    chars: frozenset[str]  # characters the template names
+    untouched: _Outcome  # for a verb that no statement can match: every request denied
+    untouched_pieces: tuple[str, ...]  # its witness, see _pieces
+
+
+@functools.lru_cache(maxsize=8192)
+def _path(path: str) -> _Path:
+    head, template = template_nfa(path)
+    word = template.completion(template.initial) or []
+    untouched = _Outcome(not_surely=word, not_possibly=word)
+    chars = template.literals | frozenset(head)
+    rest = path[len(head) + 1 :]
+    return _Path(head, template, rest, chars, untouched, _pieces(word))
+
+
+@dataclass(slots=True)
+class _RoleRoutes:
+    """A role's statements for one action and context, with route-level caches shared by
+    every PreparedRole of them."""
+
+    stmts: list[RouteStmt]
+    prefixes: list[list[str]]  # literal prefix of each statement's globs
+    literals: frozenset[str]  # characters the patterns name
+    has_boundary: bool
+    has_resource_policy: bool
+    others: str  # candidates for OTHER that no pattern names, best first
+    leads: dict[str, _Lead] = field(default_factory=dict)
+    shapes: dict[tuple[tuple[str, _Outcome], ...], _Shape] = field(default_factory=dict)
 
     @staticmethod
-    def of(role: RoleAutomaton) -> _RoleRoutes:
-        globs = [None if st.negated else st.globs for st in role.stmts]
-        allows = sum(1 << i for i, st in enumerate(role.stmts) if not st.deny)
-        return _RoleRoutes(role, Prefilter(globs, allows))
+    def of(compiled: CompiledSet, action: str, ctx: Mapping[str, Any]) -> _RoleRoutes:
+        stmts = route_statements(compiled, action, ctx)
+        tokens = [t for st in stmts for g in st.globs for t in g]
+        literals = frozenset(str(arg) for kind, arg in tokens if kind == LIT)
+        return _RoleRoutes(
+            stmts,
+            [[literal_prefix(g) for g in st.globs] for st in stmts],
+            literals,
+            compiled.has_boundary,
+            compiled.has_resource_policy,
+            "".join(c for c in OTHER_CANDIDATES if c not in literals),
+        )
 
-    def automaton(self, relevant: int) -> RoleAutomaton:
-        """The automaton of the relevant statements only: smaller state sets, and routes
-        that leave the same few statements relevant share its outcome memo."""
-        if relevant == (1 << len(self.role.stmts)) - 1:
-            return self.role
-        hit = self.subsets.get(relevant)
+    def lead(self, lead: str) -> _Lead:
+        hit = self.leads.get(lead)
         if hit is None:
-            hit = self.subsets[relevant] = self.role.restricted(relevant)
+            alive: list[RouteStmt] = []
+            for st, prefixes in zip(self.stmts, self.prefixes, strict=True):
+                globs = [
+                    rest
+                    for glob, prefix in zip(st.globs, prefixes, strict=True)
+                    for rest in after_lead(glob, prefix, lead)
+                ]
+                if globs or st.negated:
+                    alive.append(replace(st, globs=tuple(globs)))
+            index = LeadIndex.of([(st.index, st.negated, st.globs) for st in alive])
+            automaton = (
+                assemble(alive, self.has_boundary, self.has_resource_policy) if alive else None
+            )
+            hit = self.leads[lead] = _Lead(index, automaton)
         return hit
 
-    def other(self, path: str, head: str, template: MultiNFA) -> str:
-        # From the whole role's literals, so witnesses do not depend on the prefilter.
-        hit = self.others.get(path)
+    def other(self, route: _Path) -> str:
+        """`pick_other` of the role's and the route's characters, cheaply: from all the
+        role's literals, so that witnesses do not depend on the lead."""
+        for char in self.others:
+            if char not in route.chars:
+                return char
+        return pick_other(self.literals | route.chars)
+
+    def shape(self, outcomes: dict[str, _Outcome]) -> _Shape:
+        key = tuple(outcomes.items())
+        hit = self.shapes.get(key)
         if hit is None:
-            used = self.role.nfa.literals | template.literals | set(head)
-            hit = self.others[path] = pick_other(used)
+            hit = self.shapes[key] = _shape(self.stmts, outcomes)
         return hit
 
 
@@ -165,41 +232,34 @@ class PreparedRole:
     def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
         """See `route_verdict`."""
         routes = self._routes
-        head, template = template_nfa(path)
+        route = _path(path)
+        head = route.head
         verb = method.upper()
         verbs = VERBS if verb == "ANY" else (verb,)
         base = f"{self._arn}{api_id}/{stage}/"
-        leads = [f"{base}{v}/" for v in verbs]
-        relevant = 0
-        for lead in leads:
-            relevant |= routes.prefilter.relevant(lead, head)
-        other = routes.other(path, head, template)
-        if not relevant:
-            return _nothing_applies(base, verbs[0], head, template, other)
-        role = routes.automaton(relevant)
-        rest = path[len(head) + 1 :]  # what is left after the head
         outcomes: dict[str, _Outcome] = {}
-        for v, lead in zip(verbs, leads, strict=True):
-            start = role.start(lead, head)
-            # Verbs, stages and APIs often leave the patterns in the same state: reuse.
-            key = (rest, start, self._same_account)
+        relevant = 0
+        for v in verbs:
+            lead = routes.lead(f"{base}{v}/")
+            bits = lead.index.relevant(head)
+            role = lead.automaton
+            if not bits or role is None:
+                outcomes[v] = route.untouched
+                continue
+            relevant |= bits
+            start = role.start(head)
+            # Routes of other verbs, stages and APIs often reach the same state: reuse.
+            key = (route.rest, start, self._same_account)
             outcome = role.outcomes.get(key)
             if not isinstance(outcome, _Outcome):
-                outcome = role.outcomes[key] = explore(template, role, start, self._same_account)
+                outcome = explore(route.template, role, start, self._same_account)
+                role.outcomes[key] = outcome
             outcomes[v] = outcome
-        return _verdict(role, outcomes, base, head, other)
-
-
-def _nothing_applies(
-    base: str, verb: str, head: str, template: MultiNFA, other: str
-) -> RouteVerdict:
-    """No statement can match any request of the route: denied, any request as witness."""
-    word = template.completion(template.initial) or []
-    return RouteVerdict(
-        "denied",
-        reasons=[_NO_ALLOW],
-        witness_denied=_arn(base, verb, head, word, other),
-    )
+        other = routes.other(route)
+        if not relevant:  # no statement can match any request of the route
+            witness = f"{base}{verbs[0]}/{head}{other.join(route.untouched_pieces)}"
+            return RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
+        return routes.shape(outcomes).render(base, head, other)
 
 
 def prepare_role(
@@ -228,7 +288,7 @@ def prepare_role(
     key = ("routes", action.lower(), tuple(sorted((k, repr(v)) for k, v in ctx.items())))
     routes = compiled.automata.get(key)
     if not isinstance(routes, _RoleRoutes):
-        routes = compiled.automata[key] = _RoleRoutes.of(role_automaton(compiled, action, ctx))
+        routes = compiled.automata[key] = _RoleRoutes.of(compiled, action.lower(), ctx)
     same_account = caller.account is None or caller.account == account
     return PreparedRole(routes, f"arn:{partition}:execute-api:{region}:{account}:", same_account)
 
@@ -276,32 +336,61 @@ def route_verdict(
     return prepared.verdict(api_id, stage, method, path)
 
 
-def _arn(base: str, verb: str, head: str, word: list[str], other: str) -> str:
-    return f"{base}{verb}/{head}" + "".join(other if c == OTHER else c for c in word)
-
-
-def _pick(outcomes: dict[str, _Outcome], first: str, second: str) -> tuple[str, list[str]] | None:
+def _pick(
+    outcomes: dict[str, _Outcome], first: str, second: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The first witness of either kind, as its verb and the word's pieces between OTHERs."""
     for attr in (first, second):
         for verb, out in outcomes.items():
             word = getattr(out, attr)
             if word is not None:
-                return verb, word
+                return verb, _pieces(word)
     return None
 
 
-def _verdict(
-    role: RoleAutomaton, outcomes: dict[str, _Outcome], base: str, head: str, other: str
-) -> RouteVerdict:
+def _pieces(word: list[str]) -> tuple[str, ...]:
+    """The word split at its OTHER characters: `other.join(pieces)` spells it out."""
+    pieces = [""]
+    for char in word:
+        if char == OTHER:
+            pieces.append("")
+        else:
+            pieces[-1] += char
+    return tuple(pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A verdict apart from its witnesses, which also depend on the route's ARN."""
+
+    verdict: VerdictName
+    allowing: tuple[StatementRef, ...]
+    denying: tuple[StatementRef, ...]
+    reasons: tuple[str, ...]
+    yes: tuple[str, tuple[str, ...]] | None  # verb and word pieces of the allowed witness
+    no: tuple[str, tuple[str, ...]] | None
+
+    def render(self, base: str, head: str, other: str) -> RouteVerdict:
+        yes, no = self.yes, self.no
+        return RouteVerdict(
+            self.verdict,
+            list(self.allowing),
+            list(self.denying),
+            list(self.reasons),
+            f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
+            f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
+        )
+
+
+def _shape(all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome]) -> _Shape:
     possibly = [v for v, o in outcomes.items() if o.possibly is not None]
     not_surely = [v for v, o in outcomes.items() if o.not_surely is not None]
     matched = sorted(set().union(*(o.matched for o in outcomes.values())))
-    stmts = [role.stmts[i] for i in matched]
-    allowing: list[StatementRef] = [s.ref for s in stmts if not s.deny]
-    denying: list[StatementRef] = [s.ref for s in stmts if s.deny]
+    stmts = [all_stmts[i] for i in matched]
+    allowing = tuple(s.ref for s in stmts if not s.deny)
+    denying = tuple(s.ref for s in stmts if s.deny)
     yes = _pick(outcomes, "surely", "possibly")
     no = _pick(outcomes, "not_possibly", "not_surely")
-    witness_yes = _arn(base, yes[0], head, yes[1], other) if yes else None
-    witness_no = _arn(base, no[0], head, no[1], other) if no else None
     reasons: list[str] = []
     if not possibly:
         if not allowing:
@@ -315,10 +404,10 @@ def _verdict(
                 "the statements that match are not enough on their own "
                 "(permissions boundary or cross-account rule)"
             )
-        return RouteVerdict("denied", allowing, denying, reasons, None, witness_no)
+        return _Shape("denied", allowing, denying, tuple(reasons), None, no)
     if not not_surely:
         reasons.append("every request to this route is allowed")
-        return RouteVerdict("allowed", allowing, denying, reasons, witness_yes, None)
+        return _Shape("allowed", allowing, denying, tuple(reasons), yes, None)
     some_sure = any(o.surely is not None for o in outcomes.values())
     some_never = any(o.not_possibly is not None for o in outcomes.values())
     if (some_sure and some_never) or not any(s.unknowns for s in stmts):
@@ -334,4 +423,4 @@ def _verdict(
     for st in stmts:
         if st.unknowns:
             reasons.extend(f"{st.ref}: {why}" for why in st.unknowns)
-    return RouteVerdict("partial", allowing, denying, reasons, witness_yes, witness_no)
+    return _Shape("partial", allowing, denying, tuple(reasons), yes, no)

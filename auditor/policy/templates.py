@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .automata import MultiNFA
@@ -64,7 +64,8 @@ def template_nfa(path: str) -> tuple[str, MultiNFA]:
 
 
 @dataclass(slots=True)
-class _RouteStmt:
+class RouteStmt:
+    index: int  # position in the role's statement list; automata hold copies of some
     ref: StatementRef
     deny: bool
     source: str
@@ -74,7 +75,7 @@ class _RouteStmt:
     globs: tuple[tuple[Token, ...], ...]  # its patterns, known variables substituted
     unknowns: list[str]
     cond_key: str | None = None  # the unknown Condition block, if any
-    # Set when an automaton is assembled from the statement (see _assemble):
+    # Set when an automaton is assembled from the statement (see assemble):
     accept: int = 0  # accepting bits of this statement's patterns
     span: int = 0  # every bit of this statement's patterns
     cond: int | None = None  # its index among the automaton's unknown conditions
@@ -84,46 +85,30 @@ class _RouteStmt:
 class RequestClass:
     surely: bool
     possibly: bool
-    matched: tuple[int, ...]
+    matched: tuple[int, ...]  # the matching statements' indices in the role
 
 
 @dataclass(slots=True)
 class RoleAutomaton:
-    """A role (plus boundary and resource policy) compiled for one action and context."""
+    """Statements of a role (plus boundary and resource policy) for one action and context,
+    as one automaton; routes.py builds one per ARN lead, from what is left after it."""
 
-    stmts: list[_RouteStmt]
+    stmts: list[RouteStmt]
     nfa: MultiNFA
     has_boundary: bool
     has_resource_policy: bool
     conditions: int  # unknown Condition blocks, each tried true and false
-    leads: dict[str, int] = field(default_factory=dict)
-    heads: dict[tuple[int, str], int] = field(default_factory=dict)
+    heads: dict[str, int] = field(default_factory=dict)
     classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
     settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, int, bool], Any] = field(default_factory=dict)  # see routes.py
 
-    def start(self, lead: str, head: str) -> int:
-        """Pattern states after reading `lead` then `head`.
-
-        Memoised in two steps: the ARN up to the verb is shared by all routes of a stage,
-        and the head is then run from its (usually few distinct) states.
-        """
-        mask = self.leads.get(lead)
-        if mask is None:
-            mask = self.leads[lead] = self.nfa.run(self.nfa.initial, lead)
-        hit = self.heads.get((mask, head))
+    def start(self, head: str) -> int:
+        """Pattern states after reading `head` (memoised: many routes share a head)."""
+        hit = self.heads.get(head)
         if hit is None:
-            hit = self.heads[(mask, head)] = self.nfa.run(mask, head)
+            hit = self.heads[head] = self.nfa.run(self.nfa.initial, head)
         return hit
-
-    def restricted(self, keep: int) -> RoleAutomaton:
-        """The automaton of the statements whose bit (by index) is set in `keep`.
-
-        Condition widening was decided for the whole role and is inherited, so a statement
-        fares exactly as it does in the full automaton.
-        """
-        stmts = [replace(st) for i, st in enumerate(self.stmts) if keep >> i & 1]
-        return _assemble(stmts, self.has_boundary, self.has_resource_policy)
 
     def classify(self, mask: int, same_account: bool) -> RequestClass:
         """How the request(s) in pattern state `mask` fare (memoised)."""
@@ -180,7 +165,7 @@ class RoleAutomaton:
         for outcome in range(1 << self.conditions):
             sure, maybe = self._judge_one(matches, outcome, same_account)
             surely, possibly = surely and sure, possibly or maybe
-        matched = tuple(i for i, hit in enumerate(matches) if hit)
+        matched = tuple(st.index for st, hit in zip(self.stmts, matches, strict=True) if hit)
         return RequestClass(surely, possibly, matched)
 
     def _judge_one(
@@ -236,11 +221,12 @@ def _parts_for_route(
     return out, unknown
 
 
-def build_role_automaton(
-    compiled: CompiledSet, action: str, ctx: Mapping[str, Any]
-) -> RoleAutomaton:
+def route_statements(compiled: CompiledSet, action: str, ctx: Mapping[str, Any]) -> list[RouteStmt]:
+    """The statements that may apply to `action` in this context, patterns as globs."""
     rules = compiled.for_action(action)
     stmts = [st for rule in rules if (st := _route_stmt(rule, ctx)) is not None]
+    for index, st in enumerate(stmts):
+        st.index = index
     # Statements with the same unknown Condition block share one true/false unknown (so an
     # Allow and a Deny under the same condition are never both assumed); different blocks
     # are taken as independent. Past a few blocks, fall back to widening each statement.
@@ -248,11 +234,12 @@ def build_role_automaton(
         for st in stmts:
             if st.cond_key is not None:
                 st.cond_key, st.certain = None, False
-    return _assemble(stmts, compiled.has_boundary, compiled.has_resource_policy)
+    return stmts
 
 
-def _assemble(stmts: list[_RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAutomaton:
-    """One automaton over the statements' patterns; sets their accept, span and cond."""
+def assemble(stmts: list[RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAutomaton:
+    """One automaton over the statements' patterns; sets their accept, span and cond, so
+    pass statements of no other automaton."""
     cond_ids: dict[str, int] = {}
     for st in stmts:
         st.cond = None if st.cond_key is None else cond_ids.setdefault(st.cond_key, len(cond_ids))
@@ -279,7 +266,7 @@ def _assemble(stmts: list[_RouteStmt], has_boundary: bool, has_rp: bool) -> Role
     return RoleAutomaton(stmts, nfa, has_boundary, has_rp, len(cond_ids))
 
 
-def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> _RouteStmt | None:
+def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> RouteStmt | None:
     tri, unknowns = (
         (Tri.TRUE, []) if not rule.stmt.clauses else evaluate(rule.stmt.clauses, ctx, partial=True)
     )
@@ -288,7 +275,7 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> _RouteStmt | None:
     cond_key = repr(rule.stmt.clauses) if tri is Tri.UNKNOWN else None
     var_reasons: list[str] = []
     globs: list[tuple[Token, ...]] = []
-    for _, parts in rule.patterns:
+    for parts in rule.parts:
         resolved, var_unknowns = _parts_for_route(parts, ctx)
         if not resolved and parts:
             continue
@@ -299,7 +286,8 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> _RouteStmt | None:
             continue
         var_reasons += var_unknowns
         globs.append(tuple(arn_tokens(resolved)))
-    return _RouteStmt(
+    return RouteStmt(
+        index=0,  # set by route_statements
         ref=rule.ref,
         deny=rule.stmt.effect == "Deny",
         source=rule.source,
@@ -310,13 +298,3 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> _RouteStmt | None:
         unknowns=[*unknowns, *var_reasons],
         cond_key=cond_key,
     )
-
-
-def role_automaton(compiled: CompiledSet, action: str, ctx: dict[str, Any]) -> RoleAutomaton:
-    """Cached on the compiled set: many routes of the same role reuse one automaton."""
-    key = (action.lower(), tuple(sorted((k, repr(v)) for k, v in ctx.items())))
-    hit = compiled.automata.get(key)
-    if not isinstance(hit, RoleAutomaton):
-        hit = build_role_automaton(compiled, action.lower(), ctx)
-        compiled.automata[key] = hit
-    return hit
