@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from auditor.collect.session import AwsClients, AwsOptions
 from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.options import RunOptions, SlackOptions
+from auditor.scoped_env import scoped_environ
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
@@ -137,21 +138,10 @@ def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> dict[str, str]
     return {k: str(v) for k, v in data.items() if k in _SLACK_ENV}
 
 
-@contextmanager
-def _slack_env(secret: Mapping[str, str]) -> Iterator[None]:
+def _slack_env(secret: Mapping[str, str]) -> AbstractContextManager[None]:
     """Expose the secret to the alert for this invocation only (warm containers are reused)."""
-    saved = {name: os.environ.get(name) for name in _SLACK_ENV.values()}
-    for name in _SLACK_ENV.values():
-        os.environ.pop(name, None)
-    os.environ.update({_SLACK_ENV[k]: v for k, v in secret.items()})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return scoped_environ({_SLACK_ENV[k]: v for k, v in secret.items()},
+                          unset=_SLACK_ENV.values())
 
 
 def _report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> str:

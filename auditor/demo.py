@@ -7,10 +7,8 @@ mistakes from the seed thread are made on purpose; the audit must find each of t
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from auditor.emulator.seed import (
 )
 from auditor.options import ReportFormat, RunOptions
 from auditor.runner import RunOutcome, execute
+from auditor.scoped_env import scoped_environ
 
 REGION = "us-east-1"
 
@@ -136,22 +135,10 @@ def seed_demo(session: boto3.Session, endpoint_url: str) -> Seeded:
     return seeded
 
 
-@contextmanager
-def _fake_credentials() -> Iterator[None]:
+def _fake_credentials() -> AbstractContextManager[None]:
     """The emulator accepts any key; never let the demo pick up real credentials."""
-    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"})
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        os.environ.pop(name, None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return scoped_environ({"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"},
+                          unset=("AWS_SESSION_TOKEN", "AWS_PROFILE"))
 
 
 def run_demo(fmt: ReportFormat, *, output: Path | None = None, keep: Path | None = None,

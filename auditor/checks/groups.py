@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from auditor.baseline import GroupBaseline
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue
 from auditor.resolve import group_persona
-from auditor.snapshot import UserPool
+from auditor.snapshot import Group, UserPool
 
 
 def _groups_read(ctx: AuditContext) -> UserPool | None:
@@ -44,49 +46,58 @@ def group_undeclared(ctx: AuditContext) -> Iterator[Issue]:
                         evidence={"role_arn": group.role_arn, "precedence": group.precedence})
 
 
-def group_role_missing(ctx: AuditContext) -> Iterator[Issue]:
+@dataclass(frozen=True)
+class _DeclaredGroup:
+    resource: str
+    persona: str
+    name: str
+    declared: GroupBaseline
+    live: Group
+
+
+def _declared_and_live(ctx: AuditContext) -> Iterator[_DeclaredGroup]:
+    """Every baseline group that exists live, with its live state (the rest: group-missing)."""
     pool = _groups_read(ctx)
     if pool is None:
         return
     for name, declared in ctx.baseline.groups.items():
         live = pool.group(name)
-        if live is not None and declared.role and live.role_arn is None:
-            yield Issue(rule_id="group-role-missing", resource=_group_resource(pool, name),
-                        persona=group_persona(name),
-                        message=f"group {name} has no role; the baseline says {declared.role}",
-                        evidence={"expected": declared.role})
+        if live is not None:
+            yield _DeclaredGroup(_group_resource(pool, name), group_persona(name), name, declared,
+                                 live)
+
+
+def group_role_missing(ctx: AuditContext) -> Iterator[Issue]:
+    for group in _declared_and_live(ctx):
+        if group.declared.role and group.live.role_arn is None:
+            yield Issue(rule_id="group-role-missing", resource=group.resource,
+                        persona=group.persona,
+                        message=f"group {group.name} has no role; the baseline says "
+                                f"{group.declared.role}",
+                        evidence={"expected": group.declared.role})
 
 
 def group_role_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _groups_read(ctx)
-    if pool is None:
-        return
-    for name, declared in ctx.baseline.groups.items():
-        live = pool.group(name)
-        if live is None or not declared.declares("role") or live.role_arn == declared.role:
+    for group in _declared_and_live(ctx):
+        declared, live = group.declared, group.live
+        if not declared.declares("role") or live.role_arn == declared.role:
             continue
         if declared.role and live.role_arn is None:
             continue  # group-role-missing says it
-        yield Issue(rule_id="group-role-drift", resource=_group_resource(pool, name),
-                    persona=group_persona(name),
-                    message=f"group {name} carries role {live.role_arn}; the baseline says "
-                            f"{declared.role or 'no role'}",
+        yield Issue(rule_id="group-role-drift", resource=group.resource, persona=group.persona,
+                    message=f"group {group.name} carries role {live.role_arn}; the baseline "
+                            f"says {declared.role or 'no role'}",
                     evidence={"live": live.role_arn, "expected": declared.role})
 
 
 def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _groups_read(ctx)
-    if pool is None:
-        return
-    for name, declared in ctx.baseline.groups.items():
-        live = pool.group(name)
-        if live is None or not declared.declares("precedence") or \
-                live.precedence == declared.precedence:
+    for group in _declared_and_live(ctx):
+        declared, live = group.declared, group.live
+        if not declared.declares("precedence") or live.precedence == declared.precedence:
             continue
-        yield Issue(rule_id="precedence-drift", resource=_group_resource(pool, name),
-                    persona=group_persona(name),
-                    message=f"group {name} has precedence {live.precedence}; the baseline says "
-                            f"{declared.precedence}",
+        yield Issue(rule_id="precedence-drift", resource=group.resource, persona=group.persona,
+                    message=f"group {group.name} has precedence {live.precedence}; the baseline "
+                            f"says {declared.precedence}",
                     evidence={"live": live.precedence, "expected": declared.precedence})
 
 
