@@ -79,8 +79,11 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
             continue
         reported.add(pattern.raw)
         apis = ", ".join(a.id for a in ctx.snapshot.apis)
-        yield Issue(rule_id="route-missing", resource=f"{apis}:{pattern.raw}", route=pattern.raw,
-                    message=f"baseline route {pattern.raw} does not exist on {apis}")
+        # No API has it: the resource is the route on any API, stable when APIs are added.
+        yield Issue(rule_id="route-missing", route=pattern.raw,
+                    resource=ctx.execute_api_arn("*", "*", pattern.method, pattern.path),
+                    message=f"baseline route {pattern.raw} does not exist on {apis}",
+                    evidence={"apis": [a.id for a in ctx.snapshot.apis]})
 
 
 def _public_statements(policy: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -350,10 +350,12 @@ def test_route_undeclared(world: World) -> None:
 
 def test_route_missing(world: World) -> None:
     drift.delete_rest_resource(world, "/me")
-    apis = ", ".join(sorted([world.rest_id, world.http_id]))
     report = run_report(world)
+    resource = world.route_resource("*", "GET /me")
     assert {(f["rule_id"], f["persona"], f["route"], f["resource"])
-            for f in report["findings"]} == {("route-missing", None, "GET /me", f"{apis}:GET /me")}
+            for f in report["findings"]} == {("route-missing", None, "GET /me", resource)}
+    assert sorted(report["findings"][0]["evidence"]["apis"]) == sorted(
+        [world.rest_id, world.http_id])
     assert report["findings"][0]["severity"] == "medium"
 
 
