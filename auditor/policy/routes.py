@@ -315,7 +315,9 @@ def route_verdict(
     `context` holds the keys whose values are known; every other key is unknown, and a
     verdict that hinges on one is `partial` with the reason. `allowing` / `denying` list
     the statements seen to match requests of the route; for `partial` the search stops
-    once both witnesses are found, so those lists may then be incomplete. The caller is
+    once both witnesses are found, so those lists may then be incomplete, and of several
+    interchangeable statements (same effect, source and condition, one pattern covering the
+    other) the automata may keep only one (see automata.py). The caller is
     the role session; without `principal_arn` it is the identity-pool session of `role_arn`
     (`.../assumed-role/<name>/CognitoIdentityCredentials`).
 
