@@ -69,9 +69,21 @@ def severity(value: str) -> Severity:
                         f"{', '.join(s.value for s in Severity)}"))
 
 
+def check_slack_configured() -> None:
+    """--slack without a token or webhook is a usage error now, not a failed alert later."""
+    from auditor.alert.slack import SlackConfig, SlackNotConfiguredError
+
+    try:
+        SlackConfig.from_env()
+    except SlackNotConfiguredError as exc:
+        fail(InputError("--slack", None, str(exc)))
+
+
 def run_options(baseline: Path, snapshot: Path | None, fmt: str | None, output: Path | None,
                 fail_on: str, state: str | None, slack: bool, slack_always: bool,
                 aws: AwsOptions) -> RunOptions:
+    if slack or slack_always:
+        check_slack_configured()
     return RunOptions(baseline=baseline, aws=aws, snapshot=snapshot, output=output,
                       format=report_format(fmt, output), fail_on=severity(fail_on), state=state,
                       slack=SlackOptions(enabled=slack or slack_always, always=slack_always))
@@ -104,7 +116,6 @@ def run(baseline: BaselineOpt,
     outcome = execute(options, color=sys.stdout.isatty())
     if output is None:
         typer.echo(outcome.rendered, nl=False)
-    echo_failures(outcome.report.errors)
     raise typer.Exit(outcome.exit_code)
 
 

@@ -7,7 +7,6 @@ per changed piece of live configuration, sends the Slack alert, and writes the n
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -74,9 +73,7 @@ def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
         if content.has_changes or options.slack.always:
             failure = _deliver(content, slack_config)
             if failure is not None:
-                errors.append(failure)
-                print(f"auditor: Slack alert not sent ({failure.operation}): {failure.message}",
-                      file=sys.stderr)
+                errors.append(failure)  # the runner prints every report error once
                 pending = alert if content.has_changes else None
         updated = updated.model_copy(update={"errors": errors})
 

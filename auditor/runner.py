@@ -5,6 +5,7 @@ Shared by `auditor run`, the scheduler and the Lambda handler, so all three beha
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 
 from auditor.atomic import write_text_atomic
@@ -65,6 +66,9 @@ def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
         from auditor.history import track  # the edge with S3 and Slack, only when asked for
 
         report = track(report, snapshot, options)
+    for failure in report.errors:  # also when the report itself goes to a file or to S3
+        print(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
+              file=sys.stderr)
     rendered = render(report, options.format, color=color and options.output is None)
     if options.output is not None:
         write_text_atomic(options.output, rendered)

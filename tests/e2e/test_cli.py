@@ -105,6 +105,15 @@ def test_unknown_user_pool_exits_2_with_one_line(world: World) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_slack_without_credentials_exits_2_before_any_aws_call(world: World) -> None:
+    result = subprocess_cli(["run", "--baseline", str(world.baseline_path), "--slack"],
+                            endpoint=world.url)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "--slack" in line and "SLACK_WEBHOOK_URL" in line
+    assert world.emulator.operations() == {}
+
+
 def test_unknown_api_exits_2(world: World) -> None:
     world.baseline["apis"].append({"id": "nosuchapi1", "stage": "prod"})
     path = world.write_baseline(name="ghost-api.yaml")

@@ -105,7 +105,9 @@ def test_rate_limited_slack_delivers_once(world: World, slack: FakeSlack) -> Non
 
 
 def test_slack_down_keeps_report_state_and_pending_alert(world: World, slack: FakeSlack,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
     options = _options(world)
     slack.stop()
     _add_undeclared_group(world)
@@ -118,6 +120,8 @@ def test_slack_down_keeps_report_state_and_pending_alert(world: World, slack: Fa
     assert [(e["service"], e["operation"]) for e in written["errors"]] == [
         ("slack", "chat.postMessage")]
     assert outcome.exit_code == 1  # Slack failing does not change the verdict
+    stderr = capsys.readouterr().err
+    assert stderr.count("auditor: slack chat.postMessage failed") == 1 and TOKEN not in stderr
     state_text = Path(options.state or "").read_text()
     assert TOKEN not in state_text and TOKEN not in options.output.read_text()  # type: ignore[union-attr]
     saved = LocalStateStore(Path(options.state or "")).load()
