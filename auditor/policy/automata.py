@@ -23,6 +23,7 @@ any continuation. This covers "a later star of the same glob wins" and "a univer
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from .glob import ANY, LIT, NOCOLON, NOSLASH, ONE, STAR, Token
@@ -206,6 +207,10 @@ class MultiNFA:
             closed |= closure[low.bit_length() - 1]
         return closed
 
+    def suffix(self, pos: int) -> tuple[Token, ...]:
+        """The tokens left to match from position `pos` of its glob."""
+        return tuple(t for t in self.kinds[pos : self._end[pos]] if t is not None)
+
     def run(self, mask: int, text: str) -> int:
         memo = self.memo  # looked up here first: a call per character costs more than a step
         for char in text:
@@ -277,7 +282,17 @@ class MultiNFA:
         return best
 
 
-def residuals(tokens: Sequence[Token], text: str) -> list[tuple[Token, ...]]:
+def bit_positions(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        out.append(low.bit_length() - 1)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)  # roles often share patterns (managed policies)
+def residuals(tokens: tuple[Token, ...], text: str) -> tuple[tuple[Token, ...], ...]:
     """Globs whose union matches exactly the strings s with `text + s` matching `tokens`.
 
     One suffix of `tokens` per NFA position alive after reading `text` (none: the glob
@@ -293,9 +308,9 @@ def residuals(tokens: Sequence[Token], text: str) -> list[tuple[Token, ...]]:
                 nxt |= _closure_of(tokens, pos if tok[0] == STAR else pos + 1)
         states = nxt
         if not states:
-            return []
+            return ()
     kept = (p for p in sorted(states) if not (p - 1 in states and tokens[p - 1][0] == STAR))
-    return [tuple(tokens[p:]) for p in kept]
+    return tuple(tokens[p:] for p in kept)
 
 
 def _closure_of(tokens: Sequence[Token], pos: int) -> set[int]:

@@ -1,14 +1,14 @@
-"""Which statements can matter for a route, and what is left of their patterns.
+"""Which statements can matter for a route, judged from what their patterns leave.
 
-Every request of a route starts with its *lead* (`arn:...:<api>/<stage>/<VERB>/`) and then
-its template's literal *head* (up to the first parameter). The lead is consumed once per
-role: each pattern becomes the globs that match the rest of an ARN after the lead
-(`residuals`), none if it cannot match anything under the lead. The head is then compared
-by literal prefix: a residual glob matches only strings starting with its literal prefix
-(the tokens before its first wildcard), and every request continues with the head, so
-unless one of the two is a prefix of the other they differ at a position both fix and the
-glob matches no request of the route. Leaving such statements out changes no verdict.
-A NotResource statement matches where its patterns do *not*, so it always counts.
+Every request ARN starts with `arn:<partition>:execute-api:<region>:<account>:`, consumed
+once per role (`leftover`: the globs matching the rest, none if the pattern cannot match
+such an ARN), then `<api>/<stage>/<VERB>/` (the *lead*) and the template's literal *head*
+(up to its first parameter). A glob matches only strings that start with its literal
+prefix (the tokens before its first wildcard), and every request under the lead continues
+with lead + head, so unless one of the two is a prefix of the other they differ at a
+position both fix and the glob matches no request of the route: the statement cannot
+affect it. A NotResource statement matches where its patterns do *not*, so it always
+counts.
 """
 
 from __future__ import annotations
@@ -32,39 +32,39 @@ def literal_prefix(tokens: Sequence[Token]) -> str:
     return "".join(out)
 
 
-def after_lead(glob: Glob, prefix: str, lead: str) -> list[Glob]:
-    """`residuals(glob, lead)`, without simulation when the literal prefix decides."""
-    if prefix.startswith(lead):
-        return [glob[len(lead) :]]
-    if not lead.startswith(prefix):
-        return []
-    return residuals(glob[len(prefix) :], lead[len(prefix) :])
+def leftover(glob: Glob, prefix: str, text: str) -> tuple[Glob, ...]:
+    """`residuals(glob, text)`, without simulation when the literal `prefix` decides."""
+    if prefix.startswith(text):
+        return (glob[len(text) :],)
+    if not text.startswith(prefix):
+        return ()
+    return residuals(glob[len(prefix) :], text[len(prefix) :])
 
 
 @dataclass(frozen=True, slots=True)
 class LeadIndex:
-    """Statement bits (1 << index in the role) that may match requests under one lead."""
+    """Statements (bit 1 << position in the list) that may match requests under a lead."""
 
     fixed: int  # whatever the head
-    pending: tuple[tuple[str, int], ...]  # (literal prefix of a residual glob, its bit)
+    pending: tuple[tuple[str, int], ...]  # (rest of a literal prefix beyond the lead, bit)
 
     @staticmethod
-    def of(stmts: Sequence[tuple[int, bool, Sequence[Glob]]]) -> LeadIndex:
-        """From (index, negated, residual globs) of each statement alive under the lead."""
+    def of(prefixes: Sequence[Sequence[str] | None], lead: str) -> LeadIndex:
+        """From the literal prefixes of each statement's globs (None: NotResource)."""
         fixed = 0
         pending: dict[tuple[str, int], None] = {}
-        for index, negated, globs in stmts:
+        for index, globs in enumerate(prefixes):
             bit = 1 << index
-            prefixes = [literal_prefix(g) for g in globs]
-            if negated or "" in prefixes:
+            if globs is None or any(lead.startswith(p) for p in globs):
                 fixed |= bit
             else:
-                pending.update(((p, bit), None) for p in prefixes)
+                pending.update(((p[len(lead) :], bit), None) for p in globs if p.startswith(lead))
         return LeadIndex(fixed, tuple(pending))
 
     def relevant(self, head: str) -> int:
+        """The statements that may match a request starting with the lead and `head`."""
         bits = self.fixed
-        for prefix, bit in self.pending:
-            if head.startswith(prefix) or prefix.startswith(head):
+        for rest, bit in self.pending:
+            if head.startswith(rest) or rest.startswith(head):
                 bits |= bit
         return bits

@@ -12,7 +12,7 @@ from .automata import OTHER, OTHER_CANDIDATES, MultiNFA, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
 from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
-from .prefilter import LeadIndex, after_lead, literal_prefix
+from .prefilter import LeadIndex, leftover, literal_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
     VERBS,
@@ -127,10 +127,10 @@ def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
 
 @dataclass(slots=True)
 class _Lead:
-    """What matters for the requests under one ARN lead (`...:<api>/<stage>/<VERB>/`)."""
+    """The requests under one lead: `<api>/<stage>/<VERB>/` after the account's prefix."""
 
-    index: LeadIndex
-    automaton: RoleAutomaton | None  # the statements alive under the lead, past the lead
+    index: LeadIndex  # which statements may match them
+    start: int  # the role automaton's states after reading the lead
 
 
 @dataclass(slots=True)
@@ -155,49 +155,52 @@ def _path(path: str) -> _Path:
 
 @dataclass(slots=True)
 class _RoleRoutes:
-    """A role's statements for one action and context, with route-level caches shared by
-    every PreparedRole of them."""
+    """A role's statements for one action, context and account, as one automaton of what
+    their patterns leave after `arn:<partition>:execute-api:<region>:<account>:`, with
+    route-level caches shared by every PreparedRole of them."""
 
-    stmts: list[RouteStmt]
-    prefixes: list[list[str]]  # literal prefix of each statement's globs
-    literals: frozenset[str]  # characters the patterns name
-    has_boundary: bool
-    has_resource_policy: bool
-    others: str  # candidates for OTHER that no pattern names, best first
+    stmts: list[RouteStmt]  # all of them; the automaton holds those that can match
+    role: RoleAutomaton
+    prefixes: list[list[str] | None]  # literal prefixes of the globs, by automaton statement
+    literals: frozenset[str]  # characters the whole patterns name
+    others: str  # candidates for OTHER among them, best first
     leads: dict[str, _Lead] = field(default_factory=dict)
+    outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
     shapes: dict[tuple[tuple[str, _Outcome], ...], _Shape] = field(default_factory=dict)
 
     @staticmethod
-    def of(compiled: CompiledSet, action: str, ctx: Mapping[str, Any]) -> _RoleRoutes:
+    def of(
+        compiled: CompiledSet, action: str, ctx: Mapping[str, Any], arn_prefix: str
+    ) -> _RoleRoutes:
         stmts = route_statements(compiled, action, ctx)
-        tokens = [t for st in stmts for g in st.globs for t in g]
-        literals = frozenset(str(arg) for kind, arg in tokens if kind == LIT)
-        return _RoleRoutes(
-            stmts,
-            [[literal_prefix(g) for g in st.globs] for st in stmts],
-            literals,
-            compiled.has_boundary,
-            compiled.has_resource_policy,
-            "".join(c for c in OTHER_CANDIDATES if c not in literals),
-        )
+        # Every request ARN starts with arn_prefix: consume it once, so that the automaton
+        # holds only what follows (a third of the positions) and statements that can match.
+        kept: list[RouteStmt] = []
+        for st in stmts:
+            rests = [r for g in st.globs for r in leftover(g, literal_prefix(g), arn_prefix)]
+            if rests or st.negated:
+                kept.append(replace(st, globs=tuple(rests)))
+        role = assemble(kept, compiled.has_boundary, compiled.has_resource_policy)
+        prefixes = [None if st.negated else [literal_prefix(g) for g in st.globs] for st in kept]
+        # Witnesses use a character none of the role's patterns names (see other()).
+        literals = frozenset(str(a) for st in stmts for g in st.globs for k, a in g if k == LIT)
+        others = "".join(c for c in OTHER_CANDIDATES if c not in literals)
+        return _RoleRoutes(stmts, role, prefixes, literals, others)
 
     def lead(self, lead: str) -> _Lead:
         hit = self.leads.get(lead)
         if hit is None:
-            alive: list[RouteStmt] = []
-            for st, prefixes in zip(self.stmts, self.prefixes, strict=True):
-                globs = [
-                    rest
-                    for glob, prefix in zip(st.globs, prefixes, strict=True)
-                    for rest in after_lead(glob, prefix, lead)
-                ]
-                if globs or st.negated:
-                    alive.append(replace(st, globs=tuple(globs)))
-            index = LeadIndex.of([(st.index, st.negated, st.globs) for st in alive])
-            automaton = (
-                assemble(alive, self.has_boundary, self.has_resource_policy) if alive else None
-            )
-            hit = self.leads[lead] = _Lead(index, automaton)
+            start = self.role.nfa.run(self.role.nfa.initial, lead)
+            hit = self.leads[lead] = _Lead(LeadIndex.of(self.prefixes, lead), start)
+        return hit
+
+    def outcome(self, route: _Path, start: int, same_account: bool) -> _Outcome:
+        # Routes of other verbs, stages and APIs often reach the same state: reuse.
+        key = (route.rest, start, same_account)
+        hit = self.outcomes.get(key)
+        if hit is None:
+            hit = explore(route.template, self.role, start, same_account)
+            self.outcomes[key] = hit
         return hit
 
     def other(self, route: _Path) -> str:
@@ -240,21 +243,14 @@ class PreparedRole:
         outcomes: dict[str, _Outcome] = {}
         relevant = 0
         for v in verbs:
-            lead = routes.lead(f"{base}{v}/")
+            lead = routes.lead(f"{api_id}/{stage}/{v}/")
             bits = lead.index.relevant(head)
-            role = lead.automaton
-            if not bits or role is None:
+            if not bits:
                 outcomes[v] = route.untouched
                 continue
             relevant |= bits
-            start = role.start(head)
-            # Routes of other verbs, stages and APIs often reach the same state: reuse.
-            key = (route.rest, start, self._same_account)
-            outcome = role.outcomes.get(key)
-            if not isinstance(outcome, _Outcome):
-                outcome = explore(route.template, role, start, self._same_account)
-                role.outcomes[key] = outcome
-            outcomes[v] = outcome
+            start = routes.role.after(lead.start, head)
+            outcomes[v] = routes.outcome(route, start, self._same_account)
         other = routes.other(route)
         if not relevant:  # no statement can match any request of the route
             witness = f"{base}{verbs[0]}/{head}{other.join(route.untouched_pieces)}"
@@ -285,12 +281,15 @@ def prepare_role(
     caller = Caller.of(principal_arn, role_arn, boundary is not None)
     compiled = compiled_for(identity, boundary, resource_policy, caller)
     ctx = caller_context(context, caller)
-    key = ("routes", action.lower(), tuple(sorted((k, repr(v)) for k, v in ctx.items())))
+    arn_prefix = f"arn:{partition}:execute-api:{region}:{account}:"
+    context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
+    key = ("routes", action.lower(), context_key, arn_prefix)
     routes = compiled.automata.get(key)
     if not isinstance(routes, _RoleRoutes):
-        routes = compiled.automata[key] = _RoleRoutes.of(compiled, action.lower(), ctx)
+        routes = _RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix)
+        compiled.automata[key] = routes
     same_account = caller.account is None or caller.account == account
-    return PreparedRole(routes, f"arn:{partition}:execute-api:{region}:{account}:", same_account)
+    return PreparedRole(routes, arn_prefix, same_account)
 
 
 def route_verdict(

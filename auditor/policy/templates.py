@@ -91,23 +91,25 @@ class RequestClass:
 @dataclass(slots=True)
 class RoleAutomaton:
     """Statements of a role (plus boundary and resource policy) for one action and context,
-    as one automaton; routes.py builds one per ARN lead, from what is left after it."""
+    as one automaton (routes.py builds it from what the patterns leave after the account's
+    ARN prefix)."""
 
     stmts: list[RouteStmt]
     nfa: MultiNFA
     has_boundary: bool
     has_resource_policy: bool
     conditions: int  # unknown Condition blocks, each tried true and false
-    heads: dict[str, int] = field(default_factory=dict)
+    heads: dict[tuple[int, str], int] = field(default_factory=dict)
     classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
     settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
-    outcomes: dict[tuple[str, int, bool], Any] = field(default_factory=dict)  # see routes.py
 
-    def start(self, head: str) -> int:
-        """Pattern states after reading `head` (memoised: many routes share a head)."""
-        hit = self.heads.get(head)
+    def after(self, mask: int, head: str) -> int:
+        """Pattern states after reading `head` from `mask` (memoised: a lead's state and a
+        head recur across stages, APIs and verbs)."""
+        key = (mask, head)
+        hit = self.heads.get(key)
         if hit is None:
-            hit = self.heads[head] = self.nfa.run(self.nfa.initial, head)
+            hit = self.heads[key] = self.nfa.run(mask, head)
         return hit
 
     def classify(self, mask: int, same_account: bool) -> RequestClass:

@@ -87,9 +87,8 @@ def unfiltered(
 ) -> RouteVerdict:
     """One automaton over all statements, run over the whole ARN: no prefilter at all."""
     roles = prepared._routes
-    role = assemble(
-        [replace(s) for s in roles.stmts], roles.has_boundary, roles.has_resource_policy
-    )
+    has = (roles.role.has_boundary, roles.role.has_resource_policy)
+    role = assemble([replace(s) for s in roles.stmts], *has)
     route = _path(path)
     base = f"{ARN}{api}/{stage}/"
     outcomes = {}
@@ -232,7 +231,7 @@ def test_residuals_match_what_is_left(pattern: str, lead: str, rest: str) -> Non
     tokens = arn_tokens([Text(pattern)])
     whole = MultiNFA([tokens])
     want = bool(whole.run(whole.initial, lead + rest) & whole.finals[0])
-    globs = residuals(tokens, lead)
+    globs = residuals(tuple(tokens), lead)
     if not globs:
         assert not want
         return
