@@ -207,10 +207,6 @@ class MultiNFA:
             closed |= closure[low.bit_length() - 1]
         return closed
 
-    def suffix(self, pos: int) -> tuple[Token, ...]:
-        """The tokens left to match from position `pos` of its glob."""
-        return tuple(t for t in self.kinds[pos : self._end[pos]] if t is not None)
-
     def run(self, mask: int, text: str) -> int:
         memo = self.memo  # looked up here first: a call per character costs more than a step
         for char in text:
@@ -280,15 +276,6 @@ class MultiNFA:
             if best is None or len(out) < len(best):
                 best = out
         return best
-
-
-def bit_positions(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        mask ^= low
-        out.append(low.bit_length() - 1)
-    return out
 
 
 @functools.lru_cache(maxsize=65536)  # roles often share patterns (managed policies)
