@@ -8,13 +8,13 @@ reports them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from auditor.baseline import Baseline, RoutePattern
-from auditor.policy import NamedPolicy, RouteVerdict, route_verdict
+from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, prepare_role
 from auditor.report.model import MatrixCell
 from auditor.resolve import UNAUTHENTICATED, Resolution
 from auditor.snapshot import Api, ApiRef, Role, Route, Snapshot
@@ -44,6 +44,46 @@ def pattern_covers(pattern: RoutePattern, method: str, path: str) -> bool:
 
 def declares(patterns: list[RoutePattern], route: Route) -> bool:
     return any(pattern_covers(p, route.method, route.path) for p in patterns)
+
+
+def is_exact(pattern: RoutePattern) -> bool:
+    """Names one method and one template: found by lookup, no scan needed."""
+    return not pattern.beneath and pattern.method != "*" and pattern.path != "$default"
+
+
+T = TypeVar("T")
+
+
+class RouteIndex(Generic[T]):
+    """Items keyed by their route's (method, normalised template).
+
+    With thousands of personas and patterns, scanning every route for every pattern is the
+    audit's hot spot; exact patterns (the common case) become dictionary lookups.
+    """
+
+    def __init__(self, items: Iterable[tuple[Route, T]]) -> None:
+        self._items = list(items)
+        self._by_key: dict[tuple[str, str], list[T]] = {}
+        for route, item in self._items:
+            key = (route.method, normalise_template(route.path))
+            self._by_key.setdefault(key, []).append(item)
+
+    def named_by(self, pattern: RoutePattern) -> list[T]:
+        """The items whose route the pattern names (pattern_covers, without scanning)."""
+        if is_exact(pattern):
+            return self._by_key.get((pattern.method, normalise_template(pattern.path)), [])
+        return [item for route, item in self._items
+                if pattern_covers(pattern, route.method, route.path)]
+
+    def any_verb_of(self, pattern: RoutePattern) -> list[T]:
+        """Live `ANY` routes at an exact pattern's path: a declared `GET /x` on `ANY /x`."""
+        if not is_exact(pattern) or pattern.method == "ANY":
+            return []
+        return self._by_key.get(("ANY", normalise_template(pattern.path)), [])
+
+    def covered(self, patterns: Iterable[RoutePattern]) -> set[int]:
+        """ids of the items any pattern names."""
+        return {id(item) for pattern in patterns for item in self.named_by(pattern)}
 
 
 def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -95,7 +135,9 @@ class AccessEvaluator:
         self.snapshot = snapshot
         self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
-        self._verdicts: dict[tuple[str, str, str, str, str], RouteVerdict] = {}
+        self._verdicts: dict[tuple[str, str, str, str, str, str], RouteVerdict] = {}
+        self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
+        self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
 
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
@@ -130,16 +172,37 @@ class AccessEvaluator:
 
     def verdict(self, role_arn: str, api: Api, stage: str, method: str, path: str,
                 context: dict[str, Any]) -> RouteVerdict:
-        key = (role_arn, api.id, stage, method, path)
+        # Personas sharing a role share verdicts only when their request context is the same
+        # (a guest and a signed-in user differ in amr).
+        context_key = self._context_key(context)
+        key = (role_arn, context_key, api.id, stage, method, path)
         if key not in self._verdicts:
+            self._verdicts[key] = self._prepare(role_arn, api, context, context_key).verdict(
+                api.id, stage, method, HTTP_API_CATCH_ALL if path == "$default" else path)
+        return self._verdicts[key]
+
+    def _context_key(self, context: dict[str, Any]) -> str:
+        """A persona's context is one dict reused for all its routes: key it once."""
+        held = self._context_keys.get(id(context))
+        if held is None or held[0] is not context:
+            held = self._context_keys[id(context)] = (context, repr(sorted(context.items())))
+        return held[1]
+
+    def _prepare(self, role_arn: str, api: Api, context: dict[str, Any],
+                 context_key: str) -> PreparedRole:
+        """The role compiled once per resource policy: APIs without one share it."""
+        resource_policy = self.resource_policy(api)
+        key = (role_arn, context_key, api.id if resource_policy else "")
+        if key not in self._prepared:
             identity, boundary = self.role_policies(role_arn)
             snapshot = self.snapshot
-            self._verdicts[key] = route_verdict(
-                identity, boundary=boundary, resource_policy=self.resource_policy(api),
-                role_arn=role_arn, partition=snapshot.partition, region=snapshot.region,
-                account=snapshot.account_id or "*", api_id=api.id, stage=stage, method=method,
-                path=HTTP_API_CATCH_ALL if path == "$default" else path, context=context)
-        return self._verdicts[key]
+            self._prepared[key] = prepare_role(
+                identity, boundary=boundary, resource_policy=resource_policy,
+                role_arn=role_arn, context=context, partition=snapshot.partition,
+                region=snapshot.region, account=snapshot.account_id or "*")
+        return self._prepared[key]
+
+
 
 
 def persona_context(snapshot: Snapshot, resolution: Resolution) -> dict[str, Any]:
@@ -181,15 +244,23 @@ def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resol
                  evaluator: AccessEvaluator) -> list[MatrixCell]:
     cells = []
     routes = list(iter_routes(snapshot, baseline))
+    index = RouteIndex((route, route) for _, route in routes)
     # A declared public route is meant for everyone; reaching it is no drift.
-    public = {id(route) for _, route in routes
-              if route.authorization_type != "AWS_IAM" and declares(baseline.public_routes, route)}
+    public = {id(route) for _, route in routes if route.authorization_type != "AWS_IAM"
+              and declares(baseline.public_routes, route)}
+    all_users = baseline.routes.all_users
+    for_all_users = index.covered(all_users)  # once: every signed-in persona shares it
     for resolution in resolutions:
         declared = baseline.declared_routes(resolution.persona)
+        if resolution.persona == UNAUTHENTICATED:  # guests get only their own routes
+            expected = public | index.covered(declared)
+        else:
+            expected = public | for_all_users | index.covered(
+                p for p in declared if p not in all_users)
         context = persona_context(snapshot, resolution)
         for api_stage, route in routes:
-            expected = id(route) in public or declares(declared, route)
-            cells.append(_cell(resolution, api_stage, route, expected, context, evaluator))
+            cells.append(_cell(resolution, api_stage, route, id(route) in expected, context,
+                               evaluator))
     return cells
 
 

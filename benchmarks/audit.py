@@ -39,58 +39,99 @@ REGION = "us-east-1"
 POOL = "us-east-1_Bench0001"
 IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
 VERBS = ("GET", "POST", "PUT", "DELETE")
+ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
 
 
 def _routes(api_index: int, count: int) -> list[Route]:
     routes = []
     for i in range(count):
-        verb = VERBS[i % len(VERBS)]
-        resource = f"/svc{api_index}/r{i // len(VERBS)}"
-        path = resource + ("/{id}" if i % 3 == 0 else "")
+        verb, path = _route(i, api_index)
         auth = "NONE" if i == 0 else "AWS_IAM"
         routes.append(Route(method=verb, path=path, authorization_type=auth))
     return routes
 
 
-def _statements(role_index: int, api_ids: list[str], routes_per_api: int) -> list[dict[str, Any]]:
-    """~20 statements: specific grants, a prefix wildcard, a conditional grant and a deny."""
-    prefix = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
+def _grant(sid: str, *resources: str) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": "execute-api:Invoke",
+            "Resource": list(resources)}
+
+
+def _route(n: int, api_index: int) -> tuple[str, str]:
+    """(verb, path template) of route n of an API, as `_routes` builds it."""
+    path = f"/svc{api_index}/r{n // len(VERBS)}" + ("/{id}" if n % 3 == 0 else "")
+    return VERBS[n % len(VERBS)], path
+
+
+def _granted(role_index: int, k: int, api_ids: list[str], routes_per_api: int
+             ) -> tuple[int, int]:
+    """(api index, route index) of the k-th exact grant of a role."""
+    return (role_index + k) % len(api_ids), (role_index * 7 + k * 13) % routes_per_api
+
+
+def _statements(role_index: int, api_ids: list[str], routes_per_api: int,
+                wildcards: bool) -> list[dict[str, Any]]:
+    """~20 statements, shaped like real group policies or (wildcards) adversarially broad.
+
+    realistic: 16 grants naming routes exactly (`GET/svc0/r12` and `GET/svc0/r12/*`), a
+    prefix grant, an S3 statement and a Deny; every 10th role also has a conditional grant
+    and every 100th the `/admin*` mistake (a `*` mid-segment): the drift to find.
+    wildcards: every grant has a `*` right after the first path segment (`GET/svc*/r12*`),
+    which defeats literal-prefix pruning: the engine's worst case.
+    """
     statements: list[dict[str, Any]] = []
     for k in range(16):
-        api = api_ids[(role_index + k) % len(api_ids)]
-        n = (role_index * 7 + k * 13) % routes_per_api
-        statements.append({"Sid": f"Grant{k}", "Effect": "Allow", "Action": "execute-api:Invoke",
-                           "Resource": f"{prefix}:{api}/prod/{VERBS[n % 4]}/svc*/r{n // 4}*"})
-    statements.append({"Effect": "Allow", "Action": "execute-api:Invoke",
-                       "Resource": f"{prefix}:{api_ids[0]}/prod/GET/svc0/r{role_index % 50}/*"})
-    statements.append({"Effect": "Allow", "Action": ["execute-api:Invoke"],
-                       "Resource": f"{prefix}:{api_ids[1]}/prod/POST/*",
-                       "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}})
+        a, n = _granted(role_index, k, api_ids, routes_per_api)
+        verb, resource = VERBS[n % 4], f"r{n // 4}"
+        prefix = f"{ARN}:{api_ids[a]}/prod/{verb}"
+        if wildcards:
+            statements.append(_grant(f"Grant{k}", f"{prefix}/svc*/{resource}*"))
+        else:
+            statements.append(_grant(f"Grant{k}", f"{prefix}/svc{a}/{resource}",
+                                     f"{prefix}/svc{a}/{resource}/*"))
+    statements.append(_grant("Prefix", f"{ARN}:{api_ids[0]}/prod/GET/svc0/r{role_index % 50}/*"))
+    if role_index % 10 == 0:
+        statements.append({"Effect": "Allow", "Action": ["execute-api:Invoke"],
+                           "Resource": f"{ARN}:{api_ids[1]}/prod/POST/svc1/r3",
+                           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}})
+    if role_index % 100 == 0:
+        statements.append(_grant("MidSegment", f"{ARN}:{api_ids[1]}/prod/GET/svc1/r1*"))
     statements.append({"Effect": "Deny", "Action": "execute-api:*",
-                       "Resource": f"{prefix}:{api_ids[0]}/prod/DELETE/*"})
+                       "Resource": f"{ARN}:{api_ids[0]}/prod/DELETE/svc0/r0/*"})
     statements.append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
     return statements
 
 
-def synthetic(groups: int, routes_per_api: int) -> tuple[Snapshot, Baseline]:
+def _declared(role_index: int, api_ids: list[str], routes_per_api: int) -> list[str]:
+    """The routes a group is meant to reach: its exact grants and its prefix grant."""
+    declared = set()
+    for k in range(16):
+        a, n = _granted(role_index, k, api_ids, routes_per_api)
+        verb, path = _route(n, a)
+        declared.add(f"{verb} {path}")
+    declared.add(f"GET /svc0/r{role_index % 50}/*")
+    return sorted(declared)
+
+
+def synthetic(groups: int, routes: int, *, wildcards: bool = False
+              ) -> tuple[Snapshot, Baseline]:
     api_ids = ["benchapi01", "benchapi02"]
-    apis = [Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes_per_api))
+    apis = [Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes))
             for i, a in enumerate(api_ids)]
     roles: dict[str, Role] = {}
     group_list = []
     all_users = ManagedPolicy(
         arn=f"arn:aws:iam::{ACCOUNT}:policy/all-users", name="all-users",
-        document={"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "execute-api:Invoke",
-            "Resource": [f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{a}/prod/GET/svc*/r0"
-                         for a in api_ids]}]})
+        document={"Version": "2012-10-17", "Statement": [
+            _grant("AllUsers", *(f"{ARN}:{a}/prod/GET/svc{i}/r1" for i, a in enumerate(api_ids)))
+        ]})
     for i in range(groups + 1):
         name = f"role{i:04d}"
         arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         roles[arn] = Role(arn=arn, name=name, attached_policy_arns=[all_users.arn],
                           inline_policies=[InlinePolicy(name="routes", document={
                               "Version": "2012-10-17",
-                              "Statement": _statements(i, api_ids, routes_per_api)})])
+                              "Statement": _statements(i, api_ids, routes,
+                                                       wildcards)})])
         if i:
             group_list.append(Group(name=f"group{i:04d}", role_arn=arn, precedence=i))
     default_role = f"arn:aws:iam::{ACCOUNT}:role/role0000"
@@ -112,9 +153,10 @@ def synthetic(groups: int, routes_per_api: int) -> tuple[Snapshot, Baseline]:
         "identity_pool": {"id": IDENTITY_POOL, "role_resolution": "token"},
         "apis": [{"id": a, "stage": "prod"} for a in api_ids],
         "public_routes": ["GET /svc0/r0/{id}", "GET /svc1/r0/{id}"],
-        "routes": {"all_users": ["GET /svc0/r0", "GET /svc1/r0"]},
+        "routes": {"all_users": ["GET /svc0/r1", "GET /svc1/r1"],
+                   "default": _declared(0, api_ids, routes)},
         "groups": {g.name: {"precedence": g.precedence, "role": g.role_arn,
-                            "routes": [f"* /svc{g.precedence % 2}/r{g.precedence % 60}/*"]}
+                            "routes": _declared(g.precedence or 0, api_ids, routes)}
                    for g in group_list}})
     return snapshot, baseline
 
@@ -122,11 +164,13 @@ def synthetic(groups: int, routes_per_api: int) -> tuple[Snapshot, Baseline]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="CI smoke size")
+    parser.add_argument("--wildcards", action="store_true",
+                        help="adversarially broad policies (a * early in every grant)")
     args = parser.parse_args()
     groups, routes = (20, 40) if args.small else (1000, 250)
 
     started = time.perf_counter()
-    snapshot, baseline = synthetic(groups, routes)
+    snapshot, baseline = synthetic(groups, routes, wildcards=args.wildcards)
     built = time.perf_counter()
     report = audit(snapshot, baseline)
     audited = time.perf_counter()
@@ -137,6 +181,7 @@ def main() -> None:
     cells = len(report.access_matrix)
     print(f"machine: {platform.processor() or platform.machine()}, python "
           f"{platform.python_version()}")
+    print(f"policies: {'wildcard-heavy' if args.wildcards else 'realistic'}")
     print(f"size: {groups} groups, {len(snapshot.roles)} roles, 2 APIs x {routes} routes, "
           f"{cells} matrix cells, {report.summary.findings} findings")
     print(f"build snapshot: {built - started:.2f} s")

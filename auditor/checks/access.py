@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from auditor.baseline import HTTP_METHODS, RoutePattern
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue, Severity
-from auditor.matrix import ApiStage, normalise_template, pattern_covers, persona_context
+from auditor.matrix import ApiStage, pattern_covers, persona_context
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
 from auditor.resolve import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, Resolution
 from auditor.snapshot import Route
@@ -31,26 +31,24 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
     A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb.
     The verdict is None when the route exists but the matrix has no cell for it (no role).
     """
-    cells = {(c.api_id, c.stage, c.route): c for c in ctx.cells(resolution.persona)}
-    for api_stage, route in ctx.routes:
-        if pattern_covers(pattern, route.method, route.path):
-            cell = cells.get((api_stage.api.id, api_stage.stage, route.key))
-            verdict = RouteVerdict(cell.verdict, reasons=cell.reasons,
-                                   witness_denied=cell.witness_denied) if cell else None
-            yield api_stage, route, verdict, route.key
-        elif (route.method == "ANY" and pattern.method in HTTP_METHODS and not pattern.beneath
-              and normalise_template(route.path) == normalise_template(pattern.path)):
-            text = f"{pattern.method} {route.path}"
-            if route.authorization_type != "AWS_IAM":
-                cell = cells.get((api_stage.api.id, api_stage.stage, route.key))
-                verdict = RouteVerdict(cell.verdict, reasons=cell.reasons) if cell else None
-            elif resolution.role_arn is None:
-                verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
-            else:
-                verdict = ctx.evaluator.verdict(
-                    resolution.role_arn, api_stage.api, api_stage.stage, pattern.method,
-                    route.path, persona_context(ctx.snapshot, resolution))
-            yield api_stage, route, verdict, text
+    persona = resolution.persona
+    for api_stage, route in ctx.route_index.named_by(pattern):
+        cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
+        verdict = RouteVerdict(cell.verdict, reasons=cell.reasons,
+                               witness_denied=cell.witness_denied) if cell else None
+        yield api_stage, route, verdict, route.key
+    for api_stage, route in ctx.route_index.any_verb_of(pattern):
+        text = f"{pattern.method} {route.path}"
+        if route.authorization_type != "AWS_IAM":
+            cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
+            verdict = RouteVerdict(cell.verdict, reasons=cell.reasons) if cell else None
+        elif resolution.role_arn is None:
+            verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
+        else:
+            verdict = ctx.evaluator.verdict(
+                resolution.role_arn, api_stage.api, api_stage.stage, pattern.method,
+                route.path, persona_context(ctx.snapshot, resolution))
+        yield api_stage, route, verdict, text
 
 
 def _own_routes(ctx: AuditContext, persona: str) -> list[RoutePattern]:

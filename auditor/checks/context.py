@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.baseline import Baseline
-from auditor.matrix import AccessEvaluator, ApiStage, iter_routes
+from auditor.matrix import AccessEvaluator, ApiStage, RouteIndex, iter_routes
 from auditor.report.model import GroupPair, MatrixCell
 from auditor.resolve import Resolution
 from auditor.snapshot import Route, Snapshot
@@ -28,6 +28,17 @@ class AuditContext:
     @cached_property
     def routes(self) -> list[tuple[ApiStage, Route]]:
         return list(iter_routes(self.snapshot, self.baseline))
+
+    @cached_property
+    def route_index(self) -> RouteIndex[tuple[ApiStage, Route]]:
+        return RouteIndex((route, (stage, route)) for stage, route in self.routes)
+
+    @cached_property
+    def _cell_by_key(self) -> dict[tuple[str, str, str, str], MatrixCell]:
+        return {(c.persona, c.api_id, c.stage, c.route): c for c in self.matrix}
+
+    def cell(self, persona: str, api_id: str, stage: str, route: str) -> MatrixCell | None:
+        return self._cell_by_key.get((persona, api_id, stage, route))
 
     def resolution(self, persona: str) -> Resolution | None:
         return next((r for r in self.resolutions if r.persona == persona), None)

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue, Severity
-from auditor.matrix import declares, normalise_template
+from auditor.matrix import RouteIndex, declares
 from auditor.policy.glob import actions_matcher
 from auditor.snapshot import Api, Route
 
@@ -54,13 +54,14 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
 
 def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
     patterns = ctx.baseline.all_patterns()
-    for api, route in _unique_routes(ctx):
-        if declares(patterns, route):
+    unique = _unique_routes(ctx)
+    index = RouteIndex((route, route) for _, route in unique)
+    covered = index.covered(patterns)
+    # A declared verb of a live ANY route makes the route known.
+    covered |= {id(route) for p in patterns for route in index.any_verb_of(p)}
+    for api, route in unique:
+        if id(route) in covered:
             continue
-        if route.method == "ANY" and any(
-                not p.beneath and normalise_template(p.path) == normalise_template(route.path)
-                for p in patterns):
-            continue  # a verb of an ANY route is declared: the route is known
         yield Issue(rule_id="route-undeclared", resource=_route_resource(ctx, api, route),
                     route=route.key, api_id=api.id,
                     message=f"{route.key} on {api.id} is live but no baseline pattern covers it")
@@ -69,13 +70,12 @@ def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
 def route_missing(ctx: AuditContext) -> Iterator[Issue]:
     if not _apis_read(ctx) or not ctx.snapshot.apis:
         return
-    live = [(route.method, normalise_template(route.path)) for _, route in _unique_routes(ctx)]
+    index = RouteIndex((route, route) for _, route in _unique_routes(ctx))
     reported = set()
     for pattern in ctx.baseline.all_patterns():
         if pattern.has_wildcard or pattern.raw in reported:
             continue
-        wanted = normalise_template(pattern.path)
-        if any(path == wanted and method in (pattern.method, "ANY") for method, path in live):
+        if index.named_by(pattern) or index.any_verb_of(pattern):
             continue
         reported.add(pattern.raw)
         apis = ", ".join(a.id for a in ctx.snapshot.apis)
