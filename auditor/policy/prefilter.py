@@ -13,6 +13,7 @@ counts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,13 @@ def leftover(glob: Glob, prefix: str, text: str) -> tuple[Glob, ...]:
     if not text.startswith(prefix):
         return ()
     return residuals(glob[len(prefix) :], text[len(prefix) :])
+
+
+@functools.lru_cache(maxsize=65536)  # roles share patterns (managed policies, common grants)
+def after_prefix(glob: Glob, text: str) -> tuple[tuple[Glob, ...], tuple[str, ...]]:
+    """`leftover(glob, ..., text)` and the literal prefix of each glob it leaves."""
+    rests = leftover(glob, literal_prefix(glob), text)
+    return rests, tuple(literal_prefix(r) for r in rests)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from .automata import OTHER, OTHER_CANDIDATES, MultiNFA, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
 from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
-from .prefilter import LeadIndex, leftover, literal_prefix
+from .prefilter import Glob, LeadIndex, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
     VERBS,
@@ -125,22 +126,61 @@ def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
         result.not_possibly = word
 
 
+@dataclass(slots=True, eq=False)  # hashed by identity, like _Outcome
+class _Shared:
+    """An automaton over some statements, with its states after one lead and its outcomes.
+
+    Built only for the statements relevant to a route under the lead (statements dead after
+    the lead and head change no verdict or witness, see prefilter.py), and shared by every
+    role whose relevant statements have the same content: roles share managed policies and
+    grants, and most routes are settled by the prefilter without any automaton.
+    """
+
+    role: RoleAutomaton  # over copies whose `index` is their position among the copies
+    start: int  # states after reading the lead
+    outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
+
+    def outcome(self, route: _Path, same_account: bool) -> _Outcome:
+        start = self.role.after(self.start, route.head)
+        # Routes of other verbs and stages often reach the same state: reuse.
+        key = (route.rest, start, same_account)
+        hit = self.outcomes.get(key)
+        if hit is None:
+            hit = self.outcomes[key] = explore(route.template, self.role, start, same_account)
+        return hit
+
+
+_MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
+_shared: dict[tuple[Any, ...], _Shared] = {}
+_signatures: dict[tuple[Any, ...], int] = {}
+_next_signature = itertools.count()  # never reused, so clearing _signatures stays sound
+
+
+def _signature(st: RouteStmt) -> int:
+    """A small id for what the automaton sees of a statement (not its name or index)."""
+    key = (st.deny, st.source, st.kind, st.certain, st.negated, st.cond_key, st.globs)
+    hit = _signatures.get(key)
+    if hit is None:
+        if len(_signatures) >= 16 * _MAX_SHARED:
+            _signatures.clear()
+        hit = _signatures[key] = next(_next_signature)
+    return hit
+
+
+@dataclass(slots=True, eq=False)
+class _Sub:
+    """A role's view of a shared automaton: local statement positions -> its own indices."""
+
+    shared: _Shared
+    to_role: tuple[int, ...]
+
+
 @dataclass(slots=True)
 class _Lead:
     """The requests under one lead: `<api>/<stage>/<VERB>/` after the account's prefix."""
 
+    text: str
     index: LeadIndex  # which statements may match them
-    start: int  # the role automaton's states after reading the lead
-
-
-@dataclass(slots=True)
-class _Path:
-    head: str
-    template: MultiNFA
-    rest: str  # the path after its head, a key for reusing outcomes
-    chars: frozenset[str]  # characters the template names
-    untouched: _Outcome  # for a verb that no statement can match: every request denied
-    untouched_pieces: tuple[str, ...]  # its witness, see _pieces
 
 
 @functools.lru_cache(maxsize=8192)
@@ -154,53 +194,104 @@ def _path(path: str) -> _Path:
 
 
 @dataclass(slots=True)
-class _RoleRoutes:
-    """A role's statements for one action, context and account, as one automaton of what
-    their patterns leave after `arn:<partition>:execute-api:<region>:<account>:`, with
-    route-level caches shared by every PreparedRole of them."""
+class _Path:
+    head: str
+    template: MultiNFA
+    rest: str  # the path after its head, a key for reusing outcomes
+    chars: frozenset[str]  # characters the template names
+    untouched: _Outcome  # for a verb that no statement can match: every request denied
+    untouched_pieces: tuple[str, ...]  # its witness, see _pieces
 
-    stmts: list[RouteStmt]  # all of them; the automaton holds those that can match
-    role: RoleAutomaton
-    prefixes: list[list[str] | None]  # literal prefixes of the globs, by automaton statement
+
+Part = tuple[str, _Sub | None, _Outcome]  # a verb, the automaton it was judged by, outcome
+
+
+@dataclass(slots=True)
+class _RoleRoutes:
+    """A role's statements for one action, context and account: what their patterns leave
+    after `arn:<partition>:execute-api:<region>:<account>:`, with route-level caches shared
+    by every PreparedRole of them. Automata are built per lead and relevant statements."""
+
+    stmts: list[RouteStmt]  # all of them
+    kept: list[RouteStmt]  # those that can match, patterns after the account's prefix
+    signatures: list[int]  # of kept
+    prefixes: list[Sequence[str] | None]  # literal prefixes of the globs, by kept statement
+    has_boundary: bool
+    has_resource_policy: bool
     literals: frozenset[str]  # characters the whole patterns name
     others: str  # candidates for OTHER among them, best first
-    leads: dict[str, _Lead] = field(default_factory=dict)
-    outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
-    shapes: dict[tuple[tuple[str, _Outcome], ...], _Shape] = field(default_factory=dict)
+    leads: dict[tuple[str, str, str], _Lead] = field(default_factory=dict)
+    subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
+    shapes: dict[tuple[Part, ...], _Shape] = field(default_factory=dict)
 
     @staticmethod
     def of(
         compiled: CompiledSet, action: str, ctx: Mapping[str, Any], arn_prefix: str
     ) -> _RoleRoutes:
         stmts = route_statements(compiled, action, ctx)
-        # Every request ARN starts with arn_prefix: consume it once, so that the automaton
-        # holds only what follows (a third of the positions) and statements that can match.
+        # Every request ARN starts with arn_prefix: consume it once, so that automata hold
+        # only what follows (a third of the positions) and statements that can match.
         kept: list[RouteStmt] = []
+        prefixes: list[Sequence[str] | None] = []
+        literals: set[str] = set()
         for st in stmts:
-            rests = [r for g in st.globs for r in leftover(g, literal_prefix(g), arn_prefix)]
+            rests: list[Glob] = []
+            heads: list[str] = []
+            for g in st.globs:
+                literals.update(str(a) for k, a in g if k == LIT)
+                globs, lits = after_prefix(g, arn_prefix)
+                rests += globs
+                heads += lits
             if rests or st.negated:
                 kept.append(replace(st, globs=tuple(rests)))
-        role = assemble(kept, compiled.has_boundary, compiled.has_resource_policy)
-        prefixes = [None if st.negated else [literal_prefix(g) for g in st.globs] for st in kept]
+                prefixes.append(None if st.negated else heads)
         # Witnesses use a character none of the role's patterns names (see other()).
-        literals = frozenset(str(a) for st in stmts for g in st.globs for k, a in g if k == LIT)
         others = "".join(c for c in OTHER_CANDIDATES if c not in literals)
-        return _RoleRoutes(stmts, role, prefixes, literals, others)
+        return _RoleRoutes(
+            stmts,
+            kept,
+            [_signature(st) for st in kept],
+            prefixes,
+            compiled.has_boundary,
+            compiled.has_resource_policy,
+            frozenset(literals),
+            others,
+        )
 
-    def lead(self, lead: str) -> _Lead:
-        hit = self.leads.get(lead)
+    def lead(self, api_id: str, stage: str, verb: str) -> _Lead:
+        key = (api_id, stage, verb)
+        hit = self.leads.get(key)
         if hit is None:
-            start = self.role.nfa.run(self.role.nfa.initial, lead)
-            hit = self.leads[lead] = _Lead(LeadIndex.of(self.prefixes, lead), start)
+            text = f"{api_id}/{stage}/{verb}/"
+            hit = self.leads[key] = _Lead(text, LeadIndex.of(self.prefixes, text))
         return hit
 
-    def outcome(self, route: _Path, start: int, same_account: bool) -> _Outcome:
-        # Routes of other verbs, stages and APIs often reach the same state: reuse.
-        key = (route.rest, start, same_account)
-        hit = self.outcomes.get(key)
-        if hit is None:
-            hit = explore(route.template, self.role, start, same_account)
-            self.outcomes[key] = hit
+    def sub(self, lead: _Lead, bits: int) -> _Sub:
+        """The automaton of the statements in `bits` under `lead`, shared across roles."""
+        key = (lead.text, bits)
+        hit = self.subs.get(key)
+        if hit is not None:
+            return hit
+        picked: list[int] = []
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            picked.append(low.bit_length() - 1)
+        content = (
+            lead.text,
+            self.has_boundary,
+            self.has_resource_policy,
+            tuple(self.signatures[i] for i in picked),
+        )
+        shared = _shared.get(content)
+        if shared is None:
+            copies = [replace(self.kept[i], index=n) for n, i in enumerate(picked)]
+            role = assemble(copies, self.has_boundary, self.has_resource_policy)
+            shared = _Shared(role, role.nfa.run(role.nfa.initial, lead.text))
+            if len(_shared) >= _MAX_SHARED:
+                _shared.clear()
+            _shared[content] = shared
+        hit = self.subs[key] = _Sub(shared, tuple(self.kept[i].index for i in picked))
         return hit
 
     def other(self, route: _Path) -> str:
@@ -211,11 +302,15 @@ class _RoleRoutes:
                 return char
         return pick_other(self.literals | route.chars)
 
-    def shape(self, outcomes: dict[str, _Outcome]) -> _Shape:
-        key = tuple(outcomes.items())
-        hit = self.shapes.get(key)
+    def shape(self, parts: tuple[Part, ...]) -> _Shape:
+        hit = self.shapes.get(parts)
         if hit is None:
-            hit = self.shapes[key] = _shape(self.stmts, outcomes)
+            matched: set[int] = set()
+            for _, sub, out in parts:
+                if sub is not None:
+                    matched.update(sub.to_role[i] for i in out.matched)
+            outcomes = {verb: out for verb, _, out in parts}
+            hit = self.shapes[parts] = _shape(self.stmts, outcomes, matched)
         return hit
 
 
@@ -238,24 +333,21 @@ class PreparedRole:
         route = _path(path)
         head = route.head
         verb = method.upper()
-        verbs = VERBS if verb == "ANY" else (verb,)
-        base = f"{self._arn}{api_id}/{stage}/"
-        outcomes: dict[str, _Outcome] = {}
-        relevant = 0
-        for v in verbs:
-            lead = routes.lead(f"{api_id}/{stage}/{v}/")
+        parts: list[Part] = []
+        for v in VERBS if verb == "ANY" else (verb,):
+            lead = routes.lead(api_id, stage, v)
             bits = lead.index.relevant(head)
-            if not bits:
-                outcomes[v] = route.untouched
-                continue
-            relevant |= bits
-            start = routes.role.after(lead.start, head)
-            outcomes[v] = routes.outcome(route, start, self._same_account)
+            if bits:
+                sub = routes.sub(lead, bits)
+                parts.append((v, sub, sub.shared.outcome(route, self._same_account)))
+            else:
+                parts.append((v, None, route.untouched))
         other = routes.other(route)
-        if not relevant:  # no statement can match any request of the route
-            witness = f"{base}{verbs[0]}/{head}{other.join(route.untouched_pieces)}"
+        base = f"{self._arn}{api_id}/{stage}/"
+        if all(sub is None for _, sub, _ in parts):  # no statement can match any request
+            witness = f"{base}{parts[0][0]}/{head}{other.join(route.untouched_pieces)}"
             return RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
-        return routes.shape(outcomes).render(base, head, other)
+        return routes.shape(tuple(parts)).render(base, head, other)
 
 
 def prepare_role(
@@ -383,11 +475,15 @@ class _Shape:
         )
 
 
-def _shape(all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome]) -> _Shape:
+def _shape(
+    all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome], matched: Iterable[int] | None = None
+) -> _Shape:
+    """`matched`: the statements seen to match, if not the outcomes' own (by index)."""
     possibly = [v for v, o in outcomes.items() if o.possibly is not None]
     not_surely = [v for v, o in outcomes.items() if o.not_surely is not None]
-    matched = sorted(set().union(*(o.matched for o in outcomes.values())))
-    stmts = [all_stmts[i] for i in matched]
+    if matched is None:
+        matched = set().union(*(o.matched for o in outcomes.values()))
+    stmts = [all_stmts[i] for i in sorted(matched)]
     allowing = tuple(s.ref for s in stmts if not s.deny)
     denying = tuple(s.ref for s in stmts if s.deny)
     yes = _pick(outcomes, "surely", "possibly")

@@ -87,7 +87,7 @@ def unfiltered(
 ) -> RouteVerdict:
     """One automaton over all statements, run over the whole ARN: no prefilter at all."""
     roles = prepared._routes
-    has = (roles.role.has_boundary, roles.role.has_resource_policy)
+    has = (roles.has_boundary, roles.has_resource_policy)
     role = assemble([replace(s) for s in roles.stmts], *has)
     route = _path(path)
     base = f"{ARN}{api}/{stage}/"
