@@ -124,6 +124,11 @@ def simple_glob_regex(pattern: str) -> str:
 
 def actions_matcher(patterns: Sequence[str]) -> re.Pattern[str]:
     """One case-insensitive matcher for a statement's Action list (action names ignore case)."""
+    return _actions_matcher(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=16384)  # every role repeats the same few Action lists
+def _actions_matcher(patterns: tuple[str, ...]) -> re.Pattern[str]:
     source = "|".join(f"(?:{simple_glob_regex(p)})" for p in patterns)
     return compile_regex(source, ignore_case=True)
 

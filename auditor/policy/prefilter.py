@@ -55,6 +55,11 @@ class LeadIndex:
 
     fixed: int  # whatever the head
     pending: tuple[tuple[str, int], ...]  # (rest of a literal prefix beyond the lead, bit)
+    # `pending` by its first `width` characters (width: the shortest rest). A rest and a
+    # head at least that long can only be prefix-related if they agree there, so a route
+    # scans only its bucket, not every grant of the lead.
+    width: int
+    buckets: dict[str, tuple[tuple[str, int], ...]]
 
     @staticmethod
     def of(prefixes: Sequence[Sequence[str] | None], lead: str) -> LeadIndex:
@@ -67,12 +72,22 @@ class LeadIndex:
                 fixed |= bit
             else:
                 pending.update(((p[len(lead) :], bit), None) for p in globs if p.startswith(lead))
-        return LeadIndex(fixed, tuple(pending))
+        width = min((len(rest) for rest, _ in pending), default=0)
+        buckets: dict[str, list[tuple[str, int]]] = {}
+        for rest, bit in pending:
+            buckets.setdefault(rest[:width], []).append((rest, bit))
+        return LeadIndex(
+            fixed, tuple(pending), width, {k: tuple(v) for k, v in buckets.items()}
+        )
 
     def relevant(self, head: str) -> int:
         """The statements that may match a request starting with the lead and `head`."""
         bits = self.fixed
-        for rest, bit in self.pending:
+        if len(head) < self.width:
+            candidates = self.pending
+        else:
+            candidates = self.buckets.get(head[: self.width], ())
+        for rest, bit in candidates:
             if head.startswith(rest) or rest.startswith(head):
                 bits |= bit
         return bits

@@ -203,6 +203,11 @@ class _Path:
     untouched_pieces: tuple[str, ...]  # its witness, see _pieces
 
 
+@functools.lru_cache(maxsize=65536)
+def _literals(glob: Glob) -> frozenset[str]:
+    return frozenset(str(arg) for kind, arg in glob if kind == LIT)
+
+
 Part = tuple[str, _Sub | None, _Outcome]  # a verb, the automaton it was judged by, outcome
 
 
@@ -238,7 +243,7 @@ class _RoleRoutes:
             rests: list[Glob] = []
             heads: list[str] = []
             for g in st.globs:
-                literals.update(str(a) for k, a in g if k == LIT)
+                literals |= _literals(g)
                 globs, lits = after_prefix(g, arn_prefix)
                 rests += globs
                 heads += lits
@@ -333,8 +338,17 @@ class PreparedRole:
         route = _path(path)
         head = route.head
         verb = method.upper()
+        if verb != "ANY":  # the common case, and mostly no statement is relevant: be quick
+            lead = routes.leads.get((api_id, stage, verb)) or routes.lead(api_id, stage, verb)
+            bits = lead.index.relevant(head)
+            if not bits:
+                return self._untouched(lead.text, path, route)
+            sub = routes.sub(lead, bits)
+            part = (verb, sub, sub.shared.outcome(route, self._same_account))
+            base = f"{self._arn}{api_id}/{stage}/"
+            return routes.shape((part,)).render(base, head, routes.other(route))
         parts: list[Part] = []
-        for v in VERBS if verb == "ANY" else (verb,):
+        for v in VERBS:
             lead = routes.lead(api_id, stage, v)
             bits = lead.index.relevant(head)
             if bits:
@@ -342,12 +356,30 @@ class PreparedRole:
                 parts.append((v, sub, sub.shared.outcome(route, self._same_account)))
             else:
                 parts.append((v, None, route.untouched))
-        other = routes.other(route)
+        if all(sub is None for _, sub, _ in parts):
+            return self._untouched(routes.lead(api_id, stage, VERBS[0]).text, path, route)
         base = f"{self._arn}{api_id}/{stage}/"
-        if all(sub is None for _, sub, _ in parts):  # no statement can match any request
-            witness = f"{base}{parts[0][0]}/{head}{other.join(route.untouched_pieces)}"
-            return RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
-        return routes.shape(tuple(parts)).render(base, head, other)
+        return routes.shape(tuple(parts)).render(base, head, routes.other(route))
+
+    def _untouched(self, lead: str, path: str, route: _Path) -> RouteVerdict:
+        """No statement can match any request of the route: denied, witness under `lead`.
+
+        The verdict depends only on the key, so roles share one object (callers must not
+        mutate a RouteVerdict; the audit copies what it keeps).
+        """
+        other = self._routes.other(route)
+        key = (self._arn, lead, path, other)
+        hit = _untouched.get(key)
+        if hit is None:
+            witness = f"{self._arn}{lead}{route.head}{other.join(route.untouched_pieces)}"
+            hit = RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
+            if len(_untouched) >= _MAX_SHARED:
+                _untouched.clear()
+            _untouched[key] = hit
+        return hit
+
+
+_untouched: dict[tuple[str, str, str, str], RouteVerdict] = {}
 
 
 def prepare_role(

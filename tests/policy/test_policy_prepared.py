@@ -21,6 +21,7 @@ from auditor.policy import NamedPolicy, PreparedRole, explain, prepare_role, rou
 from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
+from auditor.policy.prefilter import LeadIndex
 from auditor.policy.routes import _path, _shape, explore
 from auditor.policy.templates import VERBS, assemble
 from auditor.policy.variables import Text
@@ -244,3 +245,21 @@ def test_residuals_match_what_is_left(pattern: str, lead: str, rest: str) -> Non
 def test_cached_text_tokens_equal_the_general_path(pattern: str, cut: int) -> None:
     # Two Text parts take the general path; one Text part the cached fast path.
     assert arn_tokens([Text(pattern)]) == arn_tokens([Text(pattern[:cut]), Text(pattern[cut:])])
+
+
+@given(
+    st.lists(st.none() | st.lists(st.text(alphabet="ab/", max_size=6), max_size=3), max_size=6),
+    st.text(alphabet="ab/", max_size=3),
+    st.text(alphabet="ab/", max_size=5),
+)
+def test_lead_index_buckets_find_what_a_scan_finds(
+    prefixes: list[list[str] | None], lead: str, head: str
+) -> None:
+    # relevant() scans only the bucket of the head's first characters: same bits as the rule
+    # "one of lead + head and the literal prefix starts with the other" (NotResource: always).
+    want = 0
+    for index, globs in enumerate(prefixes):
+        text = lead + head
+        if globs is None or any(text.startswith(p) or p.startswith(text) for p in globs):
+            want |= 1 << index
+    assert LeadIndex.of(prefixes, lead).relevant(head) == want
