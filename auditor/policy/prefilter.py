@@ -13,6 +13,7 @@ counts.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,21 +65,7 @@ class LeadIndex:
     @staticmethod
     def of(prefixes: Sequence[Sequence[str] | None], lead: str) -> LeadIndex:
         """From the literal prefixes of each statement's globs (None: NotResource)."""
-        fixed = 0
-        pending: dict[tuple[str, int], None] = {}
-        for index, globs in enumerate(prefixes):
-            bit = 1 << index
-            if globs is None or any(lead.startswith(p) for p in globs):
-                fixed |= bit
-            else:
-                pending.update(((p[len(lead) :], bit), None) for p in globs if p.startswith(lead))
-        width = min((len(rest) for rest, _ in pending), default=0)
-        buckets: dict[str, list[tuple[str, int]]] = {}
-        for rest, bit in pending:
-            buckets.setdefault(rest[:width], []).append((rest, bit))
-        return LeadIndex(
-            fixed, tuple(pending), width, {k: tuple(v) for k, v in buckets.items()}
-        )
+        return PrefixTable(prefixes).lead(lead)
 
     def relevant(self, head: str) -> int:
         """The statements that may match a request starting with the lead and `head`."""
@@ -91,3 +78,43 @@ class LeadIndex:
             if head.startswith(rest) or rest.startswith(head):
                 bits |= bit
         return bits
+
+
+class PrefixTable:
+    """A role's literal prefixes, sorted, so that a lead's index costs lookups, not a scan
+    of every statement: the prefixes the lead starts with are among its own prefixes, and
+    those that start with the lead are a run of the sorted list."""
+
+    __slots__ = ("_bits", "_exact", "_negated", "_sorted")
+
+    def __init__(self, prefixes: Sequence[Sequence[str] | None]) -> None:
+        self._negated = 0
+        self._exact: dict[str, int] = {}  # prefix -> statements with a glob of that prefix
+        for index, globs in enumerate(prefixes):
+            if globs is None:
+                self._negated |= 1 << index
+                continue
+            for p in globs:
+                self._exact[p] = self._exact.get(p, 0) | 1 << index
+        self._sorted = sorted(self._exact)
+        self._bits = [self._exact[p] for p in self._sorted]
+
+    def lead(self, lead: str) -> LeadIndex:
+        exact = self._exact
+        fixed = self._negated
+        for end in range(len(lead) + 1):
+            fixed |= exact.get(lead[:end], 0)
+        pending: list[tuple[str, int]] = []
+        at = bisect.bisect_right(self._sorted, lead)  # lead itself, if present, is fixed
+        while at < len(self._sorted) and self._sorted[at].startswith(lead):
+            bits = self._bits[at] & ~fixed
+            if bits:
+                pending.append((self._sorted[at][len(lead) :], bits))
+            at += 1
+        width = min((len(rest) for rest, _ in pending), default=0)
+        buckets: dict[str, list[tuple[str, int]]] = {}
+        for rest, bits in pending:
+            buckets.setdefault(rest[:width], []).append((rest, bits))
+        return LeadIndex(
+            fixed, tuple(pending), width, {k: tuple(v) for k, v in buckets.items()}
+        )

@@ -13,7 +13,7 @@ from .automata import OTHER, OTHER_CANDIDATES, MultiNFA, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
 from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
-from .prefilter import Glob, LeadIndex, after_prefix
+from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
     VERBS,
@@ -220,7 +220,7 @@ class _RoleRoutes:
     stmts: list[RouteStmt]  # all of them
     kept: list[RouteStmt]  # those that can match, patterns after the account's prefix
     signatures: list[int]  # of kept
-    prefixes: list[Sequence[str] | None]  # literal prefixes of the globs, by kept statement
+    prefixes: PrefixTable  # literal prefixes of the kept statements' globs
     has_boundary: bool
     has_resource_policy: bool
     literals: frozenset[str]  # characters the whole patterns name
@@ -256,7 +256,7 @@ class _RoleRoutes:
             stmts,
             kept,
             [_signature(st) for st in kept],
-            prefixes,
+            PrefixTable(prefixes),
             compiled.has_boundary,
             compiled.has_resource_policy,
             frozenset(literals),
@@ -268,7 +268,7 @@ class _RoleRoutes:
         hit = self.leads.get(key)
         if hit is None:
             text = f"{api_id}/{stage}/{verb}/"
-            hit = self.leads[key] = _Lead(text, LeadIndex.of(self.prefixes, text))
+            hit = self.leads[key] = _Lead(text, self.prefixes.lead(text))
         return hit
 
     def sub(self, lead: _Lead, bits: int) -> _Sub:
