@@ -128,21 +128,25 @@ def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
 
 @dataclass(slots=True, eq=False)  # hashed by identity, like _Outcome
 class _Shared:
-    """An automaton over some statements, with its states after one lead and its outcomes.
+    """An automaton over some statements (their patterns after the account's prefix), with
+    its states after each lead and its outcomes.
 
-    Built only for the statements relevant to a route under the lead (statements dead after
-    the lead and head change no verdict or witness, see prefilter.py), and shared by every
-    role whose relevant statements have the same content: roles share managed policies and
+    Mostly built for just the statements relevant to a route (statements dead after the
+    lead and head change no verdict or witness, see prefilter.py) and shared by every role
+    whose relevant statements have the same content: roles share managed policies and
     grants, and most routes are settled by the prefilter without any automaton.
     """
 
     role: RoleAutomaton  # over copies whose `index` is their position among the copies
-    start: int  # states after reading the lead
+    starts: dict[str, int] = field(default_factory=dict)  # lead -> states after it
     outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
 
-    def outcome(self, route: _Path, same_account: bool) -> _Outcome:
-        start = self.role.after(self.start, route.head)
-        # Routes of other verbs and stages often reach the same state: reuse.
+    def outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
+        start = self.starts.get(lead)
+        if start is None:
+            start = self.starts[lead] = self.role.nfa.run(self.role.nfa.initial, lead)
+        start = self.role.after(start, route.head)
+        # Routes of other verbs, stages and APIs often reach the same state: reuse.
         key = (route.rest, start, same_account)
         hit = self.outcomes.get(key)
         if hit is None:
@@ -151,6 +155,7 @@ class _Shared:
 
 
 _MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
+_MAX_OWN = 8  # see _RoleRoutes.sub
 _shared: dict[tuple[Any, ...], _Shared] = {}
 _signatures: dict[tuple[Any, ...], int] = {}
 _next_signature = itertools.count()  # never reused, so clearing _signatures stays sound
@@ -228,6 +233,8 @@ class _RoleRoutes:
     leads: dict[tuple[str, str, str], _Lead] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
     shapes: dict[tuple[Part, ...], _Shape] = field(default_factory=dict)
+    full: _Sub | None = None  # over every kept statement, once built
+    built: int = 0  # automata this role added to _shared
 
     @staticmethod
     def of(
@@ -272,7 +279,12 @@ class _RoleRoutes:
         return hit
 
     def sub(self, lead: _Lead, bits: int) -> _Sub:
-        """The automaton of the statements in `bits` under `lead`, shared across roles."""
+        """An automaton for the statements in `bits` (at least), shared across roles.
+
+        A role with broad patterns has many different relevant sets: past _MAX_OWN new
+        automata it takes one over all its statements instead (the same verdicts, since
+        the others are dead after the lead and head), which shares outcomes across leads.
+        """
         key = (lead.text, bits)
         hit = self.subs.get(key)
         if hit is not None:
@@ -283,21 +295,30 @@ class _RoleRoutes:
             bits ^= low
             picked.append(low.bit_length() - 1)
         content = (
-            lead.text,
             self.has_boundary,
             self.has_resource_policy,
             tuple(self.signatures[i] for i in picked),
         )
         shared = _shared.get(content)
-        if shared is None:
-            copies = [replace(self.kept[i], index=n) for n, i in enumerate(picked)]
-            role = assemble(copies, self.has_boundary, self.has_resource_policy)
-            shared = _Shared(role, role.nfa.run(role.nfa.initial, lead.text))
+        if shared is not None:
+            hit = _Sub(shared, tuple(self.kept[i].index for i in picked))
+        elif self.full is not None or self.built >= _MAX_OWN:
+            if self.full is None:
+                self.full = self._sub(list(range(len(self.kept))))
+            hit = self.full
+        else:
+            self.built += 1
+            hit = self._sub(picked)
             if len(_shared) >= _MAX_SHARED:
                 _shared.clear()
-            _shared[content] = shared
-        hit = self.subs[key] = _Sub(shared, tuple(self.kept[i].index for i in picked))
+            _shared[content] = hit.shared
+        self.subs[key] = hit
         return hit
+
+    def _sub(self, picked: list[int]) -> _Sub:
+        copies = [replace(self.kept[i], index=n) for n, i in enumerate(picked)]
+        role = assemble(copies, self.has_boundary, self.has_resource_policy)
+        return _Sub(_Shared(role), tuple(self.kept[i].index for i in picked))
 
     def other(self, route: _Path) -> str:
         """`pick_other` of the role's and the route's characters, cheaply: from all the
@@ -344,7 +365,7 @@ class PreparedRole:
             if not bits:
                 return self._untouched(lead.text, path, route)
             sub = routes.sub(lead, bits)
-            part = (verb, sub, sub.shared.outcome(route, self._same_account))
+            part = (verb, sub, sub.shared.outcome(lead.text, route, self._same_account))
             base = f"{self._arn}{api_id}/{stage}/"
             return routes.shape((part,)).render(base, head, routes.other(route))
         parts: list[Part] = []
@@ -353,7 +374,7 @@ class PreparedRole:
             bits = lead.index.relevant(head)
             if bits:
                 sub = routes.sub(lead, bits)
-                parts.append((v, sub, sub.shared.outcome(route, self._same_account)))
+                parts.append((v, sub, sub.shared.outcome(lead.text, route, self._same_account)))
             else:
                 parts.append((v, None, route.untouched))
         if all(sub is None for _, sub, _ in parts):

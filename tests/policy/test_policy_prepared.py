@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from test_policy_properties import concrete_paths, templates  # same directory, on sys.path
 
 from auditor.policy import NamedPolicy, PreparedRole, explain, prepare_role, route_verdict
+from auditor.policy import routes as routes_module
 from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
@@ -106,8 +107,26 @@ def unfiltered(
     st.none() | st.lists(statements(principal=True), min_size=1, max_size=2),
     st.sampled_from([{}, {"k": "1"}, {"aws:username": "b"}]),
     routes,
+    st.sampled_from([0, 1, 8]),
 )
 def test_prefilter_changes_nothing(
+    identity: list[dict[str, Any]],
+    boundary: list[dict[str, Any]] | None,
+    resource: list[dict[str, Any]] | None,
+    context: dict[str, str],
+    asked: list[tuple[str, str, str, str]],
+    own: int,
+) -> None:
+    # `own`: automata a role may add to the shared cache before it takes one automaton
+    # over all its statements (0: always that one); either way nothing may change.
+    saved, routes_module._MAX_OWN = routes_module._MAX_OWN, own
+    try:
+        check_prefilter(identity, boundary, resource, context, asked)
+    finally:
+        routes_module._MAX_OWN = saved
+
+
+def check_prefilter(
     identity: list[dict[str, Any]],
     boundary: list[dict[str, Any]] | None,
     resource: list[dict[str, Any]] | None,
@@ -202,6 +221,18 @@ def test_no_relevant_statement_is_denied_with_a_witness() -> None:
     assert prepared.verdict("api", "s", "POST", "/items/{id}").verdict == "denied"
     assert prepared.verdict("apj", "s", "GET", "/items/{id}").verdict == "denied"
     assert prepared.verdict("api", "s", "GET", "/items/{id}").verdict == "allowed"
+
+
+def test_roles_sharing_an_automaton_name_their_own_statements() -> None:
+    # Same grant content at different positions in differently named policies: the shared
+    # automaton's statements map back to each role's own.
+    grant = {"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/GET/items/*"}
+    other = {"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/POST/x"}
+    first = prepare_role([NamedPolicy("a", doc([other, grant]))], **KW)
+    second = prepare_role([NamedPolicy("b", doc([grant]))], **KW)
+    for prepared, want in ((first, "a#1"), (second, "b#0")):
+        got = prepared.verdict("api", "s", "GET", "/items/{id}")
+        assert got.verdict == "allowed" and [str(r) for r in got.allowing] == [want]
 
 
 def test_only_a_deny_is_relevant_and_still_named() -> None:
