@@ -155,7 +155,7 @@ class _Shared:
 
 
 _MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
-_MAX_OWN = 8  # see _RoleRoutes.sub
+_MAX_OWN = 4  # see _RoleRoutes.sub
 _shared: dict[tuple[Any, ...], _Shared] = {}
 _signatures: dict[tuple[Any, ...], int] = {}
 _next_signature = itertools.count()  # never reused, so clearing _signatures stays sound
@@ -281,9 +281,10 @@ class _RoleRoutes:
     def sub(self, lead: _Lead, bits: int) -> _Sub:
         """An automaton for the statements in `bits` (at least), shared across roles.
 
-        A role with broad patterns has many different relevant sets: past _MAX_OWN new
-        automata it takes one over all its statements instead (the same verdicts, since
-        the others are dead after the lead and head), which shares outcomes across leads.
+        A role with broad patterns has many relevant sets that no other role shares: past
+        _MAX_OWN new automata it takes one over all its statements instead (the same
+        verdicts, since the others are dead after the lead and head), which shares
+        outcomes across leads.
         """
         key = (lead.text, bits)
         hit = self.subs.get(key)
