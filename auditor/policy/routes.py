@@ -140,8 +140,16 @@ class _Shared:
     role: RoleAutomaton  # over copies whose `index` is their position among the copies
     starts: dict[str, int] = field(default_factory=dict)  # lead -> states after it
     outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
+    routes: dict[tuple[str, str, bool], _Outcome] = field(default_factory=dict)
 
-    def outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
+    def outcome(self, lead: str, path: str, route: _Path, same_account: bool) -> _Outcome:
+        # Other roles sharing this automaton ask about the same routes: one lookup for them.
+        hit = self.routes.get((lead, path, same_account))
+        if hit is None:
+            hit = self.routes[lead, path, same_account] = self._outcome(lead, route, same_account)
+        return hit
+
+    def _outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
         start = self.starts.get(lead)
         if start is None:
             start = self.starts[lead] = self.role.nfa.run(self.role.nfa.initial, lead)
@@ -366,7 +374,7 @@ class PreparedRole:
             if not bits:
                 return self._untouched(lead.text, path, route)
             sub = routes.sub(lead, bits)
-            part = (verb, sub, sub.shared.outcome(lead.text, route, self._same_account))
+            part = (verb, sub, sub.shared.outcome(lead.text, path, route, self._same_account))
             base = f"{self._arn}{api_id}/{stage}/"
             return routes.shape((part,)).render(base, head, routes.other(route))
         parts: list[Part] = []
@@ -375,7 +383,8 @@ class PreparedRole:
             bits = lead.index.relevant(head)
             if bits:
                 sub = routes.sub(lead, bits)
-                parts.append((v, sub, sub.shared.outcome(lead.text, route, self._same_account)))
+                out = sub.shared.outcome(lead.text, path, route, self._same_account)
+                parts.append((v, sub, out))
             else:
                 parts.append((v, None, route.untouched))
         if all(sub is None for _, sub, _ in parts):
