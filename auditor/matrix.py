@@ -8,6 +8,7 @@ reports them.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,12 +68,23 @@ class RouteIndex(Generic[T]):
         for route, item in self._items:
             key = (route.method, normalise_template(route.path))
             self._by_key.setdefault(key, []).append(item)
+        # Sorted by normalised path, so a `/prefix/*` pattern is a bisect, not a scan.
+        self._by_path = sorted(((normalise_template(route.path), index)
+                                for index, (route, _) in enumerate(self._items)))
+        self._paths = [path for path, _ in self._by_path]
 
     def named_by(self, pattern: RoutePattern) -> list[T]:
         """The items whose route the pattern names (pattern_covers, without scanning)."""
         if is_exact(pattern):
             return self._by_key.get((pattern.method, normalise_template(pattern.path)), [])
-        return [item for route, item in self._items
+        candidates: Iterable[tuple[Route, T]] = self._items
+        if pattern.beneath and pattern.path != "/":
+            prefix = normalise_template(pattern.path)
+            start = bisect_left(self._paths, prefix)
+            end = bisect_left(self._paths, prefix + "\U0010ffff", lo=start)
+            candidates = (self._items[index]
+                          for index in sorted(i for _, i in self._by_path[start:end]))
+        return [item for route, item in candidates
                 if pattern_covers(pattern, route.method, route.path)]
 
     def any_verb_of(self, pattern: RoutePattern) -> list[T]:
@@ -138,6 +150,7 @@ class AccessEvaluator:
         self._verdicts: dict[tuple[str, str, str, str, str, str], RouteVerdict] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
         self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
+        self._last: tuple[tuple[str, str, str], PreparedRole] | None = None
 
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
@@ -176,10 +189,13 @@ class AccessEvaluator:
         # (a guest and a signed-in user differ in amr).
         context_key = self._context_key(context)
         key = (role_arn, context_key, api.id, stage, method, path)
-        if key not in self._verdicts:
-            self._verdicts[key] = self._prepare(role_arn, api, context, context_key).verdict(
-                api.id, stage, method, HTTP_API_CATCH_ALL if path == "$default" else path)
-        return self._verdicts[key]
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._prepare(role_arn, api, context, context_key
+                                                        ).verdict(api.id, stage, method,
+                                                                  HTTP_API_CATCH_ALL
+                                                                  if path == "$default" else path)
+        return found
 
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""
@@ -191,6 +207,9 @@ class AccessEvaluator:
     def _prepare(self, role_arn: str, api: Api, context: dict[str, Any],
                  context_key: str) -> PreparedRole:
         """The role compiled once per resource policy: APIs without one share it."""
+        last = (role_arn, context_key, api.id)
+        if self._last is not None and self._last[0] == last:
+            return self._last[1]  # the matrix asks persona by persona, route after route
         resource_policy = self.resource_policy(api)
         key = (role_arn, context_key, api.id if resource_policy else "")
         if key not in self._prepared:
@@ -200,6 +219,7 @@ class AccessEvaluator:
                 identity, boundary=boundary, resource_policy=resource_policy,
                 role_arn=role_arn, context=context, partition=snapshot.partition,
                 region=snapshot.region, account=snapshot.account_id or "*")
+        self._last = (last, self._prepared[key])
         return self._prepared[key]
 
 
@@ -284,5 +304,7 @@ def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, expected: b
         stage=api_stage.stage, route=route.key, verdict=result.verdict,
         authorization_type=route.authorization_type, expected=expected,
         reasons=list(result.reasons), allowing=[str(s) for s in result.allowing],
-        denying=[str(s) for s in result.denying], witness_allowed=result.witness_allowed,
-        witness_denied=result.witness_denied)
+        denying=[str(s) for s in result.denying],
+        # Only a partial verdict needs examples; for the others the route itself is one.
+        witness_allowed=result.witness_allowed if result.verdict == "partial" else None,
+        witness_denied=result.witness_denied if result.verdict == "partial" else None)

@@ -40,6 +40,12 @@ POOL = "us-east-1_Bench0001"
 IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
 VERBS = ("GET", "POST", "PUT", "DELETE")
 ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
+TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+        "StringEquals": {"cognito-identity.amazonaws.com:aud": IDENTITY_POOL},
+        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
 
 
 def _routes(api_index: int, count: int) -> list[Route]:
@@ -128,6 +134,7 @@ def synthetic(groups: int, routes: int, *, wildcards: bool = False
         name = f"role{i:04d}"
         arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         roles[arn] = Role(arn=arn, name=name, attached_policy_arns=[all_users.arn],
+                          trust_policy=TRUST,
                           inline_policies=[InlinePolicy(name="routes", document={
                               "Version": "2012-10-17",
                               "Statement": _statements(i, api_ids, routes,

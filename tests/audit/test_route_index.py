@@ -1,0 +1,39 @@
+"""RouteIndex answers exactly what scanning every route with pattern_covers answers."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.baseline import RoutePattern
+from auditor.matrix import RouteIndex, pattern_covers
+from auditor.snapshot import Route
+
+SEGMENTS = st.sampled_from(["a", "ab", "b", "{id}", "{x}", "{proxy+}", "a.b"])
+METHODS = st.sampled_from(["GET", "POST", "ANY"])
+
+
+@st.composite
+def paths(draw: st.DrawFn) -> str:
+    return "/" + "/".join(draw(st.lists(SEGMENTS, max_size=3)))
+
+
+@st.composite
+def patterns(draw: st.DrawFn) -> RoutePattern:
+    method = draw(st.sampled_from(["GET", "POST", "ANY", "*"]))
+    path = draw(paths())
+    if draw(st.booleans()):
+        path = path.rstrip("/") + "/*"
+    return RoutePattern.parse(f"{method} {path}")
+
+
+@given(st.lists(st.tuples(METHODS, paths()), max_size=12), st.lists(patterns(), max_size=4))
+def test_named_by_equals_a_scan(live: list[tuple[str, str]], wanted: list[RoutePattern]) -> None:
+    routes = [Route(method=m, path=p, authorization_type="AWS_IAM") for m, p in live]
+    index = RouteIndex((route, position) for position, route in enumerate(routes))
+    named: set[int] = set()
+    for pattern in wanted:
+        scanned = [i for i, r in enumerate(routes) if pattern_covers(pattern, r.method, r.path)]
+        assert index.named_by(pattern) == scanned
+        named.update(scanned)
+    assert index.covered(wanted) == {id(position) for position in named}
