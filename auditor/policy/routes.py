@@ -290,7 +290,8 @@ class _RoleRoutes:
         """An automaton for the statements in `bits` (at least), shared across roles.
 
         A role with broad patterns has many relevant sets that no other role shares: past
-        _MAX_OWN new automata it takes one over all its statements instead (the same
+        _MAX_OWN new automata, or for a set of most of its statements, it takes one
+        automaton over all its statements instead (the same
         verdicts, since the others are dead after the lead and head), which shares
         outcomes across leads.
         """
@@ -311,7 +312,7 @@ class _RoleRoutes:
         shared = _shared.get(content)
         if shared is not None:
             hit = _Sub(shared, tuple(self.kept[i].index for i in picked))
-        elif self.full is not None or self.built >= _MAX_OWN:
+        elif self.full is not None or self.built >= _MAX_OWN or 2 * len(picked) > len(self.kept):
             if self.full is None:
                 self.full = self._sub(list(range(len(self.kept))))
             hit = self.full
