@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from auditor.baseline import Baseline, RoutePattern
-from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, prepare_role
+from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, StatementRef, prepare_role
 from auditor.report.model import MatrixCell
 from auditor.resolve import UNAUTHENTICATED, Resolution
 from auditor.snapshot import Api, ApiRef, Role, Route, Snapshot
@@ -147,7 +147,6 @@ class AccessEvaluator:
         self.snapshot = snapshot
         self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
-        self._verdicts: dict[tuple[str, str, str, str, str, str], RouteVerdict] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
         self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
         self._last: tuple[tuple[str, str, str], PreparedRole] | None = None
@@ -187,15 +186,11 @@ class AccessEvaluator:
                 context: dict[str, Any]) -> RouteVerdict:
         # Personas sharing a role share verdicts only when their request context is the same
         # (a guest and a signed-in user differ in amr).
-        context_key = self._context_key(context)
-        key = (role_arn, context_key, api.id, stage, method, path)
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._verdicts[key] = self._prepare(role_arn, api, context, context_key
-                                                        ).verdict(api.id, stage, method,
-                                                                  HTTP_API_CATCH_ALL
-                                                                  if path == "$default" else path)
-        return found
+        # No cache of verdicts here: half a million of them would dominate memory, and the
+        # engine already shares automata and outcomes between roles and repeated questions.
+        prepared = self._prepare(role_arn, api, context, self._context_key(context))
+        return prepared.verdict(api.id, stage, method,
+                                HTTP_API_CATCH_ALL if path == "$default" else path)
 
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""
@@ -265,6 +260,7 @@ def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resol
     cells = []
     routes = list(iter_routes(snapshot, baseline))
     index = RouteIndex((route, route) for _, route in routes)
+    keys = {id(route): route.key for _, route in routes}  # one string per route, not per cell
     # A declared public route is meant for everyone; reaching it is no drift.
     public = {id(route) for _, route in routes if route.authorization_type != "AWS_IAM"
               and declares(baseline.public_routes, route)}
@@ -279,8 +275,8 @@ def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resol
                 p for p in declared if p not in all_users)
         context = persona_context(snapshot, resolution)
         for api_stage, route in routes:
-            cells.append(_cell(resolution, api_stage, route, id(route) in expected, context,
-                               evaluator))
+            cells.append(_cell(resolution, api_stage, route, keys[id(route)],
+                               id(route) in expected, context, evaluator))
     return cells
 
 
@@ -290,8 +286,13 @@ def iter_routes(snapshot: Snapshot, baseline: Baseline) -> Iterator[tuple[ApiSta
             yield api_stage, route
 
 
-def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, expected: bool,
-          context: dict[str, Any], evaluator: AccessEvaluator) -> MatrixCell:
+@lru_cache(maxsize=65_536)
+def _statement_text(ref: StatementRef) -> str:
+    return str(ref)  # one string per statement, shared by every cell it decides
+
+
+def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, route_key: str,
+          expected: bool, context: dict[str, Any], evaluator: AccessEvaluator) -> MatrixCell:
     if route.authorization_type != "AWS_IAM":
         result = _non_iam_verdict(route, resolution)
     elif resolution.role_arn is None:
@@ -301,10 +302,11 @@ def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, expected: b
                                    route.method, route.path, context)
     return MatrixCell(
         persona=resolution.persona, role_arn=resolution.role_arn, api_id=api_stage.api.id,
-        stage=api_stage.stage, route=route.key, verdict=result.verdict,
+        stage=api_stage.stage, route=route_key, verdict=result.verdict,
         authorization_type=route.authorization_type, expected=expected,
-        reasons=list(result.reasons), allowing=[str(s) for s in result.allowing],
-        denying=[str(s) for s in result.denying],
+        reasons=tuple(result.reasons),
+        allowing=tuple(_statement_text(s) for s in result.allowing),
+        denying=tuple(_statement_text(s) for s in result.denying),
         # Only a partial verdict needs examples; for the others the route itself is one.
         witness_allowed=result.witness_allowed if result.verdict == "partial" else None,
         witness_denied=result.witness_denied if result.verdict == "partial" else None)

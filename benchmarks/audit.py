@@ -181,6 +181,7 @@ def main() -> None:
     built = time.perf_counter()
     report = audit(snapshot, baseline)
     audited = time.perf_counter()
+    audit_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     text = report.to_json()
     rendered = time.perf_counter()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -194,9 +195,10 @@ def main() -> None:
     print(f"build snapshot: {built - started:.2f} s")
     print(f"audit (resolve + matrix + checks): {audited - built:.2f} s")
     print(f"JSON report: {rendered - audited:.2f} s, {len(text) / 2**20:.1f} MiB")
-    print(f"peak RSS: {peak_mib:.0f} MiB")
+    print(f"peak RSS: {audit_peak_mib:.0f} MiB after the audit, {peak_mib:.0f} MiB with the "
+          "JSON report in memory")
     if not args.small:
-        ok = audited - built < 10 and peak_mib < 1024
+        ok = audited - built < 10 and audit_peak_mib < 1024
         print(f"target < 10 s and < 1 GiB: {'met' if ok else 'MISSED'}")
 
 

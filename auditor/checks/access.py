@@ -34,14 +34,14 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
     persona = resolution.persona
     for api_stage, route in ctx.route_index.named_by(pattern):
         cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-        verdict = RouteVerdict(cell.verdict, reasons=cell.reasons,
+        verdict = RouteVerdict(cell.verdict, reasons=list(cell.reasons),
                                witness_denied=cell.witness_denied) if cell else None
         yield api_stage, route, verdict, route.key
     for api_stage, route in ctx.route_index.any_verb_of(pattern):
         text = f"{pattern.method} {route.path}"
         if route.authorization_type != "AWS_IAM":
             cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-            verdict = RouteVerdict(cell.verdict, reasons=cell.reasons) if cell else None
+            verdict = RouteVerdict(cell.verdict, reasons=list(cell.reasons)) if cell else None
         elif resolution.role_arn is None:
             verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
         else:

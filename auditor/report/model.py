@@ -64,9 +64,10 @@ class MatrixCell(_Model):
     verdict: Verdict
     authorization_type: str  # a cell is governed by IAM only when this is AWS_IAM
     expected: bool  # the baseline declares this route for this persona
-    reasons: list[str] = []
-    allowing: list[str] = []  # statements, e.g. "app-admin-policy#0 (Sid Admin)"
-    denying: list[str] = []
+    # Tuples: half a million cells, mostly with nothing to list, share the empty tuple.
+    reasons: tuple[str, ...] = ()
+    allowing: tuple[str, ...] = ()  # statements, e.g. "app-admin-policy#0 (Sid Admin)"
+    denying: tuple[str, ...] = ()
     witness_allowed: str | None = None
     witness_denied: str | None = None
 
