@@ -42,12 +42,17 @@ def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """Half a million acyclic cells would trigger full collections over an ever larger heap."""
+    """Half a million acyclic cells would trigger full collections over an ever larger heap.
+
+    Afterwards they move to the permanent generation (gc.freeze): later collections skip
+    them, and reference counting still frees them when the report is dropped.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -58,10 +63,14 @@ def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
 
 
 def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+    with _no_cycle_collection():
+        return _audit(snapshot, baseline)
+
+
+def _audit(snapshot: Snapshot, baseline: Baseline) -> Report:
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
-    with _no_cycle_collection():
-        matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
+    matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
     pairs = group_pairs(snapshot)
     context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs)
     findings: dict[str, Finding] = {}
