@@ -48,6 +48,7 @@ class MultiNFA:
 
     __slots__ = (
         "_by_char",
+        "_canon",
         "_closure",
         "_dominated",
         "_end",
@@ -65,6 +66,8 @@ class MultiNFA:
         "kinds",
         "literals",
         "memo",
+        "named",
+        "rows",
         "universal",
     )
 
@@ -138,6 +141,10 @@ class MultiNFA:
         )
         self.memo: dict[tuple[int, str], int] = {}
         self._lits: dict[int, frozenset[str]] = {}
+        self._canon: dict[int, int] = {}  # _canonical, memoised by step()
+        # For callers (routes.explore): per mask, (forced(),) if not None, else lits().
+        self.named: dict[int, tuple[str] | frozenset[str]] = {}
+        self.rows: dict[int, dict[str, int]] = {}  # for callers: mask -> char -> step()
 
     def _dominated_by(self, pos: int) -> int:
         """Positions of pos's group whose remaining tokens end with those after pos's star.
@@ -172,7 +179,10 @@ class MultiNFA:
             low = moving & -moving
             moving ^= low
             out |= nxt[low.bit_length() - 1]
-        out = self._canonical(out)
+        canon = self._canon.get(out)
+        if canon is None:
+            canon = self._canon[out] = self._canonical(out)
+        out = canon
         self.memo[key] = out
         return out
 

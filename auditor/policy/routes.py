@@ -66,39 +66,64 @@ def explore(
     final = template.finals[0]
     t_step, p_step = template.step, role.nfa.step
     t_lits, p_lits = template.lits, role.nfa.lits
-    p_memo = role.nfa.memo
-    forced: dict[int, str | None] = {}
+    t_memo, p_memo = template.memo, role.nfa.memo
+    nodes = role.nodes[same_account]
+    t_rows = template.rows
+    forced = template.named
     while queue:
         state = queue.popleft()
         tmask, pmask = state
-        cls = role.settled(pmask, same_account)
+        node = nodes.get(pmask)
+        if node is None:
+            node = role.node(pmask, same_account)
+        cls = node.settled
         settled = cls is not None  # every continuation fares alike: one witness suffices
-        tail: list[str] = []
-        if cls is not None:
-            tail = template.completion(tmask) or []
-        elif tmask & final:
-            cls = role.classify(pmask, same_account)
+        if cls is None and tmask & final:
+            cls = node.classified
+            if cls is None:
+                cls = node.classified = role.classify(pmask, same_account)
         if cls is not None:
             result.matched.update(cls.matched)
             if _wanted(result, cls):
+                tail = (template.completion(tmask) or []) if settled else []
                 _record(result, cls, _path_to(state, parents) + tail)
                 if result.complete():
                     break  # partial, with the best witnesses: nothing left to learn
             if settled:
                 continue
-        if tmask not in forced:
-            forced[tmask] = template.forced(tmask)
-        only = forced[tmask]
-        # Sorted, so that witnesses do not depend on set order (hash seed) or on which
-        # irrelevant statements the automaton holds.
-        chars = (only,) if only is not None else sorted(t_lits(tmask) | p_lits(pmask) | _OTHER)
+        # The one character the template state requires, or the characters it names.
+        named = forced.get(tmask)
+        if named is None:
+            only = template.forced(tmask)
+            named = forced[tmask] = (only,) if only is not None else t_lits(tmask)
+        if isinstance(named, tuple):
+            chars: tuple[str, ...] = named
+        else:
+            # Sorted, so that witnesses do not depend on set order (hash seed) or on which
+            # irrelevant statements the automaton holds.
+            hit = node.alphabet.get(named)
+            if hit is None:
+                hit = node.alphabet[named] = tuple(sorted(named | p_lits(pmask) | _OTHER))
+            chars = hit
+        row = node.row
+        trow = t_rows.get(tmask)
+        if trow is None:
+            trow = t_rows[tmask] = {}
         for char in chars:
-            tnext = t_step(tmask, char)
+            tnext = trow.get(char)
+            if tnext is None:
+                tnext = t_memo.get((tmask, char))
+                if tnext is None:
+                    tnext = t_step(tmask, char)
+                trow[char] = tnext
             if not tnext:
                 continue
-            pnext = p_memo.get((pmask, char))
+            pnext = row.get(char)
             if pnext is None:
-                pnext = p_step(pmask, char)
+                pnext = p_memo.get((pmask, char))
+                if pnext is None:
+                    pnext = p_step(pmask, char)
+                row[char] = pnext
             nxt = (tnext, pnext)
             if nxt not in parents:
                 parents[nxt] = (state, char)

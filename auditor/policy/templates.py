@@ -88,6 +88,17 @@ class RequestClass:
     matched: tuple[int, ...]  # the matching statements' indices in the role
 
 
+@dataclass(slots=True, eq=False)
+class PatternNode:
+    """What routes.explore needs of one pattern state (and same_account), memoised."""
+
+    settled: RequestClass | None
+    classified: RequestClass | None = None  # classify(), once asked
+    row: dict[str, int] = field(default_factory=dict)  # char -> next pattern state
+    # template lits -> sorted(those | this state's lits | OTHER)
+    alphabet: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class RoleAutomaton:
     """Statements of a role (plus boundary and resource policy) for one action and context,
@@ -102,6 +113,18 @@ class RoleAutomaton:
     heads: dict[tuple[int, str], int] = field(default_factory=dict)
     classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
     settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
+    # see node(): by same_account, then mask
+    nodes: tuple[dict[int, PatternNode], dict[int, PatternNode]] = field(
+        default_factory=lambda: ({}, {})
+    )
+
+    def node(self, mask: int, same_account: bool) -> PatternNode:
+        """Per-state memos for routes.explore, reached with one hash of the (big) mask."""
+        nodes = self.nodes[same_account]
+        hit = nodes.get(mask)
+        if hit is None:
+            hit = nodes[mask] = PatternNode(self.settled(mask, same_account))
+        return hit
 
     def after(self, mask: int, head: str) -> int:
         """Pattern states after reading `head` from `mask` (memoised: a lead's state and a
