@@ -7,6 +7,7 @@ per changed piece of live configuration, sends the Slack alert, and writes the n
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -187,27 +188,33 @@ def _fields_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
 
 
+def _keyed_changes(thing: str, before: Mapping[str, dict[str, Any]],
+                   after: Mapping[str, dict[str, Any]]
+                   ) -> Iterator[tuple[str, str, list[str], dict[str, Any] | None,
+                                       dict[str, Any] | None]]:
+    """(key, message, diff, before, after) for every entry added, removed or changed."""
+    for key in sorted(before.keys() | after.keys()):
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        if was is None:
+            yield key, f"{thing} {key} was added", [f"+ {thing} {key}: {now}"], was, now
+        elif now is None:
+            yield key, f"{thing} {key} was removed", [f"- {thing} {key}: {was}"], was, now
+        else:
+            diff = _fields_diff(was, now)
+            yield key, f"{thing} {key} changed: " + "; ".join(diff), diff, was, now
+
+
 def _group_changes(before: dict[str, GroupState], after: dict[str, GroupState],
                    snapshot: Snapshot) -> list[Issue]:
     pool = snapshot.user_pool
     base = (pool.arn or pool.id) if pool else snapshot.target.user_pool.id or ""
-    issues = []
-    for name in sorted(before.keys() | after.keys()):
-        old = before[name].model_dump() if name in before else None
-        new = after[name].model_dump() if name in after else None
-        if old == new:
-            continue
-        if old is None:
-            message, diff = f"group {name} was added", [f"+ group {name}: {new}"]
-        elif new is None:
-            message, diff = f"group {name} was removed", [f"- group {name}: {old}"]
-        else:
-            diff = _fields_diff(old, new)
-            message = f"group {name} changed: " + "; ".join(diff)
-        # Named like the group checks name a group, so the two read together in a report.
-        issues.append(_issue(message, f"{base}/group/{name}", diff, old, new,
-                             persona=f"group:{name}"))
-    return issues
+    # Named like the group checks name a group, so the two read together in a report.
+    return [_issue(message, f"{base}/group/{name}", diff, old, new, persona=f"group:{name}")
+            for name, message, diff, old, new in _keyed_changes(
+                "group", {k: v.model_dump() for k, v in before.items()},
+                {k: v.model_dump() for k, v in after.items()})]
 
 
 def _identity_pool_changes(before: ConfigSummary, after: ConfigSummary,
@@ -222,19 +229,10 @@ def _identity_pool_changes(before: ConfigSummary, after: ConfigSummary,
         issues.append(_issue("identity pool settings changed: " + "; ".join(diff),
                              resource, diff, old, new))
     old_maps, new_maps = before.identity_pool.role_mappings, after.identity_pool.role_mappings
-    for key in sorted(old_maps.keys() | new_maps.keys()):
-        was = old_maps[key].model_dump() if key in old_maps else None
-        now = new_maps[key].model_dump() if key in new_maps else None
-        if was == now:
-            continue
-        if was is None:
-            message, diff = f"role mapping for {key} was added", [f"+ {now}"]
-        elif now is None:
-            message, diff = f"role mapping for {key} was removed", [f"- {was}"]
-        else:
-            diff = _fields_diff(was, now)
-            message = f"role mapping for {key} changed: " + "; ".join(diff)
-        issues.append(_issue(message, f"{resource}#RoleMappings/{key}", diff, was, now))
+    issues += [_issue(message, f"{resource}#RoleMappings/{key}", diff, was, now)
+               for key, message, diff, was, now in _keyed_changes(
+                   "role mapping for", {k: v.model_dump() for k, v in old_maps.items()},
+                   {k: v.model_dump() for k, v in new_maps.items()})]
     return issues
 
 
@@ -261,18 +259,9 @@ def _route_changes(before: dict[str, dict[str, str]], after: dict[str, dict[str,
     issues = []
     # An API missing from one side was not collected (e.g. added to the baseline): skip it.
     for api_id in sorted(before.keys() & after.keys()):
-        old, new = before[api_id], after[api_id]
-        for key in sorted(old.keys() | new.keys()):
-            was, now = old.get(key), new.get(key)
-            if was == now:
-                continue
-            if was is None:
-                message, diff = f"route {key} was added ({now})", [f"+ {key} {now}"]
-            elif now is None:
-                message, diff = f"route {key} was removed (was {was})", [f"- {key} {was}"]
-            else:
-                message = f"route {key} authorization changed: {was} -> {now}"
-                diff = [f"authorization_type: {was!r} -> {now!r}"]
-            issues.append(_issue(message, _route_arn(snapshot, api_id, key), diff, was, now,
-                                 route=key, api_id=api_id))
+        old = {key: {"authorization": kind} for key, kind in before[api_id].items()}
+        new = {key: {"authorization": kind} for key, kind in after[api_id].items()}
+        issues += [_issue(message, _route_arn(snapshot, api_id, key), diff, was, now,
+                          route=key, api_id=api_id)
+                   for key, message, diff, was, now in _keyed_changes("route", old, new)]
     return issues

@@ -99,7 +99,7 @@ def test_route_and_policy_changes_one_finding_each(tmp_path: Path) -> None:
         (api + "POST/items", None, "POST /items"),
         ("arn:aws:iam::123456789012:role/app-editors", None, None)], key=str)
     messages = " | ".join(f.message for f in rep.findings)
-    assert "route GET /items authorization changed: AWS_IAM -> NONE" in messages
+    assert "route GET /items changed: authorization: 'AWS_IAM' -> 'NONE'" in messages
     assert "route GET /health was removed" in messages
     assert "~ inline:invoke" in messages
 
