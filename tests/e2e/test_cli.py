@@ -309,3 +309,19 @@ def test_demo_in_process_markdown(tmp_path: Path, aws: Aws) -> None:
     result = invoke(["demo", "-o", str(out)])
     assert result.exit_code == 1
     assert "trust-missing-aud" in out.read_text(encoding="utf-8")
+
+
+def test_schedule_command_rejects_bad_cron_and_bad_baseline_before_running(world: World) -> None:
+    bad_cron = subprocess_cli(["schedule", "--baseline", str(world.baseline_path),
+                               "--cron", "every hour"], endpoint=world.url)
+    assert bad_cron.exit_code == 2
+    (line,) = bad_cron.stderr.splitlines()
+    assert "--cron" in line and "every hour" in line
+
+    world.baseline["version"] = 2
+    path = world.write_baseline(name="v2.yaml")
+    bad_baseline = subprocess_cli(["schedule", "--baseline", str(path), "--cron", "*/5 * * * *"],
+                                  endpoint=world.url)
+    assert bad_baseline.exit_code == 2
+    assert str(path) in bad_baseline.stderr and "version" in bad_baseline.stderr
+    assert world.emulator.operations() == {}
