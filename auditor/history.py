@@ -80,7 +80,7 @@ def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
 
     if store is not None:
         store.save(State(
-            updated_at=_now(), target=target, snapshot_digest=snapshot.digest(),
+            updated_at=_now(), target=target, snapshot_digest=updated.snapshot_digest,
             config=carry_over(current_config, previous.config if previous else None),
             open_findings=list(open_findings.values()), pending_alert=pending,
         ))
