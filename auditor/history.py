@@ -175,12 +175,10 @@ def _issue(message: str, resource: str, diff: list[str], before: Any, after: Any
                  **names)
 
 
-def _route_arn(snapshot: Snapshot, api_id: str, route_key: str) -> str:
-    """The route's execute-api ARN over every stage, as the route checks name routes."""
+def _method_and_path(route_key: str) -> tuple[str, str]:
+    """`GET /items` -> (GET, /items); the HTTP API catch-all `$default` -> (ANY, $default)."""
     method, _, path = route_key.partition(" ")
-    tail = f"{'*' if method == 'ANY' else method}{path}" if path else route_key
-    return (f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
-            f"{snapshot.account_id or '*'}:{api_id}/*/{tail}")
+    return (method, path) if path else ("ANY", route_key)
 
 
 def _fields_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -261,7 +259,8 @@ def _route_changes(before: dict[str, dict[str, str]], after: dict[str, dict[str,
     for api_id in sorted(before.keys() & after.keys()):
         old = {key: {"authorization": kind} for key, kind in before[api_id].items()}
         new = {key: {"authorization": kind} for key, kind in after[api_id].items()}
-        issues += [_issue(message, _route_arn(snapshot, api_id, key), diff, was, now,
+        issues += [_issue(message, snapshot.route_arn(api_id, *_method_and_path(key)), diff,
+                          was, now,
                           route=key, api_id=api_id)
                    for key, message, diff, was, now in _keyed_changes("route", old, new)]
     return issues

@@ -191,6 +191,17 @@ class Snapshot(_Model):
     def api(self, api_id: str) -> Api | None:
         return next((a for a in self.apis if a.id == api_id), None)
 
+    def route_arn(self, api_id: str, method: str, path: str, stage: str = "*") -> str:
+        """The execute-api ARN that names a route (every stage by default) in findings.
+
+        ANY becomes `*` (requests carry the concrete verb); the HTTP API `$default` route is
+        named as the catch-all path it serves.
+        """
+        verb = "*" if method in ("ANY", "*") else method
+        path = "/{proxy+}" if path == "$default" else path
+        return (f"arn:{self.partition}:execute-api:{self.region}:{self.account_id or '*'}:"
+                f"{api_id}/{stage}/{verb}{path}")
+
     def to_json(self) -> str:
         return canonical_json(self.model_dump(mode="json"))
 

@@ -39,22 +39,3 @@ class AuditContext:
 
     def cell(self, persona: str, api_id: str, stage: str, route: str) -> MatrixCell | None:
         return self._cell_by_key.get((persona, api_id, stage, route))
-
-    def resolution(self, persona: str) -> Resolution | None:
-        return next((r for r in self.resolutions if r.persona == persona), None)
-
-    @cached_property
-    def _cells_by_persona(self) -> dict[str, list[MatrixCell]]:
-        grouped: dict[str, list[MatrixCell]] = {}
-        for cell in self.matrix:
-            grouped.setdefault(cell.persona, []).append(cell)
-        return grouped
-
-    def cells(self, persona: str) -> list[MatrixCell]:
-        return self._cells_by_persona.get(persona, [])
-
-    def execute_api_arn(self, api_id: str, stage: str, method: str, path: str) -> str:
-        snap = self.snapshot
-        verb = "*" if method == "ANY" else method
-        return (f"arn:{snap.partition}:execute-api:{snap.region}:{snap.account_id or '*'}:"
-                f"{api_id}/{stage}/{verb}{path if path.startswith('/') else '/' + path}")

@@ -32,8 +32,7 @@ def _unique_routes(ctx: AuditContext) -> list[tuple[Api, Route]]:
 
 
 def _route_resource(ctx: AuditContext, api: Api, route: Route) -> str:
-    path = "/{proxy+}" if route.path == "$default" else route.path
-    return ctx.execute_api_arn(api.id, "*", route.method, path)
+    return ctx.snapshot.route_arn(api.id, route.method, route.path)
 
 
 def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
@@ -81,7 +80,7 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
         apis = ", ".join(a.id for a in ctx.snapshot.apis)
         # No API has it: the resource is the route on any API, stable when APIs are added.
         yield Issue(rule_id="route-missing", route=pattern.raw,
-                    resource=ctx.execute_api_arn("*", "*", pattern.method, pattern.path),
+                    resource=ctx.snapshot.route_arn("*", pattern.method, pattern.path),
                     message=f"baseline route {pattern.raw} does not exist on {apis}",
                     evidence={"apis": [a.id for a in ctx.snapshot.apis]})
 
