@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from .glob import ANY, LIT, NOCOLON, NOSLASH, ONE, STAR, Token
+from .glob import ANY, LIT, NOCOLON, NOSLASH, STAR, Token
 
 OTHER = ""  # stands for "a character no token names"; never a literal
 
@@ -55,7 +55,6 @@ class MultiNFA:
         "_globs_of",
         "_group_bits",
         "_group_of",
-        "_lits",
         "_next",
         "_sid",
         "_star_any",
@@ -64,10 +63,7 @@ class MultiNFA:
         "glob_masks",
         "initial",
         "kinds",
-        "literals",
         "memo",
-        "named",
-        "rows",
         "universal",
     )
 
@@ -136,15 +132,8 @@ class MultiNFA:
         for start in starts:
             self.initial |= closure[start]
         self.initial = self._canonical(self.initial)
-        self.literals = frozenset(
-            t[1] for t in kinds if t is not None and t[0] == LIT and isinstance(t[1], str)
-        )
         self.memo: dict[tuple[int, str], int] = {}
-        self._lits: dict[int, frozenset[str]] = {}
         self._canon: dict[int, int] = {}  # _canonical, memoised by step()
-        # For callers (routes.explore): per mask, (forced(),) if not None, else lits().
-        self.named: dict[int, tuple[str] | frozenset[str]] = {}
-        self.rows: dict[int, dict[str, int]] = {}  # for callers: mask -> char -> step()
 
     def _dominated_by(self, pos: int) -> int:
         """Positions of pos's group whose remaining tokens end with those after pos's star.
@@ -229,63 +218,25 @@ class MultiNFA:
     def lits(self, mask: int) -> frozenset[str]:
         """The characters the states in `mask` tell apart; all others act like OTHER.
 
-        Literals, plus ':' for a not-colon class and '/' for a not-slash class.
+        Literals, plus ':' for a not-colon class and '/' for a not-slash class. Not
+        memoised: callers keep what they derive from it per state.
         """
-        hit = self._lits.get(mask)
-        if hit is None:
-            found: set[str] = set()
-            rest = mask
-            while rest:
-                low = rest & -rest
-                rest ^= low
-                tok = self.kinds[low.bit_length() - 1]
-                if tok is None:
-                    continue
-                if tok[0] == LIT:
-                    assert isinstance(tok[1], str)
-                    found.add(tok[1])
-                elif tok[1] == NOCOLON:
-                    found.add(":")
-                elif tok[1] == NOSLASH:
-                    found.add("/")
-            hit = self._lits[mask] = frozenset(found)
-        return hit
-
-    def forced(self, mask: int) -> str | None:
-        """The one character every state in `mask` requires (all literal, same char), if any."""
-        chars = self.lits(mask)
-        if len(chars) != 1:
-            return None
+        found: set[str] = set()
         rest = mask
         while rest:
             low = rest & -rest
             rest ^= low
             tok = self.kinds[low.bit_length() - 1]
-            if tok is None or tok[0] != LIT:
-                return None
-        return next(iter(chars))
-
-    def completion(self, mask: int) -> list[str] | None:
-        """A shortest-effort string leading from `mask` to acceptance, OTHER for free chars."""
-        best: list[str] | None = None
-        rest = mask
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            pos = low.bit_length() - 1
-            out: list[str] = []
-            while self.kinds[pos] is not None:
-                tok = self.kinds[pos]
-                assert tok is not None
-                if tok[0] == LIT:
-                    assert isinstance(tok[1], str)
-                    out.append(tok[1])
-                elif tok[0] == ONE:
-                    out.append(OTHER)
-                pos += 1
-            if best is None or len(out) < len(best):
-                best = out
-        return best
+            if tok is None:
+                continue
+            if tok[0] == LIT:
+                assert isinstance(tok[1], str)
+                found.add(tok[1])
+            elif tok[1] == NOCOLON:
+                found.add(":")
+            elif tok[1] == NOSLASH:
+                found.add("/")
+        return frozenset(found)
 
 
 @functools.lru_cache(maxsize=65536)  # roles often share patterns (managed policies)

@@ -4,151 +4,144 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
-from .automata import OTHER, OTHER_CANDIDATES, MultiNFA, pick_other
+from .automata import OTHER, OTHER_CANDIDATES, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
-from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
+from .model import NamedPolicy, RouteVerdict, VerdictName
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
     VERBS,
+    PatternNode,
+    Reach,
     RequestClass,
     RoleAutomaton,
     RouteStmt,
+    TemplateRest,
     assemble,
     route_statements,
-    template_nfa,
+    route_template,
 )
 
-State = tuple[int, int]  # (template states, pattern states)
 _NO_ALLOW = "no statement allows any request to this route"
-_OTHER = frozenset((OTHER,))
+_serials = itertools.count()  # ids for verdict-shape cache keys; never reused
+
+Word = tuple[str, ...]  # the characters of a request path, OTHER standing for a free one
 
 
-@dataclass(slots=True, eq=False)  # hashed by identity: verdict shapes are cached per outcomes
-class _Outcome:
-    """What one verb's requests look like: a witness string for each kind found."""
-
-    surely: list[str] | None = None  # surely allowed
-    possibly: list[str] | None = None  # possibly allowed
-    not_surely: list[str] | None = None  # not surely allowed
-    not_possibly: list[str] | None = None  # surely not allowed
-    matched: set[int] = field(default_factory=set)
-
-    def complete(self) -> bool:
-        return None not in (self.surely, self.possibly, self.not_surely, self.not_possibly)
-
-
-def _path_to(state: State, parents: dict[State, tuple[State, str] | None]) -> list[str]:
-    out: list[str] = []
-    link = parents[state]
-    while link is not None:
-        state, char = link
-        out.append(char)
-        link = parents[state]
-    out.reverse()
-    return out
+# What one verb's requests look like: for each kind (surely allowed, possibly allowed, not
+# surely allowed, surely not allowed) the shortlex-least request path (after the template's
+# head) of that kind or None, then the statements seen to match (bits of their `index` in
+# the automaton), then a serial for the verdict-shape caches. A plain tuple of strings and
+# ints, so that the collector stops tracking the many that caches hold.
+_Outcome = tuple[Word | None, Word | None, Word | None, Word | None, int, int]
+SURELY: Final = 0
+POSSIBLY: Final = 1
+NOT_SURELY: Final = 2
+NOT_POSSIBLY: Final = 3
+MATCHED: Final = 4
+SERIAL: Final = 5
 
 
-def explore(
-    template: MultiNFA, role: RoleAutomaton, start_mask: int, same_account: bool
-) -> _Outcome:
-    """Visit every reachable (template, patterns) state pair; record witnesses per kind."""
-    result = _Outcome()
-    start: State = (template.initial, start_mask)
-    parents: dict[State, tuple[State, str] | None] = {start: None}
-    queue = deque([start])
-    final = template.finals[0]
-    t_step, p_step = template.step, role.nfa.step
-    t_lits, p_lits = template.lits, role.nfa.lits
-    t_memo, p_memo = template.memo, role.nfa.memo
-    nodes = role.nodes[same_account]
-    t_rows = template.rows
-    forced = template.named
-    while queue:
-        state = queue.popleft()
-        tmask, pmask = state
-        node = nodes.get(pmask)
-        if node is None:
-            node = role.node(pmask, same_account)
-        cls = node.settled
-        settled = cls is not None  # every continuation fares alike: one witness suffices
-        if cls is None and tmask & final:
-            cls = node.classified
-            if cls is None:
-                cls = node.classified = role.classify(pmask, same_account)
-        if cls is not None:
-            result.matched.update(cls.matched)
-            if _wanted(result, cls):
-                tail = (template.completion(tmask) or []) if settled else []
-                _record(result, cls, _path_to(state, parents) + tail)
-                if result.complete():
-                    break  # partial, with the best witnesses: nothing left to learn
-            if settled:
-                continue
-        # The one character the template state requires, or the characters it names.
-        named = forced.get(tmask)
-        if named is None:
-            only = template.forced(tmask)
-            named = forced[tmask] = (only,) if only is not None else t_lits(tmask)
-        if isinstance(named, tuple):
-            chars: tuple[str, ...] = named
-        else:
-            # Sorted, so that witnesses do not depend on set order (hash seed) or on which
-            # irrelevant statements the automaton holds.
-            hit = node.alphabet.get(named)
-            if hit is None:
-                hit = node.alphabet[named] = tuple(sorted(named | p_lits(pmask) | _OTHER))
-            chars = hit
-        row = node.row
-        trow = t_rows.get(tmask)
-        if trow is None:
-            trow = t_rows[tmask] = {}
-        for char in chars:
-            tnext = trow.get(char)
-            if tnext is None:
-                tnext = t_memo.get((tmask, char))
-                if tnext is None:
-                    tnext = t_step(tmask, char)
-                trow[char] = tnext
-            if not tnext:
-                continue
-            pnext = row.get(char)
-            if pnext is None:
-                pnext = p_memo.get((pmask, char))
-                if pnext is None:
-                    pnext = p_step(pmask, char)
-                row[char] = pnext
-            nxt = (tnext, pnext)
-            if nxt not in parents:
-                parents[nxt] = (state, char)
-                queue.append(nxt)
-    return result
-
-
-def _wanted(result: _Outcome, cls: RequestClass) -> bool:
+def _whole(cls: RequestClass, word: Word) -> _Outcome:
+    """Every request fares as `cls`; `word` is the shortest one."""
     return (
-        (cls.surely and result.surely is None)
-        or (cls.possibly and result.possibly is None)
-        or (not cls.surely and result.not_surely is None)
-        or (not cls.possibly and result.not_possibly is None)
+        word if cls.surely else None,
+        word if cls.possibly else None,
+        None if cls.surely else word,
+        None if cls.possibly else word,
+        cls.matched,
+        next(_serials),
     )
 
 
-def _record(result: _Outcome, cls: RequestClass, word: list[str]) -> None:
-    if cls.surely and result.surely is None:
-        result.surely = word
-    if cls.possibly and result.possibly is None:
-        result.possibly = word
-    if not cls.surely and result.not_surely is None:
-        result.not_surely = word
-    if not cls.possibly and result.not_possibly is None:
-        result.not_possibly = word
+def explore(rest: TemplateRest | None, node: PatternNode) -> _Outcome:
+    """The requests that continue from pattern state `node` as `rest` (the template after
+    its head) allows, by kind: exact over all strings, memoised per (node, rest).
+
+    A parameter is followed by '/' or the end, so each request splits uniquely into
+    parameter values and literals, and the shortlex-least request of a kind is the best
+    over the states the first parameter can reach of (least word to reach it) + (least
+    request of that kind from there): a search over pattern states per parameter, shared
+    by every route whose parameter starts in that state, instead of one over the product
+    with each route's template. A state where every continuation fares alike (settled)
+    ends the search with the template's shortest continuation.
+    """
+    key = -1 if rest is None else rest.key
+    hit: _Outcome | None = node.outcomes.get(key)
+    if hit is not None:
+        return hit
+    cls = node.settled
+    if cls is None and rest is None:
+        cls = node.classify()
+    if cls is not None:
+        hit = _whole(cls, () if rest is None else rest.shortest)
+    else:
+        assert rest is not None
+        hit = _through(rest, node)
+    node.outcomes[key] = hit
+    return hit
+
+
+def _through(rest: TemplateRest, node: PatternNode) -> _Outcome:
+    """explore() for an unsettled node: over rest's first parameter, then the others.
+
+    Stops once every kind has a witness that no state still to come can beat (its word is
+    no shorter, and of equal length only if it sorts later): partial verdicts need not
+    search on, and `matched` may then miss statements.
+    """
+    greedy = rest.greedy
+    reach = node.greedy_reach if greedy else node.segment_reach
+    if reach is None:
+        reach = Reach.start(node, greedy)
+        if greedy:
+            node.greedy_reach = reach
+        else:
+            node.segment_reach = reach
+    literal, after, lit = rest.literal, rest.after, rest.literal_word
+    after_key = -1 if after is None else after.key
+    least_tail = len(lit) + (0 if after is None else len(after.shortest))
+    nodes, words = reach.nodes, reach.words
+    best: list[Word | None] = [None, None, None, None]
+    longest = -1  # of the best words, once every kind has one
+    matched = 0
+    # Outcomes already taken in: found later, a state leading to one of them has a word
+    # that sorts later, so it cannot give a better witness.
+    taken: set[int] = set()
+    at = 0
+    while at < len(nodes) or reach.extend():
+        if at == len(nodes):
+            continue  # that level found nothing new; the next may
+        state, word = nodes[at], words[at]
+        at += 1
+        if longest >= 0 and len(word) + least_tail > longest:
+            break
+        # A settled state needs no literal run: explore() answers it from its class.
+        if literal and state.settled is None:
+            state = state.row.get(literal) or state.run(literal)
+        out = state.outcomes.get(after_key) or explore(after, state)
+        if out[SERIAL] in taken:
+            continue
+        taken.add(out[SERIAL])
+        matched |= out[MATCHED]
+        for kind, tail in enumerate(out[:4]):
+            if tail is None:
+                continue
+            size = len(word) + len(lit) + len(tail)
+            held = best[kind]
+            if held is None or size < len(held):
+                best[kind] = word + lit + tail
+            elif size == len(held):
+                candidate = word + lit + tail
+                if candidate < held:
+                    best[kind] = candidate
+        if None not in best:
+            longest = max(len(w) for w in best if w is not None)
+    return (best[0], best[1], best[2], best[3], matched, next(_serials))
 
 
 @dataclass(slots=True, eq=False)  # hashed by identity, like _Outcome
@@ -163,8 +156,7 @@ class _Shared:
     """
 
     role: RoleAutomaton  # over copies whose `index` is their position among the copies
-    starts: dict[str, int] = field(default_factory=dict)  # lead -> states after it
-    outcomes: dict[tuple[str, int, bool], _Outcome] = field(default_factory=dict)
+    starts: dict[tuple[str, bool], PatternNode] = field(default_factory=dict)  # by lead
     routes: dict[tuple[str, str, bool], _Outcome] = field(default_factory=dict)
 
     def outcome(self, lead: str, path: str, route: _Path, same_account: bool) -> _Outcome:
@@ -175,16 +167,14 @@ class _Shared:
         return hit
 
     def _outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
-        start = self.starts.get(lead)
+        start = self.starts.get((lead, same_account))
         if start is None:
-            start = self.starts[lead] = self.role.nfa.run(self.role.nfa.initial, lead)
-        start = self.role.after(start, route.head)
-        # Routes of other verbs, stages and APIs often reach the same state: reuse.
-        key = (route.rest, start, same_account)
-        hit = self.outcomes.get(key)
-        if hit is None:
-            hit = self.outcomes[key] = explore(route.template, self.role, start, same_account)
-        return hit
+            role = self.role
+            start = role.node(role.nfa.run(role.nfa.initial, lead), same_account)
+            self.starts[lead, same_account] = start
+        # Routes of other verbs, stages and APIs often reach the same state: explore()
+        # memoises per state.
+        return explore(route.rest, start.run(route.head))
 
 
 _MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
@@ -211,6 +201,7 @@ class _Sub:
 
     shared: _Shared
     to_role: tuple[int, ...]
+    serial: int = field(default_factory=lambda: next(_serials))
 
 
 @dataclass(slots=True)
@@ -223,19 +214,21 @@ class _Lead:
 
 @functools.lru_cache(maxsize=8192)
 def _path(path: str) -> _Path:
-    head, template = template_nfa(path)
-    word = template.completion(template.initial) or []
-    untouched = _Outcome(not_surely=word, not_possibly=word)
-    chars = template.literals | frozenset(head)
-    rest = path[len(head) + 1 :]
-    return _Path(head, template, rest, chars, untouched, _pieces(word))
+    head, rest = route_template(path)
+    word = () if rest is None else rest.shortest
+    untouched: _Outcome = (None, None, word, word, 0, next(_serials))
+    chars = set(head)
+    piece = rest
+    while piece is not None:
+        chars.update(piece.literal)
+        piece = piece.after
+    return _Path(head, rest, frozenset(chars), untouched, _pieces(word))
 
 
 @dataclass(slots=True)
 class _Path:
     head: str
-    template: MultiNFA
-    rest: str  # the path after its head, a key for reusing outcomes
+    rest: TemplateRest | None  # the template after its head
     chars: frozenset[str]  # characters the template names
     untouched: _Outcome  # for a verb that no statement can match: every request denied
     untouched_pieces: tuple[str, ...]  # its witness, see _pieces
@@ -265,7 +258,7 @@ class _RoleRoutes:
     others: str  # candidates for OTHER among them, best first
     leads: dict[tuple[str, str, str], _Lead] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
-    shapes: dict[tuple[Part, ...], _Shape] = field(default_factory=dict)
+    shapes: dict[Hashable, _Shape] = field(default_factory=dict)
     full: _Sub | None = None  # over every kept statement, once built
     built: int = 0  # automata this role added to _shared
 
@@ -363,15 +356,18 @@ class _RoleRoutes:
                 return char
         return pick_other(self.literals | route.chars)
 
-    def shape(self, parts: tuple[Part, ...]) -> _Shape:
-        hit = self.shapes.get(parts)
+    def shape(self, key: Hashable, parts: Sequence[Part]) -> _Shape:
+        """The shape of `parts`, cached under `key`: their verbs and serials (ints and
+        strings, so the collector stops tracking the keys)."""
+        hit = self.shapes.get(key)
         if hit is None:
             matched: set[int] = set()
             for _, sub, out in parts:
                 if sub is not None:
-                    matched.update(sub.to_role[i] for i in out.matched)
+                    to_role = sub.to_role
+                    matched.update(to_role[i] for i in _indices(out[MATCHED]))
             outcomes = {verb: out for verb, _, out in parts}
-            hit = self.shapes[parts] = _shape(self.stmts, outcomes, matched)
+            hit = self.shapes[key] = _shape(self.stmts, outcomes, matched)
         return hit
 
 
@@ -400,10 +396,13 @@ class PreparedRole:
             if not bits:
                 return self._untouched(lead.text, path, route)
             sub = routes.sub(lead, bits)
-            part = (verb, sub, sub.shared.outcome(lead.text, path, route, self._same_account))
+            out = sub.shared.outcome(lead.text, path, route, self._same_account)
+            shape = routes.shape((verb, sub.serial, out[SERIAL]), ((verb, sub, out),))
             base = f"{self._arn}{api_id}/{stage}/"
-            return routes.shape((part,)).render(base, head, routes.other(route))
+            return _render(shape, routes.stmts, base, head, routes.other(route))
         parts: list[Part] = []
+        key: list[tuple[str, int, int]] = []
+        touched = False
         for v in VERBS:
             lead = routes.lead(api_id, stage, v)
             bits = lead.index.relevant(head)
@@ -411,12 +410,16 @@ class PreparedRole:
                 sub = routes.sub(lead, bits)
                 out = sub.shared.outcome(lead.text, path, route, self._same_account)
                 parts.append((v, sub, out))
+                key.append((v, sub.serial, out[SERIAL]))
+                touched = True
             else:
                 parts.append((v, None, route.untouched))
-        if all(sub is None for _, sub, _ in parts):
+                key.append((v, -1, route.untouched[SERIAL]))
+        if not touched:
             return self._untouched(routes.lead(api_id, stage, VERBS[0]).text, path, route)
+        shape = routes.shape(tuple(key), parts)
         base = f"{self._arn}{api_id}/{stage}/"
-        return routes.shape(tuple(parts)).render(base, head, routes.other(route))
+        return _render(shape, routes.stmts, base, head, routes.other(route))
 
     def _untouched(self, lead: str, path: str, route: _Path) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
@@ -493,11 +496,13 @@ def route_verdict(
     """Whether every (allowed), no (denied) or some (partial) request to a route is allowed.
 
     `context` holds the keys whose values are known; every other key is unknown, and a
-    verdict that hinges on one is `partial` with the reason. `allowing` / `denying` list
-    the statements seen to match requests of the route; for `partial` the search stops
-    once both witnesses are found, so those lists may then be incomplete, and of several
-    interchangeable statements (same effect, source and condition, one pattern covering the
-    other) the automata may keep only one (see automata.py). The caller is
+    verdict that hinges on one is `partial` with the reason. Each witness is the shortest
+    request of its kind, the first in character order among equals (a free character is
+    one that no pattern or template names). `allowing` / `denying` list the statements
+    seen to match requests of the route; for `partial` the search stops once no witness
+    can improve, so those lists may then be incomplete, and of several interchangeable
+    statements (same effect, source and condition, one pattern covering the other) the
+    automata may keep only one (see automata.py). The caller is
     the role session; without `principal_arn` it is the identity-pool session of `role_arn`
     (`.../assumed-role/<name>/CognitoIdentityCredentials`).
 
@@ -519,18 +524,25 @@ def route_verdict(
 
 
 def _pick(
-    outcomes: dict[str, _Outcome], first: str, second: str
+    outcomes: dict[str, _Outcome], first: int, second: int
 ) -> tuple[str, tuple[str, ...]] | None:
     """The first witness of either kind, as its verb and the word's pieces between OTHERs."""
-    for attr in (first, second):
+    for kind in (first, second):
         for verb, out in outcomes.items():
-            word = getattr(out, attr)
+            word = out[:4][kind]
             if word is not None:
                 return verb, _pieces(word)
     return None
 
 
-def _pieces(word: list[str]) -> tuple[str, ...]:
+def _indices(bits: int) -> Iterator[int]:
+    while bits:
+        low = bits & -bits
+        bits ^= low
+        yield low.bit_length() - 1
+
+
+def _pieces(word: Word) -> tuple[str, ...]:
     """The word split at its OTHER characters: `other.join(pieces)` spells it out."""
     pieces = [""]
     for char in word:
@@ -541,42 +553,52 @@ def _pieces(word: list[str]) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """A verdict apart from its witnesses, which also depend on the route's ARN."""
+# A verdict apart from its witnesses, which also depend on the route's ARN: the verdict,
+# the allowing and the denying statements (bits of their index in the role), the reasons,
+# and the verb and word pieces (see _pieces) of the allowed and of the denied witness. A
+# plain tuple of strings and ints, like _Outcome, since every role caches many.
+_Shape = tuple[
+    VerdictName,
+    int,
+    int,
+    tuple[str, ...],
+    tuple[str, tuple[str, ...]] | None,
+    tuple[str, tuple[str, ...]] | None,
+]
 
-    verdict: VerdictName
-    allowing: tuple[StatementRef, ...]
-    denying: tuple[StatementRef, ...]
-    reasons: tuple[str, ...]
-    yes: tuple[str, tuple[str, ...]] | None  # verb and word pieces of the allowed witness
-    no: tuple[str, tuple[str, ...]] | None
 
-    def render(self, base: str, head: str, other: str) -> RouteVerdict:
-        yes, no = self.yes, self.no
-        return RouteVerdict(
-            self.verdict,
-            list(self.allowing),
-            list(self.denying),
-            list(self.reasons),
-            f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
-            f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
-        )
+def _render(
+    shape: _Shape, stmts: list[RouteStmt], base: str, head: str, other: str
+) -> RouteVerdict:
+    verdict, allowing, denying, reasons, yes, no = shape
+    return RouteVerdict(
+        verdict,
+        [stmts[i].ref for i in _indices(allowing)] if allowing else [],
+        [stmts[i].ref for i in _indices(denying)] if denying else [],
+        list(reasons),
+        f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
+        f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
+    )
 
 
 def _shape(
     all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome], matched: Iterable[int] | None = None
 ) -> _Shape:
     """`matched`: the statements seen to match, if not the outcomes' own (by index)."""
-    possibly = [v for v, o in outcomes.items() if o.possibly is not None]
-    not_surely = [v for v, o in outcomes.items() if o.not_surely is not None]
+    possibly = [v for v, o in outcomes.items() if o[POSSIBLY] is not None]
+    not_surely = [v for v, o in outcomes.items() if o[NOT_SURELY] is not None]
     if matched is None:
-        matched = set().union(*(o.matched for o in outcomes.values()))
+        bits = 0
+        for out in outcomes.values():
+            bits |= out[MATCHED]
+        matched = _indices(bits)
     stmts = [all_stmts[i] for i in sorted(matched)]
     allowing = tuple(s.ref for s in stmts if not s.deny)
     denying = tuple(s.ref for s in stmts if s.deny)
-    yes = _pick(outcomes, "surely", "possibly")
-    no = _pick(outcomes, "not_possibly", "not_surely")
+    allowing_bits = sum(1 << s.index for s in stmts if not s.deny)
+    denying_bits = sum(1 << s.index for s in stmts if s.deny)
+    yes = _pick(outcomes, SURELY, POSSIBLY)
+    no = _pick(outcomes, NOT_POSSIBLY, NOT_SURELY)
     reasons: list[str] = []
     if not possibly:
         if not allowing:
@@ -590,12 +612,12 @@ def _shape(
                 "the statements that match are not enough on their own "
                 "(permissions boundary or cross-account rule)"
             )
-        return _Shape("denied", allowing, denying, tuple(reasons), None, no)
+        return ("denied", allowing_bits, denying_bits, tuple(reasons), None, no)
     if not not_surely:
         reasons.append("every request to this route is allowed")
-        return _Shape("allowed", allowing, denying, tuple(reasons), yes, None)
-    some_sure = any(o.surely is not None for o in outcomes.values())
-    some_never = any(o.not_possibly is not None for o in outcomes.values())
+        return ("allowed", allowing_bits, denying_bits, tuple(reasons), yes, None)
+    some_sure = any(o[SURELY] is not None for o in outcomes.values())
+    some_never = any(o[NOT_POSSIBLY] is not None for o in outcomes.values())
     if (some_sure and some_never) or not any(s.unknowns for s in stmts):
         if len(outcomes) > 1 and len(not_surely) < len(outcomes):
             reasons.append(
@@ -609,4 +631,4 @@ def _shape(
     for st in stmts:
         if st.unknowns:
             reasons.extend(f"{st.ref}: {why}" for why in st.unknowns)
-    return _Shape("partial", allowing, denying, tuple(reasons), yes, no)
+    return ("partial", allowing_bits, denying_bits, tuple(reasons), yes, no)

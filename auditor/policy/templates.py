@@ -2,10 +2,11 @@
 
 The requests of a route form a regular language: the fixed ARN prefix, then the path with
 `{param}` = one or more characters other than '/', `{proxy+}` = one or more of anything.
-Each Resource pattern is a regular language too (glob.py). A breadth-first walk of the
-product automaton (template x all patterns) visits every reachable combination of states,
-so the verdict is a fact about all strings, not a sample; the path that reached a state is
-a witness.
+Each Resource pattern is a regular language too (glob.py). routes.explore searches every
+state of all patterns at once that a parameter value can reach (breadth first, so the
+first word to reach a state is its shortlex-least) and runs the literals in between, so
+the verdict is a fact about all strings, not a sample; the shortlex-least request of each
+kind is its witness.
 
 Unknowns (a condition key or policy variable absent from the context): each distinct
 unknown Condition block is one true/false unknown, tried both ways; a Resource with an
@@ -23,10 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .automata import MultiNFA
+from .automata import OTHER, MultiNFA
 from .conditions import Tri, evaluate
 from .evaluate import RESOURCE, CompiledSet, Rule, combine
-from .glob import ANY, LIT, NOSLASH, ONE, STAR, Token, arn_tokens
+from .glob import Token, arn_tokens
 from .model import StatementRef
 from .principals import ROLE, SESSION
 from .variables import Part, Var, lookup_scalar
@@ -35,9 +36,46 @@ _MAX_CONDITIONS = 6
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateRest:
+    """What a route template requires after one of its parameters starts: that parameter
+    (a non-empty segment without '/', or for `greedy` {proxy+} any non-empty string), then
+    `literal` (the text up to the next parameter, or to the end), then `after`.
+
+    Interned (see template_rest), so that `key` is one small int per distinct language:
+    parameter names do not matter, and routes share the rests of one another.
+    """
+
+    key: int
+    greedy: bool
+    literal: str
+    after: TemplateRest | None
+    shortest: tuple[str, ...]  # the shortlex-least word of this rest, OTHER for free characters
+    literal_word: tuple[str, ...]  # tuple(literal)
+
+
+_rests: dict[tuple[bool, str, int], TemplateRest] = {}
+
+
+def template_rest(pieces: tuple[tuple[bool, str], ...]) -> TemplateRest | None:
+    """The interned rest for (greedy, literal) pieces; None for no pieces (the end)."""
+    if not pieces:
+        return None
+    greedy, literal = pieces[0]
+    after = template_rest(pieces[1:])
+    key = (greedy, literal, -1 if after is None else after.key)
+    hit = _rests.get(key)
+    if hit is None:
+        shortest = (OTHER, *literal, *(after.shortest if after else ()))
+        hit = _rests[key] = TemplateRest(
+            len(_rests), greedy, literal, after, shortest, tuple(literal)
+        )
+    return hit
+
+
 @functools.lru_cache(maxsize=8192)
-def template_nfa(path: str) -> tuple[str, MultiNFA]:
-    """An API Gateway resource path template as (literal head, automaton for the rest).
+def route_template(path: str) -> tuple[str, TemplateRest | None]:
+    """An API Gateway resource path template as (literal head, what follows the head).
 
     The request ARN holds the path without its leading '/'; `{param}` is one or more
     characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
@@ -45,22 +83,23 @@ def template_nfa(path: str) -> tuple[str, MultiNFA]:
     """
     if not path.startswith("/"):
         raise ValueError(f"a route path template starts with '/': {path!r}")
-    tokens: list[Token] = []
     segments = path[1:].split("/")
+    texts = [""]  # literal text before the first parameter and after each one
+    pieces: list[bool] = []  # per parameter: greedy?
     for i, seg in enumerate(segments):
         if i:
-            tokens.append((LIT, "/"))
+            texts[-1] += "/"
         if seg.startswith("{") and seg.endswith("+}") and len(seg) > 3:
             if i != len(segments) - 1:
                 raise ValueError(f"a greedy {seg} must be the last path segment: {path!r}")
-            tokens += [(ONE, ANY), (STAR, ANY)]
+            pieces.append(True)
+            texts.append("")
         elif seg.startswith("{") and seg.endswith("}") and len(seg) > 2:
-            tokens += [(ONE, NOSLASH), (STAR, NOSLASH)]
+            pieces.append(False)
+            texts.append("")
         else:
-            tokens += [(LIT, c) for c in seg]
-    cut = next((i for i, t in enumerate(tokens) if t[0] != LIT), len(tokens))
-    head = "".join(str(t[1]) for t in tokens[:cut])
-    return head, MultiNFA([tokens[cut:]])
+            texts[-1] += seg
+    return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)))
 
 
 @dataclass(slots=True)
@@ -85,64 +124,194 @@ class RouteStmt:
 class RequestClass:
     surely: bool
     possibly: bool
-    matched: tuple[int, ...]  # the matching statements' indices in the role
+    matched: int  # the matching statements, as bits of their `index`
 
 
 @dataclass(slots=True, eq=False)
 class PatternNode:
-    """What routes.explore needs of one pattern state (and same_account), memoised."""
+    """One state of a role automaton (pattern states, for one same_account) with what the
+    route search needs of it, memoised. Nodes link to their successors, so a search hashes
+    characters and texts, not the (big) state masks."""
 
-    settled: RequestClass | None
-    classified: RequestClass | None = None  # classify(), once asked
-    row: dict[str, int] = field(default_factory=dict)  # char -> next pattern state
-    # template lits -> sorted(those | this state's lits | OTHER)
-    alphabet: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict)
+    role: RoleAutomaton
+    mask: int
+    same_account: bool
+    settled: RequestClass | None  # see RoleAutomaton.settled
+    row: dict[str, PatternNode] = field(default_factory=dict)  # text -> node after it
+    outcomes: dict[int, Any] = field(default_factory=dict)  # TemplateRest.key -> outcome
+    segment_reach: Reach | None = None  # see Reach
+    greedy_reach: Reach | None = None
+    segment_chars: tuple[str, ...] | None = None  # characters to try in a parameter
+    greedy_chars: tuple[str, ...] | None = None
+
+    def step(self, char: str) -> PatternNode:
+        hit = self.row.get(char)
+        if hit is None:
+            role = self.role
+            hit = self.row[char] = role.node(role.nfa.step(self.mask, char), self.same_account)
+        return hit
+
+    def run(self, text: str) -> PatternNode:
+        """The node after `text` (memoised: a lead and a head recur across stages, APIs,
+        verbs and routes). `row` holds texts and characters alike, but OTHER is the empty
+        string, so the empty text must not be looked up."""
+        if not text:
+            return self
+        hit = self.row.get(text)
+        if hit is None:
+            hit = self
+            for char in text:
+                hit = hit.row.get(char) or hit.step(char)
+            self.row[text] = hit
+        return hit
+
+    def classify(self) -> RequestClass:
+        return self.role.classify(self.mask, self.same_account)
+
+    def chars(self, greedy: bool) -> tuple[str, ...]:
+        """The characters that can lead to different states, in order (OTHER first):
+        those the states name and OTHER for all others (see automata.py); no '/' in a
+        one-segment parameter."""
+        hit = self.greedy_chars if greedy else self.segment_chars
+        if hit is None:
+            named = self.role.nfa.lits(self.mask) | _OTHER
+            hit = tuple(sorted(named if greedy else named - _SLASH))
+            if greedy:
+                self.greedy_chars = hit
+            else:
+                self.segment_chars = hit
+        return hit
+
+
+_OTHER = frozenset((OTHER,))
+_SLASH = frozenset("/")
+
+
+@dataclass(slots=True, eq=False)
+class Reach:
+    """The pattern states a non-empty parameter value reaches from a node (any string for
+    a greedy parameter, else one without '/'), found level by level as callers need them.
+
+    Breadth first, characters in order (OTHER first), so `nodes` lists states in the
+    shortlex order of their least words, `words` those words. Settled nodes are not
+    searched past: what lies beyond fares alike and is longer.
+    """
+
+    greedy: bool
+    nodes: list[PatternNode]
+    words: list[tuple[str, ...]]
+    frontier: list[tuple[PatternNode, tuple[str, ...]]]  # the last level's unsettled nodes
+    seen: set[PatternNode]
+
+    @staticmethod
+    def start(node: PatternNode, greedy: bool) -> Reach:
+        return Reach(greedy, [], [], [(node, ())], set())
+
+    def extend(self) -> bool:
+        """Search one level deeper; False once there is nothing left to find."""
+        if not self.frontier:
+            return False
+        greedy, seen, nodes, words = self.greedy, self.seen, self.nodes, self.words
+        deeper: list[tuple[PatternNode, tuple[str, ...]]] = []
+        for node, word in self.frontier:
+            row = node.row
+            for char in node.chars(greedy):
+                target = row.get(char) or node.step(char)
+                if target in seen:
+                    continue
+                seen.add(target)
+                longer = (*word, char)
+                nodes.append(target)
+                words.append(longer)
+                if target.settled is None:
+                    deeper.append((target, longer))
+        self.frontier = deeper
+        return True
+
+
+_SLOTS = ("identity", "boundary", SESSION, ROLE)
 
 
 @dataclass(slots=True)
 class RoleAutomaton:
     """Statements of a role (plus boundary and resource policy) for one action and context,
     as one automaton (routes.py builds it from what the patterns leave after the account's
-    ARN prefix)."""
+    ARN prefix).
+
+    Sets of statements are ints with bit i for `stmts[i]` (whose `index` is i, see
+    assemble), so judging a state is a few bit operations per condition outcome.
+    """
 
     stmts: list[RouteStmt]
     nfa: MultiNFA
     has_boundary: bool
     has_resource_policy: bool
     conditions: int  # unknown Condition blocks, each tried true and false
-    heads: dict[tuple[int, str], int] = field(default_factory=dict)
-    classes: dict[tuple[int, bool], RequestClass] = field(default_factory=dict)
-    settled_memo: dict[tuple[int, bool], RequestClass | None] = field(default_factory=dict)
     # see node(): by same_account, then mask
     nodes: tuple[dict[int, PatternNode], dict[int, PatternNode]] = field(
         default_factory=lambda: ({}, {})
     )
+    # Per statement (bit, accepting bits, all bits) of its patterns; statement sets:
+    patterns: list[tuple[int, int, int]] = field(init=False)
+    deny: int = field(init=False)
+    certain: int = field(init=False)
+    negated: int = field(init=False)
+    slots: tuple[int, int, int, int] = field(init=False)  # Allows by _SLOTS
+    active: list[int] = field(init=False)  # by condition outcome: the statements in force
+    judged: tuple[dict[int, RequestClass], dict[int, RequestClass]] = field(
+        default_factory=lambda: ({}, {})
+    )
+
+    def __post_init__(self) -> None:
+        self.patterns = []
+        self.deny = self.certain = self.negated = 0
+        slots = dict.fromkeys(_SLOTS, 0)
+        by_condition = [0] * self.conditions
+        everything = 0
+        for position, st in enumerate(self.stmts):
+            assert st.index == position, "statement sets are bits of `index`"
+            bit = 1 << position
+            everything |= bit
+            self.patterns.append((bit, st.accept, st.span))
+            if st.deny:
+                self.deny |= bit
+            else:
+                slot = st.kind if st.source == RESOURCE else st.source
+                assert slot is not None
+                slots[slot] |= bit
+            if st.certain:
+                self.certain |= bit
+            if st.negated:
+                self.negated |= bit
+            if st.cond is not None:
+                by_condition[st.cond] |= bit
+        self.slots = (slots["identity"], slots["boundary"], slots[SESSION], slots[ROLE])
+        unconditional = everything
+        for bits in by_condition:
+            unconditional &= ~bits
+        self.active = []
+        for outcome in range(1 << self.conditions):
+            active = unconditional
+            for cond, bits in enumerate(by_condition):
+                if outcome >> cond & 1:
+                    active |= bits
+            self.active.append(active)
 
     def node(self, mask: int, same_account: bool) -> PatternNode:
-        """Per-state memos for routes.explore, reached with one hash of the (big) mask."""
         nodes = self.nodes[same_account]
         hit = nodes.get(mask)
         if hit is None:
-            hit = nodes[mask] = PatternNode(self.settled(mask, same_account))
-        return hit
-
-    def after(self, mask: int, head: str) -> int:
-        """Pattern states after reading `head` from `mask` (memoised: a lead's state and a
-        head recur across stages, APIs and verbs)."""
-        key = (mask, head)
-        hit = self.heads.get(key)
-        if hit is None:
-            hit = self.heads[key] = self.nfa.run(mask, head)
+            settled = self.settled(mask, same_account)
+            hit = nodes[mask] = PatternNode(self, mask, same_account, settled)
         return hit
 
     def classify(self, mask: int, same_account: bool) -> RequestClass:
-        """How the request(s) in pattern state `mask` fare (memoised)."""
-        key = (mask, same_account)
-        hit = self.classes.get(key)
-        if hit is None:
-            matches = [bool(mask & st.accept) != st.negated for st in self.stmts]
-            hit = self.classes[key] = self._judge(matches, same_account)
-        return hit
+        """How the request(s) in pattern state `mask` fare."""
+        matches = 0
+        for bit, accept, _ in self.patterns:
+            if mask & accept:
+                matches |= bit
+        return self._judge(matches ^ self.negated, same_account)
 
     def settled(self, mask: int, same_account: bool) -> RequestClass | None:
         """The class shared by *every* continuation from `mask`, or None if they can differ.
@@ -152,76 +321,56 @@ class RoleAutomaton:
         statement (an Allow can only help, a Deny only hurt), so if the most and the least
         favourable choices agree, all choices do.
         """
-        key = (mask, same_account)
-        if key in self.settled_memo:
-            return self.settled_memo[key]
-        best: list[bool] = []
-        worst: list[bool] = []
-        live = False
-        for st in self.stmts:
-            if mask & st.span & self.nfa.universal:
-                now: bool | None = True
-            elif not mask & st.span:
-                now = False
-            else:
-                now = None
-            if now is None:
-                live = True
-                best.append(not st.deny)
-                worst.append(st.deny)
-            else:
-                best.append(now != st.negated)
-                worst.append(now != st.negated)
-        result: RequestClass | None = self._judge(best, same_account)
-        if live:
-            other = self._judge(worst, same_account)
-            assert result is not None
-            if (other.surely, other.possibly) != (result.surely, result.possibly):
-                result = None
-            else:  # report only the statements that match either way
-                both = set(result.matched) & set(other.matched)
-                result = RequestClass(result.surely, result.possibly, tuple(sorted(both)))
-        self.settled_memo[key] = result
-        return result
+        universal = mask & self.nfa.universal
+        matching = live = 0
+        for bit, _, span in self.patterns:
+            if mask & span:
+                if universal & span:
+                    matching |= bit
+                else:
+                    live |= bit
+        fixed = (matching ^ self.negated) & ~live
+        best = self._judge(fixed | (live & ~self.deny), same_account)
+        if not live:
+            return best
+        worst = self._judge(fixed | (live & self.deny), same_account)
+        if (worst.surely, worst.possibly) != (best.surely, best.possibly):
+            return None
+        both = best.matched & worst.matched  # report only what matches either way
+        return best if both == best.matched else RequestClass(best.surely, best.possibly, both)
 
-    def _judge(self, matches: list[bool], same_account: bool) -> RequestClass:
-        """Surely allowed = for every outcome of the unknown conditions; possibly = for one."""
-        surely, possibly = True, False
-        for outcome in range(1 << self.conditions):
-            sure, maybe = self._judge_one(matches, outcome, same_account)
-            surely, possibly = surely and sure, possibly or maybe
-        matched = tuple(st.index for st, hit in zip(self.stmts, matches, strict=True) if hit)
-        return RequestClass(surely, possibly, matched)
+    def _judge(self, matches: int, same_account: bool) -> RequestClass:
+        """Surely allowed = for every outcome of the unknown conditions; possibly = for one.
+        Memoised by the statements that match: many states share them."""
+        judged = self.judged[same_account]
+        hit = judged.get(matches)
+        if hit is None:
+            surely, possibly = True, False
+            for active in self.active:
+                sure, maybe = self._judge_one(matches & active, same_account)
+                surely, possibly = surely and sure, possibly or maybe
+            hit = judged[matches] = RequestClass(surely, possibly, matches)
+        return hit
 
-    def _judge_one(
-        self, matches: list[bool], outcome: int, same_account: bool
-    ) -> tuple[bool, bool]:
-        sure = {"identity": False, "boundary": False, SESSION: False, ROLE: False}
-        maybe = dict(sure)
-        sure_deny = maybe_deny = False
-        for i, st in enumerate(self.stmts):
-            if not matches[i] or (st.cond is not None and not outcome >> st.cond & 1):
-                continue
-            if st.deny:
-                maybe_deny = True
-                sure_deny = sure_deny or st.certain
-                continue
-            slot = st.kind if st.source == RESOURCE else st.source
-            assert slot is not None
-            maybe[slot] = True
-            sure[slot] = sure[slot] or st.certain
+    def _judge_one(self, matches: int, same_account: bool) -> tuple[bool, bool]:
+        """(surely, possibly) allowed when exactly the statements in `matches` apply."""
+        certain = matches & self.certain
+        identity, boundary, session, role = self.slots
+        has_boundary = self.has_boundary
 
-        def adds_up(flags: dict[str, bool]) -> bool:
+        def adds_up(applying: int) -> bool:
             return combine(
-                flags["identity"],
-                flags["boundary"] or not self.has_boundary,
-                flags[SESSION],
-                flags[ROLE],
+                bool(applying & identity),
+                bool(applying & boundary) or not has_boundary,
+                bool(applying & session),
+                bool(applying & role),
                 resource_policy=self.has_resource_policy,
                 same_account=same_account,
             )
 
-        return not maybe_deny and adds_up(sure), not sure_deny and adds_up(maybe)
+        sure = not matches & self.deny and adds_up(certain)
+        maybe = not certain & self.deny and adds_up(matches)
+        return sure, maybe
 
 
 def _parts_for_route(

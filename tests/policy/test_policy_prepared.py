@@ -23,7 +23,7 @@ from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
 from auditor.policy.prefilter import LeadIndex
-from auditor.policy.routes import _path, _shape, explore
+from auditor.policy.routes import _path, _render, _shape, explore
 from auditor.policy.templates import VERBS, assemble
 from auditor.policy.variables import Text
 
@@ -96,8 +96,8 @@ def unfiltered(
     outcomes = {}
     for verb in VERBS if method == "ANY" else (method,):
         start = role.nfa.run(role.nfa.initial, f"{base}{verb}/{route.head}")
-        outcomes[verb] = explore(route.template, role, start, prepared._same_account)
-    return _shape(roles.stmts, outcomes).render(base, route.head, roles.other(route))
+        outcomes[verb] = explore(route.rest, role.node(start, prepared._same_account))
+    return _render(_shape(roles.stmts, outcomes), roles.stmts, base, route.head, roles.other(route))
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
