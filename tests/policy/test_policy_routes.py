@@ -56,6 +56,20 @@ def test_partial_only_one_item_with_witnesses() -> None:
     assert [str(r) for r in got.allowing] == ["p#0"]
 
 
+def test_witnesses_are_the_shortest_requests_free_characters_first() -> None:
+    # Allowed: a second segment starting with "a", or a first one (the star runs on past
+    # '/'). The first settled prefix ("a" + anything) is not the shortest witness: of the
+    # two three-character paths, the one with a free character first wins.
+    role = named(allow(f"{API}/*/a*"))
+    got = verdict(role, "GET", "/{p}/{q}")
+    assert got.verdict == "partial"
+    assert got.witness_allowed is not None and got.witness_denied is not None
+    other = got.witness_denied.rsplit("/", 1)[1]
+    assert len(other) == 1 and other != "a"
+    assert got.witness_allowed == f"{API}/GET/{other}/a"
+    assert got.witness_denied == f"{API}/GET/{other}/{other}"
+
+
 def test_param_excludes_slash_but_proxy_includes_it() -> None:
     # "*" matches "/" (AWS-FACTS 4), so items/*/edit also covers items/a/b/edit, but
     # a {param} is one segment: /items/{id}/edit is exactly covered.
