@@ -51,6 +51,9 @@ class Decision:
 
 @dataclass
 class RouteVerdict:
+    """See route_verdict. Verdicts share objects (lists, whole verdicts) with one another:
+    treat them as read-only and copy what you change."""
+
     verdict: VerdictName
     allowing: list[StatementRef] = field(default_factory=list)
     denying: list[StatementRef] = field(default_factory=list)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from .automata import OTHER, OTHER_CANDIDATES, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
-from .model import NamedPolicy, RouteVerdict, VerdictName
+from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
@@ -202,6 +202,17 @@ class _Sub:
     shared: _Shared
     to_role: tuple[int, ...]
     serial: int = field(default_factory=lambda: next(_serials))
+    bits: dict[int, int] = field(default_factory=dict)  # see role_bits
+
+    def role_bits(self, local: int) -> int:
+        """Statements as bits of the automaton's positions -> as bits of the role's."""
+        hit = self.bits.get(local)
+        if hit is None:
+            hit = 0
+            for i in _indices(local):
+                hit |= 1 << self.to_role[i]
+            self.bits[local] = hit
+        return hit
 
 
 @dataclass(slots=True)
@@ -259,6 +270,7 @@ class _RoleRoutes:
     leads: dict[tuple[str, str, str], _Lead] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
     shapes: dict[Hashable, _Shape] = field(default_factory=dict)
+    refs: dict[int, list[StatementRef]] = field(default_factory=dict)  # see statements()
     full: _Sub | None = None  # over every kept statement, once built
     built: int = 0  # automata this role added to _shared
 
@@ -361,13 +373,19 @@ class _RoleRoutes:
         strings, so the collector stops tracking the keys)."""
         hit = self.shapes.get(key)
         if hit is None:
-            matched: set[int] = set()
+            matched = 0
             for _, sub, out in parts:
                 if sub is not None:
-                    to_role = sub.to_role
-                    matched.update(to_role[i] for i in _indices(out[MATCHED]))
+                    matched |= sub.role_bits(out[MATCHED])
             outcomes = {verb: out for verb, _, out in parts}
             hit = self.shapes[key] = _shape(self.stmts, outcomes, matched)
+        return hit
+
+    def statements(self, bits: int) -> list[StatementRef]:
+        """The statements in `bits`, one list per set: verdicts share it (read-only)."""
+        hit = self.refs.get(bits)
+        if hit is None:
+            hit = self.refs[bits] = [self.stmts[i].ref for i in _indices(bits)]
         return hit
 
 
@@ -399,7 +417,7 @@ class PreparedRole:
             out = sub.shared.outcome(lead.text, path, route, self._same_account)
             shape = routes.shape((verb, sub.serial, out[SERIAL]), ((verb, sub, out),))
             base = f"{self._arn}{api_id}/{stage}/"
-            return _render(shape, routes.stmts, base, head, routes.other(route))
+            return _render(shape, routes.statements, base, head, routes.other(route))
         parts: list[Part] = []
         key: list[tuple[str, int, int]] = []
         touched = False
@@ -419,7 +437,7 @@ class PreparedRole:
             return self._untouched(routes.lead(api_id, stage, VERBS[0]).text, path, route)
         shape = routes.shape(tuple(key), parts)
         base = f"{self._arn}{api_id}/{stage}/"
-        return _render(shape, routes.stmts, base, head, routes.other(route))
+        return _render(shape, routes.statements, base, head, routes.other(route))
 
     def _untouched(self, lead: str, path: str, route: _Path) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
@@ -544,6 +562,8 @@ def _indices(bits: int) -> Iterator[int]:
 
 def _pieces(word: Word) -> tuple[str, ...]:
     """The word split at its OTHER characters: `other.join(pieces)` spells it out."""
+    if OTHER not in word:
+        return ("".join(word),)
     pieces = [""]
     for char in word:
         if char == OTHER:
@@ -568,13 +588,13 @@ _Shape = tuple[
 
 
 def _render(
-    shape: _Shape, stmts: list[RouteStmt], base: str, head: str, other: str
+    shape: _Shape, statements: Callable[[int], list[StatementRef]], base: str, head: str, other: str
 ) -> RouteVerdict:
     verdict, allowing, denying, reasons, yes, no = shape
     return RouteVerdict(
         verdict,
-        [stmts[i].ref for i in _indices(allowing)] if allowing else [],
-        [stmts[i].ref for i in _indices(denying)] if denying else [],
+        statements(allowing),
+        statements(denying),
         list(reasons),
         f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
         f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
@@ -582,21 +602,23 @@ def _render(
 
 
 def _shape(
-    all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome], matched: Iterable[int] | None = None
+    all_stmts: list[RouteStmt], outcomes: dict[str, _Outcome], matched: int | None = None
 ) -> _Shape:
-    """`matched`: the statements seen to match, if not the outcomes' own (by index)."""
+    """`matched`: the statements seen to match (bits of their index), if not the outcomes'
+    own."""
     possibly = [v for v, o in outcomes.items() if o[POSSIBLY] is not None]
     not_surely = [v for v, o in outcomes.items() if o[NOT_SURELY] is not None]
     if matched is None:
-        bits = 0
+        matched = 0
         for out in outcomes.values():
-            bits |= out[MATCHED]
-        matched = _indices(bits)
-    stmts = [all_stmts[i] for i in sorted(matched)]
-    allowing = tuple(s.ref for s in stmts if not s.deny)
-    denying = tuple(s.ref for s in stmts if s.deny)
-    allowing_bits = sum(1 << s.index for s in stmts if not s.deny)
-    denying_bits = sum(1 << s.index for s in stmts if s.deny)
+            matched |= out[MATCHED]
+    stmts = [all_stmts[i] for i in _indices(matched)]
+    allowing = denying = 0
+    for st in stmts:
+        if st.deny:
+            denying |= 1 << st.index
+        else:
+            allowing |= 1 << st.index
     yes = _pick(outcomes, SURELY, POSSIBLY)
     no = _pick(outcomes, NOT_POSSIBLY, NOT_SURELY)
     reasons: list[str] = []
@@ -604,18 +626,17 @@ def _shape(
         if not allowing:
             reasons.append(_NO_ALLOW)
         elif denying:
-            reasons.append(
-                "explicit Deny covers every request to this route: " + ", ".join(map(str, denying))
-            )
+            refs = ", ".join(str(st.ref) for st in stmts if st.deny)
+            reasons.append("explicit Deny covers every request to this route: " + refs)
         else:
             reasons.append(
                 "the statements that match are not enough on their own "
                 "(permissions boundary or cross-account rule)"
             )
-        return ("denied", allowing_bits, denying_bits, tuple(reasons), None, no)
+        return ("denied", allowing, denying, tuple(reasons), None, no)
     if not not_surely:
         reasons.append("every request to this route is allowed")
-        return ("allowed", allowing_bits, denying_bits, tuple(reasons), yes, None)
+        return ("allowed", allowing, denying, tuple(reasons), yes, None)
     some_sure = any(o[SURELY] is not None for o in outcomes.values())
     some_never = any(o[NOT_POSSIBLY] is not None for o in outcomes.values())
     if (some_sure and some_never) or not any(s.unknowns for s in stmts):
@@ -631,4 +652,4 @@ def _shape(
     for st in stmts:
         if st.unknowns:
             reasons.extend(f"{st.ref}: {why}" for why in st.unknowns)
-    return ("partial", allowing_bits, denying_bits, tuple(reasons), yes, no)
+    return ("partial", allowing, denying, tuple(reasons), yes, no)

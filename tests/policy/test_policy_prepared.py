@@ -97,7 +97,8 @@ def unfiltered(
     for verb in VERBS if method == "ANY" else (method,):
         start = role.nfa.run(role.nfa.initial, f"{base}{verb}/{route.head}")
         outcomes[verb] = explore(route.rest, role.node(start, prepared._same_account))
-    return _render(_shape(roles.stmts, outcomes), roles.stmts, base, route.head, roles.other(route))
+    shape = _shape(roles.stmts, outcomes)
+    return _render(shape, roles.statements, base, route.head, roles.other(route))
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
