@@ -221,21 +221,11 @@ class MultiNFA:
         Literals, plus ':' for a not-colon class and '/' for a not-slash class. Not
         memoised: callers keep what they derive from it per state.
         """
-        found: set[str] = set()
-        rest = mask
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            tok = self.kinds[low.bit_length() - 1]
-            if tok is None:
-                continue
-            if tok[0] == LIT:
-                assert isinstance(tok[1], str)
-                found.add(tok[1])
-            elif tok[1] == NOCOLON:
-                found.add(":")
-            elif tok[1] == NOSLASH:
-                found.add("/")
+        found = {char for char, positions in self._by_char.items() if mask & positions}
+        if mask & self._takes[NOCOLON]:
+            found.add(":")
+        if mask & self._takes[NOSLASH]:
+            found.add("/")
         return frozenset(found)
 
 

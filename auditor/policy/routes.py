@@ -28,6 +28,7 @@ from .templates import (
 )
 
 _NO_ALLOW = "no statement allows any request to this route"
+_MISSING: Any = object()  # a dict.get default where None is a value
 _serials = itertools.count()  # ids for verdict-shape cache keys; never reused
 
 Word = tuple[str, ...]  # the characters of a request path, OTHER standing for a free one
@@ -221,6 +222,7 @@ class _Lead:
 
     text: str
     index: LeadIndex  # which statements may match them
+    subs: dict[str, _Sub | None] = field(default_factory=dict)  # by head, see _RoleRoutes.sub
 
 
 @functools.lru_cache(maxsize=8192)
@@ -268,6 +270,7 @@ class _RoleRoutes:
     literals: frozenset[str]  # characters the whole patterns name
     others: str  # candidates for OTHER among them, best first
     leads: dict[tuple[str, str, str], _Lead] = field(default_factory=dict)
+    every_verb: dict[tuple[str, str], tuple[_Lead, ...]] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
     shapes: dict[Hashable, _Shape] = field(default_factory=dict)
     refs: dict[int, list[StatementRef]] = field(default_factory=dict)  # see statements()
@@ -316,7 +319,21 @@ class _RoleRoutes:
             hit = self.leads[key] = _Lead(text, self.prefixes.lead(text))
         return hit
 
-    def sub(self, lead: _Lead, bits: int) -> _Sub:
+    def verb_leads(self, api_id: str, stage: str) -> tuple[_Lead, ...]:
+        """The leads of every verb in VERBS, for ANY."""
+        hit = self.every_verb[api_id, stage] = tuple(
+            self.lead(api_id, stage, verb) for verb in VERBS
+        )
+        return hit
+
+    def sub(self, lead: _Lead, head: str) -> _Sub | None:
+        """The automaton for requests under `lead` and `head` (None: no statement can
+        match them), memoised per head in the lead."""
+        bits = lead.index.relevant(head)
+        hit = lead.subs[head] = self._relevant(lead, bits) if bits else None
+        return hit
+
+    def _relevant(self, lead: _Lead, bits: int) -> _Sub:
         """An automaton for the statements in `bits` (at least), shared across roles.
 
         A role with broad patterns has many relevant sets that no other role shares: past
@@ -410,10 +427,11 @@ class PreparedRole:
         verb = method.upper()
         if verb != "ANY":  # the common case, and mostly no statement is relevant: be quick
             lead = routes.leads.get((api_id, stage, verb)) or routes.lead(api_id, stage, verb)
-            bits = lead.index.relevant(head)
-            if not bits:
+            sub = lead.subs.get(head, _MISSING)
+            if sub is _MISSING:
+                sub = routes.sub(lead, head)
+            if sub is None:
                 return self._untouched(lead.text, path, route)
-            sub = routes.sub(lead, bits)
             out = sub.shared.outcome(lead.text, path, route, self._same_account)
             shape = routes.shape((verb, sub.serial, out[SERIAL]), ((verb, sub, out),))
             base = f"{self._arn}{api_id}/{stage}/"
@@ -421,11 +439,12 @@ class PreparedRole:
         parts: list[Part] = []
         key: list[tuple[str, int, int]] = []
         touched = False
-        for v in VERBS:
-            lead = routes.lead(api_id, stage, v)
-            bits = lead.index.relevant(head)
-            if bits:
-                sub = routes.sub(lead, bits)
+        leads = routes.every_verb.get((api_id, stage)) or routes.verb_leads(api_id, stage)
+        for v, lead in zip(VERBS, leads, strict=True):
+            sub = lead.subs.get(head, _MISSING)
+            if sub is _MISSING:
+                sub = routes.sub(lead, head)
+            if sub is not None:
                 out = sub.shared.outcome(lead.text, path, route, self._same_account)
                 parts.append((v, sub, out))
                 key.append((v, sub.serial, out[SERIAL]))
@@ -434,7 +453,7 @@ class PreparedRole:
                 parts.append((v, None, route.untouched))
                 key.append((v, -1, route.untouched[SERIAL]))
         if not touched:
-            return self._untouched(routes.lead(api_id, stage, VERBS[0]).text, path, route)
+            return self._untouched(leads[0].text, path, route)
         shape = routes.shape(tuple(key), parts)
         base = f"{self._arn}{api_id}/{stage}/"
         return _render(shape, routes.statements, base, head, routes.other(route))
