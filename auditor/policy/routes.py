@@ -6,7 +6,7 @@ import functools
 import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from .automata import OTHER, OTHER_CANDIDATES, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
@@ -158,24 +158,19 @@ class _Shared:
 
     role: RoleAutomaton  # over copies whose `index` is their position among the copies
     starts: dict[tuple[str, bool], PatternNode] = field(default_factory=dict)  # by lead
-    routes: dict[tuple[str, str, bool], _Outcome] = field(default_factory=dict)
 
-    def outcome(self, lead: str, path: str, route: _Path, same_account: bool) -> _Outcome:
-        # Other roles sharing this automaton ask about the same routes: one lookup for them.
-        hit = self.routes.get((lead, path, same_account))
-        if hit is None:
-            hit = self.routes[lead, path, same_account] = self._outcome(lead, route, same_account)
-        return hit
-
-    def _outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
+    def outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
         start = self.starts.get((lead, same_account))
         if start is None:
             role = self.role
             start = role.node(role.nfa.run(role.nfa.initial, lead), same_account)
             self.starts[lead, same_account] = start
-        # Routes of other verbs, stages and APIs often reach the same state: explore()
-        # memoises per state.
-        return explore(route.rest, start.run(route.head))
+        # Routes of other verbs, stages, APIs and roles often reach the same state, and
+        # explore() memoises per state: its memo is the route cache.
+        node = start.run(route.head)
+        rest = route.rest
+        hit: _Outcome | None = node.outcomes.get(-1 if rest is None else rest.key)
+        return explore(rest, node) if hit is None else hit
 
 
 _MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
@@ -432,7 +427,7 @@ class PreparedRole:
                 sub = routes.sub(lead, head)
             if sub is None:
                 return self._untouched(lead.text, path, route)
-            out = sub.shared.outcome(lead.text, path, route, self._same_account)
+            out = sub.shared.outcome(lead.text, route, self._same_account)
             shape = routes.shape((verb, sub.serial, out[SERIAL]), ((verb, sub, out),))
             base = f"{self._arn}{api_id}/{stage}/"
             return _render(shape, routes.statements, base, head, routes.other(route))
@@ -445,7 +440,7 @@ class PreparedRole:
             if sub is _MISSING:
                 sub = routes.sub(lead, head)
             if sub is not None:
-                out = sub.shared.outcome(lead.text, path, route, self._same_account)
+                out = sub.shared.outcome(lead.text, route, self._same_account)
                 parts.append((v, sub, out))
                 key.append((v, sub.serial, out[SERIAL]))
                 touched = True
@@ -566,7 +561,7 @@ def _pick(
     """The first witness of either kind, as its verb and the word's pieces between OTHERs."""
     for kind in (first, second):
         for verb, out in outcomes.items():
-            word = out[:4][kind]
+            word = cast("Word | None", out[kind])
             if word is not None:
                 return verb, _pieces(word)
     return None
