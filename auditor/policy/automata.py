@@ -153,8 +153,12 @@ class MultiNFA:
     def step(self, mask: int, char: str) -> int:
         key = (mask, char)
         hit = self.memo.get(key)
-        if hit is not None:
-            return hit
+        if hit is None:
+            hit = self.memo[key] = self.successor(mask, char)
+        return hit
+
+    def successor(self, mask: int, char: str) -> int:
+        """step() without its memo, for callers that keep their own per state."""
         takes = self._takes
         moving = mask & (
             self._by_char.get(char, 0)
@@ -171,9 +175,7 @@ class MultiNFA:
         canon = self._canon.get(out)
         if canon is None:
             canon = self._canon[out] = self._canonical(out)
-        out = canon
-        self.memo[key] = out
-        return out
+        return canon
 
     def _canonical(self, mask: int) -> int:
         """Drop positions dominated by an ANY-star position of the same group (module doc)."""

@@ -148,7 +148,9 @@ class PatternNode:
         hit = self.row.get(char)
         if hit is None:
             role = self.role
-            hit = self.row[char] = role.node(role.nfa.step(self.mask, char), self.same_account)
+            hit = self.row[char] = role.node(
+                role.nfa.successor(self.mask, char), self.same_account
+            )
         return hit
 
     def run(self, text: str) -> PatternNode:
