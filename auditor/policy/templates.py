@@ -54,6 +54,8 @@ class TemplateRest:
     literal_word: tuple[str, ...]  # tuple(literal)
 
 
+# Never cleared: a key names one language for good (nodes memoise outcomes by it). Routes
+# are few, so this stays small.
 _rests: dict[tuple[bool, str, int], TemplateRest] = {}
 
 
