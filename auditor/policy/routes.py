@@ -144,7 +144,7 @@ def _through(rest: TemplateRest, node: PatternNode) -> _Outcome:
     return (best[0], best[1], best[2], best[3], matched, next(_serials))
 
 
-@dataclass(slots=True, eq=False)  # hashed by identity, like _Outcome
+@dataclass(slots=True, eq=False)  # hashed by identity
 class _Shared:
     """An automaton over some statements (their patterns after the account's prefix), with
     its states after each lead and its outcomes.
