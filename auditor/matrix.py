@@ -300,7 +300,7 @@ def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, route_key: 
     else:
         result = evaluator.verdict(resolution.role_arn, api_stage.api, api_stage.stage,
                                    route.method, route.path, context)
-    return MatrixCell(
+    cell = MatrixCell(
         persona=resolution.persona, role_arn=resolution.role_arn, api_id=api_stage.api.id,
         stage=api_stage.stage, route=route_key, verdict=result.verdict,
         authorization_type=route.authorization_type, expected=expected,
@@ -310,3 +310,11 @@ def _cell(resolution: Resolution, api_stage: ApiStage, route: Route, route_key: 
         # Only a partial verdict needs examples; for the others the route itself is one.
         witness_allowed=result.witness_allowed if result.verdict == "partial" else None,
         witness_denied=result.witness_denied if result.verdict == "partial" else None)
+    # Every field is given, so every cell has the same set of explicitly set fields: share
+    # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy copies
+    # the set before changing it, and cells are frozen.
+    object.__setattr__(cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
+    return cell
+
+
+_EVERY_CELL_FIELD = set(MatrixCell.model_fields)
