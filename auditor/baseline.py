@@ -55,14 +55,6 @@ class RoutePattern(BaseModel):
     def has_wildcard(self) -> bool:
         return self.beneath or self.method == "*"
 
-    def covers(self, method: str, path: str) -> bool:
-        """Does this pattern name the live route `method path` (a template, not a request)?"""
-        if self.method != "*" and self.method != method.upper():
-            return False
-        if self.beneath:
-            return path.startswith(self.path)
-        return path == self.path
-
     def __str__(self) -> str:
         return self.raw
 

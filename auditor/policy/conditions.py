@@ -335,8 +335,4 @@ def evaluate(
     return (Tri.UNKNOWN, unknown) if unknown else (Tri.TRUE, [])
 
 
-def mentions_variables(clauses: tuple[Clause, ...]) -> bool:
-    return any(isinstance(p, Var) for c in clauses for v in c.values for p in v)
-
-
 __all__ = ["Clause", "Text", "Tri", "evaluate", "normalise_context", "parse_clauses"]

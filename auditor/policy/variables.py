@@ -102,10 +102,6 @@ def has_variables(parts: tuple[Part, ...]) -> bool:
     return any(isinstance(p, Var) for p in parts)
 
 
-class Unresolved(Exception):
-    """A variable has no value and no default in a context that claims to be complete."""
-
-
 def lookup_scalar(context: Mapping[str, Any], name: str) -> str | None:
     """The single string value of a context key, or None when absent.
 

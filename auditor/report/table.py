@@ -19,7 +19,6 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
-VERDICT_STYLE = {"allowed": "green", "partial": "yellow", "denied": "dim"}
 
 
 def _header(report: Report) -> Panel:
