@@ -31,11 +31,8 @@ CALLS: tuple[str, ...] = tuple(
 def collect_snapshot(target: TargetRef, options: AwsOptions) -> Snapshot:
     clients = AwsClients(options)
     reads = Reads()
-    identity = reads.run(
-        "sts", "GetCallerIdentity", None, lambda: clients.client("sts").get_caller_identity()
-    )
-    account_id = identity["Account"] if identity else None
-    partition = identity["Arn"].split(":")[1] if identity else clients.partition()
+    caller = reads.run("sts", "GetCallerIdentity", None, lambda: _caller(clients))
+    account_id, partition = caller if caller else (None, clients.partition())
 
     user_pool = cognito.collect_user_pool(clients, reads, target.user_pool)
     identity_pool = cognito.collect_identity_pool(clients, reads, target.identity_pool)
@@ -57,3 +54,9 @@ def collect_snapshot(target: TargetRef, options: AwsOptions) -> Snapshot:
         apis=apis,
         errors=reads.errors,
     )
+
+
+def _caller(clients: AwsClients) -> tuple[str, str]:
+    """(account id, partition) of the credentials."""
+    identity = clients.client("sts").get_caller_identity()
+    return identity["Account"], identity["Arn"].split(":")[1]

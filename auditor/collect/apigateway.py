@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from auditor.collect.reads import Reads
@@ -153,11 +154,11 @@ class _ApiReader:
             policy = self.reads.run(
                 "apigateway", "GetRestApi", api_id, lambda: parse_rest_policy(raw["policy"])
             )
-        pages = self.reads.run(
+        listed = self.reads.run(
             "apigateway",
             "GetResources",
             api_id,
-            lambda: list(
+            lambda: _rest_routes(
                 self.v1.get_paginator("get_resources").paginate(
                     restApiId=api_id,
                     embed=["methods"],
@@ -165,34 +166,22 @@ class _ApiReader:
                 )
             ),
         )
-        routes: list[Route] = []
+        routes, unread = listed or ([], [])
 
-        def read_method(resource_id: str, verb: str) -> dict[str, Any]:
-            method: dict[str, Any] = self.v1.get_method(
-                restApiId=api_id, resourceId=resource_id, httpMethod=verb
+        def read_method(resource_id: str, verb: str, path: str) -> Route:
+            method = self.v1.get_method(restApiId=api_id, resourceId=resource_id, httpMethod=verb)
+            return _rest_route(verb, path, method)
+
+        # Never guess NONE: read a method itself if the embed came back without it.
+        for resource_id, verb, path in unread:
+            route = self.reads.run(
+                "apigateway",
+                "GetMethod",
+                f"{api_id} {verb} {path}",
+                lambda: read_method(resource_id, verb, path),  # noqa: B023 (called at once)
             )
-            return method
-
-        for resource in (item for page in pages or [] for item in page.get("items", [])):
-            for verb, method in (resource.get("resourceMethods") or {}).items():
-                if "authorizationType" not in method:
-                    # Never guess NONE: read the method itself if the embed came back empty.
-                    method = self.reads.run(
-                        "apigateway",
-                        "GetMethod",
-                        f"{api_id} {verb} {resource['path']}",
-                        lambda: read_method(resource["id"], verb),  # noqa: B023 (called at once)
-                    )
-                    if method is None:
-                        continue
-                routes.append(
-                    Route(
-                        method=verb,
-                        path=resource["path"],
-                        authorization_type=method.get("authorizationType", "NONE"),
-                        authorizer_id=method.get("authorizerId"),
-                    )
-                )
+            if route is not None:
+                routes.append(route)
         stages = self.reads.run(
             "apigateway",
             "GetStages",
@@ -210,38 +199,77 @@ class _ApiReader:
 
     def http(self, raw: dict[str, Any]) -> Api:
         api_id = raw["ApiId"]
-        pages = self.reads.run(
-            "apigatewayv2",
-            "GetRoutes",
-            api_id,
-            lambda: list(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
-        )
-        routes = []
-        for item in (i for page in pages or [] for i in page.get("Items", [])):
-            key = item["RouteKey"]
-            method, path = ("ANY", "$default") if key == "$default" else key.split(" ", 1)
-            routes.append(
-                Route(
-                    method=method,
-                    path=path,
-                    authorization_type=item.get("AuthorizationType", "NONE"),
-                    authorizer_id=item.get("AuthorizerId"),
-                )
+        routes = (
+            self.reads.run(
+                "apigatewayv2",
+                "GetRoutes",
+                api_id,
+                lambda: _http_routes(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
             )
-        stage_pages = self.reads.run(
+            or []
+        )
+        stages = self.reads.run(
             "apigatewayv2",
             "GetStages",
             api_id,
-            lambda: list(self.v2.get_paginator("get_stages").paginate(ApiId=api_id)),
+            lambda: [
+                s["StageName"]
+                for page in self.v2.get_paginator("get_stages").paginate(ApiId=api_id)
+                for s in page.get("Items", [])
+            ],
         )
-        stages = [s["StageName"] for page in stage_pages or [] for s in page.get("Items", [])]
         return Api(
             id=api_id,
             name=raw["Name"],
             kind="HTTP",
-            stages=sorted(stages),
+            stages=sorted(stages or []),
             routes=sorted(routes, key=_route_sort_key),
         )
+
+
+# Parsing happens inside each read (reads.run), so that an answer we cannot use is a
+# recorded error (incomplete, exit 3), not a traceback.
+
+
+def _rest_route(verb: str, path: str, method: dict[str, Any]) -> Route:
+    return Route(
+        method=verb,
+        path=path,
+        authorization_type=method["authorizationType"],
+        authorizer_id=method.get("authorizerId"),
+    )
+
+
+def _rest_routes(
+    pages: Iterable[dict[str, Any]],
+) -> tuple[list[Route], list[tuple[str, str, str]]]:
+    """The routes of GetResources pages with methods embedded, and (resource id, verb,
+    path) of the methods that came without their authorization type."""
+    routes: list[Route] = []
+    unread: list[tuple[str, str, str]] = []
+    for resource in (item for page in pages for item in page.get("items", [])):
+        for verb, method in (resource.get("resourceMethods") or {}).items():
+            if "authorizationType" in method:
+                routes.append(_rest_route(verb, resource["path"], method))
+            else:
+                unread.append((resource["id"], verb, resource["path"]))
+    return routes, unread
+
+
+def _http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
+    routes = []
+    for item in (i for page in pages for i in page.get("Items", [])):
+        key = item["RouteKey"]
+        method, path = ("ANY", "$default") if key == "$default" else key.split(" ", 1)
+        routes.append(
+            Route(
+                method=method,
+                path=path,
+                authorization_type=item.get("AuthorizationType", "NONE"),
+                authorizer_id=item.get("AuthorizerId"),
+            )
+        )
+    return routes
 
 
 def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[Api]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from auditor.collect.reads import NOT_FOUND_CODES, Reads
@@ -72,19 +73,28 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
         "cognito-idp",
         "DescribeUserPool",
         pool_id,
-        lambda: idp.describe_user_pool(UserPoolId=pool_id)["UserPool"],
+        lambda: _user_pool(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]),
         not_found=f"user pool {pool_id} not found in {clients.region}",
         not_found_codes=_ID_NOT_FOUND,
     )
     if described is None:
         return None
-    paginator = idp.get_paginator("list_groups")
-    pages = reads.run(
-        "cognito-idp",
-        "ListGroups",
-        pool_id,
-        lambda: list(paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE})),
+    pages = idp.get_paginator("list_groups").paginate(
+        UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE}
     )
+    groups = reads.run("cognito-idp", "ListGroups", pool_id, lambda: _groups(pages))
+    return described.model_copy(update={"groups": groups or []})
+
+
+# Parsing happens inside each read (reads.run), so that an answer we cannot use is a
+# recorded error (incomplete, exit 3), not a traceback.
+
+
+def _user_pool(raw: dict[str, Any]) -> UserPool:
+    return UserPool(id=raw["Id"], name=raw["Name"], arn=raw.get("Arn"))
+
+
+def _groups(pages: Iterable[dict[str, Any]]) -> list[Group]:
     groups = [
         Group(
             name=g["GroupName"],
@@ -92,15 +102,10 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
             precedence=g.get("Precedence"),
             description=g.get("Description") or None,  # moto sends "", AWS omits it
         )
-        for page in pages or []
+        for page in pages
         for g in page.get("Groups", [])
     ]
-    return UserPool(
-        id=described["Id"],
-        name=described["Name"],
-        arn=described.get("Arn"),
-        groups=sorted(groups, key=lambda g: g.name),
-    )
+    return sorted(groups, key=lambda g: g.name)
 
 
 def _identity_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
@@ -149,42 +154,49 @@ def collect_identity_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> Id
         "cognito-identity",
         "DescribeIdentityPool",
         pool_id,
-        lambda: identity.describe_identity_pool(IdentityPoolId=pool_id),
+        lambda: _identity_pool(identity.describe_identity_pool(IdentityPoolId=pool_id)),
         not_found=f"identity pool {pool_id} not found in {clients.region}",
         not_found_codes=_ID_NOT_FOUND,
     )
     if described is None:
         return None
-    roles = (
-        reads.run(
-            "cognito-identity",
-            "GetIdentityPoolRoles",
-            pool_id,
-            lambda: identity.get_identity_pool_roles(IdentityPoolId=pool_id),
-        )
-        or {}
+    roles = reads.run(
+        "cognito-identity",
+        "GetIdentityPoolRoles",
+        pool_id,
+        lambda: _pool_roles(identity.get_identity_pool_roles(IdentityPoolId=pool_id)),
     )
+    return described.model_copy(update=roles or {})
+
+
+def _identity_pool(raw: dict[str, Any]) -> IdentityPool:
     providers = [
         IdentityProvider(
             provider_name=p["ProviderName"],
             client_id=p.get("ClientId"),
             server_side_token_check=bool(p.get("ServerSideTokenCheck", False)),
         )
-        for p in described.get("CognitoIdentityProviders", [])
+        for p in raw.get("CognitoIdentityProviders", [])
     ]
-    role_arns = roles.get("Roles", {})
     return IdentityPool(
-        id=described["IdentityPoolId"],
-        name=described["IdentityPoolName"],
-        allow_unauthenticated=bool(described.get("AllowUnauthenticatedIdentities", False)),
-        allow_classic_flow=bool(described.get("AllowClassicFlow", False)),
+        id=raw["IdentityPoolId"],
+        name=raw["IdentityPoolName"],
+        allow_unauthenticated=bool(raw.get("AllowUnauthenticatedIdentities", False)),
+        allow_classic_flow=bool(raw.get("AllowClassicFlow", False)),
         providers=sorted(providers, key=lambda p: (p.provider_name, p.client_id or "")),
-        authenticated_role=role_arns.get("authenticated"),
-        unauthenticated_role=role_arns.get("unauthenticated"),
-        role_mappings={
-            key: _role_mapping(value) for key, value in roles.get("RoleMappings", {}).items()
-        },
     )
+
+
+def _pool_roles(raw: dict[str, Any]) -> dict[str, Any]:
+    """The IdentityPool fields that GetIdentityPoolRoles answers."""
+    role_arns = raw.get("Roles", {})
+    return {
+        "authenticated_role": role_arns.get("authenticated"),
+        "unauthenticated_role": role_arns.get("unauthenticated"),
+        "role_mappings": {
+            key: _role_mapping(value) for key, value in raw.get("RoleMappings", {}).items()
+        },
+    }
 
 
 def roles_handed_out(user_pool: UserPool | None, identity_pool: IdentityPool | None) -> set[str]:

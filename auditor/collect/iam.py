@@ -73,24 +73,26 @@ def _managed_policy(raw: dict[str, Any]) -> ManagedPolicy:
 
 def _read_policy(clients: AwsClients, reads: Reads, arn: str) -> ManagedPolicy | None:
     iam = clients.client("iam")
-    policy = reads.run("iam", "GetPolicy", arn, lambda: iam.get_policy(PolicyArn=arn)["Policy"])
-    if policy is None:
+
+    def name_and_version() -> tuple[str, str]:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        return policy["PolicyName"], policy["DefaultVersionId"]
+
+    named = reads.run("iam", "GetPolicy", arn, name_and_version)
+    if named is None:
         return None
-    version_id = policy["DefaultVersionId"]
-    version = reads.run(
-        "iam",
-        "GetPolicyVersion",
-        arn,
-        lambda: iam.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"],
-    )
-    if version is None:
-        return None
-    return ManagedPolicy(
-        arn=arn,
-        name=policy["PolicyName"],
-        default_version_id=version_id,
-        document=_document(version["Document"]),
-    )
+    name, version_id = named
+
+    def read_version() -> ManagedPolicy:
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]
+        return ManagedPolicy(
+            arn=arn,
+            name=name,
+            default_version_id=version_id,
+            document=_document(version["Document"]),
+        )
+
+    return reads.run("iam", "GetPolicyVersion", arn, read_version)
 
 
 def collect_roles(
@@ -125,9 +127,16 @@ def collect_roles(
     needed.update(r.permissions_boundary_arn for r in roles.values() if r.permissions_boundary_arn)
     policies: dict[str, ManagedPolicy] = {}
     for arn in sorted(needed):
-        policy = (
-            _managed_policy(listed[arn]) if arn in listed else _read_policy(clients, reads, arn)
-        )
+        raw = listed.get(arn)
+        if raw is None:
+            policy = _read_policy(clients, reads, arn)
+        else:
+            policy = reads.run(
+                "iam",
+                "GetAccountAuthorizationDetails",
+                arn,
+                lambda: _managed_policy(raw),  # noqa: B023 (called at once)
+            )
         if policy is not None:
             policies[arn] = policy
     return dict(sorted(roles.items())), policies

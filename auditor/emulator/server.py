@@ -15,7 +15,7 @@ import threading
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,17 +29,17 @@ WsgiApp = Callable[[WsgiEnviron, StartResponse], Iterable[bytes]]
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 # Services whose wire protocol is query (form-encoded Action) or JSON (X-Amz-Target).
 _QUERY_SERVICES = frozenset({"iam", "sts"})
-_REST_SERVICES = ("apigatewayv2", "apigateway")
 
 
 @dataclass(frozen=True)
 class InjectedFailure:
-    """Answer matching calls with this error instead of passing them to moto."""
+    """Answer matching calls with this error (or `answer`) instead of passing them to moto."""
 
     status: int
     code: str
     message: str
     remaining: int | None  # None: every matching call
+    answer: bytes | None = None  # a 200 JSON body instead of an error
 
 
 @cache
@@ -90,6 +90,12 @@ def _error_response(
     service: str, failure: InjectedFailure, start_response: StartResponse
 ) -> list[bytes]:
     """An error body in the service's own protocol, so botocore parses the code."""
+    if failure.answer is not None:
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(failure.answer)))],
+        )
+        return [failure.answer]
     if service in _QUERY_SERVICES:
         body = (
             "<ErrorResponse><Error><Type>Sender</Type>"
@@ -222,6 +228,14 @@ class EmulatorServer:
         with self._lock:
             self._failures[operation] = InjectedFailure(status, code, message, times)
 
+    def inject_answer(self, operation: str, answer: dict[str, Any]) -> None:
+        """Answer every call to ``operation`` (a JSON-protocol one) with `answer`: well-formed
+        JSON that botocore accepts but the collector may not (a test hook)."""
+        with self._lock:
+            self._failures[operation] = InjectedFailure(
+                200, "", "", None, json.dumps(answer).encode()
+            )
+
     def clear_failures(self) -> None:
         with self._lock:
             self._failures.clear()
@@ -237,7 +251,5 @@ class EmulatorServer:
                 if left <= 0:
                     del self._failures[operation]
                 else:
-                    self._failures[operation] = InjectedFailure(
-                        failure.status, failure.code, failure.message, left
-                    )
+                    self._failures[operation] = replace(failure, remaining=left)
             return failure

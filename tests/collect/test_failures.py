@@ -116,12 +116,60 @@ def test_failed_read_lands_in_errors_and_collection_goes_on(
     # Everything else was still collected.
     assert snap.user_pool is not None and snap.identity_pool is not None
     assert len(snap.apis) == 2
-    if lost != "roles":
-        assert snap.roles
-    if lost != "groups":
-        assert snap.user_pool.groups
+    _lost_only(snap, lost)
     # The incomplete state survives the JSON round trip.
     assert Snapshot.from_json(snap.to_json()).errors == snap.errors
+
+
+def _lost_only(snap: Snapshot, lost: str) -> None:
+    """What `lost` names is missing from the snapshot, and only that."""
+    assert snap.user_pool is not None and snap.identity_pool is not None
+    kinds = {api.kind: api for api in snap.apis}
+    present = {
+        "roles": bool(snap.roles),
+        "groups": bool(snap.user_pool.groups),
+        "mapping": bool(snap.identity_pool.role_mappings),
+        "routes": bool(kinds["REST"].routes),
+        "http routes": bool(kinds["HTTP"].routes),
+    }
+    assert present == {name: name != lost for name in present}
+
+
+# Well-formed JSON that botocore accepts but that lacks what the collector reads.
+@pytest.mark.parametrize(
+    ("operation", "answer", "lost"),
+    [
+        ("cognito-idp:ListGroups", {"Groups": [{"Precedence": 1}]}, "groups"),
+        (
+            "cognito-identity:GetIdentityPoolRoles",
+            {"Roles": {}, "RoleMappings": {"k": {"AmbiguousRoleResolution": "Deny"}}},
+            "mapping",
+        ),
+        (
+            "apigateway:GetResources",
+            # The wire name is "item"; the resource lacks its path.
+            {"item": [{"id": "r1", "resourceMethods": {"GET": {"authorizationType": "NONE"}}}]},
+            "routes",
+        ),
+        ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes"),  # wire names
+    ],
+)
+def test_unusable_answer_is_a_recorded_error_not_a_crash(
+    aws: Aws, seeded: Seeded, operation: str, answer: dict[str, object], lost: str
+) -> None:
+    aws.emulator.inject_answer(operation, answer)
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    service, name = operation.split(":")
+    assert [(e.service, e.operation) for e in snap.errors] == [(service, name)]
+    assert snap.errors[0].message.startswith("unexpected response")
+    _lost_only(snap, lost)
+
+
+def test_unusable_describe_leaves_the_pool_unknown(aws: Aws, seeded: Seeded) -> None:
+    aws.emulator.inject_answer("cognito-idp:DescribeUserPool", {"UserPool": {"Name": "x"}})
+    snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    assert snap.user_pool is None and not snap.complete
+    assert [e.operation for e in snap.errors] == ["DescribeUserPool"]
 
 
 def test_access_denied_on_describe_keeps_pool_unknown_not_empty(aws: Aws, seeded: Seeded) -> None:
