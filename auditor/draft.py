@@ -52,7 +52,11 @@ def draft_baseline(snapshot: Snapshot) -> str:
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, provisional, resolutions, evaluator)
     iam_routes = _iam_routes(snapshot, provisional)
-    reach = {r.persona: _reach(snapshot, r, iam_routes, matrix, evaluator) for r in resolutions}
+    cells: dict[str, dict[tuple[str, str, str], MatrixCell]] = {}  # one pass, not per persona
+    for cell in matrix:
+        cells.setdefault(cell.persona, {})[cell.api_id, cell.stage, cell.route] = cell
+    reach = {r.persona: _reach(snapshot, r, iam_routes, cells.get(r.persona, {}), evaluator)
+             for r in resolutions}
     signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
     everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
@@ -112,8 +116,8 @@ class _Reach:
 
 
 def _reach(snapshot: Snapshot, resolution: Resolution, iam_routes: list[_LiveRoute],
-           matrix: list[MatrixCell], evaluator: AccessEvaluator) -> _Reach:
-    cells = {(c.api_id, c.stage, c.route): c for c in matrix if c.persona == resolution.persona}
+           cells: dict[tuple[str, str, str], MatrixCell], evaluator: AccessEvaluator) -> _Reach:
+    """`cells`: the persona's, by (api id, stage, route)."""
     reach = _Reach()
     for live in iam_routes:
         verdicts = [(s, _as_verdict(cells[(s.api.id, s.stage, r.key)])) for s, r in live.places]
