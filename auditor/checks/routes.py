@@ -8,6 +8,8 @@ from typing import Any
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue, Severity
 from auditor.matrix import RouteIndex, declares
+from auditor.policy import NamedPolicy, PolicyError
+from auditor.policy.documents import parse_statements
 from auditor.policy.glob import actions_matcher
 from auditor.snapshot import Api, Route
 
@@ -86,19 +88,22 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def _public_statements(policy: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    statements = policy.get("Statement", [])
-    for index, statement in enumerate(statements if isinstance(statements, list) else
-                                      [statements]):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+    """Allow statements that let anyone invoke, with no condition: (index, statement)."""
+    try:
+        parsed = parse_statements(NamedPolicy("resource policy", policy), resource_policy=True)
+    except PolicyError:
+        return  # unreadable: the access matrix fails on it loudly, not this rule
+    raw = policy["Statement"]
+    raw = raw if isinstance(raw, list) else [raw]
+    for statement in parsed:
+        if statement.effect != "Allow" or statement.clauses or statement.principals is None:
             continue
-        principal = statement.get("Principal")
-        anyone = principal == "*" or (isinstance(principal, Mapping) and principal.get("AWS") in
-                                      ("*", ["*"]))
-        actions = statement.get("Action", [])
-        invokes = "NotAction" in statement or actions_matcher(
-            actions if isinstance(actions, list) else [actions]).fullmatch(INVOKE) is not None
-        if anyone and invokes and not statement.get("Condition"):
-            yield index, statement
+        # Principal "*" (also in a list), or NotPrincipal naming anyone but "*".
+        if statement.principals.anyone == statement.not_principal:
+            continue
+        named = actions_matcher(list(statement.actions)).fullmatch(INVOKE) is not None
+        if named != statement.not_action:
+            yield statement.ref.index, raw[statement.ref.index]
 
 
 def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:

@@ -359,10 +359,13 @@ def test_route_missing(world: World) -> None:
     assert report["findings"][0]["severity"] == "medium"
 
 
-def test_resource_policy_public_narrow(world: World) -> None:
+@pytest.mark.parametrize("principal", [
+    "*", {"AWS": "*"}, {"AWS": ["arn:aws:iam::111122223333:root", "*"]},  # "*" in a list too
+], ids=["star", "aws-star", "aws-list"])
+def test_resource_policy_public_narrow(world: World, principal: object) -> None:
     # Anyone with AWS credentials may call GET /items: every persona may already.
     drift.set_rest_policy(world, {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+        {"Effect": "Allow", "Principal": principal, "Action": "execute-api:Invoke",
          "Resource": world.arns.rest("GET/items")}]})
     report = run_report(world)
     assert {(f["rule_id"], f["persona"], f["route"], f["resource"])
