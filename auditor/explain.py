@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.baseline import Baseline, RoutePattern
 from auditor.errors import InputError
-from auditor.matrix import AccessEvaluator, iter_routes, pattern_covers, persona_context
+from auditor.matrix import AccessEvaluator, RouteIndex, iter_routes, persona_context
 from auditor.policy import RouteVerdict
 from auditor.resolve import resolve_personas
 from auditor.snapshot import Snapshot
@@ -20,9 +20,10 @@ def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_t
         pattern = RoutePattern.parse(route_text)
     except ValueError as exc:
         raise InputError("--route", None, str(exc)) from exc
-    routes = [(s, r) for s, r in iter_routes(snapshot, baseline)
-              if pattern_covers(pattern, r.method, r.path)
-              or (r.method == "ANY" and pattern.path == r.path)]
+    # As the audit matches a declared route: parameter names do not matter, and `GET /x`
+    # is asked of a live `ANY /x` for GET alone.
+    index = RouteIndex((route, (s, route)) for s, route in iter_routes(snapshot, baseline))
+    routes = index.named_by(pattern) + index.any_verb_of(pattern)
     if not routes:
         raise InputError("--route", None, f"no live route matches {route_text!r}")
     lines = [f"persona   {persona}",

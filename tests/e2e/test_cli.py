@@ -251,6 +251,18 @@ def test_explain_names_the_role_and_the_deciding_statement(world: World) -> None
     assert unknown.exit_code == 2 and "group:nobody" in unknown.stderr
 
 
+def test_explain_asks_a_live_any_route_for_the_verb_whatever_its_parameter_names(
+    world: World,
+) -> None:
+    drift.add_rest_route(world, "ANY /files/{fileId}", "AWS_IAM")
+    drift.put_inline(world, "app-editors", "files", world.arns.rest("GET/files/*"))
+    result = invoke(["explain", "--baseline", str(world.baseline_path), "--endpoint-url",
+                     world.url, "--persona", "group:editors", "--route", "GET /files/{id}"])
+    assert result.exit_code == 0, result.stderr
+    assert "GET /files/{fileId} on" in result.stdout
+    assert "verdict   allowed" in result.stdout
+
+
 def test_explain_deny_statement(world: World) -> None:
     drift.put_inline(world, "app-editors", "no-admin-report", world.arns.rest("GET/administrators"),
                      effect="Deny")
