@@ -44,15 +44,14 @@ def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
 def _no_cycle_collection() -> Iterator[None]:
     """Half a million acyclic cells would trigger full collections over an ever larger heap.
 
-    Afterwards they move to the permanent generation (gc.freeze): later collections skip
-    them, and reference counting still frees them when the report is dropped.
+    Nothing is frozen afterwards (gc.freeze): the scheduler and a warm Lambda audit again
+    and again, and frozen cyclic garbage would never be collected.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 

@@ -1,11 +1,14 @@
-"""Matrix cells built by the audit: complete, and light enough for half a million of them."""
+"""Matrix cells built by the audit: complete, light enough for half a million of them, and
+an audit that leaves the garbage collector as it found it (the scheduler audits forever)."""
 
 from __future__ import annotations
+
+import gc
 
 from auditor.audit import audit
 from auditor.baseline import Baseline
 from auditor.report.model import MatrixCell
-from auditor.snapshot import Api, Group, InlinePolicy, Role, Route
+from auditor.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from tests.audit.snapshots import (
     POOL,
     REGION,
@@ -26,7 +29,7 @@ def _role(name: str, *resources: str) -> Role:
                 inline_policies=[InlinePolicy(name="routes", document=document)])
 
 
-def test_cells_are_complete_and_share_their_set_fields() -> None:
+def _world() -> tuple[Snapshot, Baseline]:
     groups = [Group(name="admins", role_arn=role("admins"), precedence=1),
               Group(name="readers", role_arn=role("readers"), precedence=2)]
     roles = (_role("app-default", f"{ARN}/GET/items"),
@@ -46,8 +49,11 @@ def test_cells_are_complete_and_share_their_set_fields() -> None:
         "groups": {"admins": {"precedence": 1, "role": role("admins"),
                               "routes": ["* /admin/*"]},
                    "readers": {"precedence": 2, "role": role("readers")}}})
+    return world, baseline
 
-    cells = audit(world, baseline).access_matrix
+
+def test_cells_are_complete_and_share_their_set_fields() -> None:
+    cells = audit(*_world()).access_matrix
 
     by_key = {(c.persona, c.route): c for c in cells}
     assert by_key["group:readers", "GET /items/{id}"].verdict == "partial"
@@ -58,3 +64,12 @@ def test_cells_are_complete_and_share_their_set_fields() -> None:
     assert all(c.model_fields_set is cells[0].model_fields_set for c in cells)
     for cell in cells:  # the sharing changes nothing a cell says
         assert MatrixCell.model_validate_json(cell.model_dump_json()) == cell
+
+
+def test_repeated_audits_freeze_nothing_and_restore_collection() -> None:
+    world, baseline = _world()
+    frozen = gc.get_freeze_count()
+    for _ in range(2):
+        audit(world, baseline)
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # frozen cyclic garbage is never collected
