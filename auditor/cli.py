@@ -45,10 +45,11 @@ def fail(error: AuditorError) -> NoReturn:
 
 def aws_options(region: str | None, profile: str | None, endpoint_url: str | None,
                 retry_mode: str = "standard", max_attempts: int = 10) -> AwsOptions:
-    if retry_mode not in ("standard", "adaptive", "legacy"):
-        fail(InputError("--retry-mode", None, f"{retry_mode!r} is not standard or adaptive"))
-    return AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url,
-                      retry_mode=retry_mode, max_attempts=max_attempts)
+    try:
+        return AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url,
+                          retry_mode=retry_mode, max_attempts=max_attempts)
+    except InputError as exc:
+        fail(exc)
 
 
 def report_format(fmt: str | None, output: Path | None) -> ReportFormat:

@@ -23,19 +23,20 @@ class AwsOptions:
     retry_mode: str = "standard"
     max_attempts: int = 10
 
+    def __post_init__(self) -> None:
+        # Here, so that offline runs (--snapshot) reject bad options too.
+        if self.retry_mode not in RETRY_MODES:
+            raise InputError(
+                "--retry-mode", None, f"{self.retry_mode!r} is not one of {', '.join(RETRY_MODES)}"
+            )
+        if self.max_attempts < 1:
+            raise InputError("--max-attempts", None, "must be at least 1")
+
 
 class AwsClients:
     """Creates each service client once, all sharing the session, region and retry policy."""
 
     def __init__(self, options: AwsOptions) -> None:
-        if options.retry_mode not in RETRY_MODES:
-            raise InputError(
-                "--retry-mode",
-                None,
-                f"{options.retry_mode!r} is not one of {', '.join(RETRY_MODES)}",
-            )
-        if options.max_attempts < 1:
-            raise InputError("--max-attempts", None, "must be at least 1")
         try:
             self.session = boto3.Session(profile_name=options.profile, region_name=options.region)
         except ProfileNotFound as exc:

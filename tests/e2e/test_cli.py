@@ -61,6 +61,10 @@ def test_fail_on_thresholds(world: World) -> None:
     assert invoke(offline).exit_code == 1  # default: low
     bad = invoke(run_args(world, "-o", out, "--fail-on", "severe"))
     assert bad.exit_code == 2 and "--fail-on" in bad.stderr
+    for option, value, says in (("--retry-mode", "sometimes", "legacy, standard, adaptive"),
+                                ("--max-attempts", "0", "at least 1")):
+        bad = invoke([*offline, option, value])  # offline too: bad options are bad options
+        assert bad.exit_code == 2 and option in bad.stderr and says in bad.stderr, bad.stderr
 
 
 def test_exit_3_when_a_read_fails_wins_over_1_and_report_is_written(world: World) -> None:
