@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -12,7 +12,7 @@ from auditor.collect import AwsOptions
 from auditor.errors import AuditorError, InputError
 from auditor.findings import Severity
 from auditor.options import ReportFormat, RunOptions, SlackOptions
-from auditor.runner import EXIT_INPUT
+from auditor.runner import EXIT_INPUT, print_failures
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Audit who can call which API Gateway route through Cognito group roles.")
@@ -25,7 +25,7 @@ RegionOpt = Annotated[str | None, typer.Option(help="AWS region (default: baseli
 ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile from the shared config.")]
 EndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint-url", help="One endpoint for every AWS service (LocalStack, moto).")]
-RetryOpt = Annotated[str, typer.Option(help="botocore retry mode: standard or adaptive.")]
+RetryOpt = Annotated[str, typer.Option(help="botocore retry mode: standard, adaptive or legacy.")]
 AttemptsOpt = Annotated[int, typer.Option(help="botocore max attempts per AWS call.")]
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", "-f", help="table, json, markdown or html (default: from -o's suffix, else "
@@ -90,12 +90,6 @@ def run_options(baseline: Path, snapshot: Path | None, fmt: str | None, output: 
                       slack=SlackOptions(enabled=slack or slack_always, always=slack_always))
 
 
-def echo_failures(failures: list[Any]) -> None:
-    for failure in failures:
-        typer.echo(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
-                   err=True)
-
-
 @app.command()
 def run(baseline: BaselineOpt,
         snapshot: Annotated[Path | None, typer.Option(help="Audit this saved snapshot offline.")]
@@ -151,7 +145,7 @@ def snapshot_command(
         typer.echo(snapshot.to_json(), nl=False)
     else:
         write_text_atomic(output, snapshot.to_json())
-    echo_failures(snapshot.errors)
+    print_failures(snapshot.errors)
     raise typer.Exit(EXIT_INCOMPLETE if snapshot.errors else 0)
 
 
@@ -275,7 +269,7 @@ def baseline_init(
     snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api),
                                 aws_options(region, profile, endpoint_url))
     if snapshot.errors:
-        echo_failures(snapshot.errors)
+        print_failures(snapshot.errors)
         typer.echo("auditor: error: collection incomplete; no baseline drafted", err=True)
         raise typer.Exit(EXIT_INCOMPLETE)
     text = draft_baseline(snapshot)

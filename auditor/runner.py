@@ -6,6 +6,7 @@ Shared by `auditor run`, the scheduler and the Lambda handler, so all three beha
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from auditor.atomic import write_text_atomic
@@ -14,9 +15,9 @@ from auditor.baseline import Baseline, load_baseline
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.findings import Severity
 from auditor.options import RunOptions
-from auditor.report.model import Report
+from auditor.report.model import Report, ReportError
 from auditor.report.render import render
-from auditor.snapshot import Snapshot, TargetRef
+from auditor.snapshot import CollectionError, Snapshot, TargetRef
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -58,6 +59,13 @@ def exit_code(report: Report, fail_on: Severity) -> int:
     return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
 
 
+def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
+    """One stderr line per failed read or delivery."""
+    for failure in failures:
+        print(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
+              file=sys.stderr)
+
+
 def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
@@ -66,9 +74,7 @@ def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
         from auditor.history import track  # the edge with S3 and Slack, only when asked for
 
         report = track(report, snapshot, options)
-    for failure in report.errors:  # also when the report itself goes to a file or to S3
-        print(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
-              file=sys.stderr)
+    print_failures(report.errors)  # also when the report itself goes to a file or to S3
     rendered = render(report, options.format, color=color and options.output is None)
     if options.output is not None:
         write_text_atomic(options.output, rendered)
