@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Severity(StrEnum):
+    """Declared, and so iterated, most severe first."""
+
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"

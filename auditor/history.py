@@ -19,6 +19,7 @@ from auditor.alert.slack import (
     SlackNotConfiguredError,
     send,
 )
+from auditor.checks import HISTORY_RULE
 from auditor.collect.session import AwsOptions
 from auditor.findings import Finding, Issue
 from auditor.options import RunOptions
@@ -34,8 +35,6 @@ from auditor.state import (
     open_store,
     summarize,
 )
-
-CHANGED_RULE = "changed-since-last-run"
 
 
 def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
@@ -112,7 +111,7 @@ def classify(findings: list[Finding], previous: State | None, *,
     After an incomplete collection a finding that vanished may only have gone unread, so it
     stays open rather than being reported resolved.
     """
-    current = {f.fingerprint: f for f in findings if f.rule_id != CHANGED_RULE}
+    current = {f.fingerprint: f for f in findings if f.rule_id != HISTORY_RULE}
     before = {f.fingerprint: f for f in previous.open_findings} if previous else {}
     vanished = [f for fp, f in before.items() if fp not in current]
     open_findings = dict(current)
@@ -171,7 +170,7 @@ def _issue(message: str, resource: str, diff: list[str], before: Any, after: Any
            **names: str | None) -> Issue:
     evidence = {"change": "added" if before is None else "removed" if after is None
                 else "modified", "diff": diff, "before": before, "after": after}
-    return Issue(rule_id=CHANGED_RULE, message=message, resource=resource, evidence=evidence,
+    return Issue(rule_id=HISTORY_RULE, message=message, resource=resource, evidence=evidence,
                  **names)
 
 

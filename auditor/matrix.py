@@ -39,7 +39,7 @@ def pattern_covers(pattern: RoutePattern, method: str, path: str) -> bool:
         return False
     live = normalise_template(path)
     if pattern.beneath:
-        return live.startswith(normalise_template(pattern.path)) or pattern.path == "/"
+        return live.startswith(normalise_template(pattern.path))
     return live == normalise_template(pattern.path)
 
 

@@ -7,18 +7,20 @@ from collections.abc import Iterator
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue
 from auditor.resolve import mapping_in_use
+from auditor.snapshot import IdentityPool
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 
 
-def _pool_ready(ctx: AuditContext) -> bool:
-    return ctx.snapshot.identity_pool is not None and ctx.read_ok("cognito-identity")
+def _pool_read(ctx: AuditContext) -> IdentityPool | None:
+    """The identity pool, if it and everything about it was read (else nothing to judge)."""
+    return ctx.snapshot.identity_pool if ctx.read_ok("cognito-identity") else None
 
 
 def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
+    pool, user_pool = _pool_read(ctx), ctx.snapshot.user_pool
     expected = ctx.baseline.identity_pool.role_resolution
-    if not _pool_ready(ctx) or pool is None or user_pool is None or expected not in _MAPPING_TYPES:
+    if pool is None or user_pool is None or expected not in _MAPPING_TYPES:
         return
     used = mapping_in_use(pool, user_pool.id)
     if used.mapping is not None:
@@ -34,9 +36,9 @@ def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
+    pool, user_pool = _pool_read(ctx), ctx.snapshot.user_pool
     declared = ctx.baseline.identity_pool
-    if not _pool_ready(ctx) or pool is None or user_pool is None:
+    if pool is None or user_pool is None:
         return
     used = mapping_in_use(pool, user_pool.id)
     if used.mapping is None:
@@ -61,17 +63,17 @@ def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def default_role_missing(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
-    if _pool_ready(ctx) and pool is not None and pool.authenticated_role is None:
+    pool = _pool_read(ctx)
+    if pool is not None and pool.authenticated_role is None:
         yield Issue(rule_id="default-role-missing", resource=pool.id,
                     message=f"identity pool {pool.id} has no authenticated role: sign-ins that "
                             "fall back to the default role get no credentials")
 
 
 def default_role_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
+    pool = _pool_read(ctx)
     declared = ctx.baseline.identity_pool
-    if not _pool_ready(ctx) or pool is None:
+    if pool is None:
         return
     pairs = [("authenticated", pool.authenticated_role, declared.authenticated_role,
               "authenticated_role"),
@@ -89,8 +91,8 @@ def default_role_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
-    if _pool_ready(ctx) and pool is not None and pool.allow_unauthenticated \
+    pool = _pool_read(ctx)
+    if pool is not None and pool.allow_unauthenticated \
             and not ctx.baseline.identity_pool.allow_unauthenticated:
         yield Issue(rule_id="unauthenticated-enabled", resource=pool.id,
                     message=f"identity pool {pool.id} hands out guest credentials "
@@ -99,8 +101,8 @@ def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def classic_flow_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
-    if _pool_ready(ctx) and pool is not None and pool.allow_classic_flow \
+    pool = _pool_read(ctx)
+    if pool is not None and pool.allow_classic_flow \
             and not ctx.baseline.identity_pool.allow_classic_flow:
         yield Issue(rule_id="classic-flow-enabled", resource=pool.id,
                     message=f"identity pool {pool.id} allows the basic (classic) flow: callers "

@@ -28,7 +28,6 @@ VERDICT_CLASS = {"allowed": "a", "partial": "p", "denied": "d"}
 NOT_IAM_CLASS = "n"
 DIFFERS_CLASS = "x"
 
-_SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
 RouteKey = tuple[str, str, str]  # api_id, stage, route
 
 
@@ -102,7 +101,7 @@ def _header(report: Report) -> str:
     counts = "".join(
         f'<li class="sev-{s.value}"><span>{s.value}</span> '
         f'<b data-severity="{s.value}">{report.summary.by_severity.get(s.value, 0)}</b></li>'
-        for s in _SEVERITIES
+        for s in Severity
     )
     return (
         f'<header><h1>Cognito route audit</h1><dl class="target">{dl}</dl>{status}'
@@ -127,7 +126,7 @@ def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
                                               f.route or "", f.resource))
     rules = sorted({f.rule_id for f in findings})
     personas = sorted({f.persona for f in findings if f.persona})
-    severities = [s.value for s in _SEVERITIES if any(f.severity is s for f in findings)]
+    severities = [s.value for s in Severity if any(f.severity is s for f in findings)]
     filters = (
         '<div class="filters no-print">'
         + _select("filter-severity", "Severity", severities)

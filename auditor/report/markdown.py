@@ -20,7 +20,6 @@ MAX_MATRIX_ROWS = 100
 MAX_RESOLVED = 20
 MAX_CELL = 500  # one pasted policy must not crowd out every other finding
 
-_SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
 _ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🟡", "info": "⚪"}
 # Markdown syntax that could format, link or open HTML; escaped in prose cells.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
@@ -92,8 +91,8 @@ def _summary(report: Report) -> str:
             out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more failed reads\n")
         out.append("\n")
     counts = report.summary.by_severity
-    out.append(_table([*(f"{_ICONS[s.value]} {s.value}" for s in _SEVERITIES), "total"],
-                      [[*(f"{counts.get(s.value, 0):,}" for s in _SEVERITIES),
+    out.append(_table([*(f"{_ICONS[s.value]} {s.value}" for s in Severity), "total"],
+                      [[*(f"{counts.get(s.value, 0):,}" for s in Severity),
                         f"{report.summary.findings:,}"]]))
     return "".join(out)
 
@@ -138,7 +137,7 @@ def _omitted(rest: list[Finding]) -> str:
     if not rest:
         return ""
     by_sev = Counter(f.severity.value for f in rest)
-    sev = ", ".join(f"{by_sev[s.value]:,} {s.value}" for s in _SEVERITIES if by_sev[s.value])
+    sev = ", ".join(f"{by_sev[s.value]:,} {s.value}" for s in Severity if by_sev[s.value])
     by_rule = Counter(f.rule_id for f in rest)
     rules = ", ".join(f"{code(rule)} {n:,}" for rule, n in
                       sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from ops_support import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
+from auditor.checks import HISTORY_RULE
 from auditor.errors import InputError
 from auditor.findings import Severity
-from auditor.history import CHANGED_RULE, merge_pending, track
+from auditor.history import merge_pending, track
 from auditor.options import RunOptions, SlackOptions
 from auditor.report.model import Report
 from auditor.snapshot import Snapshot
@@ -31,7 +32,7 @@ def _run(state: Path, snap: Snapshot, *findings_: object, **kw: bool) -> Report:
 
 
 def _changed(rep: Report) -> list[tuple[str, str | None, str | None]]:
-    return [(f.resource, f.persona, f.route) for f in rep.findings if f.rule_id == CHANGED_RULE]
+    return [(f.resource, f.persona, f.route) for f in rep.findings if f.rule_id == HISTORY_RULE]
 
 
 def test_first_run_everything_new_and_alerted(tmp_path: Path, slack: FakeSlack) -> None:
@@ -68,7 +69,7 @@ def test_drift_between_runs_then_fix(tmp_path: Path, slack: FakeSlack) -> None:
     rep = _run(state, drifted, DRIFT, PRECEDENCE)
 
     assert rep.changes is not None and rep.changes.new == [PRECEDENCE.fingerprint]
-    [change] = [f for f in rep.findings if f.rule_id == CHANGED_RULE]
+    [change] = [f for f in rep.findings if f.rule_id == HISTORY_RULE]
     assert change.severity is Severity.INFO and change.persona == "group:editors"
     assert change.resource == "us-east-1_X/group/editors"
     assert change.evidence["diff"] == ["precedence: 10 -> 5",
