@@ -22,7 +22,6 @@ from auditor.matrix import (
     build_matrix,
     iter_routes,
     normalise_template,
-    persona_context,
 )
 from auditor.policy import RouteVerdict
 from auditor.report.model import MatrixCell
@@ -142,7 +141,7 @@ def _split_any(snapshot: Snapshot, resolution: Resolution, live: _LiveRoute,
     verbs that are fully reached is exact, not an approximation.
     """
     assert resolution.role_arn is not None
-    context = persona_context(snapshot, resolution)
+    context = evaluator.context_for(resolution)
     declared, undecided = [], []
     for verb in HTTP_METHODS:
         verdicts = [(s, evaluator.verdict(resolution.role_arn, s.api, s.stage, verb, r.path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.baseline import Baseline, RoutePattern
 from auditor.errors import InputError
-from auditor.matrix import AccessEvaluator, RouteIndex, iter_routes, persona_context
+from auditor.matrix import AccessEvaluator, RouteIndex, iter_routes
 from auditor.policy import RouteVerdict
 from auditor.resolve import resolve_personas
 from auditor.snapshot import Snapshot
@@ -30,7 +30,7 @@ def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_t
              f"role      {resolution.role_arn or 'none (no credentials)'}",
              f"because   {resolution.how}"]
     evaluator = AccessEvaluator(snapshot)
-    context = persona_context(snapshot, resolution)
+    context = evaluator.context_for(resolution)
     for api_stage, route in routes:
         method = route.method if pattern.method in ("*", route.method) else pattern.method
         lines.append("")

@@ -149,7 +149,17 @@ class AccessEvaluator:
         self._resource_policies: dict[str, NamedPolicy | None] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
         self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
+        self._contexts: dict[tuple[str, str | None], dict[str, Any]] = {}
         self._last: tuple[tuple[str, str, str], PreparedRole] | None = None
+
+    def context_for(self, resolution: Resolution) -> dict[str, Any]:
+        """persona_context, one dict per persona: verdicts are keyed by the dict's identity,
+        so a new dict per question would be keyed (and kept) anew every time."""
+        key = (resolution.persona, resolution.role_arn)
+        held = self._contexts.get(key)
+        if held is None:
+            held = self._contexts[key] = persona_context(self.snapshot, resolution)
+        return held
 
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
@@ -273,7 +283,7 @@ def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resol
         else:
             expected = public | for_all_users | index.covered(
                 p for p in declared if p not in all_users)
-        context = persona_context(snapshot, resolution)
+        context = evaluator.context_for(resolution)
         for api_stage, route in routes:
             cells.append(_cell(resolution, api_stage, route, keys[id(route)],
                                id(route) in expected, context, evaluator))

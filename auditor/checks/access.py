@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from auditor.baseline import HTTP_METHODS, RoutePattern
 from auditor.checks.context import AuditContext
 from auditor.findings import Issue, Severity
-from auditor.matrix import ApiStage, pattern_covers, persona_context
+from auditor.matrix import ApiStage, pattern_covers
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
 from auditor.resolve import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, Resolution
 from auditor.snapshot import Route
@@ -47,7 +47,7 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
         else:
             verdict = ctx.evaluator.verdict(
                 resolution.role_arn, api_stage.api, api_stage.stage, pattern.method,
-                route.path, persona_context(ctx.snapshot, resolution))
+                route.path, ctx.evaluator.context_for(resolution))
         yield api_stage, route, verdict, text
 
 
@@ -126,7 +126,7 @@ def _undeclared_verbs_reached(ctx: AuditContext, resolution: Resolution, api_sta
     if route.method != "ANY" or resolution.role_arn is None:
         return [route.method]
     declared = ctx.baseline.declared_routes(resolution.persona)
-    context = persona_context(ctx.snapshot, resolution)
+    context = ctx.evaluator.context_for(resolution)
     reached = []
     for verb in HTTP_METHODS:
         if any(pattern_covers(p, verb, route.path) for p in declared):

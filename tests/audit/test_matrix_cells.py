@@ -7,7 +7,9 @@ import gc
 
 from auditor.audit import audit
 from auditor.baseline import Baseline
+from auditor.matrix import AccessEvaluator, persona_context
 from auditor.report.model import MatrixCell
+from auditor.resolve import resolve_personas
 from auditor.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from tests.audit.snapshots import (
     POOL,
@@ -73,3 +75,14 @@ def test_repeated_audits_freeze_nothing_and_restore_collection() -> None:
         audit(world, baseline)
         assert gc.isenabled()
     assert gc.get_freeze_count() == frozen  # frozen cyclic garbage is never collected
+
+
+def test_one_request_context_per_persona() -> None:
+    # Verdicts are keyed by the context dict's identity: one dict per persona keeps that
+    # key (and what it holds) from growing with every question asked.
+    world, _ = _world()
+    evaluator = AccessEvaluator(world)
+    for resolution in resolve_personas(world):
+        context = evaluator.context_for(resolution)
+        assert evaluator.context_for(resolution) is context
+        assert context == persona_context(world, resolution)
