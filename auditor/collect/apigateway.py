@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.collect.reads import Reads
+from auditor.collect.reads import Reads, one_named
 from auditor.collect.session import AwsClients
 from auditor.errors import InputError, TargetNotFoundError
 from auditor.snapshot import Api, ApiRef, PolicyDocument, Route
@@ -71,20 +71,15 @@ class _ApiReader:
             return self._by_id(ref.id) if ref.id else None
         if ref.id:
             found = [(kind, raw) for kind, raw in listing if _api_id(kind, raw) == ref.id]
-            missing = f"API {ref.id} not found in {self.clients.region}"
-        else:
-            found = [(kind, raw) for kind, raw in listing if _api_name(kind, raw) == ref.name]
-            missing = f"API named {ref.name!r} not found in {self.clients.region}"
-        if not found:
-            raise TargetNotFoundError(missing)
-        if len(found) > 1:
-            ids = sorted(_api_id(kind, raw) for kind, raw in found)
-            raise InputError(
-                f"api name={ref.name}",
-                None,
-                f"{len(ids)} APIs have this name ({', '.join(ids)}): name it by id",
-            )
-        return found[0]
+            if not found:
+                raise TargetNotFoundError(f"API {ref.id} not found in {self.clients.region}")
+            return found[0]
+        named = {
+            _api_id(kind, raw): (kind, raw)
+            for kind, raw in listing
+            if _api_name(kind, raw) == ref.name
+        }
+        return one_named(named, "API", str(ref.name), self.clients.region)
 
     def _listing(self) -> list[tuple[str, dict[str, Any]]] | None:
         """Every REST and HTTP API, read once; None if either list could not be read."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.collect.reads import NOT_FOUND_CODES, Reads
+from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
 from auditor.collect.session import AwsClients
-from auditor.errors import InputError, TargetNotFoundError
 from auditor.snapshot import (
     Group,
     IdentityPool,
@@ -34,33 +33,25 @@ _PAGE = 60  # the maximum page size of ListGroups, ListUserPools and ListIdentit
 _ID_NOT_FOUND = NOT_FOUND_CODES | {"InvalidParameterException", "ValidationException"}
 
 
-def _single(matches: list[str], kind: str, name: str, region: str) -> str:
-    if not matches:
-        raise TargetNotFoundError(f"{kind} named {name!r} not found in {region}")
-    if len(matches) > 1:
-        raise InputError(
-            f"{kind} name={name}",
-            None,
-            f"{len(matches)} {kind}s have this name ({', '.join(sorted(matches))}): name it by id",
-        )
-    return matches[0]
-
-
 def _user_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
     if ref.id:
         return ref.id
     name = ref.name or ""
     paginator = clients.client("cognito-idp").get_paginator("list_user_pools")
-    pages = reads.run(
+    matches: dict[str, str] | None = reads.run(
         "cognito-idp",
         "ListUserPools",
         None,
-        lambda: list(paginator.paginate(MaxResults=_PAGE)),
+        lambda: {
+            p["Id"]: p["Id"]
+            for page in paginator.paginate(MaxResults=_PAGE)
+            for p in page.get("UserPools", [])
+            if p["Name"] == name
+        },
     )
-    if pages is None:
+    if matches is None:
         return None
-    matches = [p["Id"] for page in pages for p in page.get("UserPools", []) if p["Name"] == name]
-    return _single(matches, "user pool", name, clients.region)
+    return one_named(matches, "user pool", name, clients.region)
 
 
 def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPool | None:
@@ -113,21 +104,20 @@ def _identity_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | 
         return ref.id
     name = ref.name or ""
     paginator = clients.client("cognito-identity").get_paginator("list_identity_pools")
-    pages = reads.run(
+    matches: dict[str, str] | None = reads.run(
         "cognito-identity",
         "ListIdentityPools",
         None,
-        lambda: list(paginator.paginate(PaginationConfig={"PageSize": _PAGE})),
+        lambda: {
+            p["IdentityPoolId"]: p["IdentityPoolId"]
+            for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE})
+            for p in page.get("IdentityPools", [])
+            if p["IdentityPoolName"] == name
+        },
     )
-    if pages is None:
+    if matches is None:
         return None
-    matches = [
-        p["IdentityPoolId"]
-        for page in pages
-        for p in page.get("IdentityPools", [])
-        if p["IdentityPoolName"] == name
-    ]
-    return _single(matches, "identity pool", name, clients.region)
+    return one_named(matches, "identity pool", name, clients.region)
 
 
 def _role_mapping(raw: dict[str, Any]) -> RoleMapping:

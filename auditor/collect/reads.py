@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditor.errors import TargetNotFoundError
+from auditor.errors import InputError, TargetNotFoundError
 from auditor.snapshot import CollectionError
 
 T = TypeVar("T")
@@ -17,6 +17,20 @@ NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def one_named(matches: dict[str, T], kind: str, name: str, region: str) -> T:
+    """The one match (by id) of a name: none is not found, several is an input error."""
+    if not matches:
+        raise TargetNotFoundError(f"{kind} named {name!r} not found in {region}")
+    if len(matches) > 1:
+        ids = ", ".join(sorted(matches))
+        raise InputError(
+            f"{kind} name={name}",
+            None,
+            f"{len(matches)} {kind}s have this name ({ids}): name it by id",
+        )
+    return next(iter(matches.values()))
 
 
 class Reads:
