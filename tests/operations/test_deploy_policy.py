@@ -118,3 +118,14 @@ def test_template_passes_cfn_lint() -> None:
     done = subprocess.run([str(cli), str(TEMPLATE)], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_scoped_resources_are_of_the_actions_service() -> None:
+    # _allows() matches actions only: a grant scoped to another service's ARNs (a typo in
+    # the template) would pass it and fail in AWS.
+    for statement in _statements():
+        scoped = [r for r in _resources(statement) if r != "*"]
+        for action in _actions(statement):
+            if action in OPERATIONS:
+                service = action.split(":", 1)[0]
+                assert all(f":{service}:" in r for r in scoped), (action, scoped)
