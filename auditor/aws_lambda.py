@@ -28,6 +28,7 @@ from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.options import RunOptions, SlackOptions
 from auditor.scoped_env import scoped_environ
+from auditor.state import s3_location
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
@@ -52,7 +53,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     slack = _slack_secret(clients, env)
     options = RunOptions(
         baseline=_baseline(s3, env), aws=AwsOptions(), format="json",
-        fail_on=_fail_on(env.get("FAIL_ON", "low")), state=f"s3://{bucket}/{STATE_KEY}",
+        fail_on=Severity.parse(env.get("FAIL_ON", "low"), "FAIL_ON"), state=f"s3://{bucket}/{STATE_KEY}",
         slack=SlackOptions(enabled=slack is not None,
                            always=env.get("SLACK_ALWAYS", "").lower() == "true"),
         report_url=_report_url(env, bucket, keys["html"], clients.region),
@@ -86,13 +87,6 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _fail_on(value: str) -> Severity:
-    try:
-        return Severity(value.lower())
-    except ValueError as exc:
-        raise InputError("FAIL_ON", None, f"unknown severity {value!r}") from exc
-
-
 def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     """The packaged baseline, or one fetched from S3 into /tmp (the only writable place)."""
     from botocore.exceptions import ClientError
@@ -100,9 +94,7 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     if env.get("BASELINE_PATH"):
         return Path(env["BASELINE_PATH"])
     uri = _required(env, "BASELINE_S3_URI")
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not uri.startswith("s3://") or not bucket or not key:
-        raise InputError("BASELINE_S3_URI", None, f"expected s3://bucket/key, got {uri!r}")
+    bucket, key = s3_location(uri, "BASELINE_S3_URI")
     target = Path(env.get("TMPDIR", "/tmp")) / f"baseline{Path(key).suffix or '.yaml'}"
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()

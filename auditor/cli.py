@@ -64,10 +64,9 @@ def report_format(fmt: str | None, output: Path | None) -> ReportFormat:
 
 def severity(value: str) -> Severity:
     try:
-        return Severity(value.lower())
-    except ValueError:
-        fail(InputError("--fail-on", None, f"{value!r} is not one of "
-                        f"{', '.join(s.value for s in Severity)}"))
+        return Severity.parse(value, "--fail-on")
+    except InputError as exc:
+        fail(exc)
 
 
 def check_slack_configured() -> None:

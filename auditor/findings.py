@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from auditor.errors import InputError
+
 
 class Severity(StrEnum):
     """Declared, and so iterated, most severe first."""
@@ -17,6 +19,15 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     LOW = "low"
     INFO = "info"
+
+    @staticmethod
+    def parse(value: str, source: str) -> Severity:
+        """A severity named in any case; an InputError naming `source` otherwise."""
+        try:
+            return Severity(value.lower())
+        except ValueError:
+            names = ", ".join(s.value for s in Severity)
+            raise InputError(source, None, f"{value!r} is not one of {names}") from None
 
     @property
     def rank(self) -> int:

@@ -100,3 +100,20 @@ def test_malformed_secret_is_refused_without_echoing_it(world: World,
     with pytest.raises(InputError) as raised:
         handler({}, None)
     assert "xoxb-oops" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("FAIL_ON", "severe", "FAIL_ON: 'severe' is not one of critical, high, medium, low, info"),
+    ("BASELINE_S3_URI", "s3://only-a-bucket", "BASELINE_S3_URI: expected s3://bucket/key"),
+    ("BASELINE_S3_URI", "/local/baseline.yaml", "BASELINE_S3_URI: expected s3://bucket/key"),
+])
+def test_bad_setting_is_an_input_error_naming_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    if name != "BASELINE_S3_URI":
+        monkeypatch.setenv("BASELINE_PATH", str(world.baseline_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError) as raised:
+        handler({}, None)
+    assert str(raised.value).startswith(says), str(raised.value)
+    assert "Contents" not in world.client("s3").list_objects_v2(Bucket=BUCKET)  # nothing ran
