@@ -18,24 +18,23 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.collect.session import AwsClients, AwsOptions
 from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.options import RunOptions, SlackOptions
-from auditor.scoped_env import scoped_environ
 from auditor.state import s3_location
+
+if TYPE_CHECKING:
+    from auditor.alert.slack import SlackConfig
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
 
 STATE_KEY = "state/state.json"
-_SLACK_ENV = {"bot_token": "SLACK_BOT_TOKEN", "channel": "SLACK_CHANNEL",
-              "webhook_url": "SLACK_WEBHOOK_URL", "api_url": "SLACK_API_URL"}
 
 
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
@@ -54,12 +53,11 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     options = RunOptions(
         baseline=_baseline(s3, env), aws=AwsOptions(), format="json",
         fail_on=Severity.parse(env.get("FAIL_ON", "low"), "FAIL_ON"), state=f"s3://{bucket}/{STATE_KEY}",
-        slack=SlackOptions(enabled=slack is not None,
+        slack=SlackOptions(enabled=slack is not None, config=slack,
                            always=env.get("SLACK_ALWAYS", "").lower() == "true"),
         report_url=_report_url(env, bucket, keys["html"], clients.region),
     )
-    with _slack_env(slack or {}):
-        outcome = execute(options)
+    outcome = execute(options)
     report = outcome.report
     html = render_html(report)
     for key, body, kind in ((keys["json"], outcome.rendered, "application/json"),
@@ -105,7 +103,7 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     return target
 
 
-def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> dict[str, str] | None:
+def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | None:
     """Slack credentials from Secrets Manager or SSM; None when Slack is not configured."""
     if env.get("SLACK_SECRET_ARN"):
         source = env["SLACK_SECRET_ARN"]
@@ -116,24 +114,22 @@ def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> dict[str, str]
             "Parameter"]["Value"]
     else:
         return None
+    from auditor.alert.slack import SlackConfig, SlackNotConfiguredError
+
     if raw.strip().startswith("https://"):  # a bare webhook URL
-        return {"webhook_url": raw.strip()}
+        return SlackConfig(webhook_url=raw.strip())
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
         data = None
-    if not isinstance(data, dict) or not (
-            ("bot_token" in data and "channel" in data) or "webhook_url" in data):
-        # Never echo the value: it is a secret even when malformed.
-        raise InputError(source, None, 'expected JSON with "bot_token" and "channel", or '
-                         '"webhook_url"')
-    return {k: str(v) for k, v in data.items() if k in _SLACK_ENV}
-
-
-def _slack_env(secret: Mapping[str, str]) -> AbstractContextManager[None]:
-    """Expose the secret to the alert for this invocation only (warm containers are reused)."""
-    return scoped_environ({_SLACK_ENV[k]: v for k, v in secret.items()},
-                          unset=_SLACK_ENV.values())
+    # Never echo the value: it is a secret even when malformed.
+    missing = 'expected JSON with "bot_token" and "channel", or "webhook_url"'
+    if not isinstance(data, dict):
+        raise InputError(source, None, missing)
+    try:
+        return SlackConfig.of(data, missing)
+    except SlackNotConfiguredError as exc:
+        raise InputError(source, None, str(exc)) from None
 
 
 def _report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -13,6 +13,9 @@ from auditor.errors import AuditorError, InputError
 from auditor.findings import Severity
 from auditor.options import ReportFormat, RunOptions, SlackOptions
 from auditor.runner import EXIT_INPUT, print_failures
+
+if TYPE_CHECKING:
+    from auditor.alert.slack import SlackConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Audit who can call which API Gateway route through Cognito group roles.")
@@ -69,12 +72,12 @@ def severity(value: str) -> Severity:
         fail(exc)
 
 
-def check_slack_configured() -> None:
+def slack_config() -> SlackConfig:
     """--slack without a token or webhook is a usage error now, not a failed alert later."""
     from auditor.alert.slack import SlackConfig, SlackNotConfiguredError
 
     try:
-        SlackConfig.from_env()
+        return SlackConfig.from_env()
     except SlackNotConfiguredError as exc:
         fail(InputError("--slack", None, str(exc)))
 
@@ -82,11 +85,11 @@ def check_slack_configured() -> None:
 def run_options(baseline: Path, snapshot: Path | None, fmt: str | None, output: Path | None,
                 fail_on: str, state: str | None, slack: bool, slack_always: bool,
                 aws: AwsOptions) -> RunOptions:
-    if slack or slack_always:
-        check_slack_configured()
+    enabled = slack or slack_always
     return RunOptions(baseline=baseline, aws=aws, snapshot=snapshot, output=output,
                       format=report_format(fmt, output), fail_on=severity(fail_on), state=state,
-                      slack=SlackOptions(enabled=slack or slack_always, always=slack_always))
+                      slack=SlackOptions(enabled=enabled, always=slack_always,
+                                         config=slack_config() if enabled else None))
 
 
 @app.command()

@@ -37,8 +37,7 @@ from auditor.state import (
 )
 
 
-def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
-          slack_config: SlackConfig | None = None) -> Report:
+def track(report: Report, snapshot: Snapshot, options: RunOptions) -> Report:
     # The state bucket is in the audited region unless the command line names another.
     aws = replace(options.aws, region=options.aws.region or snapshot.region) if options.aws \
         else AwsOptions(region=snapshot.region)
@@ -71,7 +70,7 @@ def track(report: Report, snapshot: Snapshot, options: RunOptions, *,
         content = AlertContent(report=updated, new=alert.new, resolved=alert.resolved,
                                config_changes=len(change_findings), report_url=options.report_url)
         if content.has_changes or options.slack.always:
-            failure = _deliver(content, slack_config)
+            failure = _deliver(content, options.slack.config)
             if failure is not None:
                 errors.append(failure)  # the runner prints every report error once
                 pending = alert if content.has_changes else None

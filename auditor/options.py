@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from auditor.findings import Severity
 
 if TYPE_CHECKING:
+    from auditor.alert.slack import SlackConfig
     from auditor.collect import AwsOptions
 
 ReportFormat = Literal["table", "json", "markdown", "html"]
@@ -18,6 +19,7 @@ ReportFormat = Literal["table", "json", "markdown", "html"]
 class SlackOptions:
     enabled: bool = False
     always: bool = False  # send even when nothing changed since the previous run
+    config: SlackConfig | None = None  # None: SLACK_* from the environment when sending
 
 
 @dataclass(frozen=True)

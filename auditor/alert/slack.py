@@ -50,6 +50,9 @@ class SlackDeliveryError(Exception):
         super().__init__(message)
 
 
+_FIELDS = ("bot_token", "channel", "webhook_url", "api_url")
+
+
 @dataclass(frozen=True)
 class SlackConfig:
     bot_token: str | None = field(default=None, repr=False)
@@ -60,13 +63,17 @@ class SlackConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackConfig:
         env = os.environ if env is None else env
-        config = cls(bot_token=env.get("SLACK_BOT_TOKEN") or None,
-                     channel=env.get("SLACK_CHANNEL") or None,
-                     webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
-                     api_url=env.get("SLACK_API_URL") or None)
+        return cls.of({field: env.get(f"SLACK_{field.upper()}") for field in _FIELDS},
+                      "set SLACK_BOT_TOKEN and SLACK_CHANNEL, or SLACK_WEBHOOK_URL")
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any], missing: str) -> SlackConfig:
+        """From bot_token + channel or webhook_url (api_url optional); other keys are ignored.
+        Raises SlackNotConfiguredError(missing) when neither way to send is complete."""
+        config = cls(**{field: str(values[field]) if values.get(field) else None
+                        for field in _FIELDS})
         if not (config.bot_token and config.channel) and not config.webhook_url:
-            raise SlackNotConfiguredError(
-                "set SLACK_BOT_TOKEN and SLACK_CHANNEL, or SLACK_WEBHOOK_URL")
+            raise SlackNotConfiguredError(missing)
         return config
 
     @property
