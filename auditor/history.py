@@ -20,7 +20,6 @@ from auditor.alert.slack import (
     send,
 )
 from auditor.checks import HISTORY_RULE
-from auditor.collect.session import AwsOptions
 from auditor.findings import Finding, Issue
 from auditor.options import RunOptions
 from auditor.report.model import Report, ReportError, RunChanges, Summary
@@ -39,28 +38,27 @@ from auditor.state import (
 
 def track(report: Report, snapshot: Snapshot, options: RunOptions) -> Report:
     # The state bucket is in the audited region unless the command line names another.
-    aws = replace(options.aws, region=options.aws.region or snapshot.region) if options.aws \
-        else AwsOptions(region=snapshot.region)
+    aws = replace(options.aws, region=options.aws.region or snapshot.region)
     store = open_store(options.state, aws) if options.state else None
     target = StateTarget(account_id=report.target.account_id, region=report.target.region,
                          user_pool_id=report.target.user_pool_id,
                          identity_pool_id=report.target.identity_pool_id)
     previous = store.load() if store else None
-    if previous is not None and store is not None:
+    if store is not None and previous is not None:
         previous.check_target(target, source=store.location)
 
     changes, open_findings = classify(report.findings, previous, complete=snapshot.complete)
-    current_config = summarize(snapshot)
+    # Only a state file keeps the configuration: without one, do not hash every policy.
+    current_config = summarize(snapshot) if store is not None else None
     change_findings = (config_changes(previous.config, current_config, snapshot)
-                       if previous is not None else [])
+                       if previous is not None and current_config is not None else [])
     findings = [*report.findings, *change_findings]
     errors = list(report.errors)
 
     by_fingerprint = {f.fingerprint: f for f in report.findings}
-    alert = merge_pending(previous.pending_alert if previous else None,
-                          new=[by_fingerprint[fp] for fp in changes.new],
-                          resolved=changes.resolved, open_now=set(open_findings))
     pending = previous.pending_alert if previous else None
+    alert = merge_pending(pending, new=[by_fingerprint[fp] for fp in changes.new],
+                          resolved=changes.resolved, open_now=set(open_findings))
     updated = report.model_copy(update={
         "findings": findings, "changes": changes, "summary": Summary.of(findings),
         "snapshot_digest": report.snapshot_digest or snapshot.digest()})
@@ -76,7 +74,7 @@ def track(report: Report, snapshot: Snapshot, options: RunOptions) -> Report:
                 pending = alert if content.has_changes else None
         updated = updated.model_copy(update={"errors": errors})
 
-    if store is not None:
+    if store is not None and current_config is not None:
         store.save(State(
             updated_at=_now(), target=target, snapshot_digest=updated.snapshot_digest,
             config=carry_over(current_config, previous.config if previous else None),

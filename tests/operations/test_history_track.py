@@ -9,6 +9,7 @@ import pytest
 from ops_support import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
 from auditor.checks import HISTORY_RULE
+from auditor.collect import AwsOptions
 from auditor.errors import InputError
 from auditor.findings import Severity
 from auditor.history import merge_pending, track
@@ -22,7 +23,7 @@ PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors
 
 
 def _options(state: Path | None, *, slack: bool = True, always: bool = False) -> RunOptions:
-    return RunOptions(baseline=Path("baseline.yaml"), aws=None,  # type: ignore[arg-type]
+    return RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions(),
                       state=str(state) if state else None,
                       slack=SlackOptions(enabled=slack, always=always))
 

@@ -14,12 +14,13 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from ops_support import finding, report
 
+from auditor.collect import AwsOptions
 from auditor.errors import InputError
 from auditor.options import RunOptions
 from auditor.report.model import Report
 from auditor.schedule import parse_cron, run_schedule
 
-OPTIONS = RunOptions(baseline=Path("baseline.yaml"), aws=None)  # type: ignore[arg-type]
+OPTIONS = RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions())
 
 
 @dataclass
