@@ -341,3 +341,24 @@ def test_schedule_command_rejects_bad_cron_and_bad_baseline_before_running(world
     assert bad_baseline.exit_code == 2
     assert str(path) in bad_baseline.stderr and "version" in bad_baseline.stderr
     assert world.emulator.operations() == {}
+
+
+# --- state through the command line (CONTRACT §1 --state) -------------------------------------
+
+
+def test_run_with_state_reports_changes_and_refuses_a_corrupt_state(world: World) -> None:
+    state = world.folder / "state.json"
+    first = run_report(world, "--state", str(state), expect_exit=0)
+    assert state.exists() and first["changes"]["new"] == []
+    drift.update_group(world, "editors", Precedence=0)  # ties with admin: ambiguous
+    second = run_report(world, "--state", str(state))
+    rules = {f["rule_id"] for f in second["findings"]}
+    assert {"changed-since-last-run", "ambiguous-precedence"} <= rules
+    new = {f["rule_id"] for f in second["findings"] if f["fingerprint"] in second["changes"]["new"]}
+    assert "ambiguous-precedence" in new
+
+    state.write_text("{not json", encoding="utf-8")
+    bad = invoke(["run", "--baseline", str(world.baseline_path), "--endpoint-url", world.url,
+                  "--state", str(state), "-o", str(world.folder / "r.json")])
+    assert bad.exit_code == 2 and str(state) in bad.stderr
+    assert state.read_text(encoding="utf-8") == "{not json"  # left for a human to look at
