@@ -362,3 +362,11 @@ def test_run_with_state_reports_changes_and_refuses_a_corrupt_state(world: World
                   "--state", str(state), "-o", str(world.folder / "r.json")])
     assert bad.exit_code == 2 and str(state) in bad.stderr
     assert state.read_text(encoding="utf-8") == "{not json"  # left for a human to look at
+
+
+def test_region_flag_wins_over_the_baselines_region(world: World) -> None:
+    # The world lives in us-east-1, as the baseline says; --region sends the reads elsewhere.
+    result = invoke(["run", "--baseline", str(world.baseline_path), "--endpoint-url", world.url,
+                     "--region", "eu-west-1", "-o", str(world.folder / "r.json")])
+    assert result.exit_code == 2
+    assert "not found in eu-west-1" in result.stderr
