@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -82,3 +83,10 @@ def fingerprint(rule_id: str, resource: str, persona: str | None, route: str | N
     """Stable identity of a problem across runs: only what names it, never the wording."""
     key = "\x1f".join([rule_id, resource, persona or "", route or "", api_id or ""])
     return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def for_reading(findings: Iterable[Finding]) -> list[Finding]:
+    """The order the HTML and Markdown reports list findings in: most severe first, then by
+    rule, persona, route and resource."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
+                                           f.route or "", f.resource))

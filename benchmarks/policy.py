@@ -13,13 +13,9 @@ import argparse
 import collections
 import collections.abc
 import random
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditor.policy import NamedPolicy, decide, prepare_role, route_verdict
 

@@ -14,7 +14,7 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from auditor.findings import Finding, Severity
+from auditor.findings import Finding, Severity, for_reading
 from auditor.report.model import GroupPair, MatrixCell, Report, RunChanges
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
@@ -122,8 +122,7 @@ def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
         none = ("No findings." if complete else
                 "No findings in the state that could be read: see the failed reads above.")
         return f'<section id="findings-section"><h2>Findings</h2><p>{none}</p></section>'
-    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
-                                              f.route or "", f.resource))
+    ordered = for_reading(findings)
     rules = sorted({f.rule_id for f in findings})
     personas = sorted({f.persona for f in findings if f.persona})
     severities = [s.value for s in Severity if any(f.severity is s for f in findings)]

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from auditor.findings import Finding, Severity
+from auditor.findings import Finding, Severity, for_reading
 from auditor.report.model import MatrixCell, Report, RunChanges
 
 DEFAULT_LIMIT = 65_000
@@ -113,8 +113,7 @@ def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
         return ("\n### Findings\n\nNo findings.\n" if complete else
                 "\n### Findings\n\nNo findings in the state that could be read; see the failed "
                 "reads above.\n")
-    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
-                                              f.route or "", f.resource))
+    ordered = for_reading(findings)
     head = (f"\n### Findings ({len(findings):,}, most severe first)\n\n"
             + _table(["Severity", "Rule", "Persona", "Route", "API", "Resource", "Finding"], []))
     # The summary of every finding bounds the summary of any omitted suffix (fewer rules,
