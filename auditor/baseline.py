@@ -123,13 +123,19 @@ class Baseline(_Model):
     _patterns = field_validator("public_routes", mode="before")(_parse_patterns)
 
     def declared_routes(self, persona: str) -> list[RoutePattern]:
-        """The routes a persona must reach (CONTRACT §2)."""
+        """The routes a persona must reach (CONTRACT §2): its own, and all_users' unless a
+        guest."""
+        own = self.own_routes(persona)
+        return own if persona == "unauthenticated" else [*self.routes.all_users, *own]
+
+    def own_routes(self, persona: str) -> list[RoutePattern]:
+        """The routes declared for this persona alone, without all_users'."""
         if persona == "unauthenticated":
             return list(self.routes.unauthenticated)
         if persona == "default":
-            return [*self.routes.all_users, *self.routes.default]
+            return list(self.routes.default)
         group = self.groups.get(persona.removeprefix("group:"))
-        return [*self.routes.all_users, *(group.routes if group else [])]
+        return list(group.routes) if group else []
 
     def all_patterns(self) -> list[RoutePattern]:
         patterns = [*self.public_routes, *self.routes.all_users, *self.routes.default,

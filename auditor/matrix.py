@@ -274,15 +274,13 @@ def build_matrix(snapshot: Snapshot, baseline: Baseline, resolutions: list[Resol
     # A declared public route is meant for everyone; reaching it is no drift.
     public = {id(route) for _, route in routes if route.authorization_type != "AWS_IAM"
               and declares(baseline.public_routes, route)}
-    all_users = baseline.routes.all_users
-    for_all_users = index.covered(all_users)  # once: every signed-in persona shares it
+    for_all_users = index.covered(baseline.routes.all_users)  # once: signed-in personas share it
     for resolution in resolutions:
-        declared = baseline.declared_routes(resolution.persona)
+        own = index.covered(baseline.own_routes(resolution.persona))
         if resolution.persona == UNAUTHENTICATED:  # guests get only their own routes
-            expected = public | index.covered(declared)
+            expected = public | own
         else:
-            expected = public | for_all_users | index.covered(
-                p for p in declared if p not in all_users)
+            expected = public | for_all_users | own
         context = evaluator.context_for(resolution)
         for api_stage, route in routes:
             cells.append(_cell(resolution, api_stage, route, keys[id(route)],

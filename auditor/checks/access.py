@@ -9,7 +9,7 @@ from auditor.checks.context import AuditContext
 from auditor.findings import Issue, Severity
 from auditor.matrix import ApiStage, pattern_covers
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
-from auditor.resolve import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, Resolution
+from auditor.resolve import UNAUTHENTICATED, Resolution
 from auditor.snapshot import Route
 
 OVERBROAD = {
@@ -51,17 +51,6 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
         yield api_stage, route, verdict, text
 
 
-def _own_routes(ctx: AuditContext, persona: str) -> list[RoutePattern]:
-    """The routes declared for this persona alone (all_users has its own rule)."""
-    routes = ctx.baseline.routes
-    if persona == UNAUTHENTICATED:
-        return list(routes.unauthenticated)
-    if persona == DEFAULT:
-        return list(routes.default)
-    group = ctx.baseline.groups.get(persona.removeprefix(GROUP_PREFIX))
-    return list(group.routes) if group else []
-
-
 def _unreached(ctx: AuditContext, rule_id: str,
                patterns_for: Callable[[Resolution], list[RoutePattern]]) -> Iterator[Issue]:
     pool_id = ctx.snapshot.identity_pool.id if ctx.snapshot.identity_pool else ""
@@ -92,7 +81,7 @@ def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
 
 def missing_route(ctx: AuditContext) -> Iterator[Issue]:
     if _matrix_trustworthy(ctx):
-        yield from _unreached(ctx, "missing-route", lambda r: _own_routes(ctx, r.persona))
+        yield from _unreached(ctx, "missing-route", lambda r: ctx.baseline.own_routes(r.persona))
 
 
 def excess_route(ctx: AuditContext) -> Iterator[Issue]:
