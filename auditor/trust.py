@@ -25,12 +25,15 @@ class CognitoTrust:
     index: int
     sid: str | None
     aud: tuple[tuple[str, str], ...] | None  # (operator, value) pairs; None: no aud condition
-    amr: tuple[str, ...] | None  # values of the amr condition; None: none
-    amr_conditions: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs behind `amr`
+    amr: tuple[tuple[str, str], ...] | None  # (operator, value) pairs; None: no amr condition
 
     @property
     def label(self) -> str:
         return f"trust policy statement {self.index}" + (f" (Sid {self.sid})" if self.sid else "")
+
+    @property
+    def amr_values(self) -> tuple[str, ...] | None:
+        return None if self.amr is None else tuple(value for _, value in self.amr)
 
     def admits_pool(self, pool_id: str) -> bool:
         if self.aud is None:
@@ -43,9 +46,8 @@ class CognitoTrust:
         Condition operators AND together; within one operator the values OR together, so a
         block listing `unauthenticated` (or a pattern matching it, like `*`) admits guests.
         """
-        pairs = self.amr_conditions or tuple(("StringEquals", v) for v in self.amr or ())
         by_operator: dict[str, list[str]] = {}
-        for operator, value in pairs:
+        for operator, value in self.amr or ():
             by_operator.setdefault(operator, []).append(value)
         return any(
             not any(_string_condition_matches(op, v, "unauthenticated") for v in values)
@@ -118,6 +120,5 @@ def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
         result.append(CognitoTrust(
             index=index, sid=statement.get("Sid"),
             aud=tuple(aud) if aud else None,
-            amr=tuple(value for _, value in amr) if amr else None,
-            amr_conditions=tuple(amr)))
+            amr=tuple(amr) if amr else None))
     return result

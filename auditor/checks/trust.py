@@ -92,4 +92,4 @@ def trust_missing_amr(ctx: AuditContext) -> Iterator[Issue]:
                                     "require amr = authenticated, so guests of the pool can "
                                     "assume it",
                             evidence={"statement": statement.index, "sid": statement.sid,
-                                      "amr": list(statement.amr or [])})
+                                      "amr": list(statement.amr_values or [])})

@@ -33,7 +33,7 @@ def guarded(aud: Any = POOL, amr: Any = "authenticated") -> dict[str, Any]:
 def test_the_documented_trust_policy() -> None:
     (trust,) = cognito_trust(doc(stmt(condition=guarded())))
     assert trust.aud == (("StringEquals", POOL),)
-    assert trust.amr == ("authenticated",)
+    assert trust.amr_values == ("authenticated",)
     assert trust.admits_pool(POOL) and not trust.admits_pool("us-east-1:other")
     assert trust.requires_authenticated()
 
