@@ -160,10 +160,10 @@ def group_pairs(snapshot: Snapshot) -> list[GroupPair]:
         combinations(groups, 2) if len(groups) <= ALL_PAIRS_LIMIT else _tied_pairs(groups))
     result = []
     for first, second in pairs:
-        role, how = resolve_member(pool, user_pool.id, [first, second])
         outcome = _pair_outcome(first, second)
         if len(groups) > ALL_PAIRS_LIMIT and outcome != "ambiguous":
             continue
+        role, how = resolve_member(pool, user_pool.id, [first, second])
         result.append(GroupPair(groups=(first.name, second.name), role_arn=role, outcome=outcome,
                                 detail=how))
     return result
