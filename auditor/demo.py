@@ -28,20 +28,14 @@ from auditor.emulator.seed import (
     RoleSpec,
     Seeded,
     UserPoolSpec,
-    seed,
+    invoke_policy,
+    seed_after_apis,
 )
 from auditor.options import ReportFormat, RunOptions
 from auditor.runner import RunOutcome, execute
 from auditor.scoped_env import scoped_environ
 
 REGION = "us-east-1"
-
-
-def _invoke(api_id: str, *resources: str, sid: str) -> dict[str, Any]:
-    prefix = f"arn:aws:execute-api:{REGION}:<account_id>:{api_id}/prod"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": sid, "Effect": "Allow", "Action": "execute-api:Invoke",
-         "Resource": [f"{prefix}/{r}" for r in resources]}]}
 
 
 def demo_api() -> RestApiSpec:
@@ -59,7 +53,7 @@ def demo_api() -> RestApiSpec:
 def demo_spec(api_id: str) -> EnvironmentSpec:
     """Everything but the API, whose id the policies name (the API is seeded first)."""
     def invoke(*resources: str, sid: str) -> dict[str, Any]:
-        return _invoke(api_id, *resources, sid=sid)
+        return invoke_policy(REGION, api_id, "prod", *resources, sid=sid)
 
     all_users = ManagedPolicySpec("app-all-users", invoke("GET/items", "GET/items/*",
                                                           sid="AllUsers"))
@@ -128,11 +122,9 @@ def demo_baseline(seeded: Seeded) -> dict[str, Any]:
 
 
 def seed_demo(session: boto3.Session, endpoint_url: str) -> Seeded:
-    apis = seed(EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=[demo_api()]),
-                session, endpoint_url=endpoint_url)
-    seeded = seed(demo_spec(apis.api_ids["pets-api"]), session, endpoint_url=endpoint_url)
-    seeded.api_ids.update(apis.api_ids)
-    return seeded
+    apis = EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=[demo_api()])
+    return seed_after_apis(apis, lambda ids: demo_spec(ids["pets-api"]), session,
+                           endpoint_url=endpoint_url)
 
 
 def _fake_credentials() -> AbstractContextManager[None]:

@@ -10,6 +10,7 @@ exist. In documents, the text ``<identity_pool_id>`` is replaced by the new pool
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -413,3 +414,28 @@ def seed(
     and the roles before the groups and the pool's role attachment that point at them.
     """
     return _Seeder(session or boto3.Session(), endpoint_url).run(spec)
+
+
+def seed_after_apis(
+    apis: EnvironmentSpec,
+    spec: Callable[[dict[str, str]], EnvironmentSpec],
+    session: boto3.Session | None = None,
+    *,
+    endpoint_url: str | None = None,
+) -> Seeded:
+    """Seed the APIs of `apis` first, then `spec(api ids by name)`: its policies can name
+    the ids API Gateway assigned."""
+    first = seed(apis, session, endpoint_url=endpoint_url)
+    seeded = seed(spec(first.api_ids), session, endpoint_url=endpoint_url)
+    seeded.api_ids.update(first.api_ids)
+    return seeded
+
+
+def invoke_policy(region: str, api_id: str, stage: str, *resources: str,
+                  sid: str | None = None) -> Document:
+    """Allow execute-api:Invoke on `VERB/path` resources of one API stage (account filled in
+    when seeded)."""
+    prefix = f"arn:aws:execute-api:{region}:{ACCOUNT_PLACEHOLDER}:{api_id}/{stage}"
+    statement: Document = {"Effect": "Allow", "Action": "execute-api:Invoke",
+                           "Resource": [f"{prefix}/{r}" for r in resources]}
+    return {"Version": "2012-10-17", "Statement": [{"Sid": sid, **statement} if sid else statement]}

@@ -11,29 +11,25 @@ from typing import Any
 from typer.testing import CliRunner
 
 from auditor.cli import app
-from auditor.emulator.seed import EnvironmentSpec, HttpApiSpec, RestApiSpec, Seeded, seed
+from auditor.emulator.seed import (
+    EnvironmentSpec,
+    HttpApiSpec,
+    RestApiSpec,
+    Seeded,
+    seed_after_apis,
+)
 from tests.conftest import Aws
 
 Document = dict[str, Any]
-
-
-def invoke(region: str, api_id: str, stage: str, *resources: str) -> Document:
-    """Allow execute-api:Invoke on `VERB/path` resources of one API stage."""
-    prefix = f"arn:aws:execute-api:{region}:<account_id>:{api_id}/{stage}"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "execute-api:Invoke",
-         "Resource": [f"{prefix}/{r}" for r in resources]}]}
 
 
 def seed_app(aws: Aws, spec: Callable[[dict[str, str]], EnvironmentSpec],
              rest: list[RestApiSpec] | None = None,
              http: list[HttpApiSpec] | None = None) -> Seeded:
     """APIs first, so the policies of `spec(api_ids)` can name the real API ids."""
-    apis = seed(EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=rest or [],
-                                http_apis=http or []), aws.session, endpoint_url=aws.url)
-    seeded = seed(spec(apis.api_ids), aws.session, endpoint_url=aws.url)
-    seeded.api_ids.update(apis.api_ids)
-    return seeded
+    apis = EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=rest or [],
+                           http_apis=http or [])
+    return seed_after_apis(apis, spec, aws.session, endpoint_url=aws.url)
 
 
 @dataclass

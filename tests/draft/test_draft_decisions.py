@@ -22,10 +22,11 @@ from auditor.emulator.seed import (
     RoleSpec,
     Seeded,
 )
+from auditor.emulator.seed import invoke_policy as invoke
 from auditor.errors import InputError
 from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.conftest import Aws
-from tests.draft.support import Cli, findings, invoke, seed_app
+from tests.draft.support import Cli, findings, seed_app
 
 
 def _default_role_app(aws: Aws, routes: dict[str, str], *grants: str,

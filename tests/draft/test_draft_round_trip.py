@@ -25,8 +25,9 @@ from auditor.emulator.seed import (
     Seeded,
     UserPoolSpec,
 )
+from auditor.emulator.seed import invoke_policy as invoke
 from tests.conftest import Aws
-from tests.draft.support import Cli, findings, invoke, seed_app
+from tests.draft.support import Cli, findings, seed_app
 
 SHOP_ROUTES = {
     "GET /health": "NONE",
