@@ -8,6 +8,7 @@ finding and forget a pending alert.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -253,17 +254,18 @@ class S3StateStore:
     def location(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
 
+    @functools.cached_property
     def _client(self) -> Any:
         from auditor.collect.session import AwsClients, AwsOptions
 
-        # Same session, endpoint and retry policy as the collectors.
+        # Same session, endpoint and retry policy as the collectors; one client for load and save.
         return AwsClients(self.aws or AwsOptions()).client("s3")
 
     def load(self) -> State | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            response = self._client().get_object(Bucket=self.bucket, Key=self.key)
+            response = self._client.get_object(Bucket=self.bucket, Key=self.key)
             text = response["Body"].read().decode("utf-8")
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
@@ -276,7 +278,7 @@ class S3StateStore:
 
     def save(self, state: State) -> None:
         # A single PutObject replaces the object atomically: readers see old or new, never half.
-        self._client().put_object(Bucket=self.bucket, Key=self.key, Body=state.to_json().encode(),
+        self._client.put_object(Bucket=self.bucket, Key=self.key, Body=state.to_json().encode(),
                                   ContentType="application/json")
 
 
