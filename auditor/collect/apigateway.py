@@ -59,6 +59,8 @@ class _ApiReader:
         self.v2 = clients.client("apigatewayv2")
         self._listed: list[tuple[str, dict[str, Any]]] | None = None
         self._listing_failed = False
+        self.stages_unread: set[str] = set()  # APIs whose stages could not be read
+        self._direct: dict[str, tuple[str, dict[str, Any]] | None] = {}  # by id, see find
 
     def find(self, ref: ApiRef, *, use_listing: bool) -> tuple[str, dict[str, Any]] | None:
         """("REST" | "HTTP", the API's description) for a reference by id or by name.
@@ -68,7 +70,11 @@ class _ApiReader:
         """
         listing = self._listing() if use_listing or not ref.id else None
         if listing is None:
-            return self._by_id(ref.id) if ref.id else None
+            if not ref.id:
+                return None
+            if ref.id not in self._direct:  # several stages of one API: one read
+                self._direct[ref.id] = self._by_id(ref.id)
+            return self._direct[ref.id]
         if ref.id:
             found = [(kind, raw) for kind, raw in listing if _api_id(kind, raw) == ref.id]
             if not found:
@@ -142,6 +148,11 @@ class _ApiReader:
             )
         return ("HTTP", http)
 
+    def _stages(self, api_id: str, stages: list[str] | None) -> list[str]:
+        if stages is None:
+            self.stages_unread.add(api_id)
+        return sorted(stages or [])
+
     def rest(self, raw: dict[str, Any]) -> Api:
         api_id = raw["id"]
         policy: PolicyDocument | None = None
@@ -187,7 +198,7 @@ class _ApiReader:
             id=api_id,
             name=raw["name"],
             kind="REST",
-            stages=sorted(stages or []),
+            stages=self._stages(api_id, stages),
             resource_policy=policy,
             routes=sorted(routes, key=_route_sort_key),
         )
@@ -217,7 +228,7 @@ class _ApiReader:
             id=api_id,
             name=raw["Name"],
             kind="HTTP",
-            stages=sorted(stages or []),
+            stages=self._stages(api_id, stages),
             routes=sorted(routes, key=_route_sort_key),
         )
 
@@ -271,7 +282,7 @@ def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[
     """Each referenced API once (several refs may name stages of one API), sorted by id."""
     reader = _ApiReader(clients, reads)
     apis: dict[str, Api] = {}
-    use_listing = len(refs) > 1
+    use_listing = len({ref.id or ref.name for ref in refs}) > 1  # stages of one API: no listing
     for ref in refs:
         found = reader.find(ref, use_listing=use_listing)
         if found is None:
@@ -281,10 +292,7 @@ def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[
         if api_id not in apis:
             apis[api_id] = reader.rest(raw) if kind == "REST" else reader.http(raw)
         api = apis[api_id]
-        stage_read = not any(
-            e.resource == api_id and e.operation == "GetStages" for e in reads.errors
-        )
-        if ref.stage and stage_read and ref.stage not in api.stages:
+        if ref.stage and api_id not in reader.stages_unread and ref.stage not in api.stages:
             raise TargetNotFoundError(
                 f"stage {ref.stage} of API {api_id} not found in {clients.region}"
             )

@@ -72,6 +72,26 @@ def test_unknown_stage_raises_not_found(aws: Aws, seeded: Seeded) -> None:
         collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
 
 
+def test_unreadable_stages_are_incomplete_not_a_missing_stage(aws: Aws, seeded: Seeded) -> None:
+    # A stage cannot be judged missing from a list that could not be read (exit 3, not 2).
+    aws.emulator.inject_failure("apigateway:GetStages")
+    target = _target(seeded, apis=[ApiRef(id=seeded.api_ids["shop"], stage="qa")])
+    snap = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+    assert [e.operation for e in snap.errors] == ["GetStages"] and not snap.complete
+
+
+def test_two_stages_of_one_api_are_read_directly_not_by_listing(
+    aws: Aws, seeded: Seeded
+) -> None:
+    shop = seeded.api_ids["shop"]
+    aws.emulator.clear_operations()
+    target = _target(seeded, apis=[ApiRef(id=shop, stage="prod"), ApiRef(id=shop, stage="dev")])
+    snap = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+    assert [a.id for a in snap.apis] == [shop]
+    calls = aws.emulator.operations()
+    assert calls["apigateway:GetRestApi"] == 1 and calls["apigateway:GetRestApis"] == 0
+
+
 def test_ambiguous_api_name_is_an_input_error(aws: Aws) -> None:
     seed(
         EnvironmentSpec(
