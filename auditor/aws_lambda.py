@@ -66,10 +66,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
                             (keys["latest_html"], html, "text/html; charset=utf-8")):
         s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType=kind)
     summary = {
-        "status": report.status, "exit_code": outcome.exit_code,
-        "findings": report.summary.findings, "by_severity": report.summary.by_severity,
-        "new": len(report.changes.new) if report.changes else None,
-        "resolved": len(report.changes.resolved) if report.changes else None,
+        "status": report.status, **outcome.counts(),
         "errors": [e.model_dump() for e in report.errors],
         "report_keys": keys, "bucket": bucket,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from auditor.atomic import write_text_atomic
 from auditor.audit import audit, check_snapshot_matches
@@ -31,6 +32,15 @@ class RunOutcome:
     snapshot: Snapshot
     exit_code: int
     rendered: str
+
+    def counts(self) -> dict[str, Any]:
+        """What a heartbeat or a Lambda result says of a run (each adds its own keys)."""
+        report = self.report
+        changes = report.changes
+        return {"exit_code": self.exit_code, "findings": report.summary.findings,
+                "by_severity": report.summary.by_severity,
+                "new": len(changes.new) if changes else None,
+                "resolved": len(changes.resolved) if changes else None}
 
 
 def target_of(baseline: Baseline) -> TargetRef:

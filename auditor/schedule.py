@@ -102,11 +102,7 @@ class _Audit:
             log.exception("audit crashed")
         else:
             report = outcome.report
-            beat.update(outcome=report.status, exit_code=outcome.exit_code,
-                        findings=report.summary.findings, by_severity=report.summary.by_severity,
-                        new=len(report.changes.new) if report.changes else None,
-                        resolved=len(report.changes.resolved) if report.changes else None,
-                        errors=len(report.errors))
+            beat.update(outcome=report.status, errors=len(report.errors), **outcome.counts())
             log.info("audit %s: exit %d, %d findings (%s), %s new, %s resolved, %.1fs",
                      report.status, outcome.exit_code, report.summary.findings,
                      ", ".join(f"{k} {v}" for k, v in report.summary.by_severity.items() if v)

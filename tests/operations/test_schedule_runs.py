@@ -7,27 +7,19 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from ops_support import finding, report
+from ops_support import finding, report, snapshot
 
 from auditor.collect import AwsOptions
 from auditor.errors import InputError
 from auditor.options import RunOptions
-from auditor.report.model import Report
+from auditor.runner import RunOutcome
 from auditor.schedule import parse_cron, run_schedule
 
 OPTIONS = RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions())
-
-
-@dataclass
-class Outcome:
-    report: Report
-    exit_code: int
-    rendered: str = ""
 
 
 class FakeRunner:
@@ -36,11 +28,11 @@ class FakeRunner:
         self.started = 0
         self.finished = 0
 
-    def __call__(self, options: RunOptions) -> Outcome:
+    def __call__(self, options: RunOptions) -> RunOutcome:
         self.started += 1
         time.sleep(self.seconds)
         self.finished += 1
-        return Outcome(report([finding()]), 1)
+        return RunOutcome(report([finding()]), snapshot(), 1, "")
 
 
 def test_runs_every_tick_and_writes_heartbeat(tmp_path: Path) -> None:
@@ -91,7 +83,7 @@ def test_failures_are_logged_and_the_schedule_goes_on(tmp_path: Path,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     beat, stop, calls = tmp_path / "heartbeat.json", threading.Event(), []
 
-    def failing(options: RunOptions) -> Outcome:
+    def failing(options: RunOptions) -> RunOutcome:
         calls.append(1)
         if len(calls) >= 2:
             stop.set()
