@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+
+from auditor import __version__
 from tests.e2e.conftest import run_report
 from tests.e2e.world import World
 
@@ -17,3 +20,13 @@ def test_clean_environment_has_no_findings_and_exits_0(world: World) -> None:
     verdicts = {(c["persona"], c["api_id"], c["route"]): c["verdict"] for c in iam}
     assert verdicts["group:admin", world.rest_id, "GET /admin/users"] == "allowed"
     assert verdicts["default", world.rest_id, "GET /admin/users"] == "denied"
+    # CONTRACT §4: who made the report, when, and of what.
+    assert report["schema_version"] == "1"
+    assert report["tool"] == {"name": "cognito-route-auditor", "version": __version__}
+    assert datetime.fromisoformat(report["generated_at"]).tzinfo is not None
+    apis = sorted([{"id": world.rest_id, "stage": "prod"},
+                   {"id": world.http_id, "stage": "$default"}], key=lambda a: a["id"])
+    assert report["target"] == {
+        "account_id": world.seeded.account_id, "region": "us-east-1",
+        "user_pool_id": world.user_pool_id, "identity_pool_id": world.pool_id, "apis": apis,
+    }
