@@ -67,6 +67,22 @@ def test_fail_on_thresholds(world: World) -> None:
         assert bad.exit_code == 2 and option in bad.stderr and says in bad.stderr, bad.stderr
 
 
+def test_snapshot_command_writes_what_it_read_and_exits_3_when_a_read_failed(
+    world: World,
+) -> None:
+    world.emulator.inject_failure("cognito-idp:ListGroups")
+    out = world.folder / "snap.json"
+    result = invoke(["snapshot", "--user-pool", world.user_pool_id, "--identity-pool",
+                     world.pool_id, "--api", f"{world.rest_id}:prod", "-o", str(out),
+                     "--endpoint-url", world.url])
+    assert result.exit_code == 3
+    assert "cognito-idp ListGroups failed" in result.stderr
+    snap = json.loads(out.read_text(encoding="utf-8"))
+    assert [e["operation"] for e in snap["errors"]] == ["ListGroups"]
+    assert snap["user_pool"]["id"] == world.user_pool_id and snap["user_pool"]["groups"] == []
+    assert [a["id"] for a in snap["apis"]] == [world.rest_id]
+
+
 def test_exit_3_when_a_read_fails_wins_over_1_and_report_is_written(world: World) -> None:
     drift.update_group(world, "editors", Precedence=5)  # a finding that would give exit 1
     world.emulator.inject_failure("iam:GetAccountAuthorizationDetails")
