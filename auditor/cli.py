@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from auditor.collect import AwsOptions
-from auditor.errors import AuditorError, InputError
-from auditor.findings import Severity
-from auditor.options import ReportFormat, RunOptions, SlackOptions
-from auditor.runner import EXIT_INPUT, print_failures
+from auditor.commands.options import RunOptions, SlackOptions
+from auditor.commands.run import EXIT_INPUT, print_failures
+from auditor.model.errors import AuditorError, InputError
+from auditor.model.findings import Severity
+from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
-    from auditor.alert.slack import SlackConfig
+    from auditor.unattended.slack import SlackConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Audit who can call which API Gateway route through Cognito group roles.")
@@ -74,7 +75,7 @@ def severity(value: str) -> Severity:
 
 def slack_config() -> SlackConfig:
     """--slack without a token or webhook is a usage error now, not a failed alert later."""
-    from auditor.alert.slack import SlackConfig, SlackNotConfiguredError
+    from auditor.unattended.slack import SlackConfig, SlackNotConfiguredError
 
     try:
         return SlackConfig.from_env()
@@ -106,7 +107,7 @@ def run(baseline: BaselineOpt,
         region: RegionOpt = None, profile: ProfileOpt = None, endpoint_url: EndpointOpt = None,
         retry_mode: RetryOpt = "standard", max_attempts: AttemptsOpt = 10) -> None:
     """Collect live state (or read --snapshot), audit it against the baseline, report."""
-    from auditor.runner import execute
+    from auditor.commands.run import execute
 
     options = run_options(baseline, snapshot, fmt, output, fail_on, state, slack, slack_always,
                           aws_options(region, profile, endpoint_url, retry_mode, max_attempts))
@@ -130,11 +131,11 @@ def snapshot_command(
         region: RegionOpt = None, profile: ProfileOpt = None, endpoint_url: EndpointOpt = None,
         retry_mode: RetryOpt = "standard", max_attempts: AttemptsOpt = 10) -> None:
     """Collect live state only, as a JSON snapshot."""
-    from auditor.atomic import write_text_atomic
-    from auditor.baseline import load_baseline
     from auditor.collect import collect_snapshot
-    from auditor.runner import EXIT_INCOMPLETE, aws_for, target_of
-    from auditor.targets import target_from_ids
+    from auditor.commands.atomic import write_text_atomic
+    from auditor.commands.run import EXIT_INCOMPLETE, aws_for, target_of
+    from auditor.commands.targets import target_from_ids
+    from auditor.model.baseline import load_baseline
 
     aws = aws_options(region, profile, endpoint_url, retry_mode, max_attempts)
     if baseline is not None:
@@ -154,7 +155,7 @@ def snapshot_command(
 @app.command()
 def validate(baseline: Annotated[Path, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
     """Check a baseline against its JSON Schema; print the path of every error."""
-    from auditor.baseline import load_baseline, validate_baseline_file
+    from auditor.model.baseline import load_baseline, validate_baseline_file
 
     problems = validate_baseline_file(baseline)
     if not problems:
@@ -175,9 +176,9 @@ def explain(baseline: BaselineOpt,
             region: RegionOpt = None, profile: ProfileOpt = None,
             endpoint_url: EndpointOpt = None) -> None:
     """Show the resolved role and the statements that allow or deny a route, and why."""
-    from auditor.baseline import load_baseline
-    from auditor.explain import explain_access
-    from auditor.runner import obtain_snapshot
+    from auditor.commands.explain import explain_access
+    from auditor.commands.run import obtain_snapshot
+    from auditor.model.baseline import load_baseline
 
     loaded = load_baseline(baseline)
     options = RunOptions(baseline=baseline, snapshot=snapshot,
@@ -190,7 +191,7 @@ def explain(baseline: BaselineOpt,
 def rules(fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table"
           ) -> None:
     """List the rule catalog."""
-    from auditor.catalog import RULE_IDS, load_catalog
+    from auditor.audit.catalog import RULE_IDS, load_catalog
 
     catalog = load_catalog()
     if fmt == "json":
@@ -226,8 +227,8 @@ def schedule(baseline: BaselineOpt,
              endpoint_url: EndpointOpt = None, retry_mode: RetryOpt = "standard",
              max_attempts: AttemptsOpt = 10) -> None:
     """Run the audit forever on a cron schedule (APScheduler); stop with SIGTERM or Ctrl-C."""
-    from auditor.baseline import load_baseline
-    from auditor.schedule import run_schedule
+    from auditor.model.baseline import load_baseline
+    from auditor.unattended.schedule import run_schedule
 
     options = run_options(baseline, None, fmt or "json", output, fail_on, state, slack,
                           slack_always,
@@ -241,7 +242,7 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
          keep: Annotated[Path | None, typer.Option(
              help="Also write the demo's baseline and snapshot to this folder.")] = None) -> None:
     """Start the embedded AWS emulator, seed an app with drift, and audit it."""
-    from auditor.demo import run_demo
+    from auditor.commands.demo import run_demo
 
     outcome = run_demo(report_format(fmt, output), output=output, keep=keep,
                        color=sys.stdout.isatty())
@@ -260,11 +261,11 @@ def baseline_init(
         region: RegionOpt = None, profile: ProfileOpt = None,
         endpoint_url: EndpointOpt = None) -> None:
     """Draft a baseline YAML describing what is live today."""
-    from auditor.atomic import write_text_atomic
     from auditor.collect import collect_snapshot
-    from auditor.draft import draft_baseline
-    from auditor.runner import EXIT_INCOMPLETE
-    from auditor.targets import target_from_ids
+    from auditor.commands.atomic import write_text_atomic
+    from auditor.commands.draft import draft_baseline
+    from auditor.commands.run import EXIT_INCOMPLETE
+    from auditor.commands.targets import target_from_ids
 
     if output is not None and output.exists() and not force:
         fail(InputError(str(output), None, "exists; pass --force to overwrite it"))

@@ -15,9 +15,9 @@ import resource
 import time
 from typing import Any
 
-from auditor.audit import audit
-from auditor.baseline import Baseline
-from auditor.snapshot import (
+from auditor.checks.run import audit
+from auditor.model.baseline import Baseline
+from auditor.model.snapshot import (
     Api,
     ApiRef,
     Group,

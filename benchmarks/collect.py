@@ -153,7 +153,7 @@ def naive_crawl(url: str, seeded: Any) -> None:
 
 def collector(url: str, seeded: Any) -> None:
     from auditor.collect import AwsOptions, collect_snapshot
-    from auditor.snapshot import ApiRef, PoolRef, TargetRef
+    from auditor.model.snapshot import ApiRef, PoolRef, TargetRef
 
     target = TargetRef(
         user_pool=PoolRef(id=seeded.user_pool_id),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from auditor.catalog import RULE_IDS, load_catalog
+from auditor.audit.catalog import RULE_IDS, load_catalog
 from auditor.checks import CHECKS, HISTORY_RULE
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
 # The edges: collection, the emulator and demo seeding, S3 state and the Lambda handler.
-AWS_EDGES = ("collect/", "emulator/", "demo.py", "state.py", "aws_lambda.py")
+AWS_EDGES = ("collect/", "emulator/", "commands/demo.py", "unattended/state.py",
+             "unattended/aws_lambda.py")
 
 
 def _imports(path: Path) -> set[str]:

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 
 from auditor.checks import access, groups, identity_pool, routes, trust
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue
+from auditor.model.findings import Issue
 
 Check = Callable[[AuditContext], Iterator[Issue]]
 
-# changed-since-last-run is emitted by auditor.history, which compares with the previous run.
+# changed-since-last-run is emitted by auditor.unattended.history (it compares with the
+# previous run).
 CHECKS: dict[str, Check] = {
     "missing-all-users-route": access.missing_all_users_route,
     "missing-route": access.missing_route,

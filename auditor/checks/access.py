@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.baseline import HTTP_METHODS, RoutePattern
+from auditor.audit.matrix import ApiStage, pattern_covers
+from auditor.audit.resolve import UNAUTHENTICATED, Resolution
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue, Severity
-from auditor.matrix import ApiStage, pattern_covers
+from auditor.model.baseline import HTTP_METHODS, RoutePattern
+from auditor.model.findings import Issue, Severity
+from auditor.model.snapshot import Route
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
-from auditor.resolve import UNAUTHENTICATED, Resolution
-from auditor.snapshot import Route
 
 OVERBROAD = {
     PatternRisk.RESOURCE_STAR: "Resource is '*': every API in the account",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from auditor.baseline import Baseline
-from auditor.matrix import AccessEvaluator, ApiStage, RouteIndex, iter_routes
-from auditor.report.model import GroupPair, MatrixCell
-from auditor.resolve import Resolution
-from auditor.snapshot import Route, Snapshot
+from auditor.audit.matrix import AccessEvaluator, ApiStage, RouteIndex, iter_routes
+from auditor.audit.resolve import Resolution
+from auditor.model.baseline import Baseline
+from auditor.model.report import GroupPair, MatrixCell
+from auditor.model.snapshot import Route, Snapshot
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from auditor.baseline import GroupBaseline
+from auditor.audit.resolve import group_persona
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue
-from auditor.resolve import group_persona
-from auditor.snapshot import Group, UserPool
+from auditor.model.baseline import GroupBaseline
+from auditor.model.findings import Issue
+from auditor.model.snapshot import Group, UserPool
 
 
 def _groups_read(ctx: AuditContext) -> UserPool | None:

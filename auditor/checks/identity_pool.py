@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.audit.resolve import mapping_in_use
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue
-from auditor.resolve import mapping_in_use
-from auditor.snapshot import IdentityPool
+from auditor.model.findings import Issue
+from auditor.model.snapshot import IdentityPool
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 

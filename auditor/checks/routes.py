@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from auditor.audit.matrix import RouteIndex, declares
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue, Severity
-from auditor.matrix import RouteIndex, declares
+from auditor.model.findings import Issue, Severity
+from auditor.model.snapshot import Api, Route
 from auditor.policy import NamedPolicy, PolicyError
 from auditor.policy.documents import parse_statements
 from auditor.policy.glob import actions_matcher
-from auditor.snapshot import Api, Route
 
 INVOKE = "execute-api:Invoke"
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.checks.context import AuditContext
-from auditor.findings import Issue
-from auditor.snapshot import Role
-from auditor.trust import CognitoTrust, cognito_trust
+from auditor.model.findings import Issue
+from auditor.model.snapshot import Role
+from auditor.policy.trust import CognitoTrust, cognito_trust
 
 
 @dataclass(frozen=True)

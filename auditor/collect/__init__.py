@@ -12,7 +12,7 @@ from auditor import __version__
 from auditor.collect import apigateway, cognito, iam
 from auditor.collect.reads import Reads
 from auditor.collect.session import AwsClients, AwsOptions
-from auditor.snapshot import Snapshot, TargetRef
+from auditor.model.snapshot import Snapshot, TargetRef
 
 __all__ = ["CALLS", "OPERATIONS", "AwsOptions", "collect_snapshot"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from auditor.collect.reads import Reads, one_named
 from auditor.collect.session import AwsClients
-from auditor.errors import InputError, TargetNotFoundError
-from auditor.snapshot import Api, ApiRef, PolicyDocument, Route
+from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
 OPERATIONS: tuple[str, ...] = ("apigateway:GET",)

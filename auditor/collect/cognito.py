@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
 from auditor.collect.session import AwsClients
-from auditor.snapshot import (
+from auditor.model.snapshot import (
     Group,
     IdentityPool,
     IdentityProvider,

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from auditor.collect.reads import Reads
 from auditor.collect.session import AwsClients
-from auditor.snapshot import InlinePolicy, ManagedPolicy, PolicyDocument, Role
+from auditor.model.snapshot import InlinePolicy, ManagedPolicy, PolicyDocument, Role
 
 OPERATIONS: tuple[str, ...] = (
     "iam:GetAccountAuthorizationDetails",

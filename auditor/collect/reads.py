@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditor.errors import InputError, TargetNotFoundError
-from auditor.snapshot import CollectionError
+from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.snapshot import CollectionError
 
 T = TypeVar("T")
 

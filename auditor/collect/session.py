@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 
-from auditor.errors import InputError
+from auditor.model.errors import InputError
 
 RETRY_MODES = ("legacy", "standard", "adaptive")
 

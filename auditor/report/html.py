@@ -14,8 +14,8 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from auditor.findings import Finding, Severity, for_reading
-from auditor.report.model import GroupPair, MatrixCell, Report, RunChanges
+from auditor.model.findings import Finding, Severity, for_reading
+from auditor.model.report import GroupPair, MatrixCell, Report, RunChanges
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
 CSP = (

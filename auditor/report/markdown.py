@@ -11,8 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from auditor.findings import Finding, Severity, for_reading
-from auditor.report.model import MatrixCell, Report, RunChanges
+from auditor.model.findings import Finding, Severity, for_reading
+from auditor.model.report import MatrixCell, Report, RunChanges
 
 DEFAULT_LIMIT = 65_000
 MAX_ERRORS = 20  # an outage can fail hundreds of reads; the count is kept, the list is capped

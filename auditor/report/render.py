@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from auditor.options import ReportFormat
+from typing import Literal
+
+from auditor.model.report import Report
 from auditor.report.html import render_html
 from auditor.report.markdown import render_markdown
-from auditor.report.model import Report
 from auditor.report.table import render_table
+
+ReportFormat = Literal["table", "json", "markdown", "html"]
 
 
 def render(report: Report, fmt: ReportFormat, *, color: bool = False) -> str:

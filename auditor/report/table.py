@@ -9,8 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from auditor.findings import Severity
-from auditor.report.model import Report
+from auditor.model.findings import Severity
+from auditor.model.report import Report
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",

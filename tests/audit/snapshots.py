@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.snapshot import (
+from auditor.model.snapshot import (
     Group,
     IdentityPool,
     IdentityProvider,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import gc
 
-from auditor.audit import audit
-from auditor.baseline import Baseline
-from auditor.matrix import AccessEvaluator, persona_context
-from auditor.report.model import MatrixCell
-from auditor.resolve import resolve_personas
-from auditor.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
+from auditor.audit.matrix import AccessEvaluator, persona_context
+from auditor.audit.resolve import resolve_personas
+from auditor.checks.run import audit
+from auditor.model.baseline import Baseline
+from auditor.model.report import MatrixCell
+from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from tests.audit.snapshots import (
     POOL,
     REGION,

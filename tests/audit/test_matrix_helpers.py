@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.baseline import RoutePattern
-from auditor.matrix import expand_shorthand, normalise_template, pattern_covers
+from auditor.audit.matrix import expand_shorthand, normalise_template, pattern_covers
+from auditor.model.baseline import RoutePattern
 
 
 @pytest.mark.parametrize(("path", "normal"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.resolve import (
+from auditor.audit.resolve import (
     DEFAULT,
     UNAUTHENTICATED,
     group_pairs,
@@ -12,7 +12,7 @@ from auditor.resolve import (
     resolve_member,
     resolve_personas,
 )
-from auditor.snapshot import Group, IdentityProvider
+from auditor.model.snapshot import Group, IdentityProvider
 from tests.audit.snapshots import (
     DEFAULT_ROLE,
     GUEST_ROLE,

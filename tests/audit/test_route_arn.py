@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.snapshot import PoolRef, Snapshot, TargetRef
+from auditor.model.snapshot import PoolRef, Snapshot, TargetRef
 
 
 def _snapshot(partition: str = "aws") -> Snapshot:

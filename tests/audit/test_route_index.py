@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.baseline import RoutePattern
-from auditor.matrix import RouteIndex, pattern_covers
-from auditor.snapshot import Route
+from auditor.audit.matrix import RouteIndex, pattern_covers
+from auditor.model.baseline import RoutePattern
+from auditor.model.snapshot import Route
 
 SEGMENTS = st.sampled_from(["a", "ab", "b", "{id}", "{x}", "{proxy+}", "a.b"])
 METHODS = st.sampled_from(["GET", "POST", "ANY"])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.trust import cognito_trust
+from auditor.policy.trust import cognito_trust
 
 POOL = "us-east-1:0d3a0000-0000-0000-0000-000000000000"
 COGNITO = {"Federated": "cognito-identity.amazonaws.com"}

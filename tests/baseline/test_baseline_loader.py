@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.baseline import (
+from auditor.audit.matrix import pattern_covers
+from auditor.model.baseline import (
     Baseline,
     BaselineProblem,
     RoutePattern,
@@ -16,8 +17,7 @@ from auditor.baseline import (
     load_baseline,
     validate_baseline_file,
 )
-from auditor.errors import InputError
-from auditor.matrix import pattern_covers
+from auditor.model.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "baseline.yaml"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor import catalog
-from auditor.catalog import RULE_IDS, load_catalog, make_finding
-from auditor.errors import InputError
-from auditor.findings import Issue, Severity, fingerprint
+from auditor.audit import catalog
+from auditor.audit.catalog import RULE_IDS, load_catalog, make_finding
+from auditor.model.errors import InputError
+from auditor.model.findings import Issue, Severity, fingerprint
 from auditor.schemas import validator
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"

@@ -14,8 +14,8 @@ from auditor.emulator.seed import (
     UserPoolSpec,
     seed,
 )
-from auditor.errors import InputError, TargetNotFoundError
-from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.collect.environment import full_spec
 from tests.conftest import Aws
 

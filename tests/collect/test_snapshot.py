@@ -12,7 +12,7 @@ from auditor.emulator.seed import (
     cognito_trust_policy,
     seed,
 )
-from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.collect.environment import (
     BOUNDARY,
     GHOST_ROLE,

@@ -11,9 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.baseline import load_baseline
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.draft import _scalar, draft_baseline
+from auditor.commands.draft import _scalar, draft_baseline
 from auditor.emulator.seed import (
     EnvironmentSpec,
     IdentityPoolSpec,
@@ -23,8 +22,9 @@ from auditor.emulator.seed import (
     Seeded,
 )
 from auditor.emulator.seed import invoke_policy as invoke
-from auditor.errors import InputError
-from auditor.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from auditor.model.baseline import load_baseline
+from auditor.model.errors import InputError
+from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.conftest import Aws
 from tests.draft.support import Cli, findings, seed_app
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from auditor.baseline import Baseline, load_baseline, validate_baseline_file
-from auditor.demo import seed_demo
+from auditor.commands.demo import seed_demo
 from auditor.emulator.seed import (
     EnvironmentSpec,
     GroupSpec,
@@ -26,6 +25,7 @@ from auditor.emulator.seed import (
     UserPoolSpec,
 )
 from auditor.emulator.seed import invoke_policy as invoke
+from auditor.model.baseline import Baseline, load_baseline, validate_baseline_file
 from tests.conftest import Aws
 from tests.draft.support import Cli, findings, seed_app
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from auditor.emulator import EmulatorServer
 from auditor.emulator.seed import Seeded
-from auditor.errors import AuditorError
+from auditor.model.errors import AuditorError
 from auditor.schemas import validate_report
 from tests.e2e.world import HTTP, REGION, REST, World, build_world, seed_apis
 

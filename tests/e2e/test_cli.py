@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from auditor.catalog import RULE_IDS
+from auditor.audit.catalog import RULE_IDS
 from tests.conftest import Aws
 from tests.e2e import drift
 from tests.e2e.conftest import invoke, keys, load_report, run_report, subprocess_cli

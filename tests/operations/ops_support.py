@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from auditor.findings import Finding, Severity, fingerprint
-from auditor.report.model import Report, ReportTarget, Summary, ToolInfo
-from auditor.snapshot import Snapshot
+from auditor.model.findings import Finding, Severity, fingerprint
+from auditor.model.report import Report, ReportTarget, Summary, ToolInfo
+from auditor.model.snapshot import Snapshot
 
 TOKEN = "xoxb-test-secret-token-123"  # must never show up in reports, state or logs
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from auditor.baseline import load_baseline
 from auditor.collect import CALLS, OPERATIONS, AwsOptions, collect_snapshot
-from auditor.runner import target_of
+from auditor.commands.run import target_of
+from auditor.model.baseline import load_baseline
 from tests.conftest import Aws
 from tests.e2e.world import build_world
 

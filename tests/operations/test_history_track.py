@@ -10,13 +10,13 @@ from ops_support import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
 from auditor.checks import HISTORY_RULE
 from auditor.collect import AwsOptions
-from auditor.errors import InputError
-from auditor.findings import Severity
-from auditor.history import merge_pending, track
-from auditor.options import RunOptions, SlackOptions
-from auditor.report.model import Report
-from auditor.snapshot import Snapshot
-from auditor.state import LocalStateStore, PendingAlert
+from auditor.commands.options import RunOptions, SlackOptions
+from auditor.model.errors import InputError
+from auditor.model.findings import Severity
+from auditor.model.report import Report
+from auditor.model.snapshot import Snapshot
+from auditor.unattended.history import merge_pending, track
+from auditor.unattended.state import LocalStateStore, PendingAlert
 
 DRIFT = finding("excess-route", Severity.HIGH, persona="group:editors", route="DELETE /items")
 PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors")

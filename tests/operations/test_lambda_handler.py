@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from ops_support import TOKEN, FakeSlack
 
-from auditor.aws_lambda import handler
-from auditor.errors import InputError
+from auditor.model.errors import InputError
+from auditor.unattended.aws_lambda import handler
 from tests.conftest import Aws
 from tests.e2e.world import World, build_world
 

@@ -1,4 +1,4 @@
-"""auditor.schedule: ticks, heartbeat, graceful stop, cron validation."""
+"""auditor.unattended.schedule: ticks, heartbeat, graceful stop, cron validation."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ops_support import finding, report, snapshot
 
 from auditor.collect import AwsOptions
-from auditor.errors import InputError
-from auditor.options import RunOptions
-from auditor.runner import RunOutcome
-from auditor.schedule import parse_cron, run_schedule
+from auditor.commands.options import RunOptions
+from auditor.commands.run import RunOutcome
+from auditor.model.errors import InputError
+from auditor.unattended.schedule import parse_cron, run_schedule
 
 OPTIONS = RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions())
 

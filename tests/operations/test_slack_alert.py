@@ -8,7 +8,8 @@ import time
 import pytest
 from ops_support import TOKEN, FakeSlack, Scripted, finding, report
 
-from auditor.alert.slack import (
+from auditor.model.findings import Severity
+from auditor.unattended.slack import (
     MAX_LISTED,
     AlertContent,
     SlackConfig,
@@ -17,7 +18,6 @@ from auditor.alert.slack import (
     build_blocks,
     send,
 )
-from auditor.findings import Severity
 
 
 def _content(**kwargs: object) -> AlertContent:

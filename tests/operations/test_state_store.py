@@ -8,8 +8,8 @@ import pytest
 from ops_support import finding, snapshot
 
 from auditor.collect import AwsOptions
-from auditor.errors import InputError
-from auditor.state import (
+from auditor.model.errors import InputError
+from auditor.unattended.state import (
     LocalStateStore,
     S3StateStore,
     State,

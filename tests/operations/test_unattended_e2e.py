@@ -12,10 +12,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ops_support import TOKEN, FakeSlack, Scripted
 
 from auditor.collect import AwsOptions
-from auditor.options import RunOptions, SlackOptions
-from auditor.runner import RunOutcome, execute
-from auditor.schedule import run_schedule
-from auditor.state import LocalStateStore
+from auditor.commands.options import RunOptions, SlackOptions
+from auditor.commands.run import RunOutcome, execute
+from auditor.unattended.schedule import run_schedule
+from auditor.unattended.state import LocalStateStore
 from tests.conftest import Aws
 from tests.e2e.drift import update_group
 from tests.e2e.world import World, build_world

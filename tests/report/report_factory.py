@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from auditor.findings import Finding, Severity, fingerprint
-from auditor.report.model import (
+from auditor.model.findings import Finding, Severity, fingerprint
+from auditor.model.report import (
     ApiTarget,
     GroupPair,
     MatrixCell,

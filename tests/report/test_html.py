@@ -18,8 +18,8 @@ from report_factory import (
     scaled_report,
 )
 
+from auditor.model.report import MatrixCell, Verdict
 from auditor.report.html import CSP, cell_classes, render_html
-from auditor.report.model import MatrixCell, Verdict
 
 
 class Page(HTMLParser):

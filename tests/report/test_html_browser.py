@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from report_factory import HOSTILE_GROUP, HOSTILE_STATEMENT, sample_report, scaled_report
 
+from auditor.model.report import Report
 from auditor.report.html import cell_classes, render_html
-from auditor.report.model import Report
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -10,9 +10,9 @@ import yaml
 from test_html_browser import ARTIFACTS, COLOURS, assert_report_dom, browser, open_report
 
 from auditor.collect import AwsOptions
-from auditor.demo import demo_baseline, seed_demo
-from auditor.options import RunOptions
-from auditor.runner import execute
+from auditor.commands.demo import demo_baseline, seed_demo
+from auditor.commands.options import RunOptions
+from auditor.commands.run import execute
 
 __all__ = ["browser"]  # the module-scoped Chromium fixture, shared with test_html_browser
 

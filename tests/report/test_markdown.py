@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from report_factory import HOSTILE_GROUP, build_report, finding, sample_report, scaled_report
 
-from auditor.findings import Severity
+from auditor.model.findings import Severity
 from auditor.report.markdown import DEFAULT_LIMIT, code, render_markdown, text
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from auditor.catalog import RULE_IDS, make_finding
-from auditor.findings import Issue, Severity
-from auditor.report.model import (
+from auditor.audit.catalog import RULE_IDS, make_finding
+from auditor.model.findings import Issue, Severity
+from auditor.model.report import (
     ApiTarget,
     GroupPair,
     MatrixCell,

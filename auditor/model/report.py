@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from auditor.findings import Finding, Severity
+from auditor.model.findings import Finding, Severity
 
 REPORT_SCHEMA_VERSION = "1"
 

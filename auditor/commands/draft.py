@@ -14,18 +14,14 @@ from dataclasses import dataclass, field
 import yaml
 
 from auditor import __version__
-from auditor.baseline import HTTP_METHODS, Baseline, IdentityPoolBaseline
-from auditor.errors import InputError
-from auditor.matrix import (
+from auditor.audit.matrix import (
     AccessEvaluator,
     ApiStage,
     build_matrix,
     iter_routes,
     normalise_template,
 )
-from auditor.policy import RouteVerdict
-from auditor.report.model import MatrixCell
-from auditor.resolve import (
+from auditor.audit.resolve import (
     DEFAULT,
     GROUP_PREFIX,
     UNAUTHENTICATED,
@@ -34,7 +30,11 @@ from auditor.resolve import (
     mapping_in_use,
     resolve_personas,
 )
-from auditor.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
+from auditor.model.baseline import HTTP_METHODS, Baseline, IdentityPoolBaseline
+from auditor.model.errors import InputError
+from auditor.model.report import MatrixCell
+from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
+from auditor.policy import RouteVerdict
 
 _RESOLUTION = {None: "default", "Token": "token", "Rules": "rules"}
 _INDENT = "  "

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from auditor.errors import InputError
+from auditor.model.errors import InputError
 
 SNAPSHOT_SCHEMA_VERSION = "1"
 

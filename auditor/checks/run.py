@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from auditor import __version__
-from auditor.baseline import Baseline
-from auditor.catalog import make_finding
+from auditor.audit.catalog import make_finding
+from auditor.audit.matrix import AccessEvaluator, audited_stages, build_matrix
+from auditor.audit.resolve import group_pairs, resolve_personas
 from auditor.checks import CHECKS, AuditContext
-from auditor.errors import InputError
-from auditor.findings import Finding
-from auditor.matrix import AccessEvaluator, audited_stages, build_matrix
-from auditor.report.model import (
+from auditor.model.baseline import Baseline
+from auditor.model.errors import InputError
+from auditor.model.findings import Finding
+from auditor.model.report import (
     ApiTarget,
     Report,
     ReportError,
@@ -22,8 +23,7 @@ from auditor.report.model import (
     Summary,
     ToolInfo,
 )
-from auditor.resolve import group_pairs, resolve_personas
-from auditor.snapshot import PoolRef, Snapshot
+from auditor.model.snapshot import PoolRef, Snapshot
 
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from auditor.atomic import write_text_atomic
-from auditor.errors import InputError
-from auditor.findings import Finding
-from auditor.snapshot import Snapshot, canonical_json
+from auditor.commands.atomic import write_text_atomic
+from auditor.model.errors import InputError
+from auditor.model.findings import Finding
+from auditor.model.snapshot import Snapshot, canonical_json
 
 if TYPE_CHECKING:
     from auditor.collect import AwsOptions

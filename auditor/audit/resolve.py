@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from auditor.report.model import GroupPair
-from auditor.snapshot import Group, IdentityPool, MappingRule, RoleMapping, Snapshot
+from auditor.model.report import GroupPair
+from auditor.model.snapshot import Group, IdentityPool, MappingRule, RoleMapping, Snapshot
 
 DEFAULT = "default"
 UNAUTHENTICATED = "unauthenticated"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from auditor.findings import Severity
+from auditor.model.findings import Severity
+from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
-    from auditor.alert.slack import SlackConfig
     from auditor.collect import AwsOptions
-
-ReportFormat = Literal["table", "json", "markdown", "html"]
-
+    from auditor.unattended.slack import SlackConfig
 
 @dataclass(frozen=True)
 class SlackOptions:

@@ -15,8 +15,11 @@ from typing import Any
 import boto3
 import yaml
 
-from auditor.atomic import write_text_atomic
 from auditor.collect import AwsOptions
+from auditor.commands.atomic import write_text_atomic
+from auditor.commands.options import RunOptions
+from auditor.commands.run import RunOutcome, execute
+from auditor.commands.scoped_env import scoped_environ
 from auditor.emulator import EmulatorServer
 from auditor.emulator.seed import (
     EnvironmentSpec,
@@ -31,9 +34,7 @@ from auditor.emulator.seed import (
     invoke_policy,
     seed_after_apis,
 )
-from auditor.options import ReportFormat, RunOptions
-from auditor.runner import RunOutcome, execute
-from auditor.scoped_env import scoped_environ
+from auditor.report.render import ReportFormat
 
 REGION = "us-east-1"
 

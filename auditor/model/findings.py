@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from auditor.errors import InputError
+from auditor.model.errors import InputError
 
 
 class Severity(StrEnum):

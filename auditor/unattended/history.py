@@ -12,19 +12,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.alert.slack import (
+from auditor.checks import HISTORY_RULE
+from auditor.commands.options import RunOptions
+from auditor.model.findings import Finding, Issue
+from auditor.model.report import Report, ReportError, RunChanges, Summary
+from auditor.model.snapshot import Snapshot
+from auditor.unattended.slack import (
     AlertContent,
     SlackConfig,
     SlackDeliveryError,
     SlackNotConfiguredError,
     send,
 )
-from auditor.checks import HISTORY_RULE
-from auditor.findings import Finding, Issue
-from auditor.options import RunOptions
-from auditor.report.model import Report, ReportError, RunChanges, Summary
-from auditor.snapshot import Snapshot
-from auditor.state import (
+from auditor.unattended.state import (
     ConfigSummary,
     GroupState,
     PendingAlert,
@@ -149,7 +149,7 @@ def merge_pending(pending: PendingAlert | None, *, new: list[Finding], resolved:
 def config_changes(before: ConfigSummary, after: ConfigSummary,
                    snapshot: Snapshot) -> list[Finding]:
     """One info finding per changed thing; sections unread on either side are skipped."""
-    from auditor.catalog import make_finding
+    from auditor.audit.catalog import make_finding
 
     issues: list[Issue] = []
     if before.groups is not None and after.groups is not None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from auditor.baseline import Baseline, RoutePattern
-from auditor.errors import InputError
-from auditor.matrix import AccessEvaluator, RouteIndex, iter_routes
+from auditor.audit.matrix import AccessEvaluator, RouteIndex, iter_routes
+from auditor.audit.resolve import resolve_personas
+from auditor.model.baseline import Baseline, RoutePattern
+from auditor.model.errors import InputError
+from auditor.model.snapshot import Snapshot
 from auditor.policy import RouteVerdict
-from auditor.resolve import resolve_personas
-from auditor.snapshot import Snapshot
 
 
 def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_text: str) -> str:

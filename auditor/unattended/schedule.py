@@ -22,9 +22,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from auditor.atomic import write_text_atomic
-from auditor.errors import AuditorError, InputError
-from auditor.options import RunOptions
+from auditor.commands.atomic import write_text_atomic
+from auditor.commands.options import RunOptions
+from auditor.model.errors import AuditorError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def run_schedule(options: RunOptions, cron: str, *, timezone: str = "UTC",
     cron_trigger = parse_cron(cron, timezone)
     stop = stop_event or threading.Event()
     if execute is None:
-        from auditor.runner import execute as run_audit
+        from auditor.commands.run import execute as run_audit
 
         execute = run_audit
     scheduler = BackgroundScheduler(timezone=timezone)

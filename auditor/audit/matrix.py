@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from auditor.baseline import Baseline, RoutePattern
+from auditor.audit.resolve import UNAUTHENTICATED, Resolution
+from auditor.model.baseline import Baseline, RoutePattern
+from auditor.model.report import MatrixCell
+from auditor.model.snapshot import Api, ApiRef, Role, Route, Snapshot
 from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, StatementRef, prepare_role
-from auditor.report.model import MatrixCell
-from auditor.resolve import UNAUTHENTICATED, Resolution
-from auditor.snapshot import Api, ApiRef, Role, Route, Snapshot
 
 HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
 _PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")

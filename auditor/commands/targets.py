@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.errors import InputError
-from auditor.snapshot import ApiRef, PoolRef, TargetRef
+from auditor.model.errors import InputError
+from auditor.model.snapshot import ApiRef, PoolRef, TargetRef
 
 
 def parse_api(text: str) -> ApiRef:

@@ -1,4 +1,4 @@
-"""AWS Lambda entry point (`auditor.aws_lambda.handler`), run on an EventBridge schedule.
+"""AWS Lambda entry point (`auditor.unattended.aws_lambda.handler`), run on an EventBridge schedule.
 
 Environment:
   REPORT_BUCKET        bucket for reports (reports/YYYY/MM/DD/<stamp>.json|.html, reports/latest.*)
@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.collect.session import AwsClients, AwsOptions
-from auditor.errors import InputError
-from auditor.findings import Severity
-from auditor.options import RunOptions, SlackOptions
-from auditor.state import s3_location
+from auditor.commands.options import RunOptions, SlackOptions
+from auditor.model.errors import InputError
+from auditor.model.findings import Severity
+from auditor.unattended.state import s3_location
 
 if TYPE_CHECKING:
-    from auditor.alert.slack import SlackConfig
+    from auditor.unattended.slack import SlackConfig
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
@@ -38,8 +38,8 @@ STATE_KEY = "state/state.json"
 
 
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    from auditor.commands.run import execute
     from auditor.report.html import render_html
-    from auditor.runner import execute
 
     env = os.environ
     bucket = _required(env, "REPORT_BUCKET")
@@ -111,7 +111,7 @@ def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | 
             "Parameter"]["Value"]
     else:
         return None
-    from auditor.alert.slack import SlackConfig, SlackNotConfiguredError
+    from auditor.unattended.slack import SlackConfig, SlackNotConfiguredError
 
     if raw.strip().startswith("https://"):  # a bare webhook URL
         return SlackConfig(webhook_url=raw.strip())

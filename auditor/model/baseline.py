@@ -14,9 +14,9 @@ import yaml
 from jsonschema import ValidationError as JsonSchemaError  # type: ignore[import-untyped, unused-ignore]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from auditor.errors import InputError
+from auditor.model.errors import InputError
+from auditor.model.snapshot import ApiRef, PoolRef
 from auditor.schemas import load_schema, validator
-from auditor.snapshot import ApiRef, PoolRef
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 DEFAULT_ROUTE = "$default"

@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from auditor.atomic import write_text_atomic
-from auditor.audit import audit, check_snapshot_matches
-from auditor.baseline import Baseline, load_baseline
+from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.findings import Severity
-from auditor.options import RunOptions
-from auditor.report.model import Report, ReportError
+from auditor.commands.atomic import write_text_atomic
+from auditor.commands.options import RunOptions
+from auditor.model.baseline import Baseline, load_baseline
+from auditor.model.findings import Severity
+from auditor.model.report import Report, ReportError
+from auditor.model.snapshot import CollectionError, Snapshot, TargetRef
 from auditor.report.render import render
-from auditor.snapshot import CollectionError, Snapshot, TargetRef
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -81,7 +81,9 @@ def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
     snapshot = obtain_snapshot(options, baseline)
     report = audit(snapshot, baseline)
     if options.state or options.slack.enabled:
-        from auditor.history import track  # the edge with S3 and Slack, only when asked for
+        from auditor.unattended.history import (
+            track,  # the edge with S3 and Slack, only when asked for
+        )
 
         report = track(report, snapshot, options)
     print_failures(report.errors)  # also when the report itself goes to a file or to S3

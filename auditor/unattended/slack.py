@@ -22,15 +22,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from auditor.findings import Finding
-from auditor.report.model import Report
+from auditor.model.findings import Finding
+from auditor.model.report import Report
 
 MAX_LISTED = 8  # per list; Block Kit sections cap at 3,000 characters
 MAX_RETRIES = 2
 
 # slack-sdk logs full requests (Authorization header, webhook URL) when its logger is at DEBUG
 # or NOTSET; give it one pinned above DEBUG so a verbose root logger never leaks the token.
-_SDK_LOGGER = logging.getLogger("auditor.alert.slack_sdk")
+_SDK_LOGGER = logging.getLogger("auditor.unattended.slack_sdk")
 _SDK_LOGGER.setLevel(logging.INFO)
 
 _SEVERITY_ICONS = {"critical": ":rotating_light:", "high": ":red_circle:",

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from auditor.errors import InputError
-from auditor.findings import Finding, Issue, Severity, fingerprint
+from auditor.model.errors import InputError
+from auditor.model.findings import Finding, Issue, Severity, fingerprint
 from auditor.schemas import validator
 
 # The contract's order (CONTRACT §5): `auditor rules` and the docs list rules this way.
@@ -64,7 +64,7 @@ def catalog_dir() -> Traversable:
     packaged = resources.files("auditor").joinpath("_catalog")
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[1] / "rules"
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
 @functools.cache

@@ -1,1 +1,0 @@
-"""Alerts sent at the end of a run; only `slack` for now."""

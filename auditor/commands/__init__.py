@@ -1,0 +1,1 @@
+"""What the command line runs: an audit end to end, baseline drafting, explain, the demo."""

@@ -1,0 +1,1 @@
+"""The data every stage shares: snapshot, baseline, findings, report types, errors."""

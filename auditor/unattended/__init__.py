@@ -1,0 +1,1 @@
+"""Runs nobody watches: state between runs, Slack alerts, the scheduler, the Lambda handler."""
