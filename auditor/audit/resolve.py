@@ -10,18 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
+from auditor.model.personas import DEFAULT, UNAUTHENTICATED, group_persona
 from auditor.model.report import GroupPair
 from auditor.model.snapshot import Group, IdentityPool, MappingRule, RoleMapping, Snapshot
 
-DEFAULT = "default"
-UNAUTHENTICATED = "unauthenticated"
-GROUP_PREFIX = "group:"
 # Above this many groups only the ambiguous pairs are listed: n*(n-1)/2 grows too fast to read.
 ALL_PAIRS_LIMIT = 40
-
-
-def group_persona(name: str) -> str:
-    return GROUP_PREFIX + name
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from auditor.audit.matrix import AccessEvaluator, ApiStage, RouteIndex, iter_routes
+from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
+from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
 from auditor.model.report import GroupPair, MatrixCell
 from auditor.model.snapshot import Route, Snapshot

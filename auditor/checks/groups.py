@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from auditor.audit.resolve import group_persona
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import GroupBaseline
 from auditor.model.findings import Issue
+from auditor.model.personas import group_persona
 from auditor.model.snapshot import Group, UserPool
 
 

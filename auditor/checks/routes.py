@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.audit.matrix import RouteIndex, declares
+from auditor.audit.routes import RouteIndex, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
 from auditor.model.snapshot import Api, Route

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 from auditor import __version__
 from auditor.audit.catalog import make_finding
-from auditor.audit.matrix import AccessEvaluator, audited_stages, build_matrix
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import group_pairs, resolve_personas
+from auditor.audit.routes import audited_stages
 from auditor.checks import CHECKS, AuditContext
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError

@@ -14,24 +14,13 @@ from dataclasses import dataclass, field
 import yaml
 
 from auditor import __version__
-from auditor.audit.matrix import (
-    AccessEvaluator,
-    ApiStage,
-    build_matrix,
-    iter_routes,
-    normalise_template,
-)
-from auditor.audit.resolve import (
-    DEFAULT,
-    GROUP_PREFIX,
-    UNAUTHENTICATED,
-    Resolution,
-    group_persona,
-    mapping_in_use,
-    resolve_personas,
-)
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.matrix import build_matrix
+from auditor.audit.resolve import Resolution, mapping_in_use, resolve_personas
+from auditor.audit.routes import ApiStage, iter_routes, normalise_template
 from auditor.model.baseline import HTTP_METHODS, Baseline, IdentityPoolBaseline
 from auditor.model.errors import InputError
+from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_persona
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
 from auditor.policy import RouteVerdict

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.audit.matrix import AccessEvaluator, RouteIndex, iter_routes
+from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import resolve_personas
+from auditor.audit.routes import RouteIndex, iter_routes
 from auditor.model.baseline import Baseline, RoutePattern
 from auditor.model.errors import InputError
 from auditor.model.snapshot import Snapshot

@@ -15,6 +15,7 @@ from jsonschema import ValidationError as JsonSchemaError  # type: ignore[import
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.model.errors import InputError
+from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_name
 from auditor.model.snapshot import ApiRef, PoolRef
 from auditor.schemas import load_schema, validator
 
@@ -126,15 +127,16 @@ class Baseline(_Model):
         """The routes a persona must reach (CONTRACT §2): its own, and all_users' unless a
         guest."""
         own = self.own_routes(persona)
-        return own if persona == "unauthenticated" else [*self.routes.all_users, *own]
+        return own if persona == UNAUTHENTICATED else [*self.routes.all_users, *own]
 
     def own_routes(self, persona: str) -> list[RoutePattern]:
         """The routes declared for this persona alone, without all_users'."""
-        if persona == "unauthenticated":
+        if persona == UNAUTHENTICATED:
             return list(self.routes.unauthenticated)
-        if persona == "default":
+        if persona == DEFAULT:
             return list(self.routes.default)
-        group = self.groups.get(persona.removeprefix("group:"))
+        name = group_name(persona)
+        group = self.groups.get(name) if name is not None else None
         return list(group.routes) if group else []
 
     def all_patterns(self) -> list[RoutePattern]:
@@ -223,7 +225,7 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     if "propertyNames" in error.schema_path:  # only group names have a name rule
-        if str(instance).startswith("group:"):
+        if str(instance).startswith(GROUP_PREFIX):
             message = "write the plain group name, without the 'group:' prefix"
         else:
             message = f"group name {instance!r} must be 1 to 128 characters"

@@ -15,6 +15,7 @@ from importlib.resources import files
 from typing import Any
 
 from auditor.model.findings import Finding, Severity, for_reading
+from auditor.model.personas import reading_order
 from auditor.model.report import GroupPair, MatrixCell, Report, RunChanges
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
@@ -172,12 +173,6 @@ def _finding_row(f: Finding, is_new: bool) -> str:
 
 # -- access matrix ---------------------------------------------------------------------------
 
-def _persona_order(persona: str) -> tuple[int, str]:
-    rank = {"default": 1, "unauthenticated": 2}.get(persona, 0 if persona.startswith("group:")
-                                                      else 3)
-    return rank, persona
-
-
 def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
     api_id, stage, route = key
     method, _, path = route.partition(" ")
@@ -187,7 +182,7 @@ def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
 def _matrix(cells: list[MatrixCell]) -> tuple[list[str], list[RouteKey],
                                                dict[tuple[int, int], MatrixCell]]:
     """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
-    personas = sorted({c.persona for c in cells}, key=_persona_order)
+    personas = sorted({c.persona for c in cells}, key=reading_order)
     routes = sorted({(c.api_id, c.stage, c.route) for c in cells}, key=_route_order)
     col = {p: i for i, p in enumerate(personas)}
     row = {r: i for i, r in enumerate(routes)}

@@ -15,6 +15,7 @@ from typing import Any
 from auditor.checks import HISTORY_RULE
 from auditor.commands.options import RunOptions
 from auditor.model.findings import Finding, Issue
+from auditor.model.personas import group_persona
 from auditor.model.report import Report, ReportError, RunChanges, Summary
 from auditor.model.snapshot import Snapshot
 from auditor.unattended.slack import (
@@ -205,7 +206,7 @@ def _group_changes(before: dict[str, GroupState], after: dict[str, GroupState],
     pool = snapshot.user_pool
     base = (pool.arn or pool.id) if pool else snapshot.target.user_pool.id or ""
     # Named like the group checks name a group, so the two read together in a report.
-    return [_issue(message, f"{base}/group/{name}", diff, old, new, persona=f"group:{name}")
+    return [_issue(message, f"{base}/group/{name}", diff, old, new, persona=group_persona(name))
             for name, message, diff, old, new in _keyed_changes(
                 "group", {k: v.model_dump() for k, v in before.items()},
                 {k: v.model_dump() for k, v in after.items()})]

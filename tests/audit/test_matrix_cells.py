@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from auditor.audit.matrix import AccessEvaluator, persona_context
+from auditor.audit.evaluator import AccessEvaluator, persona_context
 from auditor.audit.resolve import resolve_personas
 from auditor.checks.run import audit
 from auditor.model.baseline import Baseline

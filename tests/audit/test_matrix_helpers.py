@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.audit.matrix import expand_shorthand, normalise_template, pattern_covers
+from auditor.audit.evaluator import expand_shorthand
+from auditor.audit.routes import normalise_template, pattern_covers
 from auditor.model.baseline import RoutePattern
 
 

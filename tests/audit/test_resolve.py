@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.audit.resolve import (
-    DEFAULT,
-    UNAUTHENTICATED,
-    group_pairs,
-    resolve_guest,
-    resolve_member,
-    resolve_personas,
-)
+from auditor.audit.resolve import group_pairs, resolve_guest, resolve_member, resolve_personas
+from auditor.model.personas import DEFAULT, UNAUTHENTICATED
 from auditor.model.snapshot import Group, IdentityProvider
 from tests.audit.snapshots import (
     DEFAULT_ROLE,

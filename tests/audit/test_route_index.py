@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.audit.matrix import RouteIndex, pattern_covers
+from auditor.audit.routes import RouteIndex, pattern_covers
 from auditor.model.baseline import RoutePattern
 from auditor.model.snapshot import Route
 

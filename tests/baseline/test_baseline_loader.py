@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.audit.matrix import pattern_covers
+from auditor.audit.routes import pattern_covers
 from auditor.model.baseline import (
     Baseline,
     BaselineProblem,

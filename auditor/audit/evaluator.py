@@ -1,0 +1,148 @@
+"""The access evaluator: asks the policy engine what one persona's role may do on one route,
+with the role's policies, its boundary and the API's resource policy, compiled once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.audit.resolve import Resolution
+from auditor.model.personas import UNAUTHENTICATED
+from auditor.model.snapshot import Api, Role, Snapshot
+from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, prepare_role
+
+HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
+
+SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
+
+
+def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """`execute-api:/stage/VERB/path` as the full ARN of this API, as API Gateway expands it
+    when it saves a resource policy. Emulators (moto, LocalStack) store the shorthand as
+    written; left as is it would match no request and hide what the policy grants."""
+    def expand(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(SHORTHAND):
+            return prefix + value.removeprefix(SHORTHAND)
+        if isinstance(value, list):
+            return [expand(v) for v in value]
+        return value
+
+    statements = document.get("Statement")
+    if not isinstance(statements, (list, dict)):
+        return document
+    expanded = [
+        {k: expand(v) if k in ("Resource", "NotResource") else v for k, v in s.items()}
+        if isinstance(s, dict) else s
+        for s in (statements if isinstance(statements, list) else [statements])]
+    return {**document, "Statement": expanded if isinstance(statements, list) else expanded[0]}
+
+
+class AccessEvaluator:
+    """Asks the policy engine about one role and one route, reusing compiled policies.
+
+    The engine caches compiled policies by object identity, so each role's NamedPolicy list
+    is built once here and handed over unchanged on every call.
+    """
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
+        self._resource_policies: dict[str, NamedPolicy | None] = {}
+        self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
+        self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
+        self._contexts: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._last: tuple[tuple[str, str, str], PreparedRole] | None = None
+
+    def context_for(self, resolution: Resolution) -> dict[str, Any]:
+        """persona_context, one dict per persona: verdicts are keyed by the dict's identity,
+        so a new dict per question would be keyed (and kept) anew every time."""
+        key = (resolution.persona, resolution.role_arn)
+        held = self._contexts.get(key)
+        if held is None:
+            held = self._contexts[key] = persona_context(self.snapshot, resolution)
+        return held
+
+    def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
+        """(identity policies, permissions boundary or None)."""
+        if role_arn not in self._identity:
+            self._identity[role_arn] = self._build(self.snapshot.role(role_arn))
+        return self._identity[role_arn]
+
+    def _build(self, role: Role | None) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
+        if role is None:
+            return [], None  # unknown role: it grants nothing we can see
+        managed = self.snapshot.managed_policies
+        policies = [NamedPolicy(f"{role.name}/{p.name}", p.document) for p in role.inline_policies]
+        policies += [NamedPolicy(managed[arn].name, managed[arn].document)
+                     for arn in role.attached_policy_arns if arn in managed]
+        boundary = None
+        if role.permissions_boundary_arn:
+            policy = managed.get(role.permissions_boundary_arn)
+            # A boundary we could not read denies everything rather than nothing: never overstate.
+            boundary = [NamedPolicy(policy.name, policy.document)] if policy else []
+        return policies, boundary
+
+    def resource_policy(self, api: Api) -> NamedPolicy | None:
+        if api.id not in self._resource_policies:
+            snapshot = self.snapshot
+            prefix = (f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
+                      f"{snapshot.account_id or '*'}:{api.id}/")
+            self._resource_policies[api.id] = (
+                NamedPolicy(f"{api.name} resource policy",
+                            expand_shorthand(api.resource_policy, prefix))
+                if api.resource_policy else None)
+        return self._resource_policies[api.id]
+
+    def verdict(self, role_arn: str, api: Api, stage: str, method: str, path: str,
+                context: dict[str, Any]) -> RouteVerdict:
+        # Personas sharing a role share verdicts only when their request context is the same
+        # (a guest and a signed-in user differ in amr).
+        # No cache of verdicts here: half a million of them would dominate memory, and the
+        # engine already shares automata and outcomes between roles and repeated questions.
+        prepared = self._prepare(role_arn, api, context, self._context_key(context))
+        return prepared.verdict(api.id, stage, method,
+                                HTTP_API_CATCH_ALL if path == "$default" else path)
+
+    def _context_key(self, context: dict[str, Any]) -> str:
+        """A persona's context is one dict reused for all its routes: key it once."""
+        held = self._context_keys.get(id(context))
+        if held is None or held[0] is not context:
+            held = self._context_keys[id(context)] = (context, repr(sorted(context.items())))
+        return held[1]
+
+    def _prepare(self, role_arn: str, api: Api, context: dict[str, Any],
+                 context_key: str) -> PreparedRole:
+        """The role compiled once per resource policy: APIs without one share it."""
+        last = (role_arn, context_key, api.id)
+        if self._last is not None and self._last[0] == last:
+            return self._last[1]  # the matrix asks persona by persona, route after route
+        resource_policy = self.resource_policy(api)
+        key = (role_arn, context_key, api.id if resource_policy else "")
+        if key not in self._prepared:
+            identity, boundary = self.role_policies(role_arn)
+            snapshot = self.snapshot
+            self._prepared[key] = prepare_role(
+                identity, boundary=boundary, resource_policy=resource_policy,
+                role_arn=role_arn, context=context, partition=snapshot.partition,
+                region=snapshot.region, account=snapshot.account_id or "*")
+        self._last = (last, self._prepared[key])
+        return self._prepared[key]
+
+
+def persona_context(snapshot: Snapshot, resolution: Resolution) -> dict[str, Any]:
+    """The request context keys whose values are the same for every member of the persona."""
+    pool = snapshot.identity_pool
+    context: dict[str, Any] = {
+        "aws:PrincipalType": "AssumedRole",
+        "aws:FederatedProvider": "cognito-identity.amazonaws.com",
+        "aws:SecureTransport": "true",  # API Gateway endpoints are HTTPS only
+    }
+    if snapshot.account_id:
+        context["aws:PrincipalAccount"] = snapshot.account_id
+    if resolution.role_arn:
+        context["aws:PrincipalArn"] = resolution.role_arn
+    if pool is not None:
+        context["cognito-identity.amazonaws.com:aud"] = pool.id
+        guest = resolution.persona == UNAUTHENTICATED
+        context["cognito-identity.amazonaws.com:amr"] = (
+            ["unauthenticated"] if guest else ["authenticated"])
+    return context
