@@ -40,12 +40,20 @@ POOL = "us-east-1_Bench0001"
 IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
 VERBS = ("GET", "POST", "PUT", "DELETE")
 ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
-TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": {
-        "StringEquals": {"cognito-identity.amazonaws.com:aud": IDENTITY_POOL},
-        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": IDENTITY_POOL},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        }
+    ],
+}
 
 
 def _routes(api_index: int, count: int) -> list[Route]:
@@ -58,8 +66,12 @@ def _routes(api_index: int, count: int) -> list[Route]:
 
 
 def _grant(sid: str, *resources: str) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": "execute-api:Invoke",
-            "Resource": list(resources)}
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": list(resources),
+    }
 
 
 def _route(n: int, api_index: int) -> tuple[str, str]:
@@ -68,14 +80,14 @@ def _route(n: int, api_index: int) -> tuple[str, str]:
     return VERBS[n % len(VERBS)], path
 
 
-def _granted(role_index: int, k: int, api_ids: list[str], routes_per_api: int
-             ) -> tuple[int, int]:
+def _granted(role_index: int, k: int, api_ids: list[str], routes_per_api: int) -> tuple[int, int]:
     """(api index, route index) of the k-th exact grant of a role."""
     return (role_index + k) % len(api_ids), (role_index * 7 + k * 13) % routes_per_api
 
 
-def _statements(role_index: int, api_ids: list[str], routes_per_api: int,
-                wildcards: bool) -> list[dict[str, Any]]:
+def _statements(
+    role_index: int, api_ids: list[str], routes_per_api: int, wildcards: bool
+) -> list[dict[str, Any]]:
     """~20 statements, shaped like real group policies or (wildcards) adversarially broad.
 
     realistic: 16 grants naming routes exactly (`GET/svc0/r12` and `GET/svc0/r12/*`), a
@@ -92,17 +104,28 @@ def _statements(role_index: int, api_ids: list[str], routes_per_api: int,
         if wildcards:
             statements.append(_grant(f"Grant{k}", f"{prefix}/svc*/{resource}*"))
         else:
-            statements.append(_grant(f"Grant{k}", f"{prefix}/svc{a}/{resource}",
-                                     f"{prefix}/svc{a}/{resource}/*"))
+            statements.append(
+                _grant(f"Grant{k}", f"{prefix}/svc{a}/{resource}", f"{prefix}/svc{a}/{resource}/*")
+            )
     statements.append(_grant("Prefix", f"{ARN}:{api_ids[0]}/prod/GET/svc0/r{role_index % 50}/*"))
     if role_index % 10 == 0:
-        statements.append({"Effect": "Allow", "Action": ["execute-api:Invoke"],
-                           "Resource": f"{ARN}:{api_ids[1]}/prod/POST/svc1/r3",
-                           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}})
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["execute-api:Invoke"],
+                "Resource": f"{ARN}:{api_ids[1]}/prod/POST/svc1/r3",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}},
+            }
+        )
     if role_index % 100 == 0:
         statements.append(_grant("MidSegment", f"{ARN}:{api_ids[1]}/prod/GET/svc1/r1*"))
-    statements.append({"Effect": "Deny", "Action": "execute-api:*",
-                       "Resource": f"{ARN}:{api_ids[0]}/prod/DELETE/svc0/r0/*"})
+    statements.append(
+        {
+            "Effect": "Deny",
+            "Action": "execute-api:*",
+            "Resource": f"{ARN}:{api_ids[0]}/prod/DELETE/svc0/r0/*",
+        }
+    )
     statements.append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
     return statements
 
@@ -118,61 +141,107 @@ def _declared(role_index: int, api_ids: list[str], routes_per_api: int) -> list[
     return sorted(declared)
 
 
-def synthetic(groups: int, routes: int, *, wildcards: bool = False
-              ) -> tuple[Snapshot, Baseline]:
+def synthetic(groups: int, routes: int, *, wildcards: bool = False) -> tuple[Snapshot, Baseline]:
     api_ids = ["benchapi01", "benchapi02"]
-    apis = [Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes))
-            for i, a in enumerate(api_ids)]
+    apis = [
+        Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes))
+        for i, a in enumerate(api_ids)
+    ]
     roles: dict[str, Role] = {}
     group_list = []
     all_users = ManagedPolicy(
-        arn=f"arn:aws:iam::{ACCOUNT}:policy/all-users", name="all-users",
-        document={"Version": "2012-10-17", "Statement": [
-            _grant("AllUsers", *(f"{ARN}:{a}/prod/GET/svc{i}/r1" for i, a in enumerate(api_ids)))
-        ]})
+        arn=f"arn:aws:iam::{ACCOUNT}:policy/all-users",
+        name="all-users",
+        document={
+            "Version": "2012-10-17",
+            "Statement": [
+                _grant(
+                    "AllUsers", *(f"{ARN}:{a}/prod/GET/svc{i}/r1" for i, a in enumerate(api_ids))
+                )
+            ],
+        },
+    )
     for i in range(groups + 1):
         name = f"role{i:04d}"
         arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
-        roles[arn] = Role(arn=arn, name=name, attached_policy_arns=[all_users.arn],
-                          trust_policy=TRUST,
-                          inline_policies=[InlinePolicy(name="routes", document={
-                              "Version": "2012-10-17",
-                              "Statement": _statements(i, api_ids, routes,
-                                                       wildcards)})])
+        roles[arn] = Role(
+            arn=arn,
+            name=name,
+            attached_policy_arns=[all_users.arn],
+            trust_policy=TRUST,
+            inline_policies=[
+                InlinePolicy(
+                    name="routes",
+                    document={
+                        "Version": "2012-10-17",
+                        "Statement": _statements(i, api_ids, routes, wildcards),
+                    },
+                )
+            ],
+        )
         if i:
             group_list.append(Group(name=f"group{i:04d}", role_arn=arn, precedence=i))
     default_role = f"arn:aws:iam::{ACCOUNT}:role/role0000"
-    provider = IdentityProvider(provider_name=f"cognito-idp.{REGION}.amazonaws.com/{POOL}",
-                                client_id="client")
+    provider = IdentityProvider(
+        provider_name=f"cognito-idp.{REGION}.amazonaws.com/{POOL}", client_id="client"
+    )
     snapshot = Snapshot(
-        region=REGION, account_id=ACCOUNT,
-        target=TargetRef(user_pool=PoolRef(id=POOL), identity_pool=PoolRef(id=IDENTITY_POOL),
-                         apis=[ApiRef(id=a, stage="prod") for a in api_ids]),
+        region=REGION,
+        account_id=ACCOUNT,
+        target=TargetRef(
+            user_pool=PoolRef(id=POOL),
+            identity_pool=PoolRef(id=IDENTITY_POOL),
+            apis=[ApiRef(id=a, stage="prod") for a in api_ids],
+        ),
         user_pool=UserPool(id=POOL, name="bench", groups=group_list),
         identity_pool=IdentityPool(
-            id=IDENTITY_POOL, name="bench", providers=[provider],
+            id=IDENTITY_POOL,
+            name="bench",
+            providers=[provider],
             authenticated_role=default_role,
-            role_mappings={provider.mapping_key: RoleMapping(
-                type="Token", ambiguous_role_resolution="AuthenticatedRole")}),
-        roles=roles, managed_policies={all_users.arn: all_users}, apis=apis)
-    baseline = Baseline.model_validate({
-        "version": 1, "region": REGION, "user_pool": {"id": POOL},
-        "identity_pool": {"id": IDENTITY_POOL, "role_resolution": "token"},
-        "apis": [{"id": a, "stage": "prod"} for a in api_ids],
-        "public_routes": ["GET /svc0/r0/{id}", "GET /svc1/r0/{id}"],
-        "routes": {"all_users": ["GET /svc0/r1", "GET /svc1/r1"],
-                   "default": _declared(0, api_ids, routes)},
-        "groups": {g.name: {"precedence": g.precedence, "role": g.role_arn,
-                            "routes": _declared(g.precedence or 0, api_ids, routes)}
-                   for g in group_list}})
+            role_mappings={
+                provider.mapping_key: RoleMapping(
+                    type="Token", ambiguous_role_resolution="AuthenticatedRole"
+                )
+            },
+        ),
+        roles=roles,
+        managed_policies={all_users.arn: all_users},
+        apis=apis,
+    )
+    baseline = Baseline.model_validate(
+        {
+            "version": 1,
+            "region": REGION,
+            "user_pool": {"id": POOL},
+            "identity_pool": {"id": IDENTITY_POOL, "role_resolution": "token"},
+            "apis": [{"id": a, "stage": "prod"} for a in api_ids],
+            "public_routes": ["GET /svc0/r0/{id}", "GET /svc1/r0/{id}"],
+            "routes": {
+                "all_users": ["GET /svc0/r1", "GET /svc1/r1"],
+                "default": _declared(0, api_ids, routes),
+            },
+            "groups": {
+                g.name: {
+                    "precedence": g.precedence,
+                    "role": g.role_arn,
+                    "routes": _declared(g.precedence or 0, api_ids, routes),
+                }
+                for g in group_list
+            },
+        }
+    )
     return snapshot, baseline
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="CI smoke size")
-    parser.add_argument("--wildcards", action="store_true",
-                        help="adversarially broad policies (a * early in every grant)")
+    parser.add_argument(
+        "--wildcards",
+        action="store_true",
+        help="adversarially broad policies (a * early in every grant)",
+    )
     args = parser.parse_args()
     groups, routes = (20, 40) if args.small else (1000, 250)
 
@@ -187,16 +256,21 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     cells = len(report.access_matrix)
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+    )
     print(f"policies: {'wildcard-heavy' if args.wildcards else 'realistic'}")
-    print(f"size: {groups} groups, {len(snapshot.roles)} roles, 2 APIs x {routes} routes, "
-          f"{cells} matrix cells, {report.summary.findings} findings")
+    print(
+        f"size: {groups} groups, {len(snapshot.roles)} roles, 2 APIs x {routes} routes, "
+        f"{cells} matrix cells, {report.summary.findings} findings"
+    )
     print(f"build snapshot: {built - started:.2f} s")
     print(f"audit (resolve + matrix + checks): {audited - built:.2f} s")
     print(f"JSON report: {rendered - audited:.2f} s, {len(text) / 2**20:.1f} MiB")
-    print(f"peak RSS: {audit_peak_mib:.0f} MiB after the audit, {peak_mib:.0f} MiB with the "
-          "JSON report in memory")
+    print(
+        f"peak RSS: {audit_peak_mib:.0f} MiB after the audit, {peak_mib:.0f} MiB with the "
+        "JSON report in memory"
+    )
     if not args.small:
         ok = audited - built < 10 and audit_peak_mib < 1024
         print(f"target < 10 s and < 1 GiB: {'met' if ok else 'MISSED'}")

@@ -12,24 +12,41 @@ from auditor.checks import CHECKS, HISTORY_RULE
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
 # The edges: collection, the emulator and demo seeding, S3 state and the Lambda handler.
-AWS_EDGES = ("collect/", "emulator/", "commands/demo.py", "unattended/state.py",
-             "unattended/aws_lambda.py")
+AWS_EDGES = (
+    "collect/",
+    "emulator/",
+    "commands/demo.py",
+    "unattended/state.py",
+    "unattended/aws_lambda.py",
+)
 
 # The pipeline, lowest layer first: model <- policy <- audit <- checks <- report <- edges <- cli.
 # A layer may import itself and the layers below it, never one above. collect (the only
 # reader of AWS) and the emulator stand beside the chain: only the edges and the CLI use them.
 _CHAIN = ("model", "policy", "audit", "checks", "report", "edges", "cli")
 ALLOWED: dict[str, set[str]] = {
-    layer: set(_CHAIN[: index + 1]) for index, layer in enumerate(_CHAIN)}
+    layer: set(_CHAIN[: index + 1]) for index, layer in enumerate(_CHAIN)
+}
 ALLOWED["collect"] = {"model", "collect"}
 ALLOWED["emulator"] = {"emulator"}
 ALLOWED["edges"] |= {"collect", "emulator"}
 ALLOWED["cli"] |= {"collect", "emulator"}
 # Where each top-level module or package of auditor/ belongs.
-LAYER_OF = {"__init__": "model", "model": "model", "schemas": "model", "policy": "policy",
-            "audit": "audit", "checks": "checks", "report": "report", "commands": "edges",
-            "unattended": "edges", "cli": "cli", "__main__": "cli", "collect": "collect",
-            "emulator": "emulator"}
+LAYER_OF = {
+    "__init__": "model",
+    "model": "model",
+    "schemas": "model",
+    "policy": "policy",
+    "audit": "audit",
+    "checks": "checks",
+    "report": "report",
+    "commands": "edges",
+    "unattended": "edges",
+    "cli": "cli",
+    "__main__": "cli",
+    "collect": "collect",
+    "emulator": "emulator",
+}
 
 
 def _imports(path: Path, package_root: Path | None = None) -> set[str]:
@@ -76,23 +93,42 @@ def test_no_module_imports_a_higher_layer() -> None:
 
 
 def test_every_top_level_module_has_a_layer() -> None:
-    tops = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
-            if (p.is_file() and p.suffix == ".py") or (p / "__init__.py").exists()}
+    tops = {
+        p.stem if p.is_file() else p.name
+        for p in PACKAGE.iterdir()
+        if (p.is_file() and p.suffix == ".py") or (p / "__init__.py").exists()
+    }
     assert tops <= set(LAYER_OF), f"give these a layer: {sorted(tops - set(LAYER_OF))}"
 
 
-@pytest.mark.parametrize(("module", "source", "expected"), [
-    ("model/x.py", "from auditor.report.html import render_html\n",
-     "auditor.model.x imports auditor.report.html (model -> report)"),
-    ("policy/x.py", "from ..audit import matrix\n",
-     "auditor.policy.x imports auditor.audit (policy -> audit)"),
-    ("checks/x.py", "def f():\n    import auditor.collect\n",
-     "auditor.checks.x imports auditor.collect (checks -> collect)"),
-    ("collect/x.py", "from auditor.audit.resolve import Resolution\n",
-     "auditor.collect.x imports auditor.audit.resolve (collect -> audit)"),
-])
-def test_the_layer_check_catches_an_upward_import(tmp_path: Path, module: str, source: str,
-                                                  expected: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "source", "expected"),
+    [
+        (
+            "model/x.py",
+            "from auditor.report.html import render_html\n",
+            "auditor.model.x imports auditor.report.html (model -> report)",
+        ),
+        (
+            "policy/x.py",
+            "from ..audit import matrix\n",
+            "auditor.policy.x imports auditor.audit (policy -> audit)",
+        ),
+        (
+            "checks/x.py",
+            "def f():\n    import auditor.collect\n",
+            "auditor.checks.x imports auditor.collect (checks -> collect)",
+        ),
+        (
+            "collect/x.py",
+            "from auditor.audit.resolve import Resolution\n",
+            "auditor.collect.x imports auditor.audit.resolve (collect -> audit)",
+        ),
+    ],
+)
+def test_the_layer_check_catches_an_upward_import(
+    tmp_path: Path, module: str, source: str, expected: str
+) -> None:
     package = tmp_path / "auditor"
     target = package / module
     target.parent.mkdir(parents=True)
@@ -117,8 +153,17 @@ def test_only_the_edges_import_boto3() -> None:
     assert {name for name in talkers if not name.startswith(AWS_EDGES)} == set()
 
 
-IO_MODULES = ("boto3", "botocore", "urllib.request", "http", "socket", "subprocess", "pathlib",
-              "os", "requests")
+IO_MODULES = (
+    "boto3",
+    "botocore",
+    "urllib.request",
+    "http",
+    "socket",
+    "subprocess",
+    "pathlib",
+    "os",
+    "requests",
+)
 
 
 def test_policy_engine_is_pure() -> None:
@@ -127,8 +172,11 @@ def test_policy_engine_is_pure() -> None:
     for name, path in engine:
         io = {m for m in _imports(path) if m.startswith(IO_MODULES)}
         assert io == set(), f"{name} imports {io}"
-        calls = {n.func.id for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        calls = {
+            n.func.id
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
         assert "open" not in calls and "print" not in calls, f"{name} does I/O"
 
 

@@ -125,6 +125,7 @@ def make_finding(issue: Issue) -> Finding:
         api_id=issue.api_id,
         evidence=dict(issue.evidence),
         remediation=rule.remediation,
-        fingerprint=fingerprint(issue.rule_id, issue.resource, issue.persona, issue.route,
-                                issue.api_id),
+        fingerprint=fingerprint(
+            issue.rule_id, issue.resource, issue.persona, issue.route, issue.api_id
+        ),
     )

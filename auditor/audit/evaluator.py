@@ -19,6 +19,7 @@ def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
     """`execute-api:/stage/VERB/path` as the full ARN of this API, as API Gateway expands it
     when it saves a resource policy. Emulators (moto, LocalStack) store the shorthand as
     written; left as is it would match no request and hide what the policy grants."""
+
     def expand(value: Any) -> Any:
         if isinstance(value, str) and value.startswith(SHORTHAND):
             return prefix + value.removeprefix(SHORTHAND)
@@ -31,8 +32,10 @@ def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
         return document
     expanded = [
         {k: expand(v) if k in ("Resource", "NotResource") else v for k, v in s.items()}
-        if isinstance(s, dict) else s
-        for s in (statements if isinstance(statements, list) else [statements])]
+        if isinstance(s, dict)
+        else s
+        for s in (statements if isinstance(statements, list) else [statements])
+    ]
     return {**document, "Statement": expanded if isinstance(statements, list) else expanded[0]}
 
 
@@ -72,8 +75,11 @@ class AccessEvaluator:
             return [], None  # unknown role: it grants nothing we can see
         managed = self.snapshot.managed_policies
         policies = [NamedPolicy(f"{role.name}/{p.name}", p.document) for p in role.inline_policies]
-        policies += [NamedPolicy(managed[arn].name, managed[arn].document)
-                     for arn in role.attached_policy_arns if arn in managed]
+        policies += [
+            NamedPolicy(managed[arn].name, managed[arn].document)
+            for arn in role.attached_policy_arns
+            if arn in managed
+        ]
         boundary = None
         if role.permissions_boundary_arn:
             policy = managed.get(role.permissions_boundary_arn)
@@ -84,23 +90,30 @@ class AccessEvaluator:
     def resource_policy(self, api: Api) -> NamedPolicy | None:
         if api.id not in self._resource_policies:
             snapshot = self.snapshot
-            prefix = (f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
-                      f"{snapshot.account_id or '*'}:{api.id}/")
+            prefix = (
+                f"arn:{snapshot.partition}:execute-api:{snapshot.region}:"
+                f"{snapshot.account_id or '*'}:{api.id}/"
+            )
             self._resource_policies[api.id] = (
-                NamedPolicy(f"{api.name} resource policy",
-                            expand_shorthand(api.resource_policy, prefix))
-                if api.resource_policy else None)
+                NamedPolicy(
+                    f"{api.name} resource policy", expand_shorthand(api.resource_policy, prefix)
+                )
+                if api.resource_policy
+                else None
+            )
         return self._resource_policies[api.id]
 
-    def verdict(self, role_arn: str, api: Api, stage: str, method: str, path: str,
-                context: dict[str, Any]) -> RouteVerdict:
+    def verdict(
+        self, role_arn: str, api: Api, stage: str, method: str, path: str, context: dict[str, Any]
+    ) -> RouteVerdict:
         # Personas sharing a role share verdicts only when their request context is the same
         # (a guest and a signed-in user differ in amr).
         # No cache of verdicts here: half a million of them would dominate memory, and the
         # engine already shares automata and outcomes between roles and repeated questions.
         prepared = self._prepare(role_arn, api, context, self._context_key(context))
-        return prepared.verdict(api.id, stage, method,
-                                HTTP_API_CATCH_ALL if path == "$default" else path)
+        return prepared.verdict(
+            api.id, stage, method, HTTP_API_CATCH_ALL if path == "$default" else path
+        )
 
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""
@@ -109,8 +122,9 @@ class AccessEvaluator:
             held = self._context_keys[id(context)] = (context, repr(sorted(context.items())))
         return held[1]
 
-    def _prepare(self, role_arn: str, api: Api, context: dict[str, Any],
-                 context_key: str) -> PreparedRole:
+    def _prepare(
+        self, role_arn: str, api: Api, context: dict[str, Any], context_key: str
+    ) -> PreparedRole:
         """The role compiled once per resource policy: APIs without one share it."""
         last = (role_arn, context_key, api.id)
         if self._last is not None and self._last[0] == last:
@@ -121,9 +135,15 @@ class AccessEvaluator:
             identity, boundary = self.role_policies(role_arn)
             snapshot = self.snapshot
             self._prepared[key] = prepare_role(
-                identity, boundary=boundary, resource_policy=resource_policy,
-                role_arn=role_arn, context=context, partition=snapshot.partition,
-                region=snapshot.region, account=snapshot.account_id or "*")
+                identity,
+                boundary=boundary,
+                resource_policy=resource_policy,
+                role_arn=role_arn,
+                context=context,
+                partition=snapshot.partition,
+                region=snapshot.region,
+                account=snapshot.account_id or "*",
+            )
         self._last = (last, self._prepared[key])
         return self._prepared[key]
 
@@ -144,5 +164,6 @@ def persona_context(snapshot: Snapshot, resolution: Resolution) -> dict[str, Any
         context["cognito-identity.amazonaws.com:aud"] = pool.id
         guest = resolution.persona == UNAUTHENTICATED
         context["cognito-identity.amazonaws.com:amr"] = (
-            ["unauthenticated"] if guest else ["authenticated"])
+            ["unauthenticated"] if guest else ["authenticated"]
+        )
     return context

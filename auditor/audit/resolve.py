@@ -70,20 +70,32 @@ def _rule_matches(rule: MappingRule, groups: tuple[str, ...]) -> bool | None:
     return all(g != rule.value for g in groups)  # NotEqual
 
 
-def _by_rules(pool: IdentityPool, mapping: RoleMapping, groups: tuple[str, ...]) -> tuple[
-        str | None, str]:
+def _by_rules(
+    pool: IdentityPool, mapping: RoleMapping, groups: tuple[str, ...]
+) -> tuple[str | None, str]:
     skipped: list[int] = []
     for index, rule in enumerate(mapping.rules, start=1):
         matched = _rule_matches(rule, groups)
         if matched is None:
             skipped.append(index)
         elif matched:
-            note = f" (rules {skipped} read other claims and were assumed not to match)" \
-                if skipped else ""
-            return rule.role_arn, (f"Rules mapping: rule {index} ({rule.claim} {rule.match_type} "
-                                   f"{rule.value!r}) matches{note}")
-    note = (f" (rules {skipped} read other claims and were assumed not to match; members whose "
-            "token matches one of them get that rule's role)") if skipped else ""
+            note = (
+                f" (rules {skipped} read other claims and were assumed not to match)"
+                if skipped
+                else ""
+            )
+            return rule.role_arn, (
+                f"Rules mapping: rule {index} ({rule.claim} {rule.match_type} "
+                f"{rule.value!r}) matches{note}"
+            )
+    note = (
+        (
+            f" (rules {skipped} read other claims and were assumed not to match; members whose "
+            "token matches one of them get that rule's role)"
+        )
+        if skipped
+        else ""
+    )
     return _fallback(pool, mapping, f"Rules mapping: no rule matches{note}")
 
 
@@ -97,18 +109,23 @@ def _preferred_role(groups: list[Group]) -> tuple[str | None, str]:
     tied = [g for g in ranked if g.precedence == best.precedence]
     if len({g.role_arn for g in tied}) > 1:
         names = ", ".join(g.name for g in tied)
-        return None, (f"groups {names} share precedence {best.precedence} with different roles, "
-                      "so cognito:preferred_role is not set")
+        return None, (
+            f"groups {names} share precedence {best.precedence} with different roles, "
+            "so cognito:preferred_role is not set"
+        )
     return best.role_arn, f"group {best.name} wins with precedence {best.precedence}"
 
 
-def resolve_member(pool: IdentityPool, user_pool_id: str, groups: list[Group]) -> tuple[
-        str | None, str]:
+def resolve_member(
+    pool: IdentityPool, user_pool_id: str, groups: list[Group]
+) -> tuple[str | None, str]:
     """The role a signed-in member of exactly these groups gets, and why."""
     used = mapping_in_use(pool, user_pool_id)
     if used.provider is None:
-        return None, (f"user pool {user_pool_id} is not an authentication provider of identity "
-                      f"pool {pool.id}: its sign-ins get no credentials")
+        return None, (
+            f"user pool {user_pool_id} is not an authentication provider of identity "
+            f"pool {pool.id}: its sign-ins get no credentials"
+        )
     if used.mapping is None:
         if pool.authenticated_role is None:
             return None, "no role mapping and no default authenticated role: no credentials"
@@ -151,15 +168,17 @@ def group_pairs(snapshot: Snapshot) -> list[GroupPair]:
         return []
     groups = user_pool.groups
     pairs: Iterable[tuple[Group, Group]] = (
-        combinations(groups, 2) if len(groups) <= ALL_PAIRS_LIMIT else _tied_pairs(groups))
+        combinations(groups, 2) if len(groups) <= ALL_PAIRS_LIMIT else _tied_pairs(groups)
+    )
     result = []
     for first, second in pairs:
         outcome = _pair_outcome(first, second)
         if len(groups) > ALL_PAIRS_LIMIT and outcome != "ambiguous":
             continue
         role, how = resolve_member(pool, user_pool.id, [first, second])
-        result.append(GroupPair(groups=(first.name, second.name), role_arn=role, outcome=outcome,
-                                detail=how))
+        result.append(
+            GroupPair(groups=(first.name, second.name), role_arn=role, outcome=outcome, detail=how)
+        )
     return result
 
 

@@ -60,8 +60,12 @@ class RouteIndex(Generic[T]):
             key = (route.method, normalise_template(route.path))
             self._by_key.setdefault(key, []).append(item)
         # Sorted by normalised path, so a `/prefix/*` pattern is a bisect, not a scan.
-        self._by_path = sorted(((normalise_template(route.path), index)
-                                for index, (route, _) in enumerate(self._items)))
+        self._by_path = sorted(
+            (
+                (normalise_template(route.path), index)
+                for index, (route, _) in enumerate(self._items)
+            )
+        )
         self._paths = [path for path, _ in self._by_path]
 
     def named_by(self, pattern: RoutePattern) -> list[T]:
@@ -73,10 +77,12 @@ class RouteIndex(Generic[T]):
             prefix = normalise_template(pattern.path)
             start = bisect_left(self._paths, prefix)
             end = bisect_left(self._paths, prefix + "\U0010ffff", lo=start)
-            candidates = (self._items[index]
-                          for index in sorted(i for _, i in self._by_path[start:end]))
-        return [item for route, item in candidates
-                if pattern_covers(pattern, route.method, route.path)]
+            candidates = (
+                self._items[index] for index in sorted(i for _, i in self._by_path[start:end])
+            )
+        return [
+            item for route, item in candidates if pattern_covers(pattern, route.method, route.path)
+        ]
 
     def any_verb_of(self, pattern: RoutePattern) -> list[T]:
         """Live `ANY` routes at an exact pattern's path: a declared `GET /x` on `ANY /x`."""
@@ -99,8 +105,9 @@ def audited_stages(snapshot: Snapshot, refs: list[ApiRef]) -> list[ApiStage]:
     """The (API, stage) pairs the baseline asks for; a ref without a stage means every stage."""
     result: list[ApiStage] = []
     for api in snapshot.apis:
-        ref = next((r for r in refs if r.id == api.id or (r.id is None and r.name == api.name)),
-                   None)
+        ref = next(
+            (r for r in refs if r.id == api.id or (r.id is None and r.name == api.name)), None
+        )
         stages = [ref.stage] if ref and ref.stage else api.stages
         result.extend(ApiStage(api, stage) for stage in stages)
     return result

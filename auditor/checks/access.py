@@ -25,8 +25,9 @@ def _matrix_trustworthy(ctx: AuditContext) -> bool:
     return ctx.read_ok("iam", "cognito-idp", "cognito-identity", "apigateway", "apigatewayv2")
 
 
-def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePattern
-                    ) -> Iterator[tuple[ApiStage, Route, RouteVerdict | None, str]]:
+def _named_verdicts(
+    ctx: AuditContext, resolution: Resolution, pattern: RoutePattern
+) -> Iterator[tuple[ApiStage, Route, RouteVerdict | None, str]]:
     """The verdict for every live route a declared pattern names, keyed by route text.
 
     A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb.
@@ -35,8 +36,13 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
     persona = resolution.persona
     for api_stage, route in ctx.route_index.named_by(pattern):
         cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-        verdict = RouteVerdict(cell.verdict, reasons=list(cell.reasons),
-                               witness_denied=cell.witness_denied) if cell else None
+        verdict = (
+            RouteVerdict(
+                cell.verdict, reasons=list(cell.reasons), witness_denied=cell.witness_denied
+            )
+            if cell
+            else None
+        )
         yield api_stage, route, verdict, route.key
     for api_stage, route in ctx.route_index.any_verb_of(pattern):
         text = f"{pattern.method} {route.path}"
@@ -47,13 +53,19 @@ def _named_verdicts(ctx: AuditContext, resolution: Resolution, pattern: RoutePat
             verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
         else:
             verdict = ctx.evaluator.verdict(
-                resolution.role_arn, api_stage.api, api_stage.stage, pattern.method,
-                route.path, ctx.evaluator.context_for(resolution))
+                resolution.role_arn,
+                api_stage.api,
+                api_stage.stage,
+                pattern.method,
+                route.path,
+                ctx.evaluator.context_for(resolution),
+            )
         yield api_stage, route, verdict, text
 
 
-def _unreached(ctx: AuditContext, rule_id: str,
-               patterns_for: Callable[[Resolution], list[RoutePattern]]) -> Iterator[Issue]:
+def _unreached(
+    ctx: AuditContext, rule_id: str, patterns_for: Callable[[Resolution], list[RoutePattern]]
+) -> Iterator[Issue]:
     pool_id = ctx.snapshot.identity_pool.id if ctx.snapshot.identity_pool else ""
     for resolution in ctx.resolutions:
         for pattern in patterns_for(resolution):
@@ -63,21 +75,31 @@ def _unreached(ctx: AuditContext, rule_id: str,
                 where = f"{text} on {api_stage.api.id}/{api_stage.stage}"
                 how = "only partly" if verdict.verdict == "partial" else "not at all"
                 yield Issue(
-                    rule_id=rule_id, resource=resolution.role_arn or pool_id,
-                    persona=resolution.persona, route=text, api_id=api_stage.api.id,
+                    rule_id=rule_id,
+                    resource=resolution.role_arn or pool_id,
+                    persona=resolution.persona,
+                    route=text,
+                    api_id=api_stage.api.id,
                     message=f"{resolution.persona} can reach {where} {how} "
-                            f"(declared by '{pattern}')",
-                    evidence={"stage": api_stage.stage, "verdict": verdict.verdict,
-                              "declared_by": str(pattern), "role_resolution": resolution.how,
-                              "reasons": list(verdict.reasons),
-                              "witness_denied": verdict.witness_denied})
+                    f"(declared by '{pattern}')",
+                    evidence={
+                        "stage": api_stage.stage,
+                        "verdict": verdict.verdict,
+                        "declared_by": str(pattern),
+                        "role_resolution": resolution.how,
+                        "reasons": list(verdict.reasons),
+                        "witness_denied": verdict.witness_denied,
+                    },
+                )
 
 
 def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
     if _matrix_trustworthy(ctx):
         yield from _unreached(
-            ctx, "missing-all-users-route",
-            lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users))
+            ctx,
+            "missing-all-users-route",
+            lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users),
+        )
 
 
 def missing_route(ctx: AuditContext) -> Iterator[Issue]:
@@ -100,18 +122,30 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
             continue
         guest = cell.persona == UNAUTHENTICATED
         yield Issue(
-            rule_id="excess-route", resource=cell.role_arn or "", persona=cell.persona,
-            route=cell.route, api_id=cell.api_id,
+            rule_id="excess-route",
+            resource=cell.role_arn or "",
+            persona=cell.persona,
+            route=cell.route,
+            api_id=cell.api_id,
             severity=Severity.CRITICAL if guest else None,
-            message=(f"{cell.persona} can reach {cell.route} on {cell.api_id}/{cell.stage} "
-                     f"({cell.verdict}) although the baseline does not declare it for them"),
-            evidence={"stage": cell.stage, "verdict": cell.verdict, "allowing": cell.allowing,
-                      "witness_allowed": cell.witness_allowed, "reasons": cell.reasons,
-                      "verbs": verbs})
+            message=(
+                f"{cell.persona} can reach {cell.route} on {cell.api_id}/{cell.stage} "
+                f"({cell.verdict}) although the baseline does not declare it for them"
+            ),
+            evidence={
+                "stage": cell.stage,
+                "verdict": cell.verdict,
+                "allowing": cell.allowing,
+                "witness_allowed": cell.witness_allowed,
+                "reasons": cell.reasons,
+                "verbs": verbs,
+            },
+        )
 
 
-def _undeclared_verbs_reached(ctx: AuditContext, resolution: Resolution, api_stage: ApiStage,
-                              route: Route) -> list[str]:
+def _undeclared_verbs_reached(
+    ctx: AuditContext, resolution: Resolution, api_stage: ApiStage, route: Route
+) -> list[str]:
     """For an ANY route, only verbs the persona may not use count; otherwise the route's verb."""
     if route.method != "ANY" or resolution.role_arn is None:
         return [route.method]
@@ -121,8 +155,9 @@ def _undeclared_verbs_reached(ctx: AuditContext, resolution: Resolution, api_sta
     for verb in HTTP_METHODS:
         if any(pattern_covers(p, verb, route.path) for p in declared):
             continue
-        verdict = ctx.evaluator.verdict(resolution.role_arn, api_stage.api, api_stage.stage, verb,
-                                        route.path, context)
+        verdict = ctx.evaluator.verdict(
+            resolution.role_arn, api_stage.api, api_stage.stage, verb, route.path, context
+        )
         if verdict.verdict != "denied":
             reached.append(verb)
     return reached
@@ -139,10 +174,15 @@ def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:
         for statement, risks, patterns in execute_api_allows(identity):
             why = [OVERBROAD[r] for r in sorted(risks, key=lambda r: r.value) if r in OVERBROAD]
             if why:
-                broad.append({"statement": str(statement), "resource_patterns": patterns,
-                              "why": why})
+                broad.append(
+                    {"statement": str(statement), "resource_patterns": patterns, "why": why}
+                )
         if broad:
             listed = "; ".join(f"{b['statement']}: {', '.join(b['why'])}" for b in broad)
-            yield Issue(rule_id="overbroad-grant", resource=role_arn, persona=personas[0],
-                        message=f"{role_arn} allows execute-api too broadly: {listed}",
-                        evidence={"statements": broad, "personas": personas})
+            yield Issue(
+                rule_id="overbroad-grant",
+                resource=role_arn,
+                persona=personas[0],
+                message=f"{role_arn} allows execute-api too broadly: {listed}",
+                evidence={"statements": broad, "personas": personas},
+            )

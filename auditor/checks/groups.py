@@ -26,9 +26,12 @@ def group_missing(ctx: AuditContext) -> Iterator[Issue]:
         return
     for name in ctx.baseline.groups:
         if pool.group(name) is None:
-            yield Issue(rule_id="group-missing", resource=_group_resource(pool, name),
-                        persona=group_persona(name),
-                        message=f"group {name} is in the baseline but not in user pool {pool.id}")
+            yield Issue(
+                rule_id="group-missing",
+                resource=_group_resource(pool, name),
+                persona=group_persona(name),
+                message=f"group {name} is in the baseline but not in user pool {pool.id}",
+            )
 
 
 def group_undeclared(ctx: AuditContext) -> Iterator[Issue]:
@@ -39,11 +42,14 @@ def group_undeclared(ctx: AuditContext) -> Iterator[Issue]:
         if group.name not in ctx.baseline.groups:
             idp = group.name.startswith(pool.id + "_")
             note = " (Cognito made it for an external identity provider)" if idp else ""
-            yield Issue(rule_id="group-undeclared", resource=_group_resource(pool, group.name),
-                        persona=group_persona(group.name),
-                        message=f"group {group.name} exists in user pool {pool.id} but not in "
-                                f"the baseline{note}",
-                        evidence={"role_arn": group.role_arn, "precedence": group.precedence})
+            yield Issue(
+                rule_id="group-undeclared",
+                resource=_group_resource(pool, group.name),
+                persona=group_persona(group.name),
+                message=f"group {group.name} exists in user pool {pool.id} but not in "
+                f"the baseline{note}",
+                evidence={"role_arn": group.role_arn, "precedence": group.precedence},
+            )
 
 
 @dataclass(frozen=True)
@@ -63,18 +69,21 @@ def _declared_and_live(ctx: AuditContext) -> Iterator[_DeclaredGroup]:
     for name, declared in ctx.baseline.groups.items():
         live = pool.group(name)
         if live is not None:
-            yield _DeclaredGroup(_group_resource(pool, name), group_persona(name), name, declared,
-                                 live)
+            yield _DeclaredGroup(
+                _group_resource(pool, name), group_persona(name), name, declared, live
+            )
 
 
 def group_role_missing(ctx: AuditContext) -> Iterator[Issue]:
     for group in _declared_and_live(ctx):
         if group.declared.role and group.live.role_arn is None:
-            yield Issue(rule_id="group-role-missing", resource=group.resource,
-                        persona=group.persona,
-                        message=f"group {group.name} has no role; the baseline says "
-                                f"{group.declared.role}",
-                        evidence={"expected": group.declared.role})
+            yield Issue(
+                rule_id="group-role-missing",
+                resource=group.resource,
+                persona=group.persona,
+                message=f"group {group.name} has no role; the baseline says {group.declared.role}",
+                evidence={"expected": group.declared.role},
+            )
 
 
 def group_role_drift(ctx: AuditContext) -> Iterator[Issue]:
@@ -84,10 +93,14 @@ def group_role_drift(ctx: AuditContext) -> Iterator[Issue]:
             continue
         if declared.role and live.role_arn is None:
             continue  # group-role-missing says it
-        yield Issue(rule_id="group-role-drift", resource=group.resource, persona=group.persona,
-                    message=f"group {group.name} carries role {live.role_arn}; the baseline "
-                            f"says {declared.role or 'no role'}",
-                    evidence={"live": live.role_arn, "expected": declared.role})
+        yield Issue(
+            rule_id="group-role-drift",
+            resource=group.resource,
+            persona=group.persona,
+            message=f"group {group.name} carries role {live.role_arn}; the baseline "
+            f"says {declared.role or 'no role'}",
+            evidence={"live": live.role_arn, "expected": declared.role},
+        )
 
 
 def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
@@ -95,10 +108,14 @@ def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
         declared, live = group.declared, group.live
         if not declared.declares("precedence") or live.precedence == declared.precedence:
             continue
-        yield Issue(rule_id="precedence-drift", resource=group.resource, persona=group.persona,
-                    message=f"group {group.name} has precedence {live.precedence}; the baseline "
-                            f"says {declared.precedence}",
-                    evidence={"live": live.precedence, "expected": declared.precedence})
+        yield Issue(
+            rule_id="precedence-drift",
+            resource=group.resource,
+            persona=group.persona,
+            message=f"group {group.name} has precedence {live.precedence}; the baseline "
+            f"says {declared.precedence}",
+            evidence={"live": live.precedence, "expected": declared.precedence},
+        )
 
 
 def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
@@ -111,11 +128,16 @@ def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
         first, second = pair.groups
         live = pool.group(first)
         precedence = live.precedence if live else None
-        yield Issue(rule_id="ambiguous-precedence",
-                    resource=f"{_group_resource(pool, first)}+{second}",
-                    persona=group_persona(first),
-                    message=f"groups {first} and {second} share precedence {precedence} with "
-                            f"different roles: members of both get "
-                            f"{pair.role_arn or 'no credentials'} ({pair.detail})",
-                    evidence={"groups": [first, second], "precedence": precedence,
-                              "resolved_role": pair.role_arn})
+        yield Issue(
+            rule_id="ambiguous-precedence",
+            resource=f"{_group_resource(pool, first)}+{second}",
+            persona=group_persona(first),
+            message=f"groups {first} and {second} share precedence {precedence} with "
+            f"different roles: members of both get "
+            f"{pair.role_arn or 'no credentials'} ({pair.detail})",
+            evidence={
+                "groups": [first, second],
+                "precedence": precedence,
+                "resolved_role": pair.role_arn,
+            },
+        )

@@ -42,15 +42,21 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
         if route.authorization_type == "AWS_IAM" or declares(ctx.baseline.public_routes, route):
             continue
         public = route.authorization_type == "NONE"
-        yield Issue(rule_id="route-not-iam", resource=_route_resource(ctx, api, route),
-                    route=route.key, api_id=api.id,
-                    severity=Severity.CRITICAL if public else Severity.HIGH,
-                    message=f"{route.key} on {api.id} uses authorization "
-                            f"{route.authorization_type}" + (
-                                ": it is public" if public else ", so group roles do not "
-                                "govern it") + " and it is not in public_routes",
-                    evidence={"authorization_type": route.authorization_type,
-                              "authorizer_id": route.authorizer_id})
+        yield Issue(
+            rule_id="route-not-iam",
+            resource=_route_resource(ctx, api, route),
+            route=route.key,
+            api_id=api.id,
+            severity=Severity.CRITICAL if public else Severity.HIGH,
+            message=f"{route.key} on {api.id} uses authorization "
+            f"{route.authorization_type}"
+            + (": it is public" if public else ", so group roles do not govern it")
+            + " and it is not in public_routes",
+            evidence={
+                "authorization_type": route.authorization_type,
+                "authorizer_id": route.authorizer_id,
+            },
+        )
 
 
 def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
@@ -63,9 +69,13 @@ def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
     for api, route in unique:
         if id(route) in covered:
             continue
-        yield Issue(rule_id="route-undeclared", resource=_route_resource(ctx, api, route),
-                    route=route.key, api_id=api.id,
-                    message=f"{route.key} on {api.id} is live but no baseline pattern covers it")
+        yield Issue(
+            rule_id="route-undeclared",
+            resource=_route_resource(ctx, api, route),
+            route=route.key,
+            api_id=api.id,
+            message=f"{route.key} on {api.id} is live but no baseline pattern covers it",
+        )
 
 
 def route_missing(ctx: AuditContext) -> Iterator[Issue]:
@@ -81,10 +91,13 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
         reported.add(pattern.raw)
         apis = ", ".join(a.id for a in ctx.snapshot.apis)
         # No API has it: the resource is the route on any API, stable when APIs are added.
-        yield Issue(rule_id="route-missing", route=pattern.raw,
-                    resource=ctx.snapshot.route_arn("*", pattern.method, pattern.path),
-                    message=f"baseline route {pattern.raw} does not exist on {apis}",
-                    evidence={"apis": [a.id for a in ctx.snapshot.apis]})
+        yield Issue(
+            rule_id="route-missing",
+            route=pattern.raw,
+            resource=ctx.snapshot.route_arn("*", pattern.method, pattern.path),
+            message=f"baseline route {pattern.raw} does not exist on {apis}",
+            evidence={"apis": [a.id for a in ctx.snapshot.apis]},
+        )
 
 
 def _public_statements(policy: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -111,10 +124,12 @@ def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:
         if not api.resource_policy:
             continue
         for index, statement in _public_statements(api.resource_policy):
-            yield Issue(rule_id="resource-policy-public",
-                        resource=f"arn:{ctx.snapshot.partition}:apigateway:{ctx.snapshot.region}"
-                                 f"::/restapis/{api.id}#statement-{index}",
-                        api_id=api.id,
-                        message=f"the resource policy of {api.id} lets anyone (Principal '*') "
-                                f"invoke it without a condition (statement {index})",
-                        evidence={"statement": dict(statement)})
+            yield Issue(
+                rule_id="resource-policy-public",
+                resource=f"arn:{ctx.snapshot.partition}:apigateway:{ctx.snapshot.region}"
+                f"::/restapis/{api.id}#statement-{index}",
+                api_id=api.id,
+                message=f"the resource policy of {api.id} lets anyone (Principal '*') "
+                f"invoke it without a condition (statement {index})",
+                evidence={"statement": dict(statement)},
+            )

@@ -30,12 +30,17 @@ from auditor.model.snapshot import PoolRef, Snapshot
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
     """An offline snapshot of another pool would audit the wrong thing: refuse it."""
-    pairs = [("user_pool", baseline.user_pool, snapshot.user_pool),
-             ("identity_pool", baseline.identity_pool.ref, snapshot.identity_pool)]
+    pairs = [
+        ("user_pool", baseline.user_pool, snapshot.user_pool),
+        ("identity_pool", baseline.identity_pool.ref, snapshot.identity_pool),
+    ]
     for field, wanted, live in pairs:
         if live is not None and not _same_pool(wanted, live.id, live.name):
-            raise InputError(source, field, f"snapshot is of {live.id}, the baseline "
-                             f"({baseline.source}) names {wanted}")
+            raise InputError(
+                source,
+                field,
+                f"snapshot is of {live.id}, the baseline ({baseline.source}) names {wanted}",
+            )
 
 
 def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
@@ -59,8 +64,13 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
-    return (-finding.severity.rank, finding.rule_id, finding.resource, finding.persona or "",
-            finding.route or "")
+    return (
+        -finding.severity.rank,
+        finding.rule_id,
+        finding.resource,
+        finding.persona or "",
+        finding.route or "",
+    )
 
 
 def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
@@ -84,14 +94,21 @@ def _audit(snapshot: Snapshot, baseline: Baseline) -> Report:
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         status="complete" if snapshot.complete else "incomplete",
-        errors=[ReportError(service=e.service, operation=e.operation,
-                            message=f"{e.message} ({e.resource})" if e.resource else e.message)
-                for e in snapshot.errors],
+        errors=[
+            ReportError(
+                service=e.service,
+                operation=e.operation,
+                message=f"{e.message} ({e.resource})" if e.resource else e.message,
+            )
+            for e in snapshot.errors
+        ],
         target=ReportTarget(
-            account_id=snapshot.account_id, region=snapshot.region,
+            account_id=snapshot.account_id,
+            region=snapshot.region,
             user_pool_id=snapshot.user_pool.id if snapshot.user_pool else None,
             identity_pool_id=snapshot.identity_pool.id if snapshot.identity_pool else None,
-            apis=_api_targets(snapshot, baseline)),
+            apis=_api_targets(snapshot, baseline),
+        ),
         summary=Summary.of(ordered),
         findings=ordered,
         access_matrix=matrix,

@@ -48,24 +48,31 @@ def trust_not_cognito(ctx: AuditContext) -> Iterator[Issue]:
     for handed in handed_out_roles(ctx):
         if handed.statements:
             continue
-        problem = ("does not exist" if handed.role is None else
-                   "does not trust cognito-identity.amazonaws.com for "
-                   "sts:AssumeRoleWithWebIdentity")
-        yield Issue(rule_id="trust-not-cognito", resource=handed.role_arn,
-                    message=f"{handed.why} {handed.role_arn} {problem}: Cognito cannot hand it "
-                            "out",
-                    evidence={"trust_policy": handed.role.trust_policy if handed.role else None})
+        problem = (
+            "does not exist"
+            if handed.role is None
+            else "does not trust cognito-identity.amazonaws.com for sts:AssumeRoleWithWebIdentity"
+        )
+        yield Issue(
+            rule_id="trust-not-cognito",
+            resource=handed.role_arn,
+            message=f"{handed.why} {handed.role_arn} {problem}: Cognito cannot hand it out",
+            evidence={"trust_policy": handed.role.trust_policy if handed.role else None},
+        )
 
 
 def trust_missing_aud(ctx: AuditContext) -> Iterator[Issue]:
     for handed in handed_out_roles(ctx):
         for statement in handed.statements:
             if statement.aud is None:
-                yield Issue(rule_id="trust-missing-aud", resource=handed.role_arn,
-                            message=f"{handed.why} {handed.role_arn}: {statement.label} has no "
-                                    "cognito-identity.amazonaws.com:aud condition, so identities "
-                                    "of any identity pool can assume it",
-                            evidence={"statement": statement.index, "sid": statement.sid})
+                yield Issue(
+                    rule_id="trust-missing-aud",
+                    resource=handed.role_arn,
+                    message=f"{handed.why} {handed.role_arn}: {statement.label} has no "
+                    "cognito-identity.amazonaws.com:aud condition, so identities "
+                    "of any identity pool can assume it",
+                    evidence={"statement": statement.index, "sid": statement.sid},
+                )
 
 
 def trust_wrong_pool(ctx: AuditContext) -> Iterator[Issue]:
@@ -75,10 +82,13 @@ def trust_wrong_pool(ctx: AuditContext) -> Iterator[Issue]:
         if not guarded or pool is None or any(s.admits_pool(pool.id) for s in guarded):
             continue
         audiences = sorted({value for s in guarded for _, value in s.aud or ()})
-        yield Issue(rule_id="trust-wrong-pool", resource=handed.role_arn,
-                    message=f"{handed.why} {handed.role_arn} trusts identity pool(s) "
-                            f"{', '.join(audiences)}, not {pool.id}: this pool cannot use it",
-                    evidence={"aud": audiences, "identity_pool": pool.id})
+        yield Issue(
+            rule_id="trust-wrong-pool",
+            resource=handed.role_arn,
+            message=f"{handed.why} {handed.role_arn} trusts identity pool(s) "
+            f"{', '.join(audiences)}, not {pool.id}: this pool cannot use it",
+            evidence={"aud": audiences, "identity_pool": pool.id},
+        )
 
 
 def trust_missing_amr(ctx: AuditContext) -> Iterator[Issue]:
@@ -87,9 +97,15 @@ def trust_missing_amr(ctx: AuditContext) -> Iterator[Issue]:
             continue
         for statement in handed.statements:
             if not statement.requires_authenticated():
-                yield Issue(rule_id="trust-missing-amr", resource=handed.role_arn,
-                            message=f"{handed.why} {handed.role_arn}: {statement.label} does not "
-                                    "require amr = authenticated, so guests of the pool can "
-                                    "assume it",
-                            evidence={"statement": statement.index, "sid": statement.sid,
-                                      "amr": list(statement.amr_values or [])})
+                yield Issue(
+                    rule_id="trust-missing-amr",
+                    resource=handed.role_arn,
+                    message=f"{handed.why} {handed.role_arn}: {statement.label} does not "
+                    "require amr = authenticated, so guests of the pool can "
+                    "assume it",
+                    evidence={
+                        "statement": statement.index,
+                        "sid": statement.sid,
+                        "amr": list(statement.amr_values or []),
+                    },
+                )

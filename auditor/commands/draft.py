@@ -33,9 +33,13 @@ _LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # YAML breaks a line at
 def draft_baseline(snapshot: Snapshot) -> str:
     """A version-1 baseline YAML, with comments, describing the snapshot's live state."""
     user_pool, pool = _pools(snapshot)
-    provisional = Baseline(version=1, region=snapshot.region, user_pool=PoolRef(id=user_pool.id),
-                           identity_pool=IdentityPoolBaseline(id=pool.id),
-                           apis=list(snapshot.target.apis))
+    provisional = Baseline(
+        version=1,
+        region=snapshot.region,
+        user_pool=PoolRef(id=user_pool.id),
+        identity_pool=IdentityPoolBaseline(id=pool.id),
+        apis=list(snapshot.target.apis),
+    )
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, provisional, resolutions, evaluator)
@@ -43,8 +47,10 @@ def draft_baseline(snapshot: Snapshot) -> str:
     cells: dict[str, dict[tuple[str, str, str], MatrixCell]] = {}  # one pass, not per persona
     for cell in matrix:
         cells.setdefault(cell.persona, {})[cell.api_id, cell.stage, cell.route] = cell
-    reach = {r.persona: _reach(snapshot, r, iam_routes, cells.get(r.persona, {}), evaluator)
-             for r in resolutions}
+    reach = {
+        r.persona: _reach(snapshot, r, iam_routes, cells.get(r.persona, {}), evaluator)
+        for r in resolutions
+    }
     signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
     everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
@@ -88,8 +94,10 @@ def _iam_routes(snapshot: Snapshot, provisional: Baseline) -> list[_LiveRoute]:
     for api_stage, route in iter_routes(snapshot, provisional):
         if route.authorization_type != "AWS_IAM":
             continue
-        live = merged.setdefault((route.method, normalise_template(route.path)),
-                                 _LiveRoute(route.key, route.method, route.path))
+        live = merged.setdefault(
+            (route.method, normalise_template(route.path)),
+            _LiveRoute(route.key, route.method, route.path),
+        )
         if route.key < live.text:
             live.text, live.path = route.key, route.path
         live.places.append((api_stage, route))
@@ -103,8 +111,13 @@ class _Reach:
     notes: list[str] = field(default_factory=list)  # comments, in route order: partial verdicts
 
 
-def _reach(snapshot: Snapshot, resolution: Resolution, iam_routes: list[_LiveRoute],
-           cells: dict[tuple[str, str, str], MatrixCell], evaluator: AccessEvaluator) -> _Reach:
+def _reach(
+    snapshot: Snapshot,
+    resolution: Resolution,
+    iam_routes: list[_LiveRoute],
+    cells: dict[tuple[str, str, str], MatrixCell],
+    evaluator: AccessEvaluator,
+) -> _Reach:
     """`cells`: the persona's, by (api id, stage, route)."""
     reach = _Reach()
     for live in iam_routes:
@@ -122,8 +135,13 @@ def _reach(snapshot: Snapshot, resolution: Resolution, iam_routes: list[_LiveRou
     return reach
 
 
-def _split_any(snapshot: Snapshot, resolution: Resolution, live: _LiveRoute,
-               evaluator: AccessEvaluator, reach: _Reach) -> str:
+def _split_any(
+    snapshot: Snapshot,
+    resolution: Resolution,
+    live: _LiveRoute,
+    evaluator: AccessEvaluator,
+    reach: _Reach,
+) -> str:
     """An ANY route reached for some verbs only: declare those verbs, note the rest.
 
     The audit asks about a declared `GET /x` on a live `ANY /x` for GET alone, so declaring the
@@ -133,8 +151,10 @@ def _split_any(snapshot: Snapshot, resolution: Resolution, live: _LiveRoute,
     context = evaluator.context_for(resolution)
     declared, undecided = [], []
     for verb in HTTP_METHODS:
-        verdicts = [(s, evaluator.verdict(resolution.role_arn, s.api, s.stage, verb, r.path,
-                                          context)) for s, r in live.places]
+        verdicts = [
+            (s, evaluator.verdict(resolution.role_arn, s.api, s.stage, verb, r.path, context))
+            for s, r in live.places
+        ]
         kinds = {v.verdict for _, v in verdicts}
         if kinds == {"allowed"}:
             declared.append(verb)
@@ -148,22 +168,29 @@ def _split_any(snapshot: Snapshot, resolution: Resolution, live: _LiveRoute,
 
 
 def _as_verdict(cell: MatrixCell) -> RouteVerdict:
-    return RouteVerdict(cell.verdict, reasons=list(cell.reasons),
-                        witness_allowed=cell.witness_allowed, witness_denied=cell.witness_denied)
+    return RouteVerdict(
+        cell.verdict,
+        reasons=list(cell.reasons),
+        witness_allowed=cell.witness_allowed,
+        witness_denied=cell.witness_denied,
+    )
 
 
 def _detail(verdicts: list[tuple[ApiStage, RouteVerdict]]) -> str:
     if len(verdicts) == 1:
         return _why_partial(verdicts[0][1])
-    return "; ".join(f"{s.api.id}/{s.stage}: "
-                     f"{_why_partial(v) if v.verdict == 'partial' else v.verdict}"
-                     for s, v in verdicts)
+    return "; ".join(
+        f"{s.api.id}/{s.stage}: {_why_partial(v) if v.verdict == 'partial' else v.verdict}"
+        for s, v in verdicts
+    )
 
 
 def _why_partial(verdict: RouteVerdict) -> str:
     if verdict.witness_allowed and verdict.witness_denied:
-        return (f"only some paths; e.g. allowed {_request(verdict.witness_allowed)}, "
-                f"denied {_request(verdict.witness_denied)}")
+        return (
+            f"only some paths; e.g. allowed {_request(verdict.witness_allowed)}, "
+            f"denied {_request(verdict.witness_denied)}"
+        )
     return verdict.reasons[0] if verdict.reasons else "only some requests are allowed"
 
 
@@ -190,11 +217,15 @@ def _route_order(text: str) -> tuple[str, int, str]:
 def _header(out: _Lines, snapshot: Snapshot, user_pool: UserPool, pool: IdentityPool) -> None:
     apis = ", ".join(str(ref) for ref in snapshot.target.apis) or "none"
     read_at = snapshot.collected_at or "an unknown time"
-    out.comment(f"Baseline drafted by `auditor baseline init` (cognito-route-auditor "
-                f"{__version__}) from live state read at {read_at}")
-    out.comment(f"account {snapshot.account_id or 'unknown'}, region {snapshot.region}: user pool "
-                f"{user_pool.id} ({user_pool.name}), identity pool {pool.id} ({pool.name}), "
-                f"APIs {apis}.")
+    out.comment(
+        f"Baseline drafted by `auditor baseline init` (cognito-route-auditor "
+        f"{__version__}) from live state read at {read_at}"
+    )
+    out.comment(
+        f"account {snapshot.account_id or 'unknown'}, region {snapshot.region}: user pool "
+        f"{user_pool.id} ({user_pool.name}), identity pool {pool.id} ({pool.name}), "
+        f"APIs {apis}."
+    )
     out.comment("It describes what is live TODAY, not what you intend. Review every line: remove")
     out.comment("access nobody should have, decide the routes marked 'partial', then commit it.")
     out.blank()
@@ -211,8 +242,7 @@ def _identity_pool(out: _Lines, pool: IdentityPool, user_pool_id: str) -> None:
         how = f"no role mapping for {used.provider}: everyone gets the authenticated role"
     else:
         how = f"{mapping.type} mapping of {used.provider}"
-    out.add(f"role_resolution: {_RESOLUTION[mapping.type if mapping else None]}", depth=1,
-            note=how)
+    out.add(f"role_resolution: {_RESOLUTION[mapping.type if mapping else None]}", depth=1, note=how)
     if mapping is not None and mapping.ambiguous_role_resolution is not None:
         out.add(f"ambiguous_role_resolution: {mapping.ambiguous_role_resolution}", depth=1)
     else:
@@ -246,19 +276,29 @@ def _public_routes(out: _Lines, snapshot: Snapshot) -> None:
             same = (route.method, normalise_template(route.path))
             texts[same] = min(texts.get(same, route.key), route.key)
             kinds.setdefault(same, set()).add(route.authorization_type)
-    entries = [(texts[same], ", ".join(f"{t}: public" if t == "NONE" else t
-                                       for t in sorted(types)))
-               for same, types in kinds.items()]
+    entries = [
+        (texts[same], ", ".join(f"{t}: public" if t == "NONE" else t for t in sorted(types)))
+        for same, types in kinds.items()
+    ]
     out.add_list("public_routes", sorted(entries, key=lambda e: _route_order(e[0])), depth=0)
 
 
-def _routes(out: _Lines, resolutions: list[Resolution], reach: dict[str, _Reach],
-            everyone: set[str], iam_routes: list[_LiveRoute]) -> None:
+def _routes(
+    out: _Lines,
+    resolutions: list[Resolution],
+    reach: dict[str, _Reach],
+    everyone: set[str],
+    iam_routes: list[_LiveRoute],
+) -> None:
     default = next((r for r in resolutions if r.persona == DEFAULT), None)
     guest = next((r for r in resolutions if r.persona == UNAUTHENTICATED), None)
     out.add("routes:")
-    out.add_list("all_users", _entries(everyone), depth=1,
-                 note="reached by every group and by the default role")
+    out.add_list(
+        "all_users",
+        _entries(everyone),
+        depth=1,
+        note="reached by every group and by the default role",
+    )
     if default is not None:
         _persona_routes(out, "default", default, reach[DEFAULT], everyone, depth=1)
     if guest is not None:
@@ -266,12 +306,18 @@ def _routes(out: _Lines, resolutions: list[Resolution], reach: dict[str, _Reach]
     touched = set().union(*(r.touched for r in reach.values()))
     for live in iam_routes:  # route-undeclared will name these: only a person can place them
         if live.text not in touched:
-            out.comment(f"no persona reaches {live.text} (AWS_IAM): declare it where it belongs",
-                        depth=1)
+            out.comment(
+                f"no persona reaches {live.text} (AWS_IAM): declare it where it belongs", depth=1
+            )
 
 
-def _groups(out: _Lines, user_pool: UserPool, resolutions: list[Resolution],
-            reach: dict[str, _Reach], everyone: set[str]) -> None:
+def _groups(
+    out: _Lines,
+    user_pool: UserPool,
+    resolutions: list[Resolution],
+    reach: dict[str, _Reach],
+    everyone: set[str],
+) -> None:
     by_persona = {r.persona: r for r in resolutions}
     groups = sorted(user_pool.groups, key=lambda g: g.name)
     if not groups:
@@ -280,8 +326,11 @@ def _groups(out: _Lines, user_pool: UserPool, resolutions: list[Resolution],
     out.add("groups:")
     for group in groups:
         if group.name.startswith(GROUP_PREFIX):  # the schema reserves the prefix for personas
-            out.comment(f"group {group.name!r} cannot be declared: names starting with "
-                        f"{GROUP_PREFIX!r} are not allowed in a baseline", depth=1)
+            out.comment(
+                f"group {group.name!r} cannot be declared: names starting with "
+                f"{GROUP_PREFIX!r} are not allowed in a baseline",
+                depth=1,
+            )
             continue
         persona = group_persona(group.name)
         out.add(f"{_scalar(group.name)}:", depth=1)
@@ -290,8 +339,9 @@ def _groups(out: _Lines, user_pool: UserPool, resolutions: list[Resolution],
         _persona_routes(out, "routes", by_persona[persona], reach[persona], everyone, depth=2)
 
 
-def _persona_routes(out: _Lines, key: str, resolution: Resolution, reach: _Reach,
-                    everyone: set[str], depth: int) -> None:
+def _persona_routes(
+    out: _Lines, key: str, resolution: Resolution, reach: _Reach, everyone: set[str], depth: int
+) -> None:
     role = resolution.role_arn or "no credentials"
     out.comment(f"{resolution.persona} gets {role}: {resolution.how}", depth=depth)
     out.add_list(key, _entries(reach.routes - everyone), depth=depth, trailing=reach.notes)
@@ -317,8 +367,9 @@ def _scalar(value: str | int | bool | None) -> str:
 
 
 def _flow_scalar(value: str | int | bool | None, style: str | None) -> str:
-    text = yaml.safe_dump([value], default_flow_style=True, default_style=style,
-                          width=2**31 - 1, allow_unicode=True)
+    text = yaml.safe_dump(
+        [value], default_flow_style=True, default_style=style, width=2**31 - 1, allow_unicode=True
+    )
     return text.strip()[1:-1]
 
 
@@ -341,8 +392,14 @@ class _Lines:
     def blank(self) -> None:
         self._lines.append("")
 
-    def add_list(self, key: str, entries: list[tuple[str, str | None]], depth: int,
-                 note: str | None = None, trailing: Iterable[str] = ()) -> None:
+    def add_list(
+        self,
+        key: str,
+        entries: list[tuple[str, str | None]],
+        depth: int,
+        note: str | None = None,
+        trailing: Iterable[str] = (),
+    ) -> None:
         """`key:` then one `- item  # note` per entry, then comment lines (`key: []` if empty)."""
         self.add(f"{key}:" if entries else f"{key}: []", depth=depth, note=note)
         for text, item_note in entries:
@@ -352,4 +409,3 @@ class _Lines:
 
     def text(self) -> str:
         return "\n".join(self._lines) + "\n"
-

@@ -27,24 +27,29 @@ def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_t
     routes = index.named_by(pattern) + index.any_verb_of(pattern)
     if not routes:
         raise InputError("--route", None, f"no live route matches {route_text!r}")
-    lines = [f"persona   {persona}",
-             f"role      {resolution.role_arn or 'none (no credentials)'}",
-             f"because   {resolution.how}"]
+    lines = [
+        f"persona   {persona}",
+        f"role      {resolution.role_arn or 'none (no credentials)'}",
+        f"because   {resolution.how}",
+    ]
     evaluator = AccessEvaluator(snapshot)
     context = evaluator.context_for(resolution)
     for api_stage, route in routes:
         method = route.method if pattern.method in ("*", route.method) else pattern.method
         lines.append("")
-        lines.append(f"{method} {route.path} on {api_stage.api.id}/{api_stage.stage} "
-                     f"(authorization {route.authorization_type})")
+        lines.append(
+            f"{method} {route.path} on {api_stage.api.id}/{api_stage.stage} "
+            f"(authorization {route.authorization_type})"
+        )
         if route.authorization_type != "AWS_IAM":
             lines.append("  not governed by IAM: the role does not matter here")
             continue
         if resolution.role_arn is None:
             lines.append("  verdict   denied (no credentials)")
             continue
-        verdict = evaluator.verdict(resolution.role_arn, api_stage.api, api_stage.stage, method,
-                                    route.path, context)
+        verdict = evaluator.verdict(
+            resolution.role_arn, api_stage.api, api_stage.stage, method, route.path, context
+        )
         lines.extend(_verdict_lines(verdict))
     return "\n".join(lines) + "\n"
 

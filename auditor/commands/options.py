@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from auditor.collect import AwsOptions
     from auditor.unattended.slack import SlackConfig
 
+
 @dataclass(frozen=True)
 class SlackOptions:
     enabled: bool = False

@@ -37,15 +37,21 @@ class RunOutcome:
         """What a heartbeat or a Lambda result says of a run (each adds its own keys)."""
         report = self.report
         changes = report.changes
-        return {"exit_code": self.exit_code, "findings": report.summary.findings,
-                "by_severity": report.summary.by_severity,
-                "new": len(changes.new) if changes else None,
-                "resolved": len(changes.resolved) if changes else None}
+        return {
+            "exit_code": self.exit_code,
+            "findings": report.summary.findings,
+            "by_severity": report.summary.by_severity,
+            "new": len(changes.new) if changes else None,
+            "resolved": len(changes.resolved) if changes else None,
+        }
 
 
 def target_of(baseline: Baseline) -> TargetRef:
-    return TargetRef(user_pool=baseline.user_pool, identity_pool=baseline.identity_pool.ref,
-                     apis=list(baseline.apis))
+    return TargetRef(
+        user_pool=baseline.user_pool,
+        identity_pool=baseline.identity_pool.ref,
+        apis=list(baseline.apis),
+    )
 
 
 def aws_for(baseline: Baseline, aws: AwsOptions) -> AwsOptions:
@@ -72,8 +78,10 @@ def exit_code(report: Report, fail_on: Severity) -> int:
 def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
     """One stderr line per failed read or delivery."""
     for failure in failures:
-        print(f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
-              file=sys.stderr)
+        print(
+            f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
+            file=sys.stderr,
+        )
 
 
 def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:

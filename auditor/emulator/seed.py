@@ -431,11 +431,15 @@ def seed_after_apis(
     return seeded
 
 
-def invoke_policy(region: str, api_id: str, stage: str, *resources: str,
-                  sid: str | None = None) -> Document:
+def invoke_policy(
+    region: str, api_id: str, stage: str, *resources: str, sid: str | None = None
+) -> Document:
     """Allow execute-api:Invoke on `VERB/path` resources of one API stage (account filled in
     when seeded)."""
     prefix = f"arn:aws:execute-api:{region}:{ACCOUNT_PLACEHOLDER}:{api_id}/{stage}"
-    statement: Document = {"Effect": "Allow", "Action": "execute-api:Invoke",
-                           "Resource": [f"{prefix}/{r}" for r in resources]}
+    statement: Document = {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": [f"{prefix}/{r}" for r in resources],
+    }
     return {"Version": "2012-10-17", "Statement": [{"Sid": sid, **statement} if sid else statement]}

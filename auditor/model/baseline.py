@@ -140,8 +140,12 @@ class Baseline(_Model):
         return list(group.routes) if group else []
 
     def all_patterns(self) -> list[RoutePattern]:
-        patterns = [*self.public_routes, *self.routes.all_users, *self.routes.default,
-                    *self.routes.unauthenticated]
+        patterns = [
+            *self.public_routes,
+            *self.routes.all_users,
+            *self.routes.default,
+            *self.routes.unauthenticated,
+        ]
         for group in self.groups.values():
             patterns.extend(group.routes)
         return patterns
@@ -208,8 +212,10 @@ def _validate_data(source: str, data: object) -> list[BaselineProblem]:
         return [BaselineProblem(source, "", f"the top level must be a mapping, not a {kind}")]
     bad_keys = list(_non_string_keys(data, ()))
     if bad_keys:
-        return [BaselineProblem(source, _format_path(loc), f"key {key!r} must be a string "
-                                "(quote it)") for loc, key in bad_keys]
+        return [
+            BaselineProblem(source, _format_path(loc), f"key {key!r} must be a string (quote it)")
+            for loc, key in bad_keys
+        ]
     problems: list[tuple[tuple[Any, ...], BaselineProblem]] = []
     for error in validator("baseline").iter_errors(data):
         for loc, message in _explain(error):
@@ -235,8 +241,11 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
         out = []
         for key in sorted(k for k in instance if k not in allowed):
             hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = (f"; did you mean {hint[0]!r}?" if hint
-                          else f"; expected one of: {', '.join(allowed)}")
+            suggestion = (
+                f"; did you mean {hint[0]!r}?"
+                if hint
+                else f"; expected one of: {', '.join(allowed)}"
+            )
             out.append(((*loc, key), f"unknown key {key!r}{suggestion}"))
         return out
     if kind == "oneOf" and isinstance(instance, dict):
@@ -258,8 +267,9 @@ def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
         return _route_pattern_problem(value)
     if pattern == defs["roleArn"]["pattern"]:
         return f"{value!r} is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME"
-    what = {"region": "an AWS region like us-east-1",
-            "id": "a valid id"}.get(str(loc[-1]) if loc else "", "valid here")
+    what = {"region": "an AWS region like us-east-1", "id": "a valid id"}.get(
+        str(loc[-1]) if loc else "", "valid here"
+    )
     if loc[:1] == ("user_pool",):
         what = "a user pool id like us-east-1_AbCdEf012"
     elif loc[:1] == ("identity_pool",):
@@ -340,8 +350,9 @@ def _read_document(path: Path) -> object:
             raise InputError(source, None, f"duplicate key {exc.key!r}") from None
         except json.JSONDecodeError as exc:
             if path.suffix.lower() == ".json":
-                raise InputError(source, None, f"line {exc.lineno}, column {exc.colno}: "
-                                 f"invalid JSON: {exc.msg}") from None
+                raise InputError(
+                    source, None, f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
+                ) from None
             # YAML flow style, e.g. "{version: 1, ...}": fall through
     try:
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
@@ -380,8 +391,11 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key!r}", key_node.start_mark)
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
             if isinstance(key, Hashable):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)

@@ -78,8 +78,9 @@ class Finding(BaseModel):
     fingerprint: str
 
 
-def fingerprint(rule_id: str, resource: str, persona: str | None, route: str | None,
-                api_id: str | None) -> str:
+def fingerprint(
+    rule_id: str, resource: str, persona: str | None, route: str | None, api_id: str | None
+) -> str:
     """Stable identity of a problem across runs: only what names it, never the wording."""
     key = "\x1f".join([rule_id, resource, persona or "", route or "", api_id or ""])
     return hashlib.sha256(key.encode()).hexdigest()[:20]
@@ -88,5 +89,7 @@ def fingerprint(rule_id: str, resource: str, persona: str | None, route: str | N
 def for_reading(findings: Iterable[Finding]) -> list[Finding]:
     """The order the HTML and Markdown reports list findings in: most severe first, then by
     rule, persona, route and resource."""
-    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "",
-                                           f.route or "", f.resource))
+    return sorted(
+        findings,
+        key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "", f.route or "", f.resource),
+    )

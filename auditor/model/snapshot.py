@@ -199,8 +199,10 @@ class Snapshot(_Model):
         """
         verb = "*" if method in ("ANY", "*") else method
         path = "/{proxy+}" if path == "$default" else path
-        return (f"arn:{self.partition}:execute-api:{self.region}:{self.account_id or '*'}:"
-                f"{api_id}/{stage}/{verb}{path}")
+        return (
+            f"arn:{self.partition}:execute-api:{self.region}:{self.account_id or '*'}:"
+            f"{api_id}/{stage}/{verb}{path}"
+        )
 
     def to_json(self) -> str:
         return canonical_json(self.model_dump(mode="json"))
@@ -222,8 +224,9 @@ class Snapshot(_Model):
         version = raw.get("schema_version")
         if version != SNAPSHOT_SCHEMA_VERSION:
             raise InputError(
-                source, "schema_version", f"unsupported snapshot version {version!r}, expected "
-                f"{SNAPSHOT_SCHEMA_VERSION!r}"
+                source,
+                "schema_version",
+                f"unsupported snapshot version {version!r}, expected {SNAPSHOT_SCHEMA_VERSION!r}",
             )
         try:
             return cls.model_validate(raw)

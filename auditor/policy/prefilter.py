@@ -115,6 +115,4 @@ class PrefixTable:
         buckets: dict[str, list[tuple[str, int]]] = {}
         for rest, bits in pending:
             buckets.setdefault(rest[:width], []).append((rest, bits))
-        return LeadIndex(
-            fixed, tuple(pending), width, {k: tuple(v) for k, v in buckets.items()}
-        )
+        return LeadIndex(fixed, tuple(pending), width, {k: tuple(v) for k, v in buckets.items()})

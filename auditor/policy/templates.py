@@ -150,9 +150,7 @@ class PatternNode:
         hit = self.row.get(char)
         if hit is None:
             role = self.role
-            hit = self.row[char] = role.node(
-                role.nfa.successor(self.mask, char), self.same_account
-            )
+            hit = self.row[char] = role.node(role.nfa.successor(self.mask, char), self.same_account)
         return hit
 
     def run(self, text: str) -> PatternNode:

@@ -52,7 +52,8 @@ class CognitoTrust:
         return any(
             not any(_string_condition_matches(op, v, "unauthenticated") for v in values)
             and any(_string_condition_matches(op, v, "authenticated") for v in values)
-            for op, values in by_operator.items())
+            for op, values in by_operator.items()
+        )
 
 
 def _list(value: Any) -> list[Any]:
@@ -71,15 +72,19 @@ def _federated_cognito(statement: Mapping[str, Any]) -> bool:
         return True  # "*" admits every federated principal too
     if not isinstance(principal, Mapping):
         return False
-    return any(isinstance(p, str) and _COGNITO_PRINCIPAL.match(p)
-               for p in _list(principal.get("Federated", [])))
+    return any(
+        isinstance(p, str) and _COGNITO_PRINCIPAL.match(p)
+        for p in _list(principal.get("Federated", []))
+    )
 
 
 def _grants_web_identity(statement: Mapping[str, Any]) -> bool:
     if "NotAction" in statement:
         return actions_matcher(_list(statement["NotAction"])).fullmatch(WEB_IDENTITY_ACTION) is None
-    return actions_matcher(_list(statement.get("Action", []))).fullmatch(
-        WEB_IDENTITY_ACTION) is not None
+    return (
+        actions_matcher(_list(statement.get("Action", []))).fullmatch(WEB_IDENTITY_ACTION)
+        is not None
+    )
 
 
 def _condition_values(statement: Mapping[str, Any], key_suffix: str) -> list[tuple[str, str]]:
@@ -117,8 +122,12 @@ def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
             continue
         aud = _condition_values(statement, "aud")
         amr = _condition_values(statement, "amr")
-        result.append(CognitoTrust(
-            index=index, sid=statement.get("Sid"),
-            aud=tuple(aud) if aud else None,
-            amr=tuple(amr) if amr else None))
+        result.append(
+            CognitoTrust(
+                index=index,
+                sid=statement.get("Sid"),
+                aud=tuple(aud) if aud else None,
+                amr=tuple(amr) if amr else None,
+            )
+        )
     return result

@@ -40,7 +40,7 @@ def render_html(report: Report) -> str:
     personas, routes, grid = _matrix(report.access_matrix)
     new = set(report.changes.new) if report.changes else set()
     parts = [
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -75,6 +75,7 @@ def _script_json(data: Any) -> str:
 
 # -- header ----------------------------------------------------------------------------------
 
+
 def _header(report: Report) -> str:
     t = report.target
     apis = ", ".join(f"{a.id}:{a.stage}" if a.stage else a.id for a in t.apis) or "none"
@@ -97,7 +98,7 @@ def _header(report: Report) -> str:
         status = (
             '<div id="status" class="status bad" role="alert"><p><strong>Incomplete:</strong> '
             f"{len(report.errors)} AWS read(s) failed; this report cannot claim there is no "
-            f"drift.</p><ul id=\"errors\">{errors}</ul></div>"
+            f'drift.</p><ul id="errors">{errors}</ul></div>'
         )
     counts = "".join(
         f'<li class="sev-{s.value}"><span>{s.value}</span> '
@@ -113,15 +114,24 @@ def _header(report: Report) -> str:
 
 # -- findings --------------------------------------------------------------------------------
 
-_FINDING_COLUMNS = (("severity", "Severity"), ("rule", "Rule"), ("persona", "Persona"),
-                    ("route", "Route"), ("resource", "Resource"), ("message", "Finding"))
+_FINDING_COLUMNS = (
+    ("severity", "Severity"),
+    ("rule", "Rule"),
+    ("persona", "Persona"),
+    ("route", "Route"),
+    ("resource", "Resource"),
+    ("message", "Finding"),
+)
 
 
 def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
     if not findings:
         # An incomplete run must never read as "no drift".
-        none = ("No findings." if complete else
-                "No findings in the state that could be read: see the failed reads above.")
+        none = (
+            "No findings."
+            if complete
+            else "No findings in the state that could be read: see the failed reads above."
+        )
         return f'<section id="findings-section"><h2>Findings</h2><p>{none}</p></section>'
     ordered = for_reading(findings)
     rules = sorted({f.rule_id for f in findings})
@@ -150,8 +160,10 @@ def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
 
 def _select(ident: str, label: str, values: Iterable[str]) -> str:
     options = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
-    return (f'<label>{label} <select id="{ident}"><option value="">all</option>{options}'
-            "</select></label> ")
+    return (
+        f'<label>{label} <select id="{ident}"><option value="">all</option>{options}'
+        "</select></label> "
+    )
 
 
 def _finding_row(f: Finding, is_new: bool) -> str:
@@ -165,7 +177,7 @@ def _finding_row(f: Finding, is_new: bool) -> str:
         f'data-persona="{_e(f.persona or "")}" data-fingerprint="{_e(f.fingerprint)}">'
         f'<td data-sort="{f.severity.rank}"><span class="sev sev-{sev}">{sev}</span>{badge}</td>'
         f"<td><code>{_e(f.rule_id)}</code></td><td>{_e(f.persona or '')}</td>"
-        f"<td><code>{_e(route)}</code></td><td class=\"res\">{_e(f.resource)}</td>"
+        f'<td><code>{_e(route)}</code></td><td class="res">{_e(f.resource)}</td>'
         f"<td><strong>{_e(f.title)}</strong><br>{_e(f.message)}"
         f'<div class="fix">{_e(f.remediation)}</div></td></tr>'
     )
@@ -173,14 +185,16 @@ def _finding_row(f: Finding, is_new: bool) -> str:
 
 # -- access matrix ---------------------------------------------------------------------------
 
+
 def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
     api_id, stage, route = key
     method, _, path = route.partition(" ")
     return api_id, stage, path or method, method if path else ""
 
 
-def _matrix(cells: list[MatrixCell]) -> tuple[list[str], list[RouteKey],
-                                               dict[tuple[int, int], MatrixCell]]:
+def _matrix(
+    cells: list[MatrixCell],
+) -> tuple[list[str], list[RouteKey], dict[tuple[int, int], MatrixCell]]:
     """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
     personas = sorted({c.persona for c in cells}, key=reading_order)
     routes = sorted({(c.api_id, c.stage, c.route) for c in cells}, key=_route_order)
@@ -198,27 +212,33 @@ def cell_classes(cell: MatrixCell) -> str:
     return " ".join(classes)
 
 
-def _matrix_section(personas: list[str], routes: list[RouteKey],
-                    grid: dict[tuple[int, int], MatrixCell]) -> str:
+def _matrix_section(
+    personas: list[str], routes: list[RouteKey], grid: dict[tuple[int, int], MatrixCell]
+) -> str:
     if not grid:
-        return ('<section id="matrix-section"><h2>Access matrix</h2>'
-                "<p>No access matrix in this report.</p></section>")
+        return (
+            '<section id="matrix-section"><h2>Access matrix</h2>'
+            "<p>No access matrix in this report.</p></section>"
+        )
     differing = sum(1 for c in grid.values() if c.differs_from_baseline)
-    head = "".join(f'<th scope="col" class="ph" title="{_e(p)}"><span>{_e(p)}</span></th>'
-                   for p in personas)
+    head = "".join(
+        f'<th scope="col" class="ph" title="{_e(p)}"><span>{_e(p)}</span></th>' for p in personas
+    )
     body: list[str] = []
     group: tuple[str, str] | None = None
     for r, (api_id, stage, route) in enumerate(routes):
         if (api_id, stage) != group:
             group = (api_id, stage)
-            body.append(f'<tr class="g"><th scope="rowgroup" colspan="{len(personas) + 1}">'
-                        f"{_e(api_id)} · {_e(stage)}</th></tr>")
+            body.append(
+                f'<tr class="g"><th scope="rowgroup" colspan="{len(personas) + 1}">'
+                f"{_e(api_id)} · {_e(stage)}</th></tr>"
+            )
         cells = [grid.get((r, p)) for p in range(len(personas))]
-        tds = "".join(f'<td class="{cell_classes(c)}"></td>' if c else '<td class="e"></td>'
-                      for c in cells)
+        tds = "".join(
+            f'<td class="{cell_classes(c)}"></td>' if c else '<td class="e"></td>' for c in cells
+        )
         drift = " dx" if any(c and c.differs_from_baseline for c in cells) else ""
-        body.append(f'<tr class="r{drift}" data-r="{r}"><th scope="row">{_e(route)}</th>'
-                    f"{tds}</tr>")
+        body.append(f'<tr class="r{drift}" data-r="{r}"><th scope="row">{_e(route)}</th>{tds}</tr>')
     legend = (
         '<ul class="legend">'
         '<li><span class="sw a"></span>allowed</li><li><span class="sw p"></span>partial '
@@ -233,13 +253,15 @@ def _matrix_section(personas: list[str], routes: list[RouteKey],
         '<p class="no-print"><label><input type="checkbox" id="only-drift"> only routes that '
         "differ from the baseline</label> · Hover a cell for a summary, click it for details."
         f'</p><div class="mwrap"><table id="matrix"><thead><tr><th scope="col" class="corner">'
-        f"Route \\ persona</th>{head}</tr></thead><tbody>\n" + "\n".join(body)
+        f"Route \\ persona</th>{head}</tr></thead><tbody>\n"
+        + "\n".join(body)
         + "\n</tbody></table></div></section>"
     )
 
 
-def _matrix_data(personas: list[str], routes: list[RouteKey],
-                 grid: dict[tuple[int, int], MatrixCell]) -> dict[str, Any]:
+def _matrix_data(
+    personas: list[str], routes: list[RouteKey], grid: dict[tuple[int, int], MatrixCell]
+) -> dict[str, Any]:
     """What the details panel needs; strings interned because roles and statements repeat."""
     strings: list[str] = []
     index: dict[str, int] = {}
@@ -256,16 +278,27 @@ def _matrix_data(personas: list[str], routes: list[RouteKey],
     flat: list[list[Any] | None] = [None] * (len(routes) * width)
     for (r, p), c in grid.items():
         flat[r * width + p] = [
-            c.verdict, s(c.role_arn), s(c.authorization_type), int(c.expected),
-            int(c.differs_from_baseline), [s(x) for x in c.allowing],
-            [s(x) for x in c.denying], [s(x) for x in c.reasons],
-            s(c.witness_allowed), s(c.witness_denied),
+            c.verdict,
+            s(c.role_arn),
+            s(c.authorization_type),
+            int(c.expected),
+            int(c.differs_from_baseline),
+            [s(x) for x in c.allowing],
+            [s(x) for x in c.denying],
+            [s(x) for x in c.reasons],
+            s(c.witness_allowed),
+            s(c.witness_denied),
         ]
-    return {"personas": personas, "routes": [list(r) for r in routes], "strings": strings,
-            "cells": flat}
+    return {
+        "personas": personas,
+        "routes": [list(r) for r in routes],
+        "strings": strings,
+        "cells": flat,
+    }
 
 
 # -- group pairs and changes -----------------------------------------------------------------
+
 
 def _group_pairs(pairs: list[GroupPair]) -> str:
     if not pairs:
@@ -295,7 +328,8 @@ def _changes(changes: RunChanges | None) -> str:
     table = (
         '<table class="plain"><thead><tr><th>Severity</th><th>Rule</th><th>Persona</th>'
         f"<th>Route</th><th>Finding</th></tr></thead><tbody>{resolved}</tbody></table>"
-        if resolved else ""
+        if resolved
+        else ""
     )
     return (
         '<section id="changes"><h2>Since the last run</h2><ul>'

@@ -29,10 +29,12 @@ _TRUNCATED = "\n\n… (truncated to fit the size limit)\n"
 def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
     """The report as GitHub-flavoured Markdown of at most `limit` characters."""
     head = _summary(report)
-    tail = "".join(s for s in (_matrix_drift(report.access_matrix, limit // 5),
-                               _changes(report.changes)) if s)
-    findings = _findings(report.findings, limit - len(head) - len(tail),
-                         complete=report.status == "complete")
+    tail = "".join(
+        s for s in (_matrix_drift(report.access_matrix, limit // 5), _changes(report.changes)) if s
+    )
+    findings = _findings(
+        report.findings, limit - len(head) - len(tail), complete=report.status == "complete"
+    )
     text = head + findings + tail
     if len(text) > limit:  # only when `limit` is too small for even the summary
         text = text[: max(0, limit - len(_TRUNCATED))] + _TRUNCATED
@@ -85,23 +87,32 @@ def _summary(report: Report) -> str:
             f"> [!CAUTION]\n> **Collection incomplete:** {len(report.errors)} AWS read(s) failed, "
             "so this report cannot claim there is no drift.\n"
         )
-        out.extend(f"> - {code(f'{e.service}:{e.operation}')} {text(e.message)}\n"
-                   for e in report.errors[:MAX_ERRORS])
+        out.extend(
+            f"> - {code(f'{e.service}:{e.operation}')} {text(e.message)}\n"
+            for e in report.errors[:MAX_ERRORS]
+        )
         if len(report.errors) > MAX_ERRORS:
             out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more failed reads\n")
         out.append("\n")
     counts = report.summary.by_severity
-    out.append(_table([*(f"{_ICONS[s.value]} {s.value}" for s in Severity), "total"],
-                      [[*(f"{counts.get(s.value, 0):,}" for s in Severity),
-                        f"{report.summary.findings:,}"]]))
+    out.append(
+        _table(
+            [*(f"{_ICONS[s.value]} {s.value}" for s in Severity), "total"],
+            [[*(f"{counts.get(s.value, 0):,}" for s in Severity), f"{report.summary.findings:,}"]],
+        )
+    )
     return "".join(out)
 
 
 def _finding_row(f: Finding) -> str:
     route = f.route or ""
     cells = [
-        f"{_ICONS[f.severity.value]} {f.severity.value}", code(f.rule_id),
-        code(f.persona or ""), code(route), code(f.api_id or ""), code(f.resource),
+        f"{_ICONS[f.severity.value]} {f.severity.value}",
+        code(f.rule_id),
+        code(f.persona or ""),
+        code(route),
+        code(f.api_id or ""),
+        code(f.resource),
         f"**{text(f.title)}**<br>{text(f.message)}",
     ]
     return "| " + " | ".join(cells) + " |\n"
@@ -110,12 +121,16 @@ def _finding_row(f: Finding) -> str:
 def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
     if not findings:
         # An incomplete run must never read as "no drift".
-        return ("\n### Findings\n\nNo findings.\n" if complete else
-                "\n### Findings\n\nNo findings in the state that could be read; see the failed "
-                "reads above.\n")
+        return (
+            "\n### Findings\n\nNo findings.\n"
+            if complete
+            else "\n### Findings\n\nNo findings in the state that could be read; see the failed "
+            "reads above.\n"
+        )
     ordered = for_reading(findings)
-    head = (f"\n### Findings ({len(findings):,}, most severe first)\n\n"
-            + _table(["Severity", "Rule", "Persona", "Route", "API", "Resource", "Finding"], []))
+    head = f"\n### Findings ({len(findings):,}, most severe first)\n\n" + _table(
+        ["Severity", "Rule", "Persona", "Route", "API", "Resource", "Finding"], []
+    )
     # The summary of every finding bounds the summary of any omitted suffix (fewer rules,
     # smaller numbers), so reserving its length guarantees the rest will fit.
     reserve = len(_omitted(ordered))
@@ -129,7 +144,7 @@ def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
         room -= len(row)
     if not rows and budget < len(head) + reserve:
         return _omitted(ordered)
-    return head + "".join(rows) + _omitted(ordered[len(rows):])
+    return head + "".join(rows) + _omitted(ordered[len(rows) :])
 
 
 def _omitted(rest: list[Finding]) -> str:
@@ -138,27 +153,43 @@ def _omitted(rest: list[Finding]) -> str:
     by_sev = Counter(f.severity.value for f in rest)
     sev = ", ".join(f"{by_sev[s.value]:,} {s.value}" for s in Severity if by_sev[s.value])
     by_rule = Counter(f.rule_id for f in rest)
-    rules = ", ".join(f"{code(rule)} {n:,}" for rule, n in
-                      sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
-    return (f"\n**… and {len(rest):,} more findings not shown: {sev}.** "
-            f"By rule: {rules}. Use `--format json` or `--format html` for the full list.\n")
+    rules = ", ".join(
+        f"{code(rule)} {n:,}" for rule, n in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return (
+        f"\n**… and {len(rest):,} more findings not shown: {sev}.** "
+        f"By rule: {rules}. Use `--format json` or `--format html` for the full list.\n"
+    )
 
 
 def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
     # Excess access first (the security risk), full access before partial, then by name.
-    drift = sorted((c for c in cells if c.differs_from_baseline),
-                   key=lambda c: (c.expected, c.verdict != "allowed", c.persona, c.api_id,
-                                  c.stage, c.route))
+    drift = sorted(
+        (c for c in cells if c.differs_from_baseline),
+        key=lambda c: (c.expected, c.verdict != "allowed", c.persona, c.api_id, c.stage, c.route),
+    )
     if not drift:
         return ""
-    out = (f"\n### Access that differs from the baseline ({len(drift):,} cells)\n\n"
-           + _table(["Persona", "API", "Route", "Live", "Baseline", "Role"], []))
+    out = f"\n### Access that differs from the baseline ({len(drift):,} cells)\n\n" + _table(
+        ["Persona", "API", "Route", "Live", "Baseline", "Role"], []
+    )
     shown = 0
     for c in drift[:MAX_MATRIX_ROWS]:
         live = c.verdict if c.iam_governed else f"{c.verdict} (not IAM: {c.authorization_type})"
-        row = ("| " + " | ".join([code(c.persona), code(f"{c.api_id}:{c.stage}"), code(c.route),
-                                  text(live), "declared" if c.expected else "not declared",
-                                  code(c.role_arn or "none")]) + " |\n")
+        row = (
+            "| "
+            + " | ".join(
+                [
+                    code(c.persona),
+                    code(f"{c.api_id}:{c.stage}"),
+                    code(c.route),
+                    text(live),
+                    "declared" if c.expected else "not declared",
+                    code(c.role_arn or "none"),
+                ]
+            )
+            + " |\n"
+        )
         if len(out) + len(row) > budget:
             break
         out += row
@@ -171,13 +202,17 @@ def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
 def _changes(changes: RunChanges | None) -> str:
     if changes is None:
         return ""
-    out = (f"\n### Since the last run\n\n{len(changes.new):,} new, "
-           f"{len(changes.still_open):,} still open, {len(changes.resolved):,} resolved.\n")
+    out = (
+        f"\n### Since the last run\n\n{len(changes.new):,} new, "
+        f"{len(changes.still_open):,} still open, {len(changes.resolved):,} resolved.\n"
+    )
     if changes.resolved:
         out += "\n" + _table(
             ["Resolved", "Rule", "Persona", "Route"],
-            ([f.severity.value, code(f.rule_id), code(f.persona or ""), code(f.route or "")]
-             for f in changes.resolved[:MAX_RESOLVED]),
+            (
+                [f.severity.value, code(f.rule_id), code(f.persona or ""), code(f.route or "")]
+                for f in changes.resolved[:MAX_RESOLVED]
+            ),
         )
         if len(changes.resolved) > MAX_RESOLVED:
             out += f"\n_… and {len(changes.resolved) - MAX_RESOLVED:,} more resolved._\n"

@@ -26,12 +26,15 @@ def _header(report: Report) -> Panel:
     apis = ", ".join(f"{a.id}/{a.stage}" if a.stage else a.id for a in target.apis) or "none"
     lines = Text()
     lines.append(f"account {target.account_id or '?'}  region {target.region}\n")
-    lines.append(f"user pool {target.user_pool_id or '?'}  "
-                 f"identity pool {target.identity_pool_id or '?'}\n")
+    lines.append(
+        f"user pool {target.user_pool_id or '?'}  identity pool {target.identity_pool_id or '?'}\n"
+    )
     lines.append(f"APIs {apis}\n")
     if report.status == "incomplete":
-        lines.append("INCOMPLETE: some AWS reads failed; absence of a finding proves nothing\n",
-                     style="bold red")
+        lines.append(
+            "INCOMPLETE: some AWS reads failed; absence of a finding proves nothing\n",
+            style="bold red",
+        )
         for error in report.errors:
             lines.append(f"  {error.service} {error.operation}: {error.message}\n", style="red")
     counts = "  ".join(f"{name} {count}" for name, count in report.summary.by_severity.items())
@@ -45,8 +48,13 @@ def _findings(report: Report) -> list[Table]:
         rows = [f for f in report.findings if f.severity == severity]
         if not rows:
             continue
-        table = Table(title=f"{severity.value.upper()} ({len(rows)})", title_justify="left",
-                      title_style=SEVERITY_STYLE[severity], show_lines=True, expand=True)
+        table = Table(
+            title=f"{severity.value.upper()} ({len(rows)})",
+            title_justify="left",
+            title_style=SEVERITY_STYLE[severity],
+            show_lines=True,
+            expand=True,
+        )
         table.add_column("rule", overflow="fold", ratio=2)
         table.add_column("finding", overflow="fold", ratio=5)
         for finding in rows:
@@ -64,14 +72,22 @@ def _changes(report: Report) -> Text | None:
     if report.changes is None:
         return None
     changes = report.changes
-    return Text(f"since the previous run: {len(changes.new)} new, {len(changes.still_open)} still "
-                f"open, {len(changes.resolved)} resolved")
+    return Text(
+        f"since the previous run: {len(changes.new)} new, {len(changes.still_open)} still "
+        f"open, {len(changes.resolved)} resolved"
+    )
 
 
 def render_table(report: Report, *, width: int = 80, color: bool = False) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
-                      highlight=False, soft_wrap=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
+    )
     parts: list[Panel | Table | Text] = [_header(report), *_findings(report)]
     changes = _changes(report)
     if changes is not None:

@@ -47,31 +47,51 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     s3 = clients.client("s3")
     now = datetime.now(UTC)
     stem = f"reports/{now:%Y/%m/%d}/{now:%Y%m%dT%H%M%SZ}"
-    keys = {"json": f"{stem}.json", "html": f"{stem}.html",
-            "latest_json": "reports/latest.json", "latest_html": "reports/latest.html"}
+    keys = {
+        "json": f"{stem}.json",
+        "html": f"{stem}.html",
+        "latest_json": "reports/latest.json",
+        "latest_html": "reports/latest.html",
+    }
     slack = _slack_secret(clients, env)
     options = RunOptions(
-        baseline=_baseline(s3, env), aws=AwsOptions(), format="json",
-        fail_on=Severity.parse(env.get("FAIL_ON", "low"), "FAIL_ON"), state=f"s3://{bucket}/{STATE_KEY}",
-        slack=SlackOptions(enabled=slack is not None, config=slack,
-                           always=env.get("SLACK_ALWAYS", "").lower() == "true"),
+        baseline=_baseline(s3, env),
+        aws=AwsOptions(),
+        format="json",
+        fail_on=Severity.parse(env.get("FAIL_ON", "low"), "FAIL_ON"),
+        state=f"s3://{bucket}/{STATE_KEY}",
+        slack=SlackOptions(
+            enabled=slack is not None,
+            config=slack,
+            always=env.get("SLACK_ALWAYS", "").lower() == "true",
+        ),
         report_url=_report_url(env, bucket, keys["html"], clients.region),
     )
     outcome = execute(options)
     report = outcome.report
     html = render_html(report)
-    for key, body, kind in ((keys["json"], outcome.rendered, "application/json"),
-                            (keys["html"], html, "text/html; charset=utf-8"),
-                            (keys["latest_json"], outcome.rendered, "application/json"),
-                            (keys["latest_html"], html, "text/html; charset=utf-8")):
+    for key, body, kind in (
+        (keys["json"], outcome.rendered, "application/json"),
+        (keys["html"], html, "text/html; charset=utf-8"),
+        (keys["latest_json"], outcome.rendered, "application/json"),
+        (keys["latest_html"], html, "text/html; charset=utf-8"),
+    ):
         s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType=kind)
     summary = {
-        "status": report.status, **outcome.counts(),
+        "status": report.status,
+        **outcome.counts(),
         "errors": [e.model_dump() for e in report.errors],
-        "report_keys": keys, "bucket": bucket,
+        "report_keys": keys,
+        "bucket": bucket,
     }
-    log.info("audit %s: exit %d, %d findings, report s3://%s/%s", report.status,
-             outcome.exit_code, report.summary.findings, bucket, keys["json"])
+    log.info(
+        "audit %s: exit %d, %d findings, report s3://%s/%s",
+        report.status,
+        outcome.exit_code,
+        report.summary.findings,
+        bucket,
+        keys["json"],
+    )
     return summary
 
 
@@ -94,8 +114,9 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        raise InputError(uri, None, f"cannot read baseline: "
-                         f"{exc.response.get('Error', {}).get('Code', exc)}") from exc
+        raise InputError(
+            uri, None, f"cannot read baseline: {exc.response.get('Error', {}).get('Code', exc)}"
+        ) from exc
     target.write_bytes(body)
     return target
 
@@ -107,8 +128,9 @@ def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | 
         raw = clients.client("secretsmanager").get_secret_value(SecretId=source)["SecretString"]
     elif env.get("SLACK_SSM_PARAMETER"):
         source = env["SLACK_SSM_PARAMETER"]
-        raw = clients.client("ssm").get_parameter(Name=source, WithDecryption=True)[
-            "Parameter"]["Value"]
+        raw = clients.client("ssm").get_parameter(Name=source, WithDecryption=True)["Parameter"][
+            "Value"
+        ]
     else:
         return None
     from auditor.unattended.slack import SlackConfig, SlackNotConfiguredError
@@ -133,5 +155,6 @@ def _report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> s
     base = env.get("REPORT_BASE_URL")
     if base:
         return f"{base.rstrip('/')}/{key}"
-    return (f"https://{region}.console.aws.amazon.com/s3/object/{bucket}"
-            f"?region={region}&prefix={key}")
+    return (
+        f"https://{region}.console.aws.amazon.com/s3/object/{bucket}?region={region}&prefix={key}"
+    )

@@ -40,10 +40,16 @@ def parse_cron(cron: str, timezone: str = "UTC") -> CronTrigger:
         raise InputError("--cron", None, f"invalid cron expression {cron!r} ({exc})") from exc
 
 
-def run_schedule(options: RunOptions, cron: str, *, timezone: str = "UTC",
-                 heartbeat: Path | None = None, stop_event: threading.Event | None = None,
-                 trigger: BaseTrigger | None = None,
-                 execute: Callable[[RunOptions], Any] | None = None) -> None:
+def run_schedule(
+    options: RunOptions,
+    cron: str,
+    *,
+    timezone: str = "UTC",
+    heartbeat: Path | None = None,
+    stop_event: threading.Event | None = None,
+    trigger: BaseTrigger | None = None,
+    execute: Callable[[RunOptions], Any] | None = None,
+) -> None:
     """Block until SIGTERM/SIGINT (or `stop_event`), auditing on every tick.
 
     `trigger` replaces the cron trigger and `execute` the runner (tests run every second).
@@ -57,13 +63,24 @@ def run_schedule(options: RunOptions, cron: str, *, timezone: str = "UTC",
     scheduler = BackgroundScheduler(timezone=timezone)
     effective = trigger or cron_trigger
     audit = _Audit(options, execute, heartbeat, effective)
-    scheduler.add_job(audit, effective, id=JOB_ID, max_instances=1,
-                      coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS)
+    scheduler.add_job(
+        audit,
+        effective,
+        id=JOB_ID,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+    )
     restore = _install_signal_handlers(stop)
     try:
         scheduler.start()
-        log.info("scheduled audit of %s: %s (%s), next run %s", options.baseline, cron,
-                 timezone, audit.next_run())
+        log.info(
+            "scheduled audit of %s: %s (%s), next run %s",
+            options.baseline,
+            cron,
+            timezone,
+            audit.next_run(),
+        )
         stop.wait()
         log.info("stopping: waiting for the run in progress")
     finally:
@@ -76,8 +93,13 @@ def run_schedule(options: RunOptions, cron: str, *, timezone: str = "UTC",
 class _Audit:
     """The job: one audit, a log line, a heartbeat. Never raises into APScheduler."""
 
-    def __init__(self, options: RunOptions, execute: Callable[[RunOptions], Any],
-                 heartbeat: Path | None, trigger: BaseTrigger) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        execute: Callable[[RunOptions], Any],
+        heartbeat: Path | None,
+        trigger: BaseTrigger,
+    ) -> None:
         self.options = options
         self.execute = execute
         self.heartbeat = heartbeat
@@ -103,10 +125,16 @@ class _Audit:
         else:
             report = outcome.report
             beat.update(outcome=report.status, errors=len(report.errors), **outcome.counts())
-            log.info("audit %s: exit %d, %d findings (%s), %s new, %s resolved, %.1fs",
-                     report.status, outcome.exit_code, report.summary.findings,
-                     ", ".join(f"{k} {v}" for k, v in report.summary.by_severity.items() if v)
-                     or "none", beat["new"], beat["resolved"], time.monotonic() - started)
+            log.info(
+                "audit %s: exit %d, %d findings (%s), %s new, %s resolved, %.1fs",
+                report.status,
+                outcome.exit_code,
+                report.summary.findings,
+                ", ".join(f"{k} {v}" for k, v in report.summary.by_severity.items() if v) or "none",
+                beat["new"],
+                beat["resolved"],
+                time.monotonic() - started,
+            )
         beat["duration_seconds"] = round(time.monotonic() - started, 3)
         beat["next_run_at"] = self.next_run()
         if self.heartbeat is not None:

@@ -33,9 +33,13 @@ MAX_RETRIES = 2
 _SDK_LOGGER = logging.getLogger("auditor.unattended.slack_sdk")
 _SDK_LOGGER.setLevel(logging.INFO)
 
-_SEVERITY_ICONS = {"critical": ":rotating_light:", "high": ":red_circle:",
-                   "medium": ":large_orange_circle:", "low": ":large_yellow_circle:",
-                   "info": ":information_source:"}
+_SEVERITY_ICONS = {
+    "critical": ":rotating_light:",
+    "high": ":red_circle:",
+    "medium": ":large_orange_circle:",
+    "low": ":large_yellow_circle:",
+    "info": ":information_source:",
+}
 
 
 class SlackNotConfiguredError(Exception):
@@ -63,15 +67,18 @@ class SlackConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackConfig:
         env = os.environ if env is None else env
-        return cls.of({field: env.get(f"SLACK_{field.upper()}") for field in _FIELDS},
-                      "set SLACK_BOT_TOKEN and SLACK_CHANNEL, or SLACK_WEBHOOK_URL")
+        return cls.of(
+            {field: env.get(f"SLACK_{field.upper()}") for field in _FIELDS},
+            "set SLACK_BOT_TOKEN and SLACK_CHANNEL, or SLACK_WEBHOOK_URL",
+        )
 
     @classmethod
     def of(cls, values: Mapping[str, Any], missing: str) -> SlackConfig:
         """From bot_token + channel or webhook_url (api_url optional); other keys are ignored.
         Raises SlackNotConfiguredError(missing) when neither way to send is complete."""
-        config = cls(**{field: str(values[field]) if values.get(field) else None
-                        for field in _FIELDS})
+        config = cls(
+            **{field: str(values[field]) if values.get(field) else None for field in _FIELDS}
+        )
         if not (config.bot_token and config.channel) and not config.webhook_url:
             raise SlackNotConfiguredError(missing)
         return config
@@ -103,8 +110,10 @@ class AlertContent:
 
 
 def _retry_handlers() -> list[RetryHandler]:
-    return [RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
-            ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES)]
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
+    ]
 
 
 def send(content: AlertContent, config: SlackConfig) -> None:
@@ -115,18 +124,31 @@ def send(content: AlertContent, config: SlackConfig) -> None:
     try:
         if operation == "chat.postMessage":
             kwargs: dict[str, Any] = {"base_url": config.api_url} if config.api_url else {}
-            client = WebClient(token=config.bot_token, timeout=10, logger=_SDK_LOGGER,
-                               retry_handlers=_retry_handlers(), **kwargs)
+            client = WebClient(
+                token=config.bot_token,
+                timeout=10,
+                logger=_SDK_LOGGER,
+                retry_handlers=_retry_handlers(),
+                **kwargs,
+            )
             client.chat_postMessage(channel=config.channel or "", text=text, blocks=blocks)
             return
-        webhook = WebhookClient(config.webhook_url or "", timeout=10, logger=_SDK_LOGGER,
-                                retry_handlers=_retry_handlers())
+        webhook = WebhookClient(
+            config.webhook_url or "",
+            timeout=10,
+            logger=_SDK_LOGGER,
+            retry_handlers=_retry_handlers(),
+        )
         response = webhook.send(text=text, blocks=blocks)
     except Exception as exc:  # slack-sdk raises SlackApiError, URLError, OSError, ValueError...
         raise SlackDeliveryError(operation, config.redact(_describe(exc))) from None
     if response.status_code != 200:
-        raise SlackDeliveryError(operation, config.redact(
-            f"webhook answered HTTP {response.status_code}: {str(response.body)[:200]}"))
+        raise SlackDeliveryError(
+            operation,
+            config.redact(
+                f"webhook answered HTTP {response.status_code}: {str(response.body)[:200]}"
+            ),
+        )
 
 
 def _describe(exc: Exception) -> str:
@@ -154,8 +176,10 @@ def _target_line(report: Report) -> str:
 def summary_text(content: AlertContent) -> str:
     """Plain-text fallback (notifications, screen readers)."""
     pool = content.report.target.user_pool_id or content.report.target.region
-    return (f"Cognito route audit of {pool}: {len(content.new)} new, "
-            f"{len(content.resolved)} resolved, {content.report.summary.findings} open findings")
+    return (
+        f"Cognito route audit of {pool}: {len(content.new)} new, "
+        f"{len(content.resolved)} resolved, {content.report.summary.findings} open findings"
+    )
 
 
 def _finding_line(finding: Finding) -> str:
@@ -182,24 +206,51 @@ def build_blocks(content: AlertContent) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150]}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _target_line(report)}]},
-        {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{severity}*: {count}"}
-            for severity, count in report.summary.by_severity.items()
-        ]},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{severity}*: {count}"}
+                for severity, count in report.summary.by_severity.items()
+            ],
+        },
     ]
     if report.status != "complete":
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
-            f":warning: Collection incomplete ({len(report.errors)} failed reads): findings "
-            "that could not be checked are kept open.")}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (
+                        f":warning: Collection incomplete ({len(report.errors)} failed reads): "
+                        "findings that could not be checked are kept open."
+                    ),
+                },
+            }
+        )
     if content.new:
         blocks.append(_finding_list("New findings", content.new))
     if content.resolved:
         blocks.append(_finding_list("Resolved findings", content.resolved))
     if content.config_changes:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            f"{content.config_changes} live configuration change(s) since the last run "
-            "(see `changed-since-last-run` in the report)")}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": (
+                            f"{content.config_changes} live configuration change(s) since the "
+                            "last run (see `changed-since-last-run` in the report)"
+                        ),
+                    }
+                ],
+            }
+        )
     if content.report_url:
-        blocks.append({"type": "section", "text": {
-            "type": "mrkdwn", "text": f"<{content.report_url}|Open the full report>"}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"<{content.report_url}|Open the full report>"},
+            }
+        )
     return blocks

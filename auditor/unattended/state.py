@@ -99,13 +99,18 @@ class State(_Model):
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(source, None, f"state file is not valid JSON ({exc.msg} at line "
-                             f"{exc.lineno})") from exc
+            raise InputError(
+                source, None, f"state file is not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from exc
         if not isinstance(raw, dict) or raw.get("kind") != STATE_KIND:
             raise InputError(source, "kind", "not a cognito-route-auditor state file")
         if raw.get("schema_version") != STATE_SCHEMA_VERSION:
-            raise InputError(source, "schema_version", f"unsupported state version "
-                             f"{raw.get('schema_version')!r}, expected {STATE_SCHEMA_VERSION!r}")
+            raise InputError(
+                source,
+                "schema_version",
+                f"unsupported state version "
+                f"{raw.get('schema_version')!r}, expected {STATE_SCHEMA_VERSION!r}",
+            )
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
@@ -118,8 +123,11 @@ class State(_Model):
         for field in ("user_pool_id", "identity_pool_id"):
             before, now = getattr(self.target, field), getattr(target, field)
             if before and now and before != now:
-                raise InputError(source, f"target.{field}", f"state is for {before}, this run "
-                                 f"audits {now}; use another --state path")
+                raise InputError(
+                    source,
+                    f"target.{field}",
+                    f"state is for {before}, this run audits {now}; use another --state path",
+                )
 
 
 # --- summary of a snapshot -------------------------------------------------------------------
@@ -156,8 +164,10 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
     unknown = unreadable_sections(snapshot)
     groups = identity_pool = role_policies = routes = None
     if "groups" not in unknown and snapshot.user_pool is not None:
-        groups = {g.name: GroupState(precedence=g.precedence, role_arn=g.role_arn)
-                  for g in snapshot.user_pool.groups}
+        groups = {
+            g.name: GroupState(precedence=g.precedence, role_arn=g.role_arn)
+            for g in snapshot.user_pool.groups
+        }
     if "identity_pool" not in unknown and snapshot.identity_pool is not None:
         pool = snapshot.identity_pool
         identity_pool = IdentityPoolState(
@@ -167,7 +177,8 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
             unauthenticated_role=pool.unauthenticated_role,
             role_mappings={
                 key: RoleMappingState(
-                    type=m.type, ambiguous_role_resolution=m.ambiguous_role_resolution,
+                    type=m.type,
+                    ambiguous_role_resolution=m.ambiguous_role_resolution,
                     rules=[f"{r.claim} {r.match_type} {r.value} -> {r.role_arn}" for r in m.rules],
                 )
                 for key, m in pool.role_mappings.items()
@@ -176,10 +187,12 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
     if "role_policies" not in unknown:
         role_policies = {arn: _role_hashes(snapshot, arn) for arn in snapshot.roles}
     if "routes" not in unknown:
-        routes = {api.id: {r.key: r.authorization_type for r in api.routes}
-                  for api in snapshot.apis}
-    return ConfigSummary(groups=groups, identity_pool=identity_pool,
-                         role_policies=role_policies, routes=routes)
+        routes = {
+            api.id: {r.key: r.authorization_type for r in api.routes} for api in snapshot.apis
+        }
+    return ConfigSummary(
+        groups=groups, identity_pool=identity_pool, role_policies=role_policies, routes=routes
+    )
 
 
 def _role_hashes(snapshot: Snapshot, arn: str) -> dict[str, str]:
@@ -193,7 +206,8 @@ def _role_hashes(snapshot: Snapshot, arn: str) -> dict[str, str]:
     if role.permissions_boundary_arn:
         boundary = snapshot.managed_policies.get(role.permissions_boundary_arn)
         hashes[f"boundary:{role.permissions_boundary_arn}"] = document_hash(
-            boundary.document if boundary else None)
+            boundary.document if boundary else None
+        )
     return hashes
 
 
@@ -203,9 +217,11 @@ def carry_over(current: ConfigSummary, previous: ConfigSummary | None) -> Config
         return current
     return ConfigSummary(
         groups=current.groups if current.groups is not None else previous.groups,
-        identity_pool=current.identity_pool if current.identity_pool is not None
+        identity_pool=current.identity_pool
+        if current.identity_pool is not None
         else previous.identity_pool,
-        role_policies=current.role_policies if current.role_policies is not None
+        role_policies=current.role_policies
+        if current.role_policies is not None
         else previous.role_policies,
         routes=current.routes if current.routes is not None else previous.routes,
     )
@@ -278,8 +294,12 @@ class S3StateStore:
 
     def save(self, state: State) -> None:
         # A single PutObject replaces the object atomically: readers see old or new, never half.
-        self._client.put_object(Bucket=self.bucket, Key=self.key, Body=state.to_json().encode(),
-                                  ContentType="application/json")
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=self.key,
+            Body=state.to_json().encode(),
+            ContentType="application/json",
+        )
 
 
 def s3_location(uri: str, source: str) -> tuple[str, str]:

@@ -35,23 +35,39 @@ def token(ambiguous: str = "AuthenticatedRole") -> RoleMapping:
 
 
 def rules(*items: tuple[str, str, str, str], ambiguous: str = "AuthenticatedRole") -> RoleMapping:
-    return RoleMapping(type="Rules", ambiguous_role_resolution=ambiguous,  # type: ignore[arg-type]
-                       rules=[MappingRule(claim=c, match_type=m, value=v,  # type: ignore[arg-type]
-                                          role_arn=r) for c, m, v, r in items])
+    return RoleMapping(
+        type="Rules",
+        ambiguous_role_resolution=ambiguous,  # type: ignore[arg-type]
+        rules=[
+            MappingRule(
+                claim=c,
+                match_type=m,
+                value=v,  # type: ignore[arg-type]
+                role_arn=r,
+            )
+            for c, m, v, r in items
+        ],
+    )
 
 
-def identity_pool(mapping: RoleMapping | None = None, *, default: str | None = DEFAULT_ROLE,
-                  **extra: Any) -> IdentityPool:
+def identity_pool(
+    mapping: RoleMapping | None = None, *, default: str | None = DEFAULT_ROLE, **extra: Any
+) -> IdentityPool:
     return IdentityPool(
-        id=POOL, name="ids", providers=[IdentityProvider(provider_name=PROVIDER,
-                                                         client_id=CLIENT)],
+        id=POOL,
+        name="ids",
+        providers=[IdentityProvider(provider_name=PROVIDER, client_id=CLIENT)],
         authenticated_role=default,
-        role_mappings={MAPPING_KEY: mapping} if mapping else {}, **extra)
+        role_mappings={MAPPING_KEY: mapping} if mapping else {},
+        **extra,
+    )
 
 
 def snapshot(groups: list[Group], pool: IdentityPool) -> Snapshot:
-    return Snapshot(region=REGION, account_id="123456789012",
-                    target=TargetRef(user_pool=PoolRef(id=USER_POOL),
-                                     identity_pool=PoolRef(id=POOL)),
-                    user_pool=UserPool(id=USER_POOL, name="users", groups=groups),
-                    identity_pool=pool)
+    return Snapshot(
+        region=REGION,
+        account_id="123456789012",
+        target=TargetRef(user_pool=PoolRef(id=USER_POOL), identity_pool=PoolRef(id=POOL)),
+        user_pool=UserPool(id=USER_POOL, name="users", groups=groups),
+        identity_pool=pool,
+    )

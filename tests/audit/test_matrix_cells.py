@@ -25,32 +25,55 @@ ARN = f"arn:aws:execute-api:{REGION}:123456789012:api1/prod"
 
 
 def _role(name: str, *resources: str) -> Role:
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": list(resources)}]}
-    return Role(arn=role(name), name=name,
-                inline_policies=[InlinePolicy(name="routes", document=document)])
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": list(resources)}
+        ],
+    }
+    return Role(
+        arn=role(name), name=name, inline_policies=[InlinePolicy(name="routes", document=document)]
+    )
 
 
 def _world() -> tuple[Snapshot, Baseline]:
-    groups = [Group(name="admins", role_arn=role("admins"), precedence=1),
-              Group(name="readers", role_arn=role("readers"), precedence=2)]
-    roles = (_role("app-default", f"{ARN}/GET/items"),
-             _role("admins", f"{ARN}/GET/items", f"{ARN}/*/admin*"),
-             _role("readers", f"{ARN}/GET/items", f"{ARN}/GET/items/42"))
-    api = Api(id="api1", name="app", kind="REST", stages=["prod"], routes=[
-        Route(method="GET", path="/items", authorization_type="AWS_IAM"),
-        Route(method="GET", path="/items/{id}", authorization_type="AWS_IAM"),
-        Route(method="ANY", path="/admin/{proxy+}", authorization_type="AWS_IAM")])
+    groups = [
+        Group(name="admins", role_arn=role("admins"), precedence=1),
+        Group(name="readers", role_arn=role("readers"), precedence=2),
+    ]
+    roles = (
+        _role("app-default", f"{ARN}/GET/items"),
+        _role("admins", f"{ARN}/GET/items", f"{ARN}/*/admin*"),
+        _role("readers", f"{ARN}/GET/items", f"{ARN}/GET/items/42"),
+    )
+    api = Api(
+        id="api1",
+        name="app",
+        kind="REST",
+        stages=["prod"],
+        routes=[
+            Route(method="GET", path="/items", authorization_type="AWS_IAM"),
+            Route(method="GET", path="/items/{id}", authorization_type="AWS_IAM"),
+            Route(method="ANY", path="/admin/{proxy+}", authorization_type="AWS_IAM"),
+        ],
+    )
     world = snapshot(groups, identity_pool(token())).model_copy(
-        update={"roles": {r.arn: r for r in roles}, "apis": [api]})
-    baseline = Baseline.model_validate({
-        "version": 1, "region": REGION, "user_pool": {"id": USER_POOL},
-        "identity_pool": {"id": POOL, "role_resolution": "token"},
-        "apis": [{"id": "api1", "stage": "prod"}],
-        "routes": {"all_users": ["GET /items"], "default": []},
-        "groups": {"admins": {"precedence": 1, "role": role("admins"),
-                              "routes": ["* /admin/*"]},
-                   "readers": {"precedence": 2, "role": role("readers")}}})
+        update={"roles": {r.arn: r for r in roles}, "apis": [api]}
+    )
+    baseline = Baseline.model_validate(
+        {
+            "version": 1,
+            "region": REGION,
+            "user_pool": {"id": USER_POOL},
+            "identity_pool": {"id": POOL, "role_resolution": "token"},
+            "apis": [{"id": "api1", "stage": "prod"}],
+            "routes": {"all_users": ["GET /items"], "default": []},
+            "groups": {
+                "admins": {"precedence": 1, "role": role("admins"), "routes": ["* /admin/*"]},
+                "readers": {"precedence": 2, "role": role("readers")},
+            },
+        }
+    )
     return world, baseline
 
 

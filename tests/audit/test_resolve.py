@@ -29,8 +29,12 @@ def member(groups: list[Group], mapping_ambiguous: str = "AuthenticatedRole") ->
 
 
 def test_lower_precedence_value_wins() -> None:
-    assert member([Group(name="a", role_arn=A, precedence=5),
-                   Group(name="b", role_arn=B, precedence=0)]) == B
+    assert (
+        member(
+            [Group(name="a", role_arn=A, precedence=5), Group(name="b", role_arn=B, precedence=0)]
+        )
+        == B
+    )
 
 
 def test_equal_precedence_with_the_same_role_is_not_ambiguous() -> None:
@@ -69,8 +73,10 @@ def test_group_without_role_under_token_falls_back() -> None:
     assert member(lone) == DEFAULT_ROLE
     assert member(lone, "Deny") is None
     # A roleless group never competes for cognito:preferred_role, even with a better precedence.
-    assert member([Group(name="readers", precedence=0),
-                   Group(name="b", role_arn=B, precedence=9)]) == B
+    assert (
+        member([Group(name="readers", precedence=0), Group(name="b", role_arn=B, precedence=9)])
+        == B
+    )
 
 
 def test_user_in_no_group_under_token() -> None:
@@ -81,8 +87,9 @@ def test_user_in_no_group_under_token() -> None:
 # --- Rules mapping -----------------------------------------------------------------------
 
 
-def rules_member(groups: list[str], *items: tuple[str, str, str, str],
-                 ambiguous: str = "AuthenticatedRole") -> tuple[str | None, str]:
+def rules_member(
+    groups: list[str], *items: tuple[str, str, str, str], ambiguous: str = "AuthenticatedRole"
+) -> tuple[str | None, str]:
     pool = identity_pool(rules(*items, ambiguous=ambiguous))
     return resolve_member(pool, USER_POOL, [Group(name=g) for g in groups])
 
@@ -94,17 +101,19 @@ def test_rules_first_match_wins_in_order() -> None:
     assert rules_member(["editors"], second, first)[0] == B
 
 
-@pytest.mark.parametrize(("match_type", "value", "groups", "expected"), [
-    ("Equals", "admin", ["admin"], A),
-    ("Equals", "admin", ["superadmin"], DEFAULT_ROLE),
-    ("Contains", "admin", ["superadmin"], A),
-    ("StartsWith", "adm", ["admin"], A),
-    ("StartsWith", "min", ["admin"], DEFAULT_ROLE),
-    ("NotEqual", "admin", ["editors"], A),
-    ("NotEqual", "admin", ["admin"], DEFAULT_ROLE),
-])
-def test_rules_match_types(match_type: str, value: str, groups: list[str],
-                           expected: str) -> None:
+@pytest.mark.parametrize(
+    ("match_type", "value", "groups", "expected"),
+    [
+        ("Equals", "admin", ["admin"], A),
+        ("Equals", "admin", ["superadmin"], DEFAULT_ROLE),
+        ("Contains", "admin", ["superadmin"], A),
+        ("StartsWith", "adm", ["admin"], A),
+        ("StartsWith", "min", ["admin"], DEFAULT_ROLE),
+        ("NotEqual", "admin", ["editors"], A),
+        ("NotEqual", "admin", ["admin"], DEFAULT_ROLE),
+    ],
+)
+def test_rules_match_types(match_type: str, value: str, groups: list[str], expected: str) -> None:
     assert rules_member(groups, ("cognito:groups", match_type, value, A))[0] == expected
 
 
@@ -112,8 +121,7 @@ def test_not_equal_on_a_missing_claim_does_not_match() -> None:
     # A user in no group has no cognito:groups claim: NotEqual is not evaluated.
     role_arn, how = rules_member([], ("cognito:groups", "NotEqual", "admin", A))
     assert role_arn == DEFAULT_ROLE and "no rule matches" in how
-    assert rules_member([], ("cognito:groups", "NotEqual", "admin", A), ambiguous="Deny")[0] \
-        is None
+    assert rules_member([], ("cognito:groups", "NotEqual", "admin", A), ambiguous="Deny")[0] is None
 
 
 def test_rules_on_other_claims_are_skipped_and_said_so() -> None:
@@ -131,23 +139,38 @@ def test_rules_on_other_claims_are_skipped_and_said_so() -> None:
 
 def test_no_mapping_gives_everyone_the_default_role() -> None:
     groups = [Group(name="admin", role_arn=A, precedence=0), Group(name="b", role_arn=B)]
-    resolved = {r.persona: r.role_arn for r in resolve_personas(snapshot(groups,
-                                                                         identity_pool(None)))}
-    assert resolved == {"group:admin": DEFAULT_ROLE, "group:b": DEFAULT_ROLE,
-                        DEFAULT: DEFAULT_ROLE, UNAUTHENTICATED: None}
+    resolved = {
+        r.persona: r.role_arn for r in resolve_personas(snapshot(groups, identity_pool(None)))
+    }
+    assert resolved == {
+        "group:admin": DEFAULT_ROLE,
+        "group:b": DEFAULT_ROLE,
+        DEFAULT: DEFAULT_ROLE,
+        UNAUTHENTICATED: None,
+    }
 
 
 def test_missing_default_role() -> None:
     pool = identity_pool(token(), default=None)
-    resolved = {r.persona: r.role_arn for r in resolve_personas(snapshot(
-        [Group(name="admin", role_arn=A, precedence=0)], pool))}
+    resolved = {
+        r.persona: r.role_arn
+        for r in resolve_personas(snapshot([Group(name="admin", role_arn=A, precedence=0)], pool))
+    }
     assert resolved == {"group:admin": A, DEFAULT: None, UNAUTHENTICATED: None}
     assert resolve_member(identity_pool(None, default=None), USER_POOL, [])[0] is None
 
 
 def test_user_pool_that_is_no_provider_of_the_identity_pool_gets_nothing() -> None:
-    pool = identity_pool(None).model_copy(update={"providers": [IdentityProvider(
-        provider_name="cognito-idp.us-east-1.amazonaws.com/us-east-1_Other", client_id="c")]})
+    pool = identity_pool(None).model_copy(
+        update={
+            "providers": [
+                IdentityProvider(
+                    provider_name="cognito-idp.us-east-1.amazonaws.com/us-east-1_Other",
+                    client_id="c",
+                )
+            ]
+        }
+    )
     role_arn, how = resolve_member(pool, USER_POOL, [])
     assert role_arn is None, how
 

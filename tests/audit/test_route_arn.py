@@ -6,8 +6,12 @@ from auditor.model.snapshot import PoolRef, Snapshot, TargetRef
 
 
 def _snapshot(partition: str = "aws") -> Snapshot:
-    return Snapshot(region="us-east-1", account_id="123456789012", partition=partition,
-                    target=TargetRef(user_pool=PoolRef(id="p"), identity_pool=PoolRef(id="i")))
+    return Snapshot(
+        region="us-east-1",
+        account_id="123456789012",
+        partition=partition,
+        target=TargetRef(user_pool=PoolRef(id="p"), identity_pool=PoolRef(id="i")),
+    )
 
 
 def test_route_arn_names_verbs_any_and_default() -> None:

@@ -16,9 +16,13 @@ def doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def stmt(principal: Any = None, action: Any = "sts:AssumeRoleWithWebIdentity",
-         condition: dict[str, Any] | None = None, effect: str = "Allow",
-         key: str = "Action") -> dict[str, Any]:
+def stmt(
+    principal: Any = None,
+    action: Any = "sts:AssumeRoleWithWebIdentity",
+    condition: dict[str, Any] | None = None,
+    effect: str = "Allow",
+    key: str = "Action",
+) -> dict[str, Any]:
     out: dict[str, Any] = {"Effect": effect, "Principal": principal or COGNITO, key: action}
     if condition is not None:
         out["Condition"] = condition
@@ -26,8 +30,10 @@ def stmt(principal: Any = None, action: Any = "sts:AssumeRoleWithWebIdentity",
 
 
 def guarded(aud: Any = POOL, amr: Any = "authenticated") -> dict[str, Any]:
-    return {"StringEquals": {"cognito-identity.amazonaws.com:aud": aud},
-            "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr}}
+    return {
+        "StringEquals": {"cognito-identity.amazonaws.com:aud": aud},
+        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+    }
 
 
 def test_the_documented_trust_policy() -> None:
@@ -38,34 +44,43 @@ def test_the_documented_trust_policy() -> None:
     assert trust.requires_authenticated()
 
 
-@pytest.mark.parametrize("principal", [
-    {"Federated": "cognito-identity.amazonaws.com.cn"},
-    {"Federated": ["accounts.google.com", "cognito-identity.amazonaws.com"]},
-    "*",
-])
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"Federated": "cognito-identity.amazonaws.com.cn"},
+        {"Federated": ["accounts.google.com", "cognito-identity.amazonaws.com"]},
+        "*",
+    ],
+)
 def test_principals_that_admit_cognito(principal: Any) -> None:
     assert len(cognito_trust(doc(stmt(principal=principal, condition=guarded())))) == 1
 
 
-@pytest.mark.parametrize("principal", [
-    {"Federated": "accounts.google.com"},
-    {"Service": "lambda.amazonaws.com"},
-    {"AWS": "arn:aws:iam::123456789012:root"},
-    {"Federated": "evil-cognito-identity.amazonaws.com"},
-])
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"Federated": "accounts.google.com"},
+        {"Service": "lambda.amazonaws.com"},
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"Federated": "evil-cognito-identity.amazonaws.com"},
+    ],
+)
 def test_principals_that_do_not(principal: Any) -> None:
     assert cognito_trust(doc(stmt(principal=principal, condition=guarded()))) == []
 
 
-@pytest.mark.parametrize(("action", "key", "admits"), [
-    ("sts:AssumeRoleWithWebIdentity", "Action", True),
-    (["sts:TagSession", "sts:AssumeRoleWithWebIdentity"], "Action", True),
-    ("sts:*", "Action", True),
-    ("STS:assumerolewithwebidentity", "Action", True),  # action names ignore case
-    ("sts:AssumeRole", "Action", False),
-    ("sts:AssumeRole", "NotAction", True),
-    ("sts:AssumeRoleWithWebIdentity", "NotAction", False),
-])
+@pytest.mark.parametrize(
+    ("action", "key", "admits"),
+    [
+        ("sts:AssumeRoleWithWebIdentity", "Action", True),
+        (["sts:TagSession", "sts:AssumeRoleWithWebIdentity"], "Action", True),
+        ("sts:*", "Action", True),
+        ("STS:assumerolewithwebidentity", "Action", True),  # action names ignore case
+        ("sts:AssumeRole", "Action", False),
+        ("sts:AssumeRole", "NotAction", True),
+        ("sts:AssumeRoleWithWebIdentity", "NotAction", False),
+    ],
+)
 def test_actions(action: Any, key: str, admits: bool) -> None:
     found = cognito_trust(doc(stmt(action=action, key=key, condition=guarded())))
     assert bool(found) is admits
@@ -88,35 +103,48 @@ def test_missing_aud_and_amr() -> None:
 def test_aud_variants() -> None:
     listed = cognito_trust(doc(stmt(condition=guarded(aud=["us-east-1:a", POOL]))))[0]
     assert listed.admits_pool(POOL)
-    like = cognito_trust(doc(stmt(condition={
-        "StringLike": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"}})))[0]
+    like = cognito_trust(
+        doc(stmt(condition={"StringLike": {"cognito-identity.amazonaws.com:aud": "us-east-1:*"}}))
+    )[0]
     assert like.admits_pool(POOL) and not like.admits_pool("eu-west-1:x")
-    cased = cognito_trust(doc(stmt(condition={
-        "StringEquals": {"Cognito-Identity.amazonaws.com:AUD": POOL}})))[0]
+    cased = cognito_trust(
+        doc(stmt(condition={"StringEquals": {"Cognito-Identity.amazonaws.com:AUD": POOL}}))
+    )[0]
     assert cased.aud is not None  # condition keys are case-insensitive
     # A negated operator pins nothing down: "any pool but that one".
-    negated = cognito_trust(doc(stmt(condition={
-        "StringNotEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:x"}})))[0]
+    negated = cognito_trust(
+        doc(
+            stmt(
+                condition={"StringNotEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:x"}}
+            )
+        )
+    )[0]
     assert negated.aud is None
 
 
-@pytest.mark.parametrize(("amr", "authenticated_only"), [
-    ("authenticated", True),
-    (["authenticated"], True),
-    ("unauthenticated", False),
-    (["authenticated", "unauthenticated"], False),  # guests match the second value
-    ("*authenticated", False),  # StringLike: matches "unauthenticated" too
-    ("*", False),
-])
+@pytest.mark.parametrize(
+    ("amr", "authenticated_only"),
+    [
+        ("authenticated", True),
+        (["authenticated"], True),
+        ("unauthenticated", False),
+        (["authenticated", "unauthenticated"], False),  # guests match the second value
+        ("*authenticated", False),  # StringLike: matches "unauthenticated" too
+        ("*", False),
+    ],
+)
 def test_amr_requires_authenticated(amr: Any, authenticated_only: bool) -> None:
     (trust,) = cognito_trust(doc(stmt(condition=guarded(amr=amr))))
     assert trust.requires_authenticated() is authenticated_only
 
 
 def test_each_statement_is_reported_with_its_sid() -> None:
-    found = cognito_trust(doc({**stmt(condition=guarded()), "Sid": "App"},
-                              stmt(principal={"Service": "ec2.amazonaws.com"},
-                                   action="sts:AssumeRole"),
-                              stmt()))
+    found = cognito_trust(
+        doc(
+            {**stmt(condition=guarded()), "Sid": "App"},
+            stmt(principal={"Service": "ec2.amazonaws.com"}, action="sts:AssumeRole"),
+            stmt(),
+        )
+    )
     assert [(t.index, t.sid) for t in found] == [(0, "App"), (2, None)]
     assert found[0].label == "trust policy statement 0 (Sid App)"

@@ -49,9 +49,15 @@ def test_contract_example_loads() -> None:
     assert admin.routes[0] == RoutePattern.parse("* /admin/*")
     assert pattern_covers(admin.routes[0], "POST", "/admin/users/{id}")
     assert [str(p) for p in baseline.declared_routes("group:editors")] == [
-        "GET /items", "GET /items/{id}", "POST /items"]
+        "GET /items",
+        "GET /items/{id}",
+        "POST /items",
+    ]
     assert [str(p) for p in baseline.declared_routes("default")] == [
-        "GET /items", "GET /items/{id}", "GET /me"]
+        "GET /items",
+        "GET /items/{id}",
+        "GET /me",
+    ]
     assert str(baseline.public_routes[0]) == "GET /health"
 
 
@@ -75,62 +81,147 @@ def test_omitted_settings_are_not_declared(tmp_path: Path) -> None:
 
 
 def test_default_route_and_every_method_accepted(tmp_path: Path) -> None:
-    routes = ["$default", "ANY /{proxy+}", "* /*", "GET /", "OPTIONS /files/{proxy+}",
-              "HEAD /a/b/*"]
+    routes = [
+        "$default",
+        "ANY /{proxy+}",
+        "* /*",
+        "GET /",
+        "OPTIONS /files/{proxy+}",
+        "HEAD /a/b/*",
+    ]
     path = write(tmp_path, MINIMAL + f"public_routes: {json.dumps(routes)}\n")
     assert [str(p) for p in load_baseline(path).public_routes] == routes
 
 
 # (case id, text appended to / replacing MINIMAL, expected path, expected message fragment)
 BAD_BASELINES = [
-    ("wrong-version", MINIMAL.replace("version: 1", "version: 2"),
-     "version", "2 is not a supported version; expected 1"),
-    ("version-as-string", MINIMAL.replace("version: 1", 'version: "1"'),
-     "version", "'1' is not a supported version"),
+    (
+        "wrong-version",
+        MINIMAL.replace("version: 1", "version: 2"),
+        "version",
+        "2 is not a supported version; expected 1",
+    ),
+    (
+        "version-as-string",
+        MINIMAL.replace("version: 1", 'version: "1"'),
+        "version",
+        "'1' is not a supported version",
+    ),
     ("missing-version", MINIMAL.replace("version: 1\n", ""), "", "'version' is required"),
-    ("typo-top-level", MINIMAL + "grups: {}\n",
-     "grups", "unknown key 'grups'; did you mean 'groups'?"),
-    ("typo-in-group", MINIMAL + "groups: {admin: {precedance: 1}}\n",
-     "groups.admin.precedance", "did you mean 'precedence'?"),
-    ("negative-precedence", MINIMAL + "groups: {admin: {precedence: -1}}\n",
-     "groups.admin.precedence", "-1 is less than the minimum of 0"),
-    ("precedence-not-int", MINIMAL + "groups: {admin: {precedence: high}}\n",
-     "groups.admin.precedence", "'high' is not of type 'integer', 'null'"),
-    ("bad-group-role-arn", MINIMAL + "groups: {admin: {role: 'arn:aws:iam::1234:role/x'}}\n",
-     "groups.admin.role", "is not an IAM role ARN"),
-    ("user-arn-not-role", MINIMAL.replace(
-        '"}\n', '", authenticated_role: "arn:aws:iam::123456789012:user/bob"}\n'),
-     "identity_pool.authenticated_role", "is not an IAM role ARN"),
-    ("path-without-slash", MINIMAL + 'routes: {all_users: ["GET /a", "GET /b", "GET admin"]}\n',
-     "routes.all_users[2]", "'GET admin' is not a route pattern: the path must start with '/'"),
-    ("star-in-middle", MINIMAL + 'public_routes: ["GET /admin/*/x"]\n',
-     "public_routes[0]", "'*' is only allowed as a final '/*'"),
-    ("star-suffix-without-slash", MINIMAL + 'groups: {a: {routes: ["GET /admin*"]}}\n',
-     "groups.a.routes[0]", "'*' is only allowed as a final '/*'"),
-    ("unknown-method", MINIMAL + 'routes: {default: ["FETCH /x"]}\n',
-     "routes.default[0]", "unknown method 'FETCH'"),
-    ("lowercase-method", MINIMAL + 'routes: {default: ["get /x"]}\n',
-     "routes.default[0]", "methods are upper case"),
-    ("no-method", MINIMAL + 'routes: {default: ["/x"]}\n',
-     "routes.default[0]", "expected 'METHOD PATH'"),
-    ("user-pool-both", MINIMAL.replace("{id: us-east-1_AbCdEf012}",
-                                       "{id: us-east-1_AbCdEf012, name: app}"),
-     "user_pool", "give either 'id' or 'name', not both"),
-    ("user-pool-neither", MINIMAL.replace("{id: us-east-1_AbCdEf012}", "{}"),
-     "user_pool", "needs 'id' or 'name'"),
-    ("api-neither", MINIMAL + "apis: [{id: abc}, {stage: prod}]\n",
-     "apis[1]", "needs 'id' or 'name'"),
-    ("bad-role-resolution", MINIMAL.replace('"}\n', '", role_resolution: groups}\n'),
-     "identity_pool.role_resolution", "'groups' is not one of ['token', 'rules', 'default']"),
-    ("group-prefix", MINIMAL + "groups: {'group:admin': {}}\n",
-     'groups["group:admin"]', "without the 'group:' prefix"),
-    ("numeric-group-name", MINIMAL + "groups: {2024: {}}\n", "groups.2024",
-     "must be a string (quote it)"),
+    (
+        "typo-top-level",
+        MINIMAL + "grups: {}\n",
+        "grups",
+        "unknown key 'grups'; did you mean 'groups'?",
+    ),
+    (
+        "typo-in-group",
+        MINIMAL + "groups: {admin: {precedance: 1}}\n",
+        "groups.admin.precedance",
+        "did you mean 'precedence'?",
+    ),
+    (
+        "negative-precedence",
+        MINIMAL + "groups: {admin: {precedence: -1}}\n",
+        "groups.admin.precedence",
+        "-1 is less than the minimum of 0",
+    ),
+    (
+        "precedence-not-int",
+        MINIMAL + "groups: {admin: {precedence: high}}\n",
+        "groups.admin.precedence",
+        "'high' is not of type 'integer', 'null'",
+    ),
+    (
+        "bad-group-role-arn",
+        MINIMAL + "groups: {admin: {role: 'arn:aws:iam::1234:role/x'}}\n",
+        "groups.admin.role",
+        "is not an IAM role ARN",
+    ),
+    (
+        "user-arn-not-role",
+        MINIMAL.replace('"}\n', '", authenticated_role: "arn:aws:iam::123456789012:user/bob"}\n'),
+        "identity_pool.authenticated_role",
+        "is not an IAM role ARN",
+    ),
+    (
+        "path-without-slash",
+        MINIMAL + 'routes: {all_users: ["GET /a", "GET /b", "GET admin"]}\n',
+        "routes.all_users[2]",
+        "'GET admin' is not a route pattern: the path must start with '/'",
+    ),
+    (
+        "star-in-middle",
+        MINIMAL + 'public_routes: ["GET /admin/*/x"]\n',
+        "public_routes[0]",
+        "'*' is only allowed as a final '/*'",
+    ),
+    (
+        "star-suffix-without-slash",
+        MINIMAL + 'groups: {a: {routes: ["GET /admin*"]}}\n',
+        "groups.a.routes[0]",
+        "'*' is only allowed as a final '/*'",
+    ),
+    (
+        "unknown-method",
+        MINIMAL + 'routes: {default: ["FETCH /x"]}\n',
+        "routes.default[0]",
+        "unknown method 'FETCH'",
+    ),
+    (
+        "lowercase-method",
+        MINIMAL + 'routes: {default: ["get /x"]}\n',
+        "routes.default[0]",
+        "methods are upper case",
+    ),
+    (
+        "no-method",
+        MINIMAL + 'routes: {default: ["/x"]}\n',
+        "routes.default[0]",
+        "expected 'METHOD PATH'",
+    ),
+    (
+        "user-pool-both",
+        MINIMAL.replace("{id: us-east-1_AbCdEf012}", "{id: us-east-1_AbCdEf012, name: app}"),
+        "user_pool",
+        "give either 'id' or 'name', not both",
+    ),
+    (
+        "user-pool-neither",
+        MINIMAL.replace("{id: us-east-1_AbCdEf012}", "{}"),
+        "user_pool",
+        "needs 'id' or 'name'",
+    ),
+    (
+        "api-neither",
+        MINIMAL + "apis: [{id: abc}, {stage: prod}]\n",
+        "apis[1]",
+        "needs 'id' or 'name'",
+    ),
+    (
+        "bad-role-resolution",
+        MINIMAL.replace('"}\n', '", role_resolution: groups}\n'),
+        "identity_pool.role_resolution",
+        "'groups' is not one of ['token', 'rules', 'default']",
+    ),
+    (
+        "group-prefix",
+        MINIMAL + "groups: {'group:admin': {}}\n",
+        'groups["group:admin"]',
+        "without the 'group:' prefix",
+    ),
+    (
+        "numeric-group-name",
+        MINIMAL + "groups: {2024: {}}\n",
+        "groups.2024",
+        "must be a string (quote it)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "path", "fragment"), [c[1:] for c in BAD_BASELINES],
-                         ids=[c[0] for c in BAD_BASELINES])
+@pytest.mark.parametrize(
+    ("text", "path", "fragment"), [c[1:] for c in BAD_BASELINES], ids=[c[0] for c in BAD_BASELINES]
+)
 def test_bad_baseline_reports_path_and_message(
     tmp_path: Path, text: str, path: str, fragment: str
 ) -> None:
@@ -156,14 +247,18 @@ def test_every_problem_reported_sorted_by_path(tmp_path: Path) -> None:
     )
     problems = validate_baseline_file(write(tmp_path, text))
     assert [p.path for p in problems] == [
-        "groups.admin.precedence", "groups.admin.role", "grups",
-        "routes.all_users[1]", "routes.all_users[10]",
+        "groups.admin.precedence",
+        "groups.admin.role",
+        "grups",
+        "routes.all_users[1]",
+        "routes.all_users[10]",
     ]
 
 
 def test_problem_str_is_file_path_message(tmp_path: Path) -> None:
-    problem = BaselineProblem("b.yaml", "groups.admin.precedence",
-                              "-1 is less than the minimum of 0")
+    problem = BaselineProblem(
+        "b.yaml", "groups.admin.precedence", "-1 is less than the minimum of 0"
+    )
     assert str(problem) == "b.yaml: groups.admin.precedence: -1 is less than the minimum of 0"
     assert str(BaselineProblem("b.yaml", "", "the file is empty")) == "b.yaml: the file is empty"
 
@@ -209,12 +304,15 @@ def test_bad_json_names_the_line(tmp_path: Path) -> None:
         load_baseline(file)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "the file is empty"),
-    ("# only a comment\n", "the file is empty"),
-    ("- version: 1\n", "the top level must be a mapping, not a list"),
-    ("just a string\n", "the top level must be a mapping, not a str"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        ("- version: 1\n", "the top level must be a mapping, not a list"),
+        ("just a string\n", "the top level must be a mapping, not a str"),
+    ],
+)
 def test_not_a_mapping(tmp_path: Path, text: str, message: str) -> None:
     file = write(tmp_path, text)
     with pytest.raises(InputError) as caught:
@@ -253,8 +351,21 @@ def test_schema_and_route_parser_agree() -> None:
     import re
 
     pattern = re.compile(baseline_schema()["$defs"]["routePattern"]["pattern"])
-    samples = ["GET /a", "* /*", "$default", "ANY /{proxy+}", "GET /a//*", "DELETE /x/{id}/y",
-               "GET a", "GET /a*", "get /a", "GET /a b", "GET  /a", "/a", "GET /a/*/b"]
+    samples = [
+        "GET /a",
+        "* /*",
+        "$default",
+        "ANY /{proxy+}",
+        "GET /a//*",
+        "DELETE /x/{id}/y",
+        "GET a",
+        "GET /a*",
+        "get /a",
+        "GET /a b",
+        "GET  /a",
+        "/a",
+        "GET /a/*/b",
+    ]
     accepted = [sample for sample in samples if pattern.search(sample)]
     assert accepted == samples[:6]  # not vacuous: the schema takes these and refuses the rest
     for sample in accepted:

@@ -70,10 +70,15 @@ def test_load_catalog_is_cached() -> None:
 
 
 def test_make_finding_joins_catalog_metadata() -> None:
-    issue = Issue(rule_id="excess-route", message="group:editors can call DELETE /items/{id}",
-                  resource="arn:aws:iam::123456789012:role/app-editors", persona="group:editors",
-                  route="DELETE /items/{id}", api_id="a1b2c3d4e5",
-                  evidence={"allowing": ["editors-policy#0"]})
+    issue = Issue(
+        rule_id="excess-route",
+        message="group:editors can call DELETE /items/{id}",
+        resource="arn:aws:iam::123456789012:role/app-editors",
+        persona="group:editors",
+        route="DELETE /items/{id}",
+        api_id="a1b2c3d4e5",
+        evidence={"allowing": ["editors-policy#0"]},
+    )
     finding = make_finding(issue)
     rule = load_catalog()["excess-route"]
     assert finding.severity is Severity.HIGH
@@ -81,15 +86,25 @@ def test_make_finding_joins_catalog_metadata() -> None:
     assert finding.remediation == rule.remediation
     assert finding.message == issue.message
     assert (finding.resource, finding.persona, finding.route, finding.api_id) == (
-        issue.resource, "group:editors", "DELETE /items/{id}", "a1b2c3d4e5")
+        issue.resource,
+        "group:editors",
+        "DELETE /items/{id}",
+        "a1b2c3d4e5",
+    )
     assert finding.evidence == {"allowing": ["editors-policy#0"]}
-    assert finding.fingerprint == fingerprint("excess-route", issue.resource, "group:editors",
-                                              "DELETE /items/{id}", "a1b2c3d4e5")
+    assert finding.fingerprint == fingerprint(
+        "excess-route", issue.resource, "group:editors", "DELETE /items/{id}", "a1b2c3d4e5"
+    )
 
 
 def test_make_finding_severity_override_and_stable_fingerprint() -> None:
-    base = Issue(rule_id="route-not-iam", message="GET /x has authorization NONE",
-                 resource="a1b2c3d4e5", route="GET /x", api_id="a1b2c3d4e5")
+    base = Issue(
+        rule_id="route-not-iam",
+        message="GET /x has authorization NONE",
+        resource="a1b2c3d4e5",
+        route="GET /x",
+        api_id="a1b2c3d4e5",
+    )
     raised = base.model_copy(update={"severity": Severity.CRITICAL, "message": "reworded"})
     assert make_finding(base).severity is Severity.HIGH
     assert make_finding(raised).severity is Severity.CRITICAL

@@ -80,9 +80,7 @@ def test_unreadable_stages_are_incomplete_not_a_missing_stage(aws: Aws, seeded: 
     assert [e.operation for e in snap.errors] == ["GetStages"] and not snap.complete
 
 
-def test_two_stages_of_one_api_are_read_directly_not_by_listing(
-    aws: Aws, seeded: Seeded
-) -> None:
+def test_two_stages_of_one_api_are_read_directly_not_by_listing(aws: Aws, seeded: Seeded) -> None:
     shop = seeded.api_ids["shop"]
     aws.emulator.clear_operations()
     target = _target(seeded, apis=[ApiRef(id=shop, stage="prod"), ApiRef(id=shop, stage="dev")])

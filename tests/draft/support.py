@@ -23,12 +23,16 @@ from tests.conftest import Aws
 Document = dict[str, Any]
 
 
-def seed_app(aws: Aws, spec: Callable[[dict[str, str]], EnvironmentSpec],
-             rest: list[RestApiSpec] | None = None,
-             http: list[HttpApiSpec] | None = None) -> Seeded:
+def seed_app(
+    aws: Aws,
+    spec: Callable[[dict[str, str]], EnvironmentSpec],
+    rest: list[RestApiSpec] | None = None,
+    http: list[HttpApiSpec] | None = None,
+) -> Seeded:
     """APIs first, so the policies of `spec(api_ids)` can name the real API ids."""
-    apis = EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=rest or [],
-                           http_apis=http or [])
+    apis = EnvironmentSpec(
+        user_pool=None, identity_pool=None, rest_apis=rest or [], http_apis=http or []
+    )
     return seed_after_apis(apis, spec, aws.session, endpoint_url=aws.url)
 
 
@@ -40,11 +44,21 @@ class Cli:
         return CliRunner().invoke(app, [*args, "--endpoint-url", self.aws.url])
 
     def init(self, seeded: Seeded, out: Path, *apis: str, force: bool = False) -> Any:
-        api_args = [a for name in (apis or tuple(seeded.api_ids)) for a in
-                    ("--api", _api_arg(seeded, name))]
-        return self("baseline", "init", "--user-pool", seeded.user_pool_id or "",
-                    "--identity-pool", seeded.identity_pool_id or "", *api_args, "-o", str(out),
-                    *(["--force"] if force else []))
+        api_args = [
+            a for name in (apis or tuple(seeded.api_ids)) for a in ("--api", _api_arg(seeded, name))
+        ]
+        return self(
+            "baseline",
+            "init",
+            "--user-pool",
+            seeded.user_pool_id or "",
+            "--identity-pool",
+            seeded.identity_pool_id or "",
+            *api_args,
+            "-o",
+            str(out),
+            *(["--force"] if force else []),
+        )
 
     def audit(self, baseline: Path) -> tuple[int, Document]:
         result = self("run", "--baseline", str(baseline), "--format", "json")

@@ -29,29 +29,38 @@ from tests.conftest import Aws
 from tests.draft.support import Cli, findings, seed_app
 
 
-def _default_role_app(aws: Aws, routes: dict[str, str], *grants: str,
-                      stages: tuple[str, ...] = ("prod",)) -> Seeded:
+def _default_role_app(
+    aws: Aws, routes: dict[str, str], *grants: str, stages: tuple[str, ...] = ("prod",)
+) -> Seeded:
     """One API and only a default role, allowed `grants` on the prod stage."""
+
     def spec(api: dict[str, str]) -> EnvironmentSpec:
         policy = invoke(aws.region, api["files"], "prod", *grants)
         return EnvironmentSpec(
             roles=[RoleSpec("app-default", inline={"p": policy})],
-            identity_pool=IdentityPoolSpec(authenticated_role="app-default",
-                                           mapping=RoleMappingSpec(type="Token")))
+            identity_pool=IdentityPoolSpec(
+                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+            ),
+        )
 
     return seed_app(aws, spec, rest=[RestApiSpec("files", routes=routes, stages=list(stages))])
 
 
-def test_partial_and_unreached_routes_are_comments_for_a_person(aws: Aws,
-                                                                tmp_path: Path) -> None:
-    seeded = _default_role_app(aws, {"GET /files/{proxy+}": "AWS_IAM",
-                                     "DELETE /files/{proxy+}": "AWS_IAM"}, "GET/files/public/*")
+def test_partial_and_unreached_routes_are_comments_for_a_person(aws: Aws, tmp_path: Path) -> None:
+    seeded = _default_role_app(
+        aws,
+        {"GET /files/{proxy+}": "AWS_IAM", "DELETE /files/{proxy+}": "AWS_IAM"},
+        "GET/files/public/*",
+    )
     cli = Cli(aws)
     out = tmp_path / "B.yaml"
     assert cli.init(seeded, out, "files:prod").exit_code == 0
     text = out.read_text(encoding="utf-8")
-    assert re.search(r"\n    # partial: GET /files/\{proxy\+\} \(only some paths; e\.g\. allowed "
-                     r"GET /files/public/\S*, denied GET /files/\S*\)\n", text), text
+    assert re.search(
+        r"\n    # partial: GET /files/\{proxy\+\} \(only some paths; e\.g\. allowed "
+        r"GET /files/public/\S*, denied GET /files/\S*\)\n",
+        text,
+    ), text
     assert "  # no persona reaches DELETE /files/{proxy+} (AWS_IAM)" in text
     baseline = load_baseline(out)
     assert baseline.routes.all_users == baseline.routes.default == []
@@ -70,8 +79,7 @@ def test_partial_and_unreached_routes_are_comments_for_a_person(aws: Aws,
 
 
 def test_a_route_reached_in_one_stage_only_is_partial(aws: Aws, tmp_path: Path) -> None:
-    seeded = _default_role_app(aws, {"GET /items": "AWS_IAM"}, "GET/items",
-                               stages=("dev", "prod"))
+    seeded = _default_role_app(aws, {"GET /items": "AWS_IAM"}, "GET/items", stages=("dev", "prod"))
     out = tmp_path / "B.yaml"
     assert Cli(aws).init(seeded, out, "files").exit_code == 0  # no stage: every stage
     text = out.read_text(encoding="utf-8")
@@ -101,20 +109,33 @@ def test_refuses_to_overwrite_without_force(aws: Aws, tmp_path: Path) -> None:
 
 def test_without_output_the_draft_goes_to_stdout(aws: Aws) -> None:
     seeded = _default_role_app(aws, {"GET /items": "AWS_IAM"}, "GET/items")
-    result = Cli(aws)("baseline", "init", "--user-pool", seeded.user_pool_id or "",
-                      "--identity-pool", seeded.identity_pool_id or "",
-                      "--api", f"{seeded.api_ids['files']}:prod")
+    result = Cli(aws)(
+        "baseline",
+        "init",
+        "--user-pool",
+        seeded.user_pool_id or "",
+        "--identity-pool",
+        seeded.identity_pool_id or "",
+        "--api",
+        f"{seeded.api_ids['files']}:prod",
+    )
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["routes"]["all_users"] == ["GET /items"]
 
 
 def test_same_snapshot_same_draft_online_or_offline(aws: Aws) -> None:
-    seeded = _default_role_app(aws, {"GET /items": "AWS_IAM", "GET /b": "AWS_IAM",
-                                     "POST /a": "AWS_IAM", "GET /health": "NONE"},
-                               "GET/items", "GET/b", "POST/a")
-    target = TargetRef(user_pool=PoolRef(id=seeded.user_pool_id),
-                       identity_pool=PoolRef(id=seeded.identity_pool_id),
-                       apis=[ApiRef(id=seeded.api_ids["files"], stage="prod")])
+    seeded = _default_role_app(
+        aws,
+        {"GET /items": "AWS_IAM", "GET /b": "AWS_IAM", "POST /a": "AWS_IAM", "GET /health": "NONE"},
+        "GET/items",
+        "GET/b",
+        "POST/a",
+    )
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=seeded.api_ids["files"], stage="prod")],
+    )
     snapshot = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
     text = draft_baseline(snapshot)
     assert draft_baseline(Snapshot.from_json(snapshot.to_json())) == text

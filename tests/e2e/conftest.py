@@ -63,8 +63,10 @@ def _apis_alive(apis: Seeded) -> bool:
         account, region = apis.account_id, apis.region
         rest: Any = get_backend("apigateway")  # type: ignore[call-overload]
         http: Any = get_backend("apigatewayv2")  # type: ignore[call-overload]
-        return (apis.api_ids[REST] in rest[account][region].apis
-                and apis.api_ids[HTTP] in http[account][region].apis)
+        return (
+            apis.api_ids[REST] in rest[account][region].apis
+            and apis.api_ids[HTTP] in http[account][region].apis
+        )
     except Exception:
         return False
 
@@ -72,13 +74,15 @@ def _apis_alive(apis: Seeded) -> bool:
 @functools.cache
 def _session() -> boto3.Session:
     """One session for every world: it caches the service models its clients load."""
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                         region_name=REGION)
+    return boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
 
 
 @pytest.fixture
-def world(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch,
-          tmp_path: Path) -> Iterator[World]:
+def world(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[World]:
     """The clean environment, freshly seeded, and its baseline file."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
     session = _session()
@@ -99,26 +103,48 @@ def invoke(args: Sequence[str]) -> CliResult:
     """The CLI in-process (fast); errors mapped to exit codes the way `auditor.cli.main` does."""
     result = CliRunner().invoke(app, list(args))
     if isinstance(result.exception, AuditorError):
-        return CliResult(result.exception.exit_code, result.stdout,
-                         result.stderr + f"auditor: error: {result.exception}\n")
+        return CliResult(
+            result.exception.exit_code,
+            result.stdout,
+            result.stderr + f"auditor: error: {result.exception}\n",
+        )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
-def subprocess_cli(args: Sequence[str], *, endpoint: str | None = None,
-                   cwd: Path | None = None, hash_seed: str | None = None) -> CliResult:
+def subprocess_cli(
+    args: Sequence[str],
+    *,
+    endpoint: str | None = None,
+    cwd: Path | None = None,
+    hash_seed: str | None = None,
+) -> CliResult:
     """`python -m auditor ...` for real: real exit codes and real stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                "AWS_MAX_ATTEMPTS": "2"})
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_MAX_ATTEMPTS": "2",
+        }
+    )
     env["AWS_ENDPOINT_URL"] = endpoint or "http://127.0.0.1:9"
     if hash_seed is not None:
         env["PYTHONHASHSEED"] = hash_seed
-    done = subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 
@@ -132,14 +158,28 @@ def keys(report: dict[str, Any]) -> set[FindingKey]:
     return {(f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]}
 
 
-def run_report(world: World, *extra: str, baseline: Path | None = None,
-               expect_exit: int | None = None) -> dict[str, Any]:
+def run_report(
+    world: World, *extra: str, baseline: Path | None = None, expect_exit: int | None = None
+) -> dict[str, Any]:
     """`auditor run` against the world, JSON report written with -o, schema-checked."""
     out = world.folder / "report.json"
     out.unlink(missing_ok=True)
-    result = invoke(["run", "--baseline", str(baseline or world.baseline_path),
-                     "--format", "json", "-o", str(out), "--endpoint-url", world.url,
-                     "--max-attempts", "2", *extra])
+    result = invoke(
+        [
+            "run",
+            "--baseline",
+            str(baseline or world.baseline_path),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--endpoint-url",
+            world.url,
+            "--max-attempts",
+            "2",
+            *extra,
+        ]
+    )
     report = load_report(out)
     if expect_exit is not None:
         assert result.exit_code == expect_exit, (result.stderr, report["findings"])

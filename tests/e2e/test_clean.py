@@ -24,9 +24,14 @@ def test_clean_environment_has_no_findings_and_exits_0(world: World) -> None:
     assert report["schema_version"] == "1"
     assert report["tool"] == {"name": "cognito-route-auditor", "version": __version__}
     assert datetime.fromisoformat(report["generated_at"]).tzinfo is not None
-    apis = sorted([{"id": world.rest_id, "stage": "prod"},
-                   {"id": world.http_id, "stage": "$default"}], key=lambda a: a["id"])
+    apis = sorted(
+        [{"id": world.rest_id, "stage": "prod"}, {"id": world.http_id, "stage": "$default"}],
+        key=lambda a: a["id"],
+    )
     assert report["target"] == {
-        "account_id": world.seeded.account_id, "region": "us-east-1",
-        "user_pool_id": world.user_pool_id, "identity_pool_id": world.pool_id, "apis": apis,
+        "account_id": world.seeded.account_id,
+        "region": "us-east-1",
+        "user_pool_id": world.user_pool_id,
+        "identity_pool_id": world.pool_id,
+        "apis": apis,
     }

@@ -9,16 +9,20 @@ from tests.e2e.world import ADMIN_ROUTES, EDITOR_ROUTES, World
 
 
 def test_rules_mode_clean(world: World) -> None:
-    drift.set_pool_roles(world, {"authenticated": world.role("app-default")},
-                         drift.rules_mapping(world))
+    drift.set_pool_roles(
+        world, {"authenticated": world.role("app-default")}, drift.rules_mapping(world)
+    )
     world.baseline["identity_pool"]["role_resolution"] = "rules"
     world.write_baseline()
     report = run_report(world, expect_exit=0)
     assert report["findings"] == []
     roles = {c["persona"]: c["role_arn"] for c in report["access_matrix"]}
-    assert roles == {"group:admin": world.role("app-admin"),
-                     "group:editors": world.role("app-editors"),
-                     "default": world.role("app-default"), "unauthenticated": None}
+    assert roles == {
+        "group:admin": world.role("app-admin"),
+        "group:editors": world.role("app-editors"),
+        "default": world.role("app-default"),
+        "unauthenticated": None,
+    }
 
 
 def test_default_role_mode_clean(world: World) -> None:
@@ -28,9 +32,16 @@ def test_default_role_mode_clean(world: World) -> None:
     for group in ("admin", "editors"):
         idp.delete_group(GroupName=group, UserPoolId=world.user_pool_id)
     arns = world.arns
-    drift.put_inline(world, "app-default", "everything-else", arns.rest("*/admin/*"),
-                     arns.rest("DELETE/items/*"), arns.rest("POST/items"),
-                     arns.rest("GET/administrators"), arns.http("POST/orders"))
+    drift.put_inline(
+        world,
+        "app-default",
+        "everything-else",
+        arns.rest("*/admin/*"),
+        arns.rest("DELETE/items/*"),
+        arns.rest("POST/items"),
+        arns.rest("GET/administrators"),
+        arns.http("POST/orders"),
+    )
     drift.set_pool_roles(world, {"authenticated": world.role("app-default")}, None)
     world.baseline["identity_pool"]["role_resolution"] = "default"
     world.baseline["groups"] = {}
@@ -39,7 +50,8 @@ def test_default_role_mode_clean(world: World) -> None:
     report = run_report(world, expect_exit=0)
     assert report["findings"] == []
     assert {c["role_arn"] for c in report["access_matrix"] if c["persona"] == "default"} == {
-        world.role("app-default")}
+        world.role("app-default")
+    }
 
 
 def test_default_mode_declared_but_token_live(world: World) -> None:
@@ -52,12 +64,17 @@ def test_http_default_route_undeclared(world: World) -> None:
     # `$default` answers every request no other route takes, e.g. GET /orders/42/lines; the
     # all-users grant `GET/orders/*` matches that ARN (IAM `*` spans `/`), so every
     # signed-in persona can reach the undeclared catch-all in part.
-    world.api_client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
-                                              AuthorizationType="AWS_IAM")
+    world.api_client("apigatewayv2").create_route(
+        ApiId=world.http_id, RouteKey="$default", AuthorizationType="AWS_IAM"
+    )
     account = world.seeded.account_id
     assert findings(world) == {
-        ("route-undeclared", None, "$default",
-         f"arn:aws:execute-api:us-east-1:{account}:{world.http_id}/*/*/{{proxy+}}"),
+        (
+            "route-undeclared",
+            None,
+            "$default",
+            f"arn:aws:execute-api:us-east-1:{account}:{world.http_id}/*/*/{{proxy+}}",
+        ),
         ("excess-route", "group:admin", "$default", world.role("app-admin")),
         ("excess-route", "group:editors", "$default", world.role("app-editors")),
         ("excess-route", "default", "$default", world.role("app-default")),
@@ -65,19 +82,32 @@ def test_http_default_route_undeclared(world: World) -> None:
 
 
 def test_http_default_route_declared_for_editors(world: World) -> None:
-    world.api_client("apigatewayv2").create_route(ApiId=world.http_id, RouteKey="$default",
-                                              AuthorizationType="AWS_IAM")
-    drift.put_inline(world, "app-editors", "editors", world.arns.rest("POST/items"),
-                     world.arns.rest("GET/administrators"), world.arns.http("*"))
+    world.api_client("apigatewayv2").create_route(
+        ApiId=world.http_id, RouteKey="$default", AuthorizationType="AWS_IAM"
+    )
+    drift.put_inline(
+        world,
+        "app-editors",
+        "editors",
+        world.arns.rest("POST/items"),
+        world.arns.rest("GET/administrators"),
+        world.arns.http("*"),
+    )
     world.baseline["groups"]["editors"]["routes"].append("$default")
     world.write_baseline()
     report = run_report(world)
-    verdicts = {c["persona"]: c["verdict"] for c in report["access_matrix"]
-                if c["route"] == "$default"}
-    assert verdicts == {"group:admin": "partial", "group:editors": "allowed",
-                        "default": "partial", "unauthenticated": "denied"}
-    assert {(f["rule_id"], f["persona"], f["route"], f["resource"])
-            for f in report["findings"]} == {
+    verdicts = {
+        c["persona"]: c["verdict"] for c in report["access_matrix"] if c["route"] == "$default"
+    }
+    assert verdicts == {
+        "group:admin": "partial",
+        "group:editors": "allowed",
+        "default": "partial",
+        "unauthenticated": "denied",
+    }
+    assert {
+        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
+    } == {
         ("excess-route", "group:admin", "$default", world.role("app-admin")),
         ("excess-route", "default", "$default", world.role("app-default")),
     }

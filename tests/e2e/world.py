@@ -58,9 +58,17 @@ EDITOR_ROUTES = ["POST /items", "GET /administrators", "POST /orders"]
 
 
 def invoke(*resources: str, sid: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": sid, "Effect": "Allow", "Action": "execute-api:Invoke",
-         "Resource": list(resources)}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": list(resources),
+            }
+        ],
+    }
 
 
 @dataclass
@@ -79,30 +87,59 @@ class Arns:
 
 
 def clean_spec(arns: Arns) -> EnvironmentSpec:
-    all_users = ManagedPolicySpec("app-all-users", invoke(
-        arns.rest("GET/items"), arns.rest("GET/items/*"),
-        arns.http("GET/orders"), arns.http("GET/orders/*"), sid="AllUsers"))
+    all_users = ManagedPolicySpec(
+        "app-all-users",
+        invoke(
+            arns.rest("GET/items"),
+            arns.rest("GET/items/*"),
+            arns.http("GET/orders"),
+            arns.http("GET/orders/*"),
+            sid="AllUsers",
+        ),
+    )
     return EnvironmentSpec(
         managed_policies=[all_users],
         roles=[
-            RoleSpec("app-default", managed=["app-all-users"],
-                     inline={"me": invoke(arns.rest("GET/me"), sid="Me")}),
-            RoleSpec("app-admin", managed=["app-all-users"],
-                     inline={"admin": invoke(arns.rest("*/admin/*"),
-                                             arns.rest("DELETE/items/*"), sid="Admin")}),
-            RoleSpec("app-editors", managed=["app-all-users"],
-                     inline={"editors": invoke(arns.rest("POST/items"),
-                                               arns.rest("GET/administrators"),
-                                               arns.http("POST/orders"), sid="Editors")}),
+            RoleSpec(
+                "app-default",
+                managed=["app-all-users"],
+                inline={"me": invoke(arns.rest("GET/me"), sid="Me")},
+            ),
+            RoleSpec(
+                "app-admin",
+                managed=["app-all-users"],
+                inline={
+                    "admin": invoke(
+                        arns.rest("*/admin/*"), arns.rest("DELETE/items/*"), sid="Admin"
+                    )
+                },
+            ),
+            RoleSpec(
+                "app-editors",
+                managed=["app-all-users"],
+                inline={
+                    "editors": invoke(
+                        arns.rest("POST/items"),
+                        arns.rest("GET/administrators"),
+                        arns.http("POST/orders"),
+                        sid="Editors",
+                    )
+                },
+            ),
             RoleSpec("app-guest", trust_amr="unauthenticated"),
         ],
-        user_pool=UserPoolSpec(name="shop-users", groups=[
-            GroupSpec("admin", role="app-admin", precedence=0),
-            GroupSpec("editors", role="app-editors", precedence=10),
-        ]),
+        user_pool=UserPoolSpec(
+            name="shop-users",
+            groups=[
+                GroupSpec("admin", role="app-admin", precedence=0),
+                GroupSpec("editors", role="app-editors", precedence=10),
+            ],
+        ),
         identity_pool=IdentityPoolSpec(
-            name="shop_identities", authenticated_role="app-default",
-            mapping=RoleMappingSpec(type="Token", ambiguous_role_resolution="AuthenticatedRole")),
+            name="shop_identities",
+            authenticated_role="app-default",
+            mapping=RoleMappingSpec(type="Token", ambiguous_role_resolution="AuthenticatedRole"),
+        ),
     )
 
 
@@ -113,19 +150,31 @@ def clean_baseline(seeded: Seeded) -> dict[str, Any]:
         "region": REGION,
         "user_pool": {"id": seeded.user_pool_id},
         "identity_pool": {
-            "id": seeded.identity_pool_id, "role_resolution": "token",
+            "id": seeded.identity_pool_id,
+            "role_resolution": "token",
             "ambiguous_role_resolution": "AuthenticatedRole",
-            "authenticated_role": roles["app-default"], "unauthenticated_role": None,
-            "allow_unauthenticated": False, "allow_classic_flow": False},
-        "apis": [{"id": seeded.api_ids[REST], "stage": REST_STAGE},
-                 {"id": seeded.api_ids[HTTP], "stage": HTTP_STAGE}],
+            "authenticated_role": roles["app-default"],
+            "unauthenticated_role": None,
+            "allow_unauthenticated": False,
+            "allow_classic_flow": False,
+        },
+        "apis": [
+            {"id": seeded.api_ids[REST], "stage": REST_STAGE},
+            {"id": seeded.api_ids[HTTP], "stage": HTTP_STAGE},
+        ],
         "public_routes": ["GET /health"],
-        "routes": {"all_users": list(ALL_USERS), "default": list(DEFAULT_ROUTES),
-                   "unauthenticated": []},
+        "routes": {
+            "all_users": list(ALL_USERS),
+            "default": list(DEFAULT_ROUTES),
+            "unauthenticated": [],
+        },
         "groups": {
             "admin": {"precedence": 0, "role": roles["app-admin"], "routes": list(ADMIN_ROUTES)},
-            "editors": {"precedence": 10, "role": roles["app-editors"],
-                        "routes": list(EDITOR_ROUTES)},
+            "editors": {
+                "precedence": 10,
+                "role": roles["app-editors"],
+                "routes": list(EDITOR_ROUTES),
+            },
         },
     }
 
@@ -183,11 +232,14 @@ class World:
         method, path = route.split(" ", 1)
         return f"arn:aws:execute-api:{REGION}:{self.seeded.account_id}:{api_id}/*/{method}{path}"
 
-    def write_baseline(self, data: dict[str, Any] | None = None, name: str = "baseline.yaml"
-                       ) -> Path:
+    def write_baseline(
+        self, data: dict[str, Any] | None = None, name: str = "baseline.yaml"
+    ) -> Path:
         path = self.folder / name
-        path.write_text(yaml.safe_dump(data if data is not None else self.baseline,
-                                       sort_keys=False), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(data if data is not None else self.baseline, sort_keys=False),
+            encoding="utf-8",
+        )
         return path
 
     @property
@@ -197,16 +249,21 @@ class World:
 
 def seed_apis(emulator: EmulatorServer, session: boto3.Session) -> Seeded:
     """The REST and HTTP APIs alone: the rest of the world's policies name their ids."""
-    return seed(EnvironmentSpec(user_pool=None, identity_pool=None,
-                                rest_apis=[RestApiSpec(REST, routes=REST_ROUTES,
-                                                       stages=[REST_STAGE])],
-                                http_apis=[HttpApiSpec(HTTP, routes=HTTP_ROUTES,
-                                                       stages=[HTTP_STAGE])]),
-                session, endpoint_url=emulator.url)
+    return seed(
+        EnvironmentSpec(
+            user_pool=None,
+            identity_pool=None,
+            rest_apis=[RestApiSpec(REST, routes=REST_ROUTES, stages=[REST_STAGE])],
+            http_apis=[HttpApiSpec(HTTP, routes=HTTP_ROUTES, stages=[HTTP_STAGE])],
+        ),
+        session,
+        endpoint_url=emulator.url,
+    )
 
 
-def build_world(emulator: EmulatorServer, session: boto3.Session, folder: Path,
-                apis: Seeded | None = None) -> World:
+def build_world(
+    emulator: EmulatorServer, session: boto3.Session, folder: Path, apis: Seeded | None = None
+) -> World:
     apis = apis or seed_apis(emulator, session)
     arns = Arns(apis.account_id, apis.api_ids[REST], apis.api_ids[HTTP])
     seeded = seed(clean_spec(arns), session, endpoint_url=emulator.url)

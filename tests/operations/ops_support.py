@@ -85,51 +85,114 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
     return {k: v[0] for k, v in parse_qs(raw.decode()).items()}
 
 
-def finding(rule_id: str = "precedence-drift", severity: Severity = Severity.MEDIUM,
-            resource: str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X",
-            persona: str | None = "group:editors", route: str | None = None) -> Finding:
-    return Finding(rule_id=rule_id, severity=severity, title=rule_id, message=f"{rule_id} fired",
-                   resource=resource, persona=persona, route=route, remediation="fix it",
-                   fingerprint=fingerprint(rule_id, resource, persona, route, None))
+def finding(
+    rule_id: str = "precedence-drift",
+    severity: Severity = Severity.MEDIUM,
+    resource: str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X",
+    persona: str | None = "group:editors",
+    route: str | None = None,
+) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        severity=severity,
+        title=rule_id,
+        message=f"{rule_id} fired",
+        resource=resource,
+        persona=persona,
+        route=route,
+        remediation="fix it",
+        fingerprint=fingerprint(rule_id, resource, persona, route, None),
+    )
 
 
-def report(findings: list[Finding], *, user_pool: str = "us-east-1_X",
-           identity_pool: str = "us-east-1:pool", status: str = "complete") -> Report:
-    return Report.model_validate({
-        "tool": ToolInfo(version="0.1.0"), "generated_at": "2024-01-01T00:00:00+00:00",
-        "status": status,
-        "target": ReportTarget(account_id="123456789012", region="us-east-1",
-                               user_pool_id=user_pool, identity_pool_id=identity_pool),
-        "summary": Summary.of(findings), "findings": findings,
-    })
+def report(
+    findings: list[Finding],
+    *,
+    user_pool: str = "us-east-1_X",
+    identity_pool: str = "us-east-1:pool",
+    status: str = "complete",
+) -> Report:
+    return Report.model_validate(
+        {
+            "tool": ToolInfo(version="0.1.0"),
+            "generated_at": "2024-01-01T00:00:00+00:00",
+            "status": status,
+            "target": ReportTarget(
+                account_id="123456789012",
+                region="us-east-1",
+                user_pool_id=user_pool,
+                identity_pool_id=identity_pool,
+            ),
+            "summary": Summary.of(findings),
+            "findings": findings,
+        }
+    )
 
 
-def snapshot(groups: dict[str, tuple[int | None, str | None]] | None = None,
-             *, routes: dict[str, str] | None = None, errors: list[dict[str, str]] | None = None,
-             user_pool: str = "us-east-1_X", inline: dict[str, Any] | None = None) -> Snapshot:
+def snapshot(
+    groups: dict[str, tuple[int | None, str | None]] | None = None,
+    *,
+    routes: dict[str, str] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    user_pool: str = "us-east-1_X",
+    inline: dict[str, Any] | None = None,
+) -> Snapshot:
     """A small snapshot: groups name -> (precedence, role), one REST API's routes, one role."""
-    groups = {"admin": (0, ROLE_ADMIN), "editors": (10, ROLE_EDITORS)} if groups is None \
-        else groups
+    groups = {"admin": (0, ROLE_ADMIN), "editors": (10, ROLE_EDITORS)} if groups is None else groups
     routes = {"GET /items": "AWS_IAM", "GET /health": "NONE"} if routes is None else routes
-    role_doc = inline or {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}
-    return Snapshot.model_validate({
-        "region": "us-east-1", "account_id": "123456789012",
-        "target": {"user_pool": {"id": user_pool}, "identity_pool": {"id": "us-east-1:pool"},
-                   "apis": [{"id": "api1"}]},
-        "user_pool": {"id": user_pool, "name": "app", "groups": [
-            {"name": n, "precedence": p, "role_arn": r} for n, (p, r) in groups.items()]},
-        "identity_pool": {"id": "us-east-1:pool", "name": "app", "authenticated_role": ROLE_DEFAULT,
-                          "role_mappings": {f"cognito-idp.us-east-1.amazonaws.com/{user_pool}:c":
-                                            {"type": "Token",
-                                             "ambiguous_role_resolution": "AuthenticatedRole"}}},
-        "roles": {ROLE_EDITORS: {"arn": ROLE_EDITORS, "name": "app-editors", "inline_policies": [
-            {"name": "invoke", "document": role_doc}]}},
-        "apis": [{"id": "api1", "name": "app", "kind": "REST", "stages": ["prod"], "routes": [
-            {"method": k.split()[0], "path": k.split()[1], "authorization_type": v}
-            for k, v in routes.items()]}],
-        "errors": errors or [],
-    })
+    role_doc = inline or {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+    }
+    return Snapshot.model_validate(
+        {
+            "region": "us-east-1",
+            "account_id": "123456789012",
+            "target": {
+                "user_pool": {"id": user_pool},
+                "identity_pool": {"id": "us-east-1:pool"},
+                "apis": [{"id": "api1"}],
+            },
+            "user_pool": {
+                "id": user_pool,
+                "name": "app",
+                "groups": [
+                    {"name": n, "precedence": p, "role_arn": r} for n, (p, r) in groups.items()
+                ],
+            },
+            "identity_pool": {
+                "id": "us-east-1:pool",
+                "name": "app",
+                "authenticated_role": ROLE_DEFAULT,
+                "role_mappings": {
+                    f"cognito-idp.us-east-1.amazonaws.com/{user_pool}:c": {
+                        "type": "Token",
+                        "ambiguous_role_resolution": "AuthenticatedRole",
+                    }
+                },
+            },
+            "roles": {
+                ROLE_EDITORS: {
+                    "arn": ROLE_EDITORS,
+                    "name": "app-editors",
+                    "inline_policies": [{"name": "invoke", "document": role_doc}],
+                }
+            },
+            "apis": [
+                {
+                    "id": "api1",
+                    "name": "app",
+                    "kind": "REST",
+                    "stages": ["prod"],
+                    "routes": [
+                        {"method": k.split()[0], "path": k.split()[1], "authorization_type": v}
+                        for k, v in routes.items()
+                    ],
+                }
+            ],
+            "errors": errors or [],
+        }
+    )
 
 
 ROLE_ADMIN = "arn:aws:iam::123456789012:role/app-admin"

@@ -50,8 +50,10 @@ def _resources(statement: dict[str, Any]) -> list[str]:
 
 
 def _allows(action: str) -> bool:
-    return any(s["Effect"] == "Allow" and any(fnmatchcase(action.lower(), a.lower())
-                                              for a in _actions(s)) for s in _statements())
+    return any(
+        s["Effect"] == "Allow" and any(fnmatchcase(action.lower(), a.lower()) for a in _actions(s))
+        for s in _statements()
+    )
 
 
 def iam_action(call: str) -> str:
@@ -68,8 +70,9 @@ def collected_calls(aws: Aws, tmp_path: Path) -> set[str]:
     world = build_world(aws.emulator, aws.session, tmp_path)
     aws.emulator.clear_operations()
     baseline = load_baseline(world.baseline_path)
-    snapshot = collect_snapshot(target_of(baseline),
-                                AwsOptions(region="us-east-1", endpoint_url=world.url))
+    snapshot = collect_snapshot(
+        target_of(baseline), AwsOptions(region="us-east-1", endpoint_url=world.url)
+    )
     assert snapshot.complete, snapshot.errors
     return set(aws.emulator.operations())
 
@@ -83,8 +86,12 @@ def test_role_allows_every_call_a_collection_makes(collected_calls: set[str]) ->
 
 
 def test_role_read_actions_are_exactly_the_declared_operations() -> None:
-    granted = {a for s in _statements() for a in _actions(s)
-               if not a.startswith(("s3:", "logs:", "secretsmanager:", "ssm:"))}
+    granted = {
+        a
+        for s in _statements()
+        for a in _actions(s)
+        if not a.startswith(("s3:", "logs:", "secretsmanager:", "ssm:"))
+    }
     assert granted == set(OPERATIONS)
 
 
@@ -108,15 +115,20 @@ def test_no_write_action_outside_own_bucket_and_logs() -> None:
 def test_scoped_where_aws_supports_it() -> None:
     unscoped = {a for s in _statements() if "*" in _resources(s) for a in _actions(s)}
     # AWS offers no resource-level permission for these.
-    assert unscoped == {"cognito-idp:ListUserPools", "cognito-identity:ListIdentityPools",
-                        "iam:GetAccountAuthorizationDetails", "sts:GetCallerIdentity"}
+    assert unscoped == {
+        "cognito-idp:ListUserPools",
+        "cognito-identity:ListIdentityPools",
+        "iam:GetAccountAuthorizationDetails",
+        "sts:GetCallerIdentity",
+    }
 
 
 def test_template_passes_cfn_lint() -> None:
     # The CLI in a subprocess, as CI runs it (in-process linting was killed for memory here).
     cli = Path(sys.executable).parent / "cfn-lint"
-    done = subprocess.run([str(cli), str(TEMPLATE)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [str(cli), str(TEMPLATE)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -23,9 +23,12 @@ PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors
 
 
 def _options(state: Path | None, *, slack: bool = True, always: bool = False) -> RunOptions:
-    return RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions(),
-                      state=str(state) if state else None,
-                      slack=SlackOptions(enabled=slack, always=always))
+    return RunOptions(
+        baseline=Path("baseline.yaml"),
+        aws=AwsOptions(),
+        state=str(state) if state else None,
+        slack=SlackOptions(enabled=slack, always=always),
+    )
 
 
 def _run(state: Path, snap: Snapshot, *findings_: object, **kw: bool) -> Report:
@@ -73,9 +76,10 @@ def test_drift_between_runs_then_fix(tmp_path: Path, slack: FakeSlack) -> None:
     [change] = [f for f in rep.findings if f.rule_id == HISTORY_RULE]
     assert change.severity is Severity.INFO and change.persona == "group:editors"
     assert change.resource == "us-east-1_X/group/editors"
-    assert change.evidence["diff"] == ["precedence: 10 -> 5",
-                                       "role_arn: 'arn:aws:iam::123456789012:role/app-editors'"
-                                       " -> None"]
+    assert change.evidence["diff"] == [
+        "precedence: 10 -> 5",
+        "role_arn: 'arn:aws:iam::123456789012:role/app-editors' -> None",
+    ]
     assert rep.summary.by_severity["info"] == 1 and rep.summary.findings == 3
     assert len(slack.requests) == 2
     alert = str(slack.requests[1].body["blocks"])
@@ -91,15 +95,22 @@ def test_drift_between_runs_then_fix(tmp_path: Path, slack: FakeSlack) -> None:
 def test_route_and_policy_changes_one_finding_each(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     _run(state, snapshot(), slack=False)
-    changed = snapshot(routes={"GET /items": "NONE", "POST /items": "AWS_IAM"},
-                       inline={"Version": "2012-10-17", "Statement": []})
+    changed = snapshot(
+        routes={"GET /items": "NONE", "POST /items": "AWS_IAM"},
+        inline={"Version": "2012-10-17", "Statement": []},
+    )
     rep = _run(state, changed, slack=False)
 
     api = "arn:aws:execute-api:us-east-1:123456789012:api1/*/"
-    assert sorted(_changed(rep), key=str) == sorted([
-        (api + "GET/health", None, "GET /health"), (api + "GET/items", None, "GET /items"),
-        (api + "POST/items", None, "POST /items"),
-        ("arn:aws:iam::123456789012:role/app-editors", None, None)], key=str)
+    assert sorted(_changed(rep), key=str) == sorted(
+        [
+            (api + "GET/health", None, "GET /health"),
+            (api + "GET/items", None, "GET /items"),
+            (api + "POST/items", None, "POST /items"),
+            ("arn:aws:iam::123456789012:role/app-editors", None, None),
+        ],
+        key=str,
+    )
     messages = " | ".join(f.message for f in rep.findings)
     assert "route GET /items changed: authorization: 'AWS_IAM' -> 'NONE'" in messages
     assert "route GET /health was removed" in messages
@@ -109,8 +120,10 @@ def test_route_and_policy_changes_one_finding_each(tmp_path: Path) -> None:
 def test_incomplete_snapshot_keeps_findings_open(tmp_path: Path, slack: FakeSlack) -> None:
     state = tmp_path / "state.json"
     _run(state, snapshot(), DRIFT, PRECEDENCE)
-    failed = snapshot({}, errors=[{"service": "cognito-idp", "operation": "ListGroups",
-                                   "message": "AccessDenied"}])
+    failed = snapshot(
+        {},
+        errors=[{"service": "cognito-idp", "operation": "ListGroups", "message": "AccessDenied"}],
+    )
     rep = track(report([DRIFT], status="incomplete"), failed, _options(state))
 
     assert rep.changes is not None and rep.changes.resolved == []
@@ -119,22 +132,30 @@ def test_incomplete_snapshot_keeps_findings_open(tmp_path: Path, slack: FakeSlac
     assert len(slack.requests) == 1
     saved = LocalStateStore(state).load()
     assert saved is not None and saved.config.groups is not None  # last known groups kept
-    assert {f.fingerprint for f in saved.open_findings} == {DRIFT.fingerprint,
-                                                           PRECEDENCE.fingerprint}
+    assert {f.fingerprint for f in saved.open_findings} == {
+        DRIFT.fingerprint,
+        PRECEDENCE.fingerprint,
+    }
     # once the read works again, the comparison is against the last known groups
     again = _run(state, snapshot(), DRIFT, PRECEDENCE)
     assert _changed(again) == []
 
 
-@pytest.mark.parametrize(("content", "field"), [
-    ("{not json", None),
-    (json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "99"}),
-     "schema_version"),
-    (json.dumps({"something": "else"}), "kind"),
-    (json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "1"}), "updated_at"),
-])
-def test_corrupt_or_foreign_state_is_an_input_error(tmp_path: Path, content: str,
-                                                    field: str | None) -> None:
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ("{not json", None),
+        (
+            json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "99"}),
+            "schema_version",
+        ),
+        (json.dumps({"something": "else"}), "kind"),
+        (json.dumps({"kind": "cognito-route-auditor/state", "schema_version": "1"}), "updated_at"),
+    ],
+)
+def test_corrupt_or_foreign_state_is_an_input_error(
+    tmp_path: Path, content: str, field: str | None
+) -> None:
     state = tmp_path / "state.json"
     state.write_text(content)
     with pytest.raises(InputError) as raised:
@@ -148,8 +169,11 @@ def test_state_for_another_pool_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     _run(state, snapshot(), slack=False)
     with pytest.raises(InputError, match="us-east-1_X"):
-        track(report([], user_pool="us-east-1_Other"), snapshot(user_pool="us-east-1_Other"),
-              _options(state, slack=False))
+        track(
+            report([], user_pool="us-east-1_Other"),
+            snapshot(user_pool="us-east-1_Other"),
+            _options(state, slack=False),
+        )
 
 
 def test_slack_down_keeps_alert_pending_until_delivered(tmp_path: Path, slack: FakeSlack) -> None:
@@ -190,8 +214,9 @@ def test_slack_without_state_alerts_every_run(slack: FakeSlack) -> None:
 def test_pending_merge_is_the_net_change() -> None:
     pending = PendingAlert(created_at="t", new=[DRIFT], resolved=[PRECEDENCE])
     # DRIFT was fixed and PRECEDENCE came back before any alert got through: nothing to say
-    merged = merge_pending(pending, new=[PRECEDENCE], resolved=[DRIFT],
-                           open_now={PRECEDENCE.fingerprint})
+    merged = merge_pending(
+        pending, new=[PRECEDENCE], resolved=[DRIFT], open_now={PRECEDENCE.fingerprint}
+    )
     assert merged.new == [] and merged.resolved == []
     merged = merge_pending(pending, new=[], resolved=[], open_now={DRIFT.fingerprint})
     assert merged.new == [DRIFT] and merged.resolved == [PRECEDENCE]

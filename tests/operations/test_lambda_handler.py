@@ -22,8 +22,16 @@ BUCKET = "audit-reports"
 def world(aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     built = build_world(aws.emulator, aws.session, tmp_path)
     aws.client("s3").create_bucket(Bucket=BUCKET)
-    for name in ("BASELINE_PATH", "BASELINE_S3_URI", "SLACK_SECRET_ARN", "SLACK_SSM_PARAMETER",
-                 "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "SLACK_API_URL"):
+    for name in (
+        "BASELINE_PATH",
+        "BASELINE_S3_URI",
+        "SLACK_SECRET_ARN",
+        "SLACK_SSM_PARAMETER",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_WEBHOOK_URL",
+        "SLACK_API_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REPORT_BUCKET", BUCKET)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
@@ -40,12 +48,14 @@ def test_reports_state_and_bot_alert(world: World, monkeypatch: pytest.MonkeyPat
     slack = FakeSlack()
     try:
         secret = world.client("secretsmanager").create_secret(
-            Name="auditor/slack", SecretString=json.dumps(
-                {"bot_token": TOKEN, "channel": "#audit", "api_url": slack.api_url}))
+            Name="auditor/slack",
+            SecretString=json.dumps(
+                {"bot_token": TOKEN, "channel": "#audit", "api_url": slack.api_url}
+            ),
+        )
         monkeypatch.setenv("SLACK_SECRET_ARN", secret["ARN"])
         monkeypatch.setenv("BASELINE_PATH", str(world.baseline_path))
-        world.client("cognito-idp").create_group(GroupName="testers",
-                                                 UserPoolId=world.user_pool_id)
+        world.client("cognito-idp").create_group(GroupName="testers", UserPoolId=world.user_pool_id)
 
         first: dict[str, Any] = handler({}, None)
 
@@ -71,14 +81,19 @@ def test_reports_state_and_bot_alert(world: World, monkeypatch: pytest.MonkeyPat
     assert "SLACK_BOT_TOKEN" not in os.environ  # not left behind in a warm container
 
 
-def test_baseline_from_s3_and_webhook_from_ssm(world: World,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_baseline_from_s3_and_webhook_from_ssm(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slack = FakeSlack()
     try:
-        world.client("s3").put_object(Bucket=BUCKET, Key="config/baseline.yaml",
-                                      Body=world.baseline_path.read_bytes())
-        world.client("ssm").put_parameter(Name="/auditor/slack", Type="SecureString",
-                                          Value=json.dumps({"webhook_url": slack.webhook_url}))
+        world.client("s3").put_object(
+            Bucket=BUCKET, Key="config/baseline.yaml", Body=world.baseline_path.read_bytes()
+        )
+        world.client("ssm").put_parameter(
+            Name="/auditor/slack",
+            Type="SecureString",
+            Value=json.dumps({"webhook_url": slack.webhook_url}),
+        )
         monkeypatch.setenv("BASELINE_S3_URI", f"s3://{BUCKET}/config/baseline.yaml")
         monkeypatch.setenv("SLACK_SSM_PARAMETER", "/auditor/slack")
         monkeypatch.setenv("SLACK_ALWAYS", "true")
@@ -92,8 +107,9 @@ def test_baseline_from_s3_and_webhook_from_ssm(world: World,
         slack.stop()
 
 
-def test_malformed_secret_is_refused_without_echoing_it(world: World,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_secret_is_refused_without_echoing_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = world.client("secretsmanager").create_secret(Name="bad", SecretString="xoxb-oops")
     monkeypatch.setenv("SLACK_SECRET_ARN", secret["ARN"])
     monkeypatch.setenv("BASELINE_PATH", str(world.baseline_path))
@@ -102,11 +118,14 @@ def test_malformed_secret_is_refused_without_echoing_it(world: World,
     assert "xoxb-oops" not in str(raised.value)
 
 
-@pytest.mark.parametrize(("name", "value", "says"), [
-    ("FAIL_ON", "severe", "FAIL_ON: 'severe' is not one of critical, high, medium, low, info"),
-    ("BASELINE_S3_URI", "s3://only-a-bucket", "BASELINE_S3_URI: expected s3://bucket/key"),
-    ("BASELINE_S3_URI", "/local/baseline.yaml", "BASELINE_S3_URI: expected s3://bucket/key"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("FAIL_ON", "severe", "FAIL_ON: 'severe' is not one of critical, high, medium, low, info"),
+        ("BASELINE_S3_URI", "s3://only-a-bucket", "BASELINE_S3_URI: expected s3://bucket/key"),
+        ("BASELINE_S3_URI", "/local/baseline.yaml", "BASELINE_S3_URI: expected s3://bucket/key"),
+    ],
+)
 def test_bad_setting_is_an_input_error_naming_it(
     world: World, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
 ) -> None:

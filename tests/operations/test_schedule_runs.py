@@ -51,8 +51,14 @@ def test_runs_every_tick_and_writes_heartbeat(tmp_path: Path) -> None:
         stop.set()
 
     threading.Thread(target=watch, daemon=True).start()
-    run_schedule(OPTIONS, "*/15 * * * *", heartbeat=beat, stop_event=stop,
-                 trigger=IntervalTrigger(seconds=1), execute=runner)
+    run_schedule(
+        OPTIONS,
+        "*/15 * * * *",
+        heartbeat=beat,
+        stop_event=stop,
+        trigger=IntervalTrigger(seconds=1),
+        execute=runner,
+    )
 
     assert runner.finished >= 2 and len(seen) == 2
     data = json.loads(beat.read_text())
@@ -71,16 +77,18 @@ def test_sigterm_finishes_the_run_in_progress(tmp_path: Path) -> None:
 
     threading.Thread(target=terminate, daemon=True).start()
     before = signal.getsignal(signal.SIGTERM)
-    run_schedule(OPTIONS, "0 * * * *", heartbeat=beat, trigger=IntervalTrigger(seconds=1),
-                 execute=runner)
+    run_schedule(
+        OPTIONS, "0 * * * *", heartbeat=beat, trigger=IntervalTrigger(seconds=1), execute=runner
+    )
 
     assert runner.started == runner.finished == 1
     assert json.loads(beat.read_text())["exit_code"] == 1
     assert signal.getsignal(signal.SIGTERM) == before  # handlers restored
 
 
-def test_failures_are_logged_and_the_schedule_goes_on(tmp_path: Path,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_failures_are_logged_and_the_schedule_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     beat, stop, calls = tmp_path / "heartbeat.json", threading.Event(), []
 
     def failing(options: RunOptions) -> RunOutcome:
@@ -89,8 +97,14 @@ def test_failures_are_logged_and_the_schedule_goes_on(tmp_path: Path,
             stop.set()
         raise InputError("baseline.yaml", "groups", "bad")
 
-    run_schedule(OPTIONS, "* * * * *", heartbeat=beat, stop_event=stop,
-                 trigger=IntervalTrigger(seconds=1), execute=failing)
+    run_schedule(
+        OPTIONS,
+        "* * * * *",
+        heartbeat=beat,
+        stop_event=stop,
+        trigger=IntervalTrigger(seconds=1),
+        execute=failing,
+    )
     assert len(calls) >= 2
     data = json.loads(beat.read_text())
     assert data["outcome"] == "error" and data["exit_code"] == 2

@@ -21,8 +21,10 @@ from auditor.unattended.slack import (
 
 
 def _content(**kwargs: object) -> AlertContent:
-    new = [finding(), finding("excess-route", Severity.CRITICAL, persona="unauthenticated",
-                              route="GET /admin")]
+    new = [
+        finding(),
+        finding("excess-route", Severity.CRITICAL, persona="unauthenticated", route="GET /admin"),
+    ]
     values: dict[str, object] = {"report": report(new), "new": new, "resolved": []}
     values.update(kwargs)
     return AlertContent(**values)  # type: ignore[arg-type]
@@ -72,8 +74,9 @@ def test_webhook_delivery_and_failure_hide_the_url(monkeypatch: pytest.MonkeyPat
         fake.stop()
 
 
-def test_server_down_raises_without_the_token(slack: FakeSlack,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_server_down_raises_without_the_token(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     slack.stop()
     caplog.set_level(logging.DEBUG)
     with pytest.raises(SlackDeliveryError) as raised:

@@ -22,10 +22,13 @@ from tests.conftest import Aws
 
 
 def _state() -> State:
-    return State(updated_at="2024-01-01T00:00:00+00:00",
-                 target=StateTarget(region="us-east-1", user_pool_id="us-east-1_X"),
-                 snapshot_digest=snapshot().digest(), config=summarize(snapshot()),
-                 open_findings=[finding()])
+    return State(
+        updated_at="2024-01-01T00:00:00+00:00",
+        target=StateTarget(region="us-east-1", user_pool_id="us-east-1_X"),
+        snapshot_digest=snapshot().digest(),
+        config=summarize(snapshot()),
+        open_findings=[finding()],
+    )
 
 
 def test_open_store_by_location(tmp_path: Path) -> None:
@@ -46,8 +49,9 @@ def test_local_round_trip_leaves_no_temp_files(tmp_path: Path) -> None:
 
 def test_s3_round_trip_and_corruption(aws: Aws) -> None:
     aws.client("s3").create_bucket(Bucket="state-bucket")
-    store = S3StateStore("state-bucket", "auditor/state.json",
-                         AwsOptions(region="us-east-1", endpoint_url=aws.url))
+    store = S3StateStore(
+        "state-bucket", "auditor/state.json", AwsOptions(region="us-east-1", endpoint_url=aws.url)
+    )
     assert store.load() is None  # first run
     store.save(_state())
     assert store.load() == _state()
@@ -59,15 +63,18 @@ def test_s3_round_trip_and_corruption(aws: Aws) -> None:
 
 
 def test_s3_unreadable_bucket_is_an_input_error(aws: Aws) -> None:
-    store = S3StateStore("no-such-bucket", "state.json",
-                         AwsOptions(region="us-east-1", endpoint_url=aws.url))
+    store = S3StateStore(
+        "no-such-bucket", "state.json", AwsOptions(region="us-east-1", endpoint_url=aws.url)
+    )
     with pytest.raises(InputError, match="NoSuchBucket"):
         store.load()
 
 
 def test_failed_reads_make_sections_unknown() -> None:
-    errors = [{"service": "iam", "operation": "GetAccountAuthorizationDetails", "message": "x"},
-              {"service": "apigatewayv2", "operation": "GetRoutes", "message": "y"}]
+    errors = [
+        {"service": "iam", "operation": "GetAccountAuthorizationDetails", "message": "x"},
+        {"service": "apigatewayv2", "operation": "GetRoutes", "message": "y"},
+    ]
     snap = snapshot(errors=errors)
     assert unreadable_sections(snap) == {"role_policies", "routes"}
     summary = summarize(snap)

@@ -27,11 +27,14 @@ def world(aws: Aws, tmp_path: Path) -> World:
 
 
 def _options(world: World) -> RunOptions:
-    return RunOptions(baseline=world.baseline_path,
-                      aws=AwsOptions(endpoint_url=world.url, max_attempts=2),
-                      output=world.folder / "report.json", format="json",
-                      state=str(world.folder / "state" / "state.json"),
-                      slack=SlackOptions(enabled=True))
+    return RunOptions(
+        baseline=world.baseline_path,
+        aws=AwsOptions(endpoint_url=world.url, max_attempts=2),
+        output=world.folder / "report.json",
+        format="json",
+        state=str(world.folder / "state" / "state.json"),
+        slack=SlackOptions(enabled=True),
+    )
 
 
 def _blocks(slack: FakeSlack, index: int = -1) -> str:
@@ -43,8 +46,9 @@ def _rules(outcome: RunOutcome, rule_id: str) -> list[tuple[str | None, str]]:
 
 
 def _add_undeclared_group(world: World) -> None:
-    world.client("cognito-idp").create_group(GroupName="testers", UserPoolId=world.user_pool_id,
-                                             Precedence=20)
+    world.client("cognito-idp").create_group(
+        GroupName="testers", UserPoolId=world.user_pool_id, Precedence=20
+    )
 
 
 def test_scheduled_runs_alert_once_then_follow_drift(world: World, slack: FakeSlack) -> None:
@@ -58,14 +62,21 @@ def test_scheduled_runs_alert_once_then_follow_drift(world: World, slack: FakeSl
             stop.set()
         return runs[-1]
 
-    run_schedule(options, "*/15 * * * *", heartbeat=beat, stop_event=stop,
-                 trigger=IntervalTrigger(seconds=1), execute=counted)
+    run_schedule(
+        options,
+        "*/15 * * * *",
+        heartbeat=beat,
+        stop_event=stop,
+        trigger=IntervalTrigger(seconds=1),
+        execute=counted,
+    )
 
     first, second = runs[:2]
     # a group without a role: undeclared, and its members get the default role's GET /me
     assert first.report.changes is not None and len(first.report.changes.new) == 2
-    assert _rules(first, "group-undeclared") == [(
-        "group:testers", f"{world.seeded.user_pool_arn}/group/testers")]
+    assert _rules(first, "group-undeclared") == [
+        ("group:testers", f"{world.seeded.user_pool_arn}/group/testers")
+    ]
     assert [p for p, _ in _rules(first, "excess-route")] == ["group:testers"]
     assert len(slack.requests) == 1  # the second run changed nothing: no alert
     assert "group-undeclared" in _blocks(slack) and world.user_pool_id in _blocks(slack)
@@ -104,10 +115,12 @@ def test_rate_limited_slack_delivers_once(world: World, slack: FakeSlack) -> Non
     assert len(slack.script) == 0  # the 429 was used, the retry got the 200
 
 
-def test_slack_down_keeps_report_state_and_pending_alert(world: World, slack: FakeSlack,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_slack_down_keeps_report_state_and_pending_alert(
+    world: World,
+    slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     options = _options(world)
     slack.stop()
     _add_undeclared_group(world)
@@ -118,7 +131,8 @@ def test_slack_down_keeps_report_state_and_pending_alert(world: World, slack: Fa
     written = json.loads(options.output.read_text())  # type: ignore[union-attr]
     assert {f["rule_id"] for f in written["findings"]} == {"group-undeclared", "excess-route"}
     assert [(e["service"], e["operation"]) for e in written["errors"]] == [
-        ("slack", "chat.postMessage")]
+        ("slack", "chat.postMessage")
+    ]
     assert outcome.exit_code == 1  # Slack failing does not change the verdict
     stderr = capsys.readouterr().err
     assert stderr.count("auditor: slack chat.postMessage failed") == 1 and TOKEN not in stderr

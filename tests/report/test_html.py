@@ -68,8 +68,9 @@ class Page(HTMLParser):
             self.matrix_heads[-1] += data
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
-        return [a for t, a in self.tags
-                if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +86,9 @@ def test_is_pure_and_self_contained(sample_html: str) -> None:
     # Nothing may be fetched: no src/href/action/srcset attribute anywhere, no url() or @import.
     for tag, attrs in page.tags:
         assert not {"src", "href", "action", "srcset", "poster"} & attrs.keys(), tag
-    assert not re.search(r"url\(|@import|https?://", sample_html.replace(
-        "http-equiv", ""), re.IGNORECASE)
+    assert not re.search(
+        r"url\(|@import|https?://", sample_html.replace("http-equiv", ""), re.IGNORECASE
+    )
 
 
 def test_hostile_names_are_text_not_markup(sample_html: str) -> None:
@@ -123,9 +125,21 @@ def test_findings_most_severe_first_with_filters(sample_html: str) -> None:
     page = Page(sample_html)
     rows = [a for a in page.find("tr") if "data-severity" in a]
     assert [r["data-severity"] for r in rows] == [
-        "critical", "high", "high", "medium", "medium", "medium", "low", "info"]
-    assert {o["value"] for o in page.find("option")} >= {"", "high", "excess-route",
-                                                          f"group:{HOSTILE_GROUP}"}
+        "critical",
+        "high",
+        "high",
+        "medium",
+        "medium",
+        "medium",
+        "low",
+        "info",
+    ]
+    assert {o["value"] for o in page.find("option")} >= {
+        "",
+        "high",
+        "excess-route",
+        f"group:{HOSTILE_GROUP}",
+    }
     new = sample_report().findings[0].fingerprint
     assert re.search(rf'data-fingerprint="{new}">.*?<span class="new">new</span>', sample_html)
 
@@ -138,8 +152,14 @@ def test_matrix_grid_matches_the_cells(sample_html: str) -> None:
     assert heads == [*groups, "default", "unauthenticated"]
     by_key = {(c.route, c.persona): c for c in report.access_matrix}
     # Rows by path then method: /admin/users, /health, /items (GET, POST), /items/{id}.
-    assert page.matrix_heads == ["GET /admin/users", "GET /health", "GET /items", "POST /items",
-                                 "DELETE /items/{id}", "GET /items/{id}"]
+    assert page.matrix_heads == [
+        "GET /admin/users",
+        "GET /health",
+        "GET /items",
+        "POST /items",
+        "DELETE /items/{id}",
+        "GET /items/{id}",
+    ]
     assert sorted(page.matrix_heads) == sorted(SAMPLE_ROUTES)
     for route, classes in zip(page.matrix_heads, page.matrix_rows, strict=True):
         assert classes == [cell_classes(by_key[(route, p)]) for p in heads if p]
@@ -148,26 +168,37 @@ def test_matrix_grid_matches_the_cells(sample_html: str) -> None:
     assert flat.count("n") == len(SAMPLE_PERSONAS)  # GET /health is public (NONE)
 
 
-@pytest.mark.parametrize(("verdict", "authorization", "expected", "classes"), [
-    ("allowed", "AWS_IAM", True, "a"),
-    ("partial", "AWS_IAM", True, "p x"),
-    ("denied", "AWS_IAM", False, "d"),
-    ("denied", "AWS_IAM", True, "d x"),
-    ("allowed", "AWS_IAM", False, "a x"),
-    ("allowed", "COGNITO_USER_POOLS", True, "n"),
-    ("allowed", "NONE", False, "n x"),
-])
+@pytest.mark.parametrize(
+    ("verdict", "authorization", "expected", "classes"),
+    [
+        ("allowed", "AWS_IAM", True, "a"),
+        ("partial", "AWS_IAM", True, "p x"),
+        ("denied", "AWS_IAM", False, "d"),
+        ("denied", "AWS_IAM", True, "d x"),
+        ("allowed", "AWS_IAM", False, "a x"),
+        ("allowed", "COGNITO_USER_POOLS", True, "n"),
+        ("allowed", "NONE", False, "n x"),
+    ],
+)
 def test_cell_classes(verdict: Verdict, authorization: str, expected: bool, classes: str) -> None:
-    cell = MatrixCell(persona="default", role_arn=None, api_id="a", stage="s", route="GET /",
-                      verdict=verdict, authorization_type=authorization,
-                      expected=expected)
+    cell = MatrixCell(
+        persona="default",
+        role_arn=None,
+        api_id="a",
+        stage="s",
+        route="GET /",
+        verdict=verdict,
+        authorization_type=authorization,
+        expected=expected,
+    )
     assert cell_classes(cell) == classes
 
 
 def test_missing_cells_are_blank_and_sections_are_optional() -> None:
     report = sample_report()
-    cells = [c for c in report.access_matrix
-             if not (c.persona == "default" and c.route == "GET /items")]
+    cells = [
+        c for c in report.access_matrix if not (c.persona == "default" and c.route == "GET /items")
+    ]
     html = render_html(build_report(report.findings, cells))
     page = Page(html)
     assert sum(row.count("e") for row in page.matrix_rows) == 1

@@ -23,13 +23,24 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 # The verdict colours of report.css, as getComputedStyle reports them.
-COLOURS = {"a": "rgb(120, 200, 130)", "p": "rgb(255, 204, 77)", "d": "rgb(244, 199, 195)",
-           "n": "rgb(190, 170, 225)"}
+COLOURS = {
+    "a": "rgb(120, 200, 130)",
+    "p": "rgb(255, 204, 77)",
+    "d": "rgb(244, 199, 195)",
+    "n": "rgb(190, 170, 225)",
+}
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -54,8 +65,9 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def open_report(browser: Browser, report: Report, directory: Path,
-                name: str = "report.html") -> tuple[Page, Recorded]:
+def open_report(
+    browser: Browser, report: Report, directory: Path, name: str = "report.html"
+) -> tuple[Page, Recorded]:
     """Render `report`, write it, open it from file:// and record what the page tries to do."""
     path = directory / name
     path.write_text(render_html(report), encoding="utf-8")
@@ -93,7 +105,8 @@ def assert_report_dom(page: Page, report: Report) -> None:
     """The rendered page shows exactly this report: status, counts, findings and every cell."""
     status = page.locator("#status")
     assert ("bad" if report.status == "incomplete" else "ok") in (
-        status.get_attribute("class") or "")
+        status.get_attribute("class") or ""
+    )
     for error in report.errors:
         assert error.message in status.inner_text()
     for severity, count in report.summary.by_severity.items():
@@ -105,13 +118,17 @@ def assert_report_dom(page: Page, report: Report) -> None:
     if not report.access_matrix:
         assert grid is None
         return
-    expected = {(f"{c.api_id} · {c.stage}", c.route, c.persona): cell_classes(c)
-                for c in report.access_matrix}
+    expected = {
+        (f"{c.api_id} · {c.stage}", c.route, c.persona): cell_classes(c)
+        for c in report.access_matrix
+    }
     assert set(grid["personas"]) == {c.persona for c in report.access_matrix}
-    shown = {(row["group"], row["route"], persona): cls
-             for row in grid["rows"]
-             for persona, cls in zip(grid["personas"], row["classes"], strict=True)
-             if cls != "e"}
+    shown = {
+        (row["group"], row["route"], persona): cls
+        for row in grid["rows"]
+        for persona, cls in zip(grid["personas"], row["classes"], strict=True)
+        if cls != "e"
+    }
     assert shown == expected
 
 
@@ -129,8 +146,9 @@ def test_sample_report_dom(browser: Browser, tmp_path: Path) -> None:
     drift = page.evaluate("""() => { const s = getComputedStyle(
         document.querySelector('#matrix td.x')); return [s.outlineStyle, s.outlineWidth]; }""")
     assert drift == ["solid", "3px"]
-    plain = page.evaluate("getComputedStyle(document.querySelector('#matrix td.d:not(.x)'))"
-                          ".outlineStyle")
+    plain = page.evaluate(
+        "getComputedStyle(document.querySelector('#matrix td.d:not(.x)')).outlineStyle"
+    )
     assert plain == "none"
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -140,10 +158,12 @@ def test_sample_report_dom(browser: Browser, tmp_path: Path) -> None:
 
 
 def _visible_column(page: Page, column: int) -> list[str]:
-    return list(page.eval_on_selector_all(
-        "#findings tbody tr:not([hidden])",
-        f"rows => rows.map(r => r.cells[{column}].textContent)",
-    ))
+    return list(
+        page.eval_on_selector_all(
+            "#findings tbody tr:not([hidden])",
+            f"rows => rows.map(r => r.cells[{column}].textContent)",
+        )
+    )
 
 
 def test_filters(browser: Browser, tmp_path: Path) -> None:
@@ -157,8 +177,7 @@ def test_filters(browser: Browser, tmp_path: Path) -> None:
 
     page.select_option("#filter-severity", "")
     page.select_option("#filter-rule", "excess-route")
-    assert sorted(_visible_column(page, 2)) == ["group:admin", "group:editors",
-                                                "unauthenticated"]
+    assert sorted(_visible_column(page, 2)) == ["group:admin", "group:editors", "unauthenticated"]
     page.select_option("#filter-persona", "group:editors")
     assert _visible_column(page, 3) == ["DELETE /items/{id} (a1b2c3d4e5)"]
 

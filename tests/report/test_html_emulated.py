@@ -23,14 +23,22 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 def audited(aws: Any, tmp_path: Path) -> Any:
     seeded = seed_demo(aws.session, aws.url)
     # A hostile group name straight from "AWS": it must render as text, never as markup.
-    aws.client("cognito-idp").create_group(UserPoolId=seeded.user_pool_id, GroupName=HOSTILE,
-                                           RoleArn=seeded.role_arns["app-support"],
-                                           Precedence=30)
+    aws.client("cognito-idp").create_group(
+        UserPoolId=seeded.user_pool_id,
+        GroupName=HOSTILE,
+        RoleArn=seeded.role_arns["app-support"],
+        Precedence=30,
+    )
     baseline = tmp_path / "baseline.yaml"
     baseline.write_text(yaml.safe_dump(demo_baseline(seeded)))
-    outcome = execute(RunOptions(baseline=baseline, format="html",
-                                 output=tmp_path / "report.html",
-                                 aws=AwsOptions(region=aws.region, endpoint_url=aws.url)))
+    outcome = execute(
+        RunOptions(
+            baseline=baseline,
+            format="html",
+            output=tmp_path / "report.html",
+            aws=AwsOptions(region=aws.region, endpoint_url=aws.url),
+        )
+    )
     return outcome.report
 
 
@@ -46,7 +54,9 @@ def _cell_colour(page: Any, persona: str, route: str) -> tuple[str, str]:
             if (column < 0 || !row) return ['', ''];
             const cell = row.cells[column];
             return [cell.className, getComputedStyle(cell).backgroundColor];
-        }""", [persona, route])
+        }""",
+        [persona, route],
+    )
     return result[0], result[1]
 
 
@@ -68,8 +78,9 @@ def test_emulated_audit_renders_in_chromium(browser: Any, audited: Any, tmp_path
     assert all(url.startswith("file:") for url in seen.requests)
 
     page.select_option("#filter-severity", "critical")
-    visible = page.eval_on_selector_all("#findings tbody tr:not([hidden])",
-                                        "rows => rows.map(r => r.textContent)")
+    visible = page.eval_on_selector_all(
+        "#findings tbody tr:not([hidden])", "rows => rows.map(r => r.textContent)"
+    )
     critical = [f for f in audited.findings if f.severity.value == "critical"]
     assert len(visible) == len(critical) > 0
 

@@ -17,8 +17,9 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 def table_rows(markdown: str) -> list[list[str]]:
     """Every table line split on unescaped pipes (what GitHub does, code spans included)."""
-    return [_UNESCAPED_PIPE.split(line)[1:-1] for line in markdown.splitlines()
-            if line.startswith("|")]
+    return [
+        _UNESCAPED_PIPE.split(line)[1:-1] for line in markdown.splitlines() if line.startswith("|")
+    ]
 
 
 def test_tables_keep_their_shape() -> None:
@@ -71,35 +72,42 @@ def test_hostile_text_cannot_become_markup() -> None:
     assert "\\<img src=x onerror=alert(1)\\> \\| only reaches<br>GET /items/42" in md
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("a|b", "`a\\|b`"),
-    ("two\nlines", "`two lines`"),
-    ("has `tick`", "`` has `tick` ``"),
-    ("`edge", "`` `edge ``"),
-    ("", " "),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a|b", "`a\\|b`"),
+        ("two\nlines", "`two lines`"),
+        ("has `tick`", "`` has `tick` ``"),
+        ("`edge", "`` `edge ``"),
+        ("", " "),
+    ],
+)
 def test_code_spans(value: str, expected: str) -> None:
     assert code(value) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("a | b", "a \\| b"),
-    ("line1\r\nline2", "line1<br>line2"),
-    ("*bold* _x_ [link](y) <b> & ~", "\\*bold\\* \\_x\\_ \\[link\\](y) \\<b\\> &amp; \\~"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a | b", "a \\| b"),
+        ("line1\r\nline2", "line1<br>line2"),
+        ("*bold* _x_ [link](y) <b> & ~", "\\*bold\\* \\_x\\_ \\[link\\](y) \\<b\\> &amp; \\~"),
+    ],
+)
 def test_prose_cells(value: str, expected: str) -> None:
     assert text(value) == expected
 
 
 def _omitted_counts(md: str) -> tuple[int, dict[str, int], dict[str, int]]:
-    match = re.search(r"… and ([\d,]+) more findings not shown: (.*?)\.\*\* By rule: (.*?)\. ",
-                      md)
+    match = re.search(r"… and ([\d,]+) more findings not shown: (.*?)\.\*\* By rule: (.*?)\. ", md)
     assert match, md[-2000:]
     total = int(match[1].replace(",", ""))
-    by_sev = {sev: int(n.replace(",", "")) for n, sev in
-              (part.split() for part in match[2].split(", "))}
-    by_rule = {rule: int(n.replace(",", "")) for rule, n in
-               re.findall(r"`([\w-]+)` ([\d,]+)", match[3])}
+    by_sev = {
+        sev: int(n.replace(",", "")) for n, sev in (part.split() for part in match[2].split(", "))
+    }
+    by_rule = {
+        rule: int(n.replace(",", "")) for rule, n in re.findall(r"`([\w-]+)` ([\d,]+)", match[3])
+    }
     return total, by_sev, by_rule
 
 

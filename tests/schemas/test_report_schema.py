@@ -26,39 +26,85 @@ from auditor.schemas import SCHEMA_NAMES, load_schema, validate_report, validato
 
 def build_report() -> dict[str, Any]:
     findings = [
-        make_finding(Issue(rule_id="excess-route", message="editors reach DELETE /items/{id}",
-                           resource="arn:aws:iam::123456789012:role/app-editors",
-                           persona="group:editors", route="DELETE /items/{id}",
-                           api_id="a1b2c3d4e5", evidence={"allowing": ["p#0"]})),
-        make_finding(Issue(rule_id="classic-flow-enabled", message="classic flow is on",
-                           resource="us-east-1:0d3a1c2b")),
+        make_finding(
+            Issue(
+                rule_id="excess-route",
+                message="editors reach DELETE /items/{id}",
+                resource="arn:aws:iam::123456789012:role/app-editors",
+                persona="group:editors",
+                route="DELETE /items/{id}",
+                api_id="a1b2c3d4e5",
+                evidence={"allowing": ["p#0"]},
+            )
+        ),
+        make_finding(
+            Issue(
+                rule_id="classic-flow-enabled",
+                message="classic flow is on",
+                resource="us-east-1:0d3a1c2b",
+            )
+        ),
     ]
-    resolved = make_finding(Issue(rule_id="group-missing", message="no group ops",
-                                  resource="us-east-1_AbCdEf012"))
+    resolved = make_finding(
+        Issue(rule_id="group-missing", message="no group ops", resource="us-east-1_AbCdEf012")
+    )
     report = Report(
         tool=ToolInfo(version="0.1.0"),
         generated_at="2024-05-01T12:00:00Z",
         status="incomplete",
-        errors=[ReportError(service="iam", operation="GetAccountAuthorizationDetails",
-                            message="Throttling")],
-        target=ReportTarget(account_id="123456789012", region="us-east-1",
-                            user_pool_id="us-east-1_AbCdEf012", identity_pool_id=None,
-                            apis=[ApiTarget(id="a1b2c3d4e5", stage="prod")]),
+        errors=[
+            ReportError(
+                service="iam", operation="GetAccountAuthorizationDetails", message="Throttling"
+            )
+        ],
+        target=ReportTarget(
+            account_id="123456789012",
+            region="us-east-1",
+            user_pool_id="us-east-1_AbCdEf012",
+            identity_pool_id=None,
+            apis=[ApiTarget(id="a1b2c3d4e5", stage="prod")],
+        ),
         summary=Summary.of(findings),
         findings=findings,
         access_matrix=[
-            MatrixCell(persona="group:admin", role_arn="arn:aws:iam::123456789012:role/app-admin",
-                       api_id="a1b2c3d4e5", stage="prod", route="GET /items", verdict="allowed",
-                       authorization_type="AWS_IAM", expected=True, allowing=["admin#0"],
-                       witness_allowed="GET /items"),
-            MatrixCell(persona="unauthenticated", role_arn=None, api_id="a1b2c3d4e5",
-                       stage="prod", route="$default", verdict="denied",
-                       authorization_type="NONE", expected=False, reasons=["no role"]),
+            MatrixCell(
+                persona="group:admin",
+                role_arn="arn:aws:iam::123456789012:role/app-admin",
+                api_id="a1b2c3d4e5",
+                stage="prod",
+                route="GET /items",
+                verdict="allowed",
+                authorization_type="AWS_IAM",
+                expected=True,
+                allowing=["admin#0"],
+                witness_allowed="GET /items",
+            ),
+            MatrixCell(
+                persona="unauthenticated",
+                role_arn=None,
+                api_id="a1b2c3d4e5",
+                stage="prod",
+                route="$default",
+                verdict="denied",
+                authorization_type="NONE",
+                expected=False,
+                reasons=["no role"],
+            ),
         ],
-        group_pairs=[GroupPair(groups=("admin", "editors"), role_arn=None, outcome="ambiguous",
-                               detail="same precedence, different roles")],
-        changes=RunChanges(new=[findings[0].fingerprint], still_open=[], resolved=[resolved],
-                           previous_snapshot_digest="abc"),
+        group_pairs=[
+            GroupPair(
+                groups=("admin", "editors"),
+                role_arn=None,
+                outcome="ambiguous",
+                detail="same precedence, different roles",
+            )
+        ],
+        changes=RunChanges(
+            new=[findings[0].fingerprint],
+            still_open=[],
+            resolved=[resolved],
+            previous_snapshot_digest="abc",
+        ),
         snapshot_digest="def",
     )
     data: dict[str, Any] = json.loads(report.to_json())
@@ -70,9 +116,13 @@ def test_full_report_is_valid() -> None:
 
 
 def test_minimal_report_is_valid() -> None:
-    report = Report(tool=ToolInfo(version="1"), generated_at="2024-05-01T12:00:00Z",
-                    status="complete", target=ReportTarget(region="eu-west-1"),
-                    summary=Summary.of([]))
+    report = Report(
+        tool=ToolInfo(version="1"),
+        generated_at="2024-05-01T12:00:00Z",
+        status="complete",
+        target=ReportTarget(region="eu-west-1"),
+        summary=Summary.of([]),
+    )
     assert validate_report(json.loads(report.to_json())) == []
 
 
@@ -89,20 +139,23 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
 _DELETE = object()
 
 
-@pytest.mark.parametrize(("path", "value", "where"), [
-    (["status"], "partial", "status"),
-    (["schema_version"], 1, "schema_version"),
-    (["findings", 0, "rule_id"], "made-up-rule", "findings[0].rule_id"),
-    (["findings", 0, "severity"], "severe", "findings[0].severity"),
-    (["findings", 0, "fingerprint"], _DELETE, "findings[0]"),
-    (["access_matrix", 0, "verdict"], "maybe", "access_matrix[0].verdict"),
-    (["access_matrix", 0, "colour"], "red", "access_matrix[0]"),
-    (["summary", "by_severity", "info"], _DELETE, "summary.by_severity"),
-    (["errors", 0, "operation"], _DELETE, "errors[0]"),
-    (["target", "apis", 0, "id"], 5, "target.apis[0].id"),
-    (["changes", "resolved", 0, "severity"], "nope", "changes.resolved[0].severity"),
-    (["extra"], True, "(top level)"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "where"),
+    [
+        (["status"], "partial", "status"),
+        (["schema_version"], 1, "schema_version"),
+        (["findings", 0, "rule_id"], "made-up-rule", "findings[0].rule_id"),
+        (["findings", 0, "severity"], "severe", "findings[0].severity"),
+        (["findings", 0, "fingerprint"], _DELETE, "findings[0]"),
+        (["access_matrix", 0, "verdict"], "maybe", "access_matrix[0].verdict"),
+        (["access_matrix", 0, "colour"], "red", "access_matrix[0]"),
+        (["summary", "by_severity", "info"], _DELETE, "summary.by_severity"),
+        (["errors", 0, "operation"], _DELETE, "errors[0]"),
+        (["target", "apis", 0, "id"], 5, "target.apis[0].id"),
+        (["changes", "resolved", 0, "severity"], "nope", "changes.resolved[0].severity"),
+        (["extra"], True, "(top level)"),
+    ],
+)
 def test_invalid_variants_fail(path: list[Any], value: Any, where: str) -> None:
     data = copy.deepcopy(build_report())
     _set(data, path, value)
@@ -124,7 +177,8 @@ def test_schema_covers_every_model_field() -> None:
     cell = schema["properties"]["access_matrix"]["items"]["properties"]
     assert set(cell) == set(MatrixCell.model_fields)
     assert set(schema["$defs"]["finding"]["properties"]) == set(
-        make_finding(Issue(rule_id="missing-route", message="m", resource="r")).model_dump())
+        make_finding(Issue(rule_id="missing-route", message="m", resource="r")).model_dump()
+    )
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
