@@ -7,15 +7,13 @@ instance metadata, and an endpoint pointing at loopback (a closed port unless it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
 
 from auditor.emulator import EmulatorServer
+from tests.support.aws import REGION, Aws
 
-REGION = "us-east-1"
 _CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
 
 
@@ -51,19 +49,6 @@ def emulator() -> Iterator[EmulatorServer]:
         yield server
     finally:
         server.stop()
-
-
-@dataclass
-class Aws:
-    """A clean emulated AWS account for one test."""
-
-    url: str
-    region: str
-    session: boto3.Session
-    emulator: EmulatorServer
-
-    def client(self, name: str) -> Any:
-        return self.session.client(name, endpoint_url=self.url)  # type: ignore[call-overload]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
-from tests.audit.snapshots import (
+from tests.support.snapshots import (
     POOL,
     REGION,
     USER_POOL,

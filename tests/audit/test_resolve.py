@@ -7,7 +7,7 @@ import pytest
 from auditor.audit.resolve import group_pairs, resolve_guest, resolve_member, resolve_personas
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED
 from auditor.model.snapshot import Group, IdentityProvider
-from tests.audit.snapshots import (
+from tests.support.snapshots import (
     DEFAULT_ROLE,
     GUEST_ROLE,
     USER_POOL,

@@ -16,8 +16,8 @@ from auditor.emulator.seed import (
 )
 from auditor.model.errors import InputError, TargetNotFoundError
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
-from tests.collect.environment import full_spec
-from tests.conftest import Aws
+from tests.support.aws import Aws
+from tests.support.environment import full_spec
 
 MISSING_POOL = "us-east-1_NoSuchPool"
 MISSING_IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000000"

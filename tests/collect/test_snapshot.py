@@ -13,7 +13,8 @@ from auditor.emulator.seed import (
     seed,
 )
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
-from tests.collect.environment import (
+from tests.support.aws import Aws
+from tests.support.environment import (
     BOUNDARY,
     GHOST_ROLE,
     HTTP_ROUTES,
@@ -24,7 +25,6 @@ from tests.collect.environment import (
     SHARED,
     full_spec,
 )
-from tests.conftest import Aws
 
 
 def _target(seeded: Seeded, **api_stage: str) -> TargetRef:

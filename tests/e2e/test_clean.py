@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from auditor import __version__
-from tests.e2e.conftest import run_report
-from tests.e2e.world import World
+from tests.support.cli import run_report
+from tests.support.world import World
 
 
 def test_clean_environment_has_no_findings_and_exits_0(world: World) -> None:

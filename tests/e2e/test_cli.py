@@ -13,10 +13,11 @@ from typing import Any
 import yaml
 
 from auditor.audit.catalog import RULE_IDS
-from tests.conftest import Aws
-from tests.e2e import drift
-from tests.e2e.conftest import invoke, keys, load_report, run_report, subprocess_cli
-from tests.e2e.world import World
+from tests.support import drift
+from tests.support.aws import Aws
+from tests.support.cli import invoke, run_report, subprocess_cli
+from tests.support.findings import keys, load_report
+from tests.support.world import World
 
 CONTRACT_RULE_IDS = {
     "missing-all-users-route",

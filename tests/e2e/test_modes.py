@@ -3,9 +3,9 @@ baselines exactly, and the HTTP API's `$default` route."""
 
 from __future__ import annotations
 
-from tests.e2e import drift
-from tests.e2e.conftest import findings, run_report
-from tests.e2e.world import ADMIN_ROUTES, EDITOR_ROUTES, World
+from tests.support import drift
+from tests.support.cli import findings, run_report
+from tests.support.world import ADMIN_ROUTES, EDITOR_ROUTES, World
 
 
 def test_rules_mode_clean(world: World) -> None:

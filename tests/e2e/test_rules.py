@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import drift
-from tests.e2e.conftest import FindingKey, findings, run_report
-from tests.e2e.world import World
+from tests.support import drift
+from tests.support.cli import findings, run_report
+from tests.support.findings import FindingKey
+from tests.support.world import World
 
 ALL_USERS = ["GET /items", "GET /items/{id}", "GET /orders", "GET /orders/{id}"]
 EDITOR_OWN = ["POST /items", "GET /administrators", "POST /orders"]

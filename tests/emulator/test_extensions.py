@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 ROLE = "arn:aws:iam::123456789012:role/app-default"
 GROUP_ROLE = "arn:aws:iam::123456789012:role/app-admin"

@@ -15,7 +15,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_policy_properties import concrete_paths, templates  # same directory, on sys.path
 
 from auditor.policy import NamedPolicy, PreparedRole, explain, prepare_role, route_verdict
 from auditor.policy import routes as routes_module
@@ -26,6 +25,7 @@ from auditor.policy.prefilter import LeadIndex
 from auditor.policy.routes import _path, _render, _shape, explore
 from auditor.policy.templates import VERBS, assemble
 from auditor.policy.variables import Text
+from tests.policy.test_policy_properties import concrete_paths, templates
 
 ARN = "arn:aws:execute-api:r:1:"
 ROLE = "arn:aws:iam::1:role/app"

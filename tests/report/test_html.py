@@ -8,7 +8,10 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from report_factory import (
+
+from auditor.model.report import MatrixCell, Verdict
+from auditor.report.html import CSP, cell_classes, render_html
+from tests.support.reports import (
     HOSTILE_GROUP,
     HOSTILE_STATEMENT,
     SAMPLE_PERSONAS,
@@ -17,9 +20,6 @@ from report_factory import (
     sample_report,
     scaled_report,
 )
-
-from auditor.model.report import MatrixCell, Verdict
-from auditor.report.html import CSP, cell_classes, render_html
 
 
 class Page(HTMLParser):

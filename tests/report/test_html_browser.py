@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from report_factory import HOSTILE_GROUP, HOSTILE_STATEMENT, sample_report, scaled_report
 
 from auditor.model.report import Report
 from auditor.report.html import cell_classes, render_html
+from tests.support.reports import HOSTILE_GROUP, HOSTILE_STATEMENT, sample_report, scaled_report
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -7,12 +7,18 @@ from typing import Any
 
 import pytest
 import yaml
-from test_html_browser import ARTIFACTS, COLOURS, assert_report_dom, browser, open_report
 
 from auditor.collect import AwsOptions
 from auditor.commands.demo import demo_baseline, seed_demo
 from auditor.commands.options import RunOptions
 from auditor.commands.run import execute
+from tests.report.test_html_browser import (
+    ARTIFACTS,
+    COLOURS,
+    assert_report_dom,
+    browser,
+    open_report,
+)
 
 __all__ = ["browser"]  # the module-scoped Chromium fixture, shared with test_html_browser
 

@@ -6,10 +6,10 @@ import re
 from collections import Counter
 
 import pytest
-from report_factory import HOSTILE_GROUP, build_report, finding, sample_report, scaled_report
 
 from auditor.model.findings import Severity
 from auditor.report.markdown import DEFAULT_LIMIT, code, render_markdown, text
+from tests.support.reports import HOSTILE_GROUP, build_report, finding, sample_report, scaled_report
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")

@@ -1,4 +1,4 @@
-"""Test support for tests/operations: a fake Slack on 127.0.0.1, small findings and reports."""
+"""A fake Slack on 127.0.0.1, and small findings, reports and snapshots for the unattended tests."""
 
 from __future__ import annotations
 

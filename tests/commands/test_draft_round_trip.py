@@ -26,8 +26,9 @@ from auditor.emulator.seed import (
 )
 from auditor.emulator.seed import invoke_policy as invoke
 from auditor.model.baseline import Baseline, load_baseline, validate_baseline_file
-from tests.conftest import Aws
-from tests.draft.support import Cli, findings, seed_app
+from tests.support.aws import Aws
+from tests.support.drafting import Cli, seed_app
+from tests.support.findings import keys as findings
 
 SHOP_ROUTES = {
     "GET /health": "NONE",

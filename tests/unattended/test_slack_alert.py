@@ -6,7 +6,6 @@ import logging
 import time
 
 import pytest
-from ops_support import TOKEN, FakeSlack, Scripted, finding, report
 
 from auditor.model.findings import Severity
 from auditor.unattended.slack import (
@@ -18,6 +17,7 @@ from auditor.unattended.slack import (
     build_blocks,
     send,
 )
+from tests.support.slack import TOKEN, FakeSlack, Scripted, finding, report
 
 
 def _content(**kwargs: object) -> AlertContent:

@@ -18,7 +18,7 @@ from auditor.emulator.seed import (
     Seeded,
     seed_after_apis,
 )
-from tests.conftest import Aws
+from tests.support.aws import Aws
 
 Document = dict[str, Any]
 
@@ -69,7 +69,3 @@ def _api_arg(seeded: Seeded, name: str) -> str:
     """`name` or `name:stage` -> `id` or `id:stage`."""
     api, _, stage = name.partition(":")
     return f"{seeded.api_ids[api]}:{stage}" if stage else seeded.api_ids[api]
-
-
-def findings(report: Document) -> set[tuple[str, str | None, str | None, str]]:
-    return {(f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]}

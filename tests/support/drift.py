@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from auditor.emulator.seed import cognito_trust_policy
-from tests.e2e.world import World
+from tests.support.world import World
 
 
 def provider(world: World) -> str:

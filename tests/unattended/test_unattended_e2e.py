@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from ops_support import TOKEN, FakeSlack, Scripted
 
 from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
 from auditor.commands.run import RunOutcome, execute
 from auditor.unattended.schedule import run_schedule
 from auditor.unattended.state import LocalStateStore
-from tests.conftest import Aws
-from tests.e2e.drift import update_group
-from tests.e2e.world import World, build_world
+from tests.support.aws import Aws
+from tests.support.drift import update_group
+from tests.support.slack import TOKEN, FakeSlack, Scripted
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

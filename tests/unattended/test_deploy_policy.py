@@ -18,8 +18,8 @@ from cfnlint.decode import cfn_yaml
 from auditor.collect import CALLS, OPERATIONS, AwsOptions, collect_snapshot
 from auditor.commands.run import target_of
 from auditor.model.baseline import load_baseline
-from tests.conftest import Aws
-from tests.e2e.world import build_world
+from tests.support.aws import Aws
+from tests.support.world import build_world
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 READ_PREFIXES = ("Get", "List", "Describe", "GET")

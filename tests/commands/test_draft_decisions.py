@@ -25,8 +25,9 @@ from auditor.emulator.seed import invoke_policy as invoke
 from auditor.model.baseline import load_baseline
 from auditor.model.errors import InputError
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
-from tests.conftest import Aws
-from tests.draft.support import Cli, findings, seed_app
+from tests.support.aws import Aws
+from tests.support.drafting import Cli, seed_app
+from tests.support.findings import keys as findings
 
 
 def _default_role_app(

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ops_support import TOKEN, FakeSlack
 
 from auditor.model.errors import InputError
 from auditor.unattended.aws_lambda import handler
-from tests.conftest import Aws
-from tests.e2e.world import World, build_world
+from tests.support.aws import Aws
+from tests.support.slack import TOKEN, FakeSlack
+from tests.support.world import World, build_world
 
 BUCKET = "audit-reports"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from ops_support import finding, report, snapshot
 
 from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions
 from auditor.commands.run import RunOutcome
 from auditor.model.errors import InputError
 from auditor.unattended.schedule import parse_cron, run_schedule
+from tests.support.slack import finding, report, snapshot
 
 OPTIONS = RunOptions(baseline=Path("baseline.yaml"), aws=AwsOptions())
 

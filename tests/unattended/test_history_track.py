@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from ops_support import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
 from auditor.checks import HISTORY_RULE
 from auditor.collect import AwsOptions
@@ -17,6 +16,7 @@ from auditor.model.report import Report
 from auditor.model.snapshot import Snapshot
 from auditor.unattended.history import merge_pending, track
 from auditor.unattended.state import LocalStateStore, PendingAlert
+from tests.support.slack import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
 DRIFT = finding("excess-route", Severity.HIGH, persona="group:editors", route="DELETE /items")
 PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_support import finding, snapshot
 
 from auditor.collect import AwsOptions
 from auditor.model.errors import InputError
@@ -18,7 +17,8 @@ from auditor.unattended.state import (
     summarize,
     unreadable_sections,
 )
-from tests.conftest import Aws
+from tests.support.aws import Aws
+from tests.support.slack import finding, snapshot
 
 
 def _state() -> State:
