@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
@@ -33,30 +34,67 @@ _PAGE = 60  # the maximum page size of ListGroups, ListUserPools and ListIdentit
 _ID_NOT_FOUND = NOT_FOUND_CODES | {"InvalidParameterException", "ValidationException"}
 
 
-def _user_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
+@dataclass(frozen=True)
+class _PoolListing:
+    """How to find a pool by name: the one listing call of each kind of pool."""
+
+    kind: str  # "user pool", in messages
+    service: str
+    operation: str
+    paginator: str
+    page_size: dict[str, Any]  # ListUserPools requires MaxResults; the other takes a page size
+    items: str
+    id_key: str
+    name_key: str
+
+
+_USER_POOLS = _PoolListing(
+    "user pool",
+    "cognito-idp",
+    "ListUserPools",
+    "list_user_pools",
+    {"MaxResults": _PAGE},
+    "UserPools",
+    "Id",
+    "Name",
+)
+_IDENTITY_POOLS = _PoolListing(
+    "identity pool",
+    "cognito-identity",
+    "ListIdentityPools",
+    "list_identity_pools",
+    {"PaginationConfig": {"PageSize": _PAGE}},
+    "IdentityPools",
+    "IdentityPoolId",
+    "IdentityPoolName",
+)
+
+
+def _pool_id(clients: AwsClients, reads: Reads, ref: PoolRef, listing: _PoolListing) -> str | None:
+    """The pool's id: as given, or the one pool of that name (None if the listing failed)."""
     if ref.id:
         return ref.id
     name = ref.name or ""
-    paginator = clients.client("cognito-idp").get_paginator("list_user_pools")
+    paginator = clients.client(listing.service).get_paginator(listing.paginator)
     matches: dict[str, str] | None = reads.run(
-        "cognito-idp",
-        "ListUserPools",
+        listing.service,
+        listing.operation,
         None,
         lambda: {
-            p["Id"]: p["Id"]
-            for page in paginator.paginate(MaxResults=_PAGE)
-            for p in page.get("UserPools", [])
-            if p["Name"] == name
+            p[listing.id_key]: p[listing.id_key]
+            for page in paginator.paginate(**listing.page_size)
+            for p in page.get(listing.items, [])
+            if p[listing.name_key] == name
         },
     )
     if matches is None:
         return None
-    return one_named(matches, "user pool", name, clients.region)
+    return one_named(matches, listing.kind, name, clients.region)
 
 
 def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPool | None:
     """The pool and all its groups; None (with an error recorded) if it could not be read."""
-    pool_id = _user_pool_id(clients, reads, ref)
+    pool_id = _pool_id(clients, reads, ref, _USER_POOLS)
     if pool_id is None:
         return None
     idp = clients.client("cognito-idp")
@@ -99,27 +137,6 @@ def _groups(pages: Iterable[dict[str, Any]]) -> list[Group]:
     return sorted(groups, key=lambda g: g.name)
 
 
-def _identity_pool_id(clients: AwsClients, reads: Reads, ref: PoolRef) -> str | None:
-    if ref.id:
-        return ref.id
-    name = ref.name or ""
-    paginator = clients.client("cognito-identity").get_paginator("list_identity_pools")
-    matches: dict[str, str] | None = reads.run(
-        "cognito-identity",
-        "ListIdentityPools",
-        None,
-        lambda: {
-            p["IdentityPoolId"]: p["IdentityPoolId"]
-            for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE})
-            for p in page.get("IdentityPools", [])
-            if p["IdentityPoolName"] == name
-        },
-    )
-    if matches is None:
-        return None
-    return one_named(matches, "identity pool", name, clients.region)
-
-
 def _role_mapping(raw: dict[str, Any]) -> RoleMapping:
     rules = (raw.get("RulesConfiguration") or {}).get("Rules", [])
     return RoleMapping(
@@ -136,7 +153,7 @@ def _role_mapping(raw: dict[str, Any]) -> RoleMapping:
 
 
 def collect_identity_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> IdentityPool | None:
-    pool_id = _identity_pool_id(clients, reads, ref)
+    pool_id = _pool_id(clients, reads, ref, _IDENTITY_POOLS)
     if pool_id is None:
         return None
     identity = clients.client("cognito-identity")
