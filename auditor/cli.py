@@ -51,6 +51,12 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write he
 FailOnOpt = Annotated[
     str, typer.Option(help="Exit 1 on findings at or above: critical, high, medium, low, info.")
 ]
+StateOpt = Annotated[
+    str | None,
+    typer.Option(help="Previous run's state, for changes and alerts: a path or s3://bucket/key."),
+]
+SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
+SlackAlwaysOpt = Annotated[bool, typer.Option(help="Alert Slack even when nothing changed.")]
 FORMATS: tuple[ReportFormat, ...] = ("table", "json", "markdown", "html")
 SUFFIX_FORMATS: dict[str, ReportFormat] = {
     ".json": "json",
@@ -147,13 +153,9 @@ def run(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "low",
-    state: Annotated[
-        str | None, typer.Option(help="Previous run's state: a path or s3://bucket/key.")
-    ] = None,
-    slack: Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")] = False,
-    slack_always: Annotated[
-        bool, typer.Option(help="Alert Slack even when nothing changed.")
-    ] = False,
+    state: StateOpt = None,
+    slack: SlackOpt = False,
+    slack_always: SlackAlwaysOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -292,9 +294,9 @@ def schedule(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "low",
-    state: Annotated[str | None, typer.Option(help="State path or s3://bucket/key.")] = None,
-    slack: Annotated[bool, typer.Option(help="Alert Slack on changes.")] = False,
-    slack_always: Annotated[bool, typer.Option(help="Alert every run.")] = False,
+    state: StateOpt = None,
+    slack: SlackOpt = False,
+    slack_always: SlackAlwaysOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
