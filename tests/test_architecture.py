@@ -16,7 +16,7 @@ AWS_EDGES = (
     "collect/",
     "emulator/",
     "commands/demo.py",
-    "unattended/state.py",
+    "unattended/stores.py",
     "unattended/aws_lambda.py",
 )
 

@@ -12,12 +12,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from auditor.audit.summary import carry_over, summarize
 from auditor.checks import HISTORY_RULE
 from auditor.commands.options import RunOptions
 from auditor.model.findings import Finding, Issue
 from auditor.model.personas import group_persona
 from auditor.model.report import Report, ReportError, RunChanges, Summary
 from auditor.model.snapshot import Snapshot
+from auditor.model.state import ConfigSummary, GroupState, PendingAlert, State, StateTarget
 from auditor.unattended.slack import (
     AlertContent,
     SlackConfig,
@@ -25,16 +27,7 @@ from auditor.unattended.slack import (
     SlackNotConfiguredError,
     send,
 )
-from auditor.unattended.state import (
-    ConfigSummary,
-    GroupState,
-    PendingAlert,
-    State,
-    StateTarget,
-    carry_over,
-    open_store,
-    summarize,
-)
+from auditor.unattended.stores import open_store
 
 
 def track(report: Report, snapshot: Snapshot, options: RunOptions) -> Report:

@@ -14,8 +14,9 @@ from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 from auditor.model.report import Report
 from auditor.model.snapshot import Snapshot
+from auditor.model.state import PendingAlert
 from auditor.unattended.history import merge_pending, track
-from auditor.unattended.state import LocalStateStore, PendingAlert
+from auditor.unattended.stores import LocalStateStore
 from tests.support.slack import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
 DRIFT = finding("excess-route", Severity.HIGH, persona="group:editors", route="DELETE /items")

@@ -1,0 +1,121 @@
+"""The state file kept between runs (`--state PATH`): what the previous run saw, in a form
+small enough to store and rich enough to describe what changed since.
+
+A file that is not ours, or is for another target, is an input error: silently starting over
+would re-alert on every open finding and forget a pending alert. Where the file lives is
+auditor.unattended.stores; how a snapshot becomes a ConfigSummary is auditor.audit.summary.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from auditor.model.errors import InputError
+from auditor.model.findings import Finding
+from auditor.model.snapshot import canonical_json
+
+STATE_SCHEMA_VERSION = "1"
+STATE_KIND = "cognito-route-auditor/state"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupState(_Model):
+    precedence: int | None = None
+    role_arn: str | None = None
+
+
+class RoleMappingState(_Model):
+    type: str
+    ambiguous_role_resolution: str | None = None
+    rules: list[str] = []  # "claim MatchType value -> role", in evaluation order
+
+
+class IdentityPoolState(_Model):
+    allow_unauthenticated: bool
+    allow_classic_flow: bool
+    authenticated_role: str | None = None
+    unauthenticated_role: str | None = None
+    role_mappings: dict[str, RoleMappingState] = {}
+
+
+class ConfigSummary(_Model):
+    """The live configuration, reduced to what a reader wants to see diffed.
+
+    A section is None when it could not be read: no change is claimed for it.
+    """
+
+    groups: dict[str, GroupState] | None = None
+    identity_pool: IdentityPoolState | None = None
+    # role ARN -> {"trust" | "inline:<name>" | "managed:<arn>" | "boundary:<arn>": sha256 prefix}
+    role_policies: dict[str, dict[str, str]] | None = None
+    # api id -> {route key: authorization type}
+    routes: dict[str, dict[str, str]] | None = None
+
+
+class StateTarget(_Model):
+    account_id: str | None = None
+    region: str
+    user_pool_id: str | None = None
+    identity_pool_id: str | None = None
+
+
+class PendingAlert(_Model):
+    """An alert that could not be delivered; merged into the next run's alert."""
+
+    created_at: str
+    new: list[Finding] = []
+    resolved: list[Finding] = []
+
+
+class State(_Model):
+    kind: str = STATE_KIND
+    schema_version: str = STATE_SCHEMA_VERSION
+    updated_at: str
+    target: StateTarget
+    snapshot_digest: str | None = None
+    config: ConfigSummary
+    open_findings: list[Finding] = []
+    pending_alert: PendingAlert | None = None
+
+    def to_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str) -> State:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                source, None, f"state file is not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from exc
+        if not isinstance(raw, dict) or raw.get("kind") != STATE_KIND:
+            raise InputError(source, "kind", "not a cognito-route-auditor state file")
+        if raw.get("schema_version") != STATE_SCHEMA_VERSION:
+            raise InputError(
+                source,
+                "schema_version",
+                f"unsupported state version "
+                f"{raw.get('schema_version')!r}, expected {STATE_SCHEMA_VERSION!r}",
+            )
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputError(source, field, f"invalid state file: {first['msg']}") from exc
+
+    def check_target(self, target: StateTarget, *, source: str) -> None:
+        """Refuse a state recorded for another user pool or identity pool."""
+        for field in ("user_pool_id", "identity_pool_id"):
+            before, now = getattr(self.target, field), getattr(target, field)
+            if before and now and before != now:
+                raise InputError(
+                    source,
+                    f"target.{field}",
+                    f"state is for {before}, this run audits {now}; use another --state path",
+                )
