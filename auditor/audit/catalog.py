@@ -11,12 +11,11 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, Issue, Severity, fingerprint
-from auditor.schemas import validator
+from auditor.model.inputs import InputFormat, load_input
 
 # The contract's order (CONTRACT §5): `auditor rules` and the docs list rules this way.
 RULE_IDS: tuple[str, ...] = (
@@ -59,6 +58,10 @@ class Rule(BaseModel):
     references: list[str]
 
 
+# The schema gives the messages (paths, patterns); the model then holds what it validated.
+RULE_FORMAT = InputFormat("rule", syntax="yaml", schema="rule")
+
+
 def catalog_dir() -> Traversable:
     """Where the rule files are: packaged in a wheel, else the checkout's rules/ folder."""
     packaged = resources.files("auditor").joinpath("_catalog")
@@ -87,21 +90,11 @@ def load_catalog() -> dict[str, Rule]:
 
 def _load_rule(entry: Traversable) -> Rule:
     source = str(entry)
-    try:
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(source, None, f"invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(source, None, "a rule file must be a mapping")
-    errors = sorted(validator("rule").iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        field = ".".join(str(p) for p in first.absolute_path) or None
-        raise InputError(source, field, first.message)
+    rule = load_input(Rule, entry.read_text(encoding="utf-8"), source, RULE_FORMAT)
     stem = entry.name.removesuffix(".yaml")
-    if data["id"] != stem:
-        raise InputError(source, "id", f"{data['id']!r} must equal the file name {stem!r}")
-    return Rule.model_validate(data)
+    if rule.id != stem:
+        raise InputError(source, "id", f"{rule.id!r} must equal the file name {stem!r}")
+    return rule
 
 
 def get_rule(rule_id: str) -> Rule:

@@ -8,16 +8,18 @@ auditor.unattended.stores; how a snapshot becomes a ConfigSummary is auditor.aud
 
 from __future__ import annotations
 
-import json
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding
+from auditor.model.inputs import InputFormat, load_input
 from auditor.model.snapshot import canonical_json
 
 STATE_SCHEMA_VERSION = "1"
 STATE_KIND = "cognito-route-auditor/state"
+STATE_FORMAT = InputFormat(
+    "state", label="state file", kind=STATE_KIND, version=STATE_SCHEMA_VERSION
+)
 
 
 class _Model(BaseModel):
@@ -87,27 +89,7 @@ class State(_Model):
 
     @classmethod
     def from_json(cls, text: str, *, source: str) -> State:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                source, None, f"state file is not valid JSON ({exc.msg} at line {exc.lineno})"
-            ) from exc
-        if not isinstance(raw, dict) or raw.get("kind") != STATE_KIND:
-            raise InputError(source, "kind", "not a cognito-route-auditor state file")
-        if raw.get("schema_version") != STATE_SCHEMA_VERSION:
-            raise InputError(
-                source,
-                "schema_version",
-                f"unsupported state version "
-                f"{raw.get('schema_version')!r}, expected {STATE_SCHEMA_VERSION!r}",
-            )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise InputError(source, field, f"invalid state file: {first['msg']}") from exc
+        return load_input(cls, text, source, STATE_FORMAT)
 
     def check_target(self, target: StateTarget, *, source: str) -> None:
         """Refuse a state recorded for another user pool or identity pool."""
