@@ -108,15 +108,9 @@ def make_finding(issue: Issue) -> Finding:
     """Join a check's Issue with its rule's metadata into a report Finding."""
     rule = get_rule(issue.rule_id)
     return Finding(
-        rule_id=issue.rule_id,
+        **issue.facts(),
         severity=issue.severity or rule.severity,
         title=rule.title,
-        message=issue.message,
-        resource=issue.resource,
-        persona=issue.persona,
-        route=issue.route,
-        api_id=issue.api_id,
-        evidence=dict(issue.evidence),
         remediation=rule.remediation,
         fingerprint=fingerprint(
             issue.rule_id, issue.resource, issue.persona, issue.route, issue.api_id

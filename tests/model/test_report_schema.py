@@ -181,6 +181,13 @@ def test_schema_covers_every_model_field() -> None:
     )
 
 
+def test_finding_fields_are_in_the_contract_order() -> None:
+    """Finding assembles its fields from shared bases; the JSON must still read in §4's order."""
+    finding = make_finding(Issue(rule_id="missing-route", message="m", resource="r"))
+    required = load_schema("report")["$defs"]["finding"]["required"]
+    assert list(json.loads(finding.model_dump_json())) == required
+
+
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_schemas_are_valid_2020_12(name: str) -> None:
     schema = load_schema(name)
