@@ -16,7 +16,7 @@ from auditor.audit.routes import audited_stages
 from auditor.checks import CHECKS, AuditContext
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
-from auditor.model.findings import Finding
+from auditor.model.findings import Finding, report_order
 from auditor.model.report import (
     ApiTarget,
     Report,
@@ -63,16 +63,6 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
-    return (
-        -finding.severity.rank,
-        finding.rule_id,
-        finding.resource,
-        finding.persona or "",
-        finding.route or "",
-    )
-
-
 def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
     with _no_cycle_collection():
         return _audit(snapshot, baseline)
@@ -89,7 +79,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline) -> Report:
         for issue in check(context):
             finding = make_finding(issue)
             findings.setdefault(finding.fingerprint, finding)
-    ordered = sorted(findings.values(), key=_sort_key)
+    ordered = report_order(findings.values())
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

@@ -100,10 +100,10 @@ def fingerprint(
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def for_reading(findings: Iterable[Finding]) -> list[Finding]:
-    """The order the HTML and Markdown reports list findings in: most severe first, then by
-    rule, persona, route and resource."""
+def report_order(findings: Iterable[Finding]) -> list[Finding]:
+    """The report's order, which every format keeps: most severe first, then by rule,
+    resource, persona and route."""
     return sorted(
         findings,
-        key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "", f.route or "", f.resource),
+        key=lambda f: (-f.severity.rank, f.rule_id, f.resource, f.persona or "", f.route or ""),
     )
