@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.audit.catalog import RULE_IDS, load_catalog
-from auditor.checks import CHECKS, HISTORY_RULE
+from auditor.checks import CHECKS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
 # The edges: collection, the emulator and demo seeding, S3 state and the Lambda handler.
@@ -181,5 +181,4 @@ def test_policy_engine_is_pure() -> None:
 
 
 def test_every_catalog_rule_has_exactly_one_check() -> None:
-    assert set(CHECKS) | {HISTORY_RULE} == set(RULE_IDS) == set(load_catalog())
-    assert HISTORY_RULE not in CHECKS
+    assert set(CHECKS) == set(RULE_IDS) == set(load_catalog())

@@ -56,6 +56,8 @@ class Rule(BaseModel):
     description: str
     remediation: str
     references: list[str]
+    # Its findings record an event of one run (a change), not a problem that stays open.
+    event: bool = False
 
 
 # The schema gives the messages (paths, patterns); the model then holds what it validated.

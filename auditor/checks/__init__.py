@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.checks import access, groups, identity_pool, routes, trust
+from auditor.checks import access, groups, history, identity_pool, routes, trust
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 
 Check = Callable[[AuditContext], Iterator[Issue]]
 
-# changed-since-last-run is emitted by auditor.unattended.history (it compares with the
-# previous run).
 CHECKS: dict[str, Check] = {
     "missing-all-users-route": access.missing_all_users_route,
     "missing-route": access.missing_route,
@@ -37,7 +35,7 @@ CHECKS: dict[str, Check] = {
     "route-undeclared": routes.route_undeclared,
     "route-missing": routes.route_missing,
     "resource-policy-public": routes.resource_policy_public,
+    "changed-since-last-run": history.changed_since_last_run,
 }
-HISTORY_RULE = "changed-since-last-run"
 
-__all__ = ["CHECKS", "HISTORY_RULE", "AuditContext", "Check"]
+__all__ = ["CHECKS", "AuditContext", "Check"]

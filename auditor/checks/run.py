@@ -26,6 +26,7 @@ from auditor.model.report import (
     ToolInfo,
 )
 from auditor.model.snapshot import PoolRef, Snapshot
+from auditor.model.state import ConfigSummary
 
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
@@ -63,17 +64,23 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+def audit(
+    snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None = None
+) -> Report:
+    """The report on `snapshot` against `baseline`; `previous_config` (the previous run's, from
+    --state) lets changed-since-last-run say what changed since."""
     with _no_cycle_collection():
-        return _audit(snapshot, baseline)
+        return _audit(snapshot, baseline, previous_config)
 
 
-def _audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+def _audit(snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None) -> Report:
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
     pairs = group_pairs(snapshot)
-    context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs)
+    context = AuditContext(
+        snapshot, baseline, resolutions, matrix, evaluator, pairs, previous_config
+    )
     findings: dict[str, Finding] = {}
     for check in CHECKS.values():
         for issue in check(context):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding
 from auditor.model.inputs import InputFormat, load_input
+from auditor.model.report import ReportTarget
 from auditor.model.snapshot import canonical_json
 
 STATE_SCHEMA_VERSION = "1"
@@ -64,6 +65,15 @@ class StateTarget(_Model):
     region: str
     user_pool_id: str | None = None
     identity_pool_id: str | None = None
+
+    @classmethod
+    def of(cls, target: ReportTarget) -> StateTarget:
+        return cls(
+            account_id=target.account_id,
+            region=target.region,
+            user_pool_id=target.user_pool_id,
+            identity_pool_id=target.identity_pool_id,
+        )
 
 
 class PendingAlert(_Model):
