@@ -1,12 +1,14 @@
 """The rule catalog: metadata for every rule id, stored as rules/<id>.yaml (CONTRACT §5).
 
 Checks know only a rule id; title, default severity, remediation and references are joined in
-here, so wording can change without touching a check or a fingerprint.
+here, so wording can change without touching a check or a fingerprint. Which rules exist, and
+in which order they are listed, is the registry of checks' (auditor.checks.CHECKS).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -16,35 +18,6 @@ from pydantic import BaseModel, ConfigDict
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, Issue, Severity, fingerprint
 from auditor.model.inputs import InputFormat, load_input
-
-# The contract's order (CONTRACT §5): `auditor rules` and the docs list rules this way.
-RULE_IDS: tuple[str, ...] = (
-    "missing-all-users-route",
-    "missing-route",
-    "excess-route",
-    "overbroad-grant",
-    "role-mapping-missing",
-    "role-mapping-drift",
-    "default-role-missing",
-    "default-role-drift",
-    "unauthenticated-enabled",
-    "classic-flow-enabled",
-    "group-missing",
-    "group-undeclared",
-    "group-role-missing",
-    "group-role-drift",
-    "precedence-drift",
-    "ambiguous-precedence",
-    "trust-not-cognito",
-    "trust-missing-aud",
-    "trust-wrong-pool",
-    "trust-missing-amr",
-    "route-not-iam",
-    "route-undeclared",
-    "route-missing",
-    "resource-policy-public",
-    "changed-since-last-run",
-)
 
 
 class Rule(BaseModel):
@@ -74,20 +47,25 @@ def catalog_dir() -> Traversable:
 
 @functools.cache
 def load_catalog() -> dict[str, Rule]:
-    """Every rule, keyed by id in RULE_IDS order; a bad or missing file is an InputError."""
+    """Every rule file, keyed by id in file-name order; a bad file is an InputError."""
     folder = catalog_dir()
-    found: dict[str, Rule] = {}
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-    for entry in files:
-        rule = _load_rule(entry)
-        found[rule.id] = rule
-    missing = [rule_id for rule_id in RULE_IDS if rule_id not in found]
+    rules = (_load_rule(entry) for entry in files)
+    return {rule.id: rule for rule in rules}
+
+
+def rules_for(rule_ids: Iterable[str]) -> list[Rule]:
+    """The rules of `rule_ids` (the checks' registry), in that order; an InputError when one
+    has no rule file or a rule file has no check."""
+    wanted = list(rule_ids)
+    catalog = load_catalog()
+    missing = [rule_id for rule_id in wanted if rule_id not in catalog]
     if missing:
-        raise InputError(str(folder), None, f"no rule file for: {', '.join(missing)}")
-    extra = sorted(set(found) - set(RULE_IDS))
+        raise InputError(str(catalog_dir()), None, f"no rule file for: {', '.join(missing)}")
+    extra = sorted(set(catalog) - set(wanted))
     if extra:
-        raise InputError(str(folder), None, f"unknown rule ids: {', '.join(extra)}")
-    return {rule_id: found[rule_id] for rule_id in RULE_IDS}
+        raise InputError(str(catalog_dir()), None, f"unknown rule ids: {', '.join(extra)}")
+    return [catalog[rule_id] for rule_id in wanted]
 
 
 def _load_rule(entry: Traversable) -> Rule:
