@@ -29,6 +29,8 @@ class Rule(BaseModel):
     description: str
     remediation: str
     references: list[str]
+    # Services whose reads it needs: after a failed read of one, the rule is not run.
+    requires: list[str] = []
     # Its findings record an event of one run (a change), not a problem that stays open.
     event: bool = False
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from auditor import __version__
-from auditor.audit.catalog import make_finding
+from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import group_pairs, resolve_personas
@@ -82,7 +82,9 @@ def _audit(snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummar
         snapshot, baseline, resolutions, matrix, evaluator, pairs, previous_config
     )
     findings: dict[str, Finding] = {}
-    for check in CHECKS.values():
+    for rule, check in zip(rules_for(CHECKS), CHECKS.values(), strict=True):
+        if not context.read_ok(*rule.requires):
+            continue  # after a failed read, absence in the snapshot is not absence in AWS
         for issue in check(context):
             finding = make_finding(issue)
             findings.setdefault(finding.fingerprint, finding)

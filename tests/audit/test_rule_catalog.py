@@ -6,17 +6,21 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from auditor.audit import catalog
-from auditor.audit.catalog import load_catalog, make_finding
-from auditor.checks import CHECKS, Check
+from auditor.audit.catalog import load_catalog, make_finding, rules_for
+from auditor.checks import CHECKS, AuditContext, Check, run
+from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Issue, Severity, fingerprint
+from auditor.model.snapshot import CollectionError
 from auditor.schemas import load_schema, validator
+from tests.support import snapshots
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
@@ -218,3 +222,32 @@ def test_invalid_rule_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         _load_from(folder, monkeypatch)
     assert caught.value.field == "severity"
     assert "'severe' is not one of" in caught.value.problem
+
+
+def _fires(rule_id: str) -> Check:
+    def check(ctx: AuditContext) -> Iterator[Issue]:
+        yield Issue(rule_id=rule_id, message="fired", resource=rule_id)
+
+    return check
+
+
+REQUIRED = sorted({service for rule in load_catalog().values() for service in rule.requires})
+
+
+@pytest.mark.parametrize("service", [None, *REQUIRED])
+def test_a_failed_read_skips_the_rules_that_require_it(
+    service: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked once where checks run: absence in a snapshot proves nothing after a failed read."""
+    monkeypatch.setattr(run, "CHECKS", {rule_id: _fires(rule_id) for rule_id in CHECKS})
+    failed = [CollectionError(service=service, operation="Read", message="no")] if service else []
+    world = snapshots.snapshot([], snapshots.identity_pool()).model_copy(update={"errors": failed})
+    baseline = Baseline.model_validate(
+        {
+            "version": 1,
+            "user_pool": {"id": snapshots.USER_POOL},
+            "identity_pool": {"id": snapshots.POOL},
+        }
+    )
+    ran = {finding.rule_id for finding in run.audit(world, baseline).findings}
+    assert ran == {rule.id for rule in rules_for(CHECKS) if service not in rule.requires}
