@@ -34,11 +34,13 @@ Audit = Callable[[ConfigSummary | None], Report]
 
 
 def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
+    """This run's report, compared with the previous run; the alert sent, the state saved."""
     # The state bucket is in the audited region unless the command line names another.
     aws = replace(options.aws, region=options.aws.region or snapshot.region)
     store = open_store(options.state, aws) if options.state else None
     previous = store.load() if store else None
     report = audit(previous.config if previous else None)
+    # The report names this run's target; a state kept for another one is refused.
     if store is not None and previous is not None:
         previous.check_target(StateTarget.of(report.target), source=store.location)
 
