@@ -263,13 +263,14 @@ def rules(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List the rule catalog."""
-    from auditor.audit.catalog import RULE_IDS, load_catalog
+    from auditor.audit.catalog import rules_for
+    from auditor.checks import CHECKS
 
-    catalog = load_catalog()
+    catalog = rules_for(CHECKS)  # in the registry's order, which is CONTRACT §5's
     if fmt == "json":
         import json
 
-        typer.echo(json.dumps([catalog[i].model_dump(mode="json") for i in RULE_IDS], indent=2))
+        typer.echo(json.dumps([rule.model_dump(mode="json") for rule in catalog], indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -277,8 +278,7 @@ def rules(
     table = Table(show_lines=False, expand=True)
     for column in ("rule", "severity", "title"):
         table.add_column(column, overflow="fold")
-    for rule_id in RULE_IDS:
-        rule = catalog[rule_id]
+    for rule in catalog:
         table.add_row(rule.id, rule.severity.value, rule.title)
     Console().print(table)
 

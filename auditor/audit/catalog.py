@@ -1,51 +1,23 @@
 """The rule catalog: metadata for every rule id, stored as rules/<id>.yaml (CONTRACT §5).
 
 Checks know only a rule id; title, default severity, remediation and references are joined in
-here, so wording can change without touching a check or a fingerprint.
+here, so wording can change without touching a check or a fingerprint. Which rules exist, and
+in which order they are listed, is the registry of checks' (auditor.checks.CHECKS).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, Issue, Severity, fingerprint
-from auditor.schemas import validator
-
-# The contract's order (CONTRACT §5): `auditor rules` and the docs list rules this way.
-RULE_IDS: tuple[str, ...] = (
-    "missing-all-users-route",
-    "missing-route",
-    "excess-route",
-    "overbroad-grant",
-    "role-mapping-missing",
-    "role-mapping-drift",
-    "default-role-missing",
-    "default-role-drift",
-    "unauthenticated-enabled",
-    "classic-flow-enabled",
-    "group-missing",
-    "group-undeclared",
-    "group-role-missing",
-    "group-role-drift",
-    "precedence-drift",
-    "ambiguous-precedence",
-    "trust-not-cognito",
-    "trust-missing-aud",
-    "trust-wrong-pool",
-    "trust-missing-amr",
-    "route-not-iam",
-    "route-undeclared",
-    "route-missing",
-    "resource-policy-public",
-    "changed-since-last-run",
-)
+from auditor.model.inputs import InputFormat, load_input
 
 
 class Rule(BaseModel):
@@ -57,6 +29,14 @@ class Rule(BaseModel):
     description: str
     remediation: str
     references: list[str]
+    # Services whose reads it needs: after a failed read of one, the rule is not run.
+    requires: list[str] = []
+    # Its findings record an event of one run (a change), not a problem that stays open.
+    event: bool = False
+
+
+# The schema gives the messages (paths, patterns); the model then holds what it validated.
+RULE_FORMAT = InputFormat("rule", syntax="yaml", schema="rule")
 
 
 def catalog_dir() -> Traversable:
@@ -69,39 +49,34 @@ def catalog_dir() -> Traversable:
 
 @functools.cache
 def load_catalog() -> dict[str, Rule]:
-    """Every rule, keyed by id in RULE_IDS order; a bad or missing file is an InputError."""
+    """Every rule file, keyed by id in file-name order; a bad file is an InputError."""
     folder = catalog_dir()
-    found: dict[str, Rule] = {}
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-    for entry in files:
-        rule = _load_rule(entry)
-        found[rule.id] = rule
-    missing = [rule_id for rule_id in RULE_IDS if rule_id not in found]
+    rules = (_load_rule(entry) for entry in files)
+    return {rule.id: rule for rule in rules}
+
+
+def rules_for(rule_ids: Iterable[str]) -> list[Rule]:
+    """The rules of `rule_ids` (the checks' registry), in that order; an InputError when one
+    has no rule file or a rule file has no check."""
+    wanted = list(rule_ids)
+    catalog = load_catalog()
+    missing = [rule_id for rule_id in wanted if rule_id not in catalog]
     if missing:
-        raise InputError(str(folder), None, f"no rule file for: {', '.join(missing)}")
-    extra = sorted(set(found) - set(RULE_IDS))
+        raise InputError(str(catalog_dir()), None, f"no rule file for: {', '.join(missing)}")
+    extra = sorted(set(catalog) - set(wanted))
     if extra:
-        raise InputError(str(folder), None, f"unknown rule ids: {', '.join(extra)}")
-    return {rule_id: found[rule_id] for rule_id in RULE_IDS}
+        raise InputError(str(catalog_dir()), None, f"unknown rule ids: {', '.join(extra)}")
+    return [catalog[rule_id] for rule_id in wanted]
 
 
 def _load_rule(entry: Traversable) -> Rule:
     source = str(entry)
-    try:
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(source, None, f"invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(source, None, "a rule file must be a mapping")
-    errors = sorted(validator("rule").iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        field = ".".join(str(p) for p in first.absolute_path) or None
-        raise InputError(source, field, first.message)
+    rule = load_input(Rule, entry.read_text(encoding="utf-8"), source, RULE_FORMAT)
     stem = entry.name.removesuffix(".yaml")
-    if data["id"] != stem:
-        raise InputError(source, "id", f"{data['id']!r} must equal the file name {stem!r}")
-    return Rule.model_validate(data)
+    if rule.id != stem:
+        raise InputError(source, "id", f"{rule.id!r} must equal the file name {stem!r}")
+    return rule
 
 
 def get_rule(rule_id: str) -> Rule:
@@ -115,15 +90,9 @@ def make_finding(issue: Issue) -> Finding:
     """Join a check's Issue with its rule's metadata into a report Finding."""
     rule = get_rule(issue.rule_id)
     return Finding(
-        rule_id=issue.rule_id,
+        **issue.facts(),
         severity=issue.severity or rule.severity,
         title=rule.title,
-        message=issue.message,
-        resource=issue.resource,
-        persona=issue.persona,
-        route=issue.route,
-        api_id=issue.api_id,
-        evidence=dict(issue.evidence),
         remediation=rule.remediation,
         fingerprint=fingerprint(
             issue.rule_id, issue.resource, issue.persona, issue.route, issue.api_id

@@ -1,17 +1,20 @@
-"""Every rule of the catalog as one small function; listed explicitly, no discovery."""
+"""Every rule of the catalog as one small function; listed explicitly, no discovery.
+
+CHECKS is the one list of rules in code, in CONTRACT §5's order: `auditor rules` lists them
+this way, and tests/audit/test_rule_catalog.py checks every other place a rule id is written
+(its rules/<id>.yaml, the report schema's enum, the check's own Issues) against it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.checks import access, groups, identity_pool, routes, trust
+from auditor.checks import access, groups, history, identity_pool, routes, trust
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 
 Check = Callable[[AuditContext], Iterator[Issue]]
 
-# changed-since-last-run is emitted by auditor.unattended.history (it compares with the
-# previous run).
 CHECKS: dict[str, Check] = {
     "missing-all-users-route": access.missing_all_users_route,
     "missing-route": access.missing_route,
@@ -37,7 +40,7 @@ CHECKS: dict[str, Check] = {
     "route-undeclared": routes.route_undeclared,
     "route-missing": routes.route_missing,
     "resource-policy-public": routes.resource_policy_public,
+    "changed-since-last-run": history.changed_since_last_run,
 }
-HISTORY_RULE = "changed-since-last-run"
 
-__all__ = ["CHECKS", "HISTORY_RULE", "AuditContext", "Check"]
+__all__ = ["CHECKS", "AuditContext", "Check"]

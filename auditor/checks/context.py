@@ -11,6 +11,7 @@ from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
 from auditor.model.report import GroupPair, MatrixCell
 from auditor.model.snapshot import Route, Snapshot
+from auditor.model.state import ConfigSummary
 
 
 @dataclass
@@ -21,6 +22,8 @@ class AuditContext:
     matrix: list[MatrixCell]
     evaluator: AccessEvaluator
     pairs: list[GroupPair] = field(default_factory=list)
+    # The previous run's configuration (from --state); None on a first run or without one.
+    previous_config: ConfigSummary | None = None
 
     def read_ok(self, *services: str) -> bool:
         """No read of these services failed: absence in the snapshot then means absence in AWS."""

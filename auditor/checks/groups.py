@@ -12,16 +12,12 @@ from auditor.model.personas import group_persona
 from auditor.model.snapshot import Group, UserPool
 
 
-def _groups_read(ctx: AuditContext) -> UserPool | None:
-    return ctx.snapshot.user_pool if ctx.read_ok("cognito-idp") else None
-
-
 def _group_resource(pool: UserPool, name: str) -> str:
     return f"{pool.arn or pool.id}/group/{name}"
 
 
 def group_missing(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _groups_read(ctx)
+    pool = ctx.snapshot.user_pool
     if pool is None:
         return
     for name in ctx.baseline.groups:
@@ -35,7 +31,7 @@ def group_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def group_undeclared(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _groups_read(ctx)
+    pool = ctx.snapshot.user_pool
     if pool is None:
         return
     for group in pool.groups:
@@ -63,7 +59,7 @@ class _DeclaredGroup:
 
 def _declared_and_live(ctx: AuditContext) -> Iterator[_DeclaredGroup]:
     """Every baseline group that exists live, with its live state (the rest: group-missing)."""
-    pool = _groups_read(ctx)
+    pool = ctx.snapshot.user_pool
     if pool is None:
         return
     for name, declared in ctx.baseline.groups.items():
@@ -119,7 +115,7 @@ def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _groups_read(ctx)
+    pool = ctx.snapshot.user_pool
     if pool is None:
         return
     for pair in ctx.pairs:

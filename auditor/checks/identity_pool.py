@@ -7,18 +7,12 @@ from collections.abc import Iterator
 from auditor.audit.resolve import mapping_in_use
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
-from auditor.model.snapshot import IdentityPool
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 
 
-def _pool_read(ctx: AuditContext) -> IdentityPool | None:
-    """The identity pool, if it and everything about it was read (else nothing to judge)."""
-    return ctx.snapshot.identity_pool if ctx.read_ok("cognito-identity") else None
-
-
 def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = _pool_read(ctx), ctx.snapshot.user_pool
+    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
     expected = ctx.baseline.identity_pool.role_resolution
     if pool is None or user_pool is None or expected not in _MAPPING_TYPES:
         return
@@ -44,7 +38,7 @@ def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = _pool_read(ctx), ctx.snapshot.user_pool
+    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
     declared = ctx.baseline.identity_pool
     if pool is None or user_pool is None:
         return
@@ -88,7 +82,7 @@ def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def default_role_missing(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _pool_read(ctx)
+    pool = ctx.snapshot.identity_pool
     if pool is not None and pool.authenticated_role is None:
         yield Issue(
             rule_id="default-role-missing",
@@ -99,7 +93,7 @@ def default_role_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def default_role_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _pool_read(ctx)
+    pool = ctx.snapshot.identity_pool
     declared = ctx.baseline.identity_pool
     if pool is None:
         return
@@ -132,7 +126,7 @@ def default_role_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _pool_read(ctx)
+    pool = ctx.snapshot.identity_pool
     if (
         pool is not None
         and pool.allow_unauthenticated
@@ -148,7 +142,7 @@ def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def classic_flow_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = _pool_read(ctx)
+    pool = ctx.snapshot.identity_pool
     if (
         pool is not None
         and pool.allow_classic_flow

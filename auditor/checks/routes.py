@@ -16,10 +16,6 @@ from auditor.policy.glob import actions_matcher
 INVOKE = "execute-api:Invoke"
 
 
-def _apis_read(ctx: AuditContext) -> bool:
-    return ctx.read_ok("apigateway", "apigatewayv2")
-
-
 def _unique_routes(ctx: AuditContext) -> list[tuple[Api, Route]]:
     """Live routes once each: authorization is per route, not per stage."""
     seen: dict[tuple[str, str], tuple[Api, Route]] = {}
@@ -79,7 +75,7 @@ def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def route_missing(ctx: AuditContext) -> Iterator[Issue]:
-    if not _apis_read(ctx) or not ctx.snapshot.apis:
+    if not ctx.snapshot.apis:
         return
     index = RouteIndex((route, route) for _, route in _unique_routes(ctx))
     reported = set()

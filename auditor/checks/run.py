@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from auditor import __version__
-from auditor.audit.catalog import make_finding
+from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import group_pairs, resolve_personas
@@ -16,7 +16,7 @@ from auditor.audit.routes import audited_stages
 from auditor.checks import CHECKS, AuditContext
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
-from auditor.model.findings import Finding
+from auditor.model.findings import Finding, report_order
 from auditor.model.report import (
     ApiTarget,
     Report,
@@ -26,6 +26,7 @@ from auditor.model.report import (
     ToolInfo,
 )
 from auditor.model.snapshot import PoolRef, Snapshot
+from auditor.model.state import ConfigSummary
 
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
@@ -63,33 +64,31 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
-    return (
-        -finding.severity.rank,
-        finding.rule_id,
-        finding.resource,
-        finding.persona or "",
-        finding.route or "",
-    )
-
-
-def audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+def audit(
+    snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None = None
+) -> Report:
+    """The report on `snapshot` against `baseline`; `previous_config` (the previous run's, from
+    --state) lets changed-since-last-run say what changed since."""
     with _no_cycle_collection():
-        return _audit(snapshot, baseline)
+        return _audit(snapshot, baseline, previous_config)
 
 
-def _audit(snapshot: Snapshot, baseline: Baseline) -> Report:
+def _audit(snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None) -> Report:
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
     pairs = group_pairs(snapshot)
-    context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs)
+    context = AuditContext(
+        snapshot, baseline, resolutions, matrix, evaluator, pairs, previous_config
+    )
     findings: dict[str, Finding] = {}
-    for check in CHECKS.values():
+    for rule, check in zip(rules_for(CHECKS), CHECKS.values(), strict=True):
+        if not context.read_ok(*rule.requires):
+            continue  # after a failed read, absence in the snapshot is not absence in AWS
         for issue in check(context):
             finding = make_finding(issue)
             findings.setdefault(finding.fingerprint, finding)
-    ordered = sorted(findings.values(), key=_sort_key)
+    ordered = report_order(findings.values())
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

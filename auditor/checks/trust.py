@@ -23,7 +23,7 @@ class HandedOut:
 def handed_out_roles(ctx: AuditContext) -> list[HandedOut]:
     """Every role a sign-in or guest of the pool can end up with, once each."""
     pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
-    if pool is None or not ctx.read_ok("iam", "cognito-identity"):
+    if pool is None:
         return []
     sources: dict[str, tuple[bool, str]] = {}
     if pool.unauthenticated_role:

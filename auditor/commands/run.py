@@ -87,13 +87,14 @@ def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
 def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
-    report = audit(snapshot, baseline)
     if options.state or options.slack.enabled:
-        from auditor.unattended.history import (
-            track,  # the edge with S3 and Slack, only when asked for
-        )
+        # The edge with S3 and Slack, only when asked for: it audits with the previous
+        # run's configuration at hand.
+        from auditor.unattended.history import track
 
-        report = track(report, snapshot, options)
+        report = track(snapshot, options, lambda previous: audit(snapshot, baseline, previous))
+    else:
+        report = audit(snapshot, baseline)
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
     rendered = render(report, options.format, color=color and options.output is None)
     if options.output is not None:

@@ -45,35 +45,49 @@ _RANKS = {
 }
 
 
-class Issue(BaseModel):
-    """What a check returns: the facts of one problem, without catalog metadata."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+
+class _Named(_Frozen):
     rule_id: str
+
+
+class _Facts(_Named):
+    """What a check observed about one problem; both an Issue and a Finding carry it."""
+
     message: str
     resource: str
     persona: str | None = None
     route: str | None = None
     api_id: str | None = None
     evidence: dict[str, Any] = {}
-    severity: Severity | None = None  # overrides the catalog default (e.g. critical for guests)
 
 
-class Finding(BaseModel):
-    """One reported problem, in the report's shape (CONTRACT §4)."""
+class _Rated(_Named):
+    """What the rule catalog adds in front of the facts."""
 
-    model_config = ConfigDict(frozen=True)
-
-    rule_id: str
     severity: Severity
     title: str
-    message: str
-    resource: str
-    persona: str | None = None
-    route: str | None = None
-    api_id: str | None = None
-    evidence: dict[str, Any] = {}
+
+
+class Issue(_Facts):
+    """What a check returns: the facts of one problem, without catalog metadata."""
+
+    severity: Severity | None = None  # overrides the catalog default (e.g. critical for guests)
+
+    def facts(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _Facts.model_fields}
+
+
+class Finding(_Facts, _Rated):
+    """One reported problem, in the report's shape (CONTRACT §4).
+
+    Pydantic lays fields out base class first along the reversed MRO: rule_id, then _Rated's
+    severity and title, then _Facts' message ... evidence, then remediation and fingerprint,
+    which is the report's JSON order.
+    """
+
     remediation: str
     fingerprint: str
 
@@ -86,10 +100,10 @@ def fingerprint(
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def for_reading(findings: Iterable[Finding]) -> list[Finding]:
-    """The order the HTML and Markdown reports list findings in: most severe first, then by
-    rule, persona, route and resource."""
+def report_order(findings: Iterable[Finding]) -> list[Finding]:
+    """The report's order, which every format keeps: most severe first, then by rule,
+    resource, persona and route."""
     return sorted(
         findings,
-        key=lambda f: (-f.severity.rank, f.rule_id, f.persona or "", f.route or "", f.resource),
+        key=lambda f: (-f.severity.rank, f.rule_id, f.resource, f.persona or "", f.route or ""),
     )

@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
+from auditor.model.inputs import InputFormat, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
+SNAPSHOT_FORMAT = InputFormat("snapshot", version=SNAPSHOT_SCHEMA_VERSION)
 
 # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT; kept open because AWS adds types.
 AuthorizationType = str
@@ -214,26 +216,7 @@ class Snapshot(_Model):
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "<snapshot>") -> Snapshot:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = f"not valid JSON ({exc.msg} at line {exc.lineno})"
-            raise InputError(source, None, problem) from exc
-        if not isinstance(raw, dict):
-            raise InputError(source, None, "expected a JSON object")
-        version = raw.get("schema_version")
-        if version != SNAPSHOT_SCHEMA_VERSION:
-            raise InputError(
-                source,
-                "schema_version",
-                f"unsupported snapshot version {version!r}, expected {SNAPSHOT_SCHEMA_VERSION!r}",
-            )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise InputError(source, field, first["msg"]) from exc
+        return load_input(cls, text, source, SNAPSHOT_FORMAT)
 
     @classmethod
     def load(cls, path: Path) -> Snapshot:

@@ -14,7 +14,7 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from auditor.model.findings import Finding, Severity, for_reading
+from auditor.model.findings import Finding, Severity
 from auditor.model.personas import reading_order
 from auditor.model.report import GroupPair, MatrixCell, Report, RunChanges
 
@@ -133,7 +133,6 @@ def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
             else "No findings in the state that could be read: see the failed reads above."
         )
         return f'<section id="findings-section"><h2>Findings</h2><p>{none}</p></section>'
-    ordered = for_reading(findings)
     rules = sorted({f.rule_id for f in findings})
     personas = sorted({f.persona for f in findings if f.persona})
     severities = [s.value for s in Severity if any(f.severity is s for f in findings)]
@@ -150,7 +149,7 @@ def _findings(findings: list[Finding], new: set[str], *, complete: bool) -> str:
         "</button></th>"
         for key, label in _FINDING_COLUMNS
     )
-    rows = "\n".join(_finding_row(f, f.fingerprint in new) for f in ordered)
+    rows = "\n".join(_finding_row(f, f.fingerprint in new) for f in findings)
     return (
         f'<section id="findings-section"><h2>Findings ({len(findings)})</h2>{filters}'
         f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>'

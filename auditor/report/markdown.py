@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from auditor.model.findings import Finding, Severity, for_reading
+from auditor.model.findings import Finding, Severity
 from auditor.model.report import MatrixCell, Report, RunChanges
 
 DEFAULT_LIMIT = 65_000
@@ -127,24 +127,23 @@ def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
             else "\n### Findings\n\nNo findings in the state that could be read; see the failed "
             "reads above.\n"
         )
-    ordered = for_reading(findings)
     head = f"\n### Findings ({len(findings):,}, most severe first)\n\n" + _table(
         ["Severity", "Rule", "Persona", "Route", "API", "Resource", "Finding"], []
     )
     # The summary of every finding bounds the summary of any omitted suffix (fewer rules,
     # smaller numbers), so reserving its length guarantees the rest will fit.
-    reserve = len(_omitted(ordered))
+    reserve = len(_omitted(findings))
     room = budget - len(head) - reserve
     rows: list[str] = []
-    for f in ordered:
+    for f in findings:
         row = _finding_row(f)
         if len(row) > room:
             break
         rows.append(row)
         room -= len(row)
     if not rows and budget < len(head) + reserve:
-        return _omitted(ordered)
-    return head + "".join(rows) + _omitted(ordered[len(rows) :])
+        return _omitted(findings)
+    return head + "".join(rows) + _omitted(findings[len(rows) :])
 
 
 def _omitted(rest: list[Finding]) -> str:

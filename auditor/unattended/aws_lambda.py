@@ -26,7 +26,7 @@ from auditor.collect.session import AwsClients, AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
-from auditor.unattended.state import s3_location
+from auditor.unattended.stores import s3_location
 
 if TYPE_CHECKING:
     from auditor.unattended.slack import SlackConfig

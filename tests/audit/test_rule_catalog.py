@@ -1,17 +1,26 @@
-"""The rule catalog matches the contract and joins its metadata into findings."""
+"""One list of rules (CHECKS) and every place a rule id is written held to it; the catalog
+joins its metadata into findings."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from auditor.audit import catalog
-from auditor.audit.catalog import RULE_IDS, load_catalog, make_finding
+from auditor.audit.catalog import load_catalog, make_finding, rules_for
+from auditor.checks import CHECKS, AuditContext, Check, run
+from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Issue, Severity, fingerprint
-from auditor.schemas import validator
+from auditor.model.snapshot import CollectionError
+from auditor.schemas import load_schema, validator
+from tests.support import snapshots
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
@@ -45,16 +54,57 @@ CONTRACT_DEFAULTS = {
 }
 
 
-def test_ids_are_the_contract_ids_in_order() -> None:
-    assert list(RULE_IDS) == list(CONTRACT_DEFAULTS)
-    assert list(load_catalog()) == list(CONTRACT_DEFAULTS)
-    assert sorted(p.stem for p in RULES_DIR.glob("*.yaml")) == sorted(CONTRACT_DEFAULTS)
-    assert [p for p in RULES_DIR.iterdir() if p.suffix != ".yaml"] == []
+def _rule_files() -> dict[str, Path]:
+    return {path.stem: path for path in RULES_DIR.glob("*.yaml")}
 
 
-@pytest.mark.parametrize("rule_id", RULE_IDS)
-def test_rule_file_is_valid(rule_id: str) -> None:
-    data = yaml.safe_load((RULES_DIR / f"{rule_id}.yaml").read_text())
+def _schema_rule_ids() -> list[str]:
+    enum: list[str] = load_schema("report")["$defs"]["finding"]["properties"]["rule_id"]["enum"]
+    return enum
+
+
+# Every id written anywhere: a rule in only some of the places is a case of its own.
+EVERY_ID = sorted({*CHECKS, *_rule_files(), *_schema_rule_ids(), *CONTRACT_DEFAULTS})
+
+
+def _rule_ids_named(check: Check) -> set[str]:
+    """The rule ids a check's code writes: in the function and in the helpers of its module
+    that it uses, as a literal or through a module constant."""
+    module = sys.modules[check.__module__]
+    tree = ast.parse(inspect.getsource(module))
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    found: set[str] = set()
+    todo, seen = [check.__name__], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Constant) and node.value in EVERY_ID:
+                found.add(node.value)
+            elif isinstance(node, ast.Name):
+                value = vars(module).get(node.id)
+                if isinstance(value, str) and value in EVERY_ID:
+                    found.add(value)
+                todo.append(node.id)
+    return found
+
+
+@pytest.mark.parametrize("rule_id", EVERY_ID)
+def test_rule_is_in_every_place(rule_id: str) -> None:
+    """A rule is one entry of CHECKS and one rules/<id>.yaml; every other place agrees."""
+    registry = list(CHECKS)
+    assert rule_id in CHECKS, "in the registry of checks (auditor.checks.CHECKS)"
+    assert rule_id in CONTRACT_DEFAULTS, "a rule of CONTRACT §5"
+    assert registry.index(rule_id) == list(CONTRACT_DEFAULTS).index(rule_id), "in §5's order"
+    schema_ids = _schema_rule_ids()
+    assert rule_id in schema_ids, "in report.schema.json's rule_id enum"
+    assert schema_ids.index(rule_id) == registry.index(rule_id), "in the enum, in §5's order"
+
+    path = _rule_files().get(rule_id)
+    assert path is not None, f"rules/{rule_id}.yaml exists"
+    data = yaml.safe_load(path.read_text())
     assert [e.message for e in validator("rule").iter_errors(data)] == []
     assert data["id"] == rule_id
     assert data["severity"] == CONTRACT_DEFAULTS[rule_id]
@@ -63,6 +113,12 @@ def test_rule_file_is_valid(rule_id: str) -> None:
     rule = load_catalog()[rule_id]
     assert rule.severity is Severity(CONTRACT_DEFAULTS[rule_id])
     assert rule.title and not rule.title.endswith(".")
+
+    assert _rule_ids_named(CHECKS[rule_id]) == {rule_id}, "its check emits its own id only"
+
+
+def test_the_rules_folder_holds_only_rule_files() -> None:
+    assert [p for p in RULES_DIR.iterdir() if p.suffix != ".yaml"] == []
 
 
 def test_load_catalog_is_cached() -> None:
@@ -128,7 +184,7 @@ def _load_from(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog, "catalog_dir", lambda: folder)
     catalog.load_catalog.cache_clear()
     try:
-        catalog.load_catalog()
+        catalog.rules_for(CHECKS)
     finally:
         monkeypatch.undo()
         catalog.load_catalog.cache_clear()
@@ -148,6 +204,14 @@ def test_missing_rule_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         _load_from(folder, monkeypatch)
 
 
+def test_rule_file_without_a_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy_rules(tmp_path)
+    text = (folder / "route-missing.yaml").read_text()
+    (folder / "route-gone.yaml").write_text(text.replace("id: route-missing", "id: route-gone"))
+    with pytest.raises(InputError, match="unknown rule ids: route-gone"):
+        _load_from(folder, monkeypatch)
+
+
 def test_invalid_rule_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _copy_rules(tmp_path)
     path = folder / "route-missing.yaml"
@@ -158,3 +222,32 @@ def test_invalid_rule_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         _load_from(folder, monkeypatch)
     assert caught.value.field == "severity"
     assert "'severe' is not one of" in caught.value.problem
+
+
+def _fires(rule_id: str) -> Check:
+    def check(ctx: AuditContext) -> Iterator[Issue]:
+        yield Issue(rule_id=rule_id, message="fired", resource=rule_id)
+
+    return check
+
+
+REQUIRED = sorted({service for rule in load_catalog().values() for service in rule.requires})
+
+
+@pytest.mark.parametrize("service", [None, *REQUIRED])
+def test_a_failed_read_skips_the_rules_that_require_it(
+    service: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked once where checks run: absence in a snapshot proves nothing after a failed read."""
+    monkeypatch.setattr(run, "CHECKS", {rule_id: _fires(rule_id) for rule_id in CHECKS})
+    failed = [CollectionError(service=service, operation="Read", message="no")] if service else []
+    world = snapshots.snapshot([], snapshots.identity_pool()).model_copy(update={"errors": failed})
+    baseline = Baseline.model_validate(
+        {
+            "version": 1,
+            "user_pool": {"id": snapshots.USER_POOL},
+            "identity_pool": {"id": snapshots.POOL},
+        }
+    )
+    ran = {finding.rule_id for finding in run.audit(world, baseline).findings}
+    assert ran == {rule.id for rule in rules_for(CHECKS) if service not in rule.requires}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from auditor.model.findings import Finding, Severity, fingerprint
+from auditor.model.findings import Finding, Severity, fingerprint, report_order
 from auditor.model.report import (
     ApiTarget,
     GroupPair,
@@ -116,7 +116,7 @@ def build_report(
     group_pairs: Sequence[GroupPair] = (),
     changes: RunChanges | None = None,
 ) -> Report:
-    found = list(findings)
+    found = report_order(findings)  # as the audit leaves them: the formats keep this order
     return Report(
         tool=ToolInfo(version="0.1.0"),
         generated_at="2024-05-01T12:00:00Z",
@@ -260,7 +260,7 @@ def sample_findings() -> list[Finding]:
 
 
 def sample_report(*, incomplete: bool = False) -> Report:
-    findings = sample_findings()
+    findings = report_order(sample_findings())
     failed = ReportError(
         service="iam",
         operation="GetRolePolicy",

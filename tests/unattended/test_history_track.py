@@ -7,17 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks import HISTORY_RULE
+from auditor.audit.catalog import make_finding
+from auditor.audit.summary import summarize
+from auditor.checks.history import config_changes
 from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
 from auditor.model.errors import InputError
-from auditor.model.findings import Severity
+from auditor.model.findings import Finding, Severity
 from auditor.model.report import Report
 from auditor.model.snapshot import Snapshot
-from auditor.unattended.history import merge_pending, track
-from auditor.unattended.state import LocalStateStore, PendingAlert
+from auditor.model.state import ConfigSummary, PendingAlert
+from auditor.unattended.history import Audit, merge_pending, track
+from auditor.unattended.stores import LocalStateStore
 from tests.support.slack import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
 
+HISTORY_RULE = "changed-since-last-run"
 DRIFT = finding("excess-route", Severity.HIGH, persona="group:editors", route="DELETE /items")
 PRECEDENCE = finding("precedence-drift", Severity.MEDIUM, persona="group:editors")
 
@@ -31,8 +35,19 @@ def _options(state: Path | None, *, slack: bool = True, always: bool = False) ->
     )
 
 
-def _run(state: Path, snap: Snapshot, *findings_: object, **kw: bool) -> Report:
-    return track(report(list(findings_)), snap, _options(state, **kw))  # type: ignore[arg-type]
+def _audit(snap: Snapshot, findings_: list[Finding], **report_kw: str) -> Audit:
+    """Stands in for the audit: these findings, plus what its changed-since-last-run check
+    finds against the previous run's configuration."""
+
+    def audit(previous: ConfigSummary | None) -> Report:
+        changes = [] if previous is None else config_changes(previous, summarize(snap), snap)
+        return report([*findings_, *map(make_finding, changes)], **report_kw)
+
+    return audit
+
+
+def _run(state: Path, snap: Snapshot, *findings_: Finding, **kw: bool) -> Report:
+    return track(snap, _options(state, **kw), _audit(snap, list(findings_)))
 
 
 def _changed(rep: Report) -> list[tuple[str, str | None, str | None]]:
@@ -124,7 +139,7 @@ def test_incomplete_snapshot_keeps_findings_open(tmp_path: Path, slack: FakeSlac
         {},
         errors=[{"service": "cognito-idp", "operation": "ListGroups", "message": "AccessDenied"}],
     )
-    rep = track(report([DRIFT], status="incomplete"), failed, _options(state))
+    rep = track(failed, _options(state), _audit(failed, [DRIFT], status="incomplete"))
 
     assert rep.changes is not None and rep.changes.resolved == []
     assert PRECEDENCE.fingerprint in rep.changes.still_open
@@ -168,12 +183,9 @@ def test_corrupt_or_foreign_state_is_an_input_error(
 def test_state_for_another_pool_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     _run(state, snapshot(), slack=False)
+    other = snapshot(user_pool="us-east-1_Other")
     with pytest.raises(InputError, match="us-east-1_X"):
-        track(
-            report([], user_pool="us-east-1_Other"),
-            snapshot(user_pool="us-east-1_Other"),
-            _options(state, slack=False),
-        )
+        track(other, _options(state, slack=False), _audit(other, [], user_pool="us-east-1_Other"))
 
 
 def test_slack_down_keeps_alert_pending_until_delivered(tmp_path: Path, slack: FakeSlack) -> None:
@@ -206,8 +218,8 @@ def test_slack_down_keeps_alert_pending_until_delivered(tmp_path: Path, slack: F
 
 
 def test_slack_without_state_alerts_every_run(slack: FakeSlack) -> None:
-    track(report([DRIFT]), snapshot(), _options(None))
-    track(report([DRIFT]), snapshot(), _options(None))
+    track(snapshot(), _options(None), _audit(snapshot(), [DRIFT]))
+    track(snapshot(), _options(None), _audit(snapshot(), [DRIFT]))
     assert len(slack.requests) == 2
 
 

@@ -6,17 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from auditor.audit.summary import summarize, unreadable_sections
 from auditor.collect import AwsOptions
 from auditor.model.errors import InputError
-from auditor.unattended.state import (
-    LocalStateStore,
-    S3StateStore,
-    State,
-    StateTarget,
-    open_store,
-    summarize,
-    unreadable_sections,
-)
+from auditor.model.state import State, StateTarget
+from auditor.unattended.stores import LocalStateStore, S3StateStore, open_store
 from tests.support.aws import Aws
 from tests.support.slack import finding, snapshot
 

@@ -14,7 +14,7 @@ from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
 from auditor.commands.run import RunOutcome, execute
 from auditor.unattended.schedule import run_schedule
-from auditor.unattended.state import LocalStateStore
+from auditor.unattended.stores import LocalStateStore
 from tests.support.aws import Aws
 from tests.support.drift import update_group
 from tests.support.slack import TOKEN, FakeSlack, Scripted
