@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.audit.resolve import Resolution
+from auditor.model.http import DEFAULT_ROUTE, HTTP_API_CATCH_ALL
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Api, Role, Snapshot
 from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, prepare_role
-
-HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
 
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
@@ -112,7 +111,7 @@ class AccessEvaluator:
         # engine already shares automata and outcomes between roles and repeated questions.
         prepared = self._prepare(role_arn, api, context, self._context_key(context))
         return prepared.verdict(
-            api.id, stage, method, HTTP_API_CATCH_ALL if path == "$default" else path
+            api.id, stage, method, HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
         )
 
     def _context_key(self, context: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, pattern_covers
 from auditor.checks.context import AuditContext
-from auditor.model.baseline import HTTP_METHODS, RoutePattern
+from auditor.model.baseline import RoutePattern
 from auditor.model.findings import Issue, Severity
+from auditor.model.http import HTTP_METHODS
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Route
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows

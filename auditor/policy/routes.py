@@ -8,6 +8,8 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, cast
 
+from auditor.model.http import HTTP_METHODS
+
 from .automata import OTHER, OTHER_CANDIDATES, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
@@ -15,7 +17,6 @@ from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
-    VERBS,
     PatternNode,
     Reach,
     RequestClass,
@@ -314,9 +315,9 @@ class _RoleRoutes:
         return hit
 
     def verb_leads(self, api_id: str, stage: str) -> tuple[_Lead, ...]:
-        """The leads of every verb in VERBS, for ANY."""
+        """The leads of every verb in HTTP_METHODS, for ANY."""
         hit = self.every_verb[api_id, stage] = tuple(
-            self.lead(api_id, stage, verb) for verb in VERBS
+            self.lead(api_id, stage, verb) for verb in HTTP_METHODS
         )
         return hit
 
@@ -435,7 +436,7 @@ class PreparedRole:
         key: list[tuple[str, int, int]] = []
         touched = False
         leads = routes.every_verb.get((api_id, stage)) or routes.verb_leads(api_id, stage)
-        for v, lead in zip(VERBS, leads, strict=True):
+        for v, lead in zip(HTTP_METHODS, leads, strict=True):
             sub = lead.subs.get(head) or routes.sub(lead, head)
             if sub is not None:
                 out = sub.shared.outcome(lead.text, route, self._same_account)

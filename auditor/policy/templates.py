@@ -33,7 +33,6 @@ from .principals import ROLE, SESSION
 from .variables import Part, Var, lookup_scalar
 
 _MAX_CONDITIONS = 6
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True, slots=True)

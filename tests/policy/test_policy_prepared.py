@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.model.http import HTTP_METHODS
 from auditor.policy import NamedPolicy, PreparedRole, explain, prepare_role, route_verdict
 from auditor.policy import routes as routes_module
 from auditor.policy.automata import MultiNFA, residuals
@@ -23,7 +24,7 @@ from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
 from auditor.policy.prefilter import LeadIndex
 from auditor.policy.routes import _path, _render, _shape, explore
-from auditor.policy.templates import VERBS, assemble
+from auditor.policy.templates import assemble
 from auditor.policy.variables import Text
 from tests.policy.test_policy_properties import concrete_paths, templates
 
@@ -94,7 +95,7 @@ def unfiltered(
     route = _path(path)
     base = f"{ARN}{api}/{stage}/"
     outcomes = {}
-    for verb in VERBS if method == "ANY" else (method,):
+    for verb in HTTP_METHODS if method == "ANY" else (method,):
         start = role.nfa.run(role.nfa.initial, f"{base}{verb}/{route.head}")
         outcomes[verb] = explore(route.rest, role.node(start, prepared._same_account))
     shape = _shape(roles.stmts, outcomes)
@@ -183,7 +184,7 @@ def test_one_prepared_role_matches_enumeration(
 
     for api, stage, method, path in asked:
         got = prepared.verdict(api, stage, method, path)
-        verbs = VERBS if method == "ANY" else (method,)
+        verbs = HTTP_METHODS if method == "ANY" else (method,)
         arns = [f"{ARN}{api}/{stage}/{v}/{rest}" for v in verbs for rest in concrete_paths(path)]
         if got.verdict == "partial":  # the witnesses prove it (they may be longer than arns)
             assert got.witness_allowed and allowed(got.witness_allowed), got
