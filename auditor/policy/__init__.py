@@ -5,6 +5,7 @@ No I/O and no AWS SDK here: everything is computed from policy documents and req
 
 from .evaluate import decide, explain
 from .model import (
+    INVOKE,
     Decision,
     NamedPolicy,
     PatternRisk,
@@ -12,10 +13,11 @@ from .model import (
     RouteVerdict,
     StatementRef,
 )
-from .risks import execute_api_allows, pattern_risks
+from .risks import execute_api_allows, pattern_risks, public_statements
 from .routes import PreparedRole, prepare_role, route_verdict
 
 __all__ = [
+    "INVOKE",
     "Decision",
     "NamedPolicy",
     "PatternRisk",
@@ -28,5 +30,6 @@ __all__ = [
     "explain",
     "pattern_risks",
     "prepare_role",
+    "public_statements",
     "route_verdict",
 ]

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# The action API Gateway authorises every request with.
+INVOKE = "execute-api:Invoke"
+
 DecisionName = Literal["Allowed", "ExplicitlyDenied", "ImplicitlyDenied"]
 VerdictName = Literal["allowed", "partial", "denied"]
 

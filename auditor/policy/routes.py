@@ -13,7 +13,7 @@ from auditor.model.http import HTTP_METHODS
 from .automata import OTHER, OTHER_CANDIDATES, pick_other
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
-from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
+from .model import INVOKE, NamedPolicy, RouteVerdict, StatementRef, VerdictName
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
@@ -483,7 +483,7 @@ def prepare_role(
     partition: str,
     region: str,
     account: str,
-    action: str = "execute-api:Invoke",
+    action: str = INVOKE,
     principal_arn: str | None = None,
 ) -> PreparedRole:
     """Compile a role once for `PreparedRole.verdict` on many routes (see `route_verdict`).
@@ -521,7 +521,7 @@ def route_verdict(
     method: str,
     path: str,
     context: Mapping[str, Any] | None = None,
-    action: str = "execute-api:Invoke",
+    action: str = INVOKE,
     principal_arn: str | None = None,
 ) -> RouteVerdict:
     """Whether every (allowed), no (denied) or some (partial) request to a route is allowed.
