@@ -39,7 +39,7 @@ def _named_verdicts(
         cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
         verdict = (
             RouteVerdict(
-                cell.verdict, reasons=list(cell.reasons), witness_denied=cell.witness_denied
+                cell.verdict, reasons=tuple(cell.reasons), witness_denied=cell.witness_denied
             )
             if cell
             else None
@@ -49,9 +49,9 @@ def _named_verdicts(
         text = f"{pattern.method} {route.path}"
         if route.authorization_type != "AWS_IAM":
             cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-            verdict = RouteVerdict(cell.verdict, reasons=list(cell.reasons)) if cell else None
+            verdict = RouteVerdict(cell.verdict, reasons=tuple(cell.reasons)) if cell else None
         elif resolution.role_arn is None:
-            verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
+            verdict = RouteVerdict("denied", reasons=(f"no credentials: {resolution.how}",))
         else:
             verdict = ctx.evaluator.verdict(
                 resolution.role_arn,

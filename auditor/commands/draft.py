@@ -171,7 +171,7 @@ def _split_any(
 def _as_verdict(cell: MatrixCell) -> RouteVerdict:
     return RouteVerdict(
         cell.verdict,
-        reasons=list(cell.reasons),
+        reasons=tuple(cell.reasons),
         witness_allowed=cell.witness_allowed,
         witness_denied=cell.witness_denied,
     )

@@ -274,11 +274,11 @@ def explain(
     ctx = caller_context(context, caller)
     key = action.lower()
     hits = [r for r in compiled.for_action(key) if r.applies(key, resource, ctx)]
-    denying = [r.ref for r in hits if r.stmt.effect == "Deny"]
+    denying = tuple(r.ref for r in hits if r.stmt.effect == "Deny")
     allows = [r for r in hits if r.stmt.effect == "Allow"]
     if denying:
-        reasons = [f"explicitly denied by {ref}" for ref in denying]
-        return Decision("ExplicitlyDenied", [r.ref for r in allows], denying, reasons)
+        reasons = tuple(f"explicitly denied by {ref}" for ref in denying)
+        return Decision("ExplicitlyDenied", tuple(r.ref for r in allows), denying, reasons)
     identity_ok = any(r.source == IDENTITY for r in allows)
     boundary_ok = boundary is None or any(r.source == BOUNDARY for r in allows)
     session = any(r.source == RESOURCE and r.kind == SESSION for r in allows)
@@ -303,15 +303,15 @@ def explain(
         same_account,
     )
     if not ok:
-        return Decision("ImplicitlyDenied", [], [], reasons)
-    useful = [
+        return Decision("ImplicitlyDenied", (), (), reasons)
+    useful = tuple(
         r.ref
         for r in allows
         if (r.source == IDENTITY and boundary_ok)
         or r.source == BOUNDARY
         or (r.source == RESOURCE and (r.kind == SESSION or boundary_ok))
-    ]
-    return Decision("Allowed", useful, [], reasons)
+    )
+    return Decision("Allowed", useful, (), reasons)
 
 
 def _reasons(
@@ -324,7 +324,7 @@ def _reasons(
     role: bool,
     has_rp: bool,
     same_account: bool,
-) -> list[str]:
+) -> tuple[str, ...]:
     out = [f"allowed by {r.ref} ({r.source} policy)" for r in allows]
     if not allows:
         out.append("no statement allows this request (implicit deny)")
@@ -336,4 +336,4 @@ def _reasons(
         out.append("the resource policy grants the role session directly")
     elif ok and role and not identity:
         out.append("the resource policy grants the role; the boundary allows it")
-    return out
+    return tuple(out)

@@ -268,7 +268,7 @@ class _RoleRoutes:
     every_verb: dict[tuple[str, str], tuple[_Lead, ...]] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
     shapes: dict[Hashable, _Shape] = field(default_factory=dict)
-    refs: dict[int, list[StatementRef]] = field(default_factory=dict)  # see statements()
+    refs: dict[int, tuple[StatementRef, ...]] = field(default_factory=dict)  # statements()
     full: _Sub | None = None  # over every kept statement, once built
     built: int = 0  # automata this role added to _shared
 
@@ -396,11 +396,11 @@ class _RoleRoutes:
             hit = self.shapes[key] = _shape(self.stmts, outcomes, matched)
         return hit
 
-    def statements(self, bits: int) -> list[StatementRef]:
-        """The statements in `bits`, one list per set: verdicts share it (read-only)."""
+    def statements(self, bits: int) -> tuple[StatementRef, ...]:
+        """The statements in `bits`, one tuple per set: verdicts share it."""
         hit = self.refs.get(bits)
         if hit is None:
-            hit = self.refs[bits] = [self.stmts[i].ref for i in _indices(bits)]
+            hit = self.refs[bits] = tuple(self.stmts[i].ref for i in _indices(bits))
         return hit
 
 
@@ -455,15 +455,14 @@ class PreparedRole:
     def _untouched(self, lead: str, path: str, route: _Path) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
-        The verdict depends only on the key, so roles share one object (callers must not
-        mutate a RouteVerdict; the audit copies what it keeps).
+        The verdict depends only on the key, so roles share one (frozen) object.
         """
         other = self._routes.other(route)
         key = (self._arn, lead, path, other)
         hit = _untouched.get(key)
         if hit is None:
             witness = f"{self._arn}{lead}{route.head}{other.join(route.untouched_pieces)}"
-            hit = RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
+            hit = RouteVerdict("denied", reasons=(_NO_ALLOW,), witness_denied=witness)
             if len(_untouched) >= _MAX_SHARED:
                 _untouched.clear()
             _untouched[key] = hit
@@ -601,14 +600,18 @@ _Shape = tuple[
 
 
 def _render(
-    shape: _Shape, statements: Callable[[int], list[StatementRef]], base: str, head: str, other: str
+    shape: _Shape,
+    statements: Callable[[int], tuple[StatementRef, ...]],
+    base: str,
+    head: str,
+    other: str,
 ) -> RouteVerdict:
     verdict, allowing, denying, reasons, yes, no = shape
     return RouteVerdict(
         verdict,
         statements(allowing),
         statements(denying),
-        list(reasons),
+        reasons,
         f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
         f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
     )

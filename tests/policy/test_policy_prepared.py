@@ -216,8 +216,8 @@ def test_no_relevant_statement_is_denied_with_a_witness() -> None:
     prepared = prepare_role(policies, **KW)
     got = prepared.verdict("api", "s", "GET", "/users/{id}")
     assert got.verdict == "denied"
-    assert got.reasons == ["no statement allows any request to this route"]
-    assert got.allowing == [] and got.denying == [] and got.witness_allowed is None
+    assert got.reasons == ("no statement allows any request to this route",)
+    assert got.allowing == () and got.denying == () and got.witness_allowed is None
     assert got.witness_denied is not None
     assert re.fullmatch(rf"{re.escape(ARN)}api/s/GET/users/[^/]+", got.witness_denied)
     assert prepared.verdict("api", "s", "POST", "/items/{id}").verdict == "denied"
@@ -246,7 +246,7 @@ def test_only_a_deny_is_relevant_and_still_named() -> None:
     got = prepare_role([NamedPolicy("p", doc(stmts))], **KW).verdict("api", "s", "DELETE", "/x")
     assert got.verdict == "denied"
     assert [str(r) for r in got.denying] == ["p#1"]
-    assert got.reasons == ["no statement allows any request to this route"]
+    assert got.reasons == ("no statement allows any request to this route",)
 
 
 def test_wildcard_before_the_verb_keeps_a_statement() -> None:
