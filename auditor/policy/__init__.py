@@ -1,8 +1,10 @@
 """The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks.
 
 No I/O and no AWS SDK here: everything is computed from policy documents and request facts.
+What it memoises lives in a PolicyCache that the caller owns (see cache.py).
 """
 
+from .cache import PolicyCache
 from .evaluate import decide, explain
 from .model import (
     INVOKE,
@@ -21,6 +23,7 @@ __all__ = [
     "Decision",
     "NamedPolicy",
     "PatternRisk",
+    "PolicyCache",
     "PolicyError",
     "PreparedRole",
     "RouteVerdict",

@@ -22,8 +22,9 @@ class PolicyError(ValueError):
 class NamedPolicy:
     """A policy document with the name used in explanations.
 
-    `document` may be the parsed dict or its JSON text. Compiled forms are cached by object
-    identity, so treat the document as immutable once handed to the engine.
+    `document` may be the parsed dict or its JSON text. A PolicyCache keeps compiled forms
+    by the identity of this object, so treat the document as immutable once handed to the
+    engine, and hand the same NamedPolicy over again to reuse them.
     """
 
     name: str

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .documents import parse_statements
-from .glob import actions_matcher
+from .glob import names_action
 from .model import INVOKE, NamedPolicy, PatternRisk, PolicyError, StatementRef
 
 _POSITIONS = (PatternRisk.API_ID_WILDCARD, PatternRisk.STAGE_WILDCARD, PatternRisk.METHOD_WILDCARD)
@@ -64,8 +64,7 @@ def execute_api_allows(
         for stmt in parse_statements(policy, resource_policy=None):
             if stmt.effect != "Allow":
                 continue
-            hit = actions_matcher(stmt.actions).fullmatch(INVOKE) is not None
-            if hit == stmt.not_action:
+            if names_action(stmt.actions, INVOKE) == stmt.not_action:
                 continue
             if stmt.not_resource:
                 risks = frozenset({PatternRisk.NOT_RESOURCE})
@@ -94,7 +93,6 @@ def public_statements(document: Mapping[str, Any]) -> list[tuple[int, Mapping[st
             continue
         if statement.principals.anyone == statement.not_principal:
             continue
-        named = actions_matcher(statement.actions).fullmatch(INVOKE) is not None
-        if named != statement.not_action:
+        if names_action(statement.actions, INVOKE) != statement.not_action:
             found.append((statement.ref.index, raw[statement.ref.index]))
     return found
