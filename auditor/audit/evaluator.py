@@ -1,16 +1,16 @@
 """The access evaluator: asks the policy engine what one persona's role may do on one route,
-with the role's policies, its boundary and the API's resource policy, compiled once."""
+with the role's policies, its boundary and the API's resource policy, compiled once into
+the evaluator's own PolicyCache."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from auditor.audit.resolve import Resolution
+from auditor.model.http import DEFAULT_ROUTE, HTTP_API_CATCH_ALL
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Api, Role, Snapshot
-from auditor.policy import NamedPolicy, PreparedRole, RouteVerdict, prepare_role
-
-HTTP_API_CATCH_ALL = "/{proxy+}"  # the $default route answers every path no other route takes
+from auditor.policy import NamedPolicy, PolicyCache, PreparedRole, RouteVerdict, prepare_role
 
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
@@ -42,12 +42,15 @@ def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
 class AccessEvaluator:
     """Asks the policy engine about one role and one route, reusing compiled policies.
 
-    The engine caches compiled policies by object identity, so each role's NamedPolicy list
-    is built once here and handed over unchanged on every call.
+    Everything the engine derives (compiled policies, automata, shared verdicts) goes into
+    `cache`, owned by this evaluator and dropped with it: one audit's policies never
+    outlive it. The cache keys compiled policies by object identity, so each role's
+    NamedPolicy list is built once here and handed over unchanged on every call.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self.cache = PolicyCache()
         self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
@@ -112,7 +115,7 @@ class AccessEvaluator:
         # engine already shares automata and outcomes between roles and repeated questions.
         prepared = self._prepare(role_arn, api, context, self._context_key(context))
         return prepared.verdict(
-            api.id, stage, method, HTTP_API_CATCH_ALL if path == "$default" else path
+            api.id, stage, method, HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
         )
 
     def _context_key(self, context: dict[str, Any]) -> str:
@@ -143,6 +146,7 @@ class AccessEvaluator:
                 partition=snapshot.partition,
                 region=snapshot.region,
                 account=snapshot.account_id or "*",
+                cache=self.cache,
             )
         self._last = (last, self._prepared[key])
         return self._prepared[key]

@@ -23,21 +23,21 @@ from auditor.policy import RouteVerdict, StatementRef
 def _non_iam_verdict(route: Route, resolution: Resolution) -> RouteVerdict:
     kind = route.authorization_type
     if kind == "NONE":
-        return RouteVerdict("allowed", reasons=["authorization NONE: anyone can call it"])
+        return RouteVerdict("allowed", reasons=("authorization NONE: anyone can call it",))
     if kind == "COGNITO_USER_POOLS":
         if resolution.persona == UNAUTHENTICATED:
             return RouteVerdict(
-                "denied", reasons=["a Cognito user pool authorizer needs a signed-in user's token"]
+                "denied", reasons=("a Cognito user pool authorizer needs a signed-in user's token",)
             )
         return RouteVerdict(
             "allowed",
-            reasons=[
+            reasons=(
                 "a Cognito user pool authorizer admits any signed-in user; IAM roles are not "
-                "consulted"
-            ],
+                "consulted",
+            ),
         )
     return RouteVerdict(
-        "partial", reasons=[f"authorization {kind}: decided by the authorizer, not by IAM roles"]
+        "partial", reasons=(f"authorization {kind}: decided by the authorizer, not by IAM roles",)
     )
 
 
@@ -97,7 +97,7 @@ def _cell(
     if route.authorization_type != "AWS_IAM":
         result = _non_iam_verdict(route, resolution)
     elif resolution.role_arn is None:
-        result = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
+        result = RouteVerdict("denied", reasons=(f"no credentials: {resolution.how}",))
     else:
         result = evaluator.verdict(
             resolution.role_arn, api_stage.api, api_stage.stage, route.method, route.path, context

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 from auditor.model.baseline import Baseline, RoutePattern
+from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.snapshot import Api, ApiRef, Route, Snapshot
 
 _PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")
@@ -24,7 +25,7 @@ def normalise_template(path: str) -> str:
 
 def pattern_covers(pattern: RoutePattern, method: str, path: str) -> bool:
     """Does a baseline pattern name the live route (a template, not a request)?"""
-    if pattern.path == "$default" or path == "$default":
+    if pattern.path == DEFAULT_ROUTE or path == DEFAULT_ROUTE:
         return pattern.path == path and pattern.method in ("*", "ANY", method)
     if pattern.method not in ("*", method):
         return False
@@ -40,7 +41,7 @@ def declares(patterns: list[RoutePattern], route: Route) -> bool:
 
 def is_exact(pattern: RoutePattern) -> bool:
     """Names one method and one template: found by lookup, no scan needed."""
-    return not pattern.beneath and pattern.method != "*" and pattern.path != "$default"
+    return not pattern.beneath and pattern.method != "*" and pattern.path != DEFAULT_ROUTE
 
 
 T = TypeVar("T")

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, pattern_covers
 from auditor.checks.context import AuditContext
-from auditor.model.baseline import HTTP_METHODS, RoutePattern
+from auditor.model.baseline import RoutePattern
 from auditor.model.findings import Issue, Severity
+from auditor.model.http import HTTP_METHODS
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Route
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
@@ -33,7 +34,7 @@ def _named_verdicts(
         cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
         verdict = (
             RouteVerdict(
-                cell.verdict, reasons=list(cell.reasons), witness_denied=cell.witness_denied
+                cell.verdict, reasons=tuple(cell.reasons), witness_denied=cell.witness_denied
             )
             if cell
             else None
@@ -43,9 +44,9 @@ def _named_verdicts(
         text = f"{pattern.method} {route.path}"
         if route.authorization_type != "AWS_IAM":
             cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-            verdict = RouteVerdict(cell.verdict, reasons=list(cell.reasons)) if cell else None
+            verdict = RouteVerdict(cell.verdict, reasons=tuple(cell.reasons)) if cell else None
         elif resolution.role_arn is None:
-            verdict = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
+            verdict = RouteVerdict("denied", reasons=(f"no credentials: {resolution.how}",))
         else:
             verdict = ctx.evaluator.verdict(
                 resolution.role_arn,

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from auditor.audit.routes import RouteIndex, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
 from auditor.model.snapshot import Api, Route
-from auditor.policy import NamedPolicy, PolicyError
-from auditor.policy.documents import parse_statements
-from auditor.policy.glob import actions_matcher
-
-INVOKE = "execute-api:Invoke"
+from auditor.policy import public_statements
 
 
 def _unique_routes(ctx: AuditContext) -> list[tuple[Api, Route]]:
@@ -96,30 +91,11 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
         )
 
 
-def _public_statements(policy: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """Allow statements that let anyone invoke, with no condition: (index, statement)."""
-    try:
-        parsed = parse_statements(NamedPolicy("resource policy", policy), resource_policy=True)
-    except PolicyError:
-        return  # unreadable: the access matrix fails on it loudly, not this rule
-    raw = policy["Statement"]
-    raw = raw if isinstance(raw, list) else [raw]
-    for statement in parsed:
-        if statement.effect != "Allow" or statement.clauses or statement.principals is None:
-            continue
-        # Principal "*" (also in a list), or NotPrincipal naming anyone but "*".
-        if statement.principals.anyone == statement.not_principal:
-            continue
-        named = actions_matcher(list(statement.actions)).fullmatch(INVOKE) is not None
-        if named != statement.not_action:
-            yield statement.ref.index, raw[statement.ref.index]
-
-
 def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:
     for api in ctx.snapshot.apis:
         if not api.resource_policy:
             continue
-        for index, statement in _public_statements(api.resource_policy):
+        for index, statement in public_statements(api.resource_policy):
             yield Issue(
                 rule_id="resource-policy-public",
                 resource=f"arn:{ctx.snapshot.partition}:apigateway:{ctx.snapshot.region}"

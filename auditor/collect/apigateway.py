@@ -9,6 +9,7 @@ from typing import Any
 from auditor.collect.reads import Reads, one_named
 from auditor.collect.session import AwsClients
 from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
@@ -266,7 +267,7 @@ def _http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
     routes = []
     for item in (i for page in pages for i in page.get("Items", [])):
         key = item["RouteKey"]
-        method, path = ("ANY", "$default") if key == "$default" else key.split(" ", 1)
+        method, path = ("ANY", DEFAULT_ROUTE) if key == DEFAULT_ROUTE else key.split(" ", 1)
         routes.append(
             Route(
                 method=method,

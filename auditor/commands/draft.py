@@ -18,8 +18,9 @@ from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import Resolution, mapping_in_use, resolve_personas
 from auditor.audit.routes import ApiStage, iter_routes, normalise_template
-from auditor.model.baseline import HTTP_METHODS, Baseline, IdentityPoolBaseline
+from auditor.model.baseline import Baseline, IdentityPoolBaseline
 from auditor.model.errors import InputError
+from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
 from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_persona
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
@@ -128,7 +129,7 @@ def _reach(
         if kinds == {"allowed"}:
             reach.routes.add(live.text)
         elif kinds != {"denied"}:
-            if live.method == "ANY" and live.path != "$default" and resolution.role_arn:
+            if live.method == "ANY" and live.path != DEFAULT_ROUTE and resolution.role_arn:
                 reach.notes.append(_split_any(snapshot, resolution, live, evaluator, reach))
             else:
                 reach.notes.append(f"partial: {live.text} ({_detail(verdicts)})")
@@ -170,7 +171,7 @@ def _split_any(
 def _as_verdict(cell: MatrixCell) -> RouteVerdict:
     return RouteVerdict(
         cell.verdict,
-        reasons=list(cell.reasons),
+        reasons=tuple(cell.reasons),
         witness_allowed=cell.witness_allowed,
         witness_denied=cell.witness_denied,
     )

@@ -15,12 +15,10 @@ from jsonschema import ValidationError as JsonSchemaError  # type: ignore[import
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.model.errors import InputError
+from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
 from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_name
 from auditor.model.snapshot import ApiRef, PoolRef
 from auditor.schemas import load_schema, validator
-
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-DEFAULT_ROUTE = "$default"
 
 
 class RoutePattern(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
+from auditor.model.http import DEFAULT_ROUTE, HTTP_API_CATCH_ALL
 from auditor.model.inputs import InputFormat, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
@@ -128,7 +129,7 @@ class Route(_Model):
 
     @property
     def key(self) -> str:
-        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
 
 
 class Api(_Model):
@@ -200,7 +201,7 @@ class Snapshot(_Model):
         named as the catch-all path it serves.
         """
         verb = "*" if method in ("ANY", "*") else method
-        path = "/{proxy+}" if path == "$default" else path
+        path = HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
         return (
             f"arn:{self.partition}:execute-api:{self.region}:{self.account_id or '*'}:"
             f"{api_id}/{stage}/{verb}{path}"

@@ -1,10 +1,13 @@
 """The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks.
 
 No I/O and no AWS SDK here: everything is computed from policy documents and request facts.
+What it memoises lives in a PolicyCache that the caller owns (see cache.py).
 """
 
+from .cache import PolicyCache
 from .evaluate import decide, explain
 from .model import (
+    INVOKE,
     Decision,
     NamedPolicy,
     PatternRisk,
@@ -12,13 +15,15 @@ from .model import (
     RouteVerdict,
     StatementRef,
 )
-from .risks import execute_api_allows, pattern_risks
+from .risks import execute_api_allows, pattern_risks, public_statements
 from .routes import PreparedRole, prepare_role, route_verdict
 
 __all__ = [
+    "INVOKE",
     "Decision",
     "NamedPolicy",
     "PatternRisk",
+    "PolicyCache",
     "PolicyError",
     "PreparedRole",
     "RouteVerdict",
@@ -28,5 +33,6 @@ __all__ = [
     "explain",
     "pattern_risks",
     "prepare_role",
+    "public_statements",
     "route_verdict",
 ]

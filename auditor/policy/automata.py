@@ -23,10 +23,13 @@ any continuation. This covers "a later star of the same glob wins" and "a univer
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .glob import ANY, LIT, NOCOLON, NOSLASH, STAR, Token
+
+if TYPE_CHECKING:
+    from .cache import PolicyCache
 
 OTHER = ""  # stands for "a character no token names"; never a literal
 
@@ -231,14 +234,23 @@ class MultiNFA:
         return frozenset(found)
 
 
-@functools.lru_cache(maxsize=65536)  # roles often share patterns (managed policies)
-def residuals(tokens: tuple[Token, ...], text: str) -> tuple[tuple[Token, ...], ...]:
+def residuals(
+    tokens: tuple[Token, ...], text: str, cache: PolicyCache
+) -> tuple[tuple[Token, ...], ...]:
     """Globs whose union matches exactly the strings s with `text + s` matching `tokens`.
 
     One suffix of `tokens` per NFA position alive after reading `text` (none: the glob
     cannot match anything that starts with `text`). A position reachable from another
-    kept one by skipping a `*` adds nothing and is left out.
+    kept one by skipping a `*` adds nothing and is left out. Kept in `cache`: roles often
+    share patterns (managed policies).
     """
+    hit = cache.residuals.get((tokens, text))
+    if hit is None:
+        hit = cache.residuals.keep((tokens, text), _residuals(tokens, text))
+    return hit
+
+
+def _residuals(tokens: tuple[Token, ...], text: str) -> tuple[tuple[Token, ...], ...]:
     states = _closure_of(tokens, 0)
     for char in text:
         nxt: set[int] = set()

@@ -1,33 +1,126 @@
-"""A small cache of compiled policies keyed by the identity of the inputs.
+"""PolicyCache: everything the engine memoises, in one object that its owner drops.
 
-Documents are dicts (unhashable) and hashing their JSON on every call would cost more than
-evaluating them, so entries are keyed by `id()` and hold a reference to the inputs: an id
-cannot be reused while the entry lives, and a hit is confirmed with `is`.
+The engine answers many questions about few policies, so it keeps what it derives: compiled
+policy sets, regexes, glob residuals, parsed route templates, route automata and the
+verdicts they share. All of it lives in a PolicyCache passed explicitly to the functions
+that need it, never in module state: `AccessEvaluator` makes one per audit, so a
+long-running scheduler or a warm Lambda carries nothing from one audit to the next.
+`decide`, `explain` and `route_verdict` fall back to `DEFAULT_CACHE` for ad-hoc callers.
+
+Every table is bounded and forgets everything once full: simple, and a rebuild is cheap
+compared to a leak (the module default lives as long as the process).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+if TYPE_CHECKING:
+    from .glob import Token
+    from .model import RouteVerdict
+    from .prefilter import Glob
+    from .routes import RoutePath, SharedAutomaton
+    from .templates import TemplateRest
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 T = TypeVar("T")
 
-_MAX_ENTRIES = 512
-_entries: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+
+class Memo(dict[K, V]):
+    """A dict that is emptied when it reaches `bound` entries. Lookups are plain dict
+    lookups (the hot paths call `.get` directly); store with `keep`."""
+
+    __slots__ = ("bound",)
+
+    def __init__(self, bound: int) -> None:
+        super().__init__()
+        self.bound = bound
+
+    def keep(self, key: K, value: V) -> V:
+        if len(self) >= self.bound:
+            self.clear()
+        self[key] = value
+        return value
 
 
-def cached(key: Hashable, refs: tuple[Any, ...], build: Callable[[], T]) -> T:
-    hit = _entries.get(key)
-    if hit is not None:
-        held, value = hit
-        if len(held) == len(refs) and all(a is b for a, b in zip(held, refs, strict=True)):
-            return value  # type: ignore[no-any-return]
-    value = build()
-    if len(_entries) >= _MAX_ENTRIES:
-        _entries.clear()  # simple and bounded; a re-compile is cheap compared to a leak
-    _entries[key] = (refs, value)
-    return value
+class PolicyCache:
+    """What the policy engine derives from policies and routes, for one owner.
+
+    Entries hold only values derived from their keys, except `compiled`, which is keyed by
+    the identity of the caller's objects (see there). Interned template rests are named by
+    keys unique in the whole process (templates.py), so a rest of one cache can never hit
+    in the per-state memos of another cache's automata.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_compiled",
+        "action_matchers",
+        "after_prefix",
+        "automata",
+        "literals",
+        "paths",
+        "regexes",
+        "residuals",
+        "rests",
+        "signatures",
+        "templates",
+        "text_tokens",
+        "untouched",
+    )
+
+    def __init__(self) -> None:
+        self._compiled: Memo[Hashable, tuple[tuple[Any, ...], Any]] = Memo(512)
+        # Pure functions of text and tokens (glob.py, automata.py, prefilter.py).
+        self.regexes: Memo[tuple[str, bool], re.Pattern[str]] = Memo(65_536)
+        self.text_tokens: Memo[str, tuple[Token, ...]] = Memo(16_384)
+        self.action_matchers: Memo[tuple[str, ...], re.Pattern[str]] = Memo(16_384)
+        self.residuals: Memo[tuple[Glob, str], tuple[Glob, ...]] = Memo(65_536)
+        self.after_prefix: Memo[tuple[Glob, str], tuple[tuple[Glob, ...], tuple[str, ...]]] = Memo(
+            65_536
+        )
+        # Route templates (templates.py): parsed paths and the intern table of their rests.
+        self.templates: Memo[str, tuple[str, TemplateRest | None]] = Memo(8_192)
+        self.rests: Memo[tuple[bool, str, int], TemplateRest] = Memo(65_536)
+        # Route verdicts (routes.py): automata shared by roles whose relevant statements
+        # have the same content, the statements' content ids, and verdicts of untouched
+        # routes, shared by every role (RouteVerdict is frozen).
+        self.paths: Memo[str, RoutePath] = Memo(8_192)
+        self.literals: Memo[Glob, frozenset[str]] = Memo(65_536)
+        self.automata: Memo[tuple[Any, ...], SharedAutomaton] = Memo(32_768)
+        self.signatures: Memo[tuple[Any, ...], int] = Memo(16 * 32_768)
+        self.untouched: Memo[tuple[str, str, str, str], RouteVerdict] = Memo(32_768)
+
+    def compiled(self, key: Hashable, refs: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """`build()` once per `key` and the objects `refs`.
+
+        Documents are dicts (unhashable) and hashing their JSON on every call would cost
+        more than evaluating them, so keys hold `id()`s and the entry holds `refs`: an id
+        cannot be reused while the entry lives, and a hit is confirmed with `is`.
+        """
+        hit = self._compiled.get(key)
+        if hit is not None:
+            held, value = hit
+            if len(held) == len(refs) and all(a is b for a, b in zip(held, refs, strict=True)):
+                return value  # type: ignore[no-any-return]
+        value = build()
+        self._compiled.keep(key, (refs, value))
+        return value
+
+    def _tables(self) -> tuple[dict[Any, Any], ...]:
+        return tuple(getattr(self, name) for name in self.__slots__ if name != "__weakref__")
+
+    def __len__(self) -> int:
+        """Entries over all tables."""
+        return sum(len(table) for table in self._tables())
+
+    def clear(self) -> None:
+        for table in self._tables():
+            table.clear()
 
 
-def clear() -> None:
-    _entries.clear()
+# For callers that pass no cache (tests, scripts, the REPL); the audit never uses it.
+DEFAULT_CACHE = PolicyCache()

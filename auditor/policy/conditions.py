@@ -23,11 +23,14 @@ import enum
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .glob import arn_like, string_like
 from .model import PolicyError
 from .variables import Part, Text, Var, lookup_scalar, parse_parts
+
+if TYPE_CHECKING:
+    from .cache import PolicyCache
 
 
 class Tri(enum.Enum):
@@ -275,16 +278,18 @@ def _plain(parts: list[Part | str]) -> str:
     return "".join(p if isinstance(p, str) else p.value for p in parts if not isinstance(p, Var))
 
 
-def _positive(clause: Clause, ctx: Mapping[str, Any], request_value: Any, partial: bool) -> bool:
+def _positive(
+    clause: Clause, ctx: Mapping[str, Any], request_value: Any, partial: bool, cache: PolicyCache
+) -> bool:
     """Whether one request value matches any of the clause's policy values."""
     for parts in clause.values:
         resolved = _substitute(parts, ctx, partial)
         if resolved is None:
             continue
         if clause.family == "like":
-            hit = string_like(resolved, _text(request_value))
+            hit = string_like(resolved, _text(request_value), cache)
         elif clause.family == "arn":
-            hit = arn_like(resolved, _text(request_value))
+            hit = arn_like(resolved, _text(request_value), cache)
         else:
             hit = _matcher(clause.family)(_plain(resolved), request_value)
         if hit:
@@ -292,7 +297,7 @@ def _positive(clause: Clause, ctx: Mapping[str, Any], request_value: Any, partia
     return False
 
 
-def _clause(clause: Clause, ctx: Mapping[str, Any], partial: bool) -> bool:
+def _clause(clause: Clause, ctx: Mapping[str, Any], partial: bool, cache: PolicyCache) -> bool:
     present = clause.key in ctx
     if partial and not present:
         raise _Unknown(f"condition key {clause.key} is unknown ({clause.operator})")
@@ -311,24 +316,25 @@ def _clause(clause: Clause, ctx: Mapping[str, Any], partial: bool) -> bool:
     many = list(raw) if isinstance(raw, list | tuple | set | frozenset) else [raw]
 
     def one(v: Any) -> bool:
-        return _positive(clause, ctx, v, partial) != clause.negated
+        return _positive(clause, ctx, v, partial, cache) != clause.negated
 
     if clause.qualifier == "ForAllValues":
         return all(one(v) for v in many)
     if clause.qualifier == "ForAnyValue":
         return any(one(v) for v in many)
-    hit = any(_positive(clause, ctx, v, partial) for v in many)
+    hit = any(_positive(clause, ctx, v, partial, cache) for v in many)
     return hit != clause.negated
 
 
 def evaluate(
-    clauses: tuple[Clause, ...], ctx: Mapping[str, Any], partial: bool = False
+    clauses: tuple[Clause, ...], ctx: Mapping[str, Any], cache: PolicyCache, partial: bool = False
 ) -> tuple[Tri, list[str]]:
-    """AND of the clauses. With `partial`, keys missing from `ctx` are unknown, not absent."""
+    """AND of the clauses. With `partial`, keys missing from `ctx` are unknown, not absent.
+    `cache` keeps the regexes of Like operators."""
     unknown: list[str] = []
     for clause in clauses:
         try:
-            if not _clause(clause, ctx, partial):
+            if not _clause(clause, ctx, partial, cache):
                 return Tri.FALSE, []
         except _Unknown as exc:
             unknown.append(exc.reason)

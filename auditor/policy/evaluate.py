@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import cached
+from .cache import DEFAULT_CACHE, PolicyCache
 from .conditions import Tri, evaluate, normalise_context
 from .documents import Statement, anonymous, parse_statements
 from .glob import actions_matcher, arn_matcher, compile_regex
@@ -46,12 +46,11 @@ class Rule:
     def ref(self) -> StatementRef:
         return self.stmt.ref
 
-    @property
-    def patterns(self) -> list[tuple[re.Pattern[str] | None, tuple[Part, ...]]]:
+    def patterns(self, cache: PolicyCache) -> list[tuple[re.Pattern[str] | None, tuple[Part, ...]]]:
         """(regex, parts) per pattern; the regex is None when variables need a context."""
         if self._patterns is None:
             self._patterns = [
-                (None if has_variables(parts) else arn_matcher(parts), parts)
+                (None if has_variables(parts) else arn_matcher(parts, cache), parts)
                 for parts in self.parts
             ]
         return self._patterns
@@ -63,11 +62,11 @@ class Rule:
             self.actions_seen[action] = hit
         return hit
 
-    def resource_ok(self, resource: str, ctx: Mapping[str, Any]) -> bool:
+    def resource_ok(self, resource: str, ctx: Mapping[str, Any], cache: PolicyCache) -> bool:
         hit = False
-        for regex, parts in self.patterns:
+        for regex, parts in self.patterns(cache):
             if regex is None:
-                regex = _substituted(parts, ctx)
+                regex = _substituted(parts, ctx, cache)
                 if regex is None:
                     continue  # a variable without value matches nothing (IAM docs)
             if regex.fullmatch(resource) is not None:
@@ -75,15 +74,19 @@ class Rule:
                 break
         return hit != self.stmt.not_resource
 
-    def applies(self, action: str, resource: str, ctx: Mapping[str, Any]) -> bool:
+    def applies(
+        self, action: str, resource: str, ctx: Mapping[str, Any], cache: PolicyCache
+    ) -> bool:
         return (
             self.action_ok(action)
-            and self.resource_ok(resource, ctx)
-            and (not self.stmt.clauses or evaluate(self.stmt.clauses, ctx)[0] is Tri.TRUE)
+            and self.resource_ok(resource, ctx, cache)
+            and (not self.stmt.clauses or evaluate(self.stmt.clauses, ctx, cache)[0] is Tri.TRUE)
         )
 
 
-def _substituted(parts: tuple[Part, ...], ctx: Mapping[str, Any]) -> re.Pattern[str] | None:
+def _substituted(
+    parts: tuple[Part, ...], ctx: Mapping[str, Any], cache: PolicyCache
+) -> re.Pattern[str] | None:
     out: list[Part | str] = []
     for part in parts:
         if isinstance(part, Var):
@@ -95,12 +98,12 @@ def _substituted(parts: tuple[Part, ...], ctx: Mapping[str, Any]) -> re.Pattern[
             out.append(value)
         else:
             out.append(part)
-    return arn_matcher(out)
+    return arn_matcher(out, cache)
 
 
-def make_rule(stmt: Statement, source: str, kind: str | None) -> Rule:
+def make_rule(stmt: Statement, source: str, kind: str | None, cache: PolicyCache) -> Rule:
     parts = [parse_parts(pattern, stmt.variables) for pattern in stmt.resources]
-    return Rule(stmt, source, kind, actions_matcher(stmt.actions), parts)
+    return Rule(stmt, source, kind, actions_matcher(stmt.actions, cache), parts)
 
 
 @dataclass(slots=True)
@@ -111,7 +114,7 @@ class CompiledSet:
     has_boundary: bool
     has_resource_policy: bool
     by_action: dict[str, list[Rule]] = field(default_factory=dict)
-    automata: dict[Any, Any] = field(default_factory=dict)  # route automata, see templates.py
+    automata: dict[Any, Any] = field(default_factory=dict)  # decide plans, route automata
 
     def for_action(self, action: str) -> list[Rule]:
         key = action.lower()
@@ -129,17 +132,18 @@ def compile_set(
     boundary: Sequence[NamedPolicy] | None,
     resource_policy: NamedPolicy | None,
     caller: Caller,
+    cache: PolicyCache,
 ) -> CompiledSet:
     rules: list[Rule] = []
     for policy in identity:
-        rules.extend(make_rule(s, IDENTITY, None) for s in parse_statements(policy))
+        rules.extend(make_rule(s, IDENTITY, None, cache) for s in parse_statements(policy))
     for policy in boundary or ():
-        rules.extend(make_rule(s, BOUNDARY, None) for s in parse_statements(policy))
+        rules.extend(make_rule(s, BOUNDARY, None, cache) for s in parse_statements(policy))
     if resource_policy is not None:
         for stmt in parse_statements(resource_policy, resource_policy=True):
             kind = grant_kind(stmt, caller)
             if kind is not None:
-                rules.append(make_rule(stmt, RESOURCE, kind))
+                rules.append(make_rule(stmt, RESOURCE, kind, cache))
     return CompiledSet(rules, boundary is not None, resource_policy is not None)
 
 
@@ -158,12 +162,14 @@ def combine(
     return (identity and boundary) or session or (role and boundary)
 
 
-def _decide_documents(documents: Sequence[Mapping[str, Any] | str]) -> CompiledSet:
+def _decide_documents(
+    documents: Sequence[Mapping[str, Any] | str], cache: PolicyCache
+) -> CompiledSet:
     refs = tuple(documents)
-    return cached(
+    return cache.compiled(
         ("decide", tuple(map(id, refs))),
         refs,
-        lambda: compile_set(anonymous(documents), None, None, Caller.of(None, None, False)),
+        lambda: compile_set(anonymous(documents), None, None, Caller.of(None, None, False), cache),
     )
 
 
@@ -177,7 +183,7 @@ class _Plan:
     allow_slow: list[Rule]
 
 
-def _plan(compiled: CompiledSet, action: str) -> _Plan:
+def _plan(compiled: CompiledSet, action: str, cache: PolicyCache) -> _Plan:
     key = ("plan", action.lower())
     hit = compiled.automata.get(key)
     if isinstance(hit, _Plan):
@@ -188,17 +194,17 @@ def _plan(compiled: CompiledSet, action: str) -> _Plan:
         plain = (
             not rule.stmt.clauses
             and not rule.stmt.not_resource
-            and all(regex is not None for regex, _ in rule.patterns)
+            and all(regex is not None for regex, _ in rule.patterns(cache))
         )
         if plain:
             parts[rule.stmt.effect].extend(
-                f"(?:{regex.pattern})" for regex, _ in rule.patterns if regex is not None
+                f"(?:{regex.pattern})" for regex, _ in rule.patterns(cache) if regex is not None
             )
         else:
             slow[rule.stmt.effect].append(rule)
 
     def merged(effect: str) -> re.Pattern[str] | None:
-        return compile_regex("|".join(parts[effect])) if parts[effect] else None
+        return compile_regex("|".join(parts[effect]), cache) if parts[effect] else None
 
     plan = _Plan(merged("Deny"), slow["Deny"], merged("Allow"), slow["Allow"])
     compiled.automata[key] = plan
@@ -210,20 +216,29 @@ def decide(
     action: str,
     resource: str,
     context: Mapping[str, Any] | None = None,
+    *,
+    cache: PolicyCache | None = None,
 ) -> DecisionName:
-    """One concrete request against identity-policy documents (CONTRACT.md section 3)."""
-    plan = _plan(_decide_documents(documents), action)
+    """One concrete request against identity-policy documents (CONTRACT.md section 3).
+
+    Compiled documents are kept in `cache` by the identity of the list and its documents,
+    so pass the same objects again and do not change them. Without a cache, a bounded
+    module-level one (`DEFAULT_CACHE`) serves every caller that passes none: fine for
+    ad-hoc calls; a long-lived program should pass its own and drop it when done.
+    """
+    cache = DEFAULT_CACHE if cache is None else cache
+    plan = _plan(_decide_documents(documents, cache), action, cache)
     if plan.deny_fast is not None and plan.deny_fast.fullmatch(resource):
         return "ExplicitlyDenied"
     key = action.lower()
     ctx = normalise_context(context) if context and (plan.deny_slow or plan.allow_slow) else {}
     for rule in plan.deny_slow:
-        if rule.applies(key, resource, ctx):
+        if rule.applies(key, resource, ctx, cache):
             return "ExplicitlyDenied"
     if plan.allow_fast is not None and plan.allow_fast.fullmatch(resource):
         return "Allowed"
     for rule in plan.allow_slow:
-        if rule.applies(key, resource, ctx):
+        if rule.applies(key, resource, ctx, cache):
             return "Allowed"
     return "ImplicitlyDenied"
 
@@ -244,7 +259,10 @@ def compiled_for(
     boundary: Sequence[NamedPolicy] | None,
     resource_policy: NamedPolicy | None,
     caller: Caller,
+    cache: PolicyCache,
 ) -> CompiledSet:
+    """The policies compiled once per cache, keyed by the identity of the NamedPolicy
+    objects (see NamedPolicy)."""
     refs = (*identity, *(boundary or ()), resource_policy)
     key = (
         "set",
@@ -253,7 +271,9 @@ def compiled_for(
         id(resource_policy),
         caller,
     )
-    return cached(key, refs, lambda: compile_set(identity, boundary, resource_policy, caller))
+    return cache.compiled(
+        key, refs, lambda: compile_set(identity, boundary, resource_policy, caller, cache)
+    )
 
 
 def explain(
@@ -267,18 +287,23 @@ def explain(
     principal_arn: str | None = None,
     role_arn: str | None = None,
     same_account: bool = True,
+    cache: PolicyCache | None = None,
 ) -> Decision:
-    """The decision for one request, with the statements that allowed or denied it and why."""
+    """The decision for one request, with the statements that allowed or denied it and why.
+
+    `cache` as for `decide` (without one, the bounded module default).
+    """
+    cache = DEFAULT_CACHE if cache is None else cache
     caller = Caller.of(principal_arn, role_arn, boundary is not None)
-    compiled = compiled_for(identity, boundary, resource_policy, caller)
+    compiled = compiled_for(identity, boundary, resource_policy, caller, cache)
     ctx = caller_context(context, caller)
     key = action.lower()
-    hits = [r for r in compiled.for_action(key) if r.applies(key, resource, ctx)]
-    denying = [r.ref for r in hits if r.stmt.effect == "Deny"]
+    hits = [r for r in compiled.for_action(key) if r.applies(key, resource, ctx, cache)]
+    denying = tuple(r.ref for r in hits if r.stmt.effect == "Deny")
     allows = [r for r in hits if r.stmt.effect == "Allow"]
     if denying:
-        reasons = [f"explicitly denied by {ref}" for ref in denying]
-        return Decision("ExplicitlyDenied", [r.ref for r in allows], denying, reasons)
+        reasons = tuple(f"explicitly denied by {ref}" for ref in denying)
+        return Decision("ExplicitlyDenied", tuple(r.ref for r in allows), denying, reasons)
     identity_ok = any(r.source == IDENTITY for r in allows)
     boundary_ok = boundary is None or any(r.source == BOUNDARY for r in allows)
     session = any(r.source == RESOURCE and r.kind == SESSION for r in allows)
@@ -303,15 +328,15 @@ def explain(
         same_account,
     )
     if not ok:
-        return Decision("ImplicitlyDenied", [], [], reasons)
-    useful = [
+        return Decision("ImplicitlyDenied", (), (), reasons)
+    useful = tuple(
         r.ref
         for r in allows
         if (r.source == IDENTITY and boundary_ok)
         or r.source == BOUNDARY
         or (r.source == RESOURCE and (r.kind == SESSION or boundary_ok))
-    ]
-    return Decision("Allowed", useful, [], reasons)
+    )
+    return Decision("Allowed", useful, (), reasons)
 
 
 def _reasons(
@@ -324,7 +349,7 @@ def _reasons(
     role: bool,
     has_rp: bool,
     same_account: bool,
-) -> list[str]:
+) -> tuple[str, ...]:
     out = [f"allowed by {r.ref} ({r.source} policy)" for r in allows]
     if not allows:
         out.append("no statement allows this request (implicit deny)")
@@ -336,4 +361,4 @@ def _reasons(
         out.append("the resource policy grants the role session directly")
     elif ok and role and not identity:
         out.append("the resource policy grants the role; the boundary allows it")
-    return out
+    return tuple(out)

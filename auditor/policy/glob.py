@@ -10,11 +10,14 @@ Every other character is literal: patterns become token lists, never regex sourc
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .variables import Literal, Part, Text, Var
+
+if TYPE_CHECKING:
+    from .cache import PolicyCache
 
 # Token kinds and character classes shared with the automata in templates.py.
 LIT, ONE, STAR = 0, 1, 2
@@ -25,14 +28,18 @@ _RESOURCE_SEGMENT = 5  # segments 0..4 are arn, partition, service, region, acco
 _UNKNOWN = object()  # stands for a variable whose value is unknown
 
 
-def arn_tokens(parts: Sequence[Part | str | None]) -> list[Token]:
+def arn_tokens(parts: Sequence[Part | str | None], cache: PolicyCache) -> list[Token]:
     """Tokens of an ARN pattern.
 
     `parts` holds Text (wildcards active), Literal or plain str (substituted values, literal),
     and None for a variable whose value is unknown: it may be any string, so it becomes `*`.
     """
     if len(parts) == 1 and isinstance(parts[0], Text):
-        return list(_text_tokens(parts[0].value))  # the common case, cached
+        text = parts[0].value  # the common case, cached
+        hit = cache.text_tokens.get(text)
+        if hit is None:
+            hit = cache.text_tokens.keep(text, _text_tokens(text))
+        return list(hit)
     chars: list[tuple[str, bool] | object] = []  # (char, wildcard-capable) or _UNKNOWN
     for part in parts:
         if part is None or isinstance(part, Var):
@@ -64,7 +71,6 @@ def arn_tokens(parts: Sequence[Part | str | None]) -> list[Token]:
     return tokens
 
 
-@functools.lru_cache(maxsize=16384)
 def _text_tokens(text: str) -> tuple[Token, ...]:
     """arn_tokens of one Text part (same rules, without the general bookkeeping)."""
     tokens: list[Token] = []
@@ -99,14 +105,16 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=65536)
-def compile_regex(source: str, ignore_case: bool = False) -> re.Pattern[str]:
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(source, flags)
+def compile_regex(source: str, cache: PolicyCache, ignore_case: bool = False) -> re.Pattern[str]:
+    hit = cache.regexes.get((source, ignore_case))
+    if hit is None:
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        hit = cache.regexes.keep((source, ignore_case), re.compile(source, flags))
+    return hit
 
 
-def arn_matcher(parts: Sequence[Part | str | None]) -> re.Pattern[str]:
-    return compile_regex(tokens_regex(arn_tokens(parts)))
+def arn_matcher(parts: Sequence[Part | str | None], cache: PolicyCache) -> re.Pattern[str]:
+    return compile_regex(tokens_regex(arn_tokens(parts, cache)), cache)
 
 
 def simple_glob_regex(pattern: str) -> str:
@@ -122,18 +130,26 @@ def simple_glob_regex(pattern: str) -> str:
     return "".join(out)
 
 
-def actions_matcher(patterns: Sequence[str]) -> re.Pattern[str]:
+def actions_matcher(patterns: Sequence[str], cache: PolicyCache) -> re.Pattern[str]:
     """One case-insensitive matcher for a statement's Action list (action names ignore case)."""
-    return _actions_matcher(tuple(patterns))
+    key = tuple(patterns)
+    hit = cache.action_matchers.get(key)  # every role repeats the same few Action lists
+    if hit is None:
+        hit = cache.action_matchers.keep(key, compile_regex(_actions_source(key), cache, True))
+    return hit
 
 
-@functools.lru_cache(maxsize=16384)  # every role repeats the same few Action lists
-def _actions_matcher(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    source = "|".join(f"(?:{simple_glob_regex(p)})" for p in patterns)
-    return compile_regex(source, ignore_case=True)
+def names_action(patterns: Sequence[str], action: str) -> bool:
+    """Whether an Action list names `action`, without a cache: for one-pass questions about
+    a policy (risks, trust) rather than evaluations."""
+    return re.fullmatch(_actions_source(patterns), action, re.DOTALL | re.IGNORECASE) is not None
 
 
-def string_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
+def _actions_source(patterns: Sequence[str]) -> str:
+    return "|".join(f"(?:{simple_glob_regex(p)})" for p in patterns)
+
+
+def string_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
     """StringLike with a pattern whose variables are already substituted."""
     out: list[str] = []
     for part in pattern_parts:
@@ -142,10 +158,10 @@ def string_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
         else:
             assert not isinstance(part, Var)
             out.append(re.escape(part.value if isinstance(part, Literal) else part))
-    return compile_regex("".join(out)).fullmatch(value) is not None
+    return compile_regex("".join(out), cache).fullmatch(value) is not None
 
 
-def arn_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
+def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
     """ArnLike / ArnEquals: the six colon-delimited parts are matched one by one.
 
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
@@ -168,6 +184,6 @@ def arn_like(pattern_parts: Sequence[Part | str], value: str) -> bool:
     if len(have) != len(segments):
         return False
     return all(
-        compile_regex("".join(seg)).fullmatch(got) is not None
+        compile_regex("".join(seg), cache).fullmatch(got) is not None
         for got, seg in zip(have, segments, strict=True)
     )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
+
+# The action API Gateway authorises every request with.
+INVOKE = "execute-api:Invoke"
 
 DecisionName = Literal["Allowed", "ExplicitlyDenied", "ImplicitlyDenied"]
 VerdictName = Literal["allowed", "partial", "denied"]
@@ -19,8 +22,9 @@ class PolicyError(ValueError):
 class NamedPolicy:
     """A policy document with the name used in explanations.
 
-    `document` may be the parsed dict or its JSON text. Compiled forms are cached by object
-    identity, so treat the document as immutable once handed to the engine.
+    `document` may be the parsed dict or its JSON text. A PolicyCache keeps compiled forms
+    by the identity of this object, so treat the document as immutable once handed to the
+    engine, and hand the same NamedPolicy over again to reuse them.
     """
 
     name: str
@@ -41,23 +45,25 @@ class StatementRef:
         return f"{text} (Sid {self.sid})" if self.sid else text
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Decision:
+    """See explain."""
+
     decision: DecisionName
-    allowing: list[StatementRef] = field(default_factory=list)
-    denying: list[StatementRef] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    allowing: tuple[StatementRef, ...] = ()
+    denying: tuple[StatementRef, ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RouteVerdict:
-    """See route_verdict. Verdicts share objects (lists, whole verdicts) with one another:
-    treat them as read-only and copy what you change."""
+    """See route_verdict. Frozen: verdicts share their tuples, and the engine hands the
+    same verdict to every role and route it fits (untouched routes)."""
 
     verdict: VerdictName
-    allowing: list[StatementRef] = field(default_factory=list)
-    denying: list[StatementRef] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    allowing: tuple[StatementRef, ...] = ()
+    denying: tuple[StatementRef, ...] = ()
+    reasons: tuple[str, ...] = ()
     witness_allowed: str | None = None  # a request ARN of the route that is (or may be) allowed
     witness_denied: str | None = None  # a request ARN of the route that is not (surely) allowed
 

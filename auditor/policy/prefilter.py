@@ -14,12 +14,15 @@ counts.
 from __future__ import annotations
 
 import bisect
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .automata import residuals
 from .glob import LIT, Token
+
+if TYPE_CHECKING:
+    from .cache import PolicyCache
 
 Glob = tuple[Token, ...]
 
@@ -34,20 +37,27 @@ def literal_prefix(tokens: Sequence[Token]) -> str:
     return "".join(out)
 
 
-def leftover(glob: Glob, prefix: str, text: str) -> tuple[Glob, ...]:
+def leftover(glob: Glob, prefix: str, text: str, cache: PolicyCache) -> tuple[Glob, ...]:
     """`residuals(glob, text)`, without simulation when the literal `prefix` decides."""
     if prefix.startswith(text):
         return (glob[len(text) :],)
     if not text.startswith(prefix):
         return ()
-    return residuals(glob[len(prefix) :], text[len(prefix) :])
+    return residuals(glob[len(prefix) :], text[len(prefix) :], cache)
 
 
-@functools.lru_cache(maxsize=65536)  # roles share patterns (managed policies, common grants)
-def after_prefix(glob: Glob, text: str) -> tuple[tuple[Glob, ...], tuple[str, ...]]:
-    """`leftover(glob, ..., text)` and the literal prefix of each glob it leaves."""
-    rests = leftover(glob, literal_prefix(glob), text)
-    return rests, tuple(literal_prefix(r) for r in rests)
+def after_prefix(
+    glob: Glob, text: str, cache: PolicyCache
+) -> tuple[tuple[Glob, ...], tuple[str, ...]]:
+    """`leftover(glob, ..., text)` and the literal prefix of each glob it leaves, kept in
+    `cache`: roles share patterns (managed policies, common grants)."""
+    hit = cache.after_prefix.get((glob, text))
+    if hit is None:
+        rests = leftover(glob, literal_prefix(glob), text, cache)
+        hit = cache.after_prefix.keep(
+            (glob, text), (rests, tuple(literal_prefix(r) for r in rests))
+        )
+    return hit
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Facts about how broad an execute-api Allow is, for rules such as `overbroad-grant`.
+"""Facts about how broad or open an execute-api grant is, for rules such as `overbroad-grant`
+and `resource-policy-public`.
 
 Positions follow the execute-api ARN
 `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VERB>/<path>` (AWS-FACTS 4).
@@ -8,14 +9,14 @@ position open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .documents import parse_statements
-from .glob import actions_matcher
-from .model import NamedPolicy, PatternRisk, StatementRef
+from .glob import names_action
+from .model import INVOKE, NamedPolicy, PatternRisk, PolicyError, StatementRef
 
 _POSITIONS = (PatternRisk.API_ID_WILDCARD, PatternRisk.STAGE_WILDCARD, PatternRisk.METHOD_WILDCARD)
-INVOKE = "execute-api:invoke"
 
 
 def _mid_segment(text: str) -> bool:
@@ -63,8 +64,7 @@ def execute_api_allows(
         for stmt in parse_statements(policy, resource_policy=None):
             if stmt.effect != "Allow":
                 continue
-            hit = actions_matcher(stmt.actions).fullmatch(INVOKE) is not None
-            if hit == stmt.not_action:
+            if names_action(stmt.actions, INVOKE) == stmt.not_action:
                 continue
             if stmt.not_resource:
                 risks = frozenset({PatternRisk.NOT_RESOURCE})
@@ -72,3 +72,27 @@ def execute_api_allows(
                 risks = frozenset().union(*(pattern_risks(p) for p in stmt.resources))
             out.append((stmt.ref, risks, list(stmt.resources)))
     return out
+
+
+def public_statements(document: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The statements of an API resource policy that let anyone invoke it, with no condition:
+    (position in the Statement list, the statement as written).
+
+    Anyone: Principal "*" (also in a list), or a NotPrincipal naming anyone but "*". An
+    unreadable policy has none here: the access matrix fails on it loudly instead.
+    """
+    try:
+        parsed = parse_statements(NamedPolicy("resource policy", document), resource_policy=True)
+    except PolicyError:
+        return []
+    raw = document["Statement"]
+    raw = raw if isinstance(raw, list) else [raw]
+    found: list[tuple[int, Mapping[str, Any]]] = []
+    for statement in parsed:
+        if statement.effect != "Allow" or statement.clauses or statement.principals is None:
+            continue
+        if statement.principals.anyone == statement.not_principal:
+            continue
+        if names_action(statement.actions, INVOKE) != statement.not_action:
+            found.append((statement.ref.index, raw[statement.ref.index]))
+    return found

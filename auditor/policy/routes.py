@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, cast
 
+from auditor.model.http import HTTP_METHODS
+
 from .automata import OTHER, OTHER_CANDIDATES, pick_other
+from .cache import DEFAULT_CACHE, PolicyCache
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .glob import LIT
-from .model import NamedPolicy, RouteVerdict, StatementRef, VerdictName
+from .model import INVOKE, NamedPolicy, RouteVerdict, StatementRef, VerdictName
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
 from .principals import Caller, session_arn_for
 from .templates import (
-    VERBS,
     PatternNode,
     Reach,
     RequestClass,
@@ -145,20 +146,21 @@ def _through(rest: TemplateRest, node: PatternNode) -> _Outcome:
 
 
 @dataclass(slots=True, eq=False)  # hashed by identity
-class _Shared:
+class SharedAutomaton:
     """An automaton over some statements (their patterns after the account's prefix), with
     its states after each lead and its outcomes.
 
     Mostly built for just the statements relevant to a route (statements dead after the
-    lead and head change no verdict or witness, see prefilter.py) and shared by every role
-    whose relevant statements have the same content: roles share managed policies and
-    grants, and most routes are settled by the prefilter without any automaton.
+    lead and head change no verdict or witness, see prefilter.py) and shared, through the
+    PolicyCache, by every role whose relevant statements have the same content: roles
+    share managed policies and grants, and most routes are settled by the prefilter
+    without any automaton.
     """
 
     role: RoleAutomaton  # over copies whose `index` is their position among the copies
     starts: dict[tuple[str, bool], PatternNode] = field(default_factory=dict)  # by lead
 
-    def outcome(self, lead: str, route: _Path, same_account: bool) -> _Outcome:
+    def outcome(self, lead: str, route: RoutePath, same_account: bool) -> _Outcome:
         start = self.starts.get((lead, same_account))
         if start is None:
             role = self.role
@@ -172,21 +174,16 @@ class _Shared:
         return explore(rest, node) if hit is None else hit
 
 
-_MAX_SHARED = 32_768  # bounded like cache.py: a rebuild is cheap compared to a leak
 _MAX_OWN = 4  # see _RoleRoutes.sub
-_shared: dict[tuple[Any, ...], _Shared] = {}
-_signatures: dict[tuple[Any, ...], int] = {}
-_next_signature = itertools.count()  # never reused, so clearing _signatures stays sound
+_next_signature = itertools.count()  # never reused, so emptying a cache's table stays sound
 
 
-def _signature(st: RouteStmt) -> int:
+def _signature(st: RouteStmt, cache: PolicyCache) -> int:
     """A small id for what the automaton sees of a statement (not its name or index)."""
     key = (st.deny, st.source, st.kind, st.certain, st.negated, st.cond_key, st.globs)
-    hit = _signatures.get(key)
+    hit = cache.signatures.get(key)
     if hit is None:
-        if len(_signatures) >= 16 * _MAX_SHARED:
-            _signatures.clear()
-        hit = _signatures[key] = next(_next_signature)
+        hit = cache.signatures.keep(key, next(_next_signature))
     return hit
 
 
@@ -194,7 +191,7 @@ def _signature(st: RouteStmt) -> int:
 class _Sub:
     """A role's view of a shared automaton: local statement positions -> its own indices."""
 
-    shared: _Shared
+    shared: SharedAutomaton
     to_role: tuple[int, ...]
     serial: int = field(default_factory=lambda: next(_serials))
     bits: dict[int, int] = field(default_factory=dict)  # see role_bits
@@ -219,21 +216,25 @@ class _Lead:
     subs: dict[str, _Sub] = field(default_factory=dict)  # by head, see _RoleRoutes.sub
 
 
-@functools.lru_cache(maxsize=8192)
-def _path(path: str) -> _Path:
-    head, rest = route_template(path)
-    word = () if rest is None else rest.shortest
-    untouched: _Outcome = (None, None, word, word, 0, next(_serials))
-    chars = set(head)
-    piece = rest
-    while piece is not None:
-        chars.update(piece.literal)
-        piece = piece.after
-    return _Path(head, rest, frozenset(chars), untouched, _pieces(word))
+def route_path(path: str, cache: PolicyCache) -> RoutePath:
+    """A route's path template, parsed for verdicts (kept in `cache`)."""
+    hit = cache.paths.get(path)
+    if hit is None:
+        head, rest = route_template(path, cache)
+        word = () if rest is None else rest.shortest
+        untouched: _Outcome = (None, None, word, word, 0, next(_serials))
+        chars = set(head)
+        piece = rest
+        while piece is not None:
+            chars.update(piece.literal)
+            piece = piece.after
+        hit = RoutePath(head, rest, frozenset(chars), untouched, _pieces(word))
+        cache.paths.keep(path, hit)
+    return hit
 
 
 @dataclass(slots=True)
-class _Path:
+class RoutePath:
     head: str
     rest: TemplateRest | None  # the template after its head
     chars: frozenset[str]  # characters the template names
@@ -241,9 +242,11 @@ class _Path:
     untouched_pieces: tuple[str, ...]  # its witness, see _pieces
 
 
-@functools.lru_cache(maxsize=65536)
-def _literals(glob: Glob) -> frozenset[str]:
-    return frozenset(str(arg) for kind, arg in glob if kind == LIT)
+def _literals(glob: Glob, cache: PolicyCache) -> frozenset[str]:
+    hit = cache.literals.get(glob)
+    if hit is None:
+        hit = cache.literals.keep(glob, frozenset(str(arg) for kind, arg in glob if kind == LIT))
+    return hit
 
 
 Part = tuple[str, _Sub | None, _Outcome]  # a verb, the automaton it was judged by, outcome
@@ -253,7 +256,11 @@ Part = tuple[str, _Sub | None, _Outcome]  # a verb, the automaton it was judged 
 class _RoleRoutes:
     """A role's statements for one action, context and account: what their patterns leave
     after `arn:<partition>:execute-api:<region>:<account>:`, with route-level caches shared
-    by every PreparedRole of them. Automata are built per lead and relevant statements."""
+    by every PreparedRole of them. Automata are built per lead and relevant statements.
+
+    Kept in its CompiledSet, so in one PolicyCache: the cache passed to its methods must be
+    that one (PreparedRole holds it).
+    """
 
     stmts: list[RouteStmt]  # all of them
     kept: list[RouteStmt]  # those that can match, patterns after the account's prefix
@@ -267,15 +274,19 @@ class _RoleRoutes:
     every_verb: dict[tuple[str, str], tuple[_Lead, ...]] = field(default_factory=dict)
     subs: dict[tuple[str, int], _Sub] = field(default_factory=dict)
     shapes: dict[Hashable, _Shape] = field(default_factory=dict)
-    refs: dict[int, list[StatementRef]] = field(default_factory=dict)  # see statements()
+    refs: dict[int, tuple[StatementRef, ...]] = field(default_factory=dict)  # statements()
     full: _Sub | None = None  # over every kept statement, once built
-    built: int = 0  # automata this role added to _shared
+    built: int = 0  # automata this role added to the cache's shared ones
 
     @staticmethod
     def of(
-        compiled: CompiledSet, action: str, ctx: Mapping[str, Any], arn_prefix: str
+        compiled: CompiledSet,
+        action: str,
+        ctx: Mapping[str, Any],
+        arn_prefix: str,
+        cache: PolicyCache,
     ) -> _RoleRoutes:
-        stmts = route_statements(compiled, action, ctx)
+        stmts = route_statements(compiled, action, ctx, cache)
         # Every request ARN starts with arn_prefix: consume it once, so that automata hold
         # only what follows (a third of the positions) and statements that can match.
         kept: list[RouteStmt] = []
@@ -285,8 +296,8 @@ class _RoleRoutes:
             rests: list[Glob] = []
             heads: list[str] = []
             for g in st.globs:
-                literals |= _literals(g)
-                globs, lits = after_prefix(g, arn_prefix)
+                literals |= _literals(g, cache)
+                globs, lits = after_prefix(g, arn_prefix, cache)
                 rests += globs
                 heads += lits
             if rests or st.negated:
@@ -297,7 +308,7 @@ class _RoleRoutes:
         return _RoleRoutes(
             stmts,
             kept,
-            [_signature(st) for st in kept],
+            [_signature(st, cache) for st in kept],
             PrefixTable(prefixes),
             compiled.has_boundary,
             compiled.has_resource_policy,
@@ -314,23 +325,23 @@ class _RoleRoutes:
         return hit
 
     def verb_leads(self, api_id: str, stage: str) -> tuple[_Lead, ...]:
-        """The leads of every verb in VERBS, for ANY."""
+        """The leads of every verb in HTTP_METHODS, for ANY."""
         hit = self.every_verb[api_id, stage] = tuple(
-            self.lead(api_id, stage, verb) for verb in VERBS
+            self.lead(api_id, stage, verb) for verb in HTTP_METHODS
         )
         return hit
 
-    def sub(self, lead: _Lead, head: str) -> _Sub | None:
+    def sub(self, lead: _Lead, head: str, cache: PolicyCache) -> _Sub | None:
         """The automaton for requests under `lead` and `head` (None: no statement can
         match them), memoised per head in the lead. Not None: with realistic policies
         most (role, route) pairs are such, and the audit asks each once."""
         bits = lead.index.relevant(head)
         if not bits:
             return None
-        hit = lead.subs[head] = self._relevant(lead, bits)
+        hit = lead.subs[head] = self._relevant(lead, bits, cache)
         return hit
 
-    def _relevant(self, lead: _Lead, bits: int) -> _Sub:
+    def _relevant(self, lead: _Lead, bits: int, cache: PolicyCache) -> _Sub:
         """An automaton for the statements in `bits` (at least), shared across roles.
 
         A role with broad patterns has many relevant sets that no other role shares: past
@@ -353,7 +364,7 @@ class _RoleRoutes:
             self.has_resource_policy,
             tuple(self.signatures[i] for i in picked),
         )
-        shared = _shared.get(content)
+        shared = cache.automata.get(content)
         if shared is not None:
             hit = _Sub(shared, tuple(self.kept[i].index for i in picked))
         elif self.full is not None or self.built >= _MAX_OWN or 2 * len(picked) > len(self.kept):
@@ -363,18 +374,16 @@ class _RoleRoutes:
         else:
             self.built += 1
             hit = self._sub(picked)
-            if len(_shared) >= _MAX_SHARED:
-                _shared.clear()
-            _shared[content] = hit.shared
+            cache.automata.keep(content, hit.shared)
         self.subs[key] = hit
         return hit
 
     def _sub(self, picked: list[int]) -> _Sub:
         copies = [replace(self.kept[i], index=n) for n, i in enumerate(picked)]
         role = assemble(copies, self.has_boundary, self.has_resource_policy)
-        return _Sub(_Shared(role), tuple(self.kept[i].index for i in picked))
+        return _Sub(SharedAutomaton(role), tuple(self.kept[i].index for i in picked))
 
-    def other(self, route: _Path) -> str:
+    def other(self, route: RoutePath) -> str:
         """`pick_other` of the role's and the route's characters, cheaply: from all the
         role's literals, so that witnesses do not depend on the lead."""
         for char in self.others:
@@ -395,36 +404,40 @@ class _RoleRoutes:
             hit = self.shapes[key] = _shape(self.stmts, outcomes, matched)
         return hit
 
-    def statements(self, bits: int) -> list[StatementRef]:
-        """The statements in `bits`, one list per set: verdicts share it (read-only)."""
+    def statements(self, bits: int) -> tuple[StatementRef, ...]:
+        """The statements in `bits`, one tuple per set: verdicts share it."""
         hit = self.refs.get(bits)
         if hit is None:
-            hit = self.refs[bits] = [self.stmts[i].ref for i in _indices(bits)]
+            hit = self.refs[bits] = tuple(self.stmts[i].ref for i in _indices(bits))
         return hit
 
 
 class PreparedRole:
     """One role (with boundary, resource policy, caller and context) ready for many routes.
 
-    Everything that does not depend on the route is done once, in `prepare_role`.
+    Everything that does not depend on the route is done once, in `prepare_role`; what
+    depends on it is kept in the PolicyCache the role was prepared with.
     """
 
-    __slots__ = ("_arn", "_routes", "_same_account")
+    __slots__ = ("_arn", "_cache", "_routes", "_same_account")
 
-    def __init__(self, routes: _RoleRoutes, arn_prefix: str, same_account: bool) -> None:
+    def __init__(
+        self, routes: _RoleRoutes, arn_prefix: str, same_account: bool, cache: PolicyCache
+    ) -> None:
         self._routes = routes
         self._arn = arn_prefix  # arn:<partition>:execute-api:<region>:<account>:
         self._same_account = same_account
+        self._cache = cache  # the one `routes` was compiled in: automata and rests agree
 
     def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
         """See `route_verdict`."""
-        routes = self._routes
-        route = _path(path)
+        routes, cache = self._routes, self._cache
+        route = cache.paths.get(path) or route_path(path, cache)
         head = route.head
         verb = method.upper()
         if verb != "ANY":  # the common case, and mostly no statement is relevant: be quick
             lead = routes.leads.get((api_id, stage, verb)) or routes.lead(api_id, stage, verb)
-            sub = lead.subs.get(head) or routes.sub(lead, head)
+            sub = lead.subs.get(head) or routes.sub(lead, head, cache)
             if sub is None:
                 return self._untouched(lead.text, path, route)
             out = sub.shared.outcome(lead.text, route, self._same_account)
@@ -435,8 +448,8 @@ class PreparedRole:
         key: list[tuple[str, int, int]] = []
         touched = False
         leads = routes.every_verb.get((api_id, stage)) or routes.verb_leads(api_id, stage)
-        for v, lead in zip(VERBS, leads, strict=True):
-            sub = lead.subs.get(head) or routes.sub(lead, head)
+        for v, lead in zip(HTTP_METHODS, leads, strict=True):
+            sub = lead.subs.get(head) or routes.sub(lead, head, cache)
             if sub is not None:
                 out = sub.shared.outcome(lead.text, route, self._same_account)
                 parts.append((v, sub, out))
@@ -451,25 +464,20 @@ class PreparedRole:
         base = f"{self._arn}{api_id}/{stage}/"
         return _render(shape, routes.statements, base, head, routes.other(route))
 
-    def _untouched(self, lead: str, path: str, route: _Path) -> RouteVerdict:
+    def _untouched(self, lead: str, path: str, route: RoutePath) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
-        The verdict depends only on the key, so roles share one object (callers must not
-        mutate a RouteVerdict; the audit copies what it keeps).
+        The verdict depends only on the key, so roles share one (frozen) object.
         """
         other = self._routes.other(route)
         key = (self._arn, lead, path, other)
-        hit = _untouched.get(key)
+        untouched = self._cache.untouched
+        hit = untouched.get(key)
         if hit is None:
             witness = f"{self._arn}{lead}{route.head}{other.join(route.untouched_pieces)}"
-            hit = RouteVerdict("denied", reasons=[_NO_ALLOW], witness_denied=witness)
-            if len(_untouched) >= _MAX_SHARED:
-                _untouched.clear()
-            _untouched[key] = hit
+            hit = RouteVerdict("denied", reasons=(_NO_ALLOW,), witness_denied=witness)
+            untouched.keep(key, hit)
         return hit
-
-
-_untouched: dict[tuple[str, str, str, str], RouteVerdict] = {}
 
 
 def prepare_role(
@@ -482,28 +490,31 @@ def prepare_role(
     partition: str,
     region: str,
     account: str,
-    action: str = "execute-api:Invoke",
+    action: str = INVOKE,
     principal_arn: str | None = None,
+    cache: PolicyCache,
 ) -> PreparedRole:
     """Compile a role once for `PreparedRole.verdict` on many routes (see `route_verdict`).
 
-    The policies are cached by object identity (see NamedPolicy), so preparing the same
-    objects again is cheap and shares the route caches.
+    `cache` keeps the compiled policies, by the identity of the NamedPolicy objects (see
+    NamedPolicy), and everything derived from them and from the routes asked about:
+    preparing the same objects again with the same cache is cheap and shares the route
+    caches. Roles prepared with one cache share automata; drop the cache to free it all.
     """
     if principal_arn is None and role_arn is not None:
         principal_arn = session_arn_for(role_arn)
     caller = Caller.of(principal_arn, role_arn, boundary is not None)
-    compiled = compiled_for(identity, boundary, resource_policy, caller)
+    compiled = compiled_for(identity, boundary, resource_policy, caller, cache)
     ctx = caller_context(context, caller)
     arn_prefix = f"arn:{partition}:execute-api:{region}:{account}:"
     context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
     key = ("routes", action.lower(), context_key, arn_prefix)
     routes = compiled.automata.get(key)
     if not isinstance(routes, _RoleRoutes):
-        routes = _RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix)
+        routes = _RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix, cache)
         compiled.automata[key] = routes
     same_account = caller.account is None or caller.account == account
-    return PreparedRole(routes, arn_prefix, same_account)
+    return PreparedRole(routes, arn_prefix, same_account, cache)
 
 
 def route_verdict(
@@ -520,8 +531,9 @@ def route_verdict(
     method: str,
     path: str,
     context: Mapping[str, Any] | None = None,
-    action: str = "execute-api:Invoke",
+    action: str = INVOKE,
     principal_arn: str | None = None,
+    cache: PolicyCache | None = None,
 ) -> RouteVerdict:
     """Whether every (allowed), no (denied) or some (partial) request to a route is allowed.
 
@@ -537,6 +549,9 @@ def route_verdict(
     (`.../assumed-role/<name>/CognitoIdentityCredentials`).
 
     For many routes of one role, `prepare_role(...).verdict(...)` skips the per-call setup.
+    `cache` as for `prepare_role`; without one, a bounded module-level cache
+    (`DEFAULT_CACHE`) serves every caller that passes none: fine for ad-hoc calls, while a
+    long-lived program should pass its own (the audit does, see AccessEvaluator).
     """
     prepared = prepare_role(
         identity,
@@ -549,6 +564,7 @@ def route_verdict(
         account=account,
         action=action,
         principal_arn=principal_arn,
+        cache=DEFAULT_CACHE if cache is None else cache,
     )
     return prepared.verdict(api_id, stage, method, path)
 
@@ -600,14 +616,18 @@ _Shape = tuple[
 
 
 def _render(
-    shape: _Shape, statements: Callable[[int], list[StatementRef]], base: str, head: str, other: str
+    shape: _Shape,
+    statements: Callable[[int], tuple[StatementRef, ...]],
+    base: str,
+    head: str,
+    other: str,
 ) -> RouteVerdict:
     verdict, allowing, denying, reasons, yes, no = shape
     return RouteVerdict(
         verdict,
         statements(allowing),
         statements(denying),
-        list(reasons),
+        reasons,
         f"{base}{yes[0]}/{head}{other.join(yes[1])}" if yes else None,
         f"{base}{no[0]}/{head}{other.join(no[1])}" if no else None,
     )

@@ -19,10 +19,10 @@ allowed, otherwise `partial`.
 
 from __future__ import annotations
 
-import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .automata import OTHER, MultiNFA
 from .conditions import Tri, evaluate
@@ -32,8 +32,10 @@ from .model import StatementRef
 from .principals import ROLE, SESSION
 from .variables import Part, Var, lookup_scalar
 
+if TYPE_CHECKING:
+    from .cache import PolicyCache
+
 _MAX_CONDITIONS = 6
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,11 @@ class TemplateRest:
     (a non-empty segment without '/', or for `greedy` {proxy+} any non-empty string), then
     `literal` (the text up to the next parameter, or to the end), then `after`.
 
-    Interned (see template_rest), so that `key` is one small int per distinct language:
-    parameter names do not matter, and routes share the rests of one another.
+    Interned per PolicyCache (see template_rest), so that `key` is one int per distinct
+    language there: parameter names do not matter, and routes share the rests of one
+    another. Automaton states memoise outcomes by `key`, so keys are never reused in the
+    process: a rest from one cache (or one interned before its table was emptied) can only
+    miss in another's memo, never hit a different language.
     """
 
     key: int
@@ -54,35 +59,38 @@ class TemplateRest:
     literal_word: tuple[str, ...]  # tuple(literal)
 
 
-# Never cleared: a key names one language for good (nodes memoise outcomes by it). Routes
-# are few, so this stays small.
-_rests: dict[tuple[bool, str, int], TemplateRest] = {}
+_rest_keys = itertools.count()  # see TemplateRest
 
 
-def template_rest(pieces: tuple[tuple[bool, str], ...]) -> TemplateRest | None:
-    """The interned rest for (greedy, literal) pieces; None for no pieces (the end)."""
+def template_rest(pieces: tuple[tuple[bool, str], ...], cache: PolicyCache) -> TemplateRest | None:
+    """The rest for (greedy, literal) pieces, interned in `cache`; None for no pieces."""
     if not pieces:
         return None
     greedy, literal = pieces[0]
-    after = template_rest(pieces[1:])
+    after = template_rest(pieces[1:], cache)
     key = (greedy, literal, -1 if after is None else after.key)
-    hit = _rests.get(key)
+    hit = cache.rests.get(key)
     if hit is None:
         shortest = (OTHER, *literal, *(after.shortest if after else ()))
-        hit = _rests[key] = TemplateRest(
-            len(_rests), greedy, literal, after, shortest, tuple(literal)
-        )
+        rest = TemplateRest(next(_rest_keys), greedy, literal, after, shortest, tuple(literal))
+        hit = cache.rests.keep(key, rest)
     return hit
 
 
-@functools.lru_cache(maxsize=8192)
-def route_template(path: str) -> tuple[str, TemplateRest | None]:
+def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | None]:
     """An API Gateway resource path template as (literal head, what follows the head).
 
     The request ARN holds the path without its leading '/'; `{param}` is one or more
     characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
     the first parameter) is split off so that it can be run deterministically.
     """
+    hit = cache.templates.get(path)
+    if hit is None:
+        hit = cache.templates.keep(path, _parse_template(path, cache))
+    return hit
+
+
+def _parse_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | None]:
     if not path.startswith("/"):
         raise ValueError(f"a route path template starts with '/': {path!r}")
     segments = path[1:].split("/")
@@ -101,7 +109,7 @@ def route_template(path: str) -> tuple[str, TemplateRest | None]:
             texts.append("")
         else:
             texts[-1] += seg
-    return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)))
+    return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)), cache)
 
 
 @dataclass(slots=True)
@@ -397,10 +405,12 @@ def _parts_for_route(
     return out, unknown
 
 
-def route_statements(compiled: CompiledSet, action: str, ctx: Mapping[str, Any]) -> list[RouteStmt]:
+def route_statements(
+    compiled: CompiledSet, action: str, ctx: Mapping[str, Any], cache: PolicyCache
+) -> list[RouteStmt]:
     """The statements that may apply to `action` in this context, patterns as globs."""
     rules = compiled.for_action(action)
-    stmts = [st for rule in rules if (st := _route_stmt(rule, ctx)) is not None]
+    stmts = [st for rule in rules if (st := _route_stmt(rule, ctx, cache)) is not None]
     for index, st in enumerate(stmts):
         st.index = index
     # Statements with the same unknown Condition block share one true/false unknown (so an
@@ -442,10 +452,9 @@ def assemble(stmts: list[RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAu
     return RoleAutomaton(stmts, nfa, has_boundary, has_rp, len(cond_ids))
 
 
-def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> RouteStmt | None:
-    tri, unknowns = (
-        (Tri.TRUE, []) if not rule.stmt.clauses else evaluate(rule.stmt.clauses, ctx, partial=True)
-    )
+def _route_stmt(rule: Rule, ctx: Mapping[str, Any], cache: PolicyCache) -> RouteStmt | None:
+    clauses = rule.stmt.clauses
+    tri, unknowns = (Tri.TRUE, []) if not clauses else evaluate(clauses, ctx, cache, partial=True)
     if tri is Tri.FALSE:
         return None  # this statement cannot apply in this context
     cond_key = repr(rule.stmt.clauses) if tri is Tri.UNKNOWN else None
@@ -461,7 +470,7 @@ def _route_stmt(rule: Rule, ctx: Mapping[str, Any]) -> RouteStmt | None:
             var_reasons += var_unknowns
             continue
         var_reasons += var_unknowns
-        globs.append(tuple(arn_tokens(resolved)))
+        globs.append(tuple(arn_tokens(resolved, cache)))
     return RouteStmt(
         index=0,  # set by route_statements
         ref=rule.ref,

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.policy.glob import actions_matcher, simple_glob_regex
+from auditor.policy.glob import names_action, simple_glob_regex
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 # China uses cognito-identity.amazonaws.com.cn; match the service name, not one partition's host.
@@ -80,11 +80,8 @@ def _federated_cognito(statement: Mapping[str, Any]) -> bool:
 
 def _grants_web_identity(statement: Mapping[str, Any]) -> bool:
     if "NotAction" in statement:
-        return actions_matcher(_list(statement["NotAction"])).fullmatch(WEB_IDENTITY_ACTION) is None
-    return (
-        actions_matcher(_list(statement.get("Action", []))).fullmatch(WEB_IDENTITY_ACTION)
-        is not None
-    )
+        return not names_action(_list(statement["NotAction"]), WEB_IDENTITY_ACTION)
+    return names_action(_list(statement.get("Action", [])), WEB_IDENTITY_ACTION)
 
 
 def _condition_values(statement: Mapping[str, Any], key_suffix: str) -> list[tuple[str, str]]:

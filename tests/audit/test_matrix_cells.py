@@ -1,9 +1,12 @@
 """Matrix cells built by the audit: complete, light enough for half a million of them, and
-an audit that leaves the garbage collector as it found it (the scheduler audits forever)."""
+an audit that leaves the garbage collector and the policy engine as it found them (the
+scheduler audits forever)."""
 
 from __future__ import annotations
 
 import gc
+import sys
+import weakref
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
 from auditor.audit.resolve import resolve_personas
@@ -11,6 +14,8 @@ from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
+from auditor.policy import PolicyCache
+from auditor.policy.cache import DEFAULT_CACHE
 from tests.support.snapshots import (
     POOL,
     REGION,
@@ -20,8 +25,6 @@ from tests.support.snapshots import (
     snapshot,
     token,
 )
-
-ARN = f"arn:aws:execute-api:{REGION}:123456789012:api1/prod"
 
 
 def _role(name: str, *resources: str) -> Role:
@@ -36,25 +39,27 @@ def _role(name: str, *resources: str) -> Role:
     )
 
 
-def _world() -> tuple[Snapshot, Baseline]:
+def _world(api_id: str = "api1", top: str = "") -> tuple[Snapshot, Baseline]:
+    """Two groups and three roles on one API; `top` is a path segment above every route."""
+    arn = f"arn:aws:execute-api:{REGION}:123456789012:{api_id}/prod"
     groups = [
         Group(name="admins", role_arn=role("admins"), precedence=1),
         Group(name="readers", role_arn=role("readers"), precedence=2),
     ]
     roles = (
-        _role("app-default", f"{ARN}/GET/items"),
-        _role("admins", f"{ARN}/GET/items", f"{ARN}/*/admin*"),
-        _role("readers", f"{ARN}/GET/items", f"{ARN}/GET/items/42"),
+        _role("app-default", f"{arn}/GET{top}/items"),
+        _role("admins", f"{arn}/GET{top}/items", f"{arn}/*{top}/admin*"),
+        _role("readers", f"{arn}/GET{top}/items", f"{arn}/GET{top}/items/42"),
     )
     api = Api(
-        id="api1",
+        id=api_id,
         name="app",
         kind="REST",
         stages=["prod"],
         routes=[
-            Route(method="GET", path="/items", authorization_type="AWS_IAM"),
-            Route(method="GET", path="/items/{id}", authorization_type="AWS_IAM"),
-            Route(method="ANY", path="/admin/{proxy+}", authorization_type="AWS_IAM"),
+            Route(method="GET", path=f"{top}/items", authorization_type="AWS_IAM"),
+            Route(method="GET", path=f"{top}/items/{{id}}", authorization_type="AWS_IAM"),
+            Route(method="ANY", path=f"{top}/admin/{{proxy+}}", authorization_type="AWS_IAM"),
         ],
     )
     world = snapshot(groups, identity_pool(token())).model_copy(
@@ -66,10 +71,14 @@ def _world() -> tuple[Snapshot, Baseline]:
             "region": REGION,
             "user_pool": {"id": USER_POOL},
             "identity_pool": {"id": POOL, "role_resolution": "token"},
-            "apis": [{"id": "api1", "stage": "prod"}],
-            "routes": {"all_users": ["GET /items"], "default": []},
+            "apis": [{"id": api_id, "stage": "prod"}],
+            "routes": {"all_users": [f"GET {top}/items"], "default": []},
             "groups": {
-                "admins": {"precedence": 1, "role": role("admins"), "routes": ["* /admin/*"]},
+                "admins": {
+                    "precedence": 1,
+                    "role": role("admins"),
+                    "routes": [f"* {top}/admin/*"],
+                },
                 "readers": {"precedence": 2, "role": role("readers")},
             },
         }
@@ -109,3 +118,58 @@ def test_one_request_context_per_persona() -> None:
         context = evaluator.context_for(resolution)
         assert evaluator.context_for(resolution) is context
         assert context == persona_context(world, resolution)
+
+
+def _engine_module_state() -> dict[str, int]:
+    """The size of every container and functools cache held at module level by the engine."""
+    sizes = {}
+    for name, module in list(sys.modules.items()):
+        if name != "auditor.policy" and not name.startswith("auditor.policy."):
+            continue
+        for attr, value in vars(module).items():
+            if attr.startswith("__"):
+                continue
+            if isinstance(value, dict | list | set):
+                sizes[f"{name}.{attr}"] = len(value)
+            elif hasattr(value, "cache_info"):
+                sizes[f"{name}.{attr}"] = value.cache_info().currsize
+    return sizes
+
+
+def _live_policy_caches() -> weakref.WeakSet[PolicyCache]:
+    gc.collect()
+    return weakref.WeakSet(o for o in gc.get_objects() if isinstance(o, PolicyCache))
+
+
+def test_audits_leave_nothing_in_the_engine() -> None:
+    # A scheduler or a warm Lambda audits again and again: what the engine derives lives
+    # in the evaluator's cache and goes with it. No module-level table grows, the module
+    # default cache is not used, and no PolicyCache outlives its audit. Names no other test
+    # uses, so that a table keyed by content would grow here even if others filled it.
+    world, baseline = _world("apinoleak", "/noleak")
+    DEFAULT_CACHE.clear()
+    state, caches = _engine_module_state(), _live_policy_caches()
+    first = audit(world, baseline).access_matrix
+    second = audit(world, baseline).access_matrix
+    assert len(DEFAULT_CACHE) == 0
+    assert _engine_module_state() == state
+    assert not [cache for cache in _live_policy_caches() if cache not in caches]
+    assert second == first
+
+
+def test_the_evaluator_owns_its_cache() -> None:
+    world, _ = _world()
+    evaluator = AccessEvaluator(world)
+    api = world.apis[0]
+    for resolution in resolve_personas(world):
+        if resolution.role_arn:
+            context = evaluator.context_for(resolution)
+            for route in api.routes:
+                evaluator.verdict(
+                    resolution.role_arn, api, "prod", route.method, route.path, context
+                )
+    assert len(evaluator.cache) > 0
+    cache = weakref.ref(evaluator.cache)
+    del evaluator
+    gc.collect()  # the automata are cyclic: collected, not freed by reference counting
+    assert cache() is None

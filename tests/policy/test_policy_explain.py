@@ -91,7 +91,7 @@ def test_resource_policy_deny_wins() -> None:
     rp = named("rp", {**stmt("Deny", URL), "Principal": "*"})
     got = run(ALLOW_ALL, resource_policy=rp)
     assert got.decision == "ExplicitlyDenied"
-    assert got.denying == [StatementRef("rp", 0, None, "Deny")]
+    assert got.denying == (StatementRef("rp", 0, None, "Deny"),)
 
 
 def test_identity_allows_when_resource_policy_is_silent() -> None:
@@ -118,7 +118,7 @@ def test_boundary_limits_role_grants_but_not_session_grants() -> None:
     assert run(NOTHING, resource_policy=to_role, boundary=boundary).decision == "ImplicitlyDenied"
     got = run(NOTHING, resource_policy=to_session, boundary=boundary)
     assert got.decision == "Allowed"
-    assert got.allowing == [StatementRef("rp", 0, None, "Allow")]
+    assert got.allowing == (StatementRef("rp", 0, None, "Allow"),)
 
 
 def test_not_principal_deny_always_denies_a_bounded_principal() -> None:

@@ -16,14 +16,22 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.policy import NamedPolicy, PreparedRole, explain, prepare_role, route_verdict
+from auditor.model.http import HTTP_METHODS
+from auditor.policy import (
+    NamedPolicy,
+    PolicyCache,
+    PreparedRole,
+    explain,
+    prepare_role,
+    route_verdict,
+)
 from auditor.policy import routes as routes_module
 from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
 from auditor.policy.prefilter import LeadIndex
-from auditor.policy.routes import _path, _render, _shape, explore
-from auditor.policy.templates import VERBS, assemble
+from auditor.policy.routes import _render, _shape, explore, route_path
+from auditor.policy.templates import assemble
 from auditor.policy.variables import Text
 from tests.policy.test_policy_properties import concrete_paths, templates
 
@@ -91,10 +99,10 @@ def unfiltered(
     roles = prepared._routes
     has = (roles.has_boundary, roles.has_resource_policy)
     role = assemble([replace(s) for s in roles.stmts], *has)
-    route = _path(path)
+    route = route_path(path, prepared._cache)
     base = f"{ARN}{api}/{stage}/"
     outcomes = {}
-    for verb in VERBS if method == "ANY" else (method,):
+    for verb in HTTP_METHODS if method == "ANY" else (method,):
         start = role.nfa.run(role.nfa.initial, f"{base}{verb}/{route.head}")
         outcomes[verb] = explore(route.rest, role.node(start, prepared._same_account))
     shape = _shape(roles.stmts, outcomes)
@@ -140,6 +148,7 @@ def check_prefilter(
         resource_policy=None if resource is None else NamedPolicy("rp", doc(resource)),
         role_arn=ROLE,
         context=context,
+        cache=PolicyCache(),
         **KW,
     )
     kinds = {
@@ -176,14 +185,14 @@ def test_one_prepared_role_matches_enumeration(
     stmts = [{k: v for k, v in s.items() if k != "Condition"} for s in identity]
     policies = [NamedPolicy("p", doc(stmts))]
     ctx = {"aws:username": "b"}
-    prepared = prepare_role(policies, context=ctx, **KW)
+    prepared = prepare_role(policies, context=ctx, cache=PolicyCache(), **KW)
 
     def allowed(arn: str) -> bool:
         return explain(policies, INVOKE, arn, ctx).decision == "Allowed"
 
     for api, stage, method, path in asked:
         got = prepared.verdict(api, stage, method, path)
-        verbs = VERBS if method == "ANY" else (method,)
+        verbs = HTTP_METHODS if method == "ANY" else (method,)
         arns = [f"{ARN}{api}/{stage}/{v}/{rest}" for v in verbs for rest in concrete_paths(path)]
         if got.verdict == "partial":  # the witnesses prove it (they may be longer than arns)
             assert got.witness_allowed and allowed(got.witness_allowed), got
@@ -198,7 +207,7 @@ def test_route_verdict_is_prepare_then_verdict() -> None:
             "p", doc([{"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/GET/a*"}])
         )
     ]
-    prepared = prepare_role(policies, role_arn=ROLE, **KW)
+    prepared = prepare_role(policies, role_arn=ROLE, cache=PolicyCache(), **KW)
     for path in ("/a", "/ab/{id}", "/b", "/{proxy+}"):
         one = route_verdict(
             policies, role_arn=ROLE, api_id="api", stage="s", method="ANY", path=path, **KW
@@ -212,11 +221,11 @@ def test_no_relevant_statement_is_denied_with_a_witness() -> None:
             "p", doc([{"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/GET/items/*"}])
         )
     ]
-    prepared = prepare_role(policies, **KW)
+    prepared = prepare_role(policies, cache=PolicyCache(), **KW)
     got = prepared.verdict("api", "s", "GET", "/users/{id}")
     assert got.verdict == "denied"
-    assert got.reasons == ["no statement allows any request to this route"]
-    assert got.allowing == [] and got.denying == [] and got.witness_allowed is None
+    assert got.reasons == ("no statement allows any request to this route",)
+    assert got.allowing == () and got.denying == () and got.witness_allowed is None
     assert got.witness_denied is not None
     assert re.fullmatch(rf"{re.escape(ARN)}api/s/GET/users/[^/]+", got.witness_denied)
     assert prepared.verdict("api", "s", "POST", "/items/{id}").verdict == "denied"
@@ -229,8 +238,9 @@ def test_roles_sharing_an_automaton_name_their_own_statements() -> None:
     # automaton's statements map back to each role's own.
     grant = {"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/GET/items/*"}
     other = {"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/POST/x"}
-    first = prepare_role([NamedPolicy("a", doc([other, grant]))], **KW)
-    second = prepare_role([NamedPolicy("b", doc([grant]))], **KW)
+    cache = PolicyCache()
+    first = prepare_role([NamedPolicy("a", doc([other, grant]))], cache=cache, **KW)
+    second = prepare_role([NamedPolicy("b", doc([grant]))], cache=cache, **KW)
     for prepared, want in ((first, "a#1"), (second, "b#0")):
         got = prepared.verdict("api", "s", "GET", "/items/{id}")
         assert got.verdict == "allowed" and [str(r) for r in got.allowing] == [want]
@@ -242,15 +252,16 @@ def test_only_a_deny_is_relevant_and_still_named() -> None:
         {"Effect": "Allow", "Action": INVOKE, "Resource": f"{ARN}api/s/GET/*"},
         {"Effect": "Deny", "Action": INVOKE, "Resource": f"{ARN}api/s/DELETE/*"},
     ]
-    got = prepare_role([NamedPolicy("p", doc(stmts))], **KW).verdict("api", "s", "DELETE", "/x")
+    prepared = prepare_role([NamedPolicy("p", doc(stmts))], cache=PolicyCache(), **KW)
+    got = prepared.verdict("api", "s", "DELETE", "/x")
     assert got.verdict == "denied"
     assert [str(r) for r in got.denying] == ["p#1"]
-    assert got.reasons == ["no statement allows any request to this route"]
+    assert got.reasons == ("no statement allows any request to this route",)
 
 
 def test_wildcard_before_the_verb_keeps_a_statement() -> None:
     stmts = [{"Effect": "Allow", "Action": INVOKE, "Resource": "arn:aws:execute-api:*:1:*/s/GET/*"}]
-    prepared = prepare_role([NamedPolicy("p", doc(stmts))], **KW)
+    prepared = prepare_role([NamedPolicy("p", doc(stmts))], cache=PolicyCache(), **KW)
     assert prepared.verdict("apj", "s", "GET", "/{proxy+}").verdict == "allowed"
     assert prepared.verdict("apj", "t", "GET", "/x").verdict == "denied"
 
@@ -261,10 +272,11 @@ def test_wildcard_before_the_verb_keeps_a_statement() -> None:
     st.text(alphabet="ab:/x", max_size=5),
 )
 def test_residuals_match_what_is_left(pattern: str, lead: str, rest: str) -> None:
-    tokens = arn_tokens([Text(pattern)])
+    cache = PolicyCache()
+    tokens = arn_tokens([Text(pattern)], cache)
     whole = MultiNFA([tokens])
     want = bool(whole.run(whole.initial, lead + rest) & whole.finals[0])
-    globs = residuals(tuple(tokens), lead)
+    globs = residuals(tuple(tokens), lead, cache)
     if not globs:
         assert not want
         return
@@ -276,7 +288,10 @@ def test_residuals_match_what_is_left(pattern: str, lead: str, rest: str) -> Non
 @given(st.text(alphabet="ab:/*?", max_size=12), st.integers(min_value=0, max_value=12))
 def test_cached_text_tokens_equal_the_general_path(pattern: str, cut: int) -> None:
     # Two Text parts take the general path; one Text part the cached fast path.
-    assert arn_tokens([Text(pattern)]) == arn_tokens([Text(pattern[:cut]), Text(pattern[cut:])])
+    cache = PolicyCache()
+    cached = arn_tokens([Text(pattern)], cache)
+    assert cached == arn_tokens([Text(pattern[:cut]), Text(pattern[cut:])], cache)
+    assert arn_tokens([Text(pattern)], cache) == cached  # and from the cache
 
 
 @given(

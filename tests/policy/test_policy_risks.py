@@ -1,4 +1,5 @@
-"""pattern_risks() and execute_api_allows(): facts for the overbroad-grant rule.
+"""pattern_risks(), execute_api_allows() and public_statements(): facts for the overbroad-grant
+and resource-policy-public rules.
 
 ARN positions: https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html
 """
@@ -7,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.policy import NamedPolicy, PatternRisk, StatementRef, execute_api_allows, pattern_risks
+from auditor.policy import (
+    NamedPolicy,
+    PatternRisk,
+    StatementRef,
+    execute_api_allows,
+    pattern_risks,
+    public_statements,
+)
 
 R = PatternRisk
 BASE = "arn:aws:execute-api:us-east-1:123456789012:"
@@ -63,3 +71,45 @@ def test_execute_api_allows() -> None:
             [BASE + "a/prod/GET/admin*", BASE + "a/*"],
         ),
     ]
+
+
+def test_public_statements() -> None:
+    invoke: dict[str, object] = {"Effect": "Allow", "Action": "execute-api:Invoke"}
+    resource = BASE + "a1b2c3/*"
+    account = "123456789012"
+    cases: list[tuple[dict[str, object], bool]] = [  # (statement, lets anyone invoke)
+        ({**invoke, "Principal": "*", "Resource": resource}, True),
+        ({**invoke, "Principal": {"AWS": "*"}, "Resource": resource}, True),
+        ({**invoke, "Principal": {"AWS": [account, "*"]}, "Resource": resource}, True),
+        ({**invoke, "Principal": {"AWS": account}, "Resource": resource}, False),
+        ({**invoke, "NotPrincipal": {"AWS": account}, "Resource": resource}, True),
+        ({**invoke, "NotPrincipal": {"AWS": "*"}, "Resource": resource}, False),
+        ({**invoke, "Effect": "Deny", "Principal": "*", "Resource": resource}, False),
+        (
+            {
+                **invoke,
+                "Principal": "*",
+                "Resource": resource,
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            },
+            False,
+        ),
+        ({"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}, False),
+        ({"Effect": "Allow", "Principal": "*", "Action": "EXECUTE-API:*", "Resource": "*"}, True),
+        ({"Effect": "Allow", "Principal": "*", "NotAction": "s3:*", "Resource": "*"}, True),
+        (
+            {"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:*", "Resource": "*"},
+            False,
+        ),
+    ]
+    statements = [statement for statement, _ in cases]
+    got = public_statements({"Version": "2012-10-17", "Statement": statements})
+    assert [index for index, _ in got] == [i for i, (_, public) in enumerate(cases) if public]
+    assert all(raw is statements[index] for index, raw in got)  # as written, for evidence
+
+
+def test_public_statements_of_one_statement_and_of_an_unreadable_policy() -> None:
+    single = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
+    assert public_statements({"Statement": single}) == [(0, single)]
+    no_principal = {k: v for k, v in single.items() if k != "Principal"}
+    assert public_statements({"Statement": [single, no_principal]}) == []  # rejected whole
