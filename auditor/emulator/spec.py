@@ -12,7 +12,9 @@ from typing import TypeVar
 
 from auditor.emulator.documents import Document
 
-_Named = TypeVar("_Named", "RoleSpec", "GroupSpec", "RestApiSpec", "HttpApiSpec")
+_Named = TypeVar(
+    "_Named", "ManagedPolicySpec", "RoleSpec", "GroupSpec", "RestApiSpec", "HttpApiSpec"
+)
 
 
 @dataclass
@@ -103,6 +105,9 @@ class EnvironmentSpec:
     http_apis: list[HttpApiSpec] = field(default_factory=list)
 
     # By name, for variations of a spec ("this world, but with that role changed").
+    def managed_policy(self, name: str) -> ManagedPolicySpec:
+        return _named(self.managed_policies, name, "managed policy")
+
     def role(self, name: str) -> RoleSpec:
         return _named(self.roles, name, "role")
 
