@@ -23,17 +23,18 @@ from auditor.model.snapshot import (
 )
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"
 USER_POOL = "us-east-1_AbCdEf012"
 CLIENT = "client123"
 PROVIDER = f"cognito-idp.{REGION}.amazonaws.com/{USER_POOL}"
 MAPPING_KEY = f"{PROVIDER}:{CLIENT}"
 POOL = "us-east-1:0d3a0000-0000-0000-0000-000000000000"
-DEFAULT_ROLE = "arn:aws:iam::123456789012:role/app-default"
-GUEST_ROLE = "arn:aws:iam::123456789012:role/app-guest"
+DEFAULT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/app-default"
+GUEST_ROLE = f"arn:aws:iam::{ACCOUNT}:role/app-guest"
 
 
 def role(name: str) -> str:
-    return f"arn:aws:iam::123456789012:role/{name}"
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
 def token(ambiguous: str = "AuthenticatedRole") -> RoleMapping:
@@ -72,7 +73,7 @@ def identity_pool(
 def snapshot(groups: list[Group], pool: IdentityPool) -> Snapshot:
     return Snapshot(
         region=REGION,
-        account_id="123456789012",
+        account_id=ACCOUNT,
         target=TargetRef(user_pool=PoolRef(id=USER_POOL), identity_pool=PoolRef(id=POOL)),
         user_pool=UserPool(id=USER_POOL, name="users", groups=groups),
         identity_pool=pool,
@@ -81,7 +82,6 @@ def snapshot(groups: list[Group], pool: IdentityPool) -> Snapshot:
 
 # --- A small app for the per-rule tests (tests/checks) -----------------------------------------
 
-ACCOUNT = "123456789012"
 USER_POOL_ARN = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{USER_POOL}"
 API = "api1"
 STAGE = "prod"
@@ -185,7 +185,8 @@ class SmallApp:
         )
 
     def allow_guests(self, *tails: str) -> None:
-        """Guest access on, with a guest role reaching these tails (declared for no one)."""
+        """Guest access on, as the baseline says, through a guest role reaching these tails
+        (the baseline declares no guest routes)."""
         self.pool.update(
             allow_unauthenticated=True,
             unauthenticated_role=self.add_role("app-guest", *tails, amr="unauthenticated"),
