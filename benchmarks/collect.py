@@ -1,8 +1,10 @@
 """Benchmark: collect_snapshot against a naive per-resource crawl, on a large emulated account.
 
-Seeds the emulator (1,000 groups, 1,000 roles with 3 policies each, 2 REST APIs of 500 methods,
-an HTTP API of 200 routes; --small divides by 10), then runs each reader in a fresh process
-(so its memory is its own, not the emulator's) and counts its AWS calls in the emulator's log.
+Seeds the emulator with the seed thread's app (auditor.emulator.app) scaled up: 1,000 more
+groups, each with its own role of 3 policies (its grant, the all-users policy and one of 99
+team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes (--small divides
+by 10). Then runs each reader in a fresh process (so its memory is its own, not the
+emulator's) and counts its AWS calls in the emulator's log.
 
     python benchmarks/collect.py [--small]
 """
@@ -21,95 +23,71 @@ from dataclasses import dataclass
 from typing import Any
 
 VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-MANAGED_POLICIES = 100
+TEAM_POLICIES = 99  # with the all-users policy: 100 managed policies shared by the roles
 GROUPS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 1000, 500
+REST_A, REST_B, HTTP = "rest-a", "rest-b", "http"
 
 
 @dataclass(frozen=True)
 class Size:
-    groups: int
-    roles: int
-    rest_methods: int  # per REST API, 5 verbs per resource
+    groups: int  # beside the app's own admin and editors
+    rest_methods: int  # added to each REST API, 5 verbs per resource
     http_routes: int
-
-    @property
-    def managed_policies(self) -> int:
-        return min(MANAGED_POLICIES, self.roles)
 
 
 def build_spec(size: Size) -> Any:
-    from auditor.emulator.seed import (
-        EnvironmentSpec,
-        GroupSpec,
-        HttpApiSpec,
-        IdentityPoolSpec,
-        ManagedPolicySpec,
-        RestApiSpec,
-        RoleMappingSpec,
-        RoleSpec,
-        UserPoolSpec,
-    )
+    from auditor.emulator.app import AppGroup, seed_thread_app
+    from auditor.emulator.documents import invoke_named_api
+    from auditor.emulator.seed import HttpApiSpec, ManagedPolicySpec, RestApiSpec
 
-    def invoke(path: str) -> dict[str, Any]:
-        return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "execute-api:Invoke",
-                    "Resource": f"arn:aws:execute-api:*:*:*/prod/GET/{path}",
-                }
-            ],
-        }
-
-    policies = [
-        ManagedPolicySpec(f"p{i:04}", invoke(f"p{i}")) for i in range(size.managed_policies)
-    ]
-    roles = [
-        RoleSpec(
-            f"r{i:04}",
-            inline={"own": invoke(f"r{i}")},
-            managed=[policies[i % len(policies)].name, policies[(i + 1) % len(policies)].name],
-        )
-        for i in range(size.roles)
-    ]
-    groups = [
-        GroupSpec(f"g{i:04}", role=roles[i % len(roles)].name, precedence=i)
+    app = seed_thread_app("bench", rest_api=REST_A)
+    resources = size.rest_methods // len(VERBS)
+    rest = app.rest_api(REST_A)
+    rest.routes |= {f"{verb} /res{i}": "AWS_IAM" for i in range(resources) for verb in VERBS}
+    app.rest_apis.append(RestApiSpec(REST_B, routes=dict(rest.routes)))
+    http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
+    app.http_apis.append(HttpApiSpec(HTTP, routes=http_routes))
+    # Distinct precedences after the app's own (0 and 10); each group reaches one resource.
+    app.groups += [
+        AppGroup(f"g{i:04}", precedence=100 + i, routes=[f"GET /res{i % resources}"])
         for i in range(size.groups)
     ]
-    resources = size.rest_methods // len(VERBS)
-    rest_routes = {f"{verb} /res{i}": "AWS_IAM" for i in range(resources) for verb in VERBS}
-    http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
-    return EnvironmentSpec(
-        managed_policies=policies,
-        roles=roles,
-        user_pool=UserPoolSpec(name="bench-users", groups=groups),
-        identity_pool=IdentityPoolSpec(
-            name="bench_identities",
-            authenticated_role=roles[0].name,
-            mapping=RoleMappingSpec(type="Token"),
-        ),
-        rest_apis=[
-            RestApiSpec("rest-a", routes=rest_routes),
-            RestApiSpec("rest-b", routes=rest_routes),
-        ],
-        http_apis=[HttpApiSpec("http", routes=http_routes)],
-    )
+    spec = app.spec()
+    teams = [
+        ManagedPolicySpec(f"team{k:02}", invoke_named_api(REST_A, "prod", f"POST/res{k}"))
+        for k in range(TEAM_POLICIES)
+    ]
+    spec.managed_policies += teams
+    for i in range(size.groups):
+        spec.role(f"app-g{i:04}").managed.append(teams[i % len(teams)].name)
+    return spec
 
 
-def lower_bound(size: Size) -> int:
+def lower_bound(spec: Any) -> int:
     """Calls any complete reader needs: one per page of every list, one per single object."""
-    resources = size.rest_methods // len(VERBS) + 1  # plus the root
+    rest_pages = sum(
+        math.ceil(len(_rest_resources(api.routes)) / RESOURCES_PAGE) + 1  # + stages
+        for api in spec.rest_apis
+    )
     return (
         1  # sts GetCallerIdentity
         + 1
-        + math.ceil(size.groups / GROUPS_PAGE)  # DescribeUserPool, ListGroups pages
+        + math.ceil(len(spec.user_pool.groups) / GROUPS_PAGE)  # DescribeUserPool, ListGroups
         + 2  # DescribeIdentityPool, GetIdentityPoolRoles
-        + math.ceil((size.roles + size.managed_policies) / GAAD_PAGE)
+        + math.ceil((len(spec.roles) + len(spec.managed_policies)) / GAAD_PAGE)
         + 2  # one page of REST APIs (with policies) and one of HTTP APIs
-        + 2 * (math.ceil(resources / RESOURCES_PAGE) + 1)  # resources pages + stages
+        + rest_pages  # resources pages + stages of each REST API
         + 2  # HTTP routes (the emulator serves them in one page) + stages
     )
+
+
+def _rest_resources(routes: dict[str, str]) -> set[str]:
+    """Every resource path the routes need, the root and each parent included."""
+    paths = {"/"}
+    for route in routes:
+        parts = route.split(" ", 1)[1].strip("/").split("/")
+        paths |= {"/" + "/".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    return paths
 
 
 def naive_crawl(url: str, seeded: Any) -> None:
@@ -204,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a tenth of the size (for CI)")
     args = parser.parse_args(argv)
-    size = Size(groups=1000, roles=1000, rest_methods=500, http_routes=200)
+    size = Size(groups=1000, rest_methods=500, http_routes=200)
     if args.small:
-        size = Size(groups=100, roles=100, rest_methods=50, http_routes=20)
+        size = Size(groups=100, rest_methods=50, http_routes=20)
 
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
@@ -223,9 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     with EmulatorServer() as server:
         os.environ["AWS_ENDPOINT_URL"] = server.url  # belt and braces: nothing leaves loopback
         started = time.perf_counter()
-        seeded = seed(build_spec(size), endpoint_url=server.url)
-        print(f"seeded {size} in {time.perf_counter() - started:.1f}s")
-        bound = lower_bound(size)
+        spec = build_spec(size)
+        seeded = seed(spec, endpoint_url=server.url)
+        print(
+            f"seeded {size}: {len(spec.user_pool.groups)} groups, {len(spec.roles)} roles, "
+            f"{len(spec.managed_policies)} managed policies in {time.perf_counter() - started:.1f}s"
+        )
+        bound = lower_bound(spec)
         results = {name: run(name, server, seeded) for name in ("collector", "naive")}
 
     print(f"lower bound (pages needed): {bound} calls")

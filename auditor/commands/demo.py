@@ -1,8 +1,9 @@
 """`auditor demo`: the seed thread's app in the embedded emulator, with drift, audited.
 
-The app: admins and editors groups with their own roles, an "all users" policy meant to sit on
-every role, a default authenticated role, and a REST API whose routes use AWS_IAM. Five
-mistakes from the seed thread are made on purpose; the audit must find each of them.
+The app (`auditor.emulator.app`): admins, editors and support with their own roles, an "all
+users" policy meant to sit on every role, a default authenticated role, and a REST API whose
+routes use AWS_IAM. The baseline declares it as the team meant it; the live app carries five
+mistakes from the seed thread, made on purpose: the audit must find each of them.
 """
 
 from __future__ import annotations
@@ -21,157 +22,53 @@ from auditor.commands.options import RunOptions
 from auditor.commands.run import RunOutcome, execute
 from auditor.commands.scoped_env import scoped_environ
 from auditor.emulator import EmulatorServer
-from auditor.emulator.seed import (
-    EnvironmentSpec,
-    GroupSpec,
-    IdentityPoolSpec,
-    ManagedPolicySpec,
-    RestApiSpec,
-    RoleMappingSpec,
-    RoleSpec,
-    Seeded,
-    UserPoolSpec,
-    invoke_policy,
-    seed_after_apis,
-)
+from auditor.emulator.app import ALL_USERS_POLICY, App, AppGroup, seed_thread_app
+from auditor.emulator.documents import POOL_PLACEHOLDER, cognito_trust_policy, invoke_named_api
+from auditor.emulator.seed import EnvironmentSpec, Seeded, seed
 from auditor.report.render import ReportFormat
 
 REGION = "us-east-1"
+API = "pets-api"
 
 
-def demo_api() -> RestApiSpec:
-    return RestApiSpec(
-        "pets-api",
-        stages=["prod"],
-        routes={
-            "GET /items": "AWS_IAM",
-            "POST /items": "AWS_IAM",
-            "GET /items/{id}": "AWS_IAM",
-            "DELETE /items/{id}": "AWS_IAM",
-            "GET /me": "AWS_IAM",
-            "GET /admin/users": "AWS_IAM",
-            "POST /admin/users": "AWS_IAM",
-            "GET /administrators": "AWS_IAM",
-            "GET /tickets": "AWS_IAM",
-            "GET /health": "NONE",
-            # Mistake 5: a debugging route left at NONE: public.
-            "GET /debug/config": "NONE",
-        },
+def demo_app() -> App:
+    """The intent: the seed thread's app with a support team and its tickets route."""
+    app = seed_thread_app("pets", rest_api=API)
+    app.rest_api(API).routes["GET /tickets"] = "AWS_IAM"
+    app.groups.append(AppGroup("support", 20, ["GET /tickets"]))
+    return app
+
+
+def demo_spec() -> EnvironmentSpec:
+    """The app as it is live: the intent with the seed thread's five mistakes."""
+    spec = demo_app().spec()
+    # Mistake 1: `/admin*` also matches `/administrators`, the editors' report route.
+    spec.role("app-admin").inline["admin"] = invoke_named_api(
+        API, "prod", "*/admin*", "DELETE/items/*", sid="Admin"
     )
-
-
-def demo_spec(api_id: str) -> EnvironmentSpec:
-    """Everything but the API, whose id the policies name (the API is seeded first)."""
-
-    def invoke(*resources: str, sid: str) -> dict[str, Any]:
-        return invoke_policy(REGION, api_id, "prod", *resources, sid=sid)
-
-    all_users = ManagedPolicySpec(
-        "app-all-users", invoke("GET/items", "GET/items/*", sid="AllUsers")
-    )
-    return EnvironmentSpec(
-        managed_policies=[all_users],
-        roles=[
-            RoleSpec(
-                "app-default", managed=["app-all-users"], inline={"me": invoke("GET/me", sid="Me")}
-            ),
-            # Mistake 1: `/admin*` also matches `/administrators`, the editors' report route.
-            RoleSpec(
-                "app-admin",
-                managed=["app-all-users"],
-                inline={"admin": invoke("*/admin*", "DELETE/items/*", sid="Admin")},
-            ),
-            # Mistake 2: the editors' role lacks the all-users policy (a group role replaces
-            # the default role, it does not add to it).
-            RoleSpec(
-                "app-editors",
-                inline={"editors": invoke("POST/items", "GET/administrators", sid="Editors")},
-            ),
-            # Mistake 3: a trust policy without the `aud` condition: any identity pool's
-            # identities may assume it.
-            RoleSpec(
-                "app-support",
-                managed=["app-all-users"],
-                inline={"support": invoke("GET/tickets", sid="Support")},
-                trust={
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "ForAnyValue:StringLike": {
-                                    "cognito-identity.amazonaws.com:amr": "authenticated"
-                                }
-                            },
-                        }
-                    ],
-                },
-            ),
-        ],
-        user_pool=UserPoolSpec(
-            name="pets-users",
-            groups=[
-                GroupSpec("admin", role="app-admin", precedence=0),
-                GroupSpec("editors", role="app-editors", precedence=10),
-                # Mistake 4: same precedence as editors with another role: members of both groups
-                # fall back to the default role.
-                GroupSpec("support", role="app-support", precedence=10),
-            ],
-        ),
-        identity_pool=IdentityPoolSpec(
-            name="pets_identities",
-            authenticated_role="app-default",
-            mapping=RoleMappingSpec(type="Token", ambiguous_role_resolution="AuthenticatedRole"),
-        ),
-    )
+    # Mistake 2: the editors' role lacks the all-users policy (a group role replaces the
+    # default role, it does not add to it).
+    spec.role("app-editors").managed.remove(ALL_USERS_POLICY)
+    # Mistake 3: a trust policy without the `aud` condition: any identity pool's identities
+    # may assume it.
+    trust = cognito_trust_policy(POOL_PLACEHOLDER)
+    del trust["Statement"][0]["Condition"]["StringEquals"]
+    spec.role("app-support").trust = trust
+    # Mistake 4: the same precedence as editors (the baseline says 20) with another role:
+    # members of both groups fall back to the default role.
+    spec.group("support").precedence = 10
+    # Mistake 5: a debugging route left at NONE: public.
+    spec.rest_api(API).routes["GET /debug/config"] = "NONE"
+    return spec
 
 
 def demo_baseline(seeded: Seeded) -> dict[str, Any]:
     """What the team declared: the intent the live state drifted from."""
-    roles = seeded.role_arns
-    return {
-        "version": 1,
-        "region": seeded.region,
-        "user_pool": {"id": seeded.user_pool_id},
-        "identity_pool": {
-            "id": seeded.identity_pool_id,
-            "role_resolution": "token",
-            "ambiguous_role_resolution": "AuthenticatedRole",
-            "authenticated_role": roles["app-default"],
-            "unauthenticated_role": None,
-            "allow_unauthenticated": False,
-            "allow_classic_flow": False,
-        },
-        "apis": [{"id": seeded.api_ids["pets-api"], "stage": "prod"}],
-        "public_routes": ["GET /health"],
-        "routes": {
-            "all_users": ["GET /items", "GET /items/{id}"],
-            "default": ["GET /me"],
-            "unauthenticated": [],
-        },
-        "groups": {
-            "admin": {
-                "precedence": 0,
-                "role": roles["app-admin"],
-                "routes": ["* /admin/*", "DELETE /items/{id}"],
-            },
-            "editors": {
-                "precedence": 10,
-                "role": roles["app-editors"],
-                "routes": ["POST /items", "GET /administrators"],
-            },
-            "support": {"precedence": 20, "role": roles["app-support"], "routes": ["GET /tickets"]},
-        },
-    }
+    return demo_app().baseline(seeded)
 
 
 def seed_demo(session: boto3.Session, endpoint_url: str) -> Seeded:
-    apis = EnvironmentSpec(user_pool=None, identity_pool=None, rest_apis=[demo_api()])
-    return seed_after_apis(
-        apis, lambda ids: demo_spec(ids["pets-api"]), session, endpoint_url=endpoint_url
-    )
+    return seed(demo_spec(), session, endpoint_url=endpoint_url)
 
 
 def _fake_credentials() -> AbstractContextManager[None]:

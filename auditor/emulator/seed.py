@@ -1,120 +1,70 @@
 """Declarative seeding of an access configuration through boto3 (emulator or any endpoint).
 
-Describe the environment as plain dataclasses, call ``seed(spec, session)``, get back every
-id and ARN created. References between parts are by name (a group's ``role="app-admin"``);
-anything starting with ``arn:`` is used verbatim, so a spec can point at roles that do not
-exist. In documents, the text ``<identity_pool_id>`` is replaced by the new pool's id and
-``<account_id>`` by the account's.
+Describe the environment as the dataclasses of `auditor.emulator.spec`, call
+``seed(spec, session)``, get back every id and ARN created, by the names the spec uses. The
+placeholders of `auditor.emulator.documents` (the account, the region, the new identity
+pool's id, an API's id by name) are filled in as the ids become known.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from auditor.emulator.documents import (
+    ACCOUNT_PLACEHOLDER,
+    POOL_PLACEHOLDER,
+    REGION_PLACEHOLDER,
+    Document,
+    cognito_trust_policy,
+    invoke_policy,
+)
+from auditor.emulator.spec import (
+    EnvironmentSpec,
+    GroupSpec,
+    HttpApiSpec,
+    IdentityPoolSpec,
+    ManagedPolicySpec,
+    RestApiSpec,
+    RoleMappingSpec,
+    RoleSpec,
+    RuleSpec,
+    UserPoolSpec,
+)
+
 if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient
     from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
 
-Document = dict[str, Any]
-POOL_PLACEHOLDER = "<identity_pool_id>"
-ACCOUNT_PLACEHOLDER = "<account_id>"
+# Re-exported: one import for whoever writes a spec and seeds it.
+__all__ = [
+    "EnvironmentSpec",
+    "GroupSpec",
+    "HttpApiSpec",
+    "IdentityPoolSpec",
+    "ManagedPolicySpec",
+    "RestApiSpec",
+    "RoleMappingSpec",
+    "RoleSpec",
+    "RuleSpec",
+    "Seeded",
+    "UserPoolSpec",
+    "cognito_trust_policy",
+    "fill_placeholders",
+    "invoke_policy",
+    "seed",
+    "seed_after_apis",
+]
+_API_PLACEHOLDER = re.compile(r"<api_id:([^<>]+)>")
 _LAMBDA_AUTHORIZER_URI = (
     "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:{region}:{account}:function:authorizer/invocations"
 )
-
-
-@dataclass
-class ManagedPolicySpec:
-    name: str
-    document: Document
-    path: str = "/"
-
-
-@dataclass
-class RoleSpec:
-    name: str
-    inline: dict[str, Document] = field(default_factory=dict)
-    managed: list[str] = field(default_factory=list)  # ManagedPolicySpec names or ARNs
-    boundary: str | None = None  # a ManagedPolicySpec name or an ARN
-    # None: the Cognito trust policy for the seeded identity pool with this amr.
-    trust: Document | None = None
-    trust_amr: str = "authenticated"
-    path: str = "/"
-
-
-@dataclass
-class GroupSpec:
-    name: str
-    role: str | None = None  # RoleSpec name or ARN
-    precedence: int | None = None
-    description: str | None = None
-
-
-@dataclass
-class UserPoolSpec:
-    name: str = "app-users"
-    groups: list[GroupSpec] = field(default_factory=list)
-    clients: list[str] = field(default_factory=lambda: ["web"])
-
-
-@dataclass
-class RuleSpec:
-    claim: str
-    match_type: str  # Equals | Contains | StartsWith | NotEqual
-    value: str
-    role: str  # RoleSpec name or ARN
-
-
-@dataclass
-class RoleMappingSpec:
-    type: str = "Token"  # Token | Rules
-    ambiguous_role_resolution: str = "AuthenticatedRole"
-    rules: list[RuleSpec] = field(default_factory=list)
-    client: str | None = None  # which app client's provider; None: the first
-
-
-@dataclass
-class IdentityPoolSpec:
-    name: str = "app_identities"
-    allow_unauthenticated: bool = False
-    allow_classic_flow: bool = False
-    authenticated_role: str | None = None
-    unauthenticated_role: str | None = None
-    mapping: RoleMappingSpec | None = None  # None: no role mapping (default role for all)
-    clients: list[str] | None = None  # app clients registered as providers; None: all
-
-
-@dataclass
-class RestApiSpec:
-    name: str
-    # "GET /items/{id}" -> NONE | AWS_IAM | COGNITO_USER_POOLS | CUSTOM
-    routes: dict[str, str] = field(default_factory=dict)
-    stages: list[str] = field(default_factory=lambda: ["prod"])
-    policy: Document | None = None
-
-
-@dataclass
-class HttpApiSpec:
-    name: str
-    # "GET /items/{id}", "ANY /{proxy+}" or "$default" -> NONE | AWS_IAM | JWT | CUSTOM
-    routes: dict[str, str] = field(default_factory=dict)
-    stages: list[str] = field(default_factory=lambda: ["$default"])
-
-
-@dataclass
-class EnvironmentSpec:
-    managed_policies: list[ManagedPolicySpec] = field(default_factory=list)
-    roles: list[RoleSpec] = field(default_factory=list)
-    user_pool: UserPoolSpec | None = field(default_factory=UserPoolSpec)
-    identity_pool: IdentityPoolSpec | None = field(default_factory=IdentityPoolSpec)
-    rest_apis: list[RestApiSpec] = field(default_factory=list)
-    http_apis: list[HttpApiSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -137,28 +87,22 @@ class Seeded:
         return f"cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}:{client_id}"
 
 
-def cognito_trust_policy(identity_pool_id: str, amr: str = "authenticated") -> Document:
-    """The trust policy AWS documents for an identity pool role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
-                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
-                },
-            }
-        ],
-    }
+def fill_placeholders(document: Document, seeded: Seeded) -> Document:
+    """The document as seeded: every placeholder replaced by what it stands for."""
+    text = json.dumps(document)
+    text = text.replace(POOL_PLACEHOLDER, seeded.identity_pool_id or "")
+    text = text.replace(ACCOUNT_PLACEHOLDER, seeded.account_id)
+    text = text.replace(REGION_PLACEHOLDER, seeded.region)
+
+    def api_id(match: re.Match[str]) -> str:
+        return _arn(match.group(1), seeded.api_ids, "API")
+
+    filled: Document = json.loads(_API_PLACEHOLDER.sub(api_id, text))
+    return filled
 
 
 def _fill(document: Document, seeded: Seeded) -> str:
-    text = json.dumps(document)
-    text = text.replace(POOL_PLACEHOLDER, seeded.identity_pool_id or "")
-    return text.replace(ACCOUNT_PLACEHOLDER, seeded.account_id)
+    return json.dumps(fill_placeholders(document, seeded))
 
 
 def _arn(ref: str, by_name: dict[str, str], kind: str) -> str:
@@ -171,12 +115,14 @@ def _arn(ref: str, by_name: dict[str, str], kind: str) -> str:
 
 
 class _Seeder:
-    def __init__(self, session: boto3.Session, endpoint_url: str | None) -> None:
+    def __init__(
+        self, session: boto3.Session, endpoint_url: str | None, api_ids: Mapping[str, str]
+    ) -> None:
         self._session = session
         self._endpoint = endpoint_url
         region = session.region_name or "us-east-1"
         account = self.client("sts").get_caller_identity()["Account"]
-        self.seeded = Seeded(region=region, account_id=account)
+        self.seeded = Seeded(region=region, account_id=account, api_ids=dict(api_ids))
 
     def client(self, name: str) -> Any:
         return self._session.client(name, endpoint_url=self._endpoint)  # type: ignore[call-overload]
@@ -186,15 +132,15 @@ class _Seeder:
             self._user_pool_base(spec.user_pool)
         if spec.identity_pool:
             self._identity_pool(spec.identity_pool)
+        for rest in spec.rest_apis:
+            self._rest_api(rest)
+        for http in spec.http_apis:
+            self._http_api(http)
         self._iam(spec)
         if spec.user_pool:
             self._groups(spec.user_pool)
         if spec.identity_pool:
             self._identity_pool_roles(spec.identity_pool)
-        for rest in spec.rest_apis:
-            self._rest_api(rest)
-        for http in spec.http_apis:
-            self._http_api(http)
         return self.seeded
 
     def _user_pool_base(self, spec: UserPoolSpec) -> None:
@@ -407,13 +353,16 @@ def seed(
     session: boto3.Session | None = None,
     *,
     endpoint_url: str | None = None,
+    api_ids: Mapping[str, str] | None = None,
 ) -> Seeded:
     """Create everything in ``spec`` and return the ids and ARNs, by spec name.
 
-    Order matters: the identity pool exists before the roles (their trust policies name it),
-    and the roles before the groups and the pool's role attachment that point at them.
+    `api_ids` names APIs seeded earlier (by name): the spec's placeholders may name them too,
+    and the result lists them. Order matters: the user pool exists before the APIs (their
+    authorizers name it), the identity pool and the APIs before the roles (their policies
+    name them), and the roles before the groups and the pool's role attachment.
     """
-    return _Seeder(session or boto3.Session(), endpoint_url).run(spec)
+    return _Seeder(session or boto3.Session(), endpoint_url, api_ids or {}).run(spec)
 
 
 def seed_after_apis(
@@ -426,20 +375,4 @@ def seed_after_apis(
     """Seed the APIs of `apis` first, then `spec(api ids by name)`: its policies can name
     the ids API Gateway assigned."""
     first = seed(apis, session, endpoint_url=endpoint_url)
-    seeded = seed(spec(first.api_ids), session, endpoint_url=endpoint_url)
-    seeded.api_ids.update(first.api_ids)
-    return seeded
-
-
-def invoke_policy(
-    region: str, api_id: str, stage: str, *resources: str, sid: str | None = None
-) -> Document:
-    """Allow execute-api:Invoke on `VERB/path` resources of one API stage (account filled in
-    when seeded)."""
-    prefix = f"arn:aws:execute-api:{region}:{ACCOUNT_PLACEHOLDER}:{api_id}/{stage}"
-    statement: Document = {
-        "Effect": "Allow",
-        "Action": "execute-api:Invoke",
-        "Resource": [f"{prefix}/{r}" for r in resources],
-    }
-    return {"Version": "2012-10-17", "Statement": [{"Sid": sid, **statement} if sid else statement]}
+    return seed(spec(first.api_ids), session, endpoint_url=endpoint_url, api_ids=first.api_ids)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from auditor.collect import AwsOptions, collect_snapshot
+from auditor.emulator.app import ALL_USERS_POLICY
 from auditor.emulator.seed import (
     EnvironmentSpec,
     RoleMappingSpec,
     Seeded,
     cognito_trust_policy,
+    fill_placeholders,
     seed,
 )
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
@@ -17,11 +19,10 @@ from tests.support.aws import Aws
 from tests.support.environment import (
     BOUNDARY,
     GHOST_ROLE,
-    HTTP_ROUTES,
-    INVOKE_ITEMS,
+    HTTP,
     ODD,
     PUBLIC_POLICY,
-    REST_ROUTES,
+    REST,
     SHARED,
     full_spec,
 )
@@ -37,18 +38,13 @@ def _target(seeded: Seeded, **api_stage: str) -> TargetRef:
     )
 
 
-def _fill(document: object, seeded: Seeded) -> object:
-    import json
-
-    return json.loads(json.dumps(document).replace("<account_id>", seeded.account_id))
-
-
 @pytest.fixture
 def seeded(aws: Aws) -> Seeded:
     return seed(full_spec(), aws.session, endpoint_url=aws.url)
 
 
 def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
+    spec = full_spec()
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
     assert snap.errors == [] and snap.complete
     assert (snap.region, snap.account_id, snap.partition) == ("us-east-1", seeded.account_id, "aws")
@@ -91,12 +87,19 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
     admin = snap.roles[seeded.role_arns["app-admin"]]
     assert (admin.name, admin.path) == ("app-admin", "/groups/")
     assert admin.trust_policy == cognito_trust_policy(seeded.identity_pool_id or "")
+    # The app's own grant, its placeholders (region, account, API id) filled in.
+    admin_grant = fill_placeholders(spec.role("app-admin").inline["admin"], seeded)
     assert [(p.name, p.document) for p in admin.inline_policies] == [
-        ("items", _fill(INVOKE_ITEMS, seeded)),
+        ("admin", admin_grant),
         ("odd", ODD),
     ]
+    prefix = f"arn:aws:execute-api:us-east-1:{seeded.account_id}:{seeded.api_ids[REST]}/prod"
+    assert admin_grant["Statement"][0]["Resource"] == [
+        f"{prefix}/*/admin/*",
+        f"{prefix}/DELETE/items/*",
+    ]
     assert admin.attached_policy_arns == sorted(
-        [seeded.policy_arns["shared-invoke"], seeded.policy_arns["odd-shapes"]]
+        seeded.policy_arns[name] for name in (ALL_USERS_POLICY, "shared-invoke", "odd-shapes")
     )
     assert admin.permissions_boundary_arn == seeded.policy_arns["boundary"]
     guest = snap.roles[seeded.role_arns["app-guest"]]
@@ -112,20 +115,22 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
     }
 
     # Managed policies: attached ones and the boundary, not the unused one.
+    all_users = fill_placeholders(spec.managed_policy(ALL_USERS_POLICY).document, seeded)
     assert {
         arn: (p.name, p.document, p.default_version_id) for arn, p in snap.managed_policies.items()
     } == {
+        seeded.policy_arns[ALL_USERS_POLICY]: (ALL_USERS_POLICY, all_users, "v1"),
         seeded.policy_arns["shared-invoke"]: ("shared-invoke", SHARED, "v1"),
         seeded.policy_arns["odd-shapes"]: ("odd-shapes", ODD, "v1"),
         seeded.policy_arns["boundary"]: ("boundary", BOUNDARY, "v1"),
     }
 
     assert [a.id for a in snap.apis] == sorted(seeded.api_ids.values())
-    shop = snap.api(seeded.api_ids["shop"])
+    shop = snap.api(seeded.api_ids[REST])
     assert shop is not None
     assert (shop.name, shop.kind, shop.stages) == ("shop", "REST", ["dev", "prod"])
     assert shop.resource_policy == PUBLIC_POLICY
-    assert {r.key: r.authorization_type for r in shop.routes} == REST_ROUTES
+    assert {r.key: r.authorization_type for r in shop.routes} == spec.rest_api(REST).routes
     assert [(r.path, r.method) for r in shop.routes] == sorted(
         (r.path, r.method) for r in shop.routes
     )
@@ -133,11 +138,11 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
     assert by_key["GET /profile"].authorizer_id and by_key["GET /legacy"].authorizer_id
     assert by_key["GET /items"].authorizer_id is None
 
-    orders = snap.api(seeded.api_ids["orders"])
+    orders = snap.api(seeded.api_ids[HTTP])
     assert orders is not None
     assert (orders.name, orders.kind, orders.stages) == ("orders", "HTTP", ["$default", "beta"])
     assert orders.resource_policy is None
-    assert {r.key: r.authorization_type for r in orders.routes} == HTTP_ROUTES
+    assert {r.key: r.authorization_type for r in orders.routes} == spec.http_api(HTTP).routes
     default = next(r for r in orders.routes if r.key == "$default")
     assert (default.method, default.path) == ("ANY", "$default")
 

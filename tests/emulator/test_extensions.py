@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws import Aws
+from tests.support.environment import PUBLIC_POLICY
 
 ROLE = "arn:aws:iam::123456789012:role/app-default"
 GROUP_ROLE = "arn:aws:iam::123456789012:role/app-admin"
@@ -231,17 +232,7 @@ def test_get_resources_without_embed_names_methods_only(aws: Aws) -> None:
 
 
 def test_rest_api_policy_is_escaped_like_aws(aws: Aws) -> None:
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "execute-api:Invoke",
-                "Resource": "execute-api:/*",
-            }
-        ],
-    }
+    document = PUBLIC_POLICY
     api = aws.client("apigateway")
     api_id = api.create_rest_api(name="p", policy=json.dumps(document))["id"]
     text = api.get_rest_api(restApiId=api_id)["policy"]

@@ -1,9 +1,9 @@
 """The clean, realistic environment every end-to-end scenario starts from, and its baseline.
 
-Admins and editors with their own roles and distinct precedences, an all-users managed policy
-on every role, a default role for users in no group, Token mapping, a REST API whose routes
-use AWS_IAM (plus a public `GET /health`) and an HTTP API. The baseline declares exactly what
-is live, so the clean run finds nothing; each scenario then drifts one thing with boto3.
+The seed thread's app (`auditor.emulator.app`) with an HTTP API of orders beside its REST
+API, and a guest role ready for the scenarios that turn guest access on. The baseline
+declares exactly what is live, so the clean run finds nothing; each scenario then drifts one
+thing with boto3.
 """
 
 from __future__ import annotations
@@ -16,59 +16,41 @@ import boto3
 import yaml
 
 from auditor.emulator import EmulatorServer
-from auditor.emulator.seed import (
-    EnvironmentSpec,
-    GroupSpec,
-    HttpApiSpec,
-    IdentityPoolSpec,
-    ManagedPolicySpec,
-    RestApiSpec,
-    RoleMappingSpec,
-    RoleSpec,
-    Seeded,
-    UserPoolSpec,
-    seed,
-)
+from auditor.emulator.app import App, seed_thread_app
+from auditor.emulator.seed import EnvironmentSpec, HttpApiSpec, RoleSpec, Seeded, seed
 
 REGION = "us-east-1"
 REST, HTTP = "shop", "orders"
 REST_STAGE, HTTP_STAGE = "prod", "$default"
 
-REST_ROUTES = {
-    "GET /health": "NONE",
-    "GET /items": "AWS_IAM",
-    "POST /items": "AWS_IAM",
-    "GET /items/{id}": "AWS_IAM",
-    "DELETE /items/{id}": "AWS_IAM",
-    "GET /me": "AWS_IAM",
-    "GET /admin/users": "AWS_IAM",
-    "POST /admin/users": "AWS_IAM",
-    "GET /administrators": "AWS_IAM",  # the editors' report, a trap for `/admin*`
-}
-HTTP_ROUTES = {
-    "GET /orders": "AWS_IAM",
-    "GET /orders/{id}": "AWS_IAM",
-    "POST /orders": "AWS_IAM",
-}
-# Who must reach what (CONTRACT §2); the policies below grant exactly this.
-ALL_USERS = ["GET /items", "GET /items/{id}", "GET /orders", "GET /orders/{id}"]
-DEFAULT_ROUTES = ["GET /me"]
-ADMIN_ROUTES = ["* /admin/*", "DELETE /items/{id}"]
-EDITOR_ROUTES = ["POST /items", "GET /administrators", "POST /orders"]
+
+def clean_app() -> App:
+    """Who must reach what (CONTRACT §2); the seeded policies grant exactly this."""
+    app = seed_thread_app("shop", rest_api=REST)
+    app.http_apis.append(
+        HttpApiSpec(
+            HTTP,
+            routes={
+                "GET /orders": "AWS_IAM",
+                "GET /orders/{id}": "AWS_IAM",
+                "POST /orders": "AWS_IAM",
+            },
+            stages=[HTTP_STAGE],
+        )
+    )
+    app.all_users += ["GET /orders", "GET /orders/{id}"]
+    app.group("editors").routes.append("POST /orders")
+    return app
 
 
-def invoke(*resources: str, sid: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": sid,
-                "Effect": "Allow",
-                "Action": "execute-api:Invoke",
-                "Resource": list(resources),
-            }
-        ],
-    }
+def clean_spec() -> EnvironmentSpec:
+    spec = clean_app().spec()
+    spec.roles.append(RoleSpec("app-guest", trust_amr="unauthenticated"))
+    return spec
+
+
+ADMIN_ROUTES = clean_app().group("admin").routes
+EDITOR_ROUTES = clean_app().group("editors").routes
 
 
 @dataclass
@@ -84,99 +66,6 @@ class Arns:
 
     def http(self, tail: str) -> str:
         return f"arn:aws:execute-api:{REGION}:{self.account}:{self.http_id}/*/{tail}"
-
-
-def clean_spec(arns: Arns) -> EnvironmentSpec:
-    all_users = ManagedPolicySpec(
-        "app-all-users",
-        invoke(
-            arns.rest("GET/items"),
-            arns.rest("GET/items/*"),
-            arns.http("GET/orders"),
-            arns.http("GET/orders/*"),
-            sid="AllUsers",
-        ),
-    )
-    return EnvironmentSpec(
-        managed_policies=[all_users],
-        roles=[
-            RoleSpec(
-                "app-default",
-                managed=["app-all-users"],
-                inline={"me": invoke(arns.rest("GET/me"), sid="Me")},
-            ),
-            RoleSpec(
-                "app-admin",
-                managed=["app-all-users"],
-                inline={
-                    "admin": invoke(
-                        arns.rest("*/admin/*"), arns.rest("DELETE/items/*"), sid="Admin"
-                    )
-                },
-            ),
-            RoleSpec(
-                "app-editors",
-                managed=["app-all-users"],
-                inline={
-                    "editors": invoke(
-                        arns.rest("POST/items"),
-                        arns.rest("GET/administrators"),
-                        arns.http("POST/orders"),
-                        sid="Editors",
-                    )
-                },
-            ),
-            RoleSpec("app-guest", trust_amr="unauthenticated"),
-        ],
-        user_pool=UserPoolSpec(
-            name="shop-users",
-            groups=[
-                GroupSpec("admin", role="app-admin", precedence=0),
-                GroupSpec("editors", role="app-editors", precedence=10),
-            ],
-        ),
-        identity_pool=IdentityPoolSpec(
-            name="shop_identities",
-            authenticated_role="app-default",
-            mapping=RoleMappingSpec(type="Token", ambiguous_role_resolution="AuthenticatedRole"),
-        ),
-    )
-
-
-def clean_baseline(seeded: Seeded) -> dict[str, Any]:
-    roles = seeded.role_arns
-    return {
-        "version": 1,
-        "region": REGION,
-        "user_pool": {"id": seeded.user_pool_id},
-        "identity_pool": {
-            "id": seeded.identity_pool_id,
-            "role_resolution": "token",
-            "ambiguous_role_resolution": "AuthenticatedRole",
-            "authenticated_role": roles["app-default"],
-            "unauthenticated_role": None,
-            "allow_unauthenticated": False,
-            "allow_classic_flow": False,
-        },
-        "apis": [
-            {"id": seeded.api_ids[REST], "stage": REST_STAGE},
-            {"id": seeded.api_ids[HTTP], "stage": HTTP_STAGE},
-        ],
-        "public_routes": ["GET /health"],
-        "routes": {
-            "all_users": list(ALL_USERS),
-            "default": list(DEFAULT_ROUTES),
-            "unauthenticated": [],
-        },
-        "groups": {
-            "admin": {"precedence": 0, "role": roles["app-admin"], "routes": list(ADMIN_ROUTES)},
-            "editors": {
-                "precedence": 10,
-                "role": roles["app-editors"],
-                "routes": list(EDITOR_ROUTES),
-            },
-        },
-    }
 
 
 @dataclass
@@ -248,26 +137,20 @@ class World:
 
 
 def seed_apis(emulator: EmulatorServer, session: boto3.Session) -> Seeded:
-    """The REST and HTTP APIs alone: the rest of the world's policies name their ids."""
-    return seed(
-        EnvironmentSpec(
-            user_pool=None,
-            identity_pool=None,
-            rest_apis=[RestApiSpec(REST, routes=REST_ROUTES, stages=[REST_STAGE])],
-            http_apis=[HttpApiSpec(HTTP, routes=HTTP_ROUTES, stages=[HTTP_STAGE])],
-        ),
-        session,
-        endpoint_url=emulator.url,
-    )
+    """The REST and HTTP APIs alone, to keep between tests (tests/e2e/conftest.py)."""
+    return seed(clean_spec().apis_only(), session, endpoint_url=emulator.url)
 
 
 def build_world(
     emulator: EmulatorServer, session: boto3.Session, folder: Path, apis: Seeded | None = None
 ) -> World:
-    apis = apis or seed_apis(emulator, session)
-    arns = Arns(apis.account_id, apis.api_ids[REST], apis.api_ids[HTTP])
-    seeded = seed(clean_spec(arns), session, endpoint_url=emulator.url)
-    seeded.api_ids.update(apis.api_ids)
-    world = World(emulator, session, seeded, arns, clean_baseline(seeded), folder)
+    """The clean world seeded afresh, or beside the APIs of `seed_apis` when given."""
+    spec = clean_spec()
+    if apis is not None:
+        seeded = seed(spec.without_apis(), session, endpoint_url=emulator.url, api_ids=apis.api_ids)
+    else:
+        seeded = seed(spec, session, endpoint_url=emulator.url)
+    arns = Arns(seeded.account_id, seeded.api_ids[REST], seeded.api_ids[HTTP])
+    world = World(emulator, session, seeded, arns, clean_app().baseline(seeded), folder)
     world.write_baseline()
     return world

@@ -1,0 +1,103 @@
+"""changed-since-last-run: what changed in the live configuration since the previous run.
+
+Today `auditor.unattended.history` makes these findings from the previous run's configuration
+summary (`state.summarize`) and this run's (`history.config_changes`); the fixtures run that
+interface. When the rule becomes a check of auditor/checks fed with the previous summary,
+only `HistoryCase.run` changes: the cases stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from auditor.model.snapshot import Snapshot
+from auditor.unattended.history import config_changes
+from auditor.unattended.state import summarize
+from tests.support.findings import FindingKey
+from tests.support.rule_cases import Case, Edit, unchanged
+from tests.support.snapshots import (
+    MAPPING_KEY,
+    POOL,
+    SmallApp,
+    group_arn,
+    role,
+    route_arn,
+    small_app,
+)
+
+RULE = "changed-since-last-run"
+
+
+@dataclass(frozen=True)
+class HistoryCase(Case):
+    """`edit` makes this run's app out of the previous one; `before` edits the previous run's."""
+
+    before: Edit = unchanged
+
+    def run(self) -> set[FindingKey]:
+        previous, current = small_app(), small_app()
+        self.before(previous)
+        self.edit(current)
+        was, now = (Snapshot.model_validate(app.snapshot) for app in (previous, current))
+        findings = config_changes(summarize(was), summarize(now), now)
+        return {(f.rule_id, f.persona, f.route, f.resource) for f in findings}
+
+
+def _change_unread(app: SmallApp) -> None:
+    app.group("editors")["precedence"] = 20
+    app.fail_read("cognito-idp", "ListGroups")
+
+
+CASES = [
+    HistoryCase(RULE, "nothing changed"),
+    HistoryCase(RULE, "a change in a section this run could not read", _change_unread),
+    HistoryCase(
+        RULE,
+        "a change in a section the previous run could not read",
+        lambda app: app.grant("app-editors", "*"),
+        before=lambda app: app.fail_read("iam", "GetAccountAuthorizationDetails"),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "a group's precedence",
+        lambda app: app.group("editors").update(precedence=20),
+        (RULE, "group:editors", None, group_arn("editors")),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "a group added",
+        lambda app: app.add_group("support", "app-editors", 20),
+        (RULE, "group:support", None, group_arn("support")),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "a role's policy",
+        lambda app: app.grant("app-editors", "*"),
+        (RULE, None, None, role("app-editors")),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "an identity pool setting",
+        lambda app: app.pool.update(allow_classic_flow=True),
+        (RULE, None, None, POOL),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "the role mapping",
+        lambda app: app.pool["role_mappings"][MAPPING_KEY].update(type="Rules"),
+        (RULE, None, None, f"{POOL}#RoleMappings/{MAPPING_KEY}"),
+    ),
+    HistoryCase.fires(
+        RULE,
+        "a route's authorization",
+        lambda app: app.route("GET /me").update(authorization_type="NONE"),
+        (RULE, None, "GET /me", route_arn("GET /me")),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule(case: Case) -> None:
+    assert case.run() == case.expected

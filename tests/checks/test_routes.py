@@ -1,0 +1,105 @@
+"""Rules over the API's routes and its resource policy (auditor/checks/routes.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.model.findings import Severity
+from tests.support.rule_cases import Case
+from tests.support.snapshots import API, REGION, SmallApp, route_arn, small_app
+
+PUBLIC_POLICY_STATEMENT = {
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "execute-api:Invoke",
+    "Resource": "execute-api:/*",
+}
+STATEMENT_0 = f"arn:aws:apigateway:{REGION}::/restapis/{API}#statement-0"
+
+
+def _resource_policy(**extra: object) -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": [{**PUBLIC_POLICY_STATEMENT, **extra}]}
+
+
+def _declared_but_gone(app: SmallApp) -> None:
+    app.declared_routes("editors").append("GET /reports")
+
+
+def _declared_but_unread(app: SmallApp) -> None:
+    _declared_but_gone(app)
+    app.fail_read("apigateway", "GetResources")
+
+
+def _get_of_any(app: SmallApp) -> None:
+    app.add_route("ANY /files")
+    app.declared_routes("editors").append("GET /files")
+
+
+CASES = [
+    Case.passes("route-not-iam", "GET /health is public and declared so"),
+    Case.fires(
+        "route-not-iam",
+        "a debugging route left at NONE",
+        lambda app: app.add_route("GET /debug/config", "NONE"),
+        ("route-not-iam", None, "GET /debug/config", route_arn("GET /debug/config")),
+    ),
+    Case.fires(
+        "route-not-iam",
+        "a route behind a Lambda authorizer: group roles do not govern it",
+        lambda app: app.add_route("GET /legacy", "CUSTOM"),
+        ("route-not-iam", None, "GET /legacy", route_arn("GET /legacy")),
+    ),
+    Case.passes("route-undeclared", "every live route is declared"),
+    Case.passes(
+        "route-undeclared", "a declared GET of a live ANY route makes the route known", _get_of_any
+    ),
+    Case.fires(
+        "route-undeclared",
+        "a live route no pattern covers",
+        lambda app: app.add_route("GET /reports"),
+        ("route-undeclared", None, "GET /reports", route_arn("GET /reports")),
+    ),
+    Case.passes("route-missing", "every declared route is live"),
+    Case.passes(
+        "route-missing",
+        "a wildcard pattern is never missing",
+        lambda app: app.declared_routes("admin").append("* /nothing/*"),
+    ),
+    Case.passes("route-missing", "a declared GET served by a live ANY route", _get_of_any),
+    Case.passes("route-missing", "the routes could not be read", _declared_but_unread),
+    Case.fires(
+        "route-missing",
+        "a declared route no API has",
+        _declared_but_gone,
+        ("route-missing", None, "GET /reports", route_arn("GET /reports", api="*")),
+    ),
+    Case.passes("resource-policy-public", "no resource policy"),
+    Case.passes(
+        "resource-policy-public",
+        "anyone may invoke, but only from one network",
+        lambda app: app.api.update(
+            resource_policy=_resource_policy(
+                Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
+            )
+        ),
+    ),
+    Case.fires(
+        "resource-policy-public",
+        "anyone may invoke, without a condition",
+        lambda app: app.api.update(resource_policy=_resource_policy()),
+        ("resource-policy-public", None, None, STATEMENT_0),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule(case: Case) -> None:
+    assert case.run() == case.expected
+
+
+def test_a_public_route_is_critical_one_behind_an_authorizer_high() -> None:
+    app = small_app()
+    app.add_route("GET /debug/config", "NONE")
+    app.add_route("GET /legacy", "CUSTOM")
+    severity = {f.route: f.severity for f in app.report().findings if f.rule_id == "route-not-iam"}
+    assert severity == {"GET /debug/config": Severity.CRITICAL, "GET /legacy": Severity.HIGH}
