@@ -1,9 +1,7 @@
 """changed-since-last-run: what changed in the live configuration since the previous run.
 
-Today `auditor.unattended.history` makes these findings from the previous run's configuration
-summary (`state.summarize`) and this run's (`history.config_changes`); the fixtures run that
-interface. When the rule becomes a check of auditor/checks fed with the previous summary,
-only `HistoryCase.run` changes: the cases stay.
+The check compares the previous run's configuration summary (what --state keeps) with this
+run's snapshot; each case audits this run with the summary of its previous one.
 """
 
 from __future__ import annotations
@@ -12,9 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from auditor.audit.summary import summarize
 from auditor.model.snapshot import Snapshot
-from auditor.unattended.history import config_changes
-from auditor.unattended.state import summarize
 from tests.support.findings import FindingKey
 from tests.support.rule_cases import Case, Edit, unchanged
 from tests.support.snapshots import (
@@ -40,9 +37,14 @@ class HistoryCase(Case):
         previous, current = small_app(), small_app()
         self.before(previous)
         self.edit(current)
-        was, now = (Snapshot.model_validate(app.snapshot) for app in (previous, current))
-        findings = config_changes(summarize(was), summarize(now), now)
-        return {(f.rule_id, f.persona, f.route, f.resource) for f in findings}
+        report = current.report(
+            previous_config=summarize(Snapshot.model_validate(previous.snapshot))
+        )
+        return {
+            (f.rule_id, f.persona, f.route, f.resource)
+            for f in report.findings
+            if f.rule_id == self.rule_id
+        }
 
 
 def _change_unread(app: SmallApp) -> None:

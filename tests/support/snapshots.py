@@ -21,6 +21,7 @@ from auditor.model.snapshot import (
     TargetRef,
     UserPool,
 )
+from auditor.model.state import ConfigSummary
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -220,8 +221,13 @@ class SmallApp:
         return routes
 
     # --- the audit ---------------------------------------------------------------------------
-    def report(self) -> Report:
-        return audit(Snapshot.model_validate(self.snapshot), Baseline.model_validate(self.baseline))
+    def report(self, previous_config: ConfigSummary | None = None) -> Report:
+        """The audit of this app; with `previous_config`, as the run after one that saw it."""
+        return audit(
+            Snapshot.model_validate(self.snapshot),
+            Baseline.model_validate(self.baseline),
+            previous_config,
+        )
 
 
 def small_app() -> SmallApp:
