@@ -1,18 +1,18 @@
-"""The access matrix: persona x live route -> verdict, from the policy engine.
+"""The access matrix: persona x live route -> verdict (see verdicts.py).
 
-Only AWS_IAM routes are decided by the persona's role. The others are listed with what their
-authorization type implies, so the matrix shows every route, and the `route-not-iam` rule
-reports them.
+The audit works on `Cell`s, which keep references to what decided them; only the report's
+copy becomes `MatrixCell`s (`report_cells`), once every check is done.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, RouteIndex, declares, iter_routes
+from auditor.audit.verdicts import verdict_for
 from auditor.model.baseline import Baseline
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import MatrixCell
@@ -20,25 +20,16 @@ from auditor.model.snapshot import Route, Snapshot
 from auditor.policy import RouteVerdict, StatementRef
 
 
-def _non_iam_verdict(route: Route, resolution: Resolution) -> RouteVerdict:
-    kind = route.authorization_type
-    if kind == "NONE":
-        return RouteVerdict("allowed", reasons=["authorization NONE: anyone can call it"])
-    if kind == "COGNITO_USER_POOLS":
-        if resolution.persona == UNAUTHENTICATED:
-            return RouteVerdict(
-                "denied", reasons=["a Cognito user pool authorizer needs a signed-in user's token"]
-            )
-        return RouteVerdict(
-            "allowed",
-            reasons=[
-                "a Cognito user pool authorizer admits any signed-in user; IAM roles are not "
-                "consulted"
-            ],
-        )
-    return RouteVerdict(
-        "partial", reasons=[f"authorization {kind}: decided by the authorizer, not by IAM roles"]
-    )
+@dataclass(slots=True, eq=False)
+class Cell:
+    """One persona x live route, as the checks see it. Read-only by convention: half a
+    million of them are built, and a frozen dataclass is slower to build."""
+
+    resolution: Resolution
+    api_stage: ApiStage
+    route: Route
+    verdict: RouteVerdict
+    expected: bool  # the baseline declares this route for this persona (or it is public)
 
 
 def build_matrix(
@@ -46,11 +37,12 @@ def build_matrix(
     baseline: Baseline,
     resolutions: list[Resolution],
     evaluator: AccessEvaluator,
-) -> list[MatrixCell]:
+) -> list[Cell]:
+    """Persona by persona (in `resolutions`' order), each in the same route order: CellIndex
+    relies on that layout."""
     cells = []
     routes = list(iter_routes(snapshot, baseline))
     index = RouteIndex((route, route) for _, route in routes)
-    keys = {id(route): route.key for _, route in routes}  # one string per route, not per cell
     # A declared public route is meant for everyone; reaching it is no drift.
     public = {
         id(route)
@@ -64,65 +56,93 @@ def build_matrix(
             expected = public | own
         else:
             expected = public | for_all_users | own
-        context = evaluator.context_for(resolution)
         for api_stage, route in routes:
-            cells.append(
-                _cell(
-                    resolution,
-                    api_stage,
-                    route,
-                    keys[id(route)],
-                    id(route) in expected,
-                    context,
-                    evaluator,
-                )
-            )
+            verdict = verdict_for(evaluator, resolution, api_stage, route)
+            cells.append(Cell(resolution, api_stage, route, verdict, id(route) in expected))
     return cells
 
 
-@lru_cache(maxsize=65_536)
-def _statement_text(ref: StatementRef) -> str:
-    return str(ref)  # one string per statement, shared by every cell it decides
+class CellIndex:
+    """A persona's cell on a route, by position: build_matrix lays the cells out persona by
+    persona, each in the same route order, so two small maps stand in for a key per cell."""
+
+    def __init__(self, cells: Sequence[Cell]) -> None:
+        first = cells[0].resolution if cells else None
+        width = next((i for i, c in enumerate(cells) if c.resolution is not first), len(cells))
+        self._cells = cells
+        self._start = {id(cells[i].resolution): i for i in range(0, len(cells), width or 1)}
+        self._offset = {
+            (c.api_stage.api.id, c.api_stage.stage, id(c.route)): i
+            for i, c in enumerate(cells[:width])
+        }
+
+    def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
+        """The cell of a resolution and a route of this matrix (the same objects)."""
+        start = self._start[id(resolution)]
+        cell = self._cells[start + self._offset[api_stage.api.id, api_stage.stage, id(route)]]
+        if cell.route is not route or cell.resolution is not resolution:
+            raise LookupError(f"cells not laid out as build_matrix does ({route.key})")
+        return cell
 
 
-def _cell(
-    resolution: Resolution,
-    api_stage: ApiStage,
-    route: Route,
-    route_key: str,
-    expected: bool,
-    context: dict[str, Any],
-    evaluator: AccessEvaluator,
-) -> MatrixCell:
-    if route.authorization_type != "AWS_IAM":
-        result = _non_iam_verdict(route, resolution)
-    elif resolution.role_arn is None:
-        result = RouteVerdict("denied", reasons=[f"no credentials: {resolution.how}"])
-    else:
-        result = evaluator.verdict(
-            resolution.role_arn, api_stage.api, api_stage.stage, route.method, route.path, context
+def shown_witnesses(verdict: RouteVerdict) -> tuple[str | None, str | None]:
+    """(allowed, denied) examples as a cell shows them: only a partial verdict needs them;
+    for the others the route itself is one."""
+    if verdict.verdict == "partial":
+        return verdict.witness_allowed, verdict.witness_denied
+    return None, None
+
+
+def report_cells(cells: list[Cell]) -> list[MatrixCell]:
+    """The report's form of the matrix. Empties `cells` as it goes, so that a cell and its
+    report form do not both stay in memory: the caller is done with them."""
+    keys: dict[int, str] = {}  # one string per route, not per cell
+    texts: dict[StatementRef, str] = {}  # one per statement, shared by every cell it decides
+    converted = []
+    cells.reverse()
+    while cells:
+        cell = cells.pop()
+        route, result = cell.route, cell.verdict
+        key = keys.get(id(route))
+        if key is None:
+            key = keys[id(route)] = route.key
+        witness_allowed, witness_denied = shown_witnesses(result)
+        report_cell = MatrixCell(
+            persona=cell.resolution.persona,
+            role_arn=cell.resolution.role_arn,
+            api_id=cell.api_stage.api.id,
+            stage=cell.api_stage.stage,
+            route=key,
+            verdict=result.verdict,
+            authorization_type=route.authorization_type,
+            expected=cell.expected,
+            reasons=tuple(result.reasons),
+            allowing=statement_texts(result.allowing, texts),
+            denying=statement_texts(result.denying, texts),
+            witness_allowed=witness_allowed,
+            witness_denied=witness_denied,
         )
-    cell = MatrixCell(
-        persona=resolution.persona,
-        role_arn=resolution.role_arn,
-        api_id=api_stage.api.id,
-        stage=api_stage.stage,
-        route=route_key,
-        verdict=result.verdict,
-        authorization_type=route.authorization_type,
-        expected=expected,
-        reasons=tuple(result.reasons),
-        allowing=tuple(_statement_text(s) for s in result.allowing),
-        denying=tuple(_statement_text(s) for s in result.denying),
-        # Only a partial verdict needs examples; for the others the route itself is one.
-        witness_allowed=result.witness_allowed if result.verdict == "partial" else None,
-        witness_denied=result.witness_denied if result.verdict == "partial" else None,
-    )
-    # Every field is given, so every cell has the same set of explicitly set fields: share
-    # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy copies
-    # the set before changing it, and cells are frozen.
-    object.__setattr__(cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
-    return cell
+        # Every field is given, so every cell has the same set of explicitly set fields: share
+        # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy
+        # copies the set before changing it, and cells are frozen.
+        object.__setattr__(report_cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
+        converted.append(report_cell)
+    return converted
+
+
+def statement_texts(
+    statements: Sequence[StatementRef], texts: dict[StatementRef, str]
+) -> tuple[str, ...]:
+    """The statements as a cell lists them; `texts` shares one string per statement."""
+    if not statements:
+        return ()
+    found = []
+    for statement in statements:
+        text = texts.get(statement)
+        if text is None:
+            text = texts[statement] = str(statement)
+        found.append(text)
+    return tuple(found)
 
 
 _EVERY_CELL_FIELD = set(MatrixCell.model_fields)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import gc
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
+from auditor.audit.matrix import CellIndex, build_matrix, report_cells
 from auditor.audit.resolve import resolve_personas
+from auditor.audit.routes import iter_routes
+from auditor.audit.verdicts import verdict_for
 from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from tests.support.snapshots import (
+    GUEST_ROLE,
     POOL,
     REGION,
     USER_POOL,
@@ -36,12 +40,14 @@ def _role(name: str, *resources: str) -> Role:
     )
 
 
-def _world() -> tuple[Snapshot, Baseline]:
+def _world(guests: bool = False) -> tuple[Snapshot, Baseline]:
+    """Two groups and the default role; with `guests`, a guest role reaching every route."""
     groups = [
         Group(name="admins", role_arn=role("admins"), precedence=1),
         Group(name="readers", role_arn=role("readers"), precedence=2),
     ]
     roles = (
+        _role("app-guest", f"{ARN}/*"),
         _role("app-default", f"{ARN}/GET/items"),
         _role("admins", f"{ARN}/GET/items", f"{ARN}/*/admin*"),
         _role("readers", f"{ARN}/GET/items", f"{ARN}/GET/items/42"),
@@ -55,9 +61,11 @@ def _world() -> tuple[Snapshot, Baseline]:
             Route(method="GET", path="/items", authorization_type="AWS_IAM"),
             Route(method="GET", path="/items/{id}", authorization_type="AWS_IAM"),
             Route(method="ANY", path="/admin/{proxy+}", authorization_type="AWS_IAM"),
+            Route(method="GET", path="/health", authorization_type="NONE"),
         ],
     )
-    world = snapshot(groups, identity_pool(token())).model_copy(
+    pool = identity_pool(token(), allow_unauthenticated=guests, unauthenticated_role=GUEST_ROLE)
+    world = snapshot(groups, pool).model_copy(
         update={"roles": {r.arn: r for r in roles}, "apis": [api]}
     )
     baseline = Baseline.model_validate(
@@ -67,7 +75,12 @@ def _world() -> tuple[Snapshot, Baseline]:
             "user_pool": {"id": USER_POOL},
             "identity_pool": {"id": POOL, "role_resolution": "token"},
             "apis": [{"id": "api1", "stage": "prod"}],
-            "routes": {"all_users": ["GET /items"], "default": []},
+            "public_routes": ["GET /health"],
+            "routes": {
+                "all_users": ["GET /items"],
+                "default": [],
+                "unauthenticated": ["GET /items/{id}"],
+            },
             "groups": {
                 "admins": {"precedence": 1, "role": role("admins"), "routes": ["* /admin/*"]},
                 "readers": {"precedence": 2, "role": role("readers")},
@@ -109,3 +122,37 @@ def test_one_request_context_per_persona() -> None:
         context = evaluator.context_for(resolution)
         assert evaluator.context_for(resolution) is context
         assert context == persona_context(world, resolution)
+
+
+def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
+    world, baseline = _world(guests=True)
+    resolutions = resolve_personas(world)
+    evaluator = AccessEvaluator(world)
+    cells = build_matrix(world, baseline, resolutions, evaluator)
+    routes = list(iter_routes(world, baseline))
+    assert [(c.resolution, c.api_stage, c.route) for c in cells] == [
+        (r, s, route) for r in resolutions for s, route in routes
+    ]
+    index = CellIndex(cells)
+    for cell in cells:
+        assert cell.verdict == verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
+        assert index.cell(cell.resolution, cell.api_stage, cell.route) is cell
+
+
+def test_report_cells_show_witnesses_only_on_partial_cells_and_let_go_of_the_cells() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    decided = [(c.resolution.persona, c.route.key, c.verdict) for c in cells]
+    report = report_cells(cells)
+    assert cells == []  # converted as it went: a cell and its report form never both stay
+    assert [(c.persona, c.route) for c in report] == [(p, r) for p, r, _ in decided]
+    witnessed = 0
+    for cell, (_, _, verdict) in zip(report, decided, strict=True):
+        assert cell.verdict == verdict.verdict
+        assert cell.reasons == tuple(verdict.reasons)
+        assert cell.allowing == tuple(str(s) for s in verdict.allowing)
+        partial = verdict.verdict == "partial"
+        assert cell.witness_allowed == (verdict.witness_allowed if partial else None)
+        assert cell.witness_denied == (verdict.witness_denied if partial else None)
+        witnessed += verdict.verdict != "partial" and bool(verdict.witness_denied)
+    assert witnessed  # some verdicts had examples the report leaves out
