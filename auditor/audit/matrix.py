@@ -13,8 +13,7 @@ from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, RouteIndex, declares, iter_routes
 from auditor.audit.verdicts import verdict_for
-from auditor.model.baseline import Baseline
-from auditor.model.personas import UNAUTHENTICATED
+from auditor.model.baseline import Baseline, RoutePattern
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Route, Snapshot
 from auditor.policy import RouteVerdict, StatementRef
@@ -49,17 +48,28 @@ def build_matrix(
         for _, route in routes
         if route.authorization_type != "AWS_IAM" and declares(baseline.public_routes, route)
     }
-    for_all_users = index.covered(baseline.routes.all_users)  # once: signed-in personas share it
+    named: dict[int, set[int]] = {}  # id(pattern) -> ids of its routes; patterns outlive it
     for resolution in resolutions:
-        own = index.covered(baseline.own_routes(resolution.persona))
-        if resolution.persona == UNAUTHENTICATED:  # guests get only their own routes
-            expected = public | own
-        else:
-            expected = public | for_all_users | own
+        declared = _named(index, baseline.declared_routes(resolution.persona), named)
+        expected = public | declared
         for api_stage, route in routes:
             verdict = verdict_for(evaluator, resolution, api_stage, route)
             cells.append(Cell(resolution, api_stage, route, verdict, id(route) in expected))
     return cells
+
+
+def _named(
+    index: RouteIndex[Route], patterns: list[RoutePattern], named: dict[int, set[int]]
+) -> set[int]:
+    """ids of the routes the patterns name. Each pattern is looked up once: every signed-in
+    persona declares the same all_users patterns (the baseline's own objects)."""
+    ids: set[int] = set()
+    for pattern in patterns:
+        hit = named.get(id(pattern))
+        if hit is None:
+            hit = named[id(pattern)] = index.covered((pattern,))
+        ids |= hit
+    return ids
 
 
 class CellIndex:

@@ -8,10 +8,11 @@ import gc
 from auditor.audit.evaluator import AccessEvaluator, persona_context
 from auditor.audit.matrix import CellIndex, build_matrix, report_cells
 from auditor.audit.resolve import resolve_personas
-from auditor.audit.routes import iter_routes
+from auditor.audit.routes import declares, iter_routes
 from auditor.audit.verdicts import verdict_for
 from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
+from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from tests.support.snapshots import (
@@ -137,6 +138,19 @@ def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
     for cell in cells:
         assert cell.verdict == verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
         assert index.cell(cell.resolution, cell.api_stage, cell.route) is cell
+
+
+def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    for cell in cells:
+        declared = baseline.declared_routes(cell.resolution.persona)
+        public = cell.route.authorization_type != "AWS_IAM" and declares(
+            baseline.public_routes, cell.route
+        )
+        assert cell.expected is (public or declares(declared, cell.route)), cell
+    guest = {c.route.key: c.expected for c in cells if c.resolution.persona == UNAUTHENTICATED}
+    assert guest["GET /items/{id}"] and not guest["GET /items"]  # all_users is not theirs
 
 
 def test_report_cells_show_witnesses_only_on_partial_cells_and_let_go_of_the_cells() -> None:
