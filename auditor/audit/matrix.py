@@ -108,6 +108,7 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
     report form do not both stay in memory: the caller is done with them."""
     keys: dict[int, str] = {}  # one string per route, not per cell
     texts: dict[StatementRef, str] = {}  # one per statement, shared by every cell it decides
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one of each tuple a cell lists
     converted = []
     cells.reverse()
     while cells:
@@ -136,6 +137,13 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
         # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy
         # copies the set before changing it, and cells are frozen.
         object.__setattr__(report_cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
+        # pydantic copies every tuple it validates; cells list the same few reasons and
+        # statements, so each keeps one shared copy instead (25 MB less at full size).
+        fields = report_cell.__dict__
+        for name in _TUPLE_FIELDS:
+            value = fields[name]
+            if value:
+                fields[name] = shared.setdefault(value, value)
         converted.append(report_cell)
     return converted
 
@@ -156,3 +164,4 @@ def statement_texts(
 
 
 _EVERY_CELL_FIELD = set(MatrixCell.model_fields)
+_TUPLE_FIELDS = ("reasons", "allowing", "denying")

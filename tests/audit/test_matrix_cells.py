@@ -170,3 +170,12 @@ def test_report_cells_show_witnesses_only_on_partial_cells_and_let_go_of_the_cel
         assert cell.witness_denied == (verdict.witness_denied if partial else None)
         witnessed += verdict.verdict != "partial" and bool(verdict.witness_denied)
     assert witnessed  # some verdicts had examples the report leaves out
+
+
+def test_report_cells_share_equal_tuples() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    report = report_cells(cells)
+    for field in ("reasons", "allowing"):  # one object per distinct tuple, not one per cell
+        listed = [getattr(c, field) for c in report if getattr(c, field)]
+        assert len({id(t) for t in listed}) == len(set(listed)) < len(listed), field
