@@ -80,17 +80,18 @@ class CellIndex:
         first = cells[0].resolution if cells else None
         width = next((i for i, c in enumerate(cells) if c.resolution is not first), len(cells))
         self._cells = cells
-        self._start = {id(cells[i].resolution): i for i in range(0, len(cells), width or 1)}
+        self._start = {cells[i].resolution: i for i in range(0, len(cells), width or 1)}
         self._offset = {
             (c.api_stage.api.id, c.api_stage.stage, id(c.route)): i
             for i, c in enumerate(cells[:width])
         }
 
     def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
-        """The cell of a resolution and a route of this matrix (the same objects)."""
-        start = self._start[id(resolution)]
+        """The cell of one of the matrix's resolutions on one of its routes (the snapshot's
+        Route object, served by `api_stage`)."""
+        start = self._start[resolution]
         cell = self._cells[start + self._offset[api_stage.api.id, api_stage.stage, id(route)]]
-        if cell.route is not route or cell.resolution is not resolution:
+        if cell.route is not route:
             raise LookupError(f"cells not laid out as build_matrix does ({route.key})")
         return cell
 
@@ -128,8 +129,8 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
             authorization_type=route.authorization_type,
             expected=cell.expected,
             reasons=tuple(result.reasons),
-            allowing=statement_texts(result.allowing, texts),
-            denying=statement_texts(result.denying, texts),
+            allowing=_statement_texts(result.allowing, texts),
+            denying=_statement_texts(result.denying, texts),
             witness_allowed=witness_allowed,
             witness_denied=witness_denied,
         )
@@ -148,7 +149,7 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
     return converted
 
 
-def statement_texts(
+def _statement_texts(
     statements: Sequence[StatementRef], texts: dict[StatementRef, str]
 ) -> tuple[str, ...]:
     """The statements as a cell lists them; `texts` shares one string per statement."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.audit.matrix import Cell, shown_witnesses, statement_texts
+from auditor.audit.matrix import Cell, shown_witnesses
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, pattern_covers
 from auditor.audit.verdicts import verbs_reached, verdict_for
@@ -111,7 +111,7 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
             evidence={
                 "stage": stage,
                 "verdict": verdict.verdict,
-                "allowing": statement_texts(verdict.allowing, {}),
+                "allowing": tuple(str(ref) for ref in verdict.allowing),
                 "witness_allowed": shown_witnesses(verdict)[0],
                 "reasons": tuple(verdict.reasons),
                 "verbs": verbs,
