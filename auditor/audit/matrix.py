@@ -7,7 +7,7 @@ copy becomes `MatrixCell`s (`report_cells`), once every check is done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
@@ -27,7 +27,7 @@ class Cell:
     resolution: Resolution
     api_stage: ApiStage
     route: Route
-    verdict: RouteVerdict
+    verdict: RouteVerdict  # with examples only if partial, as the report shows it
     expected: bool  # the baseline declares this route for this persona (or it is public)
 
 
@@ -49,13 +49,32 @@ def build_matrix(
         if route.authorization_type != "AWS_IAM" and declares(baseline.public_routes, route)
     }
     named: dict[int, set[int]] = {}  # id(pattern) -> ids of its routes; patterns outlive it
+    shown: dict[tuple[object, ...], RouteVerdict] = {}
     for resolution in resolutions:
         declared = _named(index, baseline.declared_routes(resolution.persona), named)
         expected = public | declared
         for api_stage, route in routes:
-            verdict = verdict_for(evaluator, resolution, api_stage, route)
+            verdict = _as_shown(verdict_for(evaluator, resolution, api_stage, route), shown)
             cells.append(Cell(resolution, api_stage, route, verdict, id(route) in expected))
     return cells
+
+
+def _as_shown(verdict: RouteVerdict, shown: dict[tuple[object, ...], RouteVerdict]) -> RouteVerdict:
+    """The verdict as the matrix keeps it: examples only on a partial verdict (for the others
+    the route itself is one).
+
+    Dropped as the matrix is built, so they are freed at once rather than after every check
+    (where they would leave holes in memory), and what remains is one object per distinct
+    outcome: cells that say the same share it. `shown` holds them; each keeps the statement
+    lists whose ids its key names alive.
+    """
+    if verdict.verdict == "partial" or not (verdict.witness_allowed or verdict.witness_denied):
+        return verdict
+    key = (verdict.verdict, id(verdict.allowing), id(verdict.denying), *verdict.reasons)
+    kept = shown.get(key)
+    if kept is None:
+        kept = shown[key] = replace(verdict, witness_allowed=None, witness_denied=None)
+    return kept
 
 
 def _named(
@@ -96,14 +115,6 @@ class CellIndex:
         return cell
 
 
-def shown_witnesses(verdict: RouteVerdict) -> tuple[str | None, str | None]:
-    """(allowed, denied) examples as a cell shows them: only a partial verdict needs them;
-    for the others the route itself is one."""
-    if verdict.verdict == "partial":
-        return verdict.witness_allowed, verdict.witness_denied
-    return None, None
-
-
 def report_cells(cells: list[Cell]) -> list[MatrixCell]:
     """The report's form of the matrix. Empties `cells` as it goes, so that a cell and its
     report form do not both stay in memory: the caller is done with them."""
@@ -118,7 +129,6 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
         key = keys.get(id(route))
         if key is None:
             key = keys[id(route)] = route.key
-        witness_allowed, witness_denied = shown_witnesses(result)
         report_cell = MatrixCell(
             persona=cell.resolution.persona,
             role_arn=cell.resolution.role_arn,
@@ -131,8 +141,8 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
             reasons=tuple(result.reasons),
             allowing=_statement_texts(result.allowing, texts),
             denying=_statement_texts(result.denying, texts),
-            witness_allowed=witness_allowed,
-            witness_denied=witness_denied,
+            witness_allowed=result.witness_allowed,
+            witness_denied=result.witness_denied,
         )
         # Every field is given, so every cell has the same set of explicitly set fields: share
         # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.audit.matrix import Cell, shown_witnesses
+from auditor.audit.matrix import Cell
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, pattern_covers
 from auditor.audit.verdicts import verbs_reached, verdict_for
@@ -28,18 +28,17 @@ def _matrix_trustworthy(ctx: AuditContext) -> bool:
 
 def _named_verdicts(
     ctx: AuditContext, resolution: Resolution, pattern: RoutePattern
-) -> Iterator[tuple[ApiStage, RouteVerdict, str, str | None]]:
-    """The verdict on every live route a declared pattern names, with the route's text and
-    the denied example the evidence shows.
+) -> Iterator[tuple[ApiStage, RouteVerdict, str]]:
+    """The verdict on every live route a declared pattern names, with the route's text.
 
-    A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb.
+    A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb;
+    that verb's verdict is no matrix cell, so it keeps its examples whatever its kind.
     """
     for api_stage, route in ctx.route_index.named_by(pattern):
-        verdict = ctx.cell(resolution, api_stage, route).verdict
-        yield api_stage, verdict, route.key, shown_witnesses(verdict)[1]
+        yield api_stage, ctx.cell(resolution, api_stage, route).verdict, route.key
     for api_stage, route in ctx.route_index.any_verb_of(pattern):
         verdict = verdict_for(ctx.evaluator, resolution, api_stage, route, pattern.method)
-        yield api_stage, verdict, f"{pattern.method} {route.path}", verdict.witness_denied
+        yield api_stage, verdict, f"{pattern.method} {route.path}"
 
 
 def _unreached(
@@ -48,7 +47,7 @@ def _unreached(
     pool_id = ctx.snapshot.identity_pool.id if ctx.snapshot.identity_pool else ""
     for resolution in ctx.resolutions:
         for pattern in patterns_for(resolution):
-            for api_stage, verdict, text, denied in _named_verdicts(ctx, resolution, pattern):
+            for api_stage, verdict, text in _named_verdicts(ctx, resolution, pattern):
                 if verdict.verdict == "allowed":
                     continue
                 where = f"{text} on {api_stage.api.id}/{api_stage.stage}"
@@ -67,7 +66,7 @@ def _unreached(
                         "declared_by": str(pattern),
                         "role_resolution": resolution.how,
                         "reasons": list(verdict.reasons),
-                        "witness_denied": denied,
+                        "witness_denied": verdict.witness_denied,
                     },
                 )
 
@@ -112,7 +111,7 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
                 "stage": stage,
                 "verdict": verdict.verdict,
                 "allowing": tuple(str(ref) for ref in verdict.allowing),
-                "witness_allowed": shown_witnesses(verdict)[0],
+                "witness_allowed": verdict.witness_allowed,
                 "reasons": tuple(verdict.reasons),
                 "verbs": verbs,
             },

@@ -4,6 +4,7 @@ an audit that leaves the garbage collector as it found it (the scheduler audits 
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
 from auditor.audit.matrix import CellIndex, build_matrix, report_cells
@@ -135,9 +136,30 @@ def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
         (r, s, route) for r in resolutions for s, route in routes
     ]
     index = CellIndex(cells)
+    dropped = 0
     for cell in cells:
-        assert cell.verdict == verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
+        decided = verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
+        if decided.verdict == "partial":
+            assert cell.verdict == decided
+        else:  # the examples no cell shows are dropped; nothing else
+            assert cell.verdict == replace(decided, witness_allowed=None, witness_denied=None)
+            dropped += bool(decided.witness_allowed or decided.witness_denied)
         assert index.cell(cell.resolution, cell.api_stage, cell.route) is cell
+    assert dropped and any(c.verdict.witness_denied for c in cells)
+
+
+def test_cells_that_say_the_same_share_one_verdict() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    same: dict[tuple[object, ...], set[int]] = {}  # what a cell says -> verdict objects
+    for cell in cells:
+        v = cell.verdict
+        if v.verdict != "partial":
+            key = (v.verdict, id(v.allowing), id(v.denying), tuple(v.reasons))
+            same.setdefault(key, set()).add(id(v))
+    assert all(len(objects) == 1 for objects in same.values())
+    shared = sum(1 for c in cells if c.verdict.verdict != "partial")
+    assert len(same) < shared  # some outcome is said by more than one cell
 
 
 def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own() -> None:
@@ -153,23 +175,22 @@ def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own(
     assert guest["GET /items/{id}"] and not guest["GET /items"]  # all_users is not theirs
 
 
-def test_report_cells_show_witnesses_only_on_partial_cells_and_let_go_of_the_cells() -> None:
+def test_report_cells_say_what_the_cells_say_and_let_go_of_them() -> None:
     world, baseline = _world(guests=True)
     cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
     decided = [(c.resolution.persona, c.route.key, c.verdict) for c in cells]
     report = report_cells(cells)
     assert cells == []  # converted as it went: a cell and its report form never both stay
     assert [(c.persona, c.route) for c in report] == [(p, r) for p, r, _ in decided]
-    witnessed = 0
     for cell, (_, _, verdict) in zip(report, decided, strict=True):
         assert cell.verdict == verdict.verdict
         assert cell.reasons == tuple(verdict.reasons)
         assert cell.allowing == tuple(str(s) for s in verdict.allowing)
-        partial = verdict.verdict == "partial"
-        assert cell.witness_allowed == (verdict.witness_allowed if partial else None)
-        assert cell.witness_denied == (verdict.witness_denied if partial else None)
-        witnessed += verdict.verdict != "partial" and bool(verdict.witness_denied)
-    assert witnessed  # some verdicts had examples the report leaves out
+        assert cell.denying == tuple(str(s) for s in verdict.denying)
+        assert (cell.witness_allowed, cell.witness_denied) == (
+            verdict.witness_allowed,
+            verdict.witness_denied,
+        )
 
 
 def test_report_cells_share_equal_tuples() -> None:
