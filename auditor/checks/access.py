@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from auditor.audit.matrix import Cell
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, pattern_covers
+from auditor.audit.verdicts import verbs_reached, verdict_for
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import RoutePattern
 from auditor.model.findings import Issue, Severity
-from auditor.model.http import HTTP_METHODS
 from auditor.model.personas import UNAUTHENTICATED
-from auditor.model.snapshot import Route
 from auditor.policy import PatternRisk, RouteVerdict, execute_api_allows
 
 OVERBROAD = {
@@ -21,42 +21,24 @@ OVERBROAD = {
 }
 
 
+def _matrix_trustworthy(ctx: AuditContext) -> bool:
+    # Roles or routes that failed to read would turn into false "missing" findings.
+    return ctx.read_ok("iam", "cognito-idp", "cognito-identity", "apigateway", "apigatewayv2")
+
+
 def _named_verdicts(
     ctx: AuditContext, resolution: Resolution, pattern: RoutePattern
-) -> Iterator[tuple[ApiStage, Route, RouteVerdict | None, str]]:
-    """The verdict for every live route a declared pattern names, keyed by route text.
+) -> Iterator[tuple[ApiStage, RouteVerdict, str]]:
+    """The verdict on every live route a declared pattern names, with the route's text.
 
-    A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb.
-    The verdict is None when the route exists but the matrix has no cell for it (no role).
+    A declared `GET /x` served by a live `ANY /x` asks about GET alone, not about every verb;
+    that verb's verdict is no matrix cell, so it keeps its examples whatever its kind.
     """
-    persona = resolution.persona
     for api_stage, route in ctx.route_index.named_by(pattern):
-        cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-        verdict = (
-            RouteVerdict(
-                cell.verdict, reasons=tuple(cell.reasons), witness_denied=cell.witness_denied
-            )
-            if cell
-            else None
-        )
-        yield api_stage, route, verdict, route.key
+        yield api_stage, ctx.cell(resolution, api_stage, route).verdict, route.key
     for api_stage, route in ctx.route_index.any_verb_of(pattern):
-        text = f"{pattern.method} {route.path}"
-        if route.authorization_type != "AWS_IAM":
-            cell = ctx.cell(persona, api_stage.api.id, api_stage.stage, route.key)
-            verdict = RouteVerdict(cell.verdict, reasons=tuple(cell.reasons)) if cell else None
-        elif resolution.role_arn is None:
-            verdict = RouteVerdict("denied", reasons=(f"no credentials: {resolution.how}",))
-        else:
-            verdict = ctx.evaluator.verdict(
-                resolution.role_arn,
-                api_stage.api,
-                api_stage.stage,
-                pattern.method,
-                route.path,
-                ctx.evaluator.context_for(resolution),
-            )
-        yield api_stage, route, verdict, text
+        verdict = verdict_for(ctx.evaluator, resolution, api_stage, route, pattern.method)
+        yield api_stage, verdict, f"{pattern.method} {route.path}"
 
 
 def _unreached(
@@ -65,8 +47,8 @@ def _unreached(
     pool_id = ctx.snapshot.identity_pool.id if ctx.snapshot.identity_pool else ""
     for resolution in ctx.resolutions:
         for pattern in patterns_for(resolution):
-            for api_stage, _route, verdict, text in _named_verdicts(ctx, resolution, pattern):
-                if verdict is None or verdict.verdict == "allowed":
+            for api_stage, verdict, text in _named_verdicts(ctx, resolution, pattern):
+                if verdict.verdict == "allowed":
                     continue
                 where = f"{text} on {api_stage.api.id}/{api_stage.stage}"
                 how = "only partly" if verdict.verdict == "partial" else "not at all"
@@ -90,71 +72,62 @@ def _unreached(
 
 
 def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
-    yield from _unreached(
-        ctx,
-        "missing-all-users-route",
-        lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users),
-    )
+    if _matrix_trustworthy(ctx):
+        yield from _unreached(
+            ctx,
+            "missing-all-users-route",
+            lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users),
+        )
 
 
 def missing_route(ctx: AuditContext) -> Iterator[Issue]:
-    yield from _unreached(ctx, "missing-route", lambda r: ctx.baseline.own_routes(r.persona))
+    if _matrix_trustworthy(ctx):
+        yield from _unreached(ctx, "missing-route", lambda r: ctx.baseline.own_routes(r.persona))
 
 
 def excess_route(ctx: AuditContext) -> Iterator[Issue]:
-    by_persona = {r.persona: r for r in ctx.resolutions}
-    stages = {(s.api.id, s.stage): s for s, _ in ctx.routes}
-    routes = {(s.api.id, s.stage, r.key): r for s, r in ctx.routes}
     for cell in ctx.matrix:
-        if not cell.iam_governed or cell.expected or cell.verdict == "denied":
+        verdict = cell.verdict
+        iam_governed = cell.route.authorization_type == "AWS_IAM"
+        if not iam_governed or cell.expected or verdict.verdict == "denied":
             continue
-        resolution = by_persona[cell.persona]
-        api_stage = stages[(cell.api_id, cell.stage)]
-        route = routes[(cell.api_id, cell.stage, cell.route)]
-        verbs = _undeclared_verbs_reached(ctx, resolution, api_stage, route)
+        verbs = _undeclared_verbs_reached(ctx, cell)
         if not verbs:
             continue
-        guest = cell.persona == UNAUTHENTICATED
+        persona, role_arn = cell.resolution.persona, cell.resolution.role_arn
+        api_id, stage, route = cell.api_stage.api.id, cell.api_stage.stage, cell.route.key
         yield Issue(
             rule_id="excess-route",
-            resource=cell.role_arn or "",
-            persona=cell.persona,
-            route=cell.route,
-            api_id=cell.api_id,
-            severity=Severity.CRITICAL if guest else None,
+            resource=role_arn or "",
+            persona=persona,
+            route=route,
+            api_id=api_id,
+            severity=Severity.CRITICAL if persona == UNAUTHENTICATED else None,
             message=(
-                f"{cell.persona} can reach {cell.route} on {cell.api_id}/{cell.stage} "
-                f"({cell.verdict}) although the baseline does not declare it for them"
+                f"{persona} can reach {route} on {api_id}/{stage} "
+                f"({verdict.verdict}) although the baseline does not declare it for them"
             ),
             evidence={
-                "stage": cell.stage,
-                "verdict": cell.verdict,
-                "allowing": cell.allowing,
-                "witness_allowed": cell.witness_allowed,
-                "reasons": cell.reasons,
+                "stage": stage,
+                "verdict": verdict.verdict,
+                "allowing": tuple(str(ref) for ref in verdict.allowing),
+                "witness_allowed": verdict.witness_allowed,
+                "reasons": tuple(verdict.reasons),
                 "verbs": verbs,
             },
         )
 
 
-def _undeclared_verbs_reached(
-    ctx: AuditContext, resolution: Resolution, api_stage: ApiStage, route: Route
-) -> list[str]:
+def _undeclared_verbs_reached(ctx: AuditContext, cell: Cell) -> list[str]:
     """For an ANY route, only verbs the persona may not use count; otherwise the route's verb."""
-    if route.method != "ANY" or resolution.role_arn is None:
+    route = cell.route
+    if route.method != "ANY":
         return [route.method]
-    declared = ctx.baseline.declared_routes(resolution.persona)
-    context = ctx.evaluator.context_for(resolution)
-    reached = []
-    for verb in HTTP_METHODS:
-        if any(pattern_covers(p, verb, route.path) for p in declared):
-            continue
-        verdict = ctx.evaluator.verdict(
-            resolution.role_arn, api_stage.api, api_stage.stage, verb, route.path, context
-        )
-        if verdict.verdict != "denied":
-            reached.append(verb)
-    return reached
+    declared = ctx.baseline.declared_routes(cell.resolution.persona)
+    reached = verbs_reached(ctx.evaluator, cell.resolution, [(cell.api_stage, route)])
+    return [
+        r.verb for r in reached if not any(pattern_covers(p, r.verb, route.path) for p in declared)
+    ]
 
 
 def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.matrix import Cell, CellIndex
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
-from auditor.model.report import GroupPair, MatrixCell
+from auditor.model.report import GroupPair
 from auditor.model.snapshot import Route, Snapshot
 from auditor.model.state import ConfigSummary
 
@@ -19,7 +20,7 @@ class AuditContext:
     snapshot: Snapshot
     baseline: Baseline
     resolutions: list[Resolution]
-    matrix: list[MatrixCell]
+    matrix: list[Cell]  # build_matrix's, in its layout
     evaluator: AccessEvaluator
     pairs: list[GroupPair] = field(default_factory=list)
     # The previous run's configuration (from --state); None on a first run or without one.
@@ -38,8 +39,9 @@ class AuditContext:
         return RouteIndex((route, (stage, route)) for stage, route in self.routes)
 
     @cached_property
-    def _cell_by_key(self) -> dict[tuple[str, str, str, str], MatrixCell]:
-        return {(c.persona, c.api_id, c.stage, c.route): c for c in self.matrix}
+    def _cells(self) -> CellIndex:
+        return CellIndex(self.matrix)
 
-    def cell(self, persona: str, api_id: str, stage: str, route: str) -> MatrixCell | None:
-        return self._cell_by_key.get((persona, api_id, stage, route))
+    def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
+        """The matrix cell of one of `resolutions` on one of `routes`."""
+        return self._cells.cell(resolution, api_stage, route)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from auditor import __version__
 from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import build_matrix
+from auditor.audit.matrix import build_matrix, report_cells
 from auditor.audit.resolve import group_pairs, resolve_personas
 from auditor.audit.routes import audited_stages
 from auditor.checks import CHECKS, AuditContext
@@ -110,7 +110,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummar
         ),
         summary=Summary.of(ordered),
         findings=ordered,
-        access_matrix=matrix,
+        access_matrix=report_cells(matrix),  # last: the checks are done with the cells
         group_pairs=pairs,
         snapshot_digest=snapshot.digest(),
     )

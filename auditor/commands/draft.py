@@ -15,14 +15,14 @@ import yaml
 
 from auditor import __version__
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import build_matrix
+from auditor.audit.matrix import CellIndex, build_matrix
 from auditor.audit.resolve import Resolution, mapping_in_use, resolve_personas
 from auditor.audit.routes import ApiStage, iter_routes, normalise_template
+from auditor.audit.verdicts import verbs_reached
 from auditor.model.baseline import Baseline, IdentityPoolBaseline
 from auditor.model.errors import InputError
 from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
 from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_persona
-from auditor.model.report import MatrixCell
 from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
 from auditor.policy import RouteVerdict
 
@@ -43,15 +43,9 @@ def draft_baseline(snapshot: Snapshot) -> str:
     )
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
-    matrix = build_matrix(snapshot, provisional, resolutions, evaluator)
+    cells = CellIndex(build_matrix(snapshot, provisional, resolutions, evaluator))
     iam_routes = _iam_routes(snapshot, provisional)
-    cells: dict[str, dict[tuple[str, str, str], MatrixCell]] = {}  # one pass, not per persona
-    for cell in matrix:
-        cells.setdefault(cell.persona, {})[cell.api_id, cell.stage, cell.route] = cell
-    reach = {
-        r.persona: _reach(snapshot, r, iam_routes, cells.get(r.persona, {}), evaluator)
-        for r in resolutions
-    }
+    reach = {r.persona: _reach(r, iam_routes, cells, evaluator) for r in resolutions}
     signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
     everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
@@ -113,68 +107,46 @@ class _Reach:
 
 
 def _reach(
-    snapshot: Snapshot,
     resolution: Resolution,
     iam_routes: list[_LiveRoute],
-    cells: dict[tuple[str, str, str], MatrixCell],
+    cells: CellIndex,
     evaluator: AccessEvaluator,
 ) -> _Reach:
-    """`cells`: the persona's, by (api id, stage, route)."""
     reach = _Reach()
     for live in iam_routes:
-        verdicts = [(s, _as_verdict(cells[(s.api.id, s.stage, r.key)])) for s, r in live.places]
+        verdicts = [(s, cells.cell(resolution, s, r).verdict) for s, r in live.places]
         kinds = {v.verdict for _, v in verdicts}
         if kinds != {"denied"}:
             reach.touched.add(live.text)
         if kinds == {"allowed"}:
             reach.routes.add(live.text)
         elif kinds != {"denied"}:
-            if live.method == "ANY" and live.path != DEFAULT_ROUTE and resolution.role_arn:
-                reach.notes.append(_split_any(snapshot, resolution, live, evaluator, reach))
+            if live.method == "ANY" and live.path != DEFAULT_ROUTE:
+                reach.notes.append(_split_any(resolution, live, evaluator, reach))
             else:
                 reach.notes.append(f"partial: {live.text} ({_detail(verdicts)})")
     return reach
 
 
 def _split_any(
-    snapshot: Snapshot,
-    resolution: Resolution,
-    live: _LiveRoute,
-    evaluator: AccessEvaluator,
-    reach: _Reach,
+    resolution: Resolution, live: _LiveRoute, evaluator: AccessEvaluator, reach: _Reach
 ) -> str:
     """An ANY route reached for some verbs only: declare those verbs, note the rest.
 
     The audit asks about a declared `GET /x` on a live `ANY /x` for GET alone, so declaring the
     verbs that are fully reached is exact, not an approximation.
     """
-    assert resolution.role_arn is not None
-    context = evaluator.context_for(resolution)
     declared, undecided = [], []
-    for verb in HTTP_METHODS:
-        verdicts = [
-            (s, evaluator.verdict(resolution.role_arn, s.api, s.stage, verb, r.path, context))
-            for s, r in live.places
-        ]
-        kinds = {v.verdict for _, v in verdicts}
-        if kinds == {"allowed"}:
-            declared.append(verb)
-            reach.routes.add(f"{verb} {live.path}")
-        elif kinds != {"denied"}:
-            undecided.append(f"{verb}: {_detail(verdicts)}")
+    for verb in verbs_reached(evaluator, resolution, live.places):
+        if verb.kind == "allowed":
+            declared.append(verb.verb)
+            reach.routes.add(f"{verb.verb} {live.path}")
+        else:
+            undecided.append(f"{verb.verb}: {_detail(list(verb.verdicts))}")
     done = f"{', '.join(declared)} declared verb by verb" if declared else "no verb fully"
     if undecided:
         return f"partial: {live.text} ({done}; {'; '.join(undecided)})"
     return f"{live.text}: only some verbs are allowed ({done})"
-
-
-def _as_verdict(cell: MatrixCell) -> RouteVerdict:
-    return RouteVerdict(
-        cell.verdict,
-        reasons=tuple(cell.reasons),
-        witness_allowed=cell.witness_allowed,
-        witness_denied=cell.witness_denied,
-    )
 
 
 def _detail(verdicts: list[tuple[ApiStage, RouteVerdict]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import RouteIndex, iter_routes
+from auditor.audit.verdicts import verdict_for
 from auditor.model.baseline import Baseline, RoutePattern
 from auditor.model.errors import InputError
 from auditor.model.snapshot import Snapshot
@@ -33,7 +34,6 @@ def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_t
         f"because   {resolution.how}",
     ]
     evaluator = AccessEvaluator(snapshot)
-    context = evaluator.context_for(resolution)
     for api_stage, route in routes:
         method = route.method if pattern.method in ("*", route.method) else pattern.method
         lines.append("")
@@ -41,15 +41,12 @@ def explain_access(snapshot: Snapshot, baseline: Baseline, persona: str, route_t
             f"{method} {route.path} on {api_stage.api.id}/{api_stage.stage} "
             f"(authorization {route.authorization_type})"
         )
+        verdict = verdict_for(evaluator, resolution, api_stage, route, method)
         if route.authorization_type != "AWS_IAM":
             lines.append("  not governed by IAM: the role does not matter here")
+        elif resolution.role_arn is None:  # `because` above already says why
+            lines.append(f"  verdict   {verdict.verdict} (no credentials)")
             continue
-        if resolution.role_arn is None:
-            lines.append("  verdict   denied (no credentials)")
-            continue
-        verdict = evaluator.verdict(
-            resolution.role_arn, api_stage.api, api_stage.stage, method, route.path, context
-        )
         lines.extend(_verdict_lines(verdict))
     return "\n".join(lines) + "\n"
 

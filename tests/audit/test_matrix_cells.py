@@ -7,16 +7,22 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
+from dataclasses import replace
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
+from auditor.audit.matrix import CellIndex, build_matrix, report_cells
 from auditor.audit.resolve import resolve_personas
+from auditor.audit.routes import declares, iter_routes
+from auditor.audit.verdicts import verdict_for
 from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
+from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import MatrixCell
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
 from auditor.policy import PolicyCache
 from auditor.policy.cache import DEFAULT_CACHE
 from tests.support.snapshots import (
+    GUEST_ROLE,
     POOL,
     REGION,
     USER_POOL,
@@ -39,14 +45,16 @@ def _role(name: str, *resources: str) -> Role:
     )
 
 
-def _world(api_id: str = "api1", top: str = "") -> tuple[Snapshot, Baseline]:
-    """Two groups and three roles on one API; `top` is a path segment above every route."""
+def _world(api_id: str = "api1", top: str = "", guests: bool = False) -> tuple[Snapshot, Baseline]:
+    """Two groups and the default role on one API; `top` is a path segment above every route;
+    with `guests`, a guest role reaching every route."""
     arn = f"arn:aws:execute-api:{REGION}:123456789012:{api_id}/prod"
     groups = [
         Group(name="admins", role_arn=role("admins"), precedence=1),
         Group(name="readers", role_arn=role("readers"), precedence=2),
     ]
     roles = (
+        _role("app-guest", f"{arn}/*"),
         _role("app-default", f"{arn}/GET{top}/items"),
         _role("admins", f"{arn}/GET{top}/items", f"{arn}/*{top}/admin*"),
         _role("readers", f"{arn}/GET{top}/items", f"{arn}/GET{top}/items/42"),
@@ -60,9 +68,11 @@ def _world(api_id: str = "api1", top: str = "") -> tuple[Snapshot, Baseline]:
             Route(method="GET", path=f"{top}/items", authorization_type="AWS_IAM"),
             Route(method="GET", path=f"{top}/items/{{id}}", authorization_type="AWS_IAM"),
             Route(method="ANY", path=f"{top}/admin/{{proxy+}}", authorization_type="AWS_IAM"),
+            Route(method="GET", path=f"{top}/health", authorization_type="NONE"),
         ],
     )
-    world = snapshot(groups, identity_pool(token())).model_copy(
+    pool = identity_pool(token(), allow_unauthenticated=guests, unauthenticated_role=GUEST_ROLE)
+    world = snapshot(groups, pool).model_copy(
         update={"roles": {r.arn: r for r in roles}, "apis": [api]}
     )
     baseline = Baseline.model_validate(
@@ -72,7 +82,12 @@ def _world(api_id: str = "api1", top: str = "") -> tuple[Snapshot, Baseline]:
             "user_pool": {"id": USER_POOL},
             "identity_pool": {"id": POOL, "role_resolution": "token"},
             "apis": [{"id": api_id, "stage": "prod"}],
-            "routes": {"all_users": [f"GET {top}/items"], "default": []},
+            "public_routes": [f"GET {top}/health"],
+            "routes": {
+                "all_users": [f"GET {top}/items"],
+                "default": [],
+                "unauthenticated": [f"GET {top}/items/{{id}}"],
+            },
             "groups": {
                 "admins": {
                     "precedence": 1,
@@ -173,3 +188,79 @@ def test_the_evaluator_owns_its_cache() -> None:
     del evaluator
     gc.collect()  # the automata are cyclic: collected, not freed by reference counting
     assert cache() is None
+
+
+def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
+    world, baseline = _world(guests=True)
+    resolutions = resolve_personas(world)
+    evaluator = AccessEvaluator(world)
+    cells = build_matrix(world, baseline, resolutions, evaluator)
+    routes = list(iter_routes(world, baseline))
+    assert [(c.resolution, c.api_stage, c.route) for c in cells] == [
+        (r, s, route) for r in resolutions for s, route in routes
+    ]
+    index = CellIndex(cells)
+    dropped = 0
+    for cell in cells:
+        decided = verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
+        if decided.verdict == "partial":
+            assert cell.verdict == decided
+        else:  # the examples no cell shows are dropped; nothing else
+            assert cell.verdict == replace(decided, witness_allowed=None, witness_denied=None)
+            dropped += bool(decided.witness_allowed or decided.witness_denied)
+        assert index.cell(cell.resolution, cell.api_stage, cell.route) is cell
+    assert dropped and any(c.verdict.witness_denied for c in cells)
+
+
+def test_cells_that_say_the_same_share_one_verdict() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    same: dict[tuple[object, ...], set[int]] = {}  # what a cell says -> verdict objects
+    for cell in cells:
+        v = cell.verdict
+        if v.verdict != "partial":
+            key = (v.verdict, id(v.allowing), id(v.denying), tuple(v.reasons))
+            same.setdefault(key, set()).add(id(v))
+    assert all(len(objects) == 1 for objects in same.values())
+    shared = sum(1 for c in cells if c.verdict.verdict != "partial")
+    assert len(same) < shared  # some outcome is said by more than one cell
+
+
+def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    for cell in cells:
+        declared = baseline.declared_routes(cell.resolution.persona)
+        public = cell.route.authorization_type != "AWS_IAM" and declares(
+            baseline.public_routes, cell.route
+        )
+        assert cell.expected is (public or declares(declared, cell.route)), cell
+    guest = {c.route.key: c.expected for c in cells if c.resolution.persona == UNAUTHENTICATED}
+    assert guest["GET /items/{id}"] and not guest["GET /items"]  # all_users is not theirs
+
+
+def test_report_cells_say_what_the_cells_say_and_let_go_of_them() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    decided = [(c.resolution.persona, c.route.key, c.verdict) for c in cells]
+    report = report_cells(cells)
+    assert cells == []  # converted as it went: a cell and its report form never both stay
+    assert [(c.persona, c.route) for c in report] == [(p, r) for p, r, _ in decided]
+    for cell, (_, _, verdict) in zip(report, decided, strict=True):
+        assert cell.verdict == verdict.verdict
+        assert cell.reasons == tuple(verdict.reasons)
+        assert cell.allowing == tuple(str(s) for s in verdict.allowing)
+        assert cell.denying == tuple(str(s) for s in verdict.denying)
+        assert (cell.witness_allowed, cell.witness_denied) == (
+            verdict.witness_allowed,
+            verdict.witness_denied,
+        )
+
+
+def test_report_cells_share_equal_tuples() -> None:
+    world, baseline = _world(guests=True)
+    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    report = report_cells(cells)
+    for field in ("reasons", "allowing"):  # one object per distinct tuple, not one per cell
+        listed = [getattr(c, field) for c in report if getattr(c, field)]
+        assert len({id(t) for t in listed}) == len(set(listed)) < len(listed), field

@@ -1,0 +1,108 @@
+"""A persona's verdict on a live route, decided in one place.
+
+Three cases, in this order: a route not governed by AWS_IAM is decided by its authorization
+type, whoever calls (the `route-not-iam` rule reports it); a persona to whom Cognito hands no
+credentials cannot sign an IAM request; anyone else is a question for the policy engine. The
+matrix, the checks, `explain` and the draft all ask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.resolve import Resolution
+from auditor.audit.routes import ApiStage
+from auditor.model.http import HTTP_METHODS
+from auditor.model.personas import UNAUTHENTICATED
+from auditor.model.report import Verdict
+from auditor.model.snapshot import Route
+from auditor.policy import RouteVerdict
+
+
+def verdict_for(
+    evaluator: AccessEvaluator,
+    resolution: Resolution,
+    api_stage: ApiStage,
+    route: Route,
+    verb: str | None = None,
+) -> RouteVerdict:
+    """The verdict on `route` as served by `api_stage`, for one verb of an `ANY` route (a
+    declared `GET /x` served by `ANY /x` asks about GET alone) or, by default, its method.
+
+    The evaluator is passed in, not held: it is the audit's one owner of compiled policies and
+    request contexts, and every caller already has it.
+    """
+    if route.authorization_type != "AWS_IAM":
+        return non_iam_verdict(route.authorization_type, resolution.persona == UNAUTHENTICATED)
+    if resolution.role_arn is None:
+        return _decided("denied", f"no credentials: {resolution.how}")
+    return evaluator.verdict(
+        resolution.role_arn,
+        api_stage.api,
+        api_stage.stage,
+        verb or route.method,
+        route.path,
+        evaluator.context_for(resolution),
+    )
+
+
+@lru_cache(maxsize=64)  # a handful of authorization types, twice: cells share the verdict
+def non_iam_verdict(authorization_type: str, guest: bool) -> RouteVerdict:
+    """What a route's authorization type implies when IAM roles are not consulted."""
+    if authorization_type == "NONE":
+        return _decided("allowed", "authorization NONE: anyone can call it")
+    if authorization_type == "COGNITO_USER_POOLS":
+        if guest:
+            return _decided(
+                "denied", "a Cognito user pool authorizer needs a signed-in user's token"
+            )
+        return _decided(
+            "allowed",
+            "a Cognito user pool authorizer admits any signed-in user; IAM roles are not consulted",
+        )
+    return _decided(
+        "partial",
+        f"authorization {authorization_type}: decided by the authorizer, not by IAM roles",
+    )
+
+
+def _decided(verdict: Verdict, reason: str) -> RouteVerdict:
+    return RouteVerdict(verdict, reasons=(reason,))
+
+
+@dataclass(frozen=True, slots=True)
+class VerbReach:
+    """One verb of an `ANY` route that a persona reaches, over every place serving it."""
+
+    verb: str
+    kind: Verdict  # "allowed" where every place allows it; "partial" otherwise
+    verdicts: tuple[tuple[ApiStage, RouteVerdict], ...]  # one per place, in the order given
+
+
+def verbs_reached(
+    evaluator: AccessEvaluator,
+    resolution: Resolution,
+    places: Iterable[tuple[ApiStage, Route]],
+) -> list[VerbReach]:
+    """The verbs of an `ANY` route the persona can use at all, in HTTP_METHODS order.
+
+    `places` is the route wherever it is served (APIs, stages); a verb denied at every place
+    is left out.
+    """
+    served = list(places)
+    if not served:
+        return []
+    reached = []
+    for verb in HTTP_METHODS:
+        verdicts = tuple(
+            (api_stage, verdict_for(evaluator, resolution, api_stage, route, verb))
+            for api_stage, route in served
+        )
+        kinds = {v.verdict for _, v in verdicts}
+        if kinds != {"denied"}:
+            kind: Verdict = "allowed" if kinds == {"allowed"} else "partial"
+            reached.append(VerbReach(verb, kind, verdicts))
+    return reached

@@ -1,0 +1,134 @@
+"""verdict_for and verbs_reached: the one place a persona's verdict on a route is decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.resolve import Resolution
+from auditor.audit.routes import ApiStage
+from auditor.audit.verdicts import verbs_reached, verdict_for
+from auditor.model.personas import DEFAULT, UNAUTHENTICATED
+from auditor.model.snapshot import Api, InlinePolicy, Role, Route, Snapshot
+from auditor.policy import RouteVerdict
+from tests.support.snapshots import REGION, identity_pool, role, snapshot
+
+ARN = f"arn:aws:execute-api:{REGION}:123456789012:api1"
+ROLE = role("app-default")
+
+
+def _world() -> tuple[Snapshot, Api]:
+    """One role: every verb of /admin/* on prod, only GET of it on dev."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": [f"{ARN}/prod/*/admin/*", f"{ARN}/dev/GET/admin/*"],
+            }
+        ],
+    }
+    api = Api(
+        id="api1",
+        name="app",
+        kind="REST",
+        stages=["prod", "dev"],
+        routes=[Route(method="ANY", path="/admin/{proxy+}", authorization_type="AWS_IAM")],
+    )
+    world = snapshot([], identity_pool()).model_copy(
+        update={
+            "roles": {
+                ROLE: Role(
+                    arn=ROLE,
+                    name="app-default",
+                    inline_policies=[InlinePolicy(name="p", document=document)],
+                )
+            },
+            "apis": [api],
+        }
+    )
+    return world, api
+
+
+SIGNED_IN = Resolution(DEFAULT, ROLE, "the authenticated role")
+GUEST = Resolution(UNAUTHENTICATED, None, "guest access is disabled")
+
+
+class _Unasked(AccessEvaluator):
+    """An evaluator that must not be asked: the verdict is decided before the engine."""
+
+    def verdict(self, *args: Any, **kwargs: Any) -> RouteVerdict:
+        raise AssertionError("the policy engine was asked")
+
+
+@pytest.mark.parametrize(
+    ("authorization", "resolution", "expected"),
+    [
+        ("NONE", GUEST, "allowed"),  # anyone, even without credentials
+        ("NONE", SIGNED_IN, "allowed"),
+        ("COGNITO_USER_POOLS", GUEST, "denied"),  # needs a signed-in user's token
+        ("COGNITO_USER_POOLS", SIGNED_IN, "allowed"),
+        ("CUSTOM", SIGNED_IN, "partial"),  # up to the authorizer
+        ("CUSTOM", GUEST, "partial"),
+    ],
+)
+def test_a_route_not_governed_by_iam_is_decided_by_its_authorization_type(
+    authorization: str, resolution: Resolution, expected: str
+) -> None:
+    world, api = _world()
+    route = Route(method="GET", path="/admin/x", authorization_type=authorization)  # type: ignore[arg-type]
+    verdict = verdict_for(_Unasked(world), resolution, ApiStage(api, "prod"), route)
+    assert verdict.verdict == expected
+    assert verdict.reasons and all(reason for reason in verdict.reasons)
+    assert verdict_for(_Unasked(world), resolution, ApiStage(api, "prod"), route, "POST") == verdict
+
+
+def test_without_credentials_an_iam_route_is_denied_and_says_why() -> None:
+    world, api = _world()
+    nobody = Resolution(DEFAULT, None, "the identity pool has no authenticated role")
+    route = api.routes[0]
+    verdict = verdict_for(_Unasked(world), nobody, ApiStage(api, "prod"), route)
+    assert verdict.verdict == "denied"
+    assert any(nobody.how in reason for reason in verdict.reasons)
+
+
+def test_otherwise_the_engine_decides_for_the_routes_method_or_the_verb_asked() -> None:
+    world, api = _world()
+    evaluator = AccessEvaluator(world)
+    route = api.routes[0]
+    context = evaluator.context_for(SIGNED_IN)
+    for stage in ("prod", "dev"):
+        for verb in (None, "GET", "POST"):
+            got = verdict_for(evaluator, SIGNED_IN, ApiStage(api, stage), route, verb)
+            asked = evaluator.verdict(ROLE, api, stage, verb or "ANY", route.path, context)
+            assert got == asked, (stage, verb)
+    # The verb matters on an ANY route: on dev only GET is granted.
+    dev = ApiStage(api, "dev")
+    assert verdict_for(evaluator, SIGNED_IN, dev, route, "GET").verdict == "allowed"
+    assert verdict_for(evaluator, SIGNED_IN, dev, route, "POST").verdict == "denied"
+    assert verdict_for(evaluator, SIGNED_IN, dev, route).verdict == "partial"
+
+
+def test_verbs_reached_by_kind_over_every_place_serving_the_route() -> None:
+    world, api = _world()
+    evaluator = AccessEvaluator(world)
+    route = api.routes[0]
+    prod, dev = ApiStage(api, "prod"), ApiStage(api, "dev")
+
+    both = verbs_reached(evaluator, SIGNED_IN, [(prod, route), (dev, route)])
+    kinds = {reach.verb: reach.kind for reach in both}
+    # GET everywhere; every other verb only on prod: reached, but not fully.
+    assert kinds["GET"] == "allowed"
+    assert {kind for verb, kind in kinds.items() if verb != "GET"} == {"partial"}
+    for reach in both:
+        assert [stage for stage, _ in reach.verdicts] == [prod, dev]
+        assert [v for _, v in reach.verdicts] == [
+            verdict_for(evaluator, SIGNED_IN, s, route, reach.verb) for s in (prod, dev)
+        ]
+
+    assert [r.verb for r in verbs_reached(evaluator, SIGNED_IN, [(dev, route)])] == ["GET"]
+    assert verbs_reached(evaluator, GUEST, [(prod, route)]) == []  # no credentials: no verb
+    assert verbs_reached(evaluator, SIGNED_IN, []) == []
