@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import GroupBaseline
@@ -83,35 +84,40 @@ def group_role_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def group_role_drift(ctx: AuditContext) -> Iterator[Issue]:
-    for group in _declared_and_live(ctx):
-        declared, live = group.declared, group.live
-        if not declared.declares("role") or live.role_arn == declared.role:
-            continue
-        if declared.role and live.role_arn is None:
+    for group, live, expected in _drifted(ctx, "role", "role_arn"):
+        if expected and live is None:
             continue  # group-role-missing says it
-        yield Issue(
-            rule_id="group-role-drift",
-            resource=group.resource,
-            persona=group.persona,
-            message=f"group {group.name} carries role {live.role_arn}; the baseline "
-            f"says {declared.role or 'no role'}",
-            evidence={"live": live.role_arn, "expected": declared.role},
+        yield _drift(
+            "group-role-drift", group, f"carries role {live}", live, expected, expected or "no role"
         )
 
 
 def precedence_drift(ctx: AuditContext) -> Iterator[Issue]:
+    for group, live, expected in _drifted(ctx, "precedence", "precedence"):
+        yield _drift("precedence-drift", group, f"has precedence {live}", live, expected, expected)
+
+
+def _drifted(
+    ctx: AuditContext, declared_field: str, live_field: str
+) -> Iterator[tuple[_DeclaredGroup, Any, Any]]:
+    """(group, live value, declared value) of every live group whose baseline entry states
+    `declared_field` (an omitted field is not asserted) and differs from its `live_field`."""
     for group in _declared_and_live(ctx):
-        declared, live = group.declared, group.live
-        if not declared.declares("precedence") or live.precedence == declared.precedence:
-            continue
-        yield Issue(
-            rule_id="precedence-drift",
-            resource=group.resource,
-            persona=group.persona,
-            message=f"group {group.name} has precedence {live.precedence}; the baseline "
-            f"says {declared.precedence}",
-            evidence={"live": live.precedence, "expected": declared.precedence},
-        )
+        expected, live = getattr(group.declared, declared_field), getattr(group.live, live_field)
+        if group.declared.declares(declared_field) and live != expected:
+            yield group, live, expected
+
+
+def _drift(
+    rule_id: str, group: _DeclaredGroup, is_now: str, live: Any, expected: Any, said: Any
+) -> Issue:
+    return Issue(
+        rule_id=rule_id,
+        resource=group.resource,
+        persona=group.persona,
+        message=f"group {group.name} {is_now}; the baseline says {said}",
+        evidence={"live": live, "expected": expected},
+    )
 
 
 def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:

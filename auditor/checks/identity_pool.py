@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.audit.resolve import mapping_in_use
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
+from auditor.model.snapshot import IdentityPool
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 
@@ -126,12 +127,8 @@ def default_role_drift(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
-    if (
-        pool is not None
-        and pool.allow_unauthenticated
-        and not ctx.baseline.identity_pool.allow_unauthenticated
-    ):
+    pool = _on_but_declared_off(ctx, "allow_unauthenticated")
+    if pool is not None:
         yield Issue(
             rule_id="unauthenticated-enabled",
             resource=pool.id,
@@ -142,15 +139,20 @@ def unauthenticated_enabled(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def classic_flow_enabled(ctx: AuditContext) -> Iterator[Issue]:
-    pool = ctx.snapshot.identity_pool
-    if (
-        pool is not None
-        and pool.allow_classic_flow
-        and not ctx.baseline.identity_pool.allow_classic_flow
-    ):
+    pool = _on_but_declared_off(ctx, "allow_classic_flow")
+    if pool is not None:
         yield Issue(
             rule_id="classic-flow-enabled",
             resource=pool.id,
             message=f"identity pool {pool.id} allows the basic (classic) flow: callers "
             "can assume any role that trusts the pool, group roles included",
         )
+
+
+def _on_but_declared_off(ctx: AuditContext, setting: str) -> IdentityPool | None:
+    """The identity pool if `setting` (a flag of the pool and of its baseline) is on live and
+    off in the baseline."""
+    pool = ctx.snapshot.identity_pool
+    if pool is None or not getattr(pool, setting):
+        return None
+    return None if getattr(ctx.baseline.identity_pool, setting) else pool
