@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
 from auditor.collect.session import AwsClients
@@ -29,18 +29,21 @@ OPERATIONS: tuple[str, ...] = (
 )
 CALLS: tuple[str, ...] = OPERATIONS
 
+T = TypeVar("T")
+
 _PAGE = 60  # the maximum page size of ListGroups, ListUserPools and ListIdentityPools
 # A malformed id cannot name an existing pool: AWS answers those with a validation error.
 _ID_NOT_FOUND = NOT_FOUND_CODES | {"InvalidParameterException", "ValidationException"}
 
 
 @dataclass(frozen=True)
-class _PoolListing:
-    """How to find a pool by name: the one listing call of each kind of pool."""
+class _PoolKind:
+    """How to find one kind of pool by name (its listing call) and describe it."""
 
     kind: str  # "user pool", in messages
     service: str
-    operation: str
+    operation: str  # the listing
+    describe: str  # the call that describes one pool
     paginator: str
     page_size: dict[str, Any]  # ListUserPools requires MaxResults; the other takes a page size
     items: str
@@ -48,66 +51,88 @@ class _PoolListing:
     name_key: str
 
 
-_USER_POOLS = _PoolListing(
-    "user pool",
-    "cognito-idp",
-    "ListUserPools",
-    "list_user_pools",
-    {"MaxResults": _PAGE},
-    "UserPools",
-    "Id",
-    "Name",
+_USER_POOLS = _PoolKind(
+    kind="user pool",
+    service="cognito-idp",
+    operation="ListUserPools",
+    describe="DescribeUserPool",
+    paginator="list_user_pools",
+    page_size={"MaxResults": _PAGE},
+    items="UserPools",
+    id_key="Id",
+    name_key="Name",
 )
-_IDENTITY_POOLS = _PoolListing(
-    "identity pool",
-    "cognito-identity",
-    "ListIdentityPools",
-    "list_identity_pools",
-    {"PaginationConfig": {"PageSize": _PAGE}},
-    "IdentityPools",
-    "IdentityPoolId",
-    "IdentityPoolName",
+_IDENTITY_POOLS = _PoolKind(
+    kind="identity pool",
+    service="cognito-identity",
+    operation="ListIdentityPools",
+    describe="DescribeIdentityPool",
+    paginator="list_identity_pools",
+    page_size={"PaginationConfig": {"PageSize": _PAGE}},
+    items="IdentityPools",
+    id_key="IdentityPoolId",
+    name_key="IdentityPoolName",
 )
 
 
-def _pool_id(clients: AwsClients, reads: Reads, ref: PoolRef, listing: _PoolListing) -> str | None:
+def _pool_id(clients: AwsClients, reads: Reads, ref: PoolRef, pool_kind: _PoolKind) -> str | None:
     """The pool's id: as given, or the one pool of that name (None if the listing failed)."""
     if ref.id:
         return ref.id
     name = ref.name or ""
-    paginator = clients.client(listing.service).get_paginator(listing.paginator)
+    paginator = clients.client(pool_kind.service).get_paginator(pool_kind.paginator)
     matches: dict[str, str] | None = reads.run(
-        listing.service,
-        listing.operation,
+        pool_kind.service,
+        pool_kind.operation,
         None,
         lambda: {
-            p[listing.id_key]: p[listing.id_key]
-            for page in paginator.paginate(**listing.page_size)
-            for p in page.get(listing.items, [])
-            if p[listing.name_key] == name
+            p[pool_kind.id_key]: p[pool_kind.id_key]
+            for page in paginator.paginate(**pool_kind.page_size)
+            for p in page.get(pool_kind.items, [])
+            if p[pool_kind.name_key] == name
         },
     )
     if matches is None:
         return None
-    return one_named(matches, listing.kind, name, clients.region)
+    return one_named(matches, pool_kind.kind, name, clients.region)
+
+
+def _described(
+    clients: AwsClients,
+    reads: Reads,
+    ref: PoolRef,
+    pool_kind: _PoolKind,
+    describe: Callable[[Any, str], T],
+) -> tuple[Any, str, T] | None:
+    """The pool found (by id or name) and described: its service's client, its id and the
+    description `describe(client, pool_id)` parses; None if a read failed."""
+    pool_id = _pool_id(clients, reads, ref, pool_kind)
+    if pool_id is None:
+        return None
+    client = clients.client(pool_kind.service)
+    described = reads.run(
+        pool_kind.service,
+        pool_kind.describe,
+        pool_id,
+        lambda: describe(client, pool_id),
+        not_found=f"{pool_kind.kind} {pool_id} not found in {clients.region}",
+        not_found_codes=_ID_NOT_FOUND,
+    )
+    return None if described is None else (client, pool_id, described)
 
 
 def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPool | None:
     """The pool and all its groups; None (with an error recorded) if it could not be read."""
-    pool_id = _pool_id(clients, reads, ref, _USER_POOLS)
-    if pool_id is None:
-        return None
-    idp = clients.client("cognito-idp")
-    described = reads.run(
-        "cognito-idp",
-        "DescribeUserPool",
-        pool_id,
-        lambda: _user_pool(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]),
-        not_found=f"user pool {pool_id} not found in {clients.region}",
-        not_found_codes=_ID_NOT_FOUND,
+    found = _described(
+        clients,
+        reads,
+        ref,
+        _USER_POOLS,
+        lambda idp, pool_id: _user_pool(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]),
     )
-    if described is None:
+    if found is None:
         return None
+    idp, pool_id, described = found
     pages = idp.get_paginator("list_groups").paginate(
         UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE}
     )
@@ -153,20 +178,20 @@ def _role_mapping(raw: dict[str, Any]) -> RoleMapping:
 
 
 def collect_identity_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> IdentityPool | None:
-    pool_id = _pool_id(clients, reads, ref, _IDENTITY_POOLS)
-    if pool_id is None:
-        return None
-    identity = clients.client("cognito-identity")
-    described = reads.run(
-        "cognito-identity",
-        "DescribeIdentityPool",
-        pool_id,
-        lambda: _identity_pool(identity.describe_identity_pool(IdentityPoolId=pool_id)),
-        not_found=f"identity pool {pool_id} not found in {clients.region}",
-        not_found_codes=_ID_NOT_FOUND,
+    """The pool with its roles and role mappings; None (with an error recorded) if it could
+    not be read."""
+    found = _described(
+        clients,
+        reads,
+        ref,
+        _IDENTITY_POOLS,
+        lambda identity, pool_id: _identity_pool(
+            identity.describe_identity_pool(IdentityPoolId=pool_id)
+        ),
     )
-    if described is None:
+    if found is None:
         return None
+    identity, pool_id, described = found
     roles = reads.run(
         "cognito-identity",
         "GetIdentityPoolRoles",
