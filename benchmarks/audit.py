@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from auditor.checks.run import audit
+from auditor.emulator.documents import cognito_trust_policy
 from auditor.model.baseline import Baseline
 from auditor.model.snapshot import (
     Api,
@@ -40,20 +41,7 @@ POOL = "us-east-1_Bench0001"
 IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
 VERBS = ("GET", "POST", "PUT", "DELETE")
 ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {"cognito-identity.amazonaws.com:aud": IDENTITY_POOL},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
-            },
-        }
-    ],
-}
+TRUST = cognito_trust_policy(IDENTITY_POOL)
 
 
 def _routes(api_index: int, count: int) -> list[Route]:
