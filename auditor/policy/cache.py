@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .glob import Token
     from .model import RouteVerdict
     from .prefilter import Glob
-    from .routes import RoutePath, SharedAutomaton
+    from .role_routes import RoutePath, SharedAutomaton
     from .templates import TemplateRest
 
 K = TypeVar("K", bound=Hashable)
@@ -85,7 +85,7 @@ class PolicyCache:
         # Route templates (templates.py): parsed paths and the intern table of their rests.
         self.templates: Memo[str, tuple[str, TemplateRest | None]] = Memo(8_192)
         self.rests: Memo[tuple[bool, str, int], TemplateRest] = Memo(65_536)
-        # Route verdicts (routes.py): automata shared by roles whose relevant statements
+        # Route verdicts (role_routes.py): automata shared by roles whose relevant statements
         # have the same content, the statements' content ids, and verdicts of untouched
         # routes, shared by every role (RouteVerdict is frozen).
         self.paths: Memo[str, RoutePath] = Memo(8_192)

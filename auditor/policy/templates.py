@@ -2,7 +2,7 @@
 
 The requests of a route form a regular language: the fixed ARN prefix, then the path with
 `{param}` = one or more characters other than '/', `{proxy+}` = one or more of anything.
-Each Resource pattern is a regular language too (glob.py). routes.explore searches every
+Each Resource pattern is a regular language too (glob.py). search.explore searches every
 state of all patterns at once that a parameter value can reach (breadth first, so the
 first word to reach a state is its shortlex-least) and runs the literals in between, so
 the verdict is a fact about all strings, not a sample; the shortlex-least request of each
@@ -245,7 +245,7 @@ _SLOTS = ("identity", "boundary", SESSION, ROLE)
 @dataclass(slots=True)
 class RoleAutomaton:
     """Statements of a role (plus boundary and resource policy) for one action and context,
-    as one automaton (routes.py builds it from what the patterns leave after the account's
+    as one automaton (role_routes.py builds it from what the patterns leave after the account's
     ARN prefix).
 
     Sets of statements are ints with bit i for `stmts[i]` (whose `index` is i, see

@@ -25,12 +25,14 @@ from auditor.policy import (
     prepare_role,
     route_verdict,
 )
-from auditor.policy import routes as routes_module
+from auditor.policy import role_routes as role_routes_module
 from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
 from auditor.policy.prefilter import LeadIndex
-from auditor.policy.routes import _render, _shape, explore, route_path
+from auditor.policy.role_routes import route_path
+from auditor.policy.search import explore
+from auditor.policy.shapes import render_shape, shape_of
 from auditor.policy.templates import assemble
 from auditor.policy.variables import Text
 from tests.policy.test_policy_properties import concrete_paths, templates
@@ -105,8 +107,8 @@ def unfiltered(
     for verb in HTTP_METHODS if method == "ANY" else (method,):
         start = role.nfa.run(role.nfa.initial, f"{base}{verb}/{route.head}")
         outcomes[verb] = explore(route.rest, role.node(start, prepared._same_account))
-    shape = _shape(roles.stmts, outcomes)
-    return _render(shape, roles.statements, base, route.head, roles.other(route))
+    shape = shape_of(roles.stmts, outcomes)
+    return render_shape(shape, roles.statements, base, route.head, roles.other(route))
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,11 +130,11 @@ def test_prefilter_changes_nothing(
 ) -> None:
     # `own`: automata a role may add to the shared cache before it takes one automaton
     # over all its statements (0: always that one); either way nothing may change.
-    saved, routes_module._MAX_OWN = routes_module._MAX_OWN, own
+    saved, role_routes_module._MAX_OWN = role_routes_module._MAX_OWN, own
     try:
         check_prefilter(identity, boundary, resource, context, asked)
     finally:
-        routes_module._MAX_OWN = saved
+        role_routes_module._MAX_OWN = saved
 
 
 def check_prefilter(
