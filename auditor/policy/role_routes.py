@@ -16,17 +16,10 @@ from .evaluate import CompiledSet
 from .glob import LIT
 from .model import StatementRef
 from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
+from .role_automaton import PatternNode, RoleAutomaton, RouteStmt, assemble, route_statements
 from .search import MATCHED, Outcome, explore, serials
 from .shapes import Shape, bit_indices, shape_of, word_pieces
-from .templates import (
-    PatternNode,
-    RoleAutomaton,
-    RouteStmt,
-    TemplateRest,
-    assemble,
-    route_statements,
-    route_template,
-)
+from .templates import TemplateRest, route_template
 
 
 @dataclass(slots=True, eq=False)  # hashed by identity

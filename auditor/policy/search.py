@@ -6,12 +6,8 @@ from __future__ import annotations
 import itertools
 from typing import Final
 
-from .templates import (
-    PatternNode,
-    Reach,
-    RequestClass,
-    TemplateRest,
-)
+from .role_automaton import PatternNode, Reach, RequestClass
+from .templates import TemplateRest
 
 serials = itertools.count()  # ids for verdict-shape cache keys; never reused
 

@@ -8,10 +8,8 @@ from typing import cast
 
 from .automata import OTHER
 from .model import RouteVerdict, StatementRef, VerdictName
+from .role_automaton import RouteStmt
 from .search import MATCHED, NOT_POSSIBLY, NOT_SURELY, POSSIBLY, SURELY, Outcome, Word
-from .templates import (
-    RouteStmt,
-)
 
 NO_ALLOW = "no statement allows any request to this route"
 

@@ -30,10 +30,10 @@ from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
 from auditor.policy.prefilter import LeadIndex
+from auditor.policy.role_automaton import assemble
 from auditor.policy.role_routes import route_path
 from auditor.policy.search import explore
 from auditor.policy.shapes import render_shape, shape_of
-from auditor.policy.templates import assemble
 from auditor.policy.variables import Text
 from tests.policy.test_policy_properties import concrete_paths, templates
 
