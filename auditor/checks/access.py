@@ -21,11 +21,6 @@ OVERBROAD = {
 }
 
 
-def _matrix_trustworthy(ctx: AuditContext) -> bool:
-    # Roles or routes that failed to read would turn into false "missing" findings.
-    return ctx.read_ok("iam", "cognito-idp", "cognito-identity", "apigateway", "apigatewayv2")
-
-
 def _named_verdicts(
     ctx: AuditContext, resolution: Resolution, pattern: RoutePattern
 ) -> Iterator[tuple[ApiStage, RouteVerdict, str]]:
@@ -72,17 +67,15 @@ def _unreached(
 
 
 def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
-    if _matrix_trustworthy(ctx):
-        yield from _unreached(
-            ctx,
-            "missing-all-users-route",
-            lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users),
-        )
+    yield from _unreached(
+        ctx,
+        "missing-all-users-route",
+        lambda r: [] if r.persona == UNAUTHENTICATED else list(ctx.baseline.routes.all_users),
+    )
 
 
 def missing_route(ctx: AuditContext) -> Iterator[Issue]:
-    if _matrix_trustworthy(ctx):
-        yield from _unreached(ctx, "missing-route", lambda r: ctx.baseline.own_routes(r.persona))
+    yield from _unreached(ctx, "missing-route", lambda r: ctx.baseline.own_routes(r.persona))
 
 
 def excess_route(ctx: AuditContext) -> Iterator[Issue]:
