@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.audit.resolve import Resolution
-from auditor.model.http import DEFAULT_ROUTE, HTTP_API_CATCH_ALL
+from auditor.model.http import served_path
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Api, Role, Snapshot
 from auditor.policy import NamedPolicy, PolicyCache, PreparedRole, RouteVerdict, prepare_role
@@ -114,9 +114,7 @@ class AccessEvaluator:
         # No cache of verdicts here: half a million of them would dominate memory, and the
         # engine already shares automata and outcomes between roles and repeated questions.
         prepared = self._prepare(role_arn, api, context, self._context_key(context))
-        return prepared.verdict(
-            api.id, stage, method, HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
-        )
+        return prepared.verdict(api.id, stage, method, served_path(path))
 
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""

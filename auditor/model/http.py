@@ -11,3 +11,8 @@ DEFAULT_ROUTE = "$default"
 
 # The path template that `$default` serves, for ARNs and verdicts.
 HTTP_API_CATCH_ALL = "/{proxy+}"
+
+
+def served_path(path: str) -> str:
+    """The path template a route serves requests under: `$default` serves the catch-all."""
+    return HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path

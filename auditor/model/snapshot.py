@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
-from auditor.model.http import DEFAULT_ROUTE, HTTP_API_CATCH_ALL
+from auditor.model.http import DEFAULT_ROUTE, served_path
 from auditor.model.inputs import InputFormat, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
@@ -201,7 +201,7 @@ class Snapshot(_Model):
         named as the catch-all path it serves.
         """
         verb = "*" if method in ("ANY", "*") else method
-        path = HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
+        path = served_path(path)
         return (
             f"arn:{self.partition}:execute-api:{self.region}:{self.account_id or '*'}:"
             f"{api_id}/{stage}/{verb}{path}"

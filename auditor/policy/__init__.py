@@ -1,4 +1,5 @@
-"""The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks.
+"""The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks,
+public resource-policy statements and Cognito trust policies.
 
 No I/O and no AWS SDK here: everything is computed from policy documents and request facts.
 What it memoises lives in a PolicyCache that the caller owns (see cache.py).

@@ -7,8 +7,12 @@ that need it, never in module state: `AccessEvaluator` makes one per audit, so a
 long-running scheduler or a warm Lambda carries nothing from one audit to the next.
 `decide`, `explain` and `route_verdict` fall back to `DEFAULT_CACHE` for ad-hoc callers.
 
-Every table is bounded and forgets everything once full: simple, and a rebuild is cheap
-compared to a leak (the module default lives as long as the process).
+The cache's own tables are bounded and forget everything once full: simple, and a rebuild
+is cheap compared to a leak. What one entry memoises (a compiled set's automata, a role's
+leads and shapes, a state's outcomes) grows with the routes asked of it; the module default
+lives as long as the process, so long-running callers pass their own cache. Emptying a table
+never changes a verdict: the ids that entries are keyed by (statement signatures, template
+rest keys, outcome serials) come from process-wide counters and are never reused.
 """
 
 from __future__ import annotations
@@ -67,7 +71,6 @@ class PolicyCache:
         "residuals",
         "rests",
         "signatures",
-        "templates",
         "text_tokens",
         "untouched",
     )
@@ -82,8 +85,7 @@ class PolicyCache:
         self.after_prefix: Memo[tuple[Glob, str], tuple[tuple[Glob, ...], tuple[str, ...]]] = Memo(
             65_536
         )
-        # Route templates (templates.py): parsed paths and the intern table of their rests.
-        self.templates: Memo[str, tuple[str, TemplateRest | None]] = Memo(8_192)
+        # Route templates (templates.py): the intern table of their rests.
         self.rests: Memo[tuple[bool, str, int], TemplateRest] = Memo(65_536)
         # Route verdicts (role_routes.py): automata shared by roles whose relevant statements
         # have the same content, the statements' content ids, and verdicts of untouched

@@ -221,7 +221,7 @@ def decide(
 ) -> DecisionName:
     """One concrete request against identity-policy documents (CONTRACT.md section 3).
 
-    Compiled documents are kept in `cache` by the identity of the list and its documents,
+    Compiled documents are kept in `cache` by the identity of its documents,
     so pass the same objects again and do not change them. Without a cache, a bounded
     module-level one (`DEFAULT_CACHE`) serves every caller that passes none: fine for
     ad-hoc calls; a long-lived program should pass its own and drop it when done.

@@ -19,7 +19,7 @@ from .variables import Literal, Part, Text, Var
 if TYPE_CHECKING:
     from .cache import PolicyCache
 
-# Token kinds and character classes shared with the automata in templates.py.
+# Token kinds and character classes, shared with the automata (automata.py, role_automaton.py).
 LIT, ONE, STAR = 0, 1, 2
 ANY, NOCOLON, NOSLASH = 0, 1, 2
 Token = tuple[int, str | int]

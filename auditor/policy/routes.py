@@ -11,7 +11,7 @@ from .cache import DEFAULT_CACHE, PolicyCache
 from .evaluate import caller_context, compiled_for
 from .model import INVOKE, NamedPolicy, RouteVerdict
 from .principals import Caller, session_arn_for
-from .role_routes import Part, RoleRoutes, RoutePath, route_path
+from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
 from .search import SERIAL
 from .shapes import NO_ALLOW, render_shape
 
@@ -48,7 +48,7 @@ class PreparedRole:
             shape = routes.shape((verb, sub.serial, out[SERIAL]), ((verb, sub, out),))
             base = f"{self._arn}{api_id}/{stage}/"
             return render_shape(shape, routes.statements, base, head, routes.other(route))
-        parts: list[Part] = []
+        parts: list[VerbPart] = []
         key: list[tuple[str, int, int]] = []
         touched = False
         leads = routes.every_verb.get((api_id, stage)) or routes.verb_leads(api_id, stage)

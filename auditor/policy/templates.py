@@ -1,12 +1,9 @@
-"""Route templates as regular languages: is every, no, or some concrete request allowed?
+"""Route templates as regular languages: a literal head, then parameters and literals.
 
-The requests of a route form a regular language: the fixed ARN prefix, then the path with
-`{param}` = one or more characters other than '/', `{proxy+}` = one or more of anything.
-Each Resource pattern is a regular language too (glob.py). search.explore searches every
-state of all patterns at once that a parameter value can reach (breadth first, so the
-first word to reach a state is its shortlex-least) and runs the literals in between, so
-the verdict is a fact about all strings, not a sample; the shortlex-least request of each
-kind is its witness. This module holds the template side; role_automaton.py the patterns'.
+`{param}` is one or more characters other than '/', `{proxy+}` one or more of anything, so
+the requests of a route form a regular language, as each Resource pattern does (glob.py);
+search.py explores both at once for an exact verdict, role_automaton.py holds the patterns'
+side.
 """
 
 from __future__ import annotations
@@ -65,15 +62,10 @@ def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | N
 
     The request ARN holds the path without its leading '/'; `{param}` is one or more
     characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
-    the first parameter) is split off so that it can be run deterministically.
+    the first parameter) is split off so that it can be run deterministically. Not memoised
+    here: its one caller (role_routes.route_path) keeps the parsed path, and equal rests are
+    interned in `cache.rests`.
     """
-    hit = cache.templates.get(path)
-    if hit is None:
-        hit = cache.templates.keep(path, _parse_template(path, cache))
-    return hit
-
-
-def _parse_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | None]:
     if not path.startswith("/"):
         raise ValueError(f"a route path template starts with '/': {path!r}")
     segments = path[1:].split("/")

@@ -44,6 +44,34 @@ def test_a_shared_cache_changes_no_verdict(
     assert _verdicts(stmts, asked, shared) == _verdicts(stmts, asked, PolicyCache())
 
 
+def _tiny_cache(bound: int) -> PolicyCache:
+    """A cache whose every table empties itself after `bound` entries."""
+    cache = PolicyCache()
+    for table in cache._tables():
+        assert isinstance(table, Memo)
+        table.bound = bound
+    return cache
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(statements(), min_size=1, max_size=6), min_size=2, max_size=5),
+    routes,
+    st.sampled_from([1, 2, 3]),
+)
+def test_tables_that_empty_themselves_change_no_verdict(
+    roles: list[list[dict[str, Any]]], asked: list[tuple[str, str, str, str]], bound: int
+) -> None:
+    # Tables empty themselves mid-audit; what stays behind (automata keyed by statement
+    # signatures, per-state memos keyed by template rests) must never meet a reused id. Each
+    # role is asked forwards and backwards, so entries are dropped and rebuilt in between.
+    tiny = _tiny_cache(bound)
+    for stmts in roles:
+        fresh = PolicyCache()
+        for order in (asked, asked[::-1]):
+            assert _verdicts(stmts, order, tiny) == _verdicts(stmts, order, fresh)
+
+
 def test_an_explicit_cache_leaves_the_default_alone() -> None:
     policies = [
         NamedPolicy(
