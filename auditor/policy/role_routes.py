@@ -126,7 +126,7 @@ def _literals(glob: Glob, cache: PolicyCache) -> frozenset[str]:
     return hit
 
 
-Part = tuple[str, RoleSub | None, Outcome]  # a verb, the automaton it was judged by, outcome
+VerbPart = tuple[str, RoleSub | None, Outcome]  # a verb, the automaton it was judged by, outcome
 
 
 @dataclass(slots=True)
@@ -231,11 +231,7 @@ class RoleRoutes:
         hit = self.subs.get(key)
         if hit is not None:
             return hit
-        picked: list[int] = []
-        while bits:
-            low = bits & -bits
-            bits ^= low
-            picked.append(low.bit_length() - 1)
+        picked = list(bit_indices(bits))
         content = (
             self.has_boundary,
             self.has_resource_policy,
@@ -268,7 +264,7 @@ class RoleRoutes:
                 return char
         return pick_other(self.literals | route.chars)
 
-    def shape(self, key: Hashable, parts: Sequence[Part]) -> Shape:
+    def shape(self, key: Hashable, parts: Sequence[VerbPart]) -> Shape:
         """The shape of `parts`, cached under `key`: their verbs and serials (ints and
         strings, so the collector stops tracking the keys)."""
         hit = self.shapes.get(key)
