@@ -12,7 +12,7 @@ from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
 from auditor.model.report import GroupPair
 from auditor.model.snapshot import Route, Snapshot
-from auditor.model.state import ConfigSummary
+from auditor.model.state import ConfigChange
 
 
 @dataclass
@@ -23,8 +23,9 @@ class AuditContext:
     matrix: list[Cell]  # build_matrix's, in its layout
     evaluator: AccessEvaluator
     pairs: list[GroupPair] = field(default_factory=list)
-    # The previous run's configuration (from --state); None on a first run or without one.
-    previous_config: ConfigSummary | None = None
+    # The previous run's configuration and this one's (with --state); None on a first run or
+    # without a state.
+    config_change: ConfigChange | None = None
 
     def read_ok(self, *services: str) -> bool:
         """No read of these services failed: absence in the snapshot then means absence in AWS."""

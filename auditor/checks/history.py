@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.audit.summary import summarize
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 from auditor.model.personas import group_persona
@@ -19,8 +18,8 @@ from auditor.model.state import ConfigSummary, GroupState
 
 
 def changed_since_last_run(ctx: AuditContext) -> Iterator[Issue]:
-    if ctx.previous_config is not None:
-        yield from config_changes(ctx.previous_config, summarize(ctx.snapshot), ctx.snapshot)
+    if ctx.config_change is not None:
+        yield from config_changes(*ctx.config_change, ctx.snapshot)
 
 
 def config_changes(before: ConfigSummary, after: ConfigSummary, snapshot: Snapshot) -> list[Issue]:

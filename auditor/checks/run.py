@@ -26,7 +26,7 @@ from auditor.model.report import (
     ToolInfo,
 )
 from auditor.model.snapshot import PoolRef, Snapshot
-from auditor.model.state import ConfigSummary
+from auditor.model.state import ConfigChange
 
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
@@ -65,22 +65,20 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def audit(
-    snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None = None
+    snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None = None
 ) -> Report:
-    """The report on `snapshot` against `baseline`; `previous_config` (the previous run's, from
-    --state) lets changed-since-last-run say what changed since."""
+    """The report on `snapshot` against `baseline`; `config_change` (the previous run's
+    configuration and this one's, with --state) lets changed-since-last-run say what changed."""
     with _no_cycle_collection():
-        return _audit(snapshot, baseline, previous_config)
+        return _audit(snapshot, baseline, config_change)
 
 
-def _audit(snapshot: Snapshot, baseline: Baseline, previous_config: ConfigSummary | None) -> Report:
+def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None) -> Report:
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
     pairs = group_pairs(snapshot)
-    context = AuditContext(
-        snapshot, baseline, resolutions, matrix, evaluator, pairs, previous_config
-    )
+    context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs, config_change)
     findings: dict[str, Finding] = {}
     for rule, check in zip(rules_for(CHECKS), CHECKS.values(), strict=True):
         if not context.read_ok(*rule.requires):

@@ -88,11 +88,11 @@ def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
     if options.state or options.slack.enabled:
-        # The edge with S3 and Slack, only when asked for: it audits with the previous
-        # run's configuration at hand.
+        # The edge with S3 and Slack, only when asked for: it audits with what changed since
+        # the previous run at hand.
         from auditor.unattended.history import track
 
-        report = track(snapshot, options, lambda previous: audit(snapshot, baseline, previous))
+        report = track(snapshot, options, lambda change: audit(snapshot, baseline, change))
     else:
         report = audit(snapshot, baseline)
     print_failures(report.errors)  # also when the report itself goes to a file or to S3

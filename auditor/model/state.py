@@ -8,13 +8,14 @@ auditor.unattended.stores; how a snapshot becomes a ConfigSummary is auditor.aud
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding
 from auditor.model.inputs import InputFormat, load_input
-from auditor.model.report import ReportTarget
-from auditor.model.snapshot import canonical_json
+from auditor.model.snapshot import Snapshot, canonical_json
 
 STATE_SCHEMA_VERSION = "1"
 STATE_KIND = "cognito-route-auditor/state"
@@ -60,6 +61,14 @@ class ConfigSummary(_Model):
     routes: dict[str, dict[str, str]] | None = None
 
 
+class ConfigChange(NamedTuple):
+    """The live configuration of the previous run (from --state) and of this one: what
+    changed-since-last-run compares. Summarised once per run, for the check and the state."""
+
+    before: ConfigSummary
+    after: ConfigSummary
+
+
 class StateTarget(_Model):
     account_id: str | None = None
     region: str
@@ -67,12 +76,14 @@ class StateTarget(_Model):
     identity_pool_id: str | None = None
 
     @classmethod
-    def of(cls, target: ReportTarget) -> StateTarget:
+    def of(cls, snapshot: Snapshot) -> StateTarget:
+        """What `snapshot` audits, as a state file records it (the report's target says the
+        same)."""
         return cls(
-            account_id=target.account_id,
-            region=target.region,
-            user_pool_id=target.user_pool_id,
-            identity_pool_id=target.identity_pool_id,
+            account_id=snapshot.account_id,
+            region=snapshot.region,
+            user_pool_id=snapshot.user_pool.id if snapshot.user_pool else None,
+            identity_pool_id=snapshot.identity_pool.id if snapshot.identity_pool else None,
         )
 
 

@@ -2,9 +2,9 @@
 
 `compare` is pure: the previous state and this run's report in; the report with its new /
 still open / resolved findings, the state to keep and the alert owed out. `track` is the
-edge around it, used by the runner when `--state` or `--slack` is given: it loads the
-previous state, audits with its configuration at hand (changed-since-last-run is a check
-and says what changed), compares, sends the Slack alert and saves the new state.
+edge around it, used by commands.run.execute when `--state` or `--slack` is given: it loads
+the previous state, summarises this run's configuration once, audits with the change at hand
+(changed-since-last-run is a check), compares, sends the Slack alert and saves the new state.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from auditor.commands.options import RunOptions
 from auditor.model.findings import Finding
 from auditor.model.report import Report, ReportError, RunChanges
 from auditor.model.snapshot import Snapshot
-from auditor.model.state import ConfigSummary, PendingAlert, State, StateTarget
+from auditor.model.state import ConfigChange, ConfigSummary, PendingAlert, State, StateTarget
 from auditor.unattended.slack import (
     AlertContent,
     SlackConfig,
@@ -29,8 +29,9 @@ from auditor.unattended.slack import (
 )
 from auditor.unattended.stores import open_store
 
-# This run's audit, given the previous run's configuration (None: a first run, or no --state).
-Audit = Callable[[ConfigSummary | None], Report]
+# This run's audit, given what changed in the configuration since the previous run (None: a
+# first run, or no --state).
+Audit = Callable[[ConfigChange | None], Report]
 
 
 def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
@@ -39,14 +40,14 @@ def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
     aws = replace(options.aws, region=options.aws.region or snapshot.region)
     store = open_store(options.state, aws) if options.state else None
     previous = store.load() if store else None
-    report = audit(previous.config if previous else None)
-    # The report names this run's target; a state kept for another one is refused.
+    # A state kept for another target is refused before anything is audited.
     if store is not None and previous is not None:
-        previous.check_target(StateTarget.of(report.target), source=store.location)
-
-    report, state, alert = compare(
-        previous, report, snapshot, now=_now(), keep_state=store is not None
-    )
+        previous.check_target(StateTarget.of(snapshot), source=store.location)
+    # Only a state file keeps the configuration: without one, do not hash every policy. With
+    # one, summarise once, for the check and for the state.
+    current = summarize(snapshot) if store is not None else None
+    change = ConfigChange(previous.config, current) if previous and current else None
+    report, state, alert = compare(previous, audit(change), snapshot, now=_now(), current=current)
     if options.slack.enabled:
         report, pending = _send(report, alert, options)
         state = state.model_copy(update={"pending_alert": pending}) if state else None
@@ -56,10 +57,16 @@ def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
 
 
 def compare(
-    previous: State | None, report: Report, snapshot: Snapshot, *, now: str, keep_state: bool
+    previous: State | None,
+    report: Report,
+    snapshot: Snapshot,
+    *,
+    now: str,
+    current: ConfigSummary | None,
 ) -> tuple[Report, State | None, PendingAlert]:
     """This run against the previous one: the report with its changes, the state to keep
-    (None unless `keep_state`) and the alert owed since the last delivered one.
+    (None without `current`, this run's configuration summary: only a state file keeps it)
+    and the alert owed since the last delivered one.
 
     The state keeps the previous pending alert: whether this alert replaces it depends on
     its delivery, which is the caller's.
@@ -74,23 +81,17 @@ def compare(
         open_now=set(open_findings),
         now=now,
     )
-    updated = report.model_copy(
-        update={
-            "changes": changes,
-            "snapshot_digest": report.snapshot_digest or snapshot.digest(),
-        }
-    )
-    # Only a state file keeps the configuration: without one, do not hash every policy.
+    updated = report.model_copy(update={"changes": changes})
     state = (
         State(
             updated_at=now,
-            target=StateTarget.of(report.target),
+            target=StateTarget.of(snapshot),
             snapshot_digest=updated.snapshot_digest,
-            config=carry_over(summarize(snapshot), previous.config if previous else None),
+            config=carry_over(current, previous.config if previous else None),
             open_findings=list(open_findings.values()),
             pending_alert=pending,
         )
-        if keep_state
+        if current is not None
         else None
     )
     return updated, state, alert
@@ -113,7 +114,7 @@ def _send(
     failure = _deliver(content, options.slack.config)
     if failure is None:
         return report, None
-    # The runner prints every report error once.
+    # commands.run.execute prints every report error once.
     report = report.model_copy(update={"errors": [*report.errors, failure]})
     return report, alert if content.has_changes else None
 

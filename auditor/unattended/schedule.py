@@ -52,7 +52,7 @@ def run_schedule(
 ) -> None:
     """Block until SIGTERM/SIGINT (or `stop_event`), auditing on every tick.
 
-    `trigger` replaces the cron trigger and `execute` the runner (tests run every second).
+    `trigger` replaces the cron trigger and `execute` commands.run.execute (tests run every second).
     """
     cron_trigger = parse_cron(cron, timezone)
     stop = stop_event or threading.Event()

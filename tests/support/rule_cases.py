@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from auditor.audit.summary import summarize
+from auditor.model.snapshot import Snapshot
+from auditor.model.state import ConfigChange
 from tests.support.findings import FindingKey
 from tests.support.snapshots import SmallApp, small_app
 
@@ -26,6 +29,9 @@ class Case:
     shows: str  # what the fixture is about: the test's id
     edit: Edit = unchanged
     expected: frozenset[FindingKey] = field(default_factory=frozenset)
+    # The previous run's app (from the clean one), for rules that compare with it; None: a
+    # first run, or no --state.
+    before: Edit | None = None
 
     @classmethod
     def fires(cls, rule_id: str, shows: str, edit: Edit, *keys: FindingKey) -> Case:
@@ -44,7 +50,7 @@ class Case:
         an incomplete report: the rule stays silent, the report says it could not look."""
         app = small_app()
         self.edit(app)
-        report = app.report()
+        report = app.report(self._change_since_before(app))
         if app.snapshot["errors"]:
             assert report.status == "incomplete"
         return {
@@ -52,6 +58,15 @@ class Case:
             for f in report.findings
             if f.rule_id == self.rule_id
         }
+
+    def _change_since_before(self, app: SmallApp) -> ConfigChange | None:
+        if self.before is None:
+            return None
+        previous = small_app()
+        self.before(previous)
+        return ConfigChange(
+            *(summarize(Snapshot.model_validate(a.snapshot)) for a in (previous, app))
+        )
 
     def __str__(self) -> str:
         return f"{self.rule_id}: {'fires' if self.failing else 'passes'}: {self.shows}"

@@ -21,7 +21,7 @@ from auditor.model.snapshot import (
     TargetRef,
     UserPool,
 )
-from auditor.model.state import ConfigSummary
+from auditor.model.state import ConfigChange
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -221,12 +221,12 @@ class SmallApp:
         return routes
 
     # --- the audit ---------------------------------------------------------------------------
-    def report(self, previous_config: ConfigSummary | None = None) -> Report:
-        """The audit of this app; with `previous_config`, as the run after one that saw it."""
+    def report(self, config_change: ConfigChange | None = None) -> Report:
+        """The audit of this app; with `config_change`, as the run after one that saw it."""
         return audit(
             Snapshot.model_validate(self.snapshot),
             Baseline.model_validate(self.baseline),
-            previous_config,
+            config_change,
         )
 
 

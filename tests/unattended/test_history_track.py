@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from auditor.audit.catalog import make_finding
-from auditor.audit.summary import summarize
 from auditor.checks.history import config_changes
 from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
@@ -16,7 +15,7 @@ from auditor.model.errors import InputError
 from auditor.model.findings import Finding, Severity
 from auditor.model.report import Report
 from auditor.model.snapshot import Snapshot
-from auditor.model.state import ConfigSummary, PendingAlert
+from auditor.model.state import ConfigChange, PendingAlert
 from auditor.unattended.history import Audit, merge_pending, track
 from auditor.unattended.stores import LocalStateStore
 from tests.support.slack import ROLE_ADMIN, TOKEN, FakeSlack, finding, report, snapshot
@@ -39,8 +38,8 @@ def _audit(snap: Snapshot, findings_: list[Finding], **report_kw: str) -> Audit:
     """Stands in for the audit: these findings, plus what its changed-since-last-run check
     finds against the previous run's configuration."""
 
-    def audit(previous: ConfigSummary | None) -> Report:
-        changes = [] if previous is None else config_changes(previous, summarize(snap), snap)
+    def audit(change: ConfigChange | None) -> Report:
+        changes = [] if change is None else config_changes(*change, snap)
         return report([*findings_, *map(make_finding, changes)], **report_kw)
 
     return audit
