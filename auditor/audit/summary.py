@@ -15,7 +15,7 @@ from auditor.model.state import (
     RoleMappingState,
 )
 
-# Which snapshot sections a failed read of each service leaves unknown.
+# Which snapshot sections a failed read of each service (COLLECTED_SERVICES) leaves unknown.
 _SECTIONS_BY_SERVICE = {
     "cognito-idp": {"groups"},
     "cognito-identity": {"identity_pool"},
@@ -24,14 +24,13 @@ _SECTIONS_BY_SERVICE = {
     "apigatewayv2": {"routes"},
     "sts": set(),  # only the account id
 }
-_ALL_SECTIONS = {"groups", "identity_pool", "role_policies", "routes"}
 
 
 def unreadable_sections(snapshot: Snapshot) -> set[str]:
-    """Sections a collection error may have left wrong; unknown services taint everything."""
+    """Sections a collection error may have left wrong (Snapshot.failed_services)."""
     sections: set[str] = set()
-    for error in snapshot.errors:
-        sections |= _SECTIONS_BY_SERVICE.get(error.service.lower(), _ALL_SECTIONS)
+    for service in snapshot.failed_services():
+        sections |= _SECTIONS_BY_SERVICE[service]
     if snapshot.user_pool is None:
         sections.add("groups")
     if snapshot.identity_pool is None:

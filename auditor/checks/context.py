@@ -29,7 +29,7 @@ class AuditContext:
 
     def read_ok(self, *services: str) -> bool:
         """No read of these services failed: absence in the snapshot then means absence in AWS."""
-        return not any(e.service in services for e in self.snapshot.errors)
+        return not self.snapshot.failed_services() & set(services)
 
     @cached_property
     def routes(self) -> list[tuple[ApiStage, Route]]:

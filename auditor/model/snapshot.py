@@ -30,6 +30,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The services the collectors read (CollectionError.service, a rule's `requires:`).
+COLLECTED_SERVICES = ("sts", "cognito-idp", "cognito-identity", "iam", "apigateway", "apigatewayv2")
+
+
 class CollectionError(_Model):
     """An AWS read that failed after retries; its presence makes the snapshot incomplete."""
 
@@ -187,6 +191,14 @@ class Snapshot(_Model):
     @property
     def complete(self) -> bool:
         return not self.errors
+
+    def failed_services(self) -> frozenset[str]:
+        """The services a read of which failed. A failure of a service we do not know (a
+        hand-edited snapshot, say) may hide anything: then every service counts as failed."""
+        failed = {error.service.lower() for error in self.errors}
+        return (
+            frozenset(COLLECTED_SERVICES) if failed - set(COLLECTED_SERVICES) else frozenset(failed)
+        )
 
     def role(self, arn: str | None) -> Role | None:
         return self.roles.get(arn) if arn else None
