@@ -17,6 +17,13 @@ def _unread_role(app: SmallApp) -> None:
     app.fail_read("iam", "GetAccountAuthorizationDetails")
 
 
+def _account_unread(app: SmallApp) -> None:
+    """STS could not say which account this is: request ARNs then carry `*` there, which the
+    roles' grants (naming the account) never match, so every route would look unreachable."""
+    app.snapshot["account_id"] = None
+    app.fail_read("sts", "GetCallerIdentity")
+
+
 def _editors_reach_one_item_only(app: SmallApp) -> None:
     app.add_route("GET /items/{id}")
     app.declared_routes("all_users").append("GET /items/{id}")
@@ -55,6 +62,7 @@ CASES = [
         lambda app: app.allow_guests("GET/health"),
     ),
     Case.passes("missing-all-users-route", "an unread role claims nothing", _unread_role),
+    Case.passes("missing-all-users-route", "an unread account claims nothing", _account_unread),
     Case.fires(
         "missing-all-users-route",
         "the editors' role lacks the all-users grant",
@@ -74,6 +82,7 @@ CASES = [
         _files_on_any("GET/files"),
     ),
     Case.passes("missing-route", "an unread role claims nothing", _unread_role),
+    Case.passes("missing-route", "an unread account claims nothing", _account_unread),
     Case.fires(
         "missing-route",
         "the admins' grant lost /admin/*",
