@@ -1,8 +1,9 @@
 """Every rule of the catalog as one small function; listed explicitly, no discovery.
 
-CHECKS is the one list of rules in code, in CONTRACT §5's order: `auditor rules` lists them
-this way, and tests/audit/test_rule_catalog.py checks every other place a rule id is written
-(its rules/<id>.yaml, the report schema's enum, the check's own Issues) against it.
+CHECKS is the one list of rules in code, in the order of the contract's rule tables (§5,
+then §6): `auditor rules` lists them this way, and tests/audit/test_rule_catalog.py checks
+every other place a rule id is written (its rules/<id>.yaml, the report schema's enum, the
+contract's tables, the check's own Issues) against it.
 """
 
 from __future__ import annotations

@@ -1,33 +1,23 @@
 """Every rule has at least one passing and one failing fixture in tests/checks.
 
-The tables are the `CASES` lists of the files below, one file per module of auditor/checks
-(and the history rule's); a new rule without fixtures, or fixtures of a rule that is gone,
-fail here.
+The tables are the `CASES` lists of this package's files, one file per module of
+auditor/checks; a new rule without fixtures, or fixtures of a rule that is gone, fail here.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import tests.checks
 from auditor.checks import CHECKS
-from tests.checks import (
-    test_access,
-    test_groups,
-    test_history,
-    test_identity_pool,
-    test_routes,
-    test_trust,
-)
 from tests.support.rule_cases import Case, rule_ids
 
+# Every module of this package with a CASES table, so that a new file cannot be forgotten.
 TABLES: dict[str, list[Case]] = {
-    module.__name__: list(module.CASES)
-    for module in (
-        test_access,
-        test_groups,
-        test_identity_pool,
-        test_trust,
-        test_routes,
-        test_history,
-    )
+    name: list(module.CASES)
+    for name in sorted(m.name for m in pkgutil.iter_modules(tests.checks.__path__))
+    if hasattr(module := importlib.import_module(f"tests.checks.{name}"), "CASES")
 }
 CASES = [case for cases in TABLES.values() for case in cases]
 RULES = set(CHECKS)

@@ -410,12 +410,12 @@ def test_explain_deny_statement(world: World) -> None:
     assert "denied by   app-editors/no-admin-report#0" in result.stdout
 
 
-def test_rules_lists_the_25_ids() -> None:
+def test_rules_lists_every_rule_of_the_registry() -> None:
     as_json = invoke(["rules", "--format", "json"])
     assert as_json.exit_code == 0
     ids = [rule["id"] for rule in json.loads(as_json.stdout)]
     # In the registry's order, which tests/audit/test_rule_catalog.py holds to CONTRACT §5.
-    assert len(ids) == 25 and ids == list(CHECKS)
+    assert ids == list(CHECKS)
     table = subprocess_cli(["rules"])
     assert table.exit_code == 0
     flat = "".join(table.stdout.split())  # narrow terminals fold long ids across lines
