@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import drift
 from tests.support.cli import findings, run_report
-from tests.support.findings import FindingKey
+from tests.support.findings import FindingKey, keys
 from tests.support.world import World
 
 ALL_USERS = ["GET /items", "GET /items/{id}", "GET /orders", "GET /orders/{id}"]
@@ -28,9 +28,9 @@ def by_rule(report: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
 def test_precedence_drift(world: World) -> None:
     drift.update_group(world, "editors", Precedence=5)
     report = run_report(world, expect_exit=1)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("precedence-drift", "group:editors", None, world.group_resource("editors"))}
+    assert keys(report) == {
+        ("precedence-drift", "group:editors", None, world.group_resource("editors"))
+    }
     assert report["findings"][0]["severity"] == "medium"
     assert report["findings"][0]["evidence"] == {"live": 5, "expected": 10}
 
@@ -38,9 +38,7 @@ def test_precedence_drift(world: World) -> None:
 def test_ambiguous_precedence(world: World) -> None:
     drift.update_group(world, "admin", Precedence=10)  # ties with editors, different role
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("precedence-drift", "group:admin", None, world.group_resource("admin")),
         ("ambiguous-precedence", "group:admin", None, world.group_resource("admin") + "+editors"),
     }
@@ -98,9 +96,7 @@ def test_role_mapping_missing_gives_everyone_the_default_role(world: World) -> N
     drift.set_pool_roles(world, {"authenticated": world.role("app-default")}, None)
     default = world.role("app-default")
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("role-mapping-missing", None, None, world.pool_id),
         *{("missing-route", "group:admin", r, default) for r in ADMIN_OWN},
         ("excess-route", "group:admin", "GET /me", default),
@@ -125,9 +121,7 @@ def test_role_mapping_drift_deny_leaves_users_in_no_group_without_credentials(wo
     )
     pool = world.pool_id
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("role-mapping-drift", None, None, f"{pool}#AmbiguousRoleResolution"),
         *{("missing-all-users-route", "default", r, pool) for r in ALL_USERS},
         ("missing-route", "default", "GET /me", pool),
@@ -140,9 +134,7 @@ def test_default_role_missing(world: World) -> None:
     drift.set_pool_roles(world, {}, drift.token_mapping())
     pool = world.pool_id
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("default-role-missing", None, None, pool),
         *{("missing-all-users-route", "default", r, pool) for r in ALL_USERS},
         ("missing-route", "default", "GET /me", pool),
@@ -166,18 +158,14 @@ def test_default_role_drift(world: World) -> None:
 def test_unauthenticated_enabled(world: World) -> None:
     drift.update_pool(world, AllowUnauthenticatedIdentities=True)
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("unauthenticated-enabled", None, None, world.pool_id)}
+    assert keys(report) == {("unauthenticated-enabled", None, None, world.pool_id)}
     assert report["findings"][0]["severity"] == "high"
 
 
 def test_classic_flow_enabled(world: World) -> None:
     drift.update_pool(world, AllowClassicFlow=True)
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("classic-flow-enabled", None, None, world.pool_id)}
+    assert keys(report) == {("classic-flow-enabled", None, None, world.pool_id)}
     assert report["findings"][0]["severity"] == "high"
 
 
@@ -196,9 +184,7 @@ def _enable_guests_reaching_items(world: World) -> str:
 def test_guests_reaching_a_route_is_critical_excess(world: World) -> None:
     guest = _enable_guests_reaching_items(world)
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("unauthenticated-enabled", None, None, world.pool_id),
         ("default-role-drift", None, None, f"{world.pool_id}#unauthenticated"),
         ("excess-route", "unauthenticated", "GET /items", guest),
@@ -223,9 +209,7 @@ def test_declared_guests_still_may_not_exceed_their_routes(world: World) -> None
 def test_trust_missing_aud(world: World) -> None:
     drift.set_trust(world, "app-editors", drift.trust_statement(world, aud=None))
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("trust-missing-aud", None, None, world.role("app-editors"))}
+    assert keys(report) == {("trust-missing-aud", None, None, world.role("app-editors"))}
     assert report["findings"][0]["severity"] == "critical"
 
 
@@ -274,9 +258,9 @@ def test_missing_all_users_route(world: World) -> None:
     )
     editors = world.role("app-editors")
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("missing-all-users-route", "group:editors", r, editors) for r in ALL_USERS}
+    assert keys(report) == {
+        ("missing-all-users-route", "group:editors", r, editors) for r in ALL_USERS
+    }
     assert {f["api_id"] for f in report["findings"]} == {world.rest_id, world.http_id}
     assert {f["severity"] for f in report["findings"]} == {"high"}
 
@@ -291,9 +275,9 @@ def test_missing_route_partial(world: World) -> None:
         world.arns.rest("DELETE/items/42"),
     )
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("missing-route", "group:admin", "DELETE /items/{id}", world.role("app-admin"))}
+    assert keys(report) == {
+        ("missing-route", "group:admin", "DELETE /items/{id}", world.role("app-admin"))
+    }
     assert report["findings"][0]["evidence"]["verdict"] == "partial"
 
 
@@ -310,9 +294,7 @@ def test_overbroad_grant_resource_star(world: World) -> None:
     drift.put_inline(world, "app-editors", "everything", "*")
     editors = world.role("app-editors")
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("overbroad-grant", "group:editors", None, editors),
         *{
             ("excess-route", "group:editors", r, editors)
@@ -360,9 +342,7 @@ def test_route_not_iam_none_is_critical_custom_is_high(world: World) -> None:
     )
     rest, http = world.rest_id, world.http_id
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         ("route-not-iam", None, "GET /debug", world.route_resource(rest, "GET /debug")),
         ("route-not-iam", None, "GET /legacy", world.route_resource(rest, "GET /legacy")),
         ("route-not-iam", None, "GET /status", world.route_resource(http, "GET /status")),
@@ -401,9 +381,7 @@ def test_route_missing(world: World) -> None:
     drift.delete_rest_resource(world, "/me")
     report = run_report(world)
     resource = world.route_resource("*", "GET /me")
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {("route-missing", None, "GET /me", resource)}
+    assert keys(report) == {("route-missing", None, "GET /me", resource)}
     assert sorted(report["findings"][0]["evidence"]["apis"]) == sorted(
         [world.rest_id, world.http_id]
     )
@@ -436,9 +414,7 @@ def test_resource_policy_public_narrow(world: World, principal: object) -> None:
         },
     )
     report = run_report(world)
-    assert {
-        (f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]
-    } == {
+    assert keys(report) == {
         (
             "resource-policy-public",
             None,
