@@ -18,7 +18,7 @@ from auditor.checks.run import audit
 from auditor.model.baseline import Baseline
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import MatrixCell
-from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
+from auditor.model.snapshot import Api, Group, Route, Snapshot
 from auditor.policy import PolicyCache
 from auditor.policy.cache import DEFAULT_CACHE
 from tests.support.snapshots import (
@@ -26,23 +26,12 @@ from tests.support.snapshots import (
     POOL,
     REGION,
     USER_POOL,
+    iam_role,
     identity_pool,
     role,
     snapshot,
     token,
 )
-
-
-def _role(name: str, *resources: str) -> Role:
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": list(resources)}
-        ],
-    }
-    return Role(
-        arn=role(name), name=name, inline_policies=[InlinePolicy(name="routes", document=document)]
-    )
 
 
 def _world(api_id: str = "api1", top: str = "", guests: bool = False) -> tuple[Snapshot, Baseline]:
@@ -54,10 +43,10 @@ def _world(api_id: str = "api1", top: str = "", guests: bool = False) -> tuple[S
         Group(name="readers", role_arn=role("readers"), precedence=2),
     ]
     roles = (
-        _role("app-guest", f"{arn}/*"),
-        _role("app-default", f"{arn}/GET{top}/items"),
-        _role("admins", f"{arn}/GET{top}/items", f"{arn}/*{top}/admin*"),
-        _role("readers", f"{arn}/GET{top}/items", f"{arn}/GET{top}/items/42"),
+        iam_role("app-guest", f"{arn}/*"),
+        iam_role("app-default", f"{arn}/GET{top}/items"),
+        iam_role("admins", f"{arn}/GET{top}/items", f"{arn}/*{top}/admin*"),
+        iam_role("readers", f"{arn}/GET{top}/items", f"{arn}/GET{top}/items/42"),
     )
     api = Api(
         id=api_id,

@@ -9,12 +9,13 @@ import pytest
 from auditor.checks.run import audit
 from auditor.commands.explain import explain_access
 from auditor.model.baseline import Baseline
-from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route, Snapshot
+from auditor.model.snapshot import Api, Group, Route, Snapshot
 from tests.support.snapshots import (
     GUEST_ROLE,
     POOL,
     REGION,
     USER_POOL,
+    iam_role,
     identity_pool,
     role,
     snapshot,
@@ -30,20 +31,6 @@ ROUTES = {
 }
 
 
-def _role(name: str, *resources: str) -> Role:
-    if not resources:
-        return Role(arn=role(name), name=name)
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": list(resources)}
-        ],
-    }
-    return Role(
-        arn=role(name), name=name, inline_policies=[InlinePolicy(name="routes", document=document)]
-    )
-
-
 def _world(guests: bool) -> tuple[Snapshot, Baseline]:
     """A group, the default role and guests (with a role or without credentials)."""
     routes = [
@@ -51,7 +38,7 @@ def _world(guests: bool) -> tuple[Snapshot, Baseline]:
         for text, kind in ROUTES.items()
     ]
     api = Api(id="api1", name="app", kind="REST", stages=["prod"], routes=routes)
-    roles = (_role("app-default"), _role("admins", f"{ARN}/GET/items"), _role("app-guest"))
+    roles = (iam_role("app-default"), iam_role("admins", f"{ARN}/GET/items"), iam_role("app-guest"))
     pool = identity_pool(token(), allow_unauthenticated=guests, unauthenticated_role=GUEST_ROLE)
     world = snapshot(
         [Group(name="admins", role_arn=role("admins"), precedence=1)], pool

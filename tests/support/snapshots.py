@@ -14,8 +14,10 @@ from auditor.model.snapshot import (
     Group,
     IdentityPool,
     IdentityProvider,
+    InlinePolicy,
     MappingRule,
     PoolRef,
+    Role,
     RoleMapping,
     Snapshot,
     TargetRef,
@@ -107,6 +109,13 @@ def invoke(*tails: str, key: str = "Resource", effect: str = "Allow") -> Documen
     resources = [t if t == "*" or t.startswith("arn:") else f"{EXECUTE_API}/{t}" for t in tails]
     statement = {"Effect": effect, "Action": "execute-api:Invoke", key: resources}
     return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def iam_role(name: str, *resources: str) -> Role:
+    """Role `name` with one inline policy allowing execute-api:Invoke on `resources` (ARNs, or
+    `VERB/path` tails of the small app's stage); none: a role that grants nothing."""
+    policies = [InlinePolicy(name="routes", document=invoke(*resources))] if resources else []
+    return Role(arn=role(name), name=name, inline_policies=policies)
 
 
 @dataclass
