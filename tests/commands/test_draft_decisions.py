@@ -110,16 +110,7 @@ def test_refuses_to_overwrite_without_force(aws: Aws, tmp_path: Path) -> None:
 
 def test_without_output_the_draft_goes_to_stdout(aws: Aws) -> None:
     seeded = _default_role_app(aws, {"GET /items": "AWS_IAM"}, "GET/items")
-    result = Cli(aws)(
-        "baseline",
-        "init",
-        "--user-pool",
-        seeded.user_pool_id or "",
-        "--identity-pool",
-        seeded.identity_pool_id or "",
-        "--api",
-        f"{seeded.api_ids['files']}:prod",
-    )
+    result = Cli(aws).init(seeded, None, "files:prod")
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["routes"]["all_users"] == ["GET /items"]
 

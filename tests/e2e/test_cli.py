@@ -15,7 +15,7 @@ import yaml
 from auditor.checks import CHECKS
 from tests.support import drift
 from tests.support.aws import Aws
-from tests.support.cli import invoke, run_report, subprocess_cli
+from tests.support.cli import invoke, run_report, subprocess_cli, take_snapshot
 from tests.support.findings import keys, load_report
 from tests.support.world import World
 
@@ -49,20 +49,7 @@ def test_fail_on_thresholds(world: World) -> None:
     assert codes == {"high": 0, "medium": 1}
     # The rest offline from a snapshot: same audit, no AWS round trips.
     snapshot = str(world.folder / "s.json")
-    assert (
-        invoke(
-            [
-                "snapshot",
-                "--baseline",
-                str(world.baseline_path),
-                "-o",
-                snapshot,
-                "--endpoint-url",
-                world.url,
-            ]
-        ).exit_code
-        == 0
-    )
+    assert take_snapshot(world, snapshot).exit_code == 0
     offline = ["run", "--baseline", str(world.baseline_path), "--snapshot", snapshot, "-o", out]
     for level, code in {"critical": 0, "low": 1, "info": 1, "MEDIUM": 1}.items():
         assert invoke([*offline, "--fail-on", level]).exit_code == code, level
@@ -233,17 +220,7 @@ def test_snapshot_then_offline_run_equals_live_and_calls_no_aws(world: World) ->
     _drift_several(world)
     live = run_report(world)
     snapshot = world.folder / "s.json"
-    made = invoke(
-        [
-            "snapshot",
-            "--baseline",
-            str(world.baseline_path),
-            "-o",
-            str(snapshot),
-            "--endpoint-url",
-            world.url,
-        ]
-    )
+    made = take_snapshot(world, snapshot)
     assert made.exit_code == 0
     world.emulator.clear_operations()
     out = world.folder / "offline.json"
@@ -287,20 +264,7 @@ def without_witnesses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_offline_snapshot_of_another_pool_is_refused(world: World, tmp_path: Path) -> None:
     snapshot = world.folder / "s.json"
-    assert (
-        invoke(
-            [
-                "snapshot",
-                "--baseline",
-                str(world.baseline_path),
-                "-o",
-                str(snapshot),
-                "--endpoint-url",
-                world.url,
-            ]
-        ).exit_code
-        == 0
-    )
+    assert take_snapshot(world, snapshot).exit_code == 0
     world.baseline["user_pool"] = {"id": "us-east-1_Other"}
     other = world.write_baseline(name="other.yaml")
     result = invoke(["run", "--baseline", str(other), "--snapshot", str(snapshot)])
@@ -313,20 +277,7 @@ def test_offline_snapshot_of_another_pool_is_refused(world: World, tmp_path: Pat
 def test_formats_write_files(world: World) -> None:
     drift.update_group(world, "editors", Precedence=5)
     snapshot = str(world.folder / "s.json")
-    assert (
-        invoke(
-            [
-                "snapshot",
-                "--baseline",
-                str(world.baseline_path),
-                "-o",
-                snapshot,
-                "--endpoint-url",
-                world.url,
-            ]
-        ).exit_code
-        == 0
-    )
+    assert take_snapshot(world, snapshot).exit_code == 0
     offline = ["run", "--baseline", str(world.baseline_path), "--snapshot", snapshot]
     for fmt in ("json", "table", "markdown", "html"):
         out = world.folder / f"report-{fmt}.out"

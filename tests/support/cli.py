@@ -74,6 +74,21 @@ def subprocess_cli(
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 
+def take_snapshot(world: World, out: str | Path) -> CliResult:
+    """`auditor snapshot` of what the world's baseline names, written to `out`."""
+    return invoke(
+        [
+            "snapshot",
+            "--baseline",
+            str(world.baseline_path),
+            "-o",
+            str(out),
+            "--endpoint-url",
+            world.url,
+        ]
+    )
+
+
 def run_report(
     world: World, *extra: str, baseline: Path | None = None, expect_exit: int | None = None
 ) -> dict[str, Any]:

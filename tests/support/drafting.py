@@ -43,7 +43,9 @@ class Cli:
     def __call__(self, *args: str) -> Any:
         return CliRunner().invoke(app, [*args, "--endpoint-url", self.aws.url])
 
-    def init(self, seeded: Seeded, out: Path, *apis: str, force: bool = False) -> Any:
+    def init(self, seeded: Seeded, out: Path | None, *apis: str, force: bool = False) -> Any:
+        """`baseline init` of the seeded app (every API, or `apis` as name[:stage]), written to
+        `out` (None: to stdout)."""
         api_args = [
             a for name in (apis or tuple(seeded.api_ids)) for a in ("--api", _api_arg(seeded, name))
         ]
@@ -55,8 +57,7 @@ class Cli:
             "--identity-pool",
             seeded.identity_pool_id or "",
             *api_args,
-            "-o",
-            str(out),
+            *(["-o", str(out)] if out is not None else []),
             *(["--force"] if force else []),
         )
 
