@@ -38,22 +38,16 @@ def cognito_trust_policy(identity_pool_id: str, amr: str = "authenticated") -> D
     }
 
 
-def invoke_policy(
-    region: str, api_id: str, stage: str, *resources: str, sid: str | None = None
-) -> Document:
-    """Allow execute-api:Invoke on `VERB/path` resources of one API stage (account filled in
-    when seeded)."""
-    prefix = f"arn:aws:execute-api:{region}:{ACCOUNT_PLACEHOLDER}:{api_id}/{stage}"
-    return invoke_arns(*(f"{prefix}/{r}" for r in resources), sid=sid)
-
-
 def invoke_named_api(
     api_name: str, stage: str, *resources: str, sid: str | None = None
 ) -> Document:
-    """`invoke_policy` on an API of the same spec, by name: every id filled in when seeded."""
-    return invoke_policy(
-        REGION_PLACEHOLDER, api_id_placeholder(api_name), stage, *resources, sid=sid
+    """Allow execute-api:Invoke on `VERB/path` resources of one stage of the API of the same
+    spec named `api_name`: region, account and API id are filled in when seeded."""
+    prefix = (
+        f"arn:aws:execute-api:{REGION_PLACEHOLDER}:{ACCOUNT_PLACEHOLDER}:"
+        f"{api_id_placeholder(api_name)}/{stage}"
     )
+    return invoke_arns(*(f"{prefix}/{r}" for r in resources), sid=sid)
 
 
 def invoke_arns(*arns: str, sid: str | None = None) -> Document:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,6 @@ from auditor.emulator.documents import (
     REGION_PLACEHOLDER,
     Document,
     cognito_trust_policy,
-    invoke_policy,
 )
 from auditor.emulator.spec import (
     EnvironmentSpec,
@@ -41,7 +40,8 @@ if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient
     from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
 
-# Re-exported: one import for whoever writes a spec and seeds it.
+# Re-exported: one import for whoever writes a spec and seeds it (policy documents are
+# built with auditor.emulator.documents).
 __all__ = [
     "EnvironmentSpec",
     "GroupSpec",
@@ -54,11 +54,8 @@ __all__ = [
     "RuleSpec",
     "Seeded",
     "UserPoolSpec",
-    "cognito_trust_policy",
     "fill_placeholders",
-    "invoke_policy",
     "seed",
-    "seed_after_apis",
 ]
 _API_PLACEHOLDER = re.compile(r"<api_id:([^<>]+)>")
 _LAMBDA_AUTHORIZER_URI = (
@@ -363,16 +360,3 @@ def seed(
     name them), and the roles before the groups and the pool's role attachment.
     """
     return _Seeder(session or boto3.Session(), endpoint_url, api_ids or {}).run(spec)
-
-
-def seed_after_apis(
-    apis: EnvironmentSpec,
-    spec: Callable[[dict[str, str]], EnvironmentSpec],
-    session: boto3.Session | None = None,
-    *,
-    endpoint_url: str | None = None,
-) -> Seeded:
-    """Seed the APIs of `apis` first, then `spec(api ids by name)`: its policies can name
-    the ids API Gateway assigned."""
-    first = seed(apis, session, endpoint_url=endpoint_url)
-    return seed(spec(first.api_ids), session, endpoint_url=endpoint_url, api_ids=first.api_ids)

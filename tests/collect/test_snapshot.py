@@ -6,11 +6,11 @@ import pytest
 
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.emulator.app import ALL_USERS_POLICY
+from auditor.emulator.documents import cognito_trust_policy
 from auditor.emulator.seed import (
     EnvironmentSpec,
     RoleMappingSpec,
     Seeded,
-    cognito_trust_policy,
     fill_placeholders,
     seed,
 )

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.commands.draft import _scalar, draft_baseline
+from auditor.emulator.documents import invoke_named_api as invoke
 from auditor.emulator.seed import (
     EnvironmentSpec,
     IdentityPoolSpec,
@@ -21,7 +22,6 @@ from auditor.emulator.seed import (
     RoleSpec,
     Seeded,
 )
-from auditor.emulator.seed import invoke_policy as invoke
 from auditor.model.baseline import load_baseline
 from auditor.model.errors import InputError
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
@@ -35,8 +35,8 @@ def _default_role_app(
 ) -> Seeded:
     """One API and only a default role, allowed `grants` on the prod stage."""
 
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
-        policy = invoke(aws.region, api["files"], "prod", *grants)
+    def spec() -> EnvironmentSpec:
+        policy = invoke("files", "prod", *grants)
         return EnvironmentSpec(
             roles=[RoleSpec("app-default", inline={"p": policy})],
             identity_pool=IdentityPoolSpec(
@@ -44,7 +44,7 @@ def _default_role_app(
             ),
         )
 
-    return seed_app(aws, spec, rest=[RestApiSpec("files", routes=routes, stages=list(stages))])
+    return seed_app(aws, spec(), rest=[RestApiSpec("files", routes=routes, stages=list(stages))])
 
 
 def test_partial_and_unreached_routes_are_comments_for_a_person(aws: Aws, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.commands.demo import seed_demo
+from auditor.emulator.documents import invoke_named_api as invoke
 from auditor.emulator.seed import (
     EnvironmentSpec,
     GroupSpec,
@@ -24,7 +25,6 @@ from auditor.emulator.seed import (
     Seeded,
     UserPoolSpec,
 )
-from auditor.emulator.seed import invoke_policy as invoke
 from auditor.model.baseline import Baseline, load_baseline, validate_baseline_file
 from tests.support.aws import Aws
 from tests.support.drafting import Cli, seed_app
@@ -61,9 +61,9 @@ def _assert_no_findings(cli: Cli, tmp_path: Path) -> dict[str, Any]:
 
 
 def test_clean_token_app(aws: Aws, tmp_path: Path) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
+    def spec() -> EnvironmentSpec:
         def grant(*resources: str) -> dict[str, Any]:
-            return invoke(aws.region, api["shop"], "prod", *resources)
+            return invoke("shop", "prod", *resources)
 
         return EnvironmentSpec(
             roles=[
@@ -88,7 +88,7 @@ def test_clean_token_app(aws: Aws, tmp_path: Path) -> None:
             ),
         )
 
-    seeded = seed_app(aws, spec, rest=[RestApiSpec("shop", routes=SHOP_ROUTES)])
+    seeded = seed_app(aws, spec(), rest=[RestApiSpec("shop", routes=SHOP_ROUTES)])
     cli = Cli(aws)
     baseline, text = _draft(cli, seeded, tmp_path, "shop:prod")
     roles = seeded.role_arns
@@ -159,9 +159,9 @@ def test_demo_leaves_only_risks_no_baseline_can_declare(aws: Aws, tmp_path: Path
 
 
 def test_rules_mapping(aws: Aws, tmp_path: Path) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
+    def spec() -> EnvironmentSpec:
         def grant(*resources: str) -> dict[str, Any]:
-            return invoke(aws.region, api["shop"], "prod", *resources)
+            return invoke("shop", "prod", *resources)
 
         return EnvironmentSpec(
             roles=[
@@ -184,7 +184,7 @@ def test_rules_mapping(aws: Aws, tmp_path: Path) -> None:
             ),
         )
 
-    seeded = seed_app(aws, spec, rest=[RestApiSpec("shop", routes=SHOP_ROUTES)])
+    seeded = seed_app(aws, spec(), rest=[RestApiSpec("shop", routes=SHOP_ROUTES)])
     cli = Cli(aws)
     baseline, text = _draft(cli, seeded, tmp_path, "shop:prod")
     pool = baseline.identity_pool
@@ -202,9 +202,9 @@ def test_rules_mapping(aws: Aws, tmp_path: Path) -> None:
 
 
 def test_http_api_default_route_and_any_proxy(aws: Aws, tmp_path: Path) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
+    def spec() -> EnvironmentSpec:
         def grant(*resources: str) -> dict[str, Any]:
-            return invoke(aws.region, api["orders"], "$default", *resources)
+            return invoke("orders", "$default", *resources)
 
         return EnvironmentSpec(
             # Any grant of a concrete path would reach the catch-alls partly: see test_partial.
@@ -224,7 +224,7 @@ def test_http_api_default_route_and_any_proxy(aws: Aws, tmp_path: Path) -> None:
             "GET /status": "NONE",
         },
     )
-    seeded = seed_app(aws, spec, http=[http])
+    seeded = seed_app(aws, spec(), http=[http])
     cli = Cli(aws)
     baseline, text = _draft(cli, seeded, tmp_path, "orders:$default")
     assert [(a.id, a.stage) for a in baseline.apis] == [(seeded.api_ids["orders"], "$default")]
@@ -236,9 +236,9 @@ def test_http_api_default_route_and_any_proxy(aws: Aws, tmp_path: Path) -> None:
 
 
 def test_no_role_mapping_with_guests_and_classic_flow(aws: Aws, tmp_path: Path) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
+    def spec() -> EnvironmentSpec:
         def grant(*resources: str) -> dict[str, Any]:
-            return invoke(aws.region, api["shop"], "prod", *resources)
+            return invoke("shop", "prod", *resources)
 
         return EnvironmentSpec(
             roles=[
@@ -259,7 +259,7 @@ def test_no_role_mapping_with_guests_and_classic_flow(aws: Aws, tmp_path: Path) 
         )
 
     routes = {"GET /items": "AWS_IAM", "GET /me": "AWS_IAM", "GET /health": "NONE"}
-    seeded = seed_app(aws, spec, rest=[RestApiSpec("shop", routes=routes)])
+    seeded = seed_app(aws, spec(), rest=[RestApiSpec("shop", routes=routes)])
     cli = Cli(aws)
     baseline, text = _draft(cli, seeded, tmp_path, "shop:prod")
     pool = baseline.identity_pool
@@ -281,8 +281,8 @@ def test_no_role_mapping_with_guests_and_classic_flow(aws: Aws, tmp_path: Path) 
 def test_any_route_reached_for_some_verbs_is_declared_verb_by_verb(
     aws: Aws, tmp_path: Path
 ) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
-        grant = invoke(aws.region, api["files"], "prod", "GET/files/*", "HEAD/files/*")
+    def spec() -> EnvironmentSpec:
+        grant = invoke("files", "prod", "GET/files/*", "HEAD/files/*")
         return EnvironmentSpec(
             roles=[RoleSpec("app-default", inline={"p": grant})],
             identity_pool=IdentityPoolSpec(
@@ -291,7 +291,7 @@ def test_any_route_reached_for_some_verbs_is_declared_verb_by_verb(
         )
 
     seeded = seed_app(
-        aws, spec, rest=[RestApiSpec("files", routes={"ANY /files/{proxy+}": "AWS_IAM"})]
+        aws, spec(), rest=[RestApiSpec("files", routes={"ANY /files/{proxy+}": "AWS_IAM"})]
     )
     cli = Cli(aws)
     baseline, text = _draft(cli, seeded, tmp_path, "files:prod")
@@ -323,8 +323,8 @@ def test_any_route_reached_for_some_verbs_is_declared_verb_by_verb(
     ],
 )
 def test_group_names_needing_quoting_round_trip(aws: Aws, tmp_path: Path, name: str) -> None:
-    def spec(api: dict[str, str]) -> EnvironmentSpec:
-        grant = invoke(aws.region, api["shop"], "prod", "GET/items")
+    def spec() -> EnvironmentSpec:
+        grant = invoke("shop", "prod", "GET/items")
         return EnvironmentSpec(
             roles=[RoleSpec("app-default"), RoleSpec("app-odd", inline={"p": grant})],
             user_pool=UserPoolSpec(groups=[GroupSpec(name, role="app-odd", precedence=3)]),
@@ -333,7 +333,7 @@ def test_group_names_needing_quoting_round_trip(aws: Aws, tmp_path: Path, name: 
             ),
         )
 
-    seeded = seed_app(aws, spec, rest=[RestApiSpec("shop", routes={"GET /items": "AWS_IAM"})])
+    seeded = seed_app(aws, spec(), rest=[RestApiSpec("shop", routes={"GET /items": "AWS_IAM"})])
     cli = Cli(aws)
     baseline, _ = _draft(cli, seeded, tmp_path, "shop:prod")
     assert {n: (g.precedence, _routes(g.routes)) for n, g in baseline.groups.items()} == {

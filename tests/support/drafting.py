@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from auditor.emulator.seed import (
     HttpApiSpec,
     RestApiSpec,
     Seeded,
-    seed_after_apis,
+    seed,
 )
 from tests.support.aws import Aws
 
@@ -25,15 +24,14 @@ Document = dict[str, Any]
 
 def seed_app(
     aws: Aws,
-    spec: Callable[[dict[str, str]], EnvironmentSpec],
+    spec: EnvironmentSpec,
     rest: list[RestApiSpec] | None = None,
     http: list[HttpApiSpec] | None = None,
 ) -> Seeded:
-    """APIs first, so the policies of `spec(api_ids)` can name the real API ids."""
-    apis = EnvironmentSpec(
-        user_pool=None, identity_pool=None, rest_apis=rest or [], http_apis=http or []
-    )
-    return seed_after_apis(apis, spec, aws.session, endpoint_url=aws.url)
+    """`spec` with these APIs, seeded: its policies name the APIs by name
+    (`invoke_named_api`), and the seeder fills in the ids API Gateway assigns."""
+    with_apis = replace(spec, rest_apis=rest or [], http_apis=http or [])
+    return seed(with_apis, aws.session, endpoint_url=aws.url)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.emulator.seed import cognito_trust_policy
+from auditor.emulator.documents import cognito_trust_policy
 from tests.support.world import World
 
 
