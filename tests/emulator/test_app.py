@@ -74,17 +74,31 @@ def test_the_baseline_declares_what_the_spec_grants() -> None:
             n: f"arn:role/{n}" for n in (DEFAULT_ROLE, "app-admin", "app-editors", "app-support")
         },
     )
-    baseline = app.baseline(seeded)
+    baseline, spec = app.baseline(seeded), app.spec()
     assert baseline["apis"] == [
         {"id": "rest1", "stage": "prod"},
         {"id": "http1", "stage": "$default"},
     ]
-    assert baseline["routes"]["all_users"] == app.all_users
-    assert baseline["groups"]["support"] == {
-        "precedence": 20,
-        "role": "arn:role/app-support",
-        "routes": ["GET /items"],
+    # What the baseline says of Cognito is what the spec seeds.
+    assert spec.user_pool is not None and spec.identity_pool is not None
+    assert {name: (g["precedence"], g["role"]) for name, g in baseline["groups"].items()} == {
+        g.name: (g.precedence, seeded.role_arns[g.role or ""]) for g in spec.user_pool.groups
     }
+    pool, mapping = spec.identity_pool, spec.identity_pool.mapping
+    assert mapping is not None
+    assert baseline["identity_pool"] == {
+        "id": seeded.identity_pool_id,
+        "role_resolution": mapping.type.lower(),
+        "ambiguous_role_resolution": mapping.ambiguous_role_resolution,
+        "authenticated_role": seeded.role_arns[pool.authenticated_role or ""],
+        "unauthenticated_role": None,
+        "allow_unauthenticated": pool.allow_unauthenticated,
+        "allow_classic_flow": pool.allow_classic_flow,
+    }
+    # And every route it declares for a group is granted on an API that has it.
+    support = fill_placeholders(spec.role("app-support").inline["support"], SEEDED)
+    assert baseline["groups"]["support"]["routes"] == ["GET /items"]
+    assert support["Statement"][0]["Resource"] == [f"{REST}/GET/items", f"{HTTP}/GET/items"]
 
 
 def test_a_declared_route_no_api_has_is_a_mistake_in_the_app() -> None:
