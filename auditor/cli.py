@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, get_args
 
 import typer
 
@@ -57,7 +57,7 @@ StateOpt = Annotated[
 ]
 SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
 SlackAlwaysOpt = Annotated[bool, typer.Option(help="Alert Slack even when nothing changed.")]
-FORMATS: tuple[ReportFormat, ...] = ("table", "json", "markdown", "html")
+FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
 SUFFIX_FORMATS: dict[str, ReportFormat] = {
     ".json": "json",
     ".html": "html",

@@ -4,8 +4,8 @@ An `App` is the intent: the APIs and their routes, the routes every signed-in us
 no group and each group must reach. From it come both halves of a clean audit: `spec()`, the
 environment to seed, whose policies grant exactly the declared routes, and `baseline()`, the
 baseline that declares them. Every seeded world (the demo, the end-to-end suite, the collector
-tests, the benchmarks) starts from `seed_thread_app` and varies it: the demo by making five
-mistakes in the spec, the others by adding what their purpose needs.
+tests, the collection benchmark) starts from `seed_thread_app` and varies it: the demo by
+making five mistakes in the spec, the others by adding what their purpose needs.
 
 Conventions the worlds share: the default role is `app-default` with an inline policy `me`;
 the role of group `g` is `app-g` with an inline policy `g`; every role also carries the
