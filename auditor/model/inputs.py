@@ -83,10 +83,25 @@ def _parse_json(text: str, source: str, form: InputFormat) -> Any:
         raise InputError(
             source, None, f"{form.label} is {problem}" if form.label else problem
         ) from exc
+    except (RecursionError, ValueError) as exc:  # nested too deep; an integer past the limit
+        raise InputError(source, None, f"cannot be read as JSON: {_limit(exc)}") from None
 
 
 def _parse_yaml(text: str, source: str) -> Any:
     try:
         return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:  # one line, where the baseline loader says it too
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise InputError(source, None, f"{where}invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(source, None, f"invalid YAML: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        raise InputError(source, None, f"cannot be read as YAML: {_limit(exc)}") from None
+
+
+def _limit(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number is too long" if "digits" in str(exc) else str(exc).splitlines()[0]

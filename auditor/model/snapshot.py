@@ -237,6 +237,8 @@ class Snapshot(_Model):
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(str(path), None, f"cannot read snapshot: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(str(path), None, f"not UTF-8 text ({exc.reason})") from None
         return cls.from_json(text, source=str(path))
 
 
