@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from auditor.model.errors import InputError
 from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
+from auditor.model.inputs import parse_yaml
 from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_name
 from auditor.model.snapshot import ApiRef, PoolRef
 from auditor.schemas import load_schema, validator
@@ -352,15 +353,7 @@ def _read_document(path: Path) -> object:
                     source, None, f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
                 ) from None
             # YAML flow style, e.g. "{version: 1, ...}": fall through
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise InputError(source, None, f"{where}invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(source, None, f"invalid YAML: {exc}") from None
+    return parse_yaml(text, source, _StrictLoader)
 
 
 class _DuplicateKeyError(ValueError):

@@ -58,7 +58,7 @@ def load_input(model: type[M], text: str, source: str, form: InputFormat) -> M:
 
 def _top_level(text: str, source: str, form: InputFormat) -> dict[str, Any]:
     """The top-level mapping of `text`, of the right kind and version."""
-    raw = _parse_json(text, source, form) if form.syntax == "json" else _parse_yaml(text, source)
+    raw = _parse_json(text, source, form) if form.syntax == "json" else parse_yaml(text, source)
     if form.kind is not None and (not isinstance(raw, dict) or raw.get("kind") != form.kind):
         raise InputError(source, "kind", f"not a cognito-route-auditor {form.label or form.name}")
     if not isinstance(raw, dict):
@@ -87,10 +87,12 @@ def _parse_json(text: str, source: str, form: InputFormat) -> Any:
         raise InputError(source, None, f"cannot be read as JSON: {_limit(exc)}") from None
 
 
-def _parse_yaml(text: str, source: str) -> Any:
+def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
+    """YAML text as data, or one InputError naming `source` (the baseline loader passes its
+    stricter SafeLoader)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:  # one line, where the baseline loader says it too
+        return yaml.load(text, Loader=loader)  # a SafeLoader or a subclass of it
+    except yaml.MarkedYAMLError as exc:  # one line: where, then what
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = " ".join(p for p in (exc.context, exc.problem) if p)

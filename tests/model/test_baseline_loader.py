@@ -370,3 +370,18 @@ def test_schema_and_route_parser_agree() -> None:
     assert accepted == samples[:6]  # not vacuous: the schema takes these and refuses the rest
     for sample in accepted:
         RoutePattern.parse(sample)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version: " + "[" * 50_000, "cannot be read as YAML: nested too deeply"),
+        ("version: " + "9" * 5_000, "cannot be read as YAML: a number is too long"),
+    ],
+)
+def test_yaml_past_the_parsers_limits_is_one_problem(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "baseline.yaml"
+    path.write_text(text)
+    assert [(p.path, p.message) for p in validate_baseline_file(path)] == [("", message)]
