@@ -50,11 +50,37 @@ class Group(_Model):
     description: str | None = None
 
 
+class AppClient(_Model):
+    """One app client of the user pool, as DescribeUserPoolClient describes it (never its
+    secret)."""
+
+    id: str
+    name: str = ""
+    # The attributes a user signed in through this client may write for themselves
+    # (UpdateUserAttributes, and SignUp when self sign-up is on). None: unset, which AWS does
+    # not report; see AWS-FACTS §9 for what an unset list allows.
+    write_attributes: list[str] | None = None
+
+
+class UserAttribute(_Model):
+    """One attribute of the user pool's schema (DescribeUserPool SchemaAttributes)."""
+
+    name: str  # as tokens carry it: "email", "custom:tier"
+    mutable: bool = True  # can be changed after the user is created
+    developer_only: bool = False  # "dev:custom:" attributes: only administrators write them
+
+
 class UserPool(_Model):
     id: str
     name: str
     arn: str | None = None
     groups: list[Group] = []
+    # None in snapshots taken before 0.2: not read, nothing can be said about them.
+    clients: list[AppClient] | None = None  # every app client of the pool, by id
+    attributes: list[UserAttribute] | None = None
+    # Users may sign themselves up (AdminCreateUserConfig.AllowAdminCreateUserOnly is false):
+    # then they also choose the values of immutable attributes their client lets them write.
+    self_sign_up: bool | None = None
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -136,13 +162,29 @@ class Route(_Model):
         return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
 
 
+class Deployment(_Model):
+    """What one stage serves: the methods of a REST deployment (GetDeployment with the API
+    summary), or the routes an HTTP API stage without auto-deploy exports (ExportApi)."""
+
+    id: str | None = None
+    routes: list[Route] = []
+
+
 class Api(_Model):
     id: str
     name: str
     kind: Literal["REST", "HTTP"]
     stages: list[str] = []
     resource_policy: PolicyDocument | None = None  # REST only, already unescaped
-    routes: list[Route] = []
+    routes: list[Route] = []  # the current definition
+    # By stage name, what a stage serves where that can differ from `routes` (REST stages,
+    # HTTP stages without auto-deploy). A stage absent here serves `routes`.
+    deployments: dict[str, Deployment] = {}
+
+    def served_routes(self, stage: str) -> list[Route]:
+        """The routes a stage really serves: its deployment's, else the current definition."""
+        deployed = self.deployments.get(stage)
+        return deployed.routes if deployed is not None else self.routes
 
 
 class PoolRef(_Model):
