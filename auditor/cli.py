@@ -346,7 +346,10 @@ def demo(
 def baseline_init(
     user_pool: Annotated[str, typer.Option(help="User pool id.")],
     identity_pool: Annotated[str, typer.Option(help="Identity pool id.")],
-    api: Annotated[list[str], typer.Option(help="API id[:stage], repeatable.")],
+    api: Annotated[
+        list[str] | None,
+        typer.Option(help="API id[:stage], repeatable; none: the Cognito and IAM half alone."),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
     region: RegionOpt = None,
@@ -356,20 +359,23 @@ def baseline_init(
     """Draft a baseline YAML describing what is live today."""
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
-    from auditor.commands.draft import draft_baseline
+    from auditor.commands.draft import draft_baseline, draft_warnings
     from auditor.commands.run import EXIT_INCOMPLETE
     from auditor.commands.targets import target_from_ids
 
     if output is not None and output.exists() and not force:
         fail(InputError(str(output), None, "exists; pass --force to overwrite it"))
     snapshot = collect_snapshot(
-        target_from_ids(user_pool, identity_pool, api), aws_options(region, profile, endpoint_url)
+        target_from_ids(user_pool, identity_pool, api or []),
+        aws_options(region, profile, endpoint_url),
     )
     if snapshot.errors:
         print_failures(snapshot.errors)
         typer.echo("auditor: error: collection incomplete; no baseline drafted", err=True)
         raise typer.Exit(EXIT_INCOMPLETE)
     text = draft_baseline(snapshot)
+    for warning in draft_warnings(snapshot):
+        typer.echo(f"auditor: warning: {warning}", err=True)
     if output is None:
         typer.echo(text, nl=False)
     else:

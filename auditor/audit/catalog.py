@@ -95,6 +95,11 @@ def make_finding(issue: Issue) -> Finding:
         title=rule.title,
         remediation=rule.remediation,
         fingerprint=fingerprint(
-            issue.rule_id, issue.resource, issue.persona, issue.route, issue.api_id
+            issue.rule_id,
+            issue.resource,
+            issue.persona,
+            issue.route,
+            issue.api_id,
+            issue.app_client,
         ),
     )

@@ -146,6 +146,7 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
             denying=_statement_texts(result.denying, texts),
             witness_allowed=result.witness_allowed,
             witness_denied=result.witness_denied,
+            app_client=cell.resolution.app_client,
         )
         # Every field is given, so every cell has the same set of explicitly set fields: share
         # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy

@@ -1,21 +1,73 @@
 """Which IAM role each kind of user really gets, resolved the way Cognito resolves it.
 
-Personas: `group:<name>` (a member of exactly that group), `default` (a signed-in user in no
-group) and `unauthenticated` (a guest). See AWS-FACTS.md §1-2 for the rules modelled here.
+Personas: `group:<name>` (a member of exactly that group), `claim:<rule>` (a user whose token
+first matches a Rules-mapping rule on another claim), `default` (a signed-in user in no group)
+and `unauthenticated` (a guest). Every app client of the user pool that the identity pool
+accepts is a sign-in path with its own role mapping; a persona is resolved through each. See
+AWS-FACTS.md §1-2 and §9 for the rules modelled here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
 
-from auditor.model.personas import DEFAULT, UNAUTHENTICATED, group_persona
-from auditor.model.report import GroupPair
+from auditor.audit.claims import GROUPS_CLAIM, Token, claim_key, is_claim_rule, rule_matches
+from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_persona, group_persona
 from auditor.model.snapshot import Group, IdentityPool, MappingRule, RoleMapping, Snapshot
 
-# Above this many groups only the ambiguous pairs are listed: n*(n-1)/2 grows too fast to read.
-ALL_PAIRS_LIMIT = 40
+
+@dataclass(frozen=True)
+class SignInPath:
+    """An app client of the user pool that the identity pool accepts, with its role mapping
+    (None: "use default role", every user gets the authenticated role)."""
+
+    provider: str  # the RoleMappings key, cognito-idp.<region>.amazonaws.com/<pool>:<client>
+    client_id: str | None
+    mapping: RoleMapping | None
+
+    @property
+    def label(self) -> str:
+        """How reports name the path: its client id."""
+        return self.client_id or self.provider
+
+
+def sign_in_paths(pool: IdentityPool, user_pool_id: str) -> list[SignInPath]:
+    """Every path from the user pool to credentials, by client id; none when the user pool is
+    no provider of the identity pool. A user picks the client (client ids are public)."""
+    providers = sorted(
+        pool.providers_for_user_pool(user_pool_id), key=lambda p: (p.client_id or "", p.mapping_key)
+    )
+    return [
+        SignInPath(p.mapping_key, p.client_id, pool.role_mappings.get(p.mapping_key))
+        for p in providers
+    ]
+
+
+@dataclass(frozen=True)
+class LiveClaimRule:
+    """A Rules-mapping rule on a claim other than cognito:groups: a claim persona."""
+
+    persona: str
+    key: str  # `<Claim> <MatchType> <Value>`, the baseline's `claims:` key
+    rule: MappingRule  # its first occurrence
+    paths: tuple[SignInPath, ...]  # the sign-in paths whose Rules mapping has it
+
+
+def live_claim_rules(pool: IdentityPool, user_pool_id: str) -> list[LiveClaimRule]:
+    """Every claim rule of an accepted sign-in path, once per key, in order of appearance
+    (paths in client order, rules in theirs)."""
+    found: dict[str, tuple[MappingRule, list[SignInPath]]] = {}
+    for path in sign_in_paths(pool, user_pool_id):
+        mapping = path.mapping
+        for rule in mapping.rules if mapping and mapping.type == "Rules" else []:
+            if is_claim_rule(rule):
+                rule_paths = found.setdefault(claim_key(rule), (rule, []))[1]
+                if path not in rule_paths:
+                    rule_paths.append(path)
+    return [
+        LiveClaimRule(claim_persona(key), key, rule, tuple(paths))
+        for key, (rule, paths) in found.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -23,28 +75,57 @@ class Resolution:
     persona: str
     role_arn: str | None  # None: Cognito hands out no credentials
     how: str  # the path through Cognito's logic, for explain and evidence
+    # The sign-in path (app client id) this resolution holds for; None where every path
+    # resolves the persona alike, as most pools do.
+    app_client: str | None = None
 
 
 @dataclass(frozen=True)
-class MappingInUse:
-    provider: str | None  # the RoleMappings key; None: the user pool is no provider of the pool
-    mapping: RoleMapping | None  # None: "use default role"
+class PathRole:
+    """What one sign-in path gives a persona."""
+
+    path: SignInPath | None  # None: the user pool is no provider of the identity pool
+    role_arn: str | None
+    how: str
 
 
-def mapping_in_use(pool: IdentityPool, user_pool_id: str) -> MappingInUse:
-    """The role mapping that applies to the user pool's sign-ins.
+def resolve_paths(
+    pool: IdentityPool, user_pool_id: str, groups: list[Group], claim: MappingRule | None = None
+) -> list[PathRole]:
+    """The role a signed-in member of exactly these groups (whose token also satisfies `claim`,
+    if given) gets through each sign-in path, and why."""
+    paths = sign_in_paths(pool, user_pool_id)
+    if not paths:
+        return [
+            PathRole(
+                None,
+                None,
+                f"user pool {user_pool_id} is not an authentication provider of identity "
+                f"pool {pool.id}: its sign-ins get no credentials",
+            )
+        ]
+    token = Token(tuple(sorted(g.name for g in groups)), claim)
+    return [PathRole(path, *_through(pool, path, groups, token)) for path in paths]
 
-    With several app clients of the same user pool, each can carry its own mapping; the first
-    (sorted) client that has one is used and the others are checked by the rules.
-    """
-    keys = sorted(p.mapping_key for p in pool.providers_for_user_pool(user_pool_id))
-    for key in keys:
-        if key in pool.role_mappings:
-            return MappingInUse(key, pool.role_mappings[key])
-    return MappingInUse(keys[0] if keys else None, None)
+
+def _through(
+    pool: IdentityPool, path: SignInPath, groups: list[Group], token: Token
+) -> tuple[str | None, str]:
+    mapping = path.mapping
+    if mapping is None:
+        if pool.authenticated_role is None:
+            return None, "no role mapping and no default authenticated role: no credentials"
+        return pool.authenticated_role, "no role mapping for the app client: default role for all"
+    if mapping.type == "Rules":
+        return _by_rules(pool, mapping, token)
+    role, why = preferred_role(groups)
+    if role is None:
+        return fallback(pool, mapping, f"Token mapping: {why}")
+    return role, f"Token mapping: {why}"
 
 
-def _fallback(pool: IdentityPool, mapping: RoleMapping, why: str) -> tuple[str | None, str]:
+def fallback(pool: IdentityPool, mapping: RoleMapping, why: str) -> tuple[str | None, str]:
+    """AmbiguousRoleResolution, when the mapping chooses no role."""
     if mapping.ambiguous_role_resolution == "Deny":
         return None, f"{why}; AmbiguousRoleResolution is Deny: no credentials"
     if pool.authenticated_role is None:
@@ -52,54 +133,47 @@ def _fallback(pool: IdentityPool, mapping: RoleMapping, why: str) -> tuple[str |
     return pool.authenticated_role, f"{why}; AmbiguousRoleResolution gives the default role"
 
 
-def _rule_matches(rule: MappingRule, groups: tuple[str, ...]) -> bool | None:
-    """Match one Rules-mapping rule against a token whose only known claim is cognito:groups.
-
-    None when the rule reads a claim the persona does not determine (email, custom:*).
-    """
-    if rule.claim != "cognito:groups":
-        return None
-    if not groups:  # a missing claim never matches; NotEqual is not evaluated on it
-        return False
-    if rule.match_type == "Equals":
-        return any(g == rule.value for g in groups)
-    if rule.match_type == "Contains":
-        return any(rule.value in g for g in groups)
-    if rule.match_type == "StartsWith":
-        return any(g.startswith(rule.value) for g in groups)
-    return all(g != rule.value for g in groups)  # NotEqual
-
-
-def _by_rules(
-    pool: IdentityPool, mapping: RoleMapping, groups: tuple[str, ...]
-) -> tuple[str | None, str]:
-    skipped: list[int] = []
+def _by_rules(pool: IdentityPool, mapping: RoleMapping, token: Token) -> tuple[str | None, str]:
+    skipped: list[int] = []  # rules on claims whose matching tokens are other personas
     for index, rule in enumerate(mapping.rules, start=1):
-        matched = _rule_matches(rule, groups)
+        matched = rule_matches(rule, token)
         if matched is None:
             skipped.append(index)
-        elif matched:
-            note = (
-                f" (rules {skipped} read other claims and were assumed not to match)"
-                if skipped
-                else ""
-            )
-            return rule.role_arn, (
-                f"Rules mapping: rule {index} ({rule.claim} {rule.match_type} "
-                f"{rule.value!r}) matches{note}"
-            )
-    note = (
-        (
-            f" (rules {skipped} read other claims and were assumed not to match; members whose "
-            "token matches one of them get that rule's role)"
+            continue
+        if not matched:
+            continue
+        return rule.role_arn, (
+            f"Rules mapping: rule {index} ({claim_key(rule)}) matches"
+            + _others(skipped)
+            + _captured(mapping.rules[index:], index, token)
         )
-        if skipped
-        else ""
+    return fallback(pool, mapping, "Rules mapping: no rule matches" + _others(skipped))
+
+
+def _others(skipped: list[int]) -> str:
+    if not skipped:
+        return ""
+    return (
+        f" (a token that matches rules {skipped} first gets their role instead: those are the "
+        "claim personas of the rules)"
     )
-    return _fallback(pool, mapping, f"Rules mapping: no rule matches{note}")
 
 
-def _preferred_role(groups: list[Group]) -> tuple[str | None, str]:
+def _captured(later: list[MappingRule], index: int, token: Token) -> str:
+    """A claim rule placed before group rules also wins for members of those groups."""
+    if token.claim is None:
+        return ""
+    groups = [r for r in later if r.claim == GROUPS_CLAIM]
+    if not groups:
+        return ""
+    names = ", ".join(f"{r.match_type} {r.value!r}" for r in groups)
+    return (
+        f"; it comes before the group rules ({names}), so members of those groups whose token "
+        f"matches rule {index} get this role too"
+    )
+
+
+def preferred_role(groups: list[Group]) -> tuple[str | None, str]:
     """cognito:preferred_role for a member of these groups, or None when it is not set."""
     with_roles = [g for g in groups if g.role_arn]
     if not with_roles:
@@ -116,44 +190,45 @@ def _preferred_role(groups: list[Group]) -> tuple[str | None, str]:
     return best.role_arn, f"group {best.name} wins with precedence {best.precedence}"
 
 
-def resolve_member(
-    pool: IdentityPool, user_pool_id: str, groups: list[Group]
-) -> tuple[str | None, str]:
-    """The role a signed-in member of exactly these groups gets, and why."""
-    used = mapping_in_use(pool, user_pool_id)
-    if used.provider is None:
-        return None, (
-            f"user pool {user_pool_id} is not an authentication provider of identity "
-            f"pool {pool.id}: its sign-ins get no credentials"
-        )
-    if used.mapping is None:
-        if pool.authenticated_role is None:
-            return None, "no role mapping and no default authenticated role: no credentials"
-        return pool.authenticated_role, "no role mapping for the user pool: default role for all"
-    if used.mapping.type == "Rules":
-        return _by_rules(pool, used.mapping, tuple(sorted(g.name for g in groups)))
-    role, why = _preferred_role(groups)
-    if role is None:
-        return _fallback(pool, used.mapping, f"Token mapping: {why}")
-    return role, f"Token mapping: {why}"
+def merge_paths(persona: str, results: list[PathRole]) -> list[Resolution]:
+    """One resolution where every path gives the same role; one per path where they differ."""
+    roles = {r.role_arn for r in results}
+    if len(roles) == 1:
+        hows = list(dict.fromkeys(r.how for r in results))
+        if len(results) == 1:
+            how = hows[0]
+        elif len(hows) == 1:
+            labels = ", ".join(r.path.label for r in results if r.path)
+            how = f"{hows[0]} (alike through every app client: {labels})"
+        else:
+            how = "; ".join(f"through {r.path.label if r.path else '?'}: {r.how}" for r in results)
+        return [Resolution(persona, results[0].role_arn, how)]
+    return [
+        Resolution(persona, r.role_arn, r.how, app_client=r.path.label if r.path else None)
+        for r in results
+    ]
 
 
 def resolve_personas(snapshot: Snapshot) -> list[Resolution]:
-    """Every persona of the live pool, in a stable order: groups by name, default, guests."""
+    """Every persona of the live pool, in a stable order: groups by name, claim personas by
+    first appearance, default, guests; a persona's sign-in paths in client order."""
     pool, user_pool = snapshot.identity_pool, snapshot.user_pool
     if pool is None or user_pool is None:
         return []  # a failed read; the report is already incomplete
     resolutions = []
     for group in user_pool.groups:
-        role, how = resolve_member(pool, user_pool.id, [group])
-        resolutions.append(Resolution(group_persona(group.name), role, how))
-    role, how = resolve_member(pool, user_pool.id, [])
-    resolutions.append(Resolution(DEFAULT, role, how))
+        resolutions += merge_paths(
+            group_persona(group.name), resolve_paths(pool, user_pool.id, [group])
+        )
+    for claim in live_claim_rules(pool, user_pool.id):
+        resolutions += merge_paths(claim.persona, resolve_paths(pool, user_pool.id, [], claim.rule))
+    resolutions += merge_paths(DEFAULT, resolve_paths(pool, user_pool.id, []))
     resolutions.append(resolve_guest(pool))
     return resolutions
 
 
 def resolve_guest(pool: IdentityPool) -> Resolution:
+    """Guests sign in through no app client: one resolution, whatever the paths."""
     if not pool.allow_unauthenticated:
         return Resolution(UNAUTHENTICATED, None, "guest access is disabled")
     if pool.unauthenticated_role is None:
@@ -161,38 +236,11 @@ def resolve_guest(pool: IdentityPool) -> Resolution:
     return Resolution(UNAUTHENTICATED, pool.unauthenticated_role, "the unauthenticated role")
 
 
-def group_pairs(snapshot: Snapshot) -> list[GroupPair]:
-    """What a member of two groups gets; every pair for small pools, else the ambiguous ones."""
-    pool, user_pool = snapshot.identity_pool, snapshot.user_pool
-    if pool is None or user_pool is None:
+def unused_group_roles(pool: IdentityPool, user_pool_id: str, groups: list[Group]) -> list[Group]:
+    """The groups whose role no sign-in path hands out: no path maps by token, and no Rules
+    rule names the role (the seed's step 4 left undone)."""
+    paths = sign_in_paths(pool, user_pool_id)
+    if any(p.mapping is not None and p.mapping.type == "Token" for p in paths):
         return []
-    groups = user_pool.groups
-    pairs: Iterable[tuple[Group, Group]] = (
-        combinations(groups, 2) if len(groups) <= ALL_PAIRS_LIMIT else _tied_pairs(groups)
-    )
-    result = []
-    for first, second in pairs:
-        outcome = _pair_outcome(first, second)
-        if len(groups) > ALL_PAIRS_LIMIT and outcome != "ambiguous":
-            continue
-        role, how = resolve_member(pool, user_pool.id, [first, second])
-        result.append(
-            GroupPair(groups=(first.name, second.name), role_arn=role, outcome=outcome, detail=how)
-        )
-    return result
-
-
-def _pair_outcome(first: Group, second: Group) -> str:
-    if first.role_arn == second.role_arn:
-        return "same-role"
-    if first.precedence != second.precedence or not (first.role_arn and second.role_arn):
-        return "winner"  # a group without a role never competes for cognito:preferred_role
-    return "ambiguous"
-
-
-def _tied_pairs(groups: list[Group]) -> Iterable[tuple[Group, Group]]:
-    by_precedence: dict[int | None, list[Group]] = {}
-    for group in groups:
-        by_precedence.setdefault(group.precedence, []).append(group)
-    for tied in by_precedence.values():
-        yield from combinations(tied, 2)
+    named = {rule.role_arn for p in paths if p.mapping for rule in p.mapping.rules}
+    return [g for g in groups if g.role_arn and g.role_arn not in named]

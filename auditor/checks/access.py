@@ -41,6 +41,8 @@ def _unreached(
 ) -> Iterator[Issue]:
     pool_id = ctx.snapshot.identity_pool.id if ctx.snapshot.identity_pool else ""
     for resolution in ctx.resolutions:
+        if not ctx.baseline.path_in_use(resolution.app_client):
+            continue  # nobody signs in through that client: what it cannot reach is no loss
         for pattern in patterns_for(resolution):
             for api_stage, verdict, text in _named_verdicts(ctx, resolution, pattern):
                 if verdict.verdict == "allowed":
@@ -53,8 +55,8 @@ def _unreached(
                     persona=resolution.persona,
                     route=text,
                     api_id=api_stage.api.id,
-                    message=f"{resolution.persona} can reach {where} {how} "
-                    f"(declared by '{pattern}')",
+                    app_client=resolution.app_client,
+                    message=f"{_who(resolution)} can reach {where} {how} (declared by '{pattern}')",
                     evidence={
                         "stage": api_stage.stage,
                         "verdict": verdict.verdict,
@@ -64,6 +66,12 @@ def _unreached(
                         "witness_denied": verdict.witness_denied,
                     },
                 )
+
+
+def _who(resolution: Resolution) -> str:
+    if resolution.app_client is None:
+        return resolution.persona
+    return f"{resolution.persona} (signing in through app client {resolution.app_client})"
 
 
 def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
@@ -95,9 +103,10 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
             persona=persona,
             route=route,
             api_id=api_id,
+            app_client=cell.resolution.app_client,
             severity=Severity.CRITICAL if persona == UNAUTHENTICATED else None,
             message=(
-                f"{persona} can reach {route} on {api_id}/{stage} "
+                f"{_who(cell.resolution)} can reach {route} on {api_id}/{stage} "
                 f"({verdict.verdict}) although the baseline does not declare it for them"
             ),
             evidence={
@@ -127,7 +136,9 @@ def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:
     personas_by_role: dict[str, list[str]] = {}
     for resolution in ctx.resolutions:
         if resolution.role_arn:
-            personas_by_role.setdefault(resolution.role_arn, []).append(resolution.persona)
+            personas = personas_by_role.setdefault(resolution.role_arn, [])
+            if resolution.persona not in personas:  # once, whatever the sign-in paths
+                personas.append(resolution.persona)
     for role_arn, personas in personas_by_role.items():
         identity, _boundary = ctx.evaluator.role_policies(role_arn)
         broad = []

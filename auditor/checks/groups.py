@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.audit.resolve import sign_in_paths, unused_group_roles
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import GroupBaseline
 from auditor.model.findings import Issue
@@ -124,9 +125,11 @@ def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
     pool = ctx.snapshot.user_pool
     if pool is None:
         return
+    reported = set()
     for pair in ctx.pairs:
-        if pair.outcome != "ambiguous":
-            continue
+        if pair.outcome != "ambiguous" or pair.groups in reported:
+            continue  # a pair listed per sign-in path is one tie
+        reported.add(pair.groups)
         first, second = pair.groups
         live = pool.group(first)
         precedence = live.precedence if live else None
@@ -143,3 +146,24 @@ def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
                 "resolved_role": pair.role_arn,
             },
         )
+
+
+def group_role_unused(ctx: AuditContext) -> Iterator[Issue]:
+    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
+    if pool is None or user_pool is None:
+        return
+    unused = unused_group_roles(pool, user_pool.id, user_pool.groups)
+    if not unused:
+        return
+    names = ", ".join(g.name for g in unused)
+    yield Issue(
+        rule_id="group-role-unused",
+        resource=user_pool.arn or user_pool.id,
+        message=f"groups {names} carry roles, but identity pool {pool.id} hands them to nobody: "
+        "no sign-in path maps roles from the token (Token) or names them in a rule (Rules), so "
+        f"every member gets {pool.authenticated_role or 'no role'} instead",
+        evidence={
+            "groups": {g.name: g.role_arn for g in unused},
+            "providers": [p.provider for p in sign_in_paths(pool, user_pool.id)],
+        },
+    )

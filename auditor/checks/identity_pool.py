@@ -4,81 +4,153 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.audit.resolve import mapping_in_use
+from auditor.audit.resolve import Resolution, SignInPath, sign_in_paths
+from auditor.checks.claims import claim_role_drift
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
-from auditor.model.snapshot import IdentityPool
+from auditor.model.snapshot import IdentityPool, RoleMapping, UserPool
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 
 
-def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
+def _paths(ctx: AuditContext) -> tuple[IdentityPool, UserPool, list[SignInPath]] | None:
     pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
+    if pool is None or user_pool is None:
+        return None
+    return pool, user_pool, sign_in_paths(pool, user_pool.id)
+
+
+def _named(paths: list[SignInPath], path: SignInPath) -> str | None:
+    """A finding about one path names its client when there is more than one: a single
+    client's findings keep the fingerprints they had before paths were told apart."""
+    return path.label if len(paths) > 1 else None
+
+
+def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
+    found = _paths(ctx)
     expected = ctx.baseline.identity_pool.role_resolution
-    if pool is None or user_pool is None or expected not in _MAPPING_TYPES:
+    if found is None or expected not in _MAPPING_TYPES:
         return
-    used = mapping_in_use(pool, user_pool.id)
-    if used.mapping is not None:
-        return
-    if used.provider is None:
-        message = (
-            f"user pool {user_pool.id} is not an authentication provider of identity pool "
-            f"{pool.id}: its users get no credentials from it"
+    pool, user_pool, paths = found
+    if not paths:
+        yield Issue(
+            rule_id="role-mapping-missing",
+            resource=pool.id,
+            message=f"user pool {user_pool.id} is not an authentication provider of identity "
+            f"pool {pool.id}: its users get no credentials from it",
+            evidence={"provider": None, "expected": _MAPPING_TYPES[expected]},
         )
-    else:
-        message = (
-            f"provider {used.provider} has no role mapping ('use default role'): every "
-            f"user gets {pool.authenticated_role or 'no role'} and group roles are ignored"
+    for path in paths:
+        if path.mapping is not None:
+            continue
+        # Every accepted client counts, in use or not: whoever knows its id can sign in there.
+        yield Issue(
+            rule_id="role-mapping-missing",
+            resource=pool.id,
+            app_client=_named(paths, path),
+            message=f"provider {path.provider} has no role mapping ('use default role'): every "
+            f"user signing in through it gets {pool.authenticated_role or 'no role'} and group "
+            "roles are ignored",
+            evidence={
+                "provider": path.provider,
+                "app_client": path.client_id,
+                "in_use": ctx.baseline.path_in_use(path.label),
+                "expected": _MAPPING_TYPES[expected],
+            },
         )
-    yield Issue(
-        rule_id="role-mapping-missing",
-        resource=pool.id,
-        message=message,
-        evidence={"provider": used.provider, "expected": _MAPPING_TYPES[expected]},
-    )
 
 
 def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
-    declared = ctx.baseline.identity_pool
-    if pool is None or user_pool is None:
+    found = _paths(ctx)
+    if found is None:
         return
-    used = mapping_in_use(pool, user_pool.id)
-    if used.mapping is None:
-        return  # "use default role": role-mapping-missing, or exactly what `default` declares
-    live_type = used.mapping.type
-    if (
-        declared.role_resolution is not None
-        and _MAPPING_TYPES.get(declared.role_resolution) != live_type
-    ):
+    pool, _, paths = found
+    for path in paths:
+        if path.mapping is not None:  # no mapping: role-mapping-missing, or what `default` says
+            yield from _mapping_drift(ctx, pool, paths, path, path.mapping)
+    yield from _clients_drift(ctx, pool, paths)
+    yield from claim_role_drift(ctx, pool, paths)
+
+
+def _mapping_drift(
+    ctx: AuditContext,
+    pool: IdentityPool,
+    paths: list[SignInPath],
+    path: SignInPath,
+    mapping: RoleMapping,
+) -> Iterator[Issue]:
+    declared = ctx.baseline.identity_pool
+    differences: list[tuple[str, str, str, str | None, str]] = []
+    resolution = declared.role_resolution
+    if resolution is not None and _MAPPING_TYPES.get(resolution) != mapping.type:
+        differences.append(("Type", "", "role mapping", mapping.type, resolution))
+    ambiguous = declared.ambiguous_role_resolution
+    if ambiguous is not None and mapping.ambiguous_role_resolution != ambiguous:
+        field = "AmbiguousRoleResolution"
+        differences.append(
+            (field, f"#{field}", field, mapping.ambiguous_role_resolution, ambiguous)
+        )
+    for field, suffix, what, live, expected in differences:
         yield Issue(
             rule_id="role-mapping-drift",
-            resource=pool.id,
-            message=f"role mapping of {used.provider} is {live_type}, the baseline "
-            f"says {declared.role_resolution}",
+            resource=pool.id + suffix,
+            app_client=_named(paths, path),
+            message=f"{what} of {path.provider} is {live}, the baseline says {expected}",
             evidence={
-                "provider": used.provider,
-                "field": "Type",
-                "live": live_type,
-                "expected": declared.role_resolution,
+                "provider": path.provider,
+                "field": field,
+                "live": live,
+                "expected": expected,
             },
         )
-    ambiguous = used.mapping.ambiguous_role_resolution
-    if (
-        declared.ambiguous_role_resolution is not None
-        and ambiguous != declared.ambiguous_role_resolution
-    ):
+
+
+def _clients_drift(
+    ctx: AuditContext, pool: IdentityPool, paths: list[SignInPath]
+) -> Iterator[Issue]:
+    """The baseline's app_clients against the clients the identity pool accepts."""
+    declared = ctx.baseline.identity_pool.app_clients
+    if declared is None:
+        return
+    accepted = [path.label for path in paths]
+    for client in sorted(set(accepted) - set(declared)):
         yield Issue(
             rule_id="role-mapping-drift",
-            resource=f"{pool.id}#AmbiguousRoleResolution",
-            message=f"AmbiguousRoleResolution of {used.provider} is {ambiguous}, the "
-            f"baseline says {declared.ambiguous_role_resolution}",
-            evidence={
-                "provider": used.provider,
-                "field": "AmbiguousRoleResolution",
-                "live": ambiguous,
-                "expected": declared.ambiguous_role_resolution,
-            },
+            resource=f"{pool.id}#app_clients",
+            app_client=client,
+            message=f"identity pool {pool.id} accepts app client {client}, which the baseline "
+            "does not list in app_clients: anyone who knows its id can sign in through it",
+            evidence={"field": "app_clients", "live": accepted, "expected": declared},
+        )
+    for client in sorted(set(declared) - set(accepted)):
+        yield Issue(
+            rule_id="role-mapping-drift",
+            resource=f"{pool.id}#app_clients",
+            app_client=client,
+            message=f"app client {client} is in the baseline's app_clients, but identity pool "
+            f"{pool.id} does not accept it: its users get no credentials",
+            evidence={"field": "app_clients", "live": accepted, "expected": declared},
+        )
+
+
+def role_mapping_inconsistent(ctx: AuditContext) -> Iterator[Issue]:
+    pool = ctx.snapshot.identity_pool
+    by_persona: dict[str, list[Resolution]] = {}
+    for resolution in ctx.resolutions:
+        if resolution.app_client is not None:  # only personas whose paths disagree have one
+            by_persona.setdefault(resolution.persona, []).append(resolution)
+    for persona, resolutions in by_persona.items():
+        roles = {r.app_client: r.role_arn for r in resolutions}
+        listed = "; ".join(
+            f"{client}: {role or 'no credentials'}" for client, role in roles.items()
+        )
+        yield Issue(
+            rule_id="role-mapping-inconsistent",
+            resource=pool.id if pool else "",
+            persona=persona,
+            message=f"{persona} gets a different role depending on the app client they sign "
+            f"in with ({listed}): a user can pick the client that gives the most",
+            evidence={"roles": roles, "how": {r.app_client: r.how for r in resolutions}},
         )
 
 

@@ -11,7 +11,8 @@ from auditor import __version__
 from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix, report_cells
-from auditor.audit.resolve import group_pairs, resolve_personas
+from auditor.audit.pairs import group_pairs
+from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import audited_stages
 from auditor.checks import CHECKS, AuditContext
 from auditor.model.baseline import Baseline

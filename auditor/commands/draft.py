@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import yaml
-
 from auditor import __version__
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import CellIndex, build_matrix
-from auditor.audit.resolve import Resolution, mapping_in_use, resolve_personas
+from auditor.audit.resolve import (
+    Resolution,
+    live_claim_rules,
+    resolve_personas,
+    sign_in_paths,
+    unused_group_roles,
+)
 from auditor.audit.routes import ApiStage, iter_routes, normalise_template
 from auditor.audit.verdicts import verbs_reached
+from auditor.commands.yaml_lines import YamlLines, scalar
 from auditor.model.baseline import Baseline, IdentityPoolBaseline
 from auditor.model.errors import InputError
 from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
@@ -27,8 +32,6 @@ from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserP
 from auditor.policy import RouteVerdict
 
 _RESOLUTION = {None: "default", "Token": "token", "Rules": "rules"}
-_INDENT = "  "
-_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # YAML breaks a line at each
 
 
 def draft_baseline(snapshot: Snapshot) -> str:
@@ -45,22 +48,43 @@ def draft_baseline(snapshot: Snapshot) -> str:
     evaluator = AccessEvaluator(snapshot)
     cells = CellIndex(build_matrix(snapshot, provisional, resolutions, evaluator))
     iam_routes = _iam_routes(snapshot, provisional)
-    reach = {r.persona: _reach(r, iam_routes, cells, evaluator) for r in resolutions}
-    signed_in = [reach[r.persona].routes for r in resolutions if r.persona != UNAUTHENTICATED]
+    by_persona: dict[str, list[Resolution]] = {}
+    for resolution in resolutions:
+        by_persona.setdefault(resolution.persona, []).append(resolution)
+    reach = {
+        persona: _on_every_path([(r, _reach(r, iam_routes, cells, evaluator)) for r in paths])
+        for persona, paths in by_persona.items()
+    }
+    signed_in = [reach[p].routes for p in by_persona if p != UNAUTHENTICATED]
     everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
-    out = _Lines()
+    out = YamlLines()
     _header(out, snapshot, user_pool, pool)
     out.add("version: 1")
-    out.add(f"region: {_scalar(snapshot.region)}")
+    out.add(f"region: {scalar(snapshot.region)}")
     out.add("user_pool:")
-    out.add(f"id: {_scalar(user_pool.id)}", depth=1)
-    _identity_pool(out, pool, user_pool.id)
+    out.add(f"id: {scalar(user_pool.id)}", depth=1)
+    _identity_pool(out, pool, user_pool)
     _apis(out, snapshot)
     _public_routes(out, snapshot)
-    _routes(out, resolutions, reach, everyone, iam_routes)
-    _groups(out, user_pool, resolutions, reach, everyone)
+    _routes(out, by_persona, reach, everyone, iam_routes)
+    _groups(out, user_pool, by_persona, reach, everyone)
+    _claims(out, pool, user_pool, by_persona, reach, everyone)
     return out.text()
+
+
+def draft_warnings(snapshot: Snapshot) -> list[str]:
+    """What a person should know before accepting the draft as it stands."""
+    user_pool, pool = _pools(snapshot)
+    unused = unused_group_roles(pool, user_pool.id, user_pool.groups)
+    if not unused:
+        return []
+    names = ", ".join(g.name for g in unused)
+    return [
+        f"groups {names} carry roles that no sign-in path hands out (no Token or Rules role "
+        f"mapping in identity pool {pool.id}): every member gets the default role; the draft "
+        "says so, and group-role-unused will report it until the mapping is set"
+    ]
 
 
 # --- What is live, and who reaches it ---------------------------------------------------------
@@ -104,6 +128,26 @@ class _Reach:
     routes: set[str] = field(default_factory=set)  # fully reached in every audited stage
     touched: set[str] = field(default_factory=set)  # live routes reached at all, fully or not
     notes: list[str] = field(default_factory=list)  # comments, in route order: partial verdicts
+
+
+def _on_every_path(reached: list[tuple[Resolution, _Reach]]) -> _Reach:
+    """A persona whose sign-in paths disagree declares what every path fully reaches (so no
+    path in use misses a declared route); what only some paths reach stays excess, and the
+    notes say which path reaches what."""
+    if len(reached) == 1:
+        return reached[0][1]
+    merged = _Reach(
+        routes=set.intersection(*(r.routes for _, r in reached)),
+        touched=set.union(*(r.touched for _, r in reached)),
+    )
+    for resolution, reach in reached:
+        only = sorted(reach.routes - merged.routes, key=_route_order)
+        if only:
+            merged.notes.append(
+                f"only through app client {resolution.app_client}: {', '.join(only)}"
+            )
+        merged.notes += [f"through app client {resolution.app_client}: {n}" for n in reach.notes]
+    return merged
 
 
 def _reach(
@@ -187,7 +231,7 @@ def _route_order(text: str) -> tuple[str, int, str]:
 # --- Sections ---------------------------------------------------------------------------------
 
 
-def _header(out: _Lines, snapshot: Snapshot, user_pool: UserPool, pool: IdentityPool) -> None:
+def _header(out: YamlLines, snapshot: Snapshot, user_pool: UserPool, pool: IdentityPool) -> None:
     apis = ", ".join(str(ref) for ref in snapshot.target.apis) or "none"
     read_at = snapshot.collected_at or "an unknown time"
     out.comment(
@@ -204,42 +248,53 @@ def _header(out: _Lines, snapshot: Snapshot, user_pool: UserPool, pool: Identity
     out.blank()
 
 
-def _identity_pool(out: _Lines, pool: IdentityPool, user_pool_id: str) -> None:
-    used = mapping_in_use(pool, user_pool_id)
-    mapping = used.mapping
+def _identity_pool(out: YamlLines, pool: IdentityPool, user_pool: UserPool) -> None:
+    paths = sign_in_paths(pool, user_pool.id)
+    first = paths[0].mapping if paths else None  # the baseline states one; the rest are noted
     out.add("identity_pool:")
-    out.add(f"id: {_scalar(pool.id)}", depth=1)
-    if used.provider is None:
-        how = f"user pool {user_pool_id} is not a provider of this identity pool"
-    elif mapping is None:
-        how = f"no role mapping for {used.provider}: everyone gets the authenticated role"
+    out.add(f"id: {scalar(pool.id)}", depth=1)
+    if not paths:
+        how = f"user pool {user_pool.id} is not a provider of this identity pool"
+    elif len({_RESOLUTION[p.mapping.type if p.mapping else None] for p in paths}) > 1:
+        how = "app clients differ: " + "; ".join(
+            f"{p.label}: {_RESOLUTION[p.mapping.type if p.mapping else None]}" for p in paths
+        )
+    elif first is None:
+        how = "no role mapping: everyone gets the authenticated role"
     else:
-        how = f"{mapping.type} mapping of {used.provider}"
-    out.add(f"role_resolution: {_RESOLUTION[mapping.type if mapping else None]}", depth=1, note=how)
-    if mapping is not None and mapping.ambiguous_role_resolution is not None:
-        out.add(f"ambiguous_role_resolution: {mapping.ambiguous_role_resolution}", depth=1)
+        how = f"{first.type} mapping of every app client"
+    out.add(f"role_resolution: {_RESOLUTION[first.type if first else None]}", depth=1, note=how)
+    if first is not None and first.ambiguous_role_resolution is not None:
+        out.add(f"ambiguous_role_resolution: {first.ambiguous_role_resolution}", depth=1)
     else:
         out.comment("ambiguous_role_resolution: not set live, so not asserted", depth=1)
-    out.add(f"authenticated_role: {_scalar(pool.authenticated_role)}", depth=1)
-    out.add(f"unauthenticated_role: {_scalar(pool.unauthenticated_role)}", depth=1)
-    out.add(f"allow_unauthenticated: {_scalar(pool.allow_unauthenticated)}", depth=1)
-    out.add(f"allow_classic_flow: {_scalar(pool.allow_classic_flow)}", depth=1)
+    out.add(f"authenticated_role: {scalar(pool.authenticated_role)}", depth=1)
+    out.add(f"unauthenticated_role: {scalar(pool.unauthenticated_role)}", depth=1)
+    out.add(f"allow_unauthenticated: {scalar(pool.allow_unauthenticated)}", depth=1)
+    out.add(f"allow_classic_flow: {scalar(pool.allow_classic_flow)}", depth=1)
+    names = {c.id: c.name for c in user_pool.clients or []}
+    out.add_list(
+        "app_clients",
+        [(p.label, names.get(p.label) or None) for p in paths],
+        depth=1,
+        note="every client the identity pool accepts; remove those nobody signs in with",
+    )
 
 
-def _apis(out: _Lines, snapshot: Snapshot) -> None:
+def _apis(out: YamlLines, snapshot: Snapshot) -> None:
     refs = snapshot.target.apis
     if not refs:
         out.add("apis: []")
         return
     out.add("apis:")
     for ref in refs:  # as asked for: the order given on the command line
-        first = f"id: {_scalar(ref.id)}" if ref.id else f"name: {_scalar(ref.name)}"
+        first = f"id: {scalar(ref.id)}" if ref.id else f"name: {scalar(ref.name)}"
         out.add(f"- {first}", depth=1, note=None if ref.stage else "every stage")
         if ref.stage:
-            out.add(f"stage: {_scalar(ref.stage)}", depth=2)
+            out.add(f"stage: {scalar(ref.stage)}", depth=2)
 
 
-def _public_routes(out: _Lines, snapshot: Snapshot) -> None:
+def _public_routes(out: YamlLines, snapshot: Snapshot) -> None:
     texts: dict[tuple[str, str], str] = {}
     kinds: dict[tuple[str, str], set[str]] = {}
     for api in snapshot.apis:  # every API, staged or not: route-not-iam looks at all of them
@@ -257,24 +312,23 @@ def _public_routes(out: _Lines, snapshot: Snapshot) -> None:
 
 
 def _routes(
-    out: _Lines,
-    resolutions: list[Resolution],
+    out: YamlLines,
+    by_persona: dict[str, list[Resolution]],
     reach: dict[str, _Reach],
     everyone: set[str],
     iam_routes: list[_LiveRoute],
 ) -> None:
-    default = next((r for r in resolutions if r.persona == DEFAULT), None)
-    guest = next((r for r in resolutions if r.persona == UNAUTHENTICATED), None)
     out.add("routes:")
     out.add_list(
         "all_users",
         _entries(everyone),
         depth=1,
-        note="reached by every group and by the default role",
+        note="reached by every signed-in persona: every group, claim rule and the default role",
     )
-    if default is not None:
-        _persona_routes(out, "default", default, reach[DEFAULT], everyone, depth=1)
-    if guest is not None:
+    if DEFAULT in by_persona:
+        _persona_routes(out, "default", by_persona[DEFAULT], reach[DEFAULT], everyone, depth=1)
+    if UNAUTHENTICATED in by_persona:
+        guest = by_persona[UNAUTHENTICATED]
         _persona_routes(out, "unauthenticated", guest, reach[UNAUTHENTICATED], set(), depth=1)
     touched = set().union(*(r.touched for r in reach.values()))
     for live in iam_routes:  # route-undeclared will name these: only a person can place them
@@ -285,13 +339,12 @@ def _routes(
 
 
 def _groups(
-    out: _Lines,
+    out: YamlLines,
     user_pool: UserPool,
-    resolutions: list[Resolution],
+    by_persona: dict[str, list[Resolution]],
     reach: dict[str, _Reach],
     everyone: set[str],
 ) -> None:
-    by_persona = {r.persona: r for r in resolutions}
     groups = sorted(user_pool.groups, key=lambda g: g.name)
     if not groups:
         out.add("groups: {}")
@@ -306,79 +359,45 @@ def _groups(
             )
             continue
         persona = group_persona(group.name)
-        out.add(f"{_scalar(group.name)}:", depth=1)
-        out.add(f"precedence: {_scalar(group.precedence)}", depth=2)
-        out.add(f"role: {_scalar(group.role_arn)}", depth=2)
+        out.add(f"{scalar(group.name)}:", depth=1)
+        out.add(f"precedence: {scalar(group.precedence)}", depth=2)
+        out.add(f"role: {scalar(group.role_arn)}", depth=2)
         _persona_routes(out, "routes", by_persona[persona], reach[persona], everyone, depth=2)
 
 
-def _persona_routes(
-    out: _Lines, key: str, resolution: Resolution, reach: _Reach, everyone: set[str], depth: int
+def _claims(
+    out: YamlLines,
+    pool: IdentityPool,
+    user_pool: UserPool,
+    by_persona: dict[str, list[Resolution]],
+    reach: dict[str, _Reach],
+    everyone: set[str],
 ) -> None:
-    role = resolution.role_arn or "no credentials"
-    out.comment(f"{resolution.persona} gets {role}: {resolution.how}", depth=depth)
+    live = live_claim_rules(pool, user_pool.id)
+    if not live:
+        return  # the usual case: no Rules mapping on other claims, no section
+    out.add("claims:")
+    for claim in live:
+        out.add(f"{scalar(claim.key)}:", depth=1)
+        out.add(f"role: {scalar(claim.rule.role_arn)}", depth=2)
+        resolutions = by_persona[claim.persona]
+        _persona_routes(out, "routes", resolutions, reach[claim.persona], everyone, depth=2)
+
+
+def _persona_routes(
+    out: YamlLines,
+    key: str,
+    resolutions: list[Resolution],
+    reach: _Reach,
+    everyone: set[str],
+    depth: int,
+) -> None:
+    for resolution in resolutions:
+        role = resolution.role_arn or "no credentials"
+        client = f" through app client {resolution.app_client}" if resolution.app_client else ""
+        out.comment(f"{resolution.persona} gets {role}{client}: {resolution.how}", depth=depth)
     out.add_list(key, _entries(reach.routes - everyone), depth=depth, trailing=reach.notes)
 
 
 def _entries(routes: Iterable[str]) -> list[tuple[str, str | None]]:
     return [(text, None) for text in sorted(routes, key=_route_order)]
-
-
-# --- YAML text --------------------------------------------------------------------------------
-
-
-def _scalar(value: str | int | bool | None) -> str:
-    """One YAML scalar, quoted by PyYAML's own emitter where YAML needs it.
-
-    Emitted inside a flow sequence, whose quoting rules are the strictest, so the result is
-    safe as a block value and as a mapping key too.
-    """
-    text = _flow_scalar(value, style=None)
-    if any(brk in text for brk in _LINE_BREAKS):  # one line per entry: escape the breaks
-        text = _flow_scalar(value, style='"')
-    return text
-
-
-def _flow_scalar(value: str | int | bool | None, style: str | None) -> str:
-    text = yaml.safe_dump(
-        [value], default_flow_style=True, default_style=style, width=2**31 - 1, allow_unicode=True
-    )
-    return text.strip()[1:-1]
-
-
-def _comment_text(text: str) -> str:
-    # Names and paths end up in comments: one line, printable, whatever they contain.
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-class _Lines:
-    def __init__(self) -> None:
-        self._lines: list[str] = []
-
-    def add(self, text: str, depth: int = 0, note: str | None = None) -> None:
-        suffix = f"  # {_comment_text(note)}" if note else ""
-        self._lines.append(f"{_INDENT * depth}{text}{suffix}")
-
-    def comment(self, text: str, depth: int = 0) -> None:
-        self._lines.append(f"{_INDENT * depth}# {_comment_text(text)}")
-
-    def blank(self) -> None:
-        self._lines.append("")
-
-    def add_list(
-        self,
-        key: str,
-        entries: list[tuple[str, str | None]],
-        depth: int,
-        note: str | None = None,
-        trailing: Iterable[str] = (),
-    ) -> None:
-        """`key:` then one `- item  # note` per entry, then comment lines (`key: []` if empty)."""
-        self.add(f"{key}:" if entries else f"{key}: []", depth=depth, note=note)
-        for text, item_note in entries:
-            self.add(f"- {_scalar(text)}", depth=depth + 1, note=item_note)
-        for line in trailing:
-            self.comment(line, depth=depth + 1)
-
-    def text(self) -> str:
-        return "\n".join(self._lines) + "\n"

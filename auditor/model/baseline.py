@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from auditor.model.errors import InputError
 from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
 from auditor.model.inputs import parse_yaml
-from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_name
+from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, claim_name, group_name
 from auditor.model.snapshot import ApiRef, PoolRef
 from auditor.schemas import load_schema, validator
 
@@ -78,6 +78,8 @@ class IdentityPoolBaseline(_Model):
     unauthenticated_role: str | None = None
     allow_unauthenticated: bool = False
     allow_classic_flow: bool = False
+    # The app clients users sign in with; None: every client the identity pool accepts.
+    app_clients: list[str] | None = None
 
     @property
     def ref(self) -> PoolRef:
@@ -90,6 +92,18 @@ class IdentityPoolBaseline(_Model):
 
 class GroupBaseline(_Model):
     precedence: int | None = None
+    role: str | None = None
+    routes: list[RoutePattern] = []
+
+    _patterns = field_validator("routes", mode="before")(_parse_patterns)
+
+    def declares(self, field: str) -> bool:
+        return field in self.model_fields_set
+
+
+class ClaimBaseline(_Model):
+    """A Rules-mapping rule on a claim other than cognito:groups: its role and routes."""
+
     role: str | None = None
     routes: list[RoutePattern] = []
 
@@ -118,6 +132,7 @@ class Baseline(_Model):
     public_routes: list[RoutePattern] = []
     routes: RoutesBaseline = RoutesBaseline()
     groups: dict[str, GroupBaseline] = {}
+    claims: dict[str, ClaimBaseline] = {}  # by `<Claim> <MatchType> <Value>`
     source: str = Field(default="<baseline>", exclude=True)  # file it came from, for messages
 
     _patterns = field_validator("public_routes", mode="before")(_parse_patterns)
@@ -134,9 +149,19 @@ class Baseline(_Model):
             return list(self.routes.unauthenticated)
         if persona == DEFAULT:
             return list(self.routes.default)
+        claim = claim_name(persona)
+        if claim is not None:
+            declared = self.claims.get(claim)
+            return list(declared.routes) if declared else []
         name = group_name(persona)
         group = self.groups.get(name) if name is not None else None
         return list(group.routes) if group else []
+
+    def path_in_use(self, app_client: str | None) -> bool:
+        """Do users sign in through this app client? A resolution that holds for every path
+        (app_client None) is in use; so is every client when the baseline lists none."""
+        clients = self.identity_pool.app_clients
+        return app_client is None or clients is None or app_client in clients
 
     def all_patterns(self) -> list[RoutePattern]:
         patterns = [
@@ -147,6 +172,8 @@ class Baseline(_Model):
         ]
         for group in self.groups.values():
             patterns.extend(group.routes)
+        for claim in self.claims.values():
+            patterns.extend(claim.routes)
         return patterns
 
 
@@ -229,8 +256,13 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
     instance = error.instance
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
-    if "propertyNames" in error.schema_path:  # only group names have a name rule
-        if str(instance).startswith(GROUP_PREFIX):
+    if "propertyNames" in error.schema_path:  # group names and claim rules have a name rule
+        if loc[:1] == ("claims",):
+            message = (
+                f"{instance!r} is not '<Claim> <MatchType> <Value>' (MatchType Equals, "
+                "Contains, StartsWith or NotEqual), as in 'custom:tier Equals gold'"
+            )
+        elif str(instance).startswith(GROUP_PREFIX):
             message = "write the plain group name, without the 'group:' prefix"
         else:
             message = f"group name {instance!r} must be 1 to 128 characters"

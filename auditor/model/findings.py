@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.model.errors import InputError
 
@@ -62,6 +62,9 @@ class _Facts(_Named):
     route: str | None = None
     api_id: str | None = None
     evidence: dict[str, Any] = {}
+    # The sign-in path (app client id) the problem holds for; only where a persona's paths
+    # disagree, and then part of the fingerprint.
+    app_client: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class _Rated(_Named):
@@ -93,17 +96,31 @@ class Finding(_Facts, _Rated):
 
 
 def fingerprint(
-    rule_id: str, resource: str, persona: str | None, route: str | None, api_id: str | None
+    rule_id: str,
+    resource: str,
+    persona: str | None,
+    route: str | None,
+    api_id: str | None,
+    app_client: str | None = None,
 ) -> str:
-    """Stable identity of a problem across runs: only what names it, never the wording."""
-    key = "\x1f".join([rule_id, resource, persona or "", route or "", api_id or ""])
+    """Stable identity of a problem across runs: only what names it, never the wording. A
+    path's client counts only where it is named, so single-client findings keep theirs."""
+    parts = [rule_id, resource, persona or "", route or "", api_id or ""]
+    key = "\x1f".join([*parts, app_client] if app_client else parts)
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def report_order(findings: Iterable[Finding]) -> list[Finding]:
     """The report's order, which every format keeps: most severe first, then by rule,
-    resource, persona and route."""
+    resource, persona, route and app client."""
     return sorted(
         findings,
-        key=lambda f: (-f.severity.rank, f.rule_id, f.resource, f.persona or "", f.route or ""),
+        key=lambda f: (
+            -f.severity.rank,
+            f.rule_id,
+            f.resource,
+            f.persona or "",
+            f.route or "",
+            f.app_client or "",
+        ),
     )

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.model.findings import Finding, Severity
 
 REPORT_SCHEMA_VERSION = "1"
 
 Verdict = Literal["allowed", "partial", "denied"]
+
+
+def _absent(value: object) -> bool:
+    """Fields that appear only where they say something (CONTRACT §6.1: `app_client` only
+    where a persona's sign-in paths disagree)."""
+    return value is None
 
 
 class _Model(BaseModel):
@@ -70,6 +76,7 @@ class MatrixCell(_Model):
     denying: tuple[str, ...] = ()
     witness_allowed: str | None = None
     witness_denied: str | None = None
+    app_client: str | None = Field(default=None, exclude_if=_absent)  # see Resolution
 
     @property
     def iam_governed(self) -> bool:
@@ -82,12 +89,15 @@ class MatrixCell(_Model):
 
 
 class GroupPair(_Model):
-    """What a member of two groups gets: the precedence tie-break, made explicit."""
+    """What a member of two groups gets: the precedence tie-break, made explicit, and every
+    role a member can obtain (CustomRoleArn under Token mapping)."""
 
     groups: tuple[str, str]
     role_arn: str | None
     outcome: Literal["winner", "same-role", "ambiguous"]
     detail: str
+    obtainable_roles: tuple[str, ...] = ()
+    app_client: str | None = Field(default=None, exclude_if=_absent)
 
 
 class RunChanges(_Model):

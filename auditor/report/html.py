@@ -15,7 +15,7 @@ from importlib.resources import files
 from typing import Any
 
 from auditor.model.findings import Finding, Severity
-from auditor.model.personas import reading_order
+from auditor.model.personas import persona_label, reading_order
 from auditor.model.report import GroupPair, MatrixCell, Report, RunChanges
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
@@ -175,7 +175,8 @@ def _finding_row(f: Finding, is_new: bool) -> str:
         f'<tr data-severity="{sev}" data-rule="{_e(f.rule_id)}" '
         f'data-persona="{_e(f.persona or "")}" data-fingerprint="{_e(f.fingerprint)}">'
         f'<td data-sort="{f.severity.rank}"><span class="sev sev-{sev}">{sev}</span>{badge}</td>'
-        f"<td><code>{_e(f.rule_id)}</code></td><td>{_e(f.persona or '')}</td>"
+        f"<td><code>{_e(f.rule_id)}</code></td>"
+        f"<td>{_e(persona_label(f.persona, f.app_client))}</td>"
         f'<td><code>{_e(route)}</code></td><td class="res">{_e(f.resource)}</td>'
         f"<td><strong>{_e(f.title)}</strong><br>{_e(f.message)}"
         f'<div class="fix">{_e(f.remediation)}</div></td></tr>'
@@ -195,11 +196,15 @@ def _matrix(
     cells: list[MatrixCell],
 ) -> tuple[list[str], list[RouteKey], dict[tuple[int, int], MatrixCell]]:
     """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
-    personas = sorted({c.persona for c in cells}, key=reading_order)
+    # A persona whose sign-in paths disagree has a column per path.
+    personas = sorted({persona_label(c.persona, c.app_client) for c in cells}, key=reading_order)
     routes = sorted({(c.api_id, c.stage, c.route) for c in cells}, key=_route_order)
     col = {p: i for i, p in enumerate(personas)}
     row = {r: i for i, r in enumerate(routes)}
-    grid = {(row[(c.api_id, c.stage, c.route)], col[c.persona]): c for c in cells}
+    grid = {
+        (row[(c.api_id, c.stage, c.route)], col[persona_label(c.persona, c.app_client)]): c
+        for c in cells
+    }
     return personas, routes, grid
 
 
@@ -304,13 +309,16 @@ def _group_pairs(pairs: list[GroupPair]) -> str:
         return ""
     rows = "".join(
         f'<tr class="o-{_e(gp.outcome)}"><td>{_e(gp.groups[0])}</td><td>{_e(gp.groups[1])}</td>'
+        f"<td>{_e(gp.app_client or 'every')}</td>"
         f"<td>{_e(gp.outcome)}</td><td><code>{_e(gp.role_arn or 'none')}</code></td>"
+        f"<td>{'<br>'.join(f'<code>{_e(arn)}</code>' for arn in gp.obtainable_roles)}</td>"
         f"<td>{_e(gp.detail)}</td></tr>"
         for gp in pairs
     )
     return (
         '<section id="group-pairs"><h2>Members of two groups</h2><table class="plain"><thead>'
-        "<tr><th>Group</th><th>Group</th><th>Outcome</th><th>Role</th><th>Why</th></tr>"
+        "<tr><th>Group</th><th>Group</th><th>App client</th><th>Outcome</th><th>Role</th>"
+        "<th>Can obtain</th><th>Why</th></tr>"
         f"</thead><tbody>{rows}</tbody></table></section>"
     )
 
@@ -320,7 +328,8 @@ def _changes(changes: RunChanges | None) -> str:
         return ""
     resolved = "".join(
         f"<tr><td>{_e(f.severity.value)}</td><td><code>{_e(f.rule_id)}</code></td>"
-        f"<td>{_e(f.persona or '')}</td><td><code>{_e(f.route or '')}</code></td>"
+        f"<td>{_e(persona_label(f.persona, f.app_client))}</td>"
+        f"<td><code>{_e(f.route or '')}</code></td>"
         f"<td>{_e(f.title)}</td></tr>"
         for f in changes.resolved
     )

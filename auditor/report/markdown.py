@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from auditor.model.findings import Finding, Severity
+from auditor.model.personas import persona_label
 from auditor.model.report import MatrixCell, Report, RunChanges
 
 DEFAULT_LIMIT = 65_000
@@ -109,7 +110,7 @@ def _finding_row(f: Finding) -> str:
     cells = [
         f"{_ICONS[f.severity.value]} {f.severity.value}",
         code(f.rule_id),
-        code(f.persona or ""),
+        code(persona_label(f.persona, f.app_client)),
         code(route),
         code(f.api_id or ""),
         code(f.resource),
@@ -179,7 +180,7 @@ def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
             "| "
             + " | ".join(
                 [
-                    code(c.persona),
+                    code(persona_label(c.persona, c.app_client)),
                     code(f"{c.api_id}:{c.stage}"),
                     code(c.route),
                     text(live),

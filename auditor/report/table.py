@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.model.findings import Severity
+from auditor.model.personas import persona_label
 from auditor.model.report import Report
 
 SEVERITY_STYLE = {
@@ -58,7 +59,8 @@ def _findings(report: Report) -> list[Table]:
         table.add_column("rule", overflow="fold", ratio=2)
         table.add_column("finding", overflow="fold", ratio=5)
         for finding in rows:
-            where = " ".join(x for x in (finding.persona, finding.route) if x)
+            who = persona_label(finding.persona, finding.app_client)
+            where = " ".join(x for x in (who, finding.route) if x)
             detail = Text(finding.message)
             if where:
                 detail.append(f"\n{where}", style="bold")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.audit.resolve import group_pairs, resolve_guest, resolve_member, resolve_personas
+from auditor.audit.pairs import group_pairs
+from auditor.audit.resolve import resolve_guest, resolve_paths, resolve_personas
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED
-from auditor.model.snapshot import Group, IdentityProvider
+from auditor.model.snapshot import Group, IdentityPool, IdentityProvider
 from tests.support.snapshots import (
     DEFAULT_ROLE,
     GUEST_ROLE,
@@ -19,6 +20,14 @@ from tests.support.snapshots import (
 )
 
 A, B = role("app-a"), role("app-b")
+
+
+def resolve_member(
+    pool: IdentityPool, user_pool: str, groups: list[Group]
+) -> tuple[str | None, str]:
+    """The role through the pool's one sign-in path."""
+    (only,) = resolve_paths(pool, user_pool, groups)
+    return only.role_arn, only.how
 
 
 def member(groups: list[Group], mapping_ambiguous: str = "AuthenticatedRole") -> str | None:
@@ -124,14 +133,14 @@ def test_not_equal_on_a_missing_claim_does_not_match() -> None:
     assert rules_member([], ("cognito:groups", "NotEqual", "admin", A), ambiguous="Deny")[0] is None
 
 
-def test_rules_on_other_claims_are_skipped_and_said_so() -> None:
+def test_a_group_member_is_resolved_without_the_claims_of_claim_rules() -> None:
+    # Members whose token matches the claim rule first are the claim persona; the group
+    # persona is the members whose token does not, and says where the others went.
     other = ("custom:tier", "Equals", "gold", B)
     matched, how = rules_member(["admin"], other, ("cognito:groups", "Equals", "admin", A))
-    assert matched == A and "[1]" in how
-    # With no group rule matching, the fallback still says a claim rule may apply.
+    assert matched == A and "[1]" in how and "claim personas" in how
     fallback, how = rules_member(["admin"], other)
-    assert fallback == DEFAULT_ROLE
-    assert "custom:tier" in how or "[1]" in how
+    assert fallback == DEFAULT_ROLE and "[1]" in how
 
 
 # --- no mapping, missing roles, guests ---------------------------------------------------

@@ -52,6 +52,10 @@ CONTRACT_RULES = {
     "route-missing": "medium",
     "resource-policy-public": "high",
     "changed-since-last-run": "info",
+    "claim-rule-undeclared": "high",
+    "claim-user-writable": "critical",
+    "role-mapping-inconsistent": "medium",
+    "group-role-unused": "medium",
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from auditor.model.findings import Severity
 from tests.support.rule_cases import Case, Edit
-from tests.support.snapshots import DEFAULT_ROLE, SmallApp, role, small_app
+from tests.support.snapshots import CLIENT, DEFAULT_ROLE, SmallApp, role, small_app
 
 EDITORS, ADMIN, GUEST = role("app-editors"), role("app-admin"), role("app-guest")
 
@@ -47,6 +47,17 @@ def _proxy_route_for_editors(app: SmallApp) -> None:
     app.add_route("ANY /files/{proxy+}")
     app.declared_routes("editors").append("* /files/*")
     app.grant("app-editors", "GET/items", "GET/administrators", "*/files/*")
+
+
+def _second_client_default_role(in_use: list[str] | None = None) -> Edit:
+    """A second app client without a role mapping: its users all get the default role."""
+
+    def edit(app: SmallApp) -> None:
+        app.add_client("mobile")
+        if in_use is not None:
+            app.declared_pool["app_clients"] = in_use
+
+    return edit
 
 
 def _one_role_two_groups(app: SmallApp) -> None:
@@ -95,7 +106,26 @@ CASES = [
         _files_on_any("POST/files"),
         ("missing-route", "group:editors", "GET /files", EDITORS),
     ),
+    Case.fires(
+        "missing-route",
+        "through a second client without a mapping, admins get the default role",
+        _second_client_default_role(),
+        ("missing-route", "group:admin", "GET /admin/users", DEFAULT_ROLE, "mobile"),
+        ("missing-route", "group:editors", "GET /administrators", DEFAULT_ROLE, "mobile"),
+    ),
+    Case.passes(
+        "missing-route",
+        "a client nobody signs in with need not reach the declared routes",
+        _second_client_default_role(in_use=[CLIENT]),
+    ),
     Case.passes("excess-route", "each persona reaches what it is declared, nothing more"),
+    Case.fires(
+        "excess-route",
+        "any client counts: through the second, group members reach the default role's /me",
+        _second_client_default_role(in_use=[CLIENT]),
+        ("excess-route", "group:admin", "GET /me", DEFAULT_ROLE, "mobile"),
+        ("excess-route", "group:editors", "GET /me", DEFAULT_ROLE, "mobile"),
+    ),
     Case.passes(
         "excess-route",
         "an ANY route whose only reachable verb is the declared one",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.rule_cases import Case
-from tests.support.snapshots import SmallApp, group_arn, role
+from tests.support.snapshots import USER_POOL_ARN, SmallApp, group_arn, role
 
 
 def _editors_gone_unread(app: SmallApp) -> None:
@@ -26,6 +26,16 @@ def _other_role_not_declared(app: SmallApp) -> None:
 def _other_precedence_not_declared(app: SmallApp) -> None:
     app.group("editors")["precedence"] = 20
     del app.declared_group("editors")["precedence"]
+
+
+def _no_mapping(app: SmallApp) -> None:
+    app.pool["role_mappings"] = {}
+
+
+def _no_roles_no_mapping(app: SmallApp) -> None:
+    _no_mapping(app)
+    for name in ("admin", "editors"):
+        app.group(name)["role_arn"] = None
 
 
 def _tie_same_role(app: SmallApp) -> None:
@@ -103,6 +113,28 @@ CASES = [
         "equal precedence, different roles: members of both get the default role",
         lambda app: app.group("editors").update(precedence=0),
         ("ambiguous-precedence", "group:admin", None, f"{group_arn('admin')}+editors"),
+    ),
+    Case.passes("group-role-unused", "Token mapping hands out the group roles"),
+    Case.passes(
+        "group-role-unused",
+        "a Rules mapping names every group's role",
+        lambda app: app.rules_mapping(
+            ("cognito:groups", "Contains", "admin", "app-admin"),
+            ("cognito:groups", "Contains", "editors", "app-editors"),
+        ),
+    ),
+    Case.passes("group-role-unused", "no mapping, and no group has a role", _no_roles_no_mapping),
+    Case.fires(
+        "group-role-unused",
+        "no mapping: the seed's step 4 left undone",
+        _no_mapping,
+        ("group-role-unused", None, None, USER_POOL_ARN),
+    ),
+    Case.fires(
+        "group-role-unused",
+        "a Rules mapping that names the admins' role only",
+        lambda app: app.rules_mapping(("cognito:groups", "Contains", "admin", "app-admin")),
+        ("group-role-unused", None, None, USER_POOL_ARN),
     ),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.rule_cases import Case
-from tests.support.snapshots import GUEST_ROLE, MAPPING_KEY, POOL, SmallApp, role
+from tests.support.snapshots import CLIENT, GUEST_ROLE, MAPPING_KEY, POOL, SmallApp, role
 
 
 def _no_mapping(app: SmallApp) -> None:
@@ -36,6 +36,32 @@ def _no_default_role_unread(app: SmallApp) -> None:
     app.fail_read("cognito-identity", "DescribeIdentityPool")
 
 
+TOKEN = {"type": "Token", "ambiguous_role_resolution": "AuthenticatedRole"}
+
+
+def _second_client_alike(app: SmallApp) -> None:
+    app.add_client("mobile", dict(TOKEN))
+
+
+def _second_client_default_role(app: SmallApp) -> None:
+    """A second app client without a role mapping: through it everyone gets the default role."""
+    app.add_client("mobile")
+
+
+def _second_client_maps_editors_to_admin(app: SmallApp) -> None:
+    key = app.add_client("mobile")
+    app.rules_mapping(
+        ("cognito:groups", "Contains", "admin", "app-admin"),
+        ("cognito:groups", "Contains", "editors", "app-admin"),
+        key=key,
+    )
+
+
+def _second_client_undeclared(app: SmallApp) -> None:
+    _second_client_alike(app)
+    app.declared_pool["app_clients"] = [CLIENT]
+
+
 def _other_default_role_not_declared(app: SmallApp) -> None:
     app.pool["authenticated_role"] = role("app-admin")
     del app.declared_pool["authenticated_role"]
@@ -61,7 +87,43 @@ CASES = [
         lambda app: app.pool.update(providers=[]),
         ("role-mapping-missing", None, None, POOL),
     ),
+    Case.fires(
+        "role-mapping-missing",
+        "of two app clients, the second has no mapping",
+        _second_client_default_role,
+        ("role-mapping-missing", None, None, POOL, "mobile"),
+    ),
     Case.passes("role-mapping-drift", "Token and AuthenticatedRole, as declared"),
+    Case.passes("role-mapping-drift", "two app clients, both as declared", _second_client_alike),
+    Case.fires(
+        "role-mapping-drift",
+        "the second app client has a Rules mapping",
+        _second_client_maps_editors_to_admin,
+        ("role-mapping-drift", None, None, POOL, "mobile"),
+    ),
+    Case.fires(
+        "role-mapping-drift",
+        "the identity pool accepts an app client the baseline does not list",
+        _second_client_undeclared,
+        ("role-mapping-drift", None, None, f"{POOL}#app_clients", "mobile"),
+    ),
+    Case.passes("role-mapping-inconsistent", "one app client"),
+    Case.passes(
+        "role-mapping-inconsistent", "two app clients with the same mapping", _second_client_alike
+    ),
+    Case.fires(
+        "role-mapping-inconsistent",
+        "through the second client everyone gets the default role",
+        _second_client_default_role,
+        ("role-mapping-inconsistent", "group:admin", None, POOL),
+        ("role-mapping-inconsistent", "group:editors", None, POOL),
+    ),
+    Case.fires(
+        "role-mapping-inconsistent",
+        "the second client maps editors to the admin role",
+        _second_client_maps_editors_to_admin,
+        ("role-mapping-inconsistent", "group:editors", None, POOL),
+    ),
     Case.passes(
         "role-mapping-drift",
         "an ambiguous resolution the baseline does not assert",

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.commands.draft import _scalar, draft_baseline
+from auditor.commands.draft import draft_baseline
+from auditor.commands.yaml_lines import scalar
 from auditor.emulator.documents import invoke_named_api as invoke
 from auditor.emulator.seed import (
     EnvironmentSpec,
@@ -143,7 +144,7 @@ def test_a_snapshot_without_pools_is_refused() -> None:
 
 @given(st.one_of(st.text(), st.none(), st.booleans(), st.integers()))
 def test_scalars_are_one_line_and_read_back_as_written(value: Any) -> None:
-    text = _scalar(value)
+    text = scalar(value)
     assert len(text.splitlines()) == 1 and not any(b in text for b in "\x85\u2028\u2029")
     assert yaml.safe_load(f"k: {text}") == {"k": value}
     assert yaml.safe_load(f"a:\n  b:\n    - {text}  # note\n") == {"a": {"b": [value]}}

@@ -274,8 +274,13 @@ def test_no_role_mapping_with_guests_and_classic_flow(aws: Aws, tmp_path: Path) 
     assert _routes(baseline.routes.all_users) == ["GET /items", "GET /me"]
     assert _routes(baseline.groups["admin"].routes) == []
     assert _routes(baseline.routes.unauthenticated) == ["GET /items"]
-    assert "no role mapping for" in text
-    _assert_no_findings(cli, tmp_path)
+    assert "no role mapping" in text
+    # Group roles nobody hands out: the draft warns, and the audit keeps saying so.
+    result = cli.init(seeded, tmp_path / "B.yaml", "shop:prod", force=True)
+    assert "warning: groups admin carry roles that no sign-in path hands out" in result.stderr
+    code, report = cli.audit(tmp_path / "B.yaml")
+    assert code == 1
+    assert {f["rule_id"] for f in report["findings"]} == {"group-role-unused"}
 
 
 def test_any_route_reached_for_some_verbs_is_declared_verb_by_verb(

@@ -102,9 +102,12 @@ def test_role_mapping_missing_gives_everyone_the_default_role(world: World) -> N
         ("excess-route", "group:admin", "GET /me", default),
         *{("missing-route", "group:editors", r, default) for r in EDITOR_OWN},
         ("excess-route", "group:editors", "GET /me", default),
+        ("group-role-unused", None, None, world.seeded.user_pool_arn),
     }
     (finding,) = by_rule(report, "role-mapping-missing")
     assert finding["severity"] == "high"
+    (unused,) = by_rule(report, "group-role-unused")
+    assert set(unused["evidence"]["groups"]) == {"admin", "editors"}
 
 
 def test_role_mapping_drift_rules_instead_of_token(world: World) -> None:

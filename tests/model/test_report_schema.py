@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.audit.catalog import make_finding
-from auditor.model.findings import Issue, Severity
+from auditor.model.findings import Finding, Issue, Severity, fingerprint
 from auditor.model.report import (
     ApiTarget,
     GroupPair,
@@ -22,6 +22,8 @@ from auditor.model.report import (
     ToolInfo,
 )
 from auditor.schemas import SCHEMA_NAMES, load_schema, validate_report, validator
+from tests.support.reports import build_report as report_of
+from tests.support.reports import sample_cells
 
 
 def build_report() -> dict[str, Any]:
@@ -176,9 +178,28 @@ def test_schema_covers_every_model_field() -> None:
     assert set(schema["properties"]) == set(Report.model_fields)
     cell = schema["properties"]["access_matrix"]["items"]["properties"]
     assert set(cell) == set(MatrixCell.model_fields)
-    assert set(schema["$defs"]["finding"]["properties"]) == set(
-        make_finding(Issue(rule_id="missing-route", message="m", resource="r")).model_dump()
+    assert set(schema["$defs"]["finding"]["properties"]) == set(Finding.model_fields)
+    pair = schema["properties"]["group_pairs"]["items"]["properties"]
+    assert set(pair) == set(GroupPair.model_fields)
+
+
+def test_app_client_appears_only_where_paths_differ() -> None:
+    """CONTRACT §6.1: the field is absent where every sign-in path agrees, and then the
+    fingerprint is what it was before paths were told apart."""
+    agreeing = make_finding(Issue(rule_id="excess-route", message="m", resource="r"))
+    per_path = make_finding(
+        Issue(rule_id="excess-route", message="m", resource="r", app_client="c1")
     )
+    assert "app_client" not in json.loads(agreeing.model_dump_json())
+    assert json.loads(per_path.model_dump_json())["app_client"] == "c1"
+    assert agreeing.fingerprint == fingerprint("excess-route", "r", None, None, None)
+    assert per_path.fingerprint != agreeing.fingerprint
+    cell = sample_cells()[0]
+    report = report_of([per_path], [cell, cell.model_copy(update={"app_client": "c1"})])
+    data = json.loads(report.to_json())
+    assert "app_client" not in data["access_matrix"][0]
+    assert data["access_matrix"][1]["app_client"] == "c1"
+    assert validate_report(data) == []
 
 
 def test_finding_fields_are_in_the_contract_order() -> None:

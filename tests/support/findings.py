@@ -1,4 +1,5 @@
-"""A report reduced to the exact set of its findings: (rule, persona, route, resource)."""
+"""A report reduced to the exact set of its findings: (rule, persona, route, resource), and the
+app client where a finding names one (CONTRACT §6.1: only where sign-in paths disagree)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Any
 
 from auditor.schemas import validate_report
 
-FindingKey = tuple[str, str | None, str | None, str]
+FindingKey = tuple[str, str | None, str | None, str] | tuple[str, str | None, str | None, str, str]
+
+
+def key_of(
+    rule_id: str, persona: str | None, route: str | None, resource: str, app_client: str | None
+) -> FindingKey:
+    if app_client is None:
+        return (rule_id, persona, route, resource)
+    return (rule_id, persona, route, resource, app_client)
 
 
 def load_report(path: Path) -> dict[str, Any]:
@@ -19,4 +28,7 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def keys(report: dict[str, Any]) -> set[FindingKey]:
-    return {(f["rule_id"], f["persona"], f["route"], f["resource"]) for f in report["findings"]}
+    return {
+        key_of(f["rule_id"], f["persona"], f["route"], f["resource"], f.get("app_client"))
+        for f in report["findings"]
+    }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from auditor.audit.summary import summarize
 from auditor.model.snapshot import Snapshot
 from auditor.model.state import ConfigChange
-from tests.support.findings import FindingKey
+from tests.support.findings import FindingKey, key_of
 from tests.support.snapshots import SmallApp, small_app
 
 Edit = Callable[[SmallApp], object]
@@ -54,7 +54,7 @@ class Case:
         if app.snapshot["errors"]:
             assert report.status == "incomplete"
         return {
-            (f.rule_id, f.persona, f.route, f.resource)
+            key_of(f.rule_id, f.persona, f.route, f.resource, f.app_client)
             for f in report.findings
             if f.rule_id == self.rule_id
         }

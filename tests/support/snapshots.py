@@ -205,6 +205,31 @@ class SmallApp:
             allow_unauthenticated=True, unauthenticated_role=role("app-guest")
         )
 
+    def add_client(
+        self, client_id: str, mapping: dict[str, Any] | None = None, *, accepted: bool = True
+    ) -> str:
+        """Another app client of the user pool (`write_attributes` unset), accepted by the
+        identity pool as a sign-in path with this role mapping (None: "use default role");
+        returns its RoleMappings key."""
+        key = f"{PROVIDER}:{client_id}"
+        self.snapshot["user_pool"].setdefault("clients", []).append({"id": client_id})
+        if accepted:
+            self.pool["providers"].append({"provider_name": PROVIDER, "client_id": client_id})
+        if mapping is not None:
+            self.pool["role_mappings"][key] = mapping
+        return key
+
+    def rules_mapping(self, *rules: tuple[str, str, str, str], key: str = MAPPING_KEY) -> None:
+        """A Rules mapping (claim, match type, value, role name) for a sign-in path."""
+        self.pool["role_mappings"][key] = {
+            "type": "Rules",
+            "ambiguous_role_resolution": "AuthenticatedRole",
+            "rules": [
+                {"claim": c, "match_type": m, "value": v, "role_arn": role(r)}
+                for c, m, v, r in rules
+            ],
+        }
+
     def fail_read(self, service: str, operation: str) -> None:
         """A read that failed after retries: the snapshot is incomplete."""
         self.snapshot["errors"].append(
@@ -220,6 +245,9 @@ class SmallApp:
     def declared_group(self, name: str) -> dict[str, Any]:
         group: dict[str, Any] = self.baseline["groups"][name]
         return group
+
+    def declare_claim(self, key: str, role_name: str, *routes: str) -> None:
+        self.baseline.setdefault("claims", {})[key] = {"role": role(role_name), "routes": [*routes]}
 
     def declared_routes(self, persona: str) -> list[str]:
         """`all_users`, `default`, `unauthenticated` or a group's name: its list, to extend."""
@@ -255,7 +283,13 @@ def small_app() -> SmallApp:
                 "identity_pool": {"id": POOL},
                 "apis": [{"id": API, "stage": STAGE}],
             },
-            "user_pool": {"id": USER_POOL, "name": "users", "arn": USER_POOL_ARN, "groups": []},
+            "user_pool": {
+                "id": USER_POOL,
+                "name": "users",
+                "arn": USER_POOL_ARN,
+                "groups": [],
+                "clients": [{"id": CLIENT, "name": "web"}],
+            },
             "identity_pool": {
                 "id": POOL,
                 "name": "ids",
