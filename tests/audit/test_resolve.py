@@ -7,10 +7,11 @@ import pytest
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_guest, resolve_paths, resolve_personas
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED
-from auditor.model.snapshot import Group, IdentityPool, IdentityProvider
+from auditor.model.snapshot import Group, IdentityPool, IdentityProvider, RoleMapping
 from tests.support.snapshots import (
     DEFAULT_ROLE,
     GUEST_ROLE,
+    PROVIDER,
     USER_POOL,
     identity_pool,
     role,
@@ -199,3 +200,145 @@ def test_personas_are_in_a_stable_order() -> None:
     personas = [r.persona for r in resolve_personas(snapshot(groups, identity_pool(token())))]
     assert personas[-2:] == [DEFAULT, UNAUTHENTICATED]
     assert sorted(personas[:-2]) == ["group:a", "group:b"]
+
+
+# --- claim rules -------------------------------------------------------------------------
+
+GOLD, SILVER = role("app-gold"), role("app-silver")
+
+
+def personas_of(pool: IdentityPool, groups: list[Group]) -> dict[str, tuple[str | None, str]]:
+    return {r.persona: (r.role_arn, r.how) for r in resolve_personas(snapshot(groups, pool))}
+
+
+def test_claim_and_group_rules_interleaved_first_match_wins() -> None:
+    pool = identity_pool(
+        rules(
+            ("cognito:groups", "Contains", "admin", A),
+            ("custom:tier", "Equals", "gold", GOLD),
+            ("cognito:groups", "Contains", "editors", B),
+        )
+    )
+    resolved = personas_of(pool, [Group(name="admin"), Group(name="editors")])
+    assert resolved["group:admin"][0] == A
+    role_arn, how = resolved["group:editors"]
+    assert role_arn == B and "[2]" in how  # the gold rule comes first for gold editors
+    gold, how = resolved["claim:custom:tier Equals gold"]
+    assert gold == GOLD
+    # Placed before the editors' rule, it also captures gold editors; admins match earlier.
+    assert "'editors'" in how and "'admin'" not in how
+    assert resolved[DEFAULT][0] == DEFAULT_ROLE
+
+
+def test_an_earlier_rule_on_the_same_claim_can_catch_every_token_of_a_later_one() -> None:
+    pool = identity_pool(
+        rules(("custom:tier", "StartsWith", "g", SILVER), ("custom:tier", "Equals", "gold", GOLD))
+    )
+    resolved = personas_of(pool, [])
+    assert resolved["claim:custom:tier Equals gold"][0] == SILVER
+    assert resolved["claim:custom:tier StartsWith g"][0] == SILVER
+
+
+def test_a_later_rule_that_excludes_the_earlier_one() -> None:
+    pool = identity_pool(
+        rules(("custom:tier", "NotEqual", "gold", SILVER), ("custom:tier", "Equals", "gold", GOLD))
+    )
+    resolved = personas_of(pool, [])
+    assert resolved["claim:custom:tier Equals gold"][0] == GOLD
+    assert resolved["claim:custom:tier NotEqual gold"][0] == SILVER
+    # A user without the claim: NotEqual is not evaluated on a missing claim.
+    assert resolved[DEFAULT][0] == DEFAULT_ROLE
+
+
+# --- sign-in paths -----------------------------------------------------------------------
+
+
+def two_clients(first: RoleMapping | None, second: RoleMapping | None) -> IdentityPool:
+    pool = identity_pool(first)
+    mappings = dict(pool.role_mappings)
+    if second is not None:
+        mappings[f"{PROVIDER}:mobile"] = second
+    return pool.model_copy(
+        update={
+            "providers": [
+                *pool.providers,
+                IdentityProvider(provider_name=PROVIDER, client_id="mobile"),
+            ],
+            "role_mappings": mappings,
+        }
+    )
+
+
+GROUPS = [
+    Group(name="admin", role_arn=A, precedence=0),
+    Group(name="editors", role_arn=B, precedence=1),
+]
+
+
+def test_two_clients_that_agree_give_one_resolution_without_a_client() -> None:
+    resolutions = resolve_personas(snapshot(GROUPS, two_clients(token(), token())))
+    assert [(r.persona, r.app_client) for r in resolutions] == [
+        ("group:admin", None),
+        ("group:editors", None),
+        (DEFAULT, None),
+        (UNAUTHENTICATED, None),
+    ]
+    assert "alike through every app client: client123, mobile" in resolutions[0].how
+
+
+def test_two_clients_that_disagree_give_a_resolution_per_client() -> None:
+    editors_to_admin = rules(
+        ("cognito:groups", "Contains", "admin", A), ("cognito:groups", "Contains", "editors", A)
+    )
+    resolutions = resolve_personas(snapshot(GROUPS, two_clients(token(), editors_to_admin)))
+    assert [(r.persona, r.app_client, r.role_arn) for r in resolutions] == [
+        ("group:admin", None, A),
+        ("group:editors", "client123", B),
+        ("group:editors", "mobile", A),
+        (DEFAULT, None, DEFAULT_ROLE),
+        (UNAUTHENTICATED, None, None),
+    ]
+
+
+def test_a_client_without_a_mapping_gives_everyone_the_default_role() -> None:
+    # Sorted by client id, the mapping-less client comes first: it is not skipped.
+    pool = two_clients(None, token())
+    pool = pool.model_copy(update={"role_mappings": {f"{PROVIDER}:mobile": token()}})
+    by_client = {
+        (r.persona, r.app_client): r.role_arn for r in resolve_personas(snapshot(GROUPS, pool))
+    }
+    assert by_client[("group:admin", "client123")] == DEFAULT_ROLE
+    assert by_client[("group:admin", "mobile")] == A
+    assert by_client[(DEFAULT, None)] == DEFAULT_ROLE
+
+
+def test_claim_personas_come_from_every_client_and_resolve_through_each() -> None:
+    gold = rules(("custom:tier", "Equals", "gold", GOLD))
+    pool = two_clients(token(), gold)
+    resolved = {(r.persona, r.app_client): r.role_arn for r in resolve_personas(snapshot([], pool))}
+    # Through the Token client a gold user in no group gets the default role.
+    assert resolved[("claim:custom:tier Equals gold", "client123")] == DEFAULT_ROLE
+    assert resolved[("claim:custom:tier Equals gold", "mobile")] == GOLD
+
+
+# --- role choice -------------------------------------------------------------------------
+
+
+def test_a_member_of_two_groups_can_name_either_role_under_token() -> None:
+    tied = [Group(name="a", role_arn=A, precedence=1), Group(name="b", role_arn=B, precedence=1)]
+    (pair,) = group_pairs(snapshot(tied, identity_pool(token("Deny"))))
+    assert pair.role_arn is None
+    assert pair.obtainable_roles == tuple(sorted((A, B)))
+    assert "Deny does not stop" in pair.detail
+    ranked = [Group(name="a", role_arn=A, precedence=0), Group(name="b", role_arn=B, precedence=1)]
+    (pair,) = group_pairs(snapshot(ranked, identity_pool(token())))
+    assert (pair.role_arn, pair.obtainable_roles) == (A, tuple(sorted((A, B))))
+    assert "may also request" in pair.detail
+
+
+def test_rules_and_the_default_role_ignore_role_requests() -> None:
+    ranked = [Group(name="a", role_arn=A, precedence=0), Group(name="b", role_arn=B, precedence=1)]
+    group_rules = rules(("cognito:groups", "Contains", "b", B))
+    for pool in (identity_pool(group_rules), identity_pool(None)):
+        (pair,) = group_pairs(snapshot(ranked, pool))
+        assert pair.obtainable_roles == ((pair.role_arn,) if pair.role_arn else ())
