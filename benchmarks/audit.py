@@ -26,6 +26,7 @@ from auditor.model.snapshot import (
     IdentityProvider,
     InlinePolicy,
     ManagedPolicy,
+    MappingRule,
     PoolRef,
     Role,
     RoleMapping,
@@ -42,6 +43,7 @@ IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
 VERBS = ("GET", "POST", "PUT", "DELETE")
 ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
 TRUST = cognito_trust_policy(IDENTITY_POOL)
+CLAIM_RULES = 20
 
 
 def _routes(api_index: int, count: int) -> list[Route]:
@@ -129,7 +131,40 @@ def _declared(role_index: int, api_ids: list[str], routes_per_api: int) -> list[
     return sorted(declared)
 
 
-def synthetic(groups: int, routes: int, *, wildcards: bool = False) -> tuple[Snapshot, Baseline]:
+def _sign_in(
+    provider: str, paths: bool, api_ids: list[str], roles: dict[str, Role]
+) -> tuple[list[IdentityProvider], dict[str, RoleMapping]]:
+    """One app client with a Token mapping; with `paths`, three: two Token clients that agree
+    and a third whose Rules mapping has CLAIM_RULES claim rules (each its own role) and no
+    group rule, so that every group resolves differently through it (the default role)."""
+    token = RoleMapping(type="Token", ambiguous_role_resolution="AuthenticatedRole")
+    clients = ["client", "client2", "client3"] if paths else ["client"]
+    providers = [IdentityProvider(provider_name=provider, client_id=c) for c in clients]
+    mappings = {p.mapping_key: token for p in providers[:2]}
+    if paths:
+        rules = []
+        for k in range(CLAIM_RULES):
+            name = f"tier{k:02d}"
+            arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+            document = {"Version": "2012-10-17", "Statement": _statements(k, api_ids, 250, False)}
+            roles[arn] = Role(
+                arn=arn,
+                name=name,
+                trust_policy=TRUST,
+                inline_policies=[InlinePolicy(name="routes", document=document)],
+            )
+            rules.append(
+                MappingRule(claim="custom:tier", match_type="Equals", value=name, role_arn=arn)
+            )
+        mappings[providers[2].mapping_key] = RoleMapping(
+            type="Rules", ambiguous_role_resolution="AuthenticatedRole", rules=rules
+        )
+    return providers, mappings
+
+
+def synthetic(
+    groups: int, routes: int, *, wildcards: bool = False, paths: bool = False
+) -> tuple[Snapshot, Baseline]:
     api_ids = ["benchapi01", "benchapi02"]
     apis = [
         Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes))
@@ -170,8 +205,8 @@ def synthetic(groups: int, routes: int, *, wildcards: bool = False) -> tuple[Sna
         if i:
             group_list.append(Group(name=f"group{i:04d}", role_arn=arn, precedence=i))
     default_role = f"arn:aws:iam::{ACCOUNT}:role/role0000"
-    provider = IdentityProvider(
-        provider_name=f"cognito-idp.{REGION}.amazonaws.com/{POOL}", client_id="client"
+    providers, mappings = _sign_in(
+        f"cognito-idp.{REGION}.amazonaws.com/{POOL}", paths, api_ids, roles
     )
     snapshot = Snapshot(
         region=REGION,
@@ -185,13 +220,9 @@ def synthetic(groups: int, routes: int, *, wildcards: bool = False) -> tuple[Sna
         identity_pool=IdentityPool(
             id=IDENTITY_POOL,
             name="bench",
-            providers=[provider],
+            providers=providers,
             authenticated_role=default_role,
-            role_mappings={
-                provider.mapping_key: RoleMapping(
-                    type="Token", ambiguous_role_resolution="AuthenticatedRole"
-                )
-            },
+            role_mappings=mappings,
         ),
         roles=roles,
         managed_policies={all_users.arn: all_users},
@@ -217,6 +248,14 @@ def synthetic(groups: int, routes: int, *, wildcards: bool = False) -> tuple[Sna
                 }
                 for g in group_list
             },
+            "claims": {
+                f"{r.claim} {r.match_type} {r.value}": {
+                    "role": r.role_arn,
+                    "routes": _declared(k, api_ids, routes),
+                }
+                for mapping in mappings.values()
+                for k, r in enumerate(mapping.rules)
+            },
         }
     )
     return snapshot, baseline
@@ -230,11 +269,16 @@ def main() -> None:
         action="store_true",
         help="adversarially broad policies (a * early in every grant)",
     )
+    parser.add_argument(
+        "--paths",
+        action="store_true",
+        help=f"3 app clients (two agree, one does not) and {CLAIM_RULES} claim rules",
+    )
     args = parser.parse_args()
     groups, routes = (20, 40) if args.small else (1000, 250)
 
     started = time.perf_counter()
-    snapshot, baseline = synthetic(groups, routes, wildcards=args.wildcards)
+    snapshot, baseline = synthetic(groups, routes, wildcards=args.wildcards, paths=args.paths)
     built = time.perf_counter()
     report = audit(snapshot, baseline)
     audited = time.perf_counter()
@@ -248,6 +292,8 @@ def main() -> None:
         f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
     )
     print(f"policies: {'wildcard-heavy' if args.wildcards else 'realistic'}")
+    if args.paths:
+        print(f"sign-in: 3 app clients (one disagrees with the others), {CLAIM_RULES} claim rules")
     print(
         f"size: {groups} groups, {len(snapshot.roles)} roles, 2 APIs x {routes} routes, "
         f"{cells} matrix cells, {report.summary.findings} findings"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, RouteIndex, declares, iter_routes
-from auditor.audit.verdicts import verdict_for
+from auditor.audit.verdicts import verdict_for, verdict_key
 from auditor.model.baseline import Baseline, RoutePattern
-from auditor.model.report import MatrixCell
+from auditor.model.report import MatrixCell, Verdict
 from auditor.model.snapshot import Route, Snapshot
 from auditor.policy import RouteVerdict, StatementRef
 
@@ -50,11 +50,20 @@ def build_matrix(
     }
     named: dict[int, set[int]] = {}  # id(pattern) -> ids of its routes; patterns outlive it
     shown: dict[tuple[object, ...], RouteVerdict] = {}
+    # Personas that share a role (every sign-in path that gives the default role, say) share
+    # its row of verdicts: asked once, not once per persona.
+    rows: dict[tuple[object, ...], list[RouteVerdict]] = {}
     for resolution in resolutions:
         declared = _named(index, baseline.declared_routes(resolution.persona), named)
         expected = public | declared
-        for api_stage, route in routes:
-            verdict = _as_shown(verdict_for(evaluator, resolution, api_stage, route), shown)
+        key = verdict_key(resolution)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = [
+                _as_shown(verdict_for(evaluator, resolution, api_stage, route), shown)
+                for api_stage, route in routes
+            ]
+        for (api_stage, route), verdict in zip(routes, row, strict=True):
             cells.append(Cell(resolution, api_stage, route, verdict, id(route) in expected))
     return cells
 
@@ -99,8 +108,7 @@ class CellIndex:
     persona, each in the same route order, so two small maps stand in for a key per cell."""
 
     def __init__(self, cells: Sequence[Cell]) -> None:
-        first = cells[0].resolution if cells else None
-        width = next((i for i, c in enumerate(cells) if c.resolution is not first), len(cells))
+        width = _block_width(cells)
         self._cells = cells
         self._start = {cells[i].resolution: i for i in range(0, len(cells), width or 1)}
         self._offset = {
@@ -119,48 +127,90 @@ class CellIndex:
 
 
 def report_cells(cells: list[Cell]) -> list[MatrixCell]:
-    """The report's form of the matrix. Empties `cells` as it goes, so that a cell and its
-    report form do not both stay in memory: the caller is done with them."""
-    keys: dict[int, str] = {}  # one string per route, not per cell
+    """The report's form of the matrix, in the same order. Empties `cells` as it goes (one
+    persona's block at a time, from the end), so that a cell and its report form do not both
+    stay in memory: the caller is done with them."""
     texts: dict[StatementRef, str] = {}  # one per statement, shared by every cell it decides
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one of each tuple a cell lists
-    converted = []
-    cells.reverse()
+    # What a cell takes from its verdict, once per verdict object (cells share them); the
+    # verdict is kept with it so that its id is not reused while cells are freed.
+    shown: dict[int, tuple[RouteVerdict, _Shown]] = {}
+    width = _block_width(cells)
+    # Every block lists the routes in one order: what a cell takes from its route, once.
+    places = [
+        (c.api_stage.api.id, c.api_stage.stage, c.route.key, c.route.authorization_type)
+        for c in cells[:width]
+    ]
+    blocks: list[list[MatrixCell]] = []
     while cells:
-        cell = cells.pop()
-        route, result = cell.route, cell.verdict
-        key = keys.get(id(route))
-        if key is None:
-            key = keys[id(route)] = route.key
-        report_cell = MatrixCell(
-            persona=cell.resolution.persona,
-            role_arn=cell.resolution.role_arn,
-            api_id=cell.api_stage.api.id,
-            stage=cell.api_stage.stage,
-            route=key,
-            verdict=result.verdict,
-            authorization_type=route.authorization_type,
-            expected=cell.expected,
-            reasons=tuple(result.reasons),
-            allowing=_statement_texts(result.allowing, texts),
-            denying=_statement_texts(result.denying, texts),
-            witness_allowed=result.witness_allowed,
-            witness_denied=result.witness_denied,
-            app_client=cell.resolution.app_client,
+        start = len(cells) - width
+        who = cells[start].resolution
+        block = []
+        for cell, (api_id, stage, route, authorization) in zip(cells[start:], places, strict=True):
+            result = cell.verdict
+            held = shown.get(id(result))
+            if held is None:
+                held = shown[id(result)] = (result, _Shown.of(result, texts, shared))
+            said = held[1]
+            block.append(
+                MatrixCell.trusted(
+                    persona=who.persona,
+                    role_arn=who.role_arn,
+                    api_id=api_id,
+                    stage=stage,
+                    route=route,
+                    verdict=said.verdict,
+                    authorization_type=authorization,
+                    expected=cell.expected,
+                    reasons=said.reasons,
+                    allowing=said.allowing,
+                    denying=said.denying,
+                    witness_allowed=said.witness_allowed,
+                    witness_denied=said.witness_denied,
+                    app_client=who.app_client,
+                )
+            )
+        del cells[start:]
+        blocks.append(block)
+    return [cell for block in reversed(blocks) for cell in block]
+
+
+def _block_width(cells: Sequence[Cell]) -> int:
+    """How many cells each persona has: build_matrix's layout (see CellIndex)."""
+    first = cells[0].resolution if cells else None
+    return next((i for i, c in enumerate(cells) if c.resolution is not first), len(cells)) or 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What a report cell takes from its verdict. Cells list the same few reasons and
+    statements: each tuple is kept once (25 MB less at full size)."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    allowing: tuple[str, ...]
+    denying: tuple[str, ...]
+    witness_allowed: str | None
+    witness_denied: str | None
+
+    @classmethod
+    def of(
+        cls,
+        result: RouteVerdict,
+        texts: dict[StatementRef, str],
+        shared: dict[tuple[str, ...], tuple[str, ...]],
+    ) -> _Shown:
+        def once(value: tuple[str, ...]) -> tuple[str, ...]:
+            return shared.setdefault(value, value)
+
+        return cls(
+            result.verdict,
+            once(tuple(result.reasons)),
+            once(_statement_texts(result.allowing, texts)),
+            once(_statement_texts(result.denying, texts)),
+            result.witness_allowed,
+            result.witness_denied,
         )
-        # Every field is given, so every cell has the same set of explicitly set fields: share
-        # one. A set per cell is half of a cell's memory (728 of 1,270 bytes); model_copy
-        # copies the set before changing it, and cells are frozen.
-        object.__setattr__(report_cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
-        # pydantic copies every tuple it validates; cells list the same few reasons and
-        # statements, so each keeps one shared copy instead (25 MB less at full size).
-        fields = report_cell.__dict__
-        for name in _TUPLE_FIELDS:
-            value = fields[name]
-            if value:
-                fields[name] = shared.setdefault(value, value)
-        converted.append(report_cell)
-    return converted
 
 
 def _statement_texts(
@@ -176,7 +226,3 @@ def _statement_texts(
             text = texts[statement] = str(statement)
         found.append(text)
     return tuple(found)
-
-
-_EVERY_CELL_FIELD = set(MatrixCell.model_fields)
-_TUPLE_FIELDS = ("reasons", "allowing", "denying")

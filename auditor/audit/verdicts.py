@@ -49,6 +49,13 @@ def verdict_for(
     )
 
 
+def verdict_key(resolution: Resolution) -> tuple[str | None, bool, str | None]:
+    """Resolutions with equal keys get equal verdicts on every route: what verdict_for reads
+    of a resolution is its role, whether it is a guest, and (without a role) why not."""
+    role = resolution.role_arn
+    return role, resolution.persona == UNAUTHENTICATED, resolution.how if role is None else None
+
+
 @lru_cache(maxsize=64)  # a handful of authorization types, twice: cells share the verdict
 def non_iam_verdict(authorization_type: str, guest: bool) -> RouteVerdict:
     """What a route's authorization type implies when IAM roles are not consulted."""

@@ -8,6 +8,10 @@ import gc
 import sys
 import weakref
 from dataclasses import replace
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
 from auditor.audit.matrix import CellIndex, build_matrix, report_cells
@@ -253,3 +257,46 @@ def test_report_cells_share_equal_tuples() -> None:
     for field in ("reasons", "allowing"):  # one object per distinct tuple, not one per cell
         listed = [getattr(c, field) for c in report if getattr(c, field)]
         assert len({id(t) for t in listed}) == len(set(listed)) < len(listed), field
+
+
+def test_cells_built_without_validation_behave_like_validated_ones() -> None:
+    """MatrixCell.trusted skips validation; nothing a reader does may tell the difference."""
+    cells = audit(*_world(guests=True)).access_matrix
+    for cell in cells:
+        validated = MatrixCell(**cell.model_dump())
+        assert cell == validated
+        assert cell.model_dump_json() == validated.model_dump_json()
+        assert repr(cell) == repr(validated)
+    with pytest.raises(ValidationError):
+        cells[0].persona = "changed"  # type: ignore[misc]  # frozen, like a validated cell
+    copy = cells[0].model_copy(update={"app_client": "c1"})
+    assert copy.app_client == "c1" and cells[0].app_client is None
+    assert cells[0].model_fields_set == set(MatrixCell.model_fields)
+
+
+def test_personas_that_share_a_role_share_its_row_of_verdicts() -> None:
+    world, baseline = _world()
+    groups = [*(world.user_pool.groups if world.user_pool else [])]
+    same_role = [g.model_copy(update={"role_arn": groups[0].role_arn}) for g in groups]
+    user_pool = (
+        world.user_pool.model_copy(update={"groups": same_role}) if world.user_pool else None
+    )
+    world = world.model_copy(update={"user_pool": user_pool})
+    evaluator = AccessEvaluator(world)
+    asked: list[str] = []
+    ask = evaluator.verdict
+
+    def counting(role_arn: str, *args: Any) -> Any:
+        asked.append(role_arn)
+        return ask(role_arn, *args)
+
+    evaluator.verdict = counting  # type: ignore[method-assign]
+    cells = build_matrix(world, baseline, resolve_personas(world), evaluator)
+    iam_routes = sum(
+        1 for _, r in iter_routes(world, baseline) if r.authorization_type == "AWS_IAM"
+    )
+    assert asked.count(groups[0].role_arn or "") == iam_routes  # once, not once per group
+    first, second = (
+        [c for c in cells if c.resolution.persona == f"group:{g.name}"] for g in groups[:2]
+    )
+    assert all(a.verdict is b.verdict for a, b in zip(first, second, strict=True))
