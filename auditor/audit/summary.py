@@ -65,6 +65,7 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
                 )
                 for key, m in pool.role_mappings.items()
             },
+            providers=sorted(p.mapping_key for p in pool.providers),
         )
     if "role_policies" not in unknown:
         role_policies = {arn: _role_hashes(snapshot, arn) for arn in snapshot.roles}

@@ -106,8 +106,10 @@ def _identity_pool_changes(
 ) -> list[Issue]:
     assert before.identity_pool is not None and after.identity_pool is not None
     resource = snapshot.identity_pool.id if snapshot.identity_pool else ""
-    old = before.identity_pool.model_dump(exclude={"role_mappings"})
-    new = after.identity_pool.model_dump(exclude={"role_mappings"})
+    # A state from before 0.2 has no providers: nothing to say about them this once.
+    unkept = {"providers"} if before.identity_pool.providers is None else set()
+    old = before.identity_pool.model_dump(exclude={"role_mappings", *unkept})
+    new = after.identity_pool.model_dump(exclude={"role_mappings", *unkept})
     issues = []
     if old != new:
         diff = _fields_diff(old, new)

@@ -45,6 +45,9 @@ class IdentityPoolState(_Model):
     authenticated_role: str | None = None
     unauthenticated_role: str | None = None
     role_mappings: dict[str, RoleMappingState] = {}
+    # The sign-in paths (RoleMappings keys of the accepted providers); None in states written
+    # before 0.2, which did not keep them: not compared then.
+    providers: list[str] | None = None
 
 
 class ConfigSummary(_Model):

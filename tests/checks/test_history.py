@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from auditor.audit.summary import summarize
+from auditor.model.snapshot import Snapshot
+from auditor.model.state import ConfigChange
 from tests.support.rule_cases import Case, Edit, unchanged
 from tests.support.snapshots import (
     MAPPING_KEY,
@@ -18,6 +21,7 @@ from tests.support.snapshots import (
     group_arn,
     role,
     route_arn,
+    small_app,
 )
 
 RULE = "changed-since-last-run"
@@ -76,6 +80,12 @@ CASES = [
     ),
     HistoryCase.fires(
         RULE,
+        "the identity pool accepts another app client: a new way to credentials",
+        lambda app: app.add_client("partner"),
+        (RULE, None, None, POOL),
+    ),
+    HistoryCase.fires(
+        RULE,
         "a route's authorization",
         lambda app: app.route("GET /me").update(authorization_type="NONE"),
         (RULE, None, "GET /me", route_arn("GET /me")),
@@ -86,3 +96,15 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_rule(case: Case) -> None:
     assert case.run() == case.expected
+
+
+def test_a_state_from_before_sign_in_paths_claims_no_change_of_them() -> None:
+    """States written before 0.2 kept no providers: the first run after an upgrade is quiet."""
+    app = small_app()
+    app.add_client("partner")
+    now = summarize(Snapshot.model_validate(app.snapshot))
+    assert now.identity_pool is not None and now.identity_pool.providers
+    old_pool = now.identity_pool.model_copy(update={"providers": None})
+    before = now.model_copy(update={"identity_pool": old_pool})
+    report = app.report(ConfigChange(before, now))
+    assert [f for f in report.findings if f.rule_id == RULE] == []
