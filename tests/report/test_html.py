@@ -225,3 +225,18 @@ def test_scales_to_50_personas_by_500_routes() -> None:
     assert "onclick" not in html and "onmouseover" not in html
     assert len(html) < 3_000_000, len(html)
     assert elapsed < 5, elapsed
+
+
+def test_a_persona_whose_paths_disagree_has_a_column_per_app_client() -> None:
+    report = sample_report()
+    editors = [c for c in report.access_matrix if c.persona == "group:editors"]
+    via = [c.model_copy(update={"app_client": "web"}) for c in editors] + [
+        c.model_copy(update={"app_client": "partner", "verdict": "allowed"}) for c in editors
+    ]
+    cells = [c for c in report.access_matrix if c.persona != "group:editors"] + via
+    page = Page(render_html(build_report(report.findings, cells)))
+    heads = [a["title"] for a in page.find("th", **{"class": "ph"})]
+    assert "group:editors via partner" in heads and "group:editors via web" in heads
+    assert "group:editors" not in heads
+    partner = heads.index("group:editors via partner")
+    assert all(row[partner].split()[0] in ("a", "n") for row in page.matrix_rows)
