@@ -113,24 +113,27 @@ def _clients_drift(
     if declared is None:
         return
     accepted = [path.label for path in paths]
-    for client in sorted(set(accepted) - set(declared)):
-        yield Issue(
-            rule_id="role-mapping-drift",
-            resource=f"{pool.id}#app_clients",
-            app_client=client,
-            message=f"identity pool {pool.id} accepts app client {client}, which the baseline "
-            "does not list in app_clients: anyone who knows its id can sign in through it",
-            evidence={"field": "app_clients", "live": accepted, "expected": declared},
-        )
-    for client in sorted(set(declared) - set(accepted)):
-        yield Issue(
-            rule_id="role-mapping-drift",
-            resource=f"{pool.id}#app_clients",
-            app_client=client,
-            message=f"app client {client} is in the baseline's app_clients, but identity pool "
-            f"{pool.id} does not accept it: its users get no credentials",
-            evidence={"field": "app_clients", "live": accepted, "expected": declared},
-        )
+    differences = [
+        (
+            set(accepted) - set(declared),
+            "identity pool {pool} accepts app client {client}, which the baseline does not list "
+            "in app_clients: anyone who knows its id can sign in through it",
+        ),
+        (
+            set(declared) - set(accepted),
+            "app client {client} is in the baseline's app_clients, but identity pool {pool} "
+            "does not accept it: its users get no credentials",
+        ),
+    ]
+    for clients, message in differences:
+        for client in sorted(clients):
+            yield Issue(
+                rule_id="role-mapping-drift",
+                resource=f"{pool.id}#app_clients",
+                app_client=client,
+                message=message.format(pool=pool.id, client=client),
+                evidence={"field": "app_clients", "live": accepted, "expected": declared},
+            )
 
 
 def role_mapping_inconsistent(ctx: AuditContext) -> Iterator[Issue]:
