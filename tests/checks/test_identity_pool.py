@@ -107,6 +107,12 @@ CASES = [
         _second_client_undeclared,
         ("role-mapping-drift", None, None, f"{POOL}#app_clients", "mobile"),
     ),
+    Case.fires(
+        "role-mapping-drift",
+        "the baseline lists an app client the identity pool does not accept",
+        lambda app: app.declared_pool.update(app_clients=[CLIENT, "ghost"]),
+        ("role-mapping-drift", None, None, f"{POOL}#app_clients", "ghost"),
+    ),
     Case.passes("role-mapping-inconsistent", "one app client"),
     Case.passes(
         "role-mapping-inconsistent", "two app clients with the same mapping", _second_client_alike
