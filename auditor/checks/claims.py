@@ -132,6 +132,8 @@ def _writers(user_pool: UserPool, attribute: str) -> dict[str, str]:
     each with why. Unknown facts (a snapshot without clients or schema) count as writable."""
     schema = {a.name: a for a in user_pool.attributes or []}
     declared = schema.get(attribute)
+    if user_pool.attributes is not None and declared is None:
+        return {}  # no such attribute: no token carries the claim, nobody can set it
     if declared is not None and declared.developer_only:
         return {}
     if declared is not None and not declared.mutable and user_pool.self_sign_up is False:

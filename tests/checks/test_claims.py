@@ -90,6 +90,24 @@ CASES = [
     Case.passes(
         "claim-user-writable", "cognito:username is no attribute a user writes", _username_rule
     ),
+    Case.passes(
+        "claim-user-writable",
+        "the pool's schema has no such attribute: nobody can set it",
+        lambda app: (
+            _gold_declared(app),
+            app.snapshot["user_pool"].update(attributes=[{"name": "email"}]),
+        ),
+    ),
+    Case.passes(
+        "claim-user-writable",
+        "a developer-only attribute: only administrators write it",
+        lambda app: (
+            _gold_declared(app),
+            app.snapshot["user_pool"].update(
+                attributes=[{"name": "custom:tier", "developer_only": True}]
+            ),
+        ),
+    ),
     Case.fires(
         "claim-user-writable",
         "WriteAttributes unset: assumed writable",
