@@ -188,7 +188,7 @@ def test_lookup_by_name(aws: Aws, seeded: Seeded) -> None:
 def test_token_mapping_and_no_mapping(aws: Aws) -> None:
     spec = full_spec()
     assert spec.identity_pool is not None
-    spec.identity_pool.mapping = RoleMappingSpec(type="Token")
+    spec.identity_pool.mappings = [RoleMappingSpec(type="Token")]
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
     assert snap.identity_pool is not None
@@ -200,7 +200,7 @@ def test_token_mapping_and_no_mapping(aws: Aws) -> None:
     )
 
     aws.emulator.reset()
-    spec.identity_pool.mapping = None
+    spec.identity_pool.mappings = []
     spec.identity_pool.allow_classic_flow = False
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))

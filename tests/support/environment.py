@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from auditor.emulator.app import App, seed_thread_app
 from auditor.emulator.seed import (
+    ClientSpec,
     EnvironmentSpec,
     GroupSpec,
     HttpApiSpec,
@@ -107,7 +108,7 @@ def full_spec() -> EnvironmentSpec:
     ]
 
     assert spec.user_pool is not None and spec.identity_pool is not None
-    spec.user_pool.clients = ["web", "mobile"]
+    spec.user_pool.clients = [ClientSpec("web"), ClientSpec("mobile")]
     spec.group("admin").description = "admins"
     spec.user_pool.groups += [
         GroupSpec("readers"),
@@ -116,13 +117,15 @@ def full_spec() -> EnvironmentSpec:
     pool = spec.identity_pool
     pool.allow_unauthenticated = pool.allow_classic_flow = True
     pool.unauthenticated_role = "app-guest"
-    pool.mapping = RoleMappingSpec(
-        type="Rules",
-        ambiguous_role_resolution="Deny",
-        client="mobile",
-        rules=[
-            RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
-            RuleSpec("custom:tier", "Equals", "gold", "app-rules-only"),
-        ],
-    )
+    pool.mappings = [
+        RoleMappingSpec(
+            type="Rules",
+            ambiguous_role_resolution="Deny",
+            client="mobile",
+            rules=[
+                RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
+                RuleSpec("custom:tier", "Equals", "gold", "app-rules-only"),
+            ],
+        )
+    ]
     return spec
