@@ -42,19 +42,29 @@ def _set_http_authorization(world: World, key: str, auth: str) -> None:
     )
 
 
+def _public_on_stage(world: World, api_id: str, stage: str, route: str) -> dict[str, Any]:
+    """The run's findings are exactly that `stage` serves `route` public though the definition
+    says AWS_IAM, both critical; the matrix shows what the stage serves: every persona reaches
+    the route, whatever role Cognito hands out. The route-undeployed-change finding."""
+    report = run_report(world, expect_exit=1)
+    served = _stage_resource(world, api_id, stage, route)
+    assert keys(report) == {
+        ("route-undeployed-change", None, route, served),
+        ("route-not-iam", None, route, served),
+    }
+    assert {f["severity"] for f in report["findings"]} == {"critical"}
+    (not_iam,) = _by_rule(report, "route-not-iam")
+    assert (not_iam["evidence"]["stage"], not_iam["evidence"]["definition"]) == (stage, "AWS_IAM")
+    assert _cells(report, api_id, route) == dict.fromkeys(EVERYONE, "allowed")
+    (undeployed,) = _by_rule(report, "route-undeployed-change")
+    return undeployed
+
+
 def test_rest_route_fixed_to_iam_but_never_deployed_is_still_public(world: World) -> None:
     # GET /items went live public, then was fixed in the console without a redeploy.
     drift.set_rest_authorization(world, "GET /items", "NONE", deploy=True)
     drift.set_rest_authorization(world, "GET /items", "AWS_IAM", deploy=False)
-    report = run_report(world, expect_exit=1)
-
-    served = _stage_resource(world, world.rest_id, REST_STAGE, "GET /items")
-    assert keys(report) == {
-        ("route-undeployed-change", None, "GET /items", served),
-        ("route-not-iam", None, "GET /items", served),
-    }
-    (undeployed,) = _by_rule(report, "route-undeployed-change")
-    assert undeployed["severity"] == "critical"
+    undeployed = _public_on_stage(world, world.rest_id, REST_STAGE, "GET /items")
     stage = world.client("apigateway").get_stages(restApiId=world.rest_id)["item"][0]
     assert undeployed["evidence"] == {
         "stage": REST_STAGE,
@@ -62,12 +72,6 @@ def test_rest_route_fixed_to_iam_but_never_deployed_is_still_public(world: World
         "served": "NONE",
         "current": "AWS_IAM",
     }
-    (not_iam,) = _by_rule(report, "route-not-iam")
-    assert not_iam["severity"] == "critical"
-    assert not_iam["evidence"]["definition"] == "AWS_IAM"
-    # The matrix shows what the stage serves: every persona reaches the public route, the
-    # same whatever role Cognito would hand out (the definition's AWS_IAM would not say so).
-    assert _cells(report, world.rest_id, "GET /items") == dict.fromkeys(EVERYONE, "allowed")
 
 
 def test_deploying_the_fix_clears_both_findings(world: World) -> None:
@@ -87,17 +91,8 @@ def test_http_stage_without_auto_deploy_serves_its_deployment(world: World) -> N
     _set_http_authorization(world, "GET /orders", "NONE")
     _http_stage_on_its_own_deployment(world)
     _set_http_authorization(world, "GET /orders", "AWS_IAM")  # fixed, never deployed
-    report = run_report(world, expect_exit=1)
-
-    served = _stage_resource(world, world.http_id, HTTP_STAGE, "GET /orders")
-    assert keys(report) == {
-        ("route-undeployed-change", None, "GET /orders", served),
-        ("route-not-iam", None, "GET /orders", served),
-    }
-    (undeployed,) = _by_rule(report, "route-undeployed-change")
-    assert undeployed["severity"] == "critical"
+    undeployed = _public_on_stage(world, world.http_id, HTTP_STAGE, "GET /orders")
     assert undeployed["evidence"]["served"] == "NONE"
-    assert _cells(report, world.http_id, "GET /orders") == dict.fromkeys(EVERYONE, "allowed")
 
 
 def test_http_stage_without_auto_deploy_and_in_step_is_clean(world: World) -> None:
