@@ -3,8 +3,8 @@
 Seeds the emulator with the seed thread's app (auditor.emulator.app) scaled up: 1,000 more
 groups, each with its own role of 3 policies (its grant, the all-users policy and one of 99
 team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes whose stage serves
-a deployment (--small divides by 10). Then runs each reader in a fresh process (so its memory is its own, not the
-emulator's) and counts its AWS calls in the emulator's log.
+a deployment (--small divides by 10). Then runs each reader in a fresh process (so its memory
+is its own, not the emulator's) and counts its AWS calls in the emulator's log.
 
     python benchmarks/collect.py [--small]
 """
