@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from auditor.audit.routes import RouteIndex, declares
+from auditor.audit.routes import RouteIndex, audited_stages, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
 from auditor.model.snapshot import Api, Route
@@ -36,8 +36,10 @@ def _unique_routes(ctx: AuditContext) -> list[_Served]:
             served.append(_Served(api, defined))
         else:
             served.append(_Served(api, route, api_stage.stage))
-    audited = {s.api.id for s in served}
-    for api in ctx.snapshot.apis:  # an API with no stage yet still has routes to check
+    # An API with no stage yet still has routes to check; one whose stages serve nothing has
+    # nothing live.
+    audited = {s.api.id for s in audited_stages(ctx.snapshot, ctx.baseline.apis)}
+    for api in ctx.snapshot.apis:
         if api.id not in audited:
             served += [_Served(api, route) for route in api.routes]
     unique = {(s.api.id, s.route.key, s.route.authorization_type, s.stage): s for s in served}
@@ -61,9 +63,10 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
         }
         if stage:  # what the stage serves is not what the definition says
             defined = next((r for r in api.routes if r.key == route.key), None)
+            deployment = api.deployments.get(stage)
             evidence |= {
                 "stage": stage,
-                "deployment_id": api.deployments[stage].id,
+                "deployment_id": deployment.id if deployment else None,
                 "definition": defined.authorization_type if defined else None,
             }
         yield Issue(

@@ -63,6 +63,14 @@ CASES = [
             app.route("GET /items").update(authorization_type="NONE"),
         ),
     ),
+    Case.passes(
+        "route-not-iam",
+        "a public route only in the definition of a stage never deployed is not live",
+        lambda app: (
+            app.add_route("GET /debug/config", "NONE"),
+            app.api.update(deployments={STAGE: {"id": None, "routes": []}}),
+        ),
+    ),
     Case.passes("route-undeclared", "every live route is declared"),
     Case.passes(
         "route-undeclared", "a declared GET of a live ANY route makes the route known", _get_of_any
