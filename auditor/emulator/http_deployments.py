@@ -25,6 +25,7 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -114,7 +115,7 @@ def _check_pointer(api: Any, stage_name: str, deployment_id: str, auto_deploy: b
     _deployment(api, deployment_id)
 
 
-def serving(api: Any, stage: Any) -> tuple[list[RouteSnapshot], datetime]:
+def _serving(api: Any, stage: Any) -> tuple[list[RouteSnapshot], datetime]:
     """What a stage serves and since when: the latest routes if it auto-deploys, else its
     deployment's."""
     if stage.auto_deploy:
@@ -190,8 +191,6 @@ def _handlers() -> dict[str, Any]:
         return 200, {}, json.dumps({"items": items})
 
     def update_stage(self: Any) -> Any:
-        from urllib.parse import unquote
-
         api = _api(self)
         stage = api.get_stage(unquote(self.path.split("/")[-1]))
         params = json.loads(self.body or "{}")
@@ -217,7 +216,7 @@ def _handlers() -> dict[str, Any]:
         server = None
         if query.get("stageName"):
             stage = api.get_stage(query["stageName"])
-            routes, since = serving(api, stage)
+            routes, since = _serving(api, stage)
             server = (api.api_endpoint, stage.name)
         else:
             routes, since = route_snapshots(api), datetime.now(UTC)
