@@ -2,9 +2,9 @@
 
 Seeds the emulator with the seed thread's app (auditor.emulator.app) scaled up: 1,000 more
 groups, each with its own role of 3 policies (its grant, the all-users policy and one of 99
-team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes (--small divides
-by 10). Then runs each reader in a fresh process (so its memory is its own, not the
-emulator's) and counts its AWS calls in the emulator's log.
+team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes whose stage serves
+a deployment (--small divides by 10). Then runs each reader in a fresh process (so its memory
+is its own, not the emulator's) and counts its AWS calls in the emulator's log.
 
     python benchmarks/collect.py [--small]
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 TEAM_POLICIES = 99  # with the all-users policy: 100 managed policies shared by the roles
-GROUPS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 1000, 500
+GROUPS_PAGE, CLIENTS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 60, 1000, 500
 REST_A, REST_B, HTTP = "rest-a", "rest-b", "http"
 
 
@@ -46,7 +46,8 @@ def build_spec(size: Size) -> Any:
     rest.routes |= {f"{verb} /res{i}": "AWS_IAM" for i in range(resources) for verb in VERBS}
     app.rest_apis.append(RestApiSpec(REST_B, routes=dict(rest.routes)))
     http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
-    app.http_apis.append(HttpApiSpec(HTTP, routes=http_routes))
+    # Its stage serves a deployment, so that collecting it costs an export to read.
+    app.http_apis.append(HttpApiSpec(HTTP, routes=http_routes, auto_deploy=False))
     # Distinct precedences after the app's own (0 and 10); each group reaches one resource.
     app.groups += [
         AppGroup(f"g{i:04}", precedence=100 + i, routes=[f"GET /res{i % resources}"])
@@ -69,15 +70,24 @@ def lower_bound(spec: Any) -> int:
         math.ceil(len(_rest_resources(api.routes)) / RESOURCES_PAGE) + 1  # + stages
         for api in spec.rest_apis
     )
+    clients = len(spec.user_pool.clients)
+    # What each stage serves: a REST deployment per stage (seeded so), and one deployment
+    # shared by the stages of an HTTP API that does not auto-deploy.
+    deployments = sum(len(api.stages) for api in spec.rest_apis) + sum(
+        1 for api in spec.http_apis if api.stages and not api.auto_deploy
+    )
     return (
         1  # sts GetCallerIdentity
         + 1
         + math.ceil(len(spec.user_pool.groups) / GROUPS_PAGE)  # DescribeUserPool, ListGroups
+        + math.ceil(clients / CLIENTS_PAGE)
+        + clients  # ListUserPoolClients, one Describe each
         + 2  # DescribeIdentityPool, GetIdentityPoolRoles
         + math.ceil((len(spec.roles) + len(spec.managed_policies)) / GAAD_PAGE)
         + 2  # one page of REST APIs (with policies) and one of HTTP APIs
         + rest_pages  # resources pages + stages of each REST API
-        + 2  # HTTP routes (the emulator serves them in one page) + stages
+        + 2 * len(spec.http_apis)  # HTTP routes (the emulator serves them in one page) + stages
+        + deployments  # GetDeployment (REST), ExportApi (HTTP)
     )
 
 
@@ -103,6 +113,13 @@ def naive_crawl(url: str, seeded: Any) -> None:
     idp.describe_user_pool(UserPoolId=seeded.user_pool_id)
     for _ in idp.get_paginator("list_groups").paginate(UserPoolId=seeded.user_pool_id):
         pass
+    for page in idp.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=seeded.user_pool_id
+    ):
+        for app_client in page["UserPoolClients"]:
+            idp.describe_user_pool_client(
+                UserPoolId=seeded.user_pool_id, ClientId=app_client["ClientId"]
+            )
     ids.describe_identity_pool(IdentityPoolId=seeded.identity_pool_id)
     ids.get_identity_pool_roles(IdentityPoolId=seeded.identity_pool_id)
     for page in iam.get_paginator("list_roles").paginate():
@@ -123,10 +140,21 @@ def naive_crawl(url: str, seeded: Any) -> None:
                 for verb in res.get("resourceMethods", {}):
                     v1.get_method(restApiId=api["id"], resourceId=res["id"], httpMethod=verb)
             v1.get_stages(restApiId=api["id"])
+        for stage in v1.get_stages(restApiId=api["id"])["item"]:
+            v1.get_deployment(
+                restApiId=api["id"], deploymentId=stage["deploymentId"], embed=["apisummary"]
+            )
     for api in v2.get_apis()["Items"]:
         for route in v2.get_routes(ApiId=api["ApiId"])["Items"]:
             v2.get_route(ApiId=api["ApiId"], RouteId=route["RouteId"])
-        v2.get_stages(ApiId=api["ApiId"])
+        for stage in v2.get_stages(ApiId=api["ApiId"])["Items"]:
+            if not stage.get("AutoDeploy") and stage.get("DeploymentId"):
+                v2.export_api(
+                    ApiId=api["ApiId"],
+                    Specification="OAS30",
+                    OutputType="JSON",
+                    StageName=stage["StageName"],
+                )
 
 
 def collector(url: str, seeded: Any) -> None:

@@ -115,6 +115,8 @@ def audited_stages(snapshot: Snapshot, refs: list[ApiRef]) -> list[ApiStage]:
 
 
 def iter_routes(snapshot: Snapshot, baseline: Baseline) -> Iterator[tuple[ApiStage, Route]]:
+    """Each audited stage's routes as it serves them (its deployment, not the definition):
+    every verdict judges what a caller can really reach."""
     for api_stage in audited_stages(snapshot, baseline.apis):
-        for route in api_stage.api.routes:
+        for route in api_stage.api.served_routes(api_stage.stage):
             yield api_stage, route

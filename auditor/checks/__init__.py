@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.checks import access, claims, groups, history, identity_pool, routes, trust
+from auditor.checks import (
+    access,
+    claims,
+    deployments,
+    groups,
+    history,
+    identity_pool,
+    routes,
+    trust,
+)
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 
@@ -46,6 +55,7 @@ CHECKS: dict[str, Check] = {
     "claim-user-writable": claims.claim_user_writable,
     "role-mapping-inconsistent": identity_pool.role_mapping_inconsistent,
     "group-role-unused": groups.group_role_unused,
+    "route-undeployed-change": deployments.route_undeployed_change,
 }
 
 __all__ = ["CHECKS", "AuditContext", "Check"]

@@ -3,56 +3,90 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from auditor.audit.routes import RouteIndex, declares
+from auditor.audit.routes import RouteIndex, audited_stages, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
 from auditor.model.snapshot import Api, Route
 from auditor.policy import public_statements
 
 
-def _unique_routes(ctx: AuditContext) -> list[tuple[Api, Route]]:
-    """Live routes once each: authorization is per route, not per stage."""
-    seen: dict[tuple[str, str], tuple[Api, Route]] = {}
+@dataclass(frozen=True)
+class _Served:
+    """A live route of an API. `stage` is set when that stage serves an authorization the
+    API's current definition does not give the route (an undeployed change); otherwise the
+    route is served alike wherever it is served, and `stage` is None."""
+
+    api: Api
+    route: Route
+    stage: str | None = None
+
+
+def _unique_routes(ctx: AuditContext) -> list[_Served]:
+    """Live routes once each, but never one hiding another authorization: stages serving a
+    route as the definition says give one entry; a stage serving it otherwise, its own."""
+    current = {api.id: {r.key: r for r in api.routes} for api in ctx.snapshot.apis}
+    served: list[_Served] = []
     for api_stage, route in ctx.routes:
-        seen.setdefault((api_stage.api.id, route.key), (api_stage.api, route))
-    audited = {api.id for api, _ in seen.values()}
-    for api in ctx.snapshot.apis:  # an API with no stage yet still has routes to check
+        api = api_stage.api
+        defined = current[api.id].get(route.key)
+        if defined is not None and defined.authorization_type == route.authorization_type:
+            # The definition's route: a deployment summary does not name the authorizer.
+            served.append(_Served(api, defined))
+        else:
+            served.append(_Served(api, route, api_stage.stage))
+    # An API with no stage yet still has routes to check; one whose stages serve nothing has
+    # nothing live.
+    audited = {s.api.id for s in audited_stages(ctx.snapshot, ctx.baseline.apis)}
+    for api in ctx.snapshot.apis:
         if api.id not in audited:
-            for route in api.routes:
-                seen.setdefault((api.id, route.key), (api, route))
-    return list(seen.values())
+            served += [_Served(api, route) for route in api.routes]
+    unique = {(s.api.id, s.route.key, s.route.authorization_type, s.stage): s for s in served}
+    return list(unique.values())
 
 
-def _route_resource(ctx: AuditContext, api: Api, route: Route) -> str:
-    return ctx.snapshot.route_arn(api.id, route.method, route.path)
+def _route_resource(ctx: AuditContext, api: Api, route: Route, stage: str | None = None) -> str:
+    return ctx.snapshot.route_arn(api.id, route.method, route.path, stage or "*")
 
 
 def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
-    for api, route in _unique_routes(ctx):
+    for served in _unique_routes(ctx):
+        api, route, stage = served.api, served.route, served.stage
         if route.authorization_type == "AWS_IAM" or declares(ctx.baseline.public_routes, route):
             continue
         public = route.authorization_type == "NONE"
+        where = f"{api.id} stage {stage}" if stage else api.id
+        evidence: dict[str, object] = {
+            "authorization_type": route.authorization_type,
+            "authorizer_id": route.authorizer_id,
+        }
+        if stage:  # what the stage serves is not what the definition says
+            defined = next((r for r in api.routes if r.key == route.key), None)
+            deployment = api.deployments.get(stage)
+            evidence |= {
+                "stage": stage,
+                "deployment_id": deployment.id if deployment else None,
+                "definition": defined.authorization_type if defined else None,
+            }
         yield Issue(
             rule_id="route-not-iam",
-            resource=_route_resource(ctx, api, route),
+            resource=_route_resource(ctx, api, route, stage),
             route=route.key,
             api_id=api.id,
             severity=Severity.CRITICAL if public else Severity.HIGH,
-            message=f"{route.key} on {api.id} uses authorization "
+            message=f"{route.key} on {where} uses authorization "
             f"{route.authorization_type}"
             + (": it is public" if public else ", so group roles do not govern it")
             + " and it is not in public_routes",
-            evidence={
-                "authorization_type": route.authorization_type,
-                "authorizer_id": route.authorizer_id,
-            },
+            evidence=evidence,
         )
 
 
 def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
     patterns = ctx.baseline.all_patterns()
-    unique = _unique_routes(ctx)
+    # Declared or not is a matter of the route, whatever authorization each stage serves.
+    unique = list({(s.api.id, s.route.key): (s.api, s.route) for s in _unique_routes(ctx)}.values())
     index = RouteIndex((route, route) for _, route in unique)
     covered = index.covered(patterns)
     # A declared verb of a live ANY route makes the route known.
@@ -72,7 +106,7 @@ def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
 def route_missing(ctx: AuditContext) -> Iterator[Issue]:
     if not ctx.snapshot.apis:
         return
-    index = RouteIndex((route, route) for _, route in _unique_routes(ctx))
+    index = RouteIndex((served.route, served.route) for served in _unique_routes(ctx))
     reported = set()
     for pattern in ctx.baseline.all_patterns():
         if pattern.has_wildcard or pattern.raw in reported:

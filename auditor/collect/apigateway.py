@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from auditor.collect.reads import Reads, one_named
+from auditor.collect.routes import (
+    by_path,
+    export_routes,
+    http_routes,
+    rest_route,
+    rest_routes,
+    summary_routes,
+)
 from auditor.collect.session import AwsClients
 from auditor.model.errors import InputError, TargetNotFoundError
-from auditor.model.http import DEFAULT_ROUTE
-from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route
+from auditor.model.snapshot import Api, ApiRef, Deployment, PolicyDocument, Route
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
 OPERATIONS: tuple[str, ...] = ("apigateway:GET",)
@@ -20,10 +27,12 @@ CALLS: tuple[str, ...] = (
     "apigateway:GetResources",
     "apigateway:GetMethod",
     "apigateway:GetStages",
+    "apigateway:GetDeployment",
     "apigatewayv2:GetApi",
     "apigatewayv2:GetApis",
     "apigatewayv2:GetRoutes",
     "apigatewayv2:GetStages",
+    "apigatewayv2:ExportApi",
 )
 
 _RESOURCES_PAGE = 500  # the maximum GetResources limit
@@ -46,10 +55,6 @@ def _api_id(kind: str, raw: dict[str, Any]) -> str:
 
 def _api_name(kind: str, raw: dict[str, Any]) -> str:
     return str(raw["name"] if kind == "REST" else raw["Name"])
-
-
-def _route_sort_key(route: Route) -> tuple[str, str]:
-    return (route.path, route.method)
 
 
 class _ApiReader:
@@ -165,7 +170,7 @@ class _ApiReader:
             "apigateway",
             "GetResources",
             api_id,
-            lambda: _rest_routes(
+            lambda: rest_routes(
                 self.v1.get_paginator("get_resources").paginate(
                     restApiId=api_id,
                     embed=["methods"],
@@ -177,7 +182,7 @@ class _ApiReader:
 
         def read_method(resource_id: str, verb: str, path: str) -> Route:
             method = self.v1.get_method(restApiId=api_id, resourceId=resource_id, httpMethod=verb)
-            return _rest_route(verb, path, method)
+            return rest_route(verb, path, method)
 
         # Never guess NONE: read a method itself if the embed came back without it.
         for resource_id, verb, path in unread:
@@ -193,15 +198,24 @@ class _ApiReader:
             "apigateway",
             "GetStages",
             api_id,
-            lambda: [s["stageName"] for s in self.v1.get_stages(restApiId=api_id).get("item", [])],
+            lambda: _rest_stages(self.v1.get_stages(restApiId=api_id)),  # has no pages
         )
+        names, pointers = stages or (None, {})
+
+        def deployed(stage: str, deployment_id: str) -> list[Route]:
+            answer = self.v1.get_deployment(
+                restApiId=api_id, deploymentId=deployment_id, embed=["apisummary"]
+            )
+            return summary_routes(answer["apiSummary"])
+
         return Api(
             id=api_id,
             name=raw["name"],
             kind="REST",
-            stages=self._stages(api_id, stages),
+            stages=self._stages(api_id, names),
             resource_policy=policy,
-            routes=sorted(routes, key=_route_sort_key),
+            routes=by_path(routes),
+            deployments=self._served(api_id, pointers, ("apigateway", "GetDeployment"), deployed),
         )
 
     def http(self, raw: dict[str, Any]) -> Api:
@@ -211,7 +225,7 @@ class _ApiReader:
                 "apigatewayv2",
                 "GetRoutes",
                 api_id,
-                lambda: _http_routes(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
+                lambda: http_routes(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
             )
             or []
         )
@@ -219,64 +233,70 @@ class _ApiReader:
             "apigatewayv2",
             "GetStages",
             api_id,
-            lambda: [
-                s["StageName"]
-                for page in self.v2.get_paginator("get_stages").paginate(ApiId=api_id)
-                for s in page.get("Items", [])
-            ],
+            lambda: _http_stages(self.v2.get_paginator("get_stages").paginate(ApiId=api_id)),
         )
+        names, pointers = stages or (None, {})
+
+        def exported(stage: str, deployment_id: str) -> list[Route]:
+            answer = self.v2.export_api(
+                ApiId=api_id,
+                Specification="OAS30",
+                OutputType="JSON",
+                StageName=stage,
+                IncludeExtensions=True,  # the authorization is in the extensions
+            )
+            return export_routes(json.loads(answer["body"].read()))
+
         return Api(
             id=api_id,
             name=raw["Name"],
             kind="HTTP",
-            stages=self._stages(api_id, stages),
-            routes=sorted(routes, key=_route_sort_key),
+            stages=self._stages(api_id, names),
+            routes=by_path(routes),
+            deployments=self._served(api_id, pointers, ("apigatewayv2", "ExportApi"), exported),
         )
 
-
-# Parsing happens inside each read (reads.run), so that an answer we cannot use is a
-# recorded error (incomplete, exit 3), not a traceback.
-
-
-def _rest_route(verb: str, path: str, method: dict[str, Any]) -> Route:
-    return Route(
-        method=verb,
-        path=path,
-        authorization_type=method["authorizationType"],
-        authorizer_id=method.get("authorizerId"),
-    )
-
-
-def _rest_routes(
-    pages: Iterable[dict[str, Any]],
-) -> tuple[list[Route], list[tuple[str, str, str]]]:
-    """The routes of GetResources pages with methods embedded, and (resource id, verb,
-    path) of the methods that came without their authorization type."""
-    routes: list[Route] = []
-    unread: list[tuple[str, str, str]] = []
-    for resource in (item for page in pages for item in page.get("items", [])):
-        for verb, method in (resource.get("resourceMethods") or {}).items():
-            if "authorizationType" in method:
-                routes.append(_rest_route(verb, resource["path"], method))
-            else:
-                unread.append((resource["id"], verb, resource["path"]))
-    return routes, unread
+    def _served(
+        self,
+        api_id: str,
+        pointers: dict[str, str | None],
+        call: tuple[str, str],
+        read: Callable[[str, str], list[Route]],
+    ) -> dict[str, Deployment]:
+        """What each stage of `pointers` (stage -> its deployment id) serves, read once per
+        deployment with `read(stage, deployment id)`. A stage without a deployment serves
+        nothing. A stage whose read failed is left out: the snapshot is incomplete, and the
+        current definition stands in for what it serves."""
+        served: dict[str, Deployment] = {}
+        by_id: dict[str, Deployment | None] = {}
+        for stage, deployment_id in sorted(pointers.items()):
+            if deployment_id is None:
+                served[stage] = Deployment()
+                continue
+            if deployment_id not in by_id:
+                by_id[deployment_id] = self.reads.run(
+                    *call,
+                    f"{api_id} {stage}",
+                    lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),  # noqa: B023 (called at once)
+                )
+            if (deployment := by_id[deployment_id]) is not None:
+                served[stage] = deployment
+        return served
 
 
-def _http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
-    routes = []
-    for item in (i for page in pages for i in page.get("Items", [])):
-        key = item["RouteKey"]
-        method, path = ("ANY", DEFAULT_ROUTE) if key == DEFAULT_ROUTE else key.split(" ", 1)
-        routes.append(
-            Route(
-                method=method,
-                path=path,
-                authorization_type=item.get("AuthorizationType", "NONE"),
-                authorizer_id=item.get("AuthorizerId"),
-            )
-        )
-    return routes
+# Stages as (names, stage -> the deployment it serves); parsed inside reads.run.
+
+
+def _rest_stages(answer: dict[str, Any]) -> tuple[list[str], dict[str, str | None]]:
+    pointers = {s["stageName"]: s.get("deploymentId") for s in answer.get("item", [])}
+    return list(pointers), pointers
+
+
+def _http_stages(pages: Iterable[dict[str, Any]]) -> tuple[list[str], dict[str, str | None]]:
+    """An auto-deploy stage serves the latest routes: it has no entry in the pointers."""
+    stages = [s for page in pages for s in page.get("Items", [])]
+    pointers = {s["StageName"]: s.get("DeploymentId") for s in stages if not s.get("AutoDeploy")}
+    return [s["StageName"] for s in stages], pointers
 
 
 def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[Api]:

@@ -9,12 +9,14 @@ from typing import Any, TypeVar
 from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
 from auditor.collect.session import AwsClients
 from auditor.model.snapshot import (
+    AppClient,
     Group,
     IdentityPool,
     IdentityProvider,
     MappingRule,
     PoolRef,
     RoleMapping,
+    UserAttribute,
     UserPool,
 )
 
@@ -23,6 +25,8 @@ OPERATIONS: tuple[str, ...] = (
     "cognito-idp:DescribeUserPool",
     "cognito-idp:ListUserPools",
     "cognito-idp:ListGroups",
+    "cognito-idp:ListUserPoolClients",
+    "cognito-idp:DescribeUserPoolClient",
     "cognito-identity:DescribeIdentityPool",
     "cognito-identity:ListIdentityPools",
     "cognito-identity:GetIdentityPoolRoles",
@@ -31,7 +35,8 @@ CALLS: tuple[str, ...] = OPERATIONS
 
 T = TypeVar("T")
 
-_PAGE = 60  # the maximum page size of ListGroups, ListUserPools and ListIdentityPools
+_PAGE = 60  # the maximum page size of ListGroups, ListUserPools, ListUserPoolClients and
+# ListIdentityPools
 # A malformed id cannot name an existing pool: AWS answers those with a validation error.
 _ID_NOT_FOUND = NOT_FOUND_CODES | {"InvalidParameterException", "ValidationException"}
 
@@ -122,7 +127,8 @@ def _described(
 
 
 def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPool | None:
-    """The pool and all its groups; None (with an error recorded) if it could not be read."""
+    """The pool, all its groups and app clients; None (with an error recorded) if it could
+    not be read."""
     found = _described(
         clients,
         reads,
@@ -137,7 +143,41 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
         UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE}
     )
     groups = reads.run("cognito-idp", "ListGroups", pool_id, lambda: _groups(pages))
-    return described.model_copy(update={"groups": groups or []})
+    update = {"groups": groups or [], "clients": _app_clients(idp, reads, pool_id)}
+    return described.model_copy(update=update)
+
+
+def _app_clients(idp: Any, reads: Reads, pool_id: str) -> list[AppClient] | None:
+    """Every app client, described one by one (the listing has no WriteAttributes); None if
+    any read failed, rather than a list that may lack the client that matters."""
+    pages = idp.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE}
+    )
+    listed = reads.run(
+        "cognito-idp",
+        "ListUserPoolClients",
+        pool_id,
+        lambda: [c["ClientId"] for page in pages for c in page.get("UserPoolClients", [])],
+    )
+    if listed is None:
+        return None
+
+    def describe(client_id: str) -> AppClient:
+        answer = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+        return _app_client(answer["UserPoolClient"])
+
+    found: list[AppClient] = []
+    for client_id in listed:
+        described = reads.run(
+            "cognito-idp",
+            "DescribeUserPoolClient",
+            client_id,
+            lambda: describe(client_id),  # noqa: B023 (called at once)
+        )
+        if described is None:
+            return None
+        found.append(described)
+    return sorted(found, key=lambda c: c.id)
 
 
 # Parsing happens inside each read (reads.run), so that an answer we cannot use is a
@@ -145,7 +185,40 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
 
 
 def _user_pool(raw: dict[str, Any]) -> UserPool:
-    return UserPool(id=raw["Id"], name=raw["Name"], arn=raw.get("Arn"))
+    schema = raw.get("SchemaAttributes")
+    # Absent from the answer: unknown (None), not "no attributes" or "admins only".
+    sign_up = raw.get("AdminCreateUserConfig")
+    return UserPool(
+        id=raw["Id"],
+        name=raw["Name"],
+        arn=raw.get("Arn"),
+        attributes=None
+        if schema is None
+        else sorted(
+            (
+                UserAttribute(
+                    name=a["Name"],
+                    mutable=a.get("Mutable", True),
+                    developer_only=a.get("DeveloperOnlyAttribute", False),
+                )
+                for a in schema
+            ),
+            key=lambda a: a.name,
+        ),
+        self_sign_up=None
+        if sign_up is None
+        else not sign_up.get("AllowAdminCreateUserOnly", False),
+    )
+
+
+def _app_client(raw: dict[str, Any]) -> AppClient:
+    """The fields the audit needs, picked one by one: the answer also holds the client's
+    secret (ClientSecret), which must never reach the snapshot, a log or an error message."""
+    return AppClient(
+        id=raw["ClientId"],
+        name=raw.get("ClientName") or "",
+        write_attributes=raw.get("WriteAttributes"),  # None: never set
+    )
 
 
 def _groups(pages: Iterable[dict[str, Any]]) -> list[Group]:

@@ -103,9 +103,9 @@ class App:
             identity_pool=IdentityPoolSpec(
                 name=f"{self.name}_identities",
                 authenticated_role=DEFAULT_ROLE,
-                mapping=RoleMappingSpec(
-                    type="Token", ambiguous_role_resolution="AuthenticatedRole"
-                ),
+                mappings=[
+                    RoleMappingSpec(type="Token", ambiguous_role_resolution="AuthenticatedRole")
+                ],
             ),
             rest_apis=copy.deepcopy(self.rest_apis),
             http_apis=copy.deepcopy(self.http_apis),

@@ -9,6 +9,9 @@ What moto 5.2.1 lacks (checked against its source):
 - apigateway RestApi.policy: returned verbatim; AWS returns it escaped (quotes as \\", slashes
   as \\/), which every client has to unescape before parsing.
 
+Deployments (REST and HTTP), ExportApi and app clients are in `rest_deployments`,
+`http_deployments` and `user_pools`.
+
 Everything here patches moto's response/model classes in place, so it must run before the
 server handles its first request; ``install()`` is idempotent. State lives on moto's own model
 objects, so ``POST /moto-api/reset`` clears it with the rest.
@@ -35,7 +38,8 @@ _RESOURCES_DEFAULT_LIMIT = 25
 _RESOURCES_MAX_LIMIT = 500
 
 
-def _patch(cls: type, name: str, value: object) -> None:
+def patch(cls: type, name: str, value: object) -> None:
+    """Replace one attribute of a moto class (every extension goes through here)."""
     setattr(cls, name, value)
 
 
@@ -49,6 +53,12 @@ def install() -> None:
     _install_gaad_paging()
     _install_get_resources_paging()
     _install_escaped_rest_policy()
+    # Larger gaps, each in its own module (they import `patch` from here).
+    from auditor.emulator import http_deployments, rest_deployments, user_pools
+
+    rest_deployments.install()
+    http_deployments.install()
+    user_pools.install()
     _installed = True
 
 
@@ -151,8 +161,8 @@ def _install_identity_pool_roles() -> None:
             body["RoleMappings"] = mappings
         return json.dumps(body)
 
-    _patch(CognitoIdentityResponse, "set_identity_pool_roles", set_identity_pool_roles)
-    _patch(CognitoIdentityResponse, "get_identity_pool_roles", get_identity_pool_roles)
+    patch(CognitoIdentityResponse, "set_identity_pool_roles", set_identity_pool_roles)
+    patch(CognitoIdentityResponse, "get_identity_pool_roles", get_identity_pool_roles)
 
 
 def _install_classic_flow() -> None:
@@ -180,9 +190,9 @@ def _install_classic_flow() -> None:
     def update_identity_pool(self: Any) -> str:
         return _store_flag(self, original_update(self))
 
-    _patch(CognitoIdentityPool, "to_json", to_json)
-    _patch(CognitoIdentityResponse, "create_identity_pool", create_identity_pool)
-    _patch(CognitoIdentityResponse, "update_identity_pool", update_identity_pool)
+    patch(CognitoIdentityPool, "to_json", to_json)
+    patch(CognitoIdentityResponse, "create_identity_pool", create_identity_pool)
+    patch(CognitoIdentityResponse, "update_identity_pool", update_identity_pool)
 
 
 # --- iam ----------------------------------------------------------------------------------
@@ -199,8 +209,8 @@ def _install_gaad_paging() -> None:
     from moto.iam.responses import IamResponse
 
     # The serializer looks for policy_name/policy_id; moto's Policy calls them name/id.
-    _patch(Policy, "policy_name", property(lambda self: self.name))
-    _patch(Policy, "policy_id", property(lambda self: self.id))
+    patch(Policy, "policy_name", property(lambda self: self.name))
+    patch(Policy, "policy_id", property(lambda self: self.id))
 
     def get_account_authorization_details(self: Any) -> Any:
         from moto.core.responses import ActionResult
@@ -229,7 +239,7 @@ def _install_gaad_paging() -> None:
             result["Marker"] = str(end)
         return ActionResult(result)
 
-    _patch(IamResponse, "get_account_authorization_details", get_account_authorization_details)
+    patch(IamResponse, "get_account_authorization_details", get_account_authorization_details)
 
 
 # --- apigateway ---------------------------------------------------------------------------
@@ -260,7 +270,7 @@ def _install_get_resources_paging() -> None:
             body["position"] = str(end)
         return json.dumps(body)
 
-    _patch(APIGatewayResponse, "get_resources", get_resources)
+    patch(APIGatewayResponse, "get_resources", get_resources)
 
 
 def escape_policy(policy: str) -> str:
@@ -279,4 +289,4 @@ def _install_escaped_rest_policy() -> None:
             body["policy"] = escape_policy(body["policy"])
         return body
 
-    _patch(RestAPI, "to_dict", to_dict)
+    patch(RestAPI, "to_dict", to_dict)

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
 
@@ -23,7 +23,10 @@ from auditor.emulator.documents import (
     Document,
     cognito_trust_policy,
 )
+from auditor.emulator.seed_apis import ApiSeeder
 from auditor.emulator.spec import (
+    ClientSpec,
+    CustomAttributeSpec,
     EnvironmentSpec,
     GroupSpec,
     HttpApiSpec,
@@ -36,13 +39,11 @@ from auditor.emulator.spec import (
     UserPoolSpec,
 )
 
-if TYPE_CHECKING:
-    from mypy_boto3_apigateway import APIGatewayClient
-    from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
-
 # Re-exported: one import for whoever writes a spec and seeds it (policy documents are
 # built with auditor.emulator.documents).
 __all__ = [
+    "ClientSpec",
+    "CustomAttributeSpec",
     "EnvironmentSpec",
     "GroupSpec",
     "HttpApiSpec",
@@ -58,10 +59,6 @@ __all__ = [
     "seed",
 ]
 _API_PLACEHOLDER = re.compile(r"<api_id:([^<>]+)>")
-_LAMBDA_AUTHORIZER_URI = (
-    "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
-    "arn:aws:lambda:{region}:{account}:function:authorizer/invocations"
-)
 
 
 @dataclass
@@ -120,6 +117,7 @@ class _Seeder:
         region = session.region_name or "us-east-1"
         account = self.client("sts").get_caller_identity()["Account"]
         self.seeded = Seeded(region=region, account_id=account, api_ids=dict(api_ids))
+        self._apis = ApiSeeder(self.client, self.seeded)
 
     def client(self, name: str) -> Any:
         return self._session.client(name, endpoint_url=self._endpoint)  # type: ignore[call-overload]
@@ -130,9 +128,10 @@ class _Seeder:
         if spec.identity_pool:
             self._identity_pool(spec.identity_pool)
         for rest in spec.rest_apis:
-            self._rest_api(rest)
+            policy = None if rest.policy is None else _fill(rest.policy, self.seeded)
+            self._apis.rest_api(rest, policy)
         for http in spec.http_apis:
-            self._http_api(http)
+            self._apis.http_api(http)
         self._iam(spec)
         if spec.user_pool:
             self._groups(spec.user_pool)
@@ -142,11 +141,24 @@ class _Seeder:
 
     def _user_pool_base(self, spec: UserPoolSpec) -> None:
         idp = self.client("cognito-idp")
-        pool = idp.create_user_pool(PoolName=spec.name)["UserPool"]
+        args: dict[str, Any] = {"PoolName": spec.name}
+        if spec.custom_attributes:
+            args["Schema"] = [
+                {"Name": a.name, "AttributeDataType": "String", "Mutable": a.mutable}
+                for a in spec.custom_attributes
+            ]
+        if not spec.self_sign_up:
+            args["AdminCreateUserConfig"] = {"AllowAdminCreateUserOnly": True}
+        pool = idp.create_user_pool(**args)["UserPool"]
         self.seeded.user_pool_id, self.seeded.user_pool_arn = pool["Id"], pool["Arn"]
-        for name in spec.clients:
-            client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName=name)
-            self.seeded.client_ids[name] = client["UserPoolClient"]["ClientId"]
+        for client in spec.clients:
+            client_args: dict[str, Any] = {"UserPoolId": pool["Id"], "ClientName": client.name}
+            if client.write_attributes is not None:
+                client_args["WriteAttributes"] = client.write_attributes
+            if client.secret:
+                client_args["GenerateSecret"] = True
+            created = idp.create_user_pool_client(**client_args)["UserPoolClient"]
+            self.seeded.client_ids[client.name] = created["ClientId"]
 
     def _groups(self, spec: UserPoolSpec) -> None:
         idp = self.client("cognito-idp")
@@ -216,133 +228,32 @@ class _Seeder:
                 spec.unauthenticated_role, self.seeded.role_arns, "role"
             )
         args: dict[str, Any] = {"IdentityPoolId": self.seeded.identity_pool_id, "Roles": roles}
-        if spec.mapping:
-            mapping: dict[str, Any] = {
-                "Type": spec.mapping.type,
-                "AmbiguousRoleResolution": spec.mapping.ambiguous_role_resolution,
-            }
-            if spec.mapping.rules:
-                mapping["RulesConfiguration"] = {
-                    "Rules": [
-                        {
-                            "Claim": rule.claim,
-                            "MatchType": rule.match_type,
-                            "Value": rule.value,
-                            "RoleARN": _arn(rule.role, self.seeded.role_arns, "role"),
-                        }
-                        for rule in spec.mapping.rules
-                    ]
-                }
-            args["RoleMappings"] = {self.seeded.provider_name(spec.mapping.client): mapping}
-        if roles or spec.mapping:
+        mappings = {self.seeded.provider_name(m.client): self._mapping(m) for m in spec.mappings}
+        if len(mappings) < len(spec.mappings):
+            raise ValueError("seed spec maps one app client twice")
+        if mappings:
+            args["RoleMappings"] = mappings
+        if roles or mappings:
             self.client("cognito-identity").set_identity_pool_roles(**args)
 
-    def _rest_api(self, spec: RestApiSpec) -> None:
-        api: APIGatewayClient = self.client("apigateway")
-        args: dict[str, Any] = {"name": spec.name}
-        if spec.policy is not None:
-            args["policy"] = _fill(spec.policy, self.seeded)
-        api_id = api.create_rest_api(**args)["id"]
-        self.seeded.api_ids[spec.name] = api_id
-        resource_ids = {"/": api.get_resources(restApiId=api_id)["items"][0]["id"]}
-        authorizers: dict[str, str] = {}
-        for route, auth in spec.routes.items():
-            method, path = route.split(" ", 1)
-            resource_id = self._rest_resource(api, api_id, path, resource_ids)
-            extra: dict[str, Any] = {}
-            if auth in ("COGNITO_USER_POOLS", "CUSTOM"):
-                if auth not in authorizers:
-                    authorizers[auth] = self._rest_authorizer(api, api_id, auth)
-                extra["authorizerId"] = authorizers[auth]
-            api.put_method(
-                restApiId=api_id,
-                resourceId=resource_id,
-                httpMethod=method,
-                authorizationType=auth,
-                **extra,
-            )
-            # A deployment needs an integration on every method.
-            api.put_integration(
-                restApiId=api_id, resourceId=resource_id, httpMethod=method, type="MOCK"
-            )
-        for stage in spec.stages:
-            api.create_deployment(restApiId=api_id, stageName=stage)
-
-    def _rest_resource(
-        self, api: APIGatewayClient, api_id: str, path: str, known: dict[str, str]
-    ) -> str:
-        parent = "/"
-        for part in [p for p in path.split("/") if p]:
-            current = parent.rstrip("/") + "/" + part
-            if current not in known:
-                known[current] = api.create_resource(
-                    restApiId=api_id, parentId=known[parent], pathPart=part
-                )["id"]
-            parent = current
-        return known[parent]
-
-    def _rest_authorizer(self, api: APIGatewayClient, api_id: str, auth: str) -> str:
-        if auth == "COGNITO_USER_POOLS":
-            created = api.create_authorizer(
-                restApiId=api_id,
-                name="cognito",
-                type="COGNITO_USER_POOLS",
-                providerARNs=[self.seeded.user_pool_arn or ""],
-                identitySource="method.request.header.Authorization",
-            )
-        else:
-            created = api.create_authorizer(
-                restApiId=api_id,
-                name="lambda",
-                type="TOKEN",
-                authorizerUri=self._lambda_uri(),
-                identitySource="method.request.header.Authorization",
-            )
-        return created["id"]
-
-    def _lambda_uri(self) -> str:
-        return _LAMBDA_AUTHORIZER_URI.format(
-            region=self.seeded.region, account=self.seeded.account_id
-        )
-
-    def _http_api(self, spec: HttpApiSpec) -> None:
-        api: ApiGatewayV2Client = self.client("apigatewayv2")
-        api_id = api.create_api(Name=spec.name, ProtocolType="HTTP")["ApiId"]
-        self.seeded.api_ids[spec.name] = api_id
-        authorizers: dict[str, str] = {}
-        for route_key, auth in spec.routes.items():
-            extra: dict[str, Any] = {"AuthorizationType": auth}
-            if auth in ("JWT", "CUSTOM"):
-                if auth not in authorizers:
-                    authorizers[auth] = self._http_authorizer(api, api_id, auth)
-                extra["AuthorizerId"] = authorizers[auth]
-            api.create_route(ApiId=api_id, RouteKey=route_key, **extra)
-        for stage in spec.stages:
-            api.create_stage(ApiId=api_id, StageName=stage)
-
-    def _http_authorizer(self, api: ApiGatewayV2Client, api_id: str, auth: str) -> str:
-        if auth == "JWT":
-            issuer = (
-                f"https://cognito-idp.{self.seeded.region}.amazonaws.com/{self.seeded.user_pool_id}"
-            )
-            return api.create_authorizer(
-                ApiId=api_id,
-                Name="cognito-jwt",
-                AuthorizerType="JWT",
-                IdentitySource=["$request.header.Authorization"],
-                JwtConfiguration={
-                    "Audience": list(self.seeded.client_ids.values()),
-                    "Issuer": issuer,
-                },
-            )["AuthorizerId"]
-        return api.create_authorizer(
-            ApiId=api_id,
-            Name="lambda",
-            AuthorizerType="REQUEST",
-            AuthorizerUri=self._lambda_uri(),
-            IdentitySource=["$request.header.Authorization"],
-            AuthorizerPayloadFormatVersion="2.0",
-        )["AuthorizerId"]
+    def _mapping(self, spec: RoleMappingSpec) -> dict[str, Any]:
+        mapping: dict[str, Any] = {
+            "Type": spec.type,
+            "AmbiguousRoleResolution": spec.ambiguous_role_resolution,
+        }
+        if spec.rules:
+            mapping["RulesConfiguration"] = {
+                "Rules": [
+                    {
+                        "Claim": rule.claim,
+                        "MatchType": rule.match_type,
+                        "Value": rule.value,
+                        "RoleARN": _arn(rule.role, self.seeded.role_arns, "role"),
+                    }
+                    for rule in spec.rules
+                ]
+            }
+        return mapping
 
 
 def seed(

@@ -45,10 +45,26 @@ class GroupSpec:
 
 
 @dataclass
+class ClientSpec:
+    name: str
+    # The attributes its users may write themselves; None: never set (AWS then omits it).
+    write_attributes: list[str] | None = None
+    secret: bool = False  # GenerateSecret: a confidential (server-side) client
+
+
+@dataclass
+class CustomAttributeSpec:
+    name: str  # without the prefix: "tier" is seeded as custom:tier
+    mutable: bool = True
+
+
+@dataclass
 class UserPoolSpec:
     name: str = "app-users"
     groups: list[GroupSpec] = field(default_factory=list)
-    clients: list[str] = field(default_factory=lambda: ["web"])
+    clients: list[ClientSpec] = field(default_factory=lambda: [ClientSpec("web")])
+    custom_attributes: list[CustomAttributeSpec] = field(default_factory=list)
+    self_sign_up: bool = True  # AWS's default: AllowAdminCreateUserOnly false
 
 
 @dataclass
@@ -74,7 +90,9 @@ class IdentityPoolSpec:
     allow_classic_flow: bool = False
     authenticated_role: str | None = None
     unauthenticated_role: str | None = None
-    mapping: RoleMappingSpec | None = None  # None: no role mapping (default role for all)
+    # One per app client that has a role mapping; a client without one gives everyone
+    # signing in through it the default role.
+    mappings: list[RoleMappingSpec] = field(default_factory=list)
     clients: list[str] | None = None  # app clients registered as providers; None: all
 
 
@@ -85,6 +103,9 @@ class RestApiSpec:
     routes: dict[str, str] = field(default_factory=dict)
     stages: list[str] = field(default_factory=lambda: ["prod"])
     policy: Document | None = None
+    # Route -> authorization set on the definition after the stages are deployed (routes
+    # created as needed): what the stages serve no longer is what the API says.
+    changed_after_deploy: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +114,10 @@ class HttpApiSpec:
     # "GET /items/{id}", "ANY /{proxy+}" or "$default" -> NONE | AWS_IAM | JWT | CUSTOM
     routes: dict[str, str] = field(default_factory=dict)
     stages: list[str] = field(default_factory=lambda: ["$default"])
+    # True: the stages serve the latest routes. False: one deployment at seed time serves
+    # every stage, and `changed_after_deploy` (as for REST) changes only the definition.
+    auto_deploy: bool = True
+    changed_after_deploy: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -56,6 +56,7 @@ CONTRACT_RULES = {
     "claim-user-writable": "critical",
     "role-mapping-inconsistent": "medium",
     "group-role-unused": "medium",
+    "route-undeployed-change": "medium",
 }
 
 

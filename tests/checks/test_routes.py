@@ -6,7 +6,7 @@ import pytest
 
 from auditor.model.findings import Severity
 from tests.support.rule_cases import Case
-from tests.support.snapshots import API, REGION, SmallApp, route_arn, small_app
+from tests.support.snapshots import API, REGION, STAGE, SmallApp, route_arn, small_app
 
 PUBLIC_POLICY_STATEMENT = {
     "Effect": "Allow",
@@ -48,6 +48,28 @@ CASES = [
         "a route behind a Lambda authorizer: group roles do not govern it",
         lambda app: app.add_route("GET /legacy", "CUSTOM"),
         ("route-not-iam", None, "GET /legacy", route_arn("GET /legacy")),
+    ),
+    Case.fires(
+        "route-not-iam",
+        "the definition says AWS_IAM but the stage still serves NONE",
+        lambda app: app.serve({"GET /items": "NONE"}),
+        ("route-not-iam", None, "GET /items", route_arn("GET /items", stage=STAGE)),
+    ),
+    Case.passes(
+        "route-not-iam",
+        "the definition says NONE but the stage serves the AWS_IAM deployed before",
+        lambda app: (
+            app.serve({"GET /items": "AWS_IAM"}),
+            app.route("GET /items").update(authorization_type="NONE"),
+        ),
+    ),
+    Case.passes(
+        "route-not-iam",
+        "a public route only in the definition of a stage never deployed is not live",
+        lambda app: (
+            app.add_route("GET /debug/config", "NONE"),
+            app.api.update(deployments={STAGE: {"id": None, "routes": []}}),
+        ),
     ),
     Case.passes("route-undeclared", "every live route is declared"),
     Case.passes(
@@ -103,3 +125,23 @@ def test_a_public_route_is_critical_one_behind_an_authorizer_high() -> None:
     app.add_route("GET /legacy", "CUSTOM")
     severity = {f.route: f.severity for f in app.report().findings if f.rule_id == "route-not-iam"}
     assert severity == {"GET /debug/config": Severity.CRITICAL, "GET /legacy": Severity.HIGH}
+
+
+def test_no_stage_serving_another_authorization_is_hidden_by_de_duplication() -> None:
+    """Every stage audited: dev and prod each serve GET /items otherwise than the definition
+    (AWS_IAM), and differently from each other; dev also serves GET /me behind an authorizer."""
+    app = small_app()
+    app.api["stages"] = ["dev", "prod"]
+    app.baseline["apis"] = [{"id": API}]
+    app.serve({"GET /items": "NONE"}, stage="prod")
+    app.serve({"GET /items": "CUSTOM", "GET /me": "CUSTOM"}, stage="dev")
+    found = {
+        (f.resource, f.severity, f.evidence.get("stage"))
+        for f in app.report().findings
+        if f.rule_id == "route-not-iam"
+    }
+    assert found == {
+        (route_arn("GET /items", stage="prod"), Severity.CRITICAL, "prod"),
+        (route_arn("GET /items", stage="dev"), Severity.HIGH, "dev"),
+        (route_arn("GET /me", stage="dev"), Severity.HIGH, "dev"),
+    }

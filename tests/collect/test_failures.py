@@ -116,6 +116,10 @@ def test_ambiguous_api_name_is_an_input_error(aws: Aws) -> None:
         ("cognito-identity:GetIdentityPoolRoles", 500, "InternalErrorException", "mapping"),
         ("apigateway:GetResources", 429, "TooManyRequestsException", "routes"),
         ("apigatewayv2:GetRoutes", 503, "ServiceUnavailableException", "http routes"),
+        ("cognito-idp:ListUserPoolClients", 400, "AccessDeniedException", "clients"),
+        ("cognito-idp:DescribeUserPoolClient", 400, "AccessDeniedException", "clients"),
+        ("apigateway:GetDeployment", 403, "AccessDeniedException", "deployments"),
+        ("apigatewayv2:ExportApi", 429, "TooManyRequestsException", "http deployments"),
     ],
 )
 def test_failed_read_lands_in_errors_and_collection_goes_on(
@@ -126,10 +130,12 @@ def test_failed_read_lands_in_errors_and_collection_goes_on(
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url, max_attempts=2))
     assert not snap.complete
     service, name = operation.split(":")
-    assert [(e.service, e.operation) for e in snap.errors] == [(service, name)]
+    # One error per failed read (each REST stage here has its own deployment to read).
+    assert {(e.service, e.operation) for e in snap.errors} == {(service, name)}
+    assert len(snap.errors) == (2 if name == "GetDeployment" else 1)
     assert code in snap.errors[0].message
     # Retries happened for the retryable ones, once for access denied.
-    expected_calls = 1 if status in (400, 403) else 2
+    expected_calls = (1 if status in (400, 403) else 2) * len(snap.errors)
     assert aws.emulator.operations()[operation] == expected_calls
     # Everything else was still collected.
     assert snap.user_pool is not None and snap.identity_pool is not None
@@ -146,9 +152,13 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
     present = {
         "roles": bool(snap.roles),
         "groups": bool(snap.user_pool.groups),
+        "clients": snap.user_pool.clients is not None,  # None: unknown, never a partial list
         "mapping": bool(snap.identity_pool.role_mappings),
         "routes": bool(kinds["REST"].routes),
         "http routes": bool(kinds["HTTP"].routes),
+        # A stage whose deployment could not be read is left out: the definition stands in.
+        "deployments": bool(kinds["REST"].deployments),
+        "http deployments": bool(kinds["HTTP"].deployments),
     }
     assert present == {name: name != lost for name in present}
 
@@ -170,6 +180,9 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
             "routes",
         ),
         ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes"),  # wire names
+        ("cognito-idp:DescribeUserPoolClient", {"UserPoolClient": {"ClientName": "x"}}, "clients"),
+        ("apigateway:GetDeployment", {"id": "d1"}, "deployments"),  # no apiSummary
+        ("apigatewayv2:ExportApi", {"openapi": "3.0.1"}, "http deployments"),  # no paths
     ],
 )
 def test_unusable_answer_is_a_recorded_error_not_a_crash(
@@ -178,7 +191,7 @@ def test_unusable_answer_is_a_recorded_error_not_a_crash(
     aws.emulator.inject_answer(operation, answer)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
     service, name = operation.split(":")
-    assert [(e.service, e.operation) for e in snap.errors] == [(service, name)]
+    assert {(e.service, e.operation) for e in snap.errors} == {(service, name)}
     assert snap.errors[0].message.startswith("unexpected response")
     _lost_only(snap, lost)
 

@@ -14,16 +14,25 @@ from auditor.emulator.seed import (
     fill_placeholders,
     seed,
 )
-from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
+from auditor.model.snapshot import (
+    ApiRef,
+    AppClient,
+    PoolRef,
+    Snapshot,
+    TargetRef,
+    UserAttribute,
+)
 from tests.support.aws import Aws
 from tests.support.environment import (
     BOUNDARY,
+    DEFINITION_CHANGES,
     GHOST_ROLE,
     HTTP,
     ODD,
     PUBLIC_POLICY,
     REST,
     SHARED,
+    WRITABLE,
     full_spec,
 )
 
@@ -62,6 +71,22 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
         ("ghosts", GHOST_ROLE, 10, None),
         ("readers", None, None, None),
     ]
+    # Clients by id, their WriteAttributes as set (None: never set); self sign-up is off.
+    assert pool.clients == sorted(
+        [
+            AppClient(id=seeded.client_ids["web"], name="web", write_attributes=WRITABLE),
+            AppClient(id=seeded.client_ids["mobile"], name="mobile", write_attributes=None),
+        ],
+        key=lambda c: c.id,
+    )
+    assert pool.self_sign_up is False
+    assert pool.attributes is not None
+    custom = [a for a in pool.attributes if a.name.startswith("custom:")]
+    assert custom == [
+        UserAttribute(name="custom:org", mutable=False),
+        UserAttribute(name="custom:tier", mutable=True),
+    ]
+    assert UserAttribute(name="email") in pool.attributes
 
     ids = snap.identity_pool
     assert ids is not None
@@ -130,7 +155,16 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
     assert shop is not None
     assert (shop.name, shop.kind, shop.stages) == ("shop", "REST", ["dev", "prod"])
     assert shop.resource_policy == PUBLIC_POLICY
-    assert {r.key: r.authorization_type for r in shop.routes} == spec.rest_api(REST).routes
+    # The definition has the changes made after the deployments; each stage serves its own
+    # deployment, made before them (the summary names no authorizer).
+    seeded_routes = spec.rest_api(REST).routes
+    assert {r.key: r.authorization_type for r in shop.routes} == seeded_routes | DEFINITION_CHANGES
+    assert sorted(shop.deployments) == ["dev", "prod"]
+    assert len({d.id for d in shop.deployments.values()}) == 2
+    for deployment in shop.deployments.values():
+        assert {r.key: r.authorization_type for r in deployment.routes} == seeded_routes
+        assert all(r.authorizer_id is None for r in deployment.routes)
+    assert shop.served_routes("prod") == shop.deployments["prod"].routes
     assert [(r.path, r.method) for r in shop.routes] == sorted(
         (r.path, r.method) for r in shop.routes
     )
@@ -142,9 +176,22 @@ def test_snapshot_matches_seeded_environment(aws: Aws, seeded: Seeded) -> None:
     assert orders is not None
     assert (orders.name, orders.kind, orders.stages) == ("orders", "HTTP", ["$default", "beta"])
     assert orders.resource_policy is None
-    assert {r.key: r.authorization_type for r in orders.routes} == spec.http_api(HTTP).routes
+    http_spec = spec.http_api(HTTP)
+    assert {r.key: r.authorization_type for r in orders.routes} == (
+        http_spec.routes | http_spec.changed_after_deploy
+    )
     default = next(r for r in orders.routes if r.key == "$default")
     assert (default.method, default.path) == ("ANY", "$default")
+    # Both stages serve the one seed-time deployment, read from the export of one of them.
+    beta = orders.deployments["beta"]
+    assert orders.deployments == {"$default": beta, "beta": beta} and beta.id
+    assert {(r.method, r.path, r.authorization_type) for r in beta.routes} == {
+        ("ANY", "$default", "NONE"),
+        ("ANY", "/{proxy+}", "AWS_IAM"),
+        ("GET", "/orders", "JWT"),
+        ("POST", "/orders", "CUSTOM"),
+        ("GET", "/orders/{id}", "AWS_IAM"),
+    }
 
 
 def test_json_round_trip_is_exact(aws: Aws, seeded: Seeded) -> None:
@@ -188,7 +235,7 @@ def test_lookup_by_name(aws: Aws, seeded: Seeded) -> None:
 def test_token_mapping_and_no_mapping(aws: Aws) -> None:
     spec = full_spec()
     assert spec.identity_pool is not None
-    spec.identity_pool.mapping = RoleMappingSpec(type="Token")
+    spec.identity_pool.mappings = [RoleMappingSpec(type="Token")]
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
     assert snap.identity_pool is not None
@@ -200,7 +247,7 @@ def test_token_mapping_and_no_mapping(aws: Aws) -> None:
     )
 
     aws.emulator.reset()
-    spec.identity_pool.mapping = None
+    spec.identity_pool.mappings = []
     spec.identity_pool.allow_classic_flow = False
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))

@@ -41,7 +41,7 @@ def _default_role_app(
         return EnvironmentSpec(
             roles=[RoleSpec("app-default", inline={"p": policy})],
             identity_pool=IdentityPoolSpec(
-                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+                authenticated_role="app-default", mappings=[RoleMappingSpec(type="Token")]
             ),
         )
 

@@ -84,7 +84,7 @@ def test_clean_token_app(aws: Aws, tmp_path: Path) -> None:
                 ]
             ),
             identity_pool=IdentityPoolSpec(
-                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+                authenticated_role="app-default", mappings=[RoleMappingSpec(type="Token")]
             ),
         )
 
@@ -174,13 +174,15 @@ def test_rules_mapping(aws: Aws, tmp_path: Path) -> None:
             ),
             identity_pool=IdentityPoolSpec(
                 authenticated_role="app-default",
-                mapping=RoleMappingSpec(
-                    type="Rules",
-                    rules=[
-                        RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
-                        RuleSpec("cognito:groups", "Equals", "staff", "app-staff"),
-                    ],
-                ),
+                mappings=[
+                    RoleMappingSpec(
+                        type="Rules",
+                        rules=[
+                            RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
+                            RuleSpec("cognito:groups", "Equals", "staff", "app-staff"),
+                        ],
+                    )
+                ],
             ),
         )
 
@@ -211,7 +213,7 @@ def test_http_api_default_route_and_any_proxy(aws: Aws, tmp_path: Path) -> None:
             roles=[RoleSpec("app-default"), RoleSpec("app-admin", inline={"p": grant("*/*")})],
             user_pool=UserPoolSpec(groups=[GroupSpec("admin", role="app-admin", precedence=0)]),
             identity_pool=IdentityPoolSpec(
-                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+                authenticated_role="app-default", mappings=[RoleMappingSpec(type="Token")]
             ),
         )
 
@@ -254,7 +256,6 @@ def test_no_role_mapping_with_guests_and_classic_flow(aws: Aws, tmp_path: Path) 
                 unauthenticated_role="app-guest",
                 allow_unauthenticated=True,
                 allow_classic_flow=True,
-                mapping=None,
             ),
         )
 
@@ -291,7 +292,7 @@ def test_any_route_reached_for_some_verbs_is_declared_verb_by_verb(
         return EnvironmentSpec(
             roles=[RoleSpec("app-default", inline={"p": grant})],
             identity_pool=IdentityPoolSpec(
-                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+                authenticated_role="app-default", mappings=[RoleMappingSpec(type="Token")]
             ),
         )
 
@@ -334,7 +335,7 @@ def test_group_names_needing_quoting_round_trip(aws: Aws, tmp_path: Path, name: 
             roles=[RoleSpec("app-default"), RoleSpec("app-odd", inline={"p": grant})],
             user_pool=UserPoolSpec(groups=[GroupSpec(name, role="app-odd", precedence=3)]),
             identity_pool=IdentityPoolSpec(
-                authenticated_role="app-default", mapping=RoleMappingSpec(type="Token")
+                authenticated_role="app-default", mappings=[RoleMappingSpec(type="Token")]
             ),
         )
 

@@ -84,8 +84,8 @@ def test_the_baseline_declares_what_the_spec_grants() -> None:
     assert {name: (g["precedence"], g["role"]) for name, g in baseline["groups"].items()} == {
         g.name: (g.precedence, seeded.role_arns[g.role or ""]) for g in spec.user_pool.groups
     }
-    pool, mapping = spec.identity_pool, spec.identity_pool.mapping
-    assert mapping is not None
+    pool = spec.identity_pool
+    (mapping,) = pool.mappings
     assert baseline["identity_pool"] == {
         "id": seeded.identity_pool_id,
         "role_resolution": mapping.type.lower(),

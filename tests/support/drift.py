@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from auditor.emulator.documents import cognito_trust_policy
-from tests.support.world import World
+from tests.support.world import REST_STAGE, World
 
 
 def provider(world: World) -> str:
@@ -128,13 +128,38 @@ def create_role(world: World, name: str, amr: str = "authenticated") -> str:
     return arn
 
 
-def add_rest_route(world: World, route: str, auth: str) -> None:
-    """A new method on the REST API (creating its resources), with a mock integration."""
+def deploy_rest(world: World) -> None:
+    """Deploy the REST API's definition to its stage: only then does a change go live."""
+    world.api_client("apigateway").create_deployment(restApiId=world.rest_id, stageName=REST_STAGE)
+
+
+def set_rest_authorization(world: World, route: str, auth: str, *, deploy: bool) -> None:
+    """Change an existing method's authorization (UpdateMethod), deployed or not."""
     api = world.api_client("apigateway")
     method, path = route.split(" ", 1)
-    resources = {
+    api.update_method(
+        restApiId=world.rest_id,
+        resourceId=_rest_resources(world)[path],
+        httpMethod=method,
+        patchOperations=[{"op": "replace", "path": "/authorizationType", "value": auth}],
+    )
+    if deploy:
+        deploy_rest(world)
+
+
+def _rest_resources(world: World) -> dict[str, str]:
+    api = world.api_client("apigateway")
+    return {
         r["path"]: r["id"] for r in api.get_resources(restApiId=world.rest_id, limit=500)["items"]
     }
+
+
+def add_rest_route(world: World, route: str, auth: str) -> None:
+    """A new method on the REST API (creating its resources), with a mock integration,
+    deployed to the stage: a live change."""
+    api = world.api_client("apigateway")
+    method, path = route.split(" ", 1)
+    resources = _rest_resources(world)
     parent = "/"
     for part in [p for p in path.split("/") if p]:
         current = parent.rstrip("/") + "/" + part
@@ -164,14 +189,14 @@ def add_rest_route(world: World, route: str, auth: str) -> None:
     api.put_integration(
         restApiId=world.rest_id, resourceId=resources[parent], httpMethod=method, type="MOCK"
     )
+    deploy_rest(world)
 
 
 def delete_rest_resource(world: World, path: str) -> None:
+    """Delete a resource and its methods, and deploy: gone from the stage too."""
     api = world.api_client("apigateway")
-    resources = {
-        r["path"]: r["id"] for r in api.get_resources(restApiId=world.rest_id, limit=500)["items"]
-    }
-    api.delete_resource(restApiId=world.rest_id, resourceId=resources[path])
+    api.delete_resource(restApiId=world.rest_id, resourceId=_rest_resources(world)[path])
+    deploy_rest(world)
 
 
 def set_rest_policy(world: World, document: dict[str, Any]) -> None:

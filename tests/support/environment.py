@@ -4,13 +4,18 @@ On top of the app (`auditor.emulator.app`): a second app client whose provider c
 Rules mapping, guest access and the classic flow, a group with no role and one whose role
 was deleted, a role off the root path with a boundary, NotAction/NotResource policies, a
 trust policy that is not Cognito's, policies nobody uses, every authorizer type, ANY and
-$default routes, two stages per API and a public resource policy.
+$default routes, two stages per API and a public resource policy. App clients that let users
+write attributes (one never set, one with a secret), custom attributes, self sign-up off;
+stages that serve what was deployed before the definition changed (REST stages, and HTTP
+stages without auto-deploy sharing one deployment).
 """
 
 from __future__ import annotations
 
 from auditor.emulator.app import App, seed_thread_app
 from auditor.emulator.seed import (
+    ClientSpec,
+    CustomAttributeSpec,
     EnvironmentSpec,
     GroupSpec,
     HttpApiSpec,
@@ -61,6 +66,8 @@ NOT_COGNITO_TRUST = {
     "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
 }
 GHOST_ROLE = "arn:aws:iam::123456789012:role/deleted-long-ago"
+DEFINITION_CHANGES = {"GET /": "AWS_IAM", "GET /reports": "NONE"}
+WRITABLE = ["email", "custom:tier"]
 
 
 def odd_app() -> App:
@@ -69,6 +76,8 @@ def odd_app() -> App:
     shop = app.rest_api(REST)
     shop.stages = ["prod", "dev"]
     shop.policy = PUBLIC_POLICY
+    # After the deployments: the root locked down, a new public route, neither deployed.
+    shop.changed_after_deploy = DEFINITION_CHANGES
     shop.routes |= {
         "GET /profile": "COGNITO_USER_POOLS",
         "GET /legacy": "CUSTOM",
@@ -82,7 +91,15 @@ def odd_app() -> App:
         "POST /orders": "CUSTOM",
         "GET /orders/{id}": "AWS_IAM",
     }
-    app.http_apis.append(HttpApiSpec(HTTP, routes=orders, stages=["$default", "beta"]))
+    app.http_apis.append(
+        HttpApiSpec(
+            HTTP,
+            routes=orders,
+            stages=["$default", "beta"],
+            auto_deploy=False,
+            changed_after_deploy={"GET /orders": "AWS_IAM"},
+        )
+    )
     return app
 
 
@@ -107,7 +124,15 @@ def full_spec() -> EnvironmentSpec:
     ]
 
     assert spec.user_pool is not None and spec.identity_pool is not None
-    spec.user_pool.clients = ["web", "mobile"]
+    spec.user_pool.clients = [
+        ClientSpec("web", write_attributes=WRITABLE),
+        ClientSpec("mobile", secret=True),
+    ]
+    spec.user_pool.custom_attributes = [
+        CustomAttributeSpec("tier"),
+        CustomAttributeSpec("org", mutable=False),
+    ]
+    spec.user_pool.self_sign_up = False
     spec.group("admin").description = "admins"
     spec.user_pool.groups += [
         GroupSpec("readers"),
@@ -116,13 +141,15 @@ def full_spec() -> EnvironmentSpec:
     pool = spec.identity_pool
     pool.allow_unauthenticated = pool.allow_classic_flow = True
     pool.unauthenticated_role = "app-guest"
-    pool.mapping = RoleMappingSpec(
-        type="Rules",
-        ambiguous_role_resolution="Deny",
-        client="mobile",
-        rules=[
-            RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
-            RuleSpec("custom:tier", "Equals", "gold", "app-rules-only"),
-        ],
-    )
+    pool.mappings = [
+        RoleMappingSpec(
+            type="Rules",
+            ambiguous_role_resolution="Deny",
+            client="mobile",
+            rules=[
+                RuleSpec("cognito:groups", "Contains", "admin", "app-admin"),
+                RuleSpec("custom:tier", "Equals", "gold", "app-rules-only"),
+            ],
+        )
+    ]
     return spec

@@ -97,11 +97,11 @@ def group_arn(name: str) -> str:
     return f"{USER_POOL_ARN}/group/{name}"
 
 
-def route_arn(route: str, api: str = API) -> str:
-    """A route as route findings name it: every stage, ANY as `*`."""
+def route_arn(route: str, api: str = API, stage: str = "*") -> str:
+    """A route as route findings name it: every stage (or one), ANY as `*`."""
     method, path = route.split(" ", 1)
     verb = "*" if method == "ANY" else method
-    return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}/*/{verb}{path}"
+    return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}/{stage}/{verb}{path}"
 
 
 def invoke(*tails: str, key: str = "Resource", effect: str = "Allow") -> Document:
@@ -193,6 +193,22 @@ class SmallApp:
         self.api["routes"].append(
             {"method": method, "path": path, "authorization_type": authorization}
         )
+
+    def serve(self, changes: dict[str, str], stage: str = STAGE) -> None:
+        """The stage serves a deployment: the routes as defined now, but with `changes`
+        (route -> authorization; a route the definition lacks is added)."""
+        served = {(r["method"], r["path"]): dict(r) for r in self.api["routes"]}
+        for route, authorization in changes.items():
+            method, path = route.split(" ", 1)
+            served[method, path] = {
+                "method": method,
+                "path": path,
+                "authorization_type": authorization,
+            }
+        self.api.setdefault("deployments", {})[stage] = {
+            "id": "dep1",
+            "routes": list(served.values()),
+        }
 
     def allow_guests(self, *tails: str) -> None:
         """Guest access on, as the baseline says, through a guest role reaching these tails

@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
 from cfnlint.decode import cfn_yaml
 
@@ -19,7 +20,7 @@ from auditor.collect import CALLS, OPERATIONS, AwsOptions, collect_snapshot
 from auditor.commands.run import target_of
 from auditor.model.baseline import load_baseline
 from tests.support.aws import Aws
-from tests.support.world import build_world
+from tests.support.world import HTTP_STAGE, build_world
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 READ_PREFIXES = ("Get", "List", "Describe", "GET")
@@ -57,24 +58,31 @@ def _allows(action: str) -> bool:
 
 
 def iam_action(call: str) -> str:
-    """The permission an emulator-logged call needs: API Gateway reads are all apigateway:GET."""
+    """The permission an emulator-logged call needs: API Gateway authorises each call by its
+    HTTP verb (every read, ExportApi included, is apigateway:GET)."""
     service, operation = call.split(":", 1)
     if service in _REST:
-        verb = "GET" if operation.startswith("Get") else operation.split()[0].upper()
-        return f"apigateway:{verb}"
+        model = botocore.session.get_session().get_service_model(service)
+        return f"apigateway:{model.operation_model(operation).http['method']}"
     return call
 
 
 @pytest.fixture
 def collected_calls(aws: Aws, tmp_path: Path) -> set[str]:
     world = build_world(aws.emulator, aws.session, tmp_path)
+    # A stage that serves a deployment, so that the collection exports it (ExportApi).
+    http = world.api_client("apigatewayv2")
+    http.update_stage(ApiId=world.http_id, StageName=HTTP_STAGE, AutoDeploy=False)
+    http.create_deployment(ApiId=world.http_id, StageName=HTTP_STAGE)
     aws.emulator.clear_operations()
     baseline = load_baseline(world.baseline_path)
     snapshot = collect_snapshot(
         target_of(baseline), AwsOptions(region="us-east-1", endpoint_url=world.url)
     )
     assert snapshot.complete, snapshot.errors
-    return set(aws.emulator.operations())
+    calls = set(aws.emulator.operations())
+    assert {"apigateway:GetDeployment", "apigatewayv2:ExportApi"} <= calls
+    return calls
 
 
 def test_role_allows_every_call_a_collection_makes(collected_calls: set[str]) -> None:

@@ -1,0 +1,61 @@
+"""Rules over what each stage serves against the definition (auditor/checks/deployments.py)."""
+
+from __future__ import annotations
+
+from auditor.model.findings import Severity
+from tests.support.rule_cases import Case
+from tests.support.snapshots import SmallApp, route_arn, small_app
+
+UNDEPLOYED = "route-undeployed-change"
+
+
+def _fixed_but_not_deployed(app: SmallApp) -> None:
+    """GET /items is AWS_IAM in the definition; the stage still serves it public."""
+    app.serve({"GET /items": "NONE"})
+
+
+def _unread(app: SmallApp) -> None:
+    _fixed_but_not_deployed(app)
+    app.fail_read("apigateway", "GetDeployment")
+
+
+CASES = [
+    Case.passes(UNDEPLOYED, "the stage serves the definition (auto-deploy, or no deployment read)"),
+    Case.passes(UNDEPLOYED, "the stage's deployment is the definition", lambda app: app.serve({})),
+    Case.passes(UNDEPLOYED, "a deployment could not be read", _unread),
+    Case.fires(
+        UNDEPLOYED,
+        "a route fixed to AWS_IAM, never deployed: the stage serves it public",
+        _fixed_but_not_deployed,
+        (UNDEPLOYED, None, "GET /items", route_arn("GET /items", stage="prod")),
+    ),
+    Case.fires(
+        UNDEPLOYED,
+        "a method deleted from the definition is still served",
+        lambda app: app.serve({"DELETE /items": "AWS_IAM"}),
+        (UNDEPLOYED, None, "DELETE /items", route_arn("DELETE /items", stage="prod")),
+    ),
+    Case.passes(
+        UNDEPLOYED,
+        "a method added to the definition but not deployed is not served: nothing differs",
+        lambda app: (app.serve({}), app.add_route("GET /reports")),
+    ),
+]
+
+
+def test_served_public_is_critical_else_medium_with_the_evidence() -> None:
+    app = small_app()
+    app.serve({"GET /items": "NONE", "GET /me": "CUSTOM", "DELETE /items": "AWS_IAM"})
+    found = {f.route: f for f in app.report().findings if f.rule_id == UNDEPLOYED}
+    assert {route: f.severity for route, f in found.items()} == {
+        "GET /items": Severity.CRITICAL,
+        "GET /me": Severity.MEDIUM,
+        "DELETE /items": Severity.MEDIUM,
+    }
+    assert found["GET /items"].evidence == {
+        "stage": "prod",
+        "deployment_id": "dep1",
+        "served": "NONE",
+        "current": "AWS_IAM",
+    }
+    assert found["DELETE /items"].evidence["current"] is None

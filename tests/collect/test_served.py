@@ -1,0 +1,110 @@
+"""What each stage serves and the app clients, collected from the emulator."""
+
+from __future__ import annotations
+
+from auditor.collect import AwsOptions, collect_snapshot
+from auditor.emulator.seed import (
+    ClientSpec,
+    EnvironmentSpec,
+    HttpApiSpec,
+    RestApiSpec,
+    Seeded,
+    UserPoolSpec,
+    seed,
+)
+from auditor.model.snapshot import ApiRef, Deployment, PoolRef, Snapshot, TargetRef
+from tests.support.aws import Aws
+
+
+def _collect(aws: Aws, seeded: Seeded) -> Snapshot:
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=api_id) for api_id in seeded.api_ids.values()],
+    )
+    aws.emulator.clear_operations()
+    return collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+
+
+def _served(snapshot: Snapshot, api_id: str, stage: str) -> dict[str, str]:
+    api = snapshot.api(api_id)
+    assert api is not None
+    return {r.key: r.authorization_type for r in api.served_routes(stage)}
+
+
+def test_each_deployment_is_read_once_whatever_the_stages_sharing_it(aws: Aws) -> None:
+    spec = EnvironmentSpec(
+        rest_apis=[RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=["prod"])],
+        http_apis=[
+            HttpApiSpec(
+                "orders",
+                routes={"GET /orders": "NONE"},
+                stages=["$default", "beta", "qa"],
+                auto_deploy=False,
+                changed_after_deploy={"GET /orders": "AWS_IAM"},
+            )
+        ],
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    shop, orders = seeded.api_ids["shop"], seeded.api_ids["orders"]
+    rest = aws.client("apigateway")
+    prod = rest.get_stages(restApiId=shop)["item"][0]["deploymentId"]
+    rest.create_stage(restApiId=shop, stageName="dev", deploymentId=prod)
+    snapshot = _collect(aws, seeded)
+    assert snapshot.complete, snapshot.errors
+    calls = aws.emulator.operations()
+    assert calls["apigateway:GetDeployment"] == 1
+    assert calls["apigatewayv2:ExportApi"] == 1
+    for stage in ("$default", "beta", "qa"):
+        assert _served(snapshot, orders, stage) == {"GET /orders": "NONE"}
+    assert (
+        _served(snapshot, shop, "dev") == _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
+    )
+
+
+def test_auto_deploy_serves_the_definition_and_a_stage_never_deployed_serves_nothing(
+    aws: Aws,
+) -> None:
+    spec = EnvironmentSpec(
+        http_apis=[HttpApiSpec("orders", routes={"GET /orders": "AWS_IAM"}, stages=["live"])]
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    orders = seeded.api_ids["orders"]
+    aws.client("apigatewayv2").create_stage(ApiId=orders, StageName="draft")
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(orders)
+    assert api is not None and api.stages == ["draft", "live"]
+    assert api.deployments == {"draft": Deployment(id=None, routes=[])}
+    assert api.served_routes("live") == api.routes
+    assert api.served_routes("draft") == []
+    # Nothing to export: the stage with a deployment is the only one that costs a call.
+    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 0
+
+
+def test_a_client_secret_leaves_no_trace_in_the_snapshot(aws: Aws) -> None:
+    spec = EnvironmentSpec(
+        user_pool=UserPoolSpec(clients=[ClientSpec("web"), ClientSpec("backend", secret=True)])
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    secret = aws.client("cognito-idp").describe_user_pool_client(
+        UserPoolId=seeded.user_pool_id, ClientId=seeded.client_ids["backend"]
+    )["UserPoolClient"]["ClientSecret"]
+    assert len(secret) > 8
+    snapshot = _collect(aws, seeded)
+    assert snapshot.user_pool is not None and snapshot.user_pool.clients is not None
+    assert {c.name for c in snapshot.user_pool.clients} == {"web", "backend"}
+    text = snapshot.to_json()
+    assert secret not in text and "ClientSecret" not in text and "secret" not in text.lower()
+
+
+def test_app_clients_are_listed_in_pages_of_60_and_each_described(aws: Aws) -> None:
+    names = [f"c{i:02}" for i in range(61)]
+    spec = EnvironmentSpec(user_pool=UserPoolSpec(clients=[ClientSpec(n) for n in names]))
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    snapshot = _collect(aws, seeded)
+    assert snapshot.user_pool is not None and snapshot.user_pool.clients is not None
+    ids = [c.id for c in snapshot.user_pool.clients]
+    assert ids == sorted(seeded.client_ids.values())
+    calls = aws.emulator.operations()
+    assert calls["cognito-idp:ListUserPoolClients"] == 2
+    assert calls["cognito-idp:DescribeUserPoolClient"] == 61
