@@ -126,6 +126,11 @@ def test_a_claim_rule_is_a_persona_of_its_own(world: World) -> None:
             }
         },
     )
+    idp = world.client("cognito-idp")
+    idp.add_custom_attributes(
+        UserPoolId=world.user_pool_id,
+        CustomAttributes=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+    )
     persona = f"claim:{GOLD}"
     declared = {**world.baseline, "claims": {GOLD: {"role": gold, "routes": ["* /admin/*"]}}}
     declared["identity_pool"] = {**declared["identity_pool"], "role_resolution": "rules"}
@@ -138,6 +143,12 @@ def test_a_claim_rule_is_a_persona_of_its_own(world: World) -> None:
     }
     cells = {c["route"]: c["verdict"] for c in report["access_matrix"] if c["persona"] == persona}
     assert cells["GET /admin/users"] == "allowed" and cells["GET /me"] == "denied"
+    # The client lists what users may write, without the tier: they cannot pick their role.
+    idp.update_user_pool_client(
+        UserPoolId=world.user_pool_id, ClientId=web_client(world), WriteAttributes=["email"]
+    )
+    report = run_report(world, baseline=world.write_baseline(declared, "claims.yaml"))
+    assert {f["rule_id"] for f in report["findings"]} == {"missing-all-users-route"}
     # Undeclared, the rule is found and everything its users reach is excess.
     undeclared = {**declared, "claims": {}}
     report = run_report(world, baseline=world.write_baseline(undeclared, "undeclared.yaml"))
