@@ -1,4 +1,5 @@
-"""route_verdict: the exact allowed / partial / denied answer for one route template."""
+"""route_verdict: the exact allowed / partial / denied answer for one route template, or
+`unknown` where statements that could not be read may change it (see unreadable.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from auditor.model.http import HTTP_METHODS
 
 from .cache import DEFAULT_CACHE, PolicyCache
 from .evaluate import caller_context, compiled_for
-from .model import INVOKE, NamedPolicy, RouteVerdict
+from .model import INVOKE, NamedPolicy, RouteVerdict, Unreadable
 from .principals import Caller, session_arn_for
 from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
 from .search import SERIAL
 from .shapes import NO_ALLOW, render_shape
+from .unreadable import Unsure, may_apply, probe_policy
 
 
 class PreparedRole:
@@ -68,6 +70,11 @@ class PreparedRole:
         base = f"{self._arn}{api_id}/{stage}/"
         return render_shape(shape, routes.statements, base, head, routes.other(route))
 
+    @property
+    def set_aside(self) -> tuple[Unreadable, ...]:
+        """The statements that could not be read and may matter to this role's routes."""
+        return ()
+
     def _untouched(self, lead: str, path: str, route: RoutePath) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
@@ -82,6 +89,33 @@ class PreparedRole:
             hit = RouteVerdict("denied", reasons=(NO_ALLOW,), witness_denied=witness)
             untouched.keep(key, hit)
         return hit
+
+
+class UnsurePreparedRole(PreparedRole):
+    """A PreparedRole beside statements that could not be read: its verdicts are judged
+    without them, then `unknown` where they may change them. A subclass, so that roles
+    whose policies read cleanly pay nothing for it."""
+
+    __slots__ = ("_unsure",)
+
+    def __init__(
+        self,
+        routes: RoleRoutes,
+        arn_prefix: str,
+        same_account: bool,
+        cache: PolicyCache,
+        unsure: Unsure,
+    ) -> None:
+        super().__init__(routes, arn_prefix, same_account, cache)
+        self._unsure = unsure
+
+    def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
+        readable = super().verdict(api_id, stage, method, path)
+        return self._unsure.judge(readable, api_id, stage, method, path)
+
+    @property
+    def set_aside(self) -> tuple[Unreadable, ...]:
+        return self._unsure.statements
 
 
 def prepare_role(
@@ -100,6 +134,10 @@ def prepare_role(
 ) -> PreparedRole:
     """Compile a role once for `PreparedRole.verdict` on many routes (see `route_verdict`).
 
+    A statement that cannot be read is set aside and the rest is used (a whole document
+    that cannot be read counts as one statement of unknown effect); the verdicts it may
+    change are `unknown` (see unreadable.py), never `denied`.
+
     `cache` keeps the compiled policies, by the identity of the NamedPolicy objects (see
     NamedPolicy), and everything derived from them and from the routes asked about:
     preparing the same objects again with the same cache is cheap and shares the route
@@ -108,7 +146,7 @@ def prepare_role(
     if principal_arn is None and role_arn is not None:
         principal_arn = session_arn_for(role_arn)
     caller = Caller.of(principal_arn, role_arn, boundary is not None)
-    compiled = compiled_for(identity, boundary, resource_policy, caller, cache)
+    compiled = compiled_for(identity, boundary, resource_policy, caller, cache, strict=False)
     ctx = caller_context(context, caller)
     arn_prefix = f"arn:{partition}:execute-api:{region}:{account}:"
     context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
@@ -118,7 +156,32 @@ def prepare_role(
         routes = RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix, cache)
         compiled.automata[key] = routes
     same_account = caller.account is None or caller.account == account
-    return PreparedRole(routes, arn_prefix, same_account, cache)
+    if not compiled.unreadable:
+        return PreparedRole(routes, arn_prefix, same_account, cache)
+    unsure_key = ("unsure", *key[1:])
+    unsure = compiled.automata.get(unsure_key)
+    if not isinstance(unsure, Unsure):
+        statements = may_apply(compiled.unreadable, action)
+        probes = [
+            None
+            if probe is None
+            else prepare_role(
+                [probe],
+                role_arn=role_arn,
+                context=context,
+                partition=partition,
+                region=region,
+                account=account,
+                action=action,
+                principal_arn=principal_arn,
+                cache=cache,
+            )
+            for probe in (probe_policy(s, action) for s in statements)
+        ]
+        unsure = compiled.automata[unsure_key] = Unsure(statements, probes)
+    if not unsure.statements:
+        return PreparedRole(routes, arn_prefix, same_account, cache)
+    return UnsurePreparedRole(routes, arn_prefix, same_account, cache, unsure)
 
 
 def route_verdict(
