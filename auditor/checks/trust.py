@@ -39,7 +39,7 @@ def handed_out_roles(ctx: AuditContext) -> list[HandedOut]:
     result = []
     for arn, (authenticated, why) in sorted(sources.items()):
         role = ctx.snapshot.role(arn)
-        statements = cognito_trust(role.trust_policy) if role else []
+        statements = cognito_trust(role.trust_policy, ctx.evaluator.cache) if role else []
         result.append(HandedOut(arn, authenticated, why, role, statements))
     return result
 

@@ -18,7 +18,7 @@ from .model import (
     StatementRef,
     Unreadable,
 )
-from .risks import execute_api_allows, pattern_risks, public_statements
+from .risks import PublicStatement, execute_api_allows, pattern_risks, public_statements
 from .routes import PreparedRole, prepare_role, route_verdict
 from .unreadable import set_aside
 
@@ -30,6 +30,7 @@ __all__ = [
     "PolicyCache",
     "PolicyError",
     "PreparedRole",
+    "PublicStatement",
     "RouteVerdict",
     "StatementRef",
     "Unreadable",

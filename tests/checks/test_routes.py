@@ -15,6 +15,7 @@ PUBLIC_POLICY_STATEMENT = {
     "Resource": "execute-api:/*",
 }
 STATEMENT_0 = f"arn:aws:apigateway:{REGION}::/restapis/{API}#statement-0"
+TRIVIAL = {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}, "Bool": {"aws:SecureTransport": "true"}}
 
 
 def _resource_policy(**extra: object) -> dict[str, object]:
@@ -89,6 +90,12 @@ CASES = [
         lambda app: app.api.update(resource_policy=_resource_policy()),
         ("resource-policy-public", None, None, STATEMENT_0),
     ),
+    Case.fires(
+        "resource-policy-public",
+        "anyone may invoke, from any IPv4 address over HTTPS: public in all but name",
+        lambda app: app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL)),
+        ("resource-policy-public", None, None, STATEMENT_0),
+    ),
 ]
 
 
@@ -103,3 +110,13 @@ def test_a_public_route_is_critical_one_behind_an_authorizer_high() -> None:
     app.add_route("GET /legacy", "CUSTOM")
     severity = {f.route: f.severity for f in app.report().findings if f.rule_id == "route-not-iam"}
     assert severity == {"GET /debug/config": Severity.CRITICAL, "GET /legacy": Severity.HIGH}
+
+
+def test_public_in_all_but_name_says_which_conditions_restrict_no_caller() -> None:
+    app = small_app()
+    app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL))
+    (finding,) = [f for f in app.report().findings if f.rule_id == "resource-policy-public"]
+    assert "with conditions that restrict no caller" in finding.message
+    trivial = finding.evidence["trivial_conditions"]
+    assert len(trivial) == 2 and "0.0.0.0/0" not in trivial[0]  # judged, not quoted
+    assert "IpAddress aws:sourceip" in trivial[0] and "Bool aws:securetransport" in trivial[1]
