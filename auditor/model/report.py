@@ -10,7 +10,8 @@ from auditor.model.findings import Finding, Severity
 
 REPORT_SCHEMA_VERSION = "1"
 
-Verdict = Literal["allowed", "partial", "denied"]
+# "unknown": the auditor cannot judge the route for this persona (never read as denied).
+Verdict = Literal["allowed", "partial", "denied", "unknown"]
 
 
 class _Model(BaseModel):
@@ -77,6 +78,9 @@ class MatrixCell(_Model):
 
     @property
     def differs_from_baseline(self) -> bool:
+        """Unknown is neither: whether it differs cannot be said (the report is incomplete)."""
+        if self.verdict == "unknown":
+            return False
         reachable = self.verdict != "denied"
         return (self.expected and self.verdict != "allowed") or (not self.expected and reachable)
 
