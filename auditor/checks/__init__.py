@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from auditor.checks import access, groups, history, identity_pool, routes, trust
+from auditor.checks import access, groups, history, identity_pool, policies, routes, trust
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 
@@ -42,6 +42,7 @@ CHECKS: dict[str, Check] = {
     "route-missing": routes.route_missing,
     "resource-policy-public": routes.resource_policy_public,
     "changed-since-last-run": history.changed_since_last_run,
+    "policy-unreadable": policies.policy_unreadable,
 }
 
 __all__ = ["CHECKS", "AuditContext", "Check"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 from auditor.model.snapshot import Role
-from auditor.policy.trust import CognitoTrust, cognito_trust
+from auditor.policy.trust import CognitoTrust, cognito_trust, trust_unreadable
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ def trust_not_cognito(ctx: AuditContext) -> Iterator[Issue]:
     for handed in handed_out_roles(ctx):
         if handed.statements:
             continue
+        if handed.role and trust_unreadable(handed.role.trust_policy, ctx.evaluator.cache):
+            continue  # what it could not read may trust Cognito: policy-unreadable says so
         problem = (
             "does not exist"
             if handed.role is None

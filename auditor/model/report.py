@@ -12,6 +12,8 @@ REPORT_SCHEMA_VERSION = "1"
 
 # "unknown": the auditor cannot judge the route for this persona (never read as denied).
 Verdict = Literal["allowed", "partial", "denied", "unknown"]
+# ReportError.service of a problem of the auditor's own judgement, not of an AWS read.
+AUDITOR_SERVICE = "auditor"
 
 
 class _Model(BaseModel):
@@ -27,6 +29,11 @@ class ReportError(_Model):
     service: str
     operation: str
     message: str
+
+    @property
+    def is_read(self) -> bool:
+        """A failed AWS read, rather than something the auditor could not evaluate."""
+        return self.service != AUDITOR_SERVICE
 
 
 class ApiTarget(_Model):

@@ -52,6 +52,7 @@ CONTRACT_RULES = {
     "route-missing": "medium",
     "resource-policy-public": "high",
     "changed-since-last-run": "info",
+    "policy-unreadable": "high",
 }
 
 
