@@ -124,6 +124,19 @@ class Report(_Model):
     changes: RunChanges | None = None
     snapshot_digest: str | None = None
 
+    def incomplete_because(self) -> str:
+        """Why the report is incomplete, in the words every output format uses."""
+        reads = sum(1 for error in self.errors if error.is_read)
+        unevaluated = len(self.errors) - reads
+        why = [f"{reads} AWS read(s) failed"] if reads else []
+        if unevaluated:
+            why.append(f"{unevaluated} policy document(s) or route(s) could not be evaluated")
+        return " and ".join(why) or "the collection is incomplete"
+
+    def unknown_cells(self) -> int:
+        """Matrix cells the auditor could not judge (never to be read as denied)."""
+        return sum(1 for cell in self.access_matrix if cell.verdict == "unknown")
+
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
