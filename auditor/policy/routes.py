@@ -9,7 +9,7 @@ from typing import Any
 from auditor.model.http import HTTP_METHODS
 
 from .cache import DEFAULT_CACHE, PolicyCache
-from .evaluate import caller_context, compiled_for
+from .evaluate import CompiledSet, caller_context, compiled_for
 from .model import INVOKE, NamedPolicy, RouteVerdict, Unreadable
 from .principals import Caller, session_arn_for
 from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
@@ -149,39 +149,42 @@ def prepare_role(
     compiled = compiled_for(identity, boundary, resource_policy, caller, cache, strict=False)
     ctx = caller_context(context, caller)
     arn_prefix = f"arn:{partition}:execute-api:{region}:{account}:"
-    context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
-    key = ("routes", action.lower(), context_key, arn_prefix)
-    routes = compiled.automata.get(key)
-    if not isinstance(routes, RoleRoutes):
-        routes = RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix, cache)
-        compiled.automata[key] = routes
     same_account = caller.account is None or caller.account == account
+    routes, key = _role_routes(compiled, action, ctx, arn_prefix, cache)
     if not compiled.unreadable:
         return PreparedRole(routes, arn_prefix, same_account, cache)
-    unsure_key = ("unsure", *key[1:])
-    unsure = compiled.automata.get(unsure_key)
+    unsure = compiled.automata.get(("unsure", *key))
     if not isinstance(unsure, Unsure):
         statements = may_apply(compiled.unreadable, action)
-        probes = [
-            None
-            if probe is None
-            else prepare_role(
-                [probe],
-                role_arn=role_arn,
-                context=context,
-                partition=partition,
-                region=region,
-                account=account,
-                action=action,
-                principal_arn=principal_arn,
-                cache=cache,
-            )
-            for probe in (probe_policy(s, action) for s in statements)
-        ]
-        unsure = compiled.automata[unsure_key] = Unsure(statements, probes)
+        # Probes are identity policies of the same caller, context and account.
+        plain = Caller.of(principal_arn, role_arn, False)
+        probes: list[PreparedRole | None] = []
+        for statement in statements:
+            probe = probe_policy(statement, action)
+            if probe is None:
+                probes.append(None)
+                continue
+            probed = compiled_for([probe], None, None, plain, cache, strict=False)
+            probe_routes, _ = _role_routes(probed, action, ctx, arn_prefix, cache)
+            probes.append(PreparedRole(probe_routes, arn_prefix, same_account, cache))
+        unsure = compiled.automata[("unsure", *key)] = Unsure(statements, probes)
     if not unsure.statements:
         return PreparedRole(routes, arn_prefix, same_account, cache)
     return UnsurePreparedRole(routes, arn_prefix, same_account, cache, unsure)
+
+
+def _role_routes(
+    compiled: CompiledSet, action: str, ctx: dict[str, Any], arn_prefix: str, cache: PolicyCache
+) -> tuple[RoleRoutes, tuple[Any, ...]]:
+    """The compiled set's RoleRoutes for one action, context and account (kept in it), and
+    the key it is kept under."""
+    context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
+    key = (action.lower(), context_key, arn_prefix)
+    routes = compiled.automata.get(("routes", *key))
+    if not isinstance(routes, RoleRoutes):
+        routes = RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix, cache)
+        compiled.automata["routes", *key] = routes
+    return routes, key
 
 
 def route_verdict(
