@@ -133,7 +133,7 @@ def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:
     for role_arn, personas in personas_by_role.items():
         identity, _boundary = ctx.evaluator.role_policies(role_arn)
         broad = []
-        for statement, risks, patterns in execute_api_allows(identity):
+        for statement, risks, patterns in execute_api_allows(identity, ctx.evaluator.cache):
             why = [OVERBROAD[r] for r in sorted(risks, key=lambda r: r.value) if r in OVERBROAD]
             if why:
                 broad.append(

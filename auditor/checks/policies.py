@@ -3,18 +3,18 @@ it cannot judge.
 
 Verdicts never read what could not be read as a deny: the engine sets such statements aside
 and reports the verdicts they may change as `unknown` (auditor/policy/unreadable.py). This
-rule says which documents and why, and the run reports itself incomplete (`problems`).
+rule says which documents and why, and its findings make the run incomplete (`problems`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from auditor.audit.evaluator import Unjudged
 from auditor.checks.context import AuditContext
 from auditor.checks.trust import handed_out_roles
-from auditor.model.findings import Issue
+from auditor.model.findings import Finding, Issue
 from auditor.model.report import AUDITOR_SERVICE, ReportError
 from auditor.policy import Unreadable, set_aside
 from auditor.policy.trust import trust_unreadable
@@ -99,27 +99,19 @@ def policy_unreadable(ctx: AuditContext) -> Iterator[Issue]:
         )
 
 
-def problems(ctx: AuditContext) -> list[ReportError]:
-    """What the auditor could not evaluate, one entry per document or route, as the report's
-    errors: service `auditor`, never an AWS service, so no rule is skipped for it."""
-    errors = [
+def problems(findings: Iterable[Finding]) -> list[ReportError]:
+    """What the auditor could not evaluate, as the report's errors: one per policy-unreadable
+    finding (a document or a route), with service `auditor`, never an AWS service, so that
+    no rule is skipped for it (Snapshot.failed_services reads only the snapshot's)."""
+    return [
         ReportError(
             service=AUDITOR_SERVICE,
-            operation="EvaluatePolicy",
-            message=f"{document.kind} {document.label} ({document.resource}): "
-            + "; ".join(u.reason for u in document.statements),
+            operation="EvaluateRoute" if finding.route else "EvaluatePolicy",
+            message=f"{finding.message} ({finding.resource})",
         )
-        for document in unreadable_documents(ctx)
+        for finding in findings
+        if finding.rule_id == "policy-unreadable"
     ]
-    errors += [
-        ReportError(
-            service=AUDITOR_SERVICE,
-            operation="EvaluateRoute",
-            message=f"{u.method} {u.path!r} on {u.api_id}/{u.stage}: {u.reason}",
-        )
-        for u in ctx.evaluator.unjudged.values()
-    ]
-    return errors
 
 
 def _statement(unreadable: Unreadable) -> dict[str, object]:

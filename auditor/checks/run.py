@@ -89,7 +89,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
     ordered = report_order(findings.values())
     # What the auditor could not evaluate leaves the report as incomplete as a failed read:
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
-    unevaluated = policies.problems(context)
+    unevaluated = policies.problems(ordered)
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

@@ -14,8 +14,9 @@ import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from .cache import DEFAULT_CACHE, PolicyCache
 from .conditions import Clause
-from .documents import read_policy
+from .documents import read_cached, read_policy
 from .glob import names_action
 from .model import INVOKE, NamedPolicy, PatternRisk, StatementRef
 from .variables import Text
@@ -60,12 +61,15 @@ def pattern_risks(resource_pattern: str) -> frozenset[PatternRisk]:
 
 
 def execute_api_allows(
-    policies: Sequence[NamedPolicy],
+    policies: Sequence[NamedPolicy], cache: PolicyCache | None = None
 ) -> list[tuple[StatementRef, frozenset[PatternRisk], list[str]]]:
-    """Every Allow whose Action/NotAction can match execute-api:Invoke, with its pattern risks."""
+    """Every Allow of these identity policies whose Action/NotAction can match
+    execute-api:Invoke, with its pattern risks. The documents are read as route verdicts
+    read them, through `cache` (without one, the module default)."""
+    own = DEFAULT_CACHE if cache is None else cache
     out: list[tuple[StatementRef, frozenset[PatternRisk], list[str]]] = []
     for policy in policies:
-        for stmt in read_policy(policy, resource_policy=None).statements:
+        for stmt in read_cached(policy, own).statements:
             if stmt.effect != "Allow":
                 continue
             if names_action(stmt.actions, INVOKE) == stmt.not_action:

@@ -68,7 +68,11 @@ def _read(document: Mapping[str, Any], cache: PolicyCache | None) -> ReadPolicy:
     """The trust policy read statement by statement (its statements name no Resource), kept
     in `cache` (without one, the module default): the trust rules each ask."""
     policy = NamedPolicy("trust policy", document)
-    return read_cached(policy, cache or DEFAULT_CACHE, resource_policy=True, needs_resource=False)
+    return read_cached(policy, _own(cache), resource_policy=True, needs_resource=False)
+
+
+def _own(cache: PolicyCache | None) -> PolicyCache:
+    return DEFAULT_CACHE if cache is None else cache  # an empty cache is falsy (len 0)
 
 
 def _statements(
@@ -137,7 +141,15 @@ def _string_condition_matches(operator: str, pattern: str, value: str) -> bool:
 def cognito_trust(
     document: Mapping[str, Any], cache: PolicyCache | None = None
 ) -> list[CognitoTrust]:
-    """Every Allow statement letting Cognito identities assume the role with web identity."""
+    """Every Allow statement letting Cognito identities assume the role with web identity.
+    Kept in `cache` (without one, the module default) by the document: every trust rule
+    asks about every role."""
+    own = _own(cache)
+    key = ("cognito-trust", id(document))
+    return list(own.held(own.documents, key, (document,), lambda: _cognito_trust(document, own)))
+
+
+def _cognito_trust(document: Mapping[str, Any], cache: PolicyCache) -> tuple[CognitoTrust, ...]:
     result = []
     for index, statement in _statements(document, cache):
         if statement.get("Effect") != "Allow":
@@ -154,4 +166,4 @@ def cognito_trust(
                 amr=tuple(amr) if amr else None,
             )
         )
-    return result
+    return tuple(result)

@@ -149,18 +149,19 @@ def test_an_unreadable_document_makes_the_run_incomplete_and_says_which() -> Non
     assert report.status == "incomplete"
     (error,) = report.errors
     assert (error.service, error.operation) == ("auditor", "EvaluatePolicy")
-    assert SHARED in error.message and "Statement must be" in error.message
     (finding,) = [f for f in report.findings if f.rule_id == "policy-unreadable"]
+    assert error.message == f"{finding.message} ({SHARED})"
+    assert "the identity policy 'shared' cannot be evaluated in full" in finding.message
+    assert "Statement must be" in finding.message
     assert finding.evidence["roles"] == [ADMIN, EDITORS]
     assert finding.evidence["set_aside"] == [
         {
             "statement": None,
             "sid": None,
             "effect": "unknown",
-            "why": error.message.split(": ", 1)[1],
+            "why": "policy 'shared': Statement must be an object or a list",
         }
     ]
-    assert "'shared' cannot be evaluated in full" in finding.message
 
 
 def test_unknown_cells_are_neither_missing_nor_excess() -> None:
