@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .prefilter import Glob
     from .role_routes import RoutePath, SharedAutomaton
     from .templates import TemplateRest
+    from .unreadable import Probe
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -68,6 +69,7 @@ class PolicyCache:
         "documents",
         "literals",
         "paths",
+        "probes",
         "regexes",
         "residuals",
         "rests",
@@ -98,6 +100,9 @@ class PolicyCache:
         self.automata: Memo[tuple[Any, ...], SharedAutomaton] = Memo(32_768)
         self.signatures: Memo[tuple[Any, ...], int] = Memo(16 * 32_768)
         self.untouched: Memo[tuple[str, str, str, str], RouteVerdict] = Memo(32_768)
+        # Probes of statements set aside (unreadable.py), shared by the roles that have one
+        # reading alike: a managed policy attached to every role is probed once.
+        self.probes: Memo[Hashable, Probe] = Memo(4_096)
 
     def compiled(self, key: Hashable, refs: tuple[Any, ...], build: Callable[[], T]) -> T:
         """`build()` once per `key` and the objects `refs` (see `held`)."""

@@ -15,7 +15,7 @@ from .principals import Caller, session_arn_for
 from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
 from .search import SERIAL
 from .shapes import NO_ALLOW, render_shape
-from .unreadable import Unsure, may_apply, probe_policy
+from .unreadable import Probe, Unsure, may_apply, probe_policy
 
 
 class PreparedRole:
@@ -156,21 +156,38 @@ def prepare_role(
     unsure = compiled.automata.get(("unsure", *key))
     if not isinstance(unsure, Unsure):
         statements = may_apply(compiled.unreadable, action)
-        # Probes are identity policies of the same caller, context and account.
-        plain = Caller.of(principal_arn, role_arn, False)
-        probes: list[PreparedRole | None] = []
-        for statement in statements:
-            probe = probe_policy(statement, action)
-            if probe is None:
-                probes.append(None)
-                continue
-            probed = compiled_for([probe], None, None, plain, cache, strict=False)
-            probe_routes, _ = _role_routes(probed, action, ctx, arn_prefix, cache)
-            probes.append(PreparedRole(probe_routes, arn_prefix, same_account, cache))
+        probes = [_probe(s, action, ctx, key, cache) for s in statements]
         unsure = compiled.automata[("unsure", *key)] = Unsure(statements, probes)
     if not unsure.statements:
         return PreparedRole(routes, arn_prefix, same_account, cache)
     return UnsurePreparedRole(routes, arn_prefix, same_account, cache, unsure)
+
+
+_NO_CALLER = Caller.of(None, None, False)
+
+
+def _probe(
+    statement: Unreadable,
+    action: str,
+    ctx: dict[str, Any],
+    key: tuple[Any, ...],
+    cache: PolicyCache,
+) -> Probe | None:
+    """The probe of a statement's Resource (None: it was not read), shared through the
+    cache. The context matters only to policy variables in the Resource."""
+    if statement.resources is None:
+        return None
+    action_key, context_key, arn_prefix = key  # as _role_routes keys a role's routes
+    variables = statement.variables and any("${" in r for r in statement.resources)
+    shape = (statement.resources, statement.not_resource, statement.variables)
+    probe_key = (*shape, action_key, arn_prefix, context_key if variables else None)
+    hit = cache.probes.get(probe_key)
+    if hit is None:
+        policy = probe_policy(statement.resources, statement, action)
+        compiled = compiled_for([policy], None, None, _NO_CALLER, cache, strict=False)
+        routes, _ = _role_routes(compiled, action, ctx if variables else {}, arn_prefix, cache)
+        hit = cache.probes.keep(probe_key, Probe(PreparedRole(routes, arn_prefix, True, cache)))
+    return hit
 
 
 def _role_routes(

@@ -57,18 +57,34 @@ def set_aside(
     return may_apply(read_cached(policy, cache, resource_policy=resource_policy).unreadable, action)
 
 
-def probe_policy(statement: Unreadable, action: str) -> NamedPolicy | None:
-    """A policy allowing `action` on exactly the statement's Resource (None: not read)."""
-    if statement.resources is None:
-        return None
+def probe_policy(resources: tuple[str, ...], statement: Unreadable, action: str) -> NamedPolicy:
+    """A policy allowing `action` on exactly the statement's Resource (`resources`, as read)."""
     key = "NotResource" if statement.not_resource else "Resource"
     # The probe keeps the document's reading of ${...}: substituted only in 2012-10-17.
     version = "2012-10-17" if statement.variables else "2008-10-17"
     document = {
         "Version": version,
-        "Statement": [{"Effect": "Allow", "Action": action, key: list(statement.resources)}],
+        "Statement": [{"Effect": "Allow", "Action": action, key: list(resources)}],
     }
     return NamedPolicy(f"probe of {statement.policy}#{statement.index}", document)
+
+
+class Probe:
+    """Whether some request of a route may match a statement's Resource (conditions and
+    principal aside), memoised per route: roles sharing the statement share the probe."""
+
+    __slots__ = ("_judge", "_seen")
+
+    def __init__(self, judge: Judge) -> None:
+        self._judge = judge  # the route verdict of a policy allowing just that Resource
+        self._seen: dict[tuple[str, str, str, str], bool] = {}
+
+    def matches(self, api_id: str, stage: str, method: str, path: str) -> bool:
+        key = (api_id, stage, method, path)
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = self._judge.verdict(*key).verdict != "denied"
+        return hit
 
 
 class Unsure:
@@ -77,7 +93,7 @@ class Unsure:
 
     __slots__ = ("_judged", "_probes", "_texts", "statements")
 
-    def __init__(self, statements: tuple[Unreadable, ...], probes: Sequence[Judge | None]) -> None:
+    def __init__(self, statements: tuple[Unreadable, ...], probes: Sequence[Probe | None]) -> None:
         self.statements = statements
         self._probes = tuple(probes)
         self._texts = tuple(f"set aside, {_EFFECT[u.effect]}: {u.reason}" for u in statements)
@@ -96,7 +112,7 @@ class Unsure:
             ):
                 continue  # it can only push the verdict further the same way
             probe = self._probes[i]
-            if probe is not None and probe.verdict(api_id, stage, method, path).verdict == "denied":
+            if probe is not None and not probe.matches(api_id, stage, method, path):
                 continue  # no request of the route matches its Resource
             touching.append(i)
         if not touching:
