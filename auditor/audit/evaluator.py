@@ -1,9 +1,11 @@
 """The access evaluator: asks the policy engine what one persona's role may do on one route,
 with the role's policies, its boundary and the API's resource policy, compiled once into
-the evaluator's own PolicyCache."""
+the evaluator's own PolicyCache. A route it cannot judge is `unknown`, recorded, never an
+exception that ends the audit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.audit.resolve import Resolution
@@ -13,6 +15,20 @@ from auditor.model.snapshot import Api, Role, Snapshot
 from auditor.policy import NamedPolicy, PolicyCache, PreparedRole, RouteVerdict, prepare_role
 
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
+
+
+@dataclass
+class Unjudged:
+    """A route the engine could not judge (a hand-edited snapshot's path such as `x`): its
+    cells are `unknown`."""
+
+    api_id: str
+    stage: str
+    method: str
+    path: str
+    reason: str
+    verdict: RouteVerdict  # the unknown verdict its cells share
+    roles: set[str] = field(default_factory=set)  # the roles asked about it
 
 
 def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -52,6 +68,8 @@ class AccessEvaluator:
         self.snapshot = snapshot
         self.cache = PolicyCache()
         self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
+        self._documents: dict[str, list[tuple[str, NamedPolicy]]] = {}  # see role_documents
+        self.unjudged: dict[tuple[str, str, str, str], Unjudged] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
         self._context_keys: dict[int, tuple[dict[str, Any], str]] = {}
@@ -70,25 +88,39 @@ class AccessEvaluator:
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
         if role_arn not in self._identity:
-            self._identity[role_arn] = self._build(self.snapshot.role(role_arn))
+            self._build(role_arn, self.snapshot.role(role_arn))
         return self._identity[role_arn]
 
-    def _build(self, role: Role | None) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
+    def role_documents(self, role_arn: str) -> list[tuple[str, NamedPolicy]]:
+        """Every policy document of role_policies, with the resource that names it in findings:
+        `<role ARN>#<inline name>`, or the managed policy's ARN (also for the boundary)."""
+        self.role_policies(role_arn)
+        return self._documents[role_arn]
+
+    def roles_read(self) -> list[str]:
+        """The roles whose policies this evaluator has read so far."""
+        return list(self._identity)
+
+    def _build(self, role_arn: str, role: Role | None) -> None:
+        documents = self._documents[role_arn] = []
         if role is None:
-            return [], None  # unknown role: it grants nothing we can see
+            self._identity[role_arn] = ([], None)  # unknown role: it grants nothing we can see
+            return
         managed = self.snapshot.managed_policies
-        policies = [NamedPolicy(f"{role.name}/{p.name}", p.document) for p in role.inline_policies]
-        policies += [
-            NamedPolicy(managed[arn].name, managed[arn].document)
-            for arn in role.attached_policy_arns
-            if arn in managed
-        ]
+        for inline in role.inline_policies:
+            named = NamedPolicy(f"{role.name}/{inline.name}", inline.document)
+            documents.append((f"{role.arn}#{inline.name}", named))
+        for arn in role.attached_policy_arns:
+            if arn in managed:
+                documents.append((arn, NamedPolicy(managed[arn].name, managed[arn].document)))
+        policies = [named for _, named in documents]
         boundary = None
         if role.permissions_boundary_arn:
             policy = managed.get(role.permissions_boundary_arn)
             # A boundary we could not read denies everything rather than nothing: never overstate.
             boundary = [NamedPolicy(policy.name, policy.document)] if policy else []
-        return policies, boundary
+            documents += [(role.permissions_boundary_arn, named) for named in boundary]
+        self._identity[role_arn] = (policies, boundary)
 
     def resource_policy(self, api: Api) -> NamedPolicy | None:
         if api.id not in self._resource_policies:
@@ -113,8 +145,22 @@ class AccessEvaluator:
         # (a guest and a signed-in user differ in amr).
         # No cache of verdicts here: half a million of them would dominate memory, and the
         # engine already shares automata and outcomes between roles and repeated questions.
-        prepared = self._prepare(role_arn, api, context, self._context_key(context))
-        return prepared.verdict(api.id, stage, method, served_path(path))
+        try:
+            prepared = self._prepare(role_arn, api, context, self._context_key(context))
+            return prepared.verdict(api.id, stage, method, served_path(path))
+        except ValueError as exc:  # PolicyError too: one route must not end the audit
+            return self._unjudged(role_arn, api.id, stage, method, path, str(exc))
+
+    def _unjudged(
+        self, role_arn: str, api_id: str, stage: str, method: str, path: str, reason: str
+    ) -> RouteVerdict:
+        key = (api_id, stage, method, path)
+        held = self.unjudged.get(key)
+        if held is None:
+            verdict = RouteVerdict("unknown", reasons=(f"cannot be judged: {reason}",))
+            held = self.unjudged[key] = Unjudged(api_id, stage, method, path, reason, verdict)
+        held.roles.add(role_arn)
+        return held.verdict
 
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""

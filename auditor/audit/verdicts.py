@@ -85,7 +85,9 @@ class VerbReach:
     """One verb of an `ANY` route that a persona reaches, over every place serving it."""
 
     verb: str
-    kind: Verdict  # "allowed" where every place allows it; "partial" otherwise
+    # "allowed" where every place allows it; "unknown" where the places that do not deny it
+    # could not be judged (reached or not, nobody knows); "partial" otherwise
+    kind: Verdict
     verdicts: tuple[tuple[ApiStage, RouteVerdict], ...]  # one per place, in the order given
 
 
@@ -94,7 +96,8 @@ def verbs_reached(
     resolution: Resolution,
     places: Iterable[tuple[ApiStage, Route]],
 ) -> list[VerbReach]:
-    """The verbs of an `ANY` route the persona can use at all, in HTTP_METHODS order.
+    """The verbs of an `ANY` route the persona can use at all, or may (kind `unknown`), in
+    HTTP_METHODS order.
 
     `places` is the route wherever it is served (APIs, stages); a verb denied at every place
     is left out.
@@ -110,6 +113,10 @@ def verbs_reached(
         )
         kinds = {v.verdict for _, v in verdicts}
         if kinds != {"denied"}:
-            kind: Verdict = "allowed" if kinds == {"allowed"} else "partial"
+            kind: Verdict = "partial"
+            if kinds == {"allowed"}:
+                kind = "allowed"
+            elif kinds <= {"denied", "unknown"}:
+                kind = "unknown"
             reached.append(VerbReach(verb, kind, verdicts))
     return reached

@@ -17,6 +17,7 @@ from auditor.checks import (
     groups,
     history,
     identity_pool,
+    policies,
     routes,
     trust,
 )
@@ -56,6 +57,7 @@ CHECKS: dict[str, Check] = {
     "role-mapping-inconsistent": identity_pool.role_mapping_inconsistent,
     "group-role-unused": groups.group_role_unused,
     "route-undeployed-change": deployments.route_undeployed_change,
+    "policy-unreadable": policies.policy_unreadable,
 }
 
 __all__ = ["CHECKS", "AuditContext", "Check"]

@@ -45,7 +45,7 @@ def _unreached(
             continue  # nobody signs in through that client: what it cannot reach is no loss
         for pattern in patterns_for(resolution):
             for api_stage, verdict, text in _named_verdicts(ctx, resolution, pattern):
-                if verdict.verdict == "allowed":
+                if verdict.verdict in ("allowed", "unknown"):  # unknown: neither way
                     continue
                 where = f"{text} on {api_stage.api.id}/{api_stage.stage}"
                 how = "only partly" if verdict.verdict == "partial" else "not at all"
@@ -90,7 +90,7 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
     for cell in ctx.matrix:
         verdict = cell.verdict
         iam_governed = cell.route.authorization_type == "AWS_IAM"
-        if not iam_governed or cell.expected or verdict.verdict == "denied":
+        if not iam_governed or cell.expected or verdict.verdict in ("denied", "unknown"):
             continue
         verbs = _undeclared_verbs_reached(ctx, cell)
         if not verbs:
@@ -128,7 +128,9 @@ def _undeclared_verbs_reached(ctx: AuditContext, cell: Cell) -> list[str]:
     declared = ctx.baseline.declared_routes(cell.resolution.persona)
     reached = verbs_reached(ctx.evaluator, cell.resolution, [(cell.api_stage, route)])
     return [
-        r.verb for r in reached if not any(pattern_covers(p, r.verb, route.path) for p in declared)
+        r.verb
+        for r in reached
+        if r.kind != "unknown" and not any(pattern_covers(p, r.verb, route.path) for p in declared)
     ]
 
 
@@ -142,7 +144,7 @@ def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:
     for role_arn, personas in personas_by_role.items():
         identity, _boundary = ctx.evaluator.role_policies(role_arn)
         broad = []
-        for statement, risks, patterns in execute_api_allows(identity):
+        for statement, risks, patterns in execute_api_allows(identity, ctx.evaluator.cache):
             why = [OVERBROAD[r] for r in sorted(risks, key=lambda r: r.value) if r in OVERBROAD]
             if why:
                 broad.append(

@@ -129,13 +129,14 @@ def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:
     for api in ctx.snapshot.apis:
         if not api.resource_policy:
             continue
-        for index, statement in public_statements(api.resource_policy):
+        for index, statement, trivial in public_statements(api.resource_policy):
+            how = "with conditions that restrict no caller" if trivial else "without a condition"
             yield Issue(
                 rule_id="resource-policy-public",
                 resource=f"arn:{ctx.snapshot.partition}:apigateway:{ctx.snapshot.region}"
                 f"::/restapis/{api.id}#statement-{index}",
                 api_id=api.id,
                 message=f"the resource policy of {api.id} lets anyone (Principal '*') "
-                f"invoke it without a condition (statement {index})",
-                evidence={"statement": dict(statement)},
+                f"invoke it {how} (statement {index})",
+                evidence={"statement": dict(statement), "trivial_conditions": list(trivial)},
             )

@@ -14,7 +14,7 @@ from auditor.audit.matrix import build_matrix, report_cells
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import audited_stages
-from auditor.checks import CHECKS, AuditContext
+from auditor.checks import CHECKS, AuditContext, policies
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, report_order
@@ -88,17 +88,23 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
             finding = make_finding(issue)
             findings.setdefault(finding.fingerprint, finding)
     ordered = report_order(findings.values())
+    # What the auditor could not evaluate leaves the report as incomplete as a failed read:
+    # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
+    unevaluated = policies.problems(ordered)
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        status="complete" if snapshot.complete else "incomplete",
+        status="complete" if snapshot.complete and not unevaluated else "incomplete",
         errors=[
-            ReportError(
-                service=e.service,
-                operation=e.operation,
-                message=f"{e.message} ({e.resource})" if e.resource else e.message,
-            )
-            for e in snapshot.errors
+            *(
+                ReportError(
+                    service=e.service,
+                    operation=e.operation,
+                    message=f"{e.message} ({e.resource})" if e.resource else e.message,
+                )
+                for e in snapshot.errors
+            ),
+            *unevaluated,
         ],
         target=ReportTarget(
             account_id=snapshot.account_id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 from auditor.model.snapshot import Role
-from auditor.policy.trust import CognitoTrust, cognito_trust
+from auditor.policy.trust import CognitoTrust, cognito_trust, trust_unreadable
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def handed_out_roles(ctx: AuditContext) -> list[HandedOut]:
     result = []
     for arn, (authenticated, why) in sorted(sources.items()):
         role = ctx.snapshot.role(arn)
-        statements = cognito_trust(role.trust_policy) if role else []
+        statements = cognito_trust(role.trust_policy, ctx.evaluator.cache) if role else []
         result.append(HandedOut(arn, authenticated, why, role, statements))
     return result
 
@@ -48,6 +48,8 @@ def trust_not_cognito(ctx: AuditContext) -> Iterator[Issue]:
     for handed in handed_out_roles(ctx):
         if handed.statements:
             continue
+        if handed.role and trust_unreadable(handed.role.trust_policy, ctx.evaluator.cache):
+            continue  # what it could not read may trust Cognito: policy-unreadable says so
         problem = (
             "does not exist"
             if handed.role is None

@@ -164,6 +164,8 @@ def _reach(
             reach.touched.add(live.text)
         if kinds == {"allowed"}:
             reach.routes.add(live.text)
+        elif "unknown" in kinds:  # neither declared nor left out: a person must decide
+            reach.notes.append(f"unknown: {live.text} ({_detail(verdicts)})")
         elif kinds != {"denied"}:
             if live.method == "ANY" and live.path != DEFAULT_ROUTE:
                 reach.notes.append(_split_any(resolution, live, evaluator, reach))
@@ -203,6 +205,8 @@ def _detail(verdicts: list[tuple[ApiStage, RouteVerdict]]) -> str:
 
 
 def _why_partial(verdict: RouteVerdict) -> str:
+    if verdict.verdict == "unknown":  # its reasons name what could not be read
+        return "; ".join(verdict.reasons)
     if verdict.witness_allowed and verdict.witness_denied:
         return (
             f"only some paths; e.g. allowed {_request(verdict.witness_allowed)}, "

@@ -10,7 +10,10 @@ from auditor.model.findings import Finding, Severity
 
 REPORT_SCHEMA_VERSION = "1"
 
-Verdict = Literal["allowed", "partial", "denied"]
+# "unknown": the auditor cannot judge the route for this persona (never read as denied).
+Verdict = Literal["allowed", "partial", "denied", "unknown"]
+# ReportError.service of a problem of the auditor's own judgement, not of an AWS read.
+AUDITOR_SERVICE = "auditor"
 
 
 def _absent(value: object) -> bool:
@@ -32,6 +35,11 @@ class ReportError(_Model):
     service: str
     operation: str
     message: str
+
+    @property
+    def is_read(self) -> bool:
+        """A failed AWS read, rather than something the auditor could not evaluate."""
+        return self.service != AUDITOR_SERVICE
 
 
 class ApiTarget(_Model):
@@ -132,6 +140,9 @@ class MatrixCell(_Model):
 
     @property
     def differs_from_baseline(self) -> bool:
+        """Unknown is neither: whether it differs cannot be said (the report is incomplete)."""
+        if self.verdict == "unknown":
+            return False
         reachable = self.verdict != "denied"
         return (self.expected and self.verdict != "allowed") or (not self.expected and reachable)
 
@@ -173,6 +184,19 @@ class Report(_Model):
     group_pairs: list[GroupPair] = []
     changes: RunChanges | None = None
     snapshot_digest: str | None = None
+
+    def incomplete_because(self) -> str:
+        """Why the report is incomplete, in the words every output format uses."""
+        reads = sum(1 for error in self.errors if error.is_read)
+        unevaluated = len(self.errors) - reads
+        why = [f"{reads} AWS read(s) failed"] if reads else []
+        if unevaluated:
+            why.append(f"{unevaluated} policy document(s) or route(s) could not be evaluated")
+        return " and ".join(why) or "the collection is incomplete"
+
+    def unknown_cells(self) -> int:
+        """Matrix cells the auditor could not judge (never to be read as denied)."""
+        return sum(1 for cell in self.access_matrix if cell.verdict == "unknown")
 
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

@@ -1,5 +1,6 @@
-"""The pure IAM policy engine: concrete decisions, exact route verdicts, pattern risks,
-public resource-policy statements and Cognito trust policies.
+"""The pure IAM policy engine: concrete decisions, exact route verdicts (or `unknown` where
+statements that cannot be read may change them), pattern risks, public resource-policy
+statements and Cognito trust policies.
 
 No I/O and no AWS SDK here: everything is computed from policy documents and request facts.
 What it memoises lives in a PolicyCache that the caller owns (see cache.py).
@@ -15,9 +16,11 @@ from .model import (
     PolicyError,
     RouteVerdict,
     StatementRef,
+    Unreadable,
 )
-from .risks import execute_api_allows, pattern_risks, public_statements
+from .risks import PublicStatement, execute_api_allows, pattern_risks, public_statements
 from .routes import PreparedRole, prepare_role, route_verdict
+from .unreadable import set_aside
 
 __all__ = [
     "INVOKE",
@@ -27,8 +30,10 @@ __all__ = [
     "PolicyCache",
     "PolicyError",
     "PreparedRole",
+    "PublicStatement",
     "RouteVerdict",
     "StatementRef",
+    "Unreadable",
     "decide",
     "execute_api_allows",
     "explain",
@@ -36,4 +41,5 @@ __all__ = [
     "prepare_role",
     "public_statements",
     "route_verdict",
+    "set_aside",
 ]

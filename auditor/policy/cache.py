@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .prefilter import Glob
     from .role_routes import RoutePath, SharedAutomaton
     from .templates import TemplateRest
+    from .unreadable import Probe
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -65,8 +66,10 @@ class PolicyCache:
         "action_matchers",
         "after_prefix",
         "automata",
+        "documents",
         "literals",
         "paths",
+        "probes",
         "regexes",
         "residuals",
         "rests",
@@ -77,6 +80,8 @@ class PolicyCache:
 
     def __init__(self) -> None:
         self._compiled: Memo[Hashable, tuple[tuple[Any, ...], Any]] = Memo(512)
+        # Documents read statement by statement (documents.read_cached), by the document's id.
+        self.documents: Memo[Hashable, tuple[tuple[Any, ...], Any]] = Memo(16_384)
         # Pure functions of text and tokens (glob.py, automata.py, prefilter.py).
         self.regexes: Memo[tuple[str, bool], re.Pattern[str]] = Memo(65_536)
         self.text_tokens: Memo[str, tuple[Token, ...]] = Memo(16_384)
@@ -95,21 +100,34 @@ class PolicyCache:
         self.automata: Memo[tuple[Any, ...], SharedAutomaton] = Memo(32_768)
         self.signatures: Memo[tuple[Any, ...], int] = Memo(16 * 32_768)
         self.untouched: Memo[tuple[str, str, str, str], RouteVerdict] = Memo(32_768)
+        # Probes of statements set aside (unreadable.py), shared by the roles that have one
+        # reading alike: a managed policy attached to every role is probed once.
+        self.probes: Memo[Hashable, Probe] = Memo(4_096)
 
     def compiled(self, key: Hashable, refs: tuple[Any, ...], build: Callable[[], T]) -> T:
-        """`build()` once per `key` and the objects `refs`.
+        """`build()` once per `key` and the objects `refs` (see `held`)."""
+        return self.held(self._compiled, key, refs, build)
+
+    def held(
+        self,
+        table: Memo[Hashable, tuple[tuple[Any, ...], Any]],
+        key: Hashable,
+        refs: tuple[Any, ...],
+        build: Callable[[], T],
+    ) -> T:
+        """`build()` once per `key` and the objects `refs`, kept in `table`.
 
         Documents are dicts (unhashable) and hashing their JSON on every call would cost
         more than evaluating them, so keys hold `id()`s and the entry holds `refs`: an id
         cannot be reused while the entry lives, and a hit is confirmed with `is`.
         """
-        hit = self._compiled.get(key)
+        hit = table.get(key)
         if hit is not None:
             held, value = hit
             if len(held) == len(refs) and all(a is b for a, b in zip(held, refs, strict=True)):
                 return value  # type: ignore[no-any-return]
         value = build()
-        self._compiled.keep(key, (refs, value))
+        table.keep(key, (refs, value))
         return value
 
     def _tables(self) -> tuple[dict[Any, Any], ...]:

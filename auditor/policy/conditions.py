@@ -46,6 +46,8 @@ def _date(value: Any) -> dt.datetime | None:
         text = str(value).strip()
         try:
             moment = dt.datetime.fromtimestamp(float(text), dt.UTC)
+        except (OverflowError, OSError):
+            return None  # a number of seconds past any date Python can hold
         except ValueError:
             try:
                 moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

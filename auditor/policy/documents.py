@@ -1,4 +1,9 @@
-"""Parse and normalise policy documents into statements; reject what AWS would reject."""
+"""Parse and normalise policy documents into statements; reject what AWS would reject.
+
+`read_policy` reads statement by statement: what it cannot read is set aside as an
+`Unreadable` (with whatever of it could be read) and the rest is used. `parse_statements` is
+the strict reading: the first unreadable statement raises PolicyError.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,16 @@ import json
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Clause, parse_clauses
-from .model import NamedPolicy, PolicyError, StatementRef
+from .model import NamedPolicy, PolicyError, Principals, StatementRef, Unreadable
+
+if TYPE_CHECKING:
+    from .cache import PolicyCache
 
 VARIABLES_VERSION = "2012-10-17"  # the only version in which ${...} is substituted
 _KNOWN_VERSIONS = {"2012-10-17", "2008-10-17"}
-
-
-@dataclass(frozen=True, slots=True)
-class Principals:
-    """A Principal / NotPrincipal element reduced to what can match an AWS caller."""
-
-    anyone: bool  # "*" or {"AWS": "*"}
-    aws: frozenset[str]  # account ids and ARNs listed under "AWS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +90,73 @@ def _exactly_one(raw: Mapping[str, Any], a: str, b: str, where: str, required: b
     return None
 
 
-def parse_statements(
-    policy: NamedPolicy, *, resource_policy: bool | None = False
-) -> list[Statement]:
-    """Every statement of one policy, validated. Raises PolicyError naming policy and statement.
+@dataclass(frozen=True, slots=True)
+class ReadPolicy:
+    """One document read statement by statement."""
+
+    statements: tuple[Statement, ...]
+    unreadable: tuple[Unreadable, ...]  # in document order; a whole document is one
+
+
+def read_policy(
+    policy: NamedPolicy, *, resource_policy: bool | None = False, needs_resource: bool = True
+) -> ReadPolicy:
+    """Every statement of one policy that can be read, and what was set aside and why.
 
     `resource_policy`: True requires Principal/NotPrincipal, False forbids it (identity
-    policies), None accepts either.
+    policies), None accepts either. `needs_resource`: False for trust policies, whose
+    statements name no Resource.
     """
+    try:
+        raw_statements, variables = _document(policy)
+    except PolicyError as exc:
+        return ReadPolicy((), (Unreadable(policy.name, None, None, None, str(exc)),))
+    statements: list[Statement] = []
+    unreadable: list[Unreadable] = []
+    for index, raw in enumerate(raw_statements):
+        try:
+            statements.append(
+                _parse_one(policy.name, index, raw, variables, resource_policy, needs_resource)
+            )
+        except ValueError as exc:  # PolicyError, or a value Python itself cannot take
+            reason = str(exc)
+            if not isinstance(exc, PolicyError):
+                reason = f"policy {policy.name!r} statement {index}: {reason}"
+            unreadable.append(_salvage(policy.name, index, raw, reason, variables))
+    return ReadPolicy(tuple(statements), tuple(unreadable))
+
+
+def read_cached(
+    policy: NamedPolicy,
+    cache: PolicyCache,
+    *,
+    resource_policy: bool | None = False,
+    needs_resource: bool = True,
+) -> ReadPolicy:
+    """read_policy, once per document object and name: roles share managed policies, and
+    the checks ask again about the documents the audit compiled."""
+    return cache.held(
+        cache.documents,
+        (id(policy.document), policy.name, resource_policy, needs_resource),
+        (policy.document,),
+        lambda: read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource),
+    )
+
+
+def parse_statements(
+    policy: NamedPolicy, *, resource_policy: bool | None = False, needs_resource: bool = True
+) -> list[Statement]:
+    """Every statement of one policy, validated. Raises PolicyError naming policy and statement
+    (the first that cannot be read); see read_policy for the arguments."""
+    read = read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource)
+    if read.unreadable:
+        raise PolicyError(read.unreadable[0].reason)
+    return list(read.statements)
+
+
+def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
+    """The raw statements and whether variables are substituted; PolicyError when the
+    document as a whole cannot be read."""
     doc = load_json(policy.name, policy.document)
     version = doc.get("Version")
     if version is not None and version not in _KNOWN_VERSIONS:
@@ -109,15 +168,57 @@ def parse_statements(
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError(f"policy {policy.name!r}: Statement must be an object or a list")
-    variables = version == VARIABLES_VERSION
-    out: list[Statement] = []
-    for index, raw in enumerate(raw_statements):
-        out.append(_parse_one(policy.name, index, raw, variables, resource_policy))
-    return out
+    return raw_statements, version == VARIABLES_VERSION
+
+
+def _salvage(name: str, index: int, raw: Any, reason: str, variables: bool) -> Unreadable:
+    """What can still be read of a statement that was set aside."""
+    if not isinstance(raw, Mapping):
+        return Unreadable(name, index, None, None, reason)
+    sid = raw.get("Sid")
+    effect = raw.get("Effect")
+    actions, not_action = _readable_list(raw, "Action", "NotAction")
+    resources, not_resource = _readable_list(raw, "Resource", "NotResource")
+    principals, not_principal = None, False
+    try:
+        key = _exactly_one(raw, "Principal", "NotPrincipal", "", required=True)
+        assert key is not None
+        principals, not_principal = _principals(raw[key], key), key == "NotPrincipal"
+    except PolicyError:
+        pass
+    return Unreadable(
+        name,
+        index,
+        sid if isinstance(sid, str) else None,
+        effect if effect in ("Allow", "Deny") else None,
+        reason,
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        principals,
+        not_principal,
+        variables,
+    )
+
+
+def _readable_list(raw: Mapping[str, Any], a: str, b: str) -> tuple[tuple[str, ...] | None, bool]:
+    """(values, negated) of an element given as exactly one of `a` / `b`; None if unreadable."""
+    try:
+        key = _exactly_one(raw, a, b, "", required=True)
+        assert key is not None
+        return _strings(raw[key], key), key == b
+    except PolicyError:
+        return None, False
 
 
 def _parse_one(
-    name: str, index: int, raw: Any, variables: bool, resource_policy: bool | None
+    name: str,
+    index: int,
+    raw: Any,
+    variables: bool,
+    resource_policy: bool | None,
+    needs_resource: bool,
 ) -> Statement:
     sid = raw.get("Sid") if isinstance(raw, Mapping) else None
     where = f"policy {name!r} statement {index}" + (f" (Sid {sid})" if sid else "")
@@ -130,13 +231,13 @@ def _parse_one(
         shown = "missing" if effect is None else repr(effect)
         raise PolicyError(f'{where}: Effect is {shown}; it must be "Allow" or "Deny"')
     action_key = _exactly_one(raw, "Action", "NotAction", where, required=True)
-    resource_key = _exactly_one(raw, "Resource", "NotResource", where, required=True)
+    resource_key = _exactly_one(raw, "Resource", "NotResource", where, required=needs_resource)
     principal_key = _exactly_one(
         raw, "Principal", "NotPrincipal", where, required=resource_policy is True
     )
     if principal_key and resource_policy is False:
         raise PolicyError(f"{where}: {principal_key} is not allowed in an identity-based policy")
-    assert action_key is not None and resource_key is not None
+    assert action_key is not None
     principals = None
     if principal_key is not None:
         principals = _principals(raw[principal_key], f"{where} {principal_key}")
@@ -150,7 +251,7 @@ def _parse_one(
         effect=effect,
         actions=_strings(raw[action_key], f"{where} {action_key}"),
         not_action=action_key == "NotAction",
-        resources=_strings(raw[resource_key], f"{where} {resource_key}"),
+        resources=_strings(raw[resource_key], f"{where} {resource_key}") if resource_key else (),
         not_resource=resource_key == "NotResource",
         principals=principals,
         not_principal=principal_key == "NotPrincipal",

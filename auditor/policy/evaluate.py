@@ -19,10 +19,10 @@ from typing import Any
 
 from .cache import DEFAULT_CACHE, PolicyCache
 from .conditions import Tri, evaluate, normalise_context
-from .documents import Statement, anonymous, parse_statements
+from .documents import Statement, anonymous, read_cached
 from .glob import actions_matcher, arn_matcher, compile_regex
-from .model import Decision, DecisionName, NamedPolicy, StatementRef
-from .principals import ROLE, SESSION, Caller, grant_kind
+from .model import Decision, DecisionName, NamedPolicy, PolicyError, StatementRef, Unreadable
+from .principals import ROLE, SESSION, Caller, grant_kind, principal_kind
 from .variables import Part, Var, has_variables, lookup_scalar, parse_parts
 
 IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
@@ -113,6 +113,9 @@ class CompiledSet:
     rules: list[Rule]
     has_boundary: bool
     has_resource_policy: bool
+    # Set aside (lenient compilation only): those of the resource policy only if they may
+    # apply to the caller. Routes judge them in unreadable.py.
+    unreadable: tuple[Unreadable, ...] = ()
     by_action: dict[str, list[Rule]] = field(default_factory=dict)
     automata: dict[Any, Any] = field(default_factory=dict)  # decide plans, route automata
 
@@ -133,18 +136,39 @@ def compile_set(
     resource_policy: NamedPolicy | None,
     caller: Caller,
     cache: PolicyCache,
+    *,
+    strict: bool = True,
 ) -> CompiledSet:
+    """The policies' statements as rules. Strict: the first statement that cannot be read
+    raises PolicyError; otherwise it is set aside in `unreadable` and the rest is used."""
     rules: list[Rule] = []
-    for policy in identity:
-        rules.extend(make_rule(s, IDENTITY, None, cache) for s in parse_statements(policy))
-    for policy in boundary or ():
-        rules.extend(make_rule(s, BOUNDARY, None, cache) for s in parse_statements(policy))
+    unreadable: list[Unreadable] = []
+    sources = [(p, IDENTITY) for p in identity] + [(p, BOUNDARY) for p in boundary or ()]
     if resource_policy is not None:
-        for stmt in parse_statements(resource_policy, resource_policy=True):
+        sources.append((resource_policy, RESOURCE))
+    for policy, source in sources:
+        read = read_cached(policy, cache, resource_policy=source == RESOURCE)
+        if strict and read.unreadable:
+            raise PolicyError(read.unreadable[0].reason)
+        if source != RESOURCE:
+            rules.extend(make_rule(s, source, None, cache) for s in read.statements)
+            unreadable.extend(read.unreadable)
+            continue
+        for stmt in read.statements:
             kind = grant_kind(stmt, caller)
             if kind is not None:
                 rules.append(make_rule(stmt, RESOURCE, kind, cache))
-    return CompiledSet(rules, boundary is not None, resource_policy is not None)
+        unreadable.extend(u for u in read.unreadable if _may_name(u, caller))
+    return CompiledSet(rules, boundary is not None, resource_policy is not None, tuple(unreadable))
+
+
+def _may_name(unreadable: Unreadable, caller: Caller) -> bool:
+    """Whether a resource-policy statement set aside may apply to the caller: unless its
+    Principal was read and names someone else."""
+    spec = unreadable.principals
+    if spec is None:
+        return True
+    return principal_kind(spec, unreadable.not_principal, unreadable.effect, caller) is not None
 
 
 def combine(
@@ -260,9 +284,11 @@ def compiled_for(
     resource_policy: NamedPolicy | None,
     caller: Caller,
     cache: PolicyCache,
+    *,
+    strict: bool = True,
 ) -> CompiledSet:
     """The policies compiled once per cache, keyed by the identity of the NamedPolicy
-    objects (see NamedPolicy)."""
+    objects (see NamedPolicy); `strict` as for compile_set."""
     refs = (*identity, *(boundary or ()), resource_policy)
     key = (
         "set",
@@ -270,9 +296,12 @@ def compiled_for(
         None if boundary is None else tuple(map(id, boundary)),
         id(resource_policy),
         caller,
+        strict,
     )
     return cache.compiled(
-        key, refs, lambda: compile_set(identity, boundary, resource_policy, caller, cache)
+        key,
+        refs,
+        lambda: compile_set(identity, boundary, resource_policy, caller, cache, strict=strict),
     )
 
 

@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .glob import names_action
+
 # The action API Gateway authorises every request with.
 INVOKE = "execute-api:Invoke"
 
 DecisionName = Literal["Allowed", "ExplicitlyDenied", "ImplicitlyDenied"]
-VerdictName = Literal["allowed", "partial", "denied"]
+# "unknown": statements the engine could not read may change the verdict (see unreadable.py).
+VerdictName = Literal["allowed", "partial", "denied", "unknown"]
 
 
 class PolicyError(ValueError):
@@ -31,6 +34,14 @@ class NamedPolicy:
     document: Mapping[str, Any] | str
 
 
+@dataclass(frozen=True, slots=True)
+class Principals:
+    """A Principal / NotPrincipal element reduced to what can match an AWS caller."""
+
+    anyone: bool  # "*" or {"AWS": "*"}
+    aws: frozenset[str]  # account ids and ARNs listed under "AWS"
+
+
 @dataclass(frozen=True)
 class StatementRef:
     """One statement: `index` is its 0-based position in the policy's Statement list."""
@@ -43,6 +54,35 @@ class StatementRef:
     def __str__(self) -> str:
         text = f"{self.policy}#{self.index}"
         return f"{text} (Sid {self.sid})" if self.sid else text
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A statement, or a whole document (`index` None), that could not be read and was set
+    aside, with what could still be read of it (None: not that either)."""
+
+    policy: str
+    index: int | None
+    sid: str | None
+    effect: Literal["Allow", "Deny"] | None
+    reason: str  # the PolicyError a strict reading raises: names policy, statement and why
+    actions: tuple[str, ...] | None = None
+    not_action: bool = False
+    resources: tuple[str, ...] | None = None
+    not_resource: bool = False
+    principals: Principals | None = None  # a resource policy's Principal / NotPrincipal
+    not_principal: bool = False
+    variables: bool = False  # the document substitutes ${...} (Version 2012-10-17)
+
+    def may_match(self, action: str) -> bool:
+        """False only when the readable Action/NotAction can never match `action`: then
+        nothing else about the statement matters for that action."""
+        if self.actions is None:
+            return True
+        return names_action(self.actions, action) != self.not_action
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .documents import Statement
+from .model import Principals
 
 SESSION = "session"  # resource-policy grant not limited by the boundary
 ROLE = "role"  # resource-policy grant limited by the boundary
@@ -57,14 +58,20 @@ def session_arn_for(role_arn: str, session_name: str = COGNITO_SESSION_NAME) -> 
 
 def grant_kind(stmt: Statement, caller: Caller) -> str | None:
     """SESSION or ROLE when the statement applies to the caller, None when it does not."""
-    spec = stmt.principals
-    if spec is None:
+    if stmt.principals is None:
         return None
+    return principal_kind(stmt.principals, stmt.not_principal, stmt.effect, caller)
+
+
+def principal_kind(
+    spec: Principals, not_principal: bool, effect: str | None, caller: Caller
+) -> str | None:
+    """grant_kind of a Principal (or NotPrincipal) element; `effect` None: unknown."""
     names = spec.aws
-    if stmt.not_principal:
+    if not_principal:
         # IAM docs (permissions boundaries): a Deny with NotPrincipal always denies a
         # principal that has a permissions boundary, whatever NotPrincipal lists.
-        if stmt.effect == "Deny" and caller.has_boundary:
+        if effect != "Allow" and caller.has_boundary:
             return SESSION
         # Only naming the session itself excludes it (role ARN alone does not).
         excluded = spec.anyone or (caller.session_arn is not None and caller.session_arn in names)

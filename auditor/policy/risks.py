@@ -1,5 +1,6 @@
 """Facts about how broad or open an execute-api grant is, for rules such as `overbroad-grant`
-and `resource-policy-public`.
+and `resource-policy-public`. Statements that cannot be read are skipped here (the
+`policy-unreadable` rule reports them).
 
 Positions follow the execute-api ARN
 `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VERB>/<path>` (AWS-FACTS 4).
@@ -9,12 +10,16 @@ position open.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
-from .documents import parse_statements
+from .cache import DEFAULT_CACHE, PolicyCache
+from .conditions import Clause
+from .documents import read_cached, read_policy
 from .glob import names_action
-from .model import INVOKE, NamedPolicy, PatternRisk, PolicyError, StatementRef
+from .model import INVOKE, NamedPolicy, PatternRisk, StatementRef
+from .variables import Text
 
 _POSITIONS = (PatternRisk.API_ID_WILDCARD, PatternRisk.STAGE_WILDCARD, PatternRisk.METHOD_WILDCARD)
 
@@ -56,12 +61,15 @@ def pattern_risks(resource_pattern: str) -> frozenset[PatternRisk]:
 
 
 def execute_api_allows(
-    policies: Sequence[NamedPolicy],
+    policies: Sequence[NamedPolicy], cache: PolicyCache | None = None
 ) -> list[tuple[StatementRef, frozenset[PatternRisk], list[str]]]:
-    """Every Allow whose Action/NotAction can match execute-api:Invoke, with its pattern risks."""
+    """Every Allow of these identity policies whose Action/NotAction can match
+    execute-api:Invoke, with its pattern risks. The documents are read as route verdicts
+    read them, through `cache` (without one, the module default)."""
+    own = DEFAULT_CACHE if cache is None else cache
     out: list[tuple[StatementRef, frozenset[PatternRisk], list[str]]] = []
     for policy in policies:
-        for stmt in parse_statements(policy, resource_policy=None):
+        for stmt in read_cached(policy, own).statements:
             if stmt.effect != "Allow":
                 continue
             if names_action(stmt.actions, INVOKE) == stmt.not_action:
@@ -74,25 +82,106 @@ def execute_api_allows(
     return out
 
 
-def public_statements(document: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
-    """The statements of an API resource policy that let anyone invoke it, with no condition:
-    (position in the Statement list, the statement as written).
+class PublicStatement(NamedTuple):
+    position: int  # in the Statement list
+    statement: Mapping[str, Any]  # as written, for evidence
+    trivial: tuple[str, ...]  # the conditions judged not to restrict the caller, and why
 
-    Anyone: Principal "*" (also in a list), or a NotPrincipal naming anyone but "*". An
-    unreadable policy has none here: the access matrix fails on it loudly instead.
+
+def public_statements(document: Mapping[str, Any]) -> list[PublicStatement]:
+    """The statements of an API resource policy that let anyone invoke it: no condition, or
+    only conditions that every caller from the internet meets (see _TRIVIAL).
+
+    Anyone: Principal "*" (also in a list), or a NotPrincipal naming anyone but "*".
     """
-    try:
-        parsed = parse_statements(NamedPolicy("resource policy", document), resource_policy=True)
-    except PolicyError:
-        return []
-    raw = document["Statement"]
-    raw = raw if isinstance(raw, list) else [raw]
-    found: list[tuple[int, Mapping[str, Any]]] = []
-    for statement in parsed:
-        if statement.effect != "Allow" or statement.clauses or statement.principals is None:
+    read = read_policy(NamedPolicy("resource policy", document), resource_policy=True)
+    found: list[PublicStatement] = []
+    for statement in read.statements:
+        if statement.effect != "Allow" or statement.principals is None:
             continue
         if statement.principals.anyone == statement.not_principal:
             continue
-        if names_action(statement.actions, INVOKE) != statement.not_action:
-            found.append((statement.ref.index, raw[statement.ref.index]))
+        if names_action(statement.actions, INVOKE) == statement.not_action:
+            continue
+        trivial = [why for clause in statement.clauses if (why := _trivial(clause))]
+        if len(trivial) == len(statement.clauses):
+            raw = document["Statement"]
+            written = raw[statement.ref.index] if isinstance(raw, list) else raw
+            found.append(PublicStatement(statement.ref.index, written, tuple(trivial)))
     return found
+
+
+# Keys in the request context of every invoke from the internet, signed or not (IAM global
+# condition keys, "Availability"): aws:SourceIp is missing only through a VPC endpoint.
+_ALWAYS_PRESENT = frozenset(
+    {"aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:sourceip"}
+)
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})  # an ARN whenever present
+_EVERY_IPV4 = [ipaddress.ip_network("0.0.0.0/0")]
+
+
+def _every_ipv4(values: list[str]) -> bool:
+    """The networks cover every IPv4 address. All of IPv4 suffices: every API Gateway
+    endpoint accepts IPv4 (dual-stack adds IPv6), so any caller can meet it; all of IPv6
+    (`::/0`) alone does not, since it admits no IPv4 caller."""
+    nets = [ipaddress.ip_network(v, strict=False) for v in values]  # validated when parsed
+    return list(ipaddress.collapse_addresses(n for n in nets if n.version == 4)) == _EVERY_IPV4
+
+
+def _any_arn(value: str) -> bool:
+    """ArnLike matches ARNs segment by segment, so only six wildcard segments surely match
+    every ARN; `*` alone is not proven to (and our own evaluator reads it as no match)."""
+    segments = value.split(":")
+    return len(segments) == 6 and all(s == "*" for s in segments[1:]) and segments[0] in "arn*"
+
+
+def _stars(value: str) -> bool:
+    return bool(value) and not value.strip("*")
+
+
+# base operator -> (holds for every caller: key, IfExists, values -> bool; why). Anything not
+# proven here counts as a restriction: no false "public".
+_TRIVIAL: dict[str, tuple[Callable[[str, bool, list[str]], bool], str]] = {
+    "IpAddress": (
+        lambda key, _, values: key == "aws:sourceip" and _every_ipv4(values),
+        "covers every IPv4 address",
+    ),
+    "StringLike": (
+        lambda key, if_exists, values: (
+            any(map(_stars, values)) and (if_exists or key in _ALWAYS_PRESENT)
+        ),
+        "'*' matches any value (the key is in every request, or IfExists admits its absence)",
+    ),
+    "ArnLike": (
+        lambda key, if_exists, values: (
+            if_exists and key in _ARN_KEYS and any(map(_any_arn, values))
+        ),
+        "matches every ARN, and IfExists admits callers without one",
+    ),
+    "Bool": (
+        lambda key, _, values: key == "aws:securetransport" and "true" in values,
+        "API Gateway accepts HTTPS requests only",
+    ),
+    "Null": (
+        lambda key, _, values: key in _ALWAYS_PRESENT and "false" in values,
+        "the key is in every request",
+    ),
+}
+
+
+def _trivial(clause: Clause) -> str | None:
+    """Why a condition holds for every caller from the internet, or None if not proven."""
+    rule = _TRIVIAL.get(clause.base)
+    if rule is None or clause.qualifier:
+        return None  # set operators (ForAnyValue, ForAllValues) are not worth proving here
+    values: list[str] = []
+    for parts in clause.values:
+        if len(parts) != 1 or not isinstance(parts[0], Text):
+            return None  # a policy variable or an escaped literal
+        values.append(parts[0].value.lower() if clause.base in ("Bool", "Null") else parts[0].value)
+    test, why = rule
+    return (
+        f"{clause.operator} {clause.key}: {why}"
+        if test(clause.key, clause.if_exists, values)
+        else None
+    )

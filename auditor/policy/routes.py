@@ -1,4 +1,5 @@
-"""route_verdict: the exact allowed / partial / denied answer for one route template."""
+"""route_verdict: the exact allowed / partial / denied answer for one route template, or
+`unknown` where statements that could not be read may change it (see unreadable.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any
 from auditor.model.http import HTTP_METHODS
 
 from .cache import DEFAULT_CACHE, PolicyCache
-from .evaluate import caller_context, compiled_for
-from .model import INVOKE, NamedPolicy, RouteVerdict
+from .evaluate import CompiledSet, caller_context, compiled_for
+from .model import INVOKE, NamedPolicy, RouteVerdict, Unreadable
 from .principals import Caller, session_arn_for
 from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
 from .search import SERIAL
 from .shapes import NO_ALLOW, render_shape
+from .unreadable import Probe, Unsure, may_apply, probe_policy
 
 
 class PreparedRole:
@@ -68,6 +70,11 @@ class PreparedRole:
         base = f"{self._arn}{api_id}/{stage}/"
         return render_shape(shape, routes.statements, base, head, routes.other(route))
 
+    @property
+    def set_aside(self) -> tuple[Unreadable, ...]:
+        """The statements that could not be read and may matter to this role's routes."""
+        return ()
+
     def _untouched(self, lead: str, path: str, route: RoutePath) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
@@ -82,6 +89,33 @@ class PreparedRole:
             hit = RouteVerdict("denied", reasons=(NO_ALLOW,), witness_denied=witness)
             untouched.keep(key, hit)
         return hit
+
+
+class UnsurePreparedRole(PreparedRole):
+    """A PreparedRole beside statements that could not be read: its verdicts are judged
+    without them, then `unknown` where they may change them. A subclass, so that roles
+    whose policies read cleanly pay nothing for it."""
+
+    __slots__ = ("_unsure",)
+
+    def __init__(
+        self,
+        routes: RoleRoutes,
+        arn_prefix: str,
+        same_account: bool,
+        cache: PolicyCache,
+        unsure: Unsure,
+    ) -> None:
+        super().__init__(routes, arn_prefix, same_account, cache)
+        self._unsure = unsure
+
+    def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
+        readable = super().verdict(api_id, stage, method, path)
+        return self._unsure.judge(readable, api_id, stage, method, path)
+
+    @property
+    def set_aside(self) -> tuple[Unreadable, ...]:
+        return self._unsure.statements
 
 
 def prepare_role(
@@ -100,6 +134,10 @@ def prepare_role(
 ) -> PreparedRole:
     """Compile a role once for `PreparedRole.verdict` on many routes (see `route_verdict`).
 
+    A statement that cannot be read is set aside and the rest is used (a whole document
+    that cannot be read counts as one statement of unknown effect); the verdicts it may
+    change are `unknown` (see unreadable.py), never `denied`.
+
     `cache` keeps the compiled policies, by the identity of the NamedPolicy objects (see
     NamedPolicy), and everything derived from them and from the routes asked about:
     preparing the same objects again with the same cache is cheap and shares the route
@@ -108,17 +146,62 @@ def prepare_role(
     if principal_arn is None and role_arn is not None:
         principal_arn = session_arn_for(role_arn)
     caller = Caller.of(principal_arn, role_arn, boundary is not None)
-    compiled = compiled_for(identity, boundary, resource_policy, caller, cache)
+    compiled = compiled_for(identity, boundary, resource_policy, caller, cache, strict=False)
     ctx = caller_context(context, caller)
     arn_prefix = f"arn:{partition}:execute-api:{region}:{account}:"
+    same_account = caller.account is None or caller.account == account
+    routes, key = _role_routes(compiled, action, ctx, arn_prefix, cache)
+    if not compiled.unreadable:
+        return PreparedRole(routes, arn_prefix, same_account, cache)
+    unsure = compiled.automata.get(("unsure", *key))
+    if not isinstance(unsure, Unsure):
+        statements = may_apply(compiled.unreadable, action)
+        probes = [_probe(s, action, ctx, key, cache) for s in statements]
+        unsure = compiled.automata[("unsure", *key)] = Unsure(statements, probes)
+    if not unsure.statements:
+        return PreparedRole(routes, arn_prefix, same_account, cache)
+    return UnsurePreparedRole(routes, arn_prefix, same_account, cache, unsure)
+
+
+_NO_CALLER = Caller.of(None, None, False)
+
+
+def _probe(
+    statement: Unreadable,
+    action: str,
+    ctx: dict[str, Any],
+    key: tuple[Any, ...],
+    cache: PolicyCache,
+) -> Probe | None:
+    """The probe of a statement's Resource (None: it was not read), shared through the
+    cache. The context matters only to policy variables in the Resource."""
+    if statement.resources is None:
+        return None
+    action_key, context_key, arn_prefix = key  # as _role_routes keys a role's routes
+    variables = statement.variables and any("${" in r for r in statement.resources)
+    shape = (statement.resources, statement.not_resource, statement.variables)
+    probe_key = (*shape, action_key, arn_prefix, context_key if variables else None)
+    hit = cache.probes.get(probe_key)
+    if hit is None:
+        policy = probe_policy(statement.resources, statement, action)
+        compiled = compiled_for([policy], None, None, _NO_CALLER, cache, strict=False)
+        routes, _ = _role_routes(compiled, action, ctx if variables else {}, arn_prefix, cache)
+        hit = cache.probes.keep(probe_key, Probe(PreparedRole(routes, arn_prefix, True, cache)))
+    return hit
+
+
+def _role_routes(
+    compiled: CompiledSet, action: str, ctx: dict[str, Any], arn_prefix: str, cache: PolicyCache
+) -> tuple[RoleRoutes, tuple[Any, ...]]:
+    """The compiled set's RoleRoutes for one action, context and account (kept in it), and
+    the key it is kept under."""
     context_key = tuple(sorted((k, repr(v)) for k, v in ctx.items()))
-    key = ("routes", action.lower(), context_key, arn_prefix)
-    routes = compiled.automata.get(key)
+    key = (action.lower(), context_key, arn_prefix)
+    routes = compiled.automata.get(("routes", *key))
     if not isinstance(routes, RoleRoutes):
         routes = RoleRoutes.of(compiled, action.lower(), ctx, arn_prefix, cache)
-        compiled.automata[key] = routes
-    same_account = caller.account is None or caller.account == account
-    return PreparedRole(routes, arn_prefix, same_account, cache)
+        compiled.automata["routes", *key] = routes
+    return routes, key
 
 
 def route_verdict(

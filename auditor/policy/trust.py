@@ -2,6 +2,7 @@
 
 Pure reading of the document: which statements let Cognito federated identities assume the
 role, and which `aud` (identity pool) and `amr` (authenticated or not) conditions guard them.
+Statements that cannot be read are skipped (`trust_unreadable` lists those that matter).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.policy.glob import names_action, simple_glob_regex
+from .cache import DEFAULT_CACHE, PolicyCache
+from .documents import ReadPolicy, read_cached
+from .glob import names_action, simple_glob_regex
+from .model import NamedPolicy, Unreadable
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 # China uses cognito-identity.amazonaws.com.cn; match the service name, not one partition's host.
@@ -60,10 +64,35 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _statements(document: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+def _read(document: Mapping[str, Any], cache: PolicyCache | None) -> ReadPolicy:
+    """The trust policy read statement by statement (its statements name no Resource), kept
+    in `cache` (without one, the module default): the trust rules each ask."""
+    policy = NamedPolicy("trust policy", document)
+    return read_cached(policy, _own(cache), resource_policy=True, needs_resource=False)
+
+
+def _own(cache: PolicyCache | None) -> PolicyCache:
+    return DEFAULT_CACHE if cache is None else cache  # an empty cache is falsy (len 0)
+
+
+def _statements(
+    document: Mapping[str, Any], cache: PolicyCache | None
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The statements that can be read, as written."""
+    readable = {s.ref.index for s in _read(document, cache).statements}
     for index, statement in enumerate(_list(document.get("Statement", []))):
-        if isinstance(statement, Mapping):
+        if index in readable:
             yield index, statement
+
+
+def trust_unreadable(
+    document: Mapping[str, Any], cache: PolicyCache | None = None
+) -> tuple[Unreadable, ...]:
+    """The statements (or the whole document) that could not be read and may grant
+    sts:AssumeRoleWithWebIdentity. An empty document is a trust policy not read at all."""
+    if not document:
+        return ()
+    return tuple(u for u in _read(document, cache).unreadable if u.may_match(WEB_IDENTITY_ACTION))
 
 
 def _federated_cognito(statement: Mapping[str, Any]) -> bool:
@@ -109,10 +138,20 @@ def _string_condition_matches(operator: str, pattern: str, value: str) -> bool:
     return pattern == value
 
 
-def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
-    """Every Allow statement letting Cognito identities assume the role with web identity."""
+def cognito_trust(
+    document: Mapping[str, Any], cache: PolicyCache | None = None
+) -> list[CognitoTrust]:
+    """Every Allow statement letting Cognito identities assume the role with web identity.
+    Kept in `cache` (without one, the module default) by the document: every trust rule
+    asks about every role."""
+    own = _own(cache)
+    key = ("cognito-trust", id(document))
+    return list(own.held(own.documents, key, (document,), lambda: _cognito_trust(document, own)))
+
+
+def _cognito_trust(document: Mapping[str, Any], cache: PolicyCache) -> tuple[CognitoTrust, ...]:
     result = []
-    for index, statement in _statements(document):
+    for index, statement in _statements(document, cache):
         if statement.get("Effect") != "Allow":
             continue
         if not (_federated_cognito(statement) and _grants_web_identity(statement)):
@@ -127,4 +166,4 @@ def cognito_trust(document: Mapping[str, Any]) -> list[CognitoTrust]:
                 amr=tuple(amr) if amr else None,
             )
         )
-    return result
+    return tuple(result)

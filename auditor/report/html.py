@@ -25,7 +25,7 @@ CSP = (
 )
 
 # One-letter classes keep the 25,000-cell grid small; the CSS and the legend give them meaning.
-VERDICT_CLASS = {"allowed": "a", "partial": "p", "denied": "d"}
+VERDICT_CLASS = {"allowed": "a", "partial": "p", "denied": "d", "unknown": "u"}
 NOT_IAM_CLASS = "n"
 DIFFERS_CLASS = "x"
 
@@ -97,7 +97,7 @@ def _header(report: Report) -> str:
         )
         status = (
             '<div id="status" class="status bad" role="alert"><p><strong>Incomplete:</strong> '
-            f"{len(report.errors)} AWS read(s) failed; this report cannot claim there is no "
+            f"{_e(report.incomplete_because())}; this report cannot claim there is no "
             f'drift.</p><ul id="errors">{errors}</ul></div>'
         )
     counts = "".join(
@@ -225,6 +225,8 @@ def _matrix_section(
             "<p>No access matrix in this report.</p></section>"
         )
     differing = sum(1 for c in grid.values() if c.differs_from_baseline)
+    unknown = sum(1 for c in grid.values() if c.verdict == "unknown")
+    unjudged = f", {unknown} could not be judged" if unknown else ""
     head = "".join(
         f'<th scope="col" class="ph" title="{_e(p)}"><span>{_e(p)}</span></th>' for p in personas
     )
@@ -247,13 +249,15 @@ def _matrix_section(
         '<ul class="legend">'
         '<li><span class="sw a"></span>allowed</li><li><span class="sw p"></span>partial '
         '(some requests or conditional)</li><li><span class="sw d"></span>denied</li>'
+        '<li><span class="sw u"></span>unknown (the auditor could not judge it: never read '
+        "as denied)</li>"
         '<li><span class="sw n"></span>not IAM-governed (authorizer is not AWS_IAM)</li>'
         '<li><span class="sw d x"></span>differs from the baseline</li>'
         '<li><span class="sw e"></span>not evaluated</li></ul>'
     )
     return (
         f'<section id="matrix-section"><h2>Access matrix ({len(personas)} personas x '
-        f"{len(routes)} routes, {differing} differ from the baseline)</h2>{legend}"
+        f"{len(routes)} routes, {differing} differ from the baseline{unjudged})</h2>{legend}"
         '<p class="no-print"><label><input type="checkbox" id="only-drift"> only routes that '
         "differ from the baseline</label> · Hover a cell for a summary, click it for details."
         f'</p><div class="mwrap"><table id="matrix"><thead><tr><th scope="col" class="corner">'

@@ -31,7 +31,13 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
     """The report as GitHub-flavoured Markdown of at most `limit` characters."""
     head = _summary(report)
     tail = "".join(
-        s for s in (_matrix_drift(report.access_matrix, limit // 5), _changes(report.changes)) if s
+        s
+        for s in (
+            _matrix_drift(report.access_matrix, limit // 5),
+            _matrix_unknown(report.access_matrix, limit // 10),
+            _changes(report.changes),
+        )
+        if s
     )
     findings = _findings(
         report.findings, limit - len(head) - len(tail), complete=report.status == "complete"
@@ -85,7 +91,7 @@ def _summary(report: Report) -> str:
     ]
     if report.status == "incomplete":
         out.append(
-            f"> [!CAUTION]\n> **Collection incomplete:** {len(report.errors)} AWS read(s) failed, "
+            f"> [!CAUTION]\n> **Incomplete:** {report.incomplete_because()}, "
             "so this report cannot claim there is no drift.\n"
         )
         out.extend(
@@ -93,7 +99,7 @@ def _summary(report: Report) -> str:
             for e in report.errors[:MAX_ERRORS]
         )
         if len(report.errors) > MAX_ERRORS:
-            out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more failed reads\n")
+            out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more errors\n")
         out.append("\n")
     counts = report.summary.by_severity
     out.append(
@@ -168,14 +174,22 @@ def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
         (c for c in cells if c.differs_from_baseline),
         key=lambda c: (c.expected, c.verdict != "allowed", c.persona, c.api_id, c.stage, c.route),
     )
-    if not drift:
+    title = f"Access that differs from the baseline ({len(drift):,} cells)"
+    return _cell_table(title, drift, budget, "differing cells")
+
+
+def _matrix_unknown(cells: list[MatrixCell], budget: int) -> str:
+    unknown = [c for c in cells if c.verdict == "unknown"]
+    title = f"Access the auditor could not judge ({len(unknown):,} cells, never read as denied)"
+    return _cell_table(title, unknown, budget, "cells not judged")
+
+
+def _cell_table(title: str, cells: list[MatrixCell], budget: int, rest: str) -> str:
+    if not cells:
         return ""
-    out = f"\n### Access that differs from the baseline ({len(drift):,} cells)\n\n" + _table(
-        ["Persona", "API", "Route", "Live", "Baseline", "Role"], []
-    )
+    out = f"\n### {title}\n\n" + _table(["Persona", "API", "Route", "Live", "Baseline", "Role"], [])
     shown = 0
-    for c in drift[:MAX_MATRIX_ROWS]:
-        live = c.verdict if c.iam_governed else f"{c.verdict} (not IAM: {c.authorization_type})"
+    for c in cells[:MAX_MATRIX_ROWS]:
         row = (
             "| "
             + " | ".join(
@@ -183,7 +197,7 @@ def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
                     code(persona_label(c.persona, c.app_client)),
                     code(f"{c.api_id}:{c.stage}"),
                     code(c.route),
-                    text(live),
+                    text(_live(c)),
                     "declared" if c.expected else "not declared",
                     code(c.role_arn or "none"),
                 ]
@@ -194,9 +208,15 @@ def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
             break
         out += row
         shown += 1
-    if shown < len(drift):
-        out += f"\n_… and {len(drift) - shown:,} more differing cells._\n"
+    if shown < len(cells):
+        out += f"\n_… and {len(cells) - shown:,} more {rest}._\n"
     return out
+
+
+def _live(c: MatrixCell) -> str:
+    if c.verdict == "unknown":  # the last reason names what could not be read
+        return f"unknown: {c.reasons[-1]}" if c.reasons else "unknown"
+    return c.verdict if c.iam_governed else f"{c.verdict} (not IAM: {c.authorization_type})"
 
 
 def _changes(changes: RunChanges | None) -> str:

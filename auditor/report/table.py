@@ -33,11 +33,18 @@ def _header(report: Report) -> Panel:
     lines.append(f"APIs {apis}\n")
     if report.status == "incomplete":
         lines.append(
-            "INCOMPLETE: some AWS reads failed; absence of a finding proves nothing\n",
+            f"INCOMPLETE: {report.incomplete_because()}; absence of a finding proves nothing\n",
             style="bold red",
         )
         for error in report.errors:
             lines.append(f"  {error.service} {error.operation}: {error.message}\n", style="red")
+    unknown = report.unknown_cells()
+    if unknown:
+        lines.append(
+            f"UNKNOWN: {unknown} persona x route verdicts could not be judged "
+            "(neither allowed nor denied; see the policy-unreadable findings)\n",
+            style="bold magenta",
+        )
     counts = "  ".join(f"{name} {count}" for name, count in report.summary.by_severity.items())
     lines.append(f"{report.summary.findings} findings: {counts}")
     return Panel(lines, title="cognito-route-auditor", expand=True)

@@ -71,7 +71,11 @@ def compare(
     The state keeps the previous pending alert: whether this alert replaces it depends on
     its delivery, which is the caller's.
     """
-    changes, open_findings = classify(report.findings, previous, complete=snapshot.complete)
+    # The report's status, not the snapshot's: a finding may also vanish behind a verdict
+    # the auditor could not judge.
+    changes, open_findings = classify(
+        report.findings, previous, complete=report.status == "complete"
+    )
     by_fingerprint = {f.fingerprint: f for f in report.findings}
     pending = previous.pending_alert if previous else None
     alert = merge_pending(

@@ -221,7 +221,7 @@ def build_blocks(content: AlertContent) -> list[dict[str, Any]]:
                 "text": {
                     "type": "mrkdwn",
                     "text": (
-                        f":warning: Collection incomplete ({len(report.errors)} failed reads): "
+                        f":warning: Incomplete ({report.incomplete_because()}): "
                         "findings that could not be checked are kept open."
                     ),
                 },

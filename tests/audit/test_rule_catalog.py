@@ -57,6 +57,7 @@ CONTRACT_RULES = {
     "role-mapping-inconsistent": "medium",
     "group-role-unused": "medium",
     "route-undeployed-change": "medium",
+    "policy-unreadable": "high",
 }
 
 

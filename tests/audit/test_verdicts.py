@@ -132,3 +132,61 @@ def test_verbs_reached_by_kind_over_every_place_serving_the_route() -> None:
     assert [r.verb for r in verbs_reached(evaluator, SIGNED_IN, [(dev, route)])] == ["GET"]
     assert verbs_reached(evaluator, GUEST, [(prod, route)]) == []  # no credentials: no verb
     assert verbs_reached(evaluator, SIGNED_IN, []) == []
+
+
+# --- what the engine cannot judge ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "x", "/{proxy+}/x"])
+def test_a_route_the_engine_cannot_parse_is_unknown_and_recorded(path: str) -> None:
+    world, api = _world()
+    evaluator = AccessEvaluator(world)
+    route = Route(method="GET", path=path, authorization_type="AWS_IAM")
+    got = verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), route)
+    assert got.verdict == "unknown" and "cannot be judged" in got.reasons[0]
+    (unjudged,) = evaluator.unjudged.values()
+    assert (unjudged.api_id, unjudged.stage, unjudged.method, unjudged.path) == (
+        "api1",
+        "prod",
+        "GET",
+        path,
+    )
+    assert unjudged.roles == {ROLE} and unjudged.reason in got.reasons[0]
+    # The other routes are judged as ever.
+    assert verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), api.routes[0]).verdict == (
+        "allowed"
+    )
+
+
+def _with_statement(statement: Any) -> tuple[Snapshot, Api]:
+    world, api = _world()
+    role_ = world.roles[ROLE]
+    document = role_.inline_policies[0].document
+    broken = {**document, "Statement": [*document["Statement"], statement]}
+    policies = [*role_.inline_policies, InlinePolicy(name="q", document=broken)]
+    roles = {ROLE: role_.model_copy(update={"inline_policies": policies})}
+    return world.model_copy(update={"roles": roles}), api
+
+
+def test_verbs_reached_of_a_route_nobody_can_judge_are_unknown() -> None:
+    # An Allow of unknown effect on dev: every verb not allowed there may be reached or not.
+    world, api = _with_statement({"Effect": "allow", "Action": "*", "Resource": "*"})
+    evaluator = AccessEvaluator(world)
+    route = api.routes[0]
+    dev = ApiStage(api, "dev")
+    kinds = {r.verb: r.kind for r in verbs_reached(evaluator, SIGNED_IN, [(dev, route)])}
+    assert kinds["GET"] == "unknown"  # its Effect is unreadable: a Deny may hide it
+    assert {kinds[v] for v in kinds if v != "GET"} == {"unknown"}
+    prod = ApiStage(api, "prod")
+    both = verbs_reached(evaluator, SIGNED_IN, [(prod, route), (dev, route)])
+    assert {r.kind for r in both} == {"unknown"}
+
+
+def test_the_evaluator_lists_each_role_document_with_its_resource() -> None:
+    world, _ = _with_statement({"Effect": "Allow", "Action": "*", "Resource": 5})
+    evaluator = AccessEvaluator(world)
+    documents = evaluator.role_documents(ROLE)
+    assert [resource for resource, _ in documents] == [f"{ROLE}#p", f"{ROLE}#q"]
+    assert [named.name for _, named in documents] == ["app-default/p", "app-default/q"]
+    assert evaluator.roles_read() == [ROLE]
+    assert evaluator.role_documents("arn:aws:iam::123456789012:role/gone") == []

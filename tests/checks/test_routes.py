@@ -15,6 +15,7 @@ PUBLIC_POLICY_STATEMENT = {
     "Resource": "execute-api:/*",
 }
 STATEMENT_0 = f"arn:aws:apigateway:{REGION}::/restapis/{API}#statement-0"
+TRIVIAL = {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}, "Bool": {"aws:SecureTransport": "true"}}
 
 
 def _resource_policy(**extra: object) -> dict[str, object]:
@@ -111,6 +112,12 @@ CASES = [
         lambda app: app.api.update(resource_policy=_resource_policy()),
         ("resource-policy-public", None, None, STATEMENT_0),
     ),
+    Case.fires(
+        "resource-policy-public",
+        "anyone may invoke, from any IPv4 address over HTTPS: public in all but name",
+        lambda app: app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL)),
+        ("resource-policy-public", None, None, STATEMENT_0),
+    ),
 ]
 
 
@@ -145,3 +152,13 @@ def test_no_stage_serving_another_authorization_is_hidden_by_de_duplication() ->
         (route_arn("GET /items", stage="dev"), Severity.HIGH, "dev"),
         (route_arn("GET /me", stage="dev"), Severity.HIGH, "dev"),
     }
+
+
+def test_public_in_all_but_name_says_which_conditions_restrict_no_caller() -> None:
+    app = small_app()
+    app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL))
+    (finding,) = [f for f in app.report().findings if f.rule_id == "resource-policy-public"]
+    assert "with conditions that restrict no caller" in finding.message
+    trivial = finding.evidence["trivial_conditions"]
+    assert len(trivial) == 2 and "0.0.0.0/0" not in trivial[0]  # judged, not quoted
+    assert "IpAddress aws:sourceip" in trivial[0] and "Bool aws:securetransport" in trivial[1]

@@ -29,6 +29,7 @@ from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.support.aws import Aws
 from tests.support.drafting import Cli, seed_app
 from tests.support.findings import keys as findings
+from tests.support.snapshots import small_app
 
 
 def _default_role_app(
@@ -150,3 +151,15 @@ def test_scalars_are_one_line_and_read_back_as_written(value: Any) -> None:
     assert yaml.safe_load(f"a:\n  b:\n    - {text}  # note\n") == {"a": {"b": [value]}}
     if isinstance(value, str):  # group names are mapping keys
         assert yaml.safe_load(f"g:\n  {text}:\n    x: 1\n") == {"g": {value: {"x": 1}}}
+
+
+def test_a_route_nobody_can_judge_is_a_comment_neither_declared_nor_left_out() -> None:
+    app = small_app()
+    document = {"Version": "2012-10-17", "Statement": "Allow everything"}  # cannot be read
+    app.role("app-editors")["inline_policies"].append({"name": "junk", "document": document})
+    draft = draft_baseline(Snapshot.model_validate(app.snapshot))
+    editors = draft[draft.index("  editors:") :]
+    assert re.search(r"# unknown: GET /me \(cannot be judged: .*'app-editors/junk'", editors)
+    routes = yaml.safe_load(draft)["groups"]["editors"]["routes"]
+    assert "GET /me" not in routes and "GET /administrators" not in routes
+    assert "GET /items" not in yaml.safe_load(draft)["routes"]["all_users"]  # unknown for them

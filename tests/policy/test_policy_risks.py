@@ -11,6 +11,7 @@ import pytest
 from auditor.policy import (
     NamedPolicy,
     PatternRisk,
+    PublicStatement,
     StatementRef,
     execute_api_allows,
     pattern_risks,
@@ -53,6 +54,7 @@ def test_execute_api_allows() -> None:
                 {"Sid": "Api", "Effect": "Allow", "Action": "execute-api:*", "Resource": "*"},
                 {"Effect": "Allow", "NotAction": "s3:*", "NotResource": BASE + "x/*"},
                 {"Effect": "Deny", "Action": "*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "execute-api:*", "Resource": {"bad": 1}},
                 {
                     "Effect": "Allow",
                     "Action": ["EXECUTE-API:Invoke"],
@@ -61,12 +63,12 @@ def test_execute_api_allows() -> None:
             ],
         },
     )
-    got = execute_api_allows([policy])
+    got = execute_api_allows([policy, NamedPolicy("junk", {"Statement": "x"})])
     assert got == [
         (StatementRef("app", 1, "Api", "Allow"), frozenset({R.RESOURCE_STAR}), ["*"]),
         (StatementRef("app", 2, None, "Allow"), frozenset({R.NOT_RESOURCE}), [BASE + "x/*"]),
-        (
-            StatementRef("app", 4, None, "Allow"),
+        (  # statement 4 cannot be read: skipped here, policy-unreadable reports it
+            StatementRef("app", 5, None, "Allow"),
             frozenset({R.MID_SEGMENT_WILDCARD, R.STAGE_WILDCARD, R.METHOD_WILDCARD}),
             [BASE + "a/prod/GET/admin*", BASE + "a/*"],
         ),
@@ -104,12 +106,72 @@ def test_public_statements() -> None:
     ]
     statements = [statement for statement, _ in cases]
     got = public_statements({"Version": "2012-10-17", "Statement": statements})
-    assert [index for index, _ in got] == [i for i, (_, public) in enumerate(cases) if public]
-    assert all(raw is statements[index] for index, raw in got)  # as written, for evidence
+    assert [p.position for p in got] == [i for i, (_, public) in enumerate(cases) if public]
+    assert all(p.statement is statements[p.position] for p in got)  # as written, for evidence
 
 
-def test_public_statements_of_one_statement_and_of_an_unreadable_policy() -> None:
+def test_public_statements_of_one_statement_and_of_unreadable_ones() -> None:
     single = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
-    assert public_statements({"Statement": single}) == [(0, single)]
+    assert public_statements({"Statement": single}) == [PublicStatement(0, single, ())]
     no_principal = {k: v for k, v in single.items() if k != "Principal"}
-    assert public_statements({"Statement": [single, no_principal]}) == []  # rejected whole
+    # Statement by statement: the one that cannot be read is skipped, the other still found.
+    got = public_statements({"Statement": [no_principal, single]})
+    assert got == [PublicStatement(1, single, ())]
+    assert public_statements({"Statement": "Allow everyone"}) == []
+
+
+IP = "aws:SourceIp"
+
+
+@pytest.mark.parametrize(
+    ("condition", "trivial"),
+    [
+        # Public in all but name: every condition holds for any caller from the internet.
+        ({"IpAddress": {IP: "0.0.0.0/0"}}, ["IpAddress aws:sourceip: covers every IPv4"]),
+        ({"IpAddress": {IP: ["0.0.0.0/0", "::/0"]}}, ["covers every IPv4"]),
+        ({"IpAddress": {IP: ["0.0.0.0/1", "128.0.0.0/1"]}}, ["covers every IPv4"]),
+        ({"IpAddressIfExists": {IP: "0.0.0.0/0"}}, ["covers every IPv4"]),
+        ({"StringLike": {IP: "*"}}, ["'*' matches any value"]),
+        ({"StringLike": {"aws:SecureTransport": ["x", "**"]}}, ["'*' matches any value"]),
+        ({"StringLikeIfExists": {"aws:username": "*"}}, ["'*' matches any value"]),
+        ({"ArnLikeIfExists": {"aws:PrincipalArn": "arn:*:*:*:*:*"}}, ["matches every ARN"]),
+        ({"Bool": {"aws:SecureTransport": "true"}}, ["HTTPS requests only"]),
+        ({"Bool": {"aws:SecureTransport": True}}, ["HTTPS requests only"]),
+        ({"Null": {"aws:CurrentTime": "false"}}, ["the key is in every request"]),
+        (
+            {"Bool": {"aws:SecureTransport": "true"}, "IpAddress": {IP: "0.0.0.0/0"}},
+            ["HTTPS requests only", "covers every IPv4"],
+        ),
+        # A restriction, or not proven to be none: not reported as public.
+        ({"IpAddress": {IP: "::/0"}}, None),  # admits no IPv4 caller
+        ({"IpAddress": {IP: "0.0.0.0/1"}}, None),
+        ({"IpAddress": {"aws:VpcSourceIp": "0.0.0.0/0"}}, None),
+        ({"NotIpAddress": {IP: "192.0.2.1/32"}}, None),
+        ({"StringLike": {"aws:username": "*"}}, None),  # absent for most callers
+        ({"StringLike": {IP: "10.*"}}, None),
+        ({"ForAnyValue:StringLike": {IP: "*"}}, None),
+        ({"StringLike": {IP: "${aws:SourceIp}"}}, None),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:*:*:*:*:*"}}, None),  # no IfExists
+        ({"ArnLikeIfExists": {"aws:PrincipalArn": "*"}}, None),  # not proven to match ARNs
+        ({"ArnLikeIfExists": {IP: "arn:*:*:*:*:*"}}, None),
+        ({"Bool": {"aws:SecureTransport": "false"}}, None),
+        ({"Null": {"aws:username": "false"}}, None),
+        ({"StringEquals": {"aws:SourceVpce": "vpce-1"}}, None),
+        ({"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceVpce": "v"}}, None),
+    ],
+)
+def test_public_in_all_but_name(condition: dict[str, object], trivial: list[str] | None) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "execute-api:Invoke",
+        "Resource": "*",
+        "Condition": condition,
+    }
+    got = public_statements({"Version": "2012-10-17", "Statement": [statement]})
+    if trivial is None:
+        assert got == []
+        return
+    (found,) = got
+    assert len(found.trivial) == len(trivial)
+    assert all(want in why for want, why in zip(trivial, found.trivial, strict=True))

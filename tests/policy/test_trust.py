@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.policy.trust import cognito_trust
+from auditor.policy.trust import cognito_trust, trust_unreadable
 
 POOL = "us-east-1:0d3a0000-0000-0000-0000-000000000000"
 COGNITO = {"Federated": "cognito-identity.amazonaws.com"}
@@ -91,6 +91,30 @@ def test_deny_statements_and_odd_shapes_are_ignored() -> None:
     assert cognito_trust({"Statement": stmt(condition=guarded())})[0].aud is not None  # one dict
     assert cognito_trust({}) == []
     assert cognito_trust({"Statement": ["junk", stmt(condition=guarded())]})[0].index == 1
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        stmt(action=5, condition=guarded()),
+        stmt(condition={"StringEqualz": {"cognito-identity.amazonaws.com:aud": POOL}}),
+        {**stmt(condition=guarded()), "Effect": "allow"},
+        {**stmt(condition=guarded()), "Principal": {"Federated": 7}},
+    ],
+)
+def test_statements_that_cannot_be_read_are_skipped_and_listed(broken: dict[str, Any]) -> None:
+    good = stmt(condition=guarded())
+    assert [t.index for t in cognito_trust(doc(broken, good))] == [1]
+    (aside,) = trust_unreadable(doc(broken, good))
+    assert (aside.policy, aside.index) == ("trust policy", 0)
+
+
+def test_what_cannot_assume_with_web_identity_does_not_matter() -> None:
+    other = {**stmt(action="sts:AssumeRole"), "Condition": {"StringEqualz": {"k": "v"}}}
+    assert trust_unreadable(doc(other, stmt(condition=guarded()))) == ()
+    assert trust_unreadable({}) == ()  # no trust policy was read at all
+    (whole,) = trust_unreadable({"Statement": "trust everyone"})
+    assert whole.index is None and cognito_trust({"Statement": "trust everyone"}) == []
 
 
 def test_missing_aud_and_amr() -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from auditor.model.report import Report
 from auditor.report.html import cell_classes, render_html
+from tests.report.test_unknown import unknown_report
 from tests.support.reports import HOSTILE_GROUP, HOSTILE_STATEMENT, sample_report, scaled_report
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ COLOURS = {
     "d": "rgb(244, 199, 195)",
     "n": "rgb(190, 170, 225)",
 }
+UNKNOWN = "rgb(176, 190, 197)"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -236,6 +238,23 @@ def test_cell_details_and_hover(browser: Browser, tmp_path: Path) -> None:
     page.locator("#only-drift").check()
     assert page.locator("#matrix tr.r:visible").count() == 4  # routes with planted drift
     assert seen.dialogs == [] and seen.errors == []
+
+
+def test_unknown_cells_look_like_nothing_else(browser: Browser, tmp_path: Path) -> None:
+    report = unknown_report()
+    page, seen = open_report(browser, report, tmp_path)
+    assert_report_dom(page, report)
+    style = page.evaluate("""() => { const s = getComputedStyle(document.querySelector(
+        '#matrix td.u')); const b = getComputedStyle(document.querySelector('#matrix td.u'),
+        '::before'); return [s.backgroundColor, b.content, s.outlineStyle]; }""")
+    assert style == [UNKNOWN, '"?"', "none"]  # its own colour and glyph; no drift mark
+    assert UNKNOWN not in COLOURS.values()
+    cell = page.locator("#matrix td.u").first
+    cell.click()
+    text = page.locator("#details").inner_text()
+    assert "unknown" in text and "cannot be compared" in text and "'shared'" in text
+    assert seen.dialogs == [] and seen.errors == []
+    assert all(url.startswith("file:") for url in seen.requests)
 
 
 def test_print_layout(browser: Browser, tmp_path: Path) -> None:

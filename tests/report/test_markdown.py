@@ -138,7 +138,7 @@ def test_10000_findings_fit_and_the_rest_is_counted() -> None:
 def test_smaller_limits_are_respected(limit: int) -> None:
     md = render_markdown(scaled_report(10, 40, findings=500, errors=50), limit=limit)
     assert len(md) <= limit
-    assert "[!CAUTION]" in md and "… and 30 more failed reads" in md
+    assert "[!CAUTION]" in md and "… and 30 more errors" in md
 
 
 def test_absurd_limit_still_holds() -> None:

@@ -155,6 +155,20 @@ def test_incomplete_snapshot_keeps_findings_open(tmp_path: Path, slack: FakeSlac
     assert _changed(again) == []
 
 
+def test_a_finding_hidden_by_an_unknown_verdict_stays_open(tmp_path: Path) -> None:
+    # Every read succeeded, but a policy could not be evaluated: the excess-route cell is
+    # unknown now, so its finding is gone from this run without being resolved.
+    state = tmp_path / "state.json"
+    _run(state, snapshot(), DRIFT, PRECEDENCE)
+    rep = track(
+        snapshot(),
+        _options(state, slack=False),
+        _audit(snapshot(), [PRECEDENCE], status="incomplete"),
+    )
+    assert rep.changes is not None and rep.changes.resolved == []
+    assert DRIFT.fingerprint in rep.changes.still_open
+
+
 @pytest.mark.parametrize(
     ("content", "field"),
     [

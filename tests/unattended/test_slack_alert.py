@@ -8,6 +8,7 @@ import time
 import pytest
 
 from auditor.model.findings import Severity
+from auditor.model.report import ReportError
 from auditor.unattended.slack import (
     MAX_LISTED,
     AlertContent,
@@ -105,3 +106,10 @@ def test_long_lists_are_capped() -> None:
     assert "Resolved findings (11)" in text
     assert "and 3 more" in text
     assert "New findings" not in text
+
+
+def test_an_incomplete_report_says_why() -> None:
+    errors = [ReportError(service="auditor", operation="EvaluatePolicy", message="x")]
+    incomplete = report([finding()], status="incomplete").model_copy(update={"errors": errors})
+    text = str(build_blocks(AlertContent(report=incomplete, new=[], resolved=[])))
+    assert "Incomplete (1 policy document(s) or route(s) could not be evaluated)" in text

@@ -84,7 +84,8 @@
       "verdict: " + c.verdict + (c.authorization !== "AWS_IAM" ?
         " (not IAM-governed: " + c.authorization + ")" : ""),
       "baseline: " + (c.expected ? "declared" : "not declared") +
-        (c.differs ? " \u2014 DIFFERS" : ""),
+        (c.differs ? " \u2014 DIFFERS" : "") +
+        (c.verdict === "unknown" ? " \u2014 cannot be compared" : ""),
       "role: " + (c.role || "none")];
     if (c.allowing.length) { lines.push("allowed by: " + c.allowing.join("; ")); }
     if (c.denying.length) { lines.push("denied by: " + c.denying.join("; ")); }
@@ -131,7 +132,8 @@
     row(dl, "Authorization", c.authorization + (c.authorization === "AWS_IAM" ? "" :
       " (not IAM-governed)"));
     row(dl, "Baseline", (c.expected ? "declared for this persona" : "not declared") +
-      (c.differs ? " \u2014 differs" : " \u2014 matches"));
+      (c.verdict === "unknown" ? " \u2014 cannot be compared: the verdict is unknown" :
+        c.differs ? " \u2014 differs" : " \u2014 matches"));
     row(dl, "Role", c.role);
     row(dl, "Allowing", c.allowing);
     row(dl, "Denying", c.denying);

@@ -1,0 +1,215 @@
+"""policy-unreadable (auditor/checks/policies.py) and what an unreadable document does to the
+rest of the report: unknown cells, no false missing/excess, an incomplete run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.rule_cases import Case
+from tests.support.snapshots import (
+    ACCOUNT,
+    API,
+    DEFAULT_ROLE,
+    EXECUTE_API,
+    REGION,
+    SmallApp,
+    role,
+    small_app,
+)
+
+ADMIN, EDITORS = role("app-admin"), role("app-editors")
+SHARED = f"arn:aws:iam::{ACCOUNT}:policy/shared"
+API_ARN = f"arn:aws:apigateway:{REGION}::/restapis/{API}"
+BROKEN = {"StringEqualz": {"aws:username": "ann"}}  # no such operator
+
+
+def _statement(effect: str = "Allow", tail: str = "*", **extra: Any) -> dict[str, Any]:
+    return {
+        "Effect": effect,
+        "Action": "execute-api:Invoke",
+        "Resource": f"{EXECUTE_API}/{tail}",
+        **extra,
+    }
+
+
+def _inline(app: SmallApp, role_name: str, *statements: Any) -> None:
+    """A second inline policy `extra` on the role, with these statements."""
+    app.role(role_name)["inline_policies"].append(
+        {"name": "extra", "document": {"Version": "2012-10-17", "Statement": list(statements)}}
+    )
+
+
+def _admin_condition_unreadable(app: SmallApp) -> None:
+    _inline(app, "app-admin", _statement(tail="GET/me", Condition=BROKEN))
+
+
+def _s3_unreadable(app: SmallApp) -> None:
+    broken = {"Effect": "allow", "Action": "s3:GetObject", "Resource": {"bucket": 1}}
+    _inline(app, "app-admin", broken)
+
+
+def _shared_unreadable(app: SmallApp) -> None:
+    """One managed policy, attached to two roles, whose Statement is a string."""
+    app.snapshot["managed_policies"] = {
+        SHARED: {"arn": SHARED, "name": "shared", "document": {"Statement": "Allow all"}}
+    }
+    for name in ("app-admin", "app-editors"):
+        app.role(name)["attached_policy_arns"] = [SHARED]
+
+
+def _boundary_unreadable(app: SmallApp) -> None:
+    document = {"Version": "2012-10-17", "Statement": [{**_statement(), "Effect": "allow"}]}
+    app.snapshot["managed_policies"] = {
+        SHARED: {"arn": SHARED, "name": "shared", "document": document}
+    }
+    app.role("app-default")["permissions_boundary_arn"] = SHARED
+
+
+def _trust_unreadable(app: SmallApp) -> None:
+    app.role("app-editors")["trust_policy"] = {"Version": "2012-10-17", "Statement": "trust"}
+
+
+def _resource_policy_unreadable(app: SmallApp) -> None:
+    statement = {**_statement(tail="GET/items"), "Effect": "Deny", "Principal": "*", "Action": 5}
+    app.api["resource_policy"] = {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def _route_unparseable(app: SmallApp) -> None:
+    app.add_route("GET reports")  # a hand-edited snapshot: no leading '/'
+    app.declared_routes("admin").append("GET /reports")
+
+
+CASES = [
+    Case.passes("policy-unreadable", "every document reads cleanly"),
+    Case.passes(
+        "policy-unreadable",
+        "a statement that cannot be read but can never match execute-api:Invoke",
+        _s3_unreadable,
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "an inline policy with an unknown condition operator",
+        _admin_condition_unreadable,
+        ("policy-unreadable", None, None, f"{ADMIN}#extra"),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "a managed policy whose Statement is a string, once for the roles sharing it",
+        _shared_unreadable,
+        ("policy-unreadable", None, None, SHARED),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "a permissions boundary whose Effect is not Allow or Deny",
+        _boundary_unreadable,
+        ("policy-unreadable", None, None, SHARED),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "a trust policy that cannot be read",
+        _trust_unreadable,
+        ("policy-unreadable", None, None, EDITORS),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "an API resource policy with Action a number",
+        _resource_policy_unreadable,
+        ("policy-unreadable", None, None, API_ARN),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "a route path the engine cannot parse",
+        _route_unparseable,
+        (
+            "policy-unreadable",
+            None,
+            "GET reports",
+            f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API}/prod/GETreports",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule(case: Case) -> None:
+    assert case.run() == case.expected
+
+
+def _cells(app: SmallApp) -> dict[tuple[str, str], str]:
+    report = app.report()
+    return {(c.persona, c.route): c.verdict for c in report.access_matrix}
+
+
+def test_an_unreadable_document_makes_the_run_incomplete_and_says_which() -> None:
+    app = small_app()
+    _shared_unreadable(app)
+    report = app.report()
+    assert report.status == "incomplete"
+    (error,) = report.errors
+    assert (error.service, error.operation) == ("auditor", "EvaluatePolicy")
+    (finding,) = [f for f in report.findings if f.rule_id == "policy-unreadable"]
+    assert error.message == f"{finding.message} ({SHARED})"
+    assert "the identity policy 'shared' cannot be evaluated in full" in finding.message
+    assert "Statement must be" in finding.message
+    assert finding.evidence["roles"] == [ADMIN, EDITORS]
+    assert finding.evidence["set_aside"] == [
+        {
+            "statement": None,
+            "sid": None,
+            "effect": "unknown",
+            "why": "policy 'shared': Statement must be an object or a list",
+        }
+    ]
+
+
+def test_unknown_cells_are_neither_missing_nor_excess() -> None:
+    app = small_app()
+    _shared_unreadable(app)  # of unknown effect: the admins' and editors' cells are unknown
+    cells = _cells(app)
+    assert {v for (p, _), v in cells.items() if p in ("group:admin", "group:editors")} == {
+        "unknown",
+        "allowed",  # GET /health is public: decided without the roles
+    }
+    assert cells[("default", "GET /me")] == "allowed"  # another role is judged as ever
+    rules = {f.rule_id for f in app.report().findings}
+    assert rules == {"policy-unreadable"}  # no missing-*, no excess-route on unknown cells
+
+
+def test_other_rules_still_run_beside_an_unreadable_document() -> None:
+    # Unlike a failed AWS read, what the auditor could not evaluate skips no rule.
+    app = small_app()
+    _admin_condition_unreadable(app)
+    app.grant("app-editors", "GET/items", "GET/administrators", "GET/me")  # drift
+    report = app.report()
+    assert report.status == "incomplete"
+    excess = {(f.persona, f.route) for f in report.findings if f.rule_id == "excess-route"}
+    assert excess == {("group:editors", "GET /me")}
+    assert _cells(app)[("group:admin", "GET /me")] == "unknown"  # denied without it
+    assert _cells(app)[("group:admin", "GET /items")] == "allowed"  # an Allow cannot undo it
+
+
+def test_a_trust_policy_that_cannot_be_read_is_not_called_untrusting() -> None:
+    app = small_app()
+    _trust_unreadable(app)
+    rules = {f.rule_id for f in app.report().findings}
+    assert "trust-not-cognito" not in rules and "policy-unreadable" in rules
+
+
+def test_an_unparseable_route_is_unknown_for_everyone_and_an_error() -> None:
+    app = small_app()
+    _route_unparseable(app)
+    report = app.report()
+    verdicts = {c.role_arn: c.verdict for c in report.access_matrix if c.route == "GET reports"}
+    assert verdicts == {
+        None: "denied",
+        ADMIN: "unknown",
+        EDITORS: "unknown",
+        DEFAULT_ROLE: "unknown",
+    }
+    assert [(e.service, e.operation) for e in report.errors] == [("auditor", "EvaluateRoute")]
+    assert (
+        DEFAULT_ROLE
+        in next(f for f in report.findings if f.rule_id == "policy-unreadable").evidence["roles"]
+    )

@@ -1,0 +1,112 @@
+"""A snapshot with a policy the auditor cannot read, through the real command line: the run
+is incomplete (exit 3), policy-unreadable says which document and why, the routes it governs
+are unknown and never denied, and nothing ends in a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from auditor.model.snapshot import Snapshot
+from tests.support.cli import subprocess_cli
+from tests.support.findings import load_report
+from tests.support.snapshots import EXECUTE_API, SmallApp, role, small_app
+
+ADMIN = role("app-admin")
+BROKEN = {
+    "Sid": "Reports",
+    "Effect": "Allow",
+    "Action": "execute-api:Invoke",
+    "Resource": f"{EXECUTE_API}/*/admin/*",
+    "Condition": {"StringEqualz": {"aws:username": "ann"}},  # no such operator
+}
+
+
+def _files(app: SmallApp, folder: Path) -> tuple[Path, Path]:
+    snapshot, baseline = folder / "snapshot.json", folder / "baseline.yaml"
+    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json(), encoding="utf-8")
+    baseline.write_text(yaml.safe_dump(app.baseline), encoding="utf-8")
+    return snapshot, baseline
+
+
+def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path: Path) -> None:
+    app = small_app()
+    # The admins' grant of /admin/* now sits behind a statement nobody can read, and the
+    # editors' role, which does not reach /admin/users, gets a document that is not one.
+    app.grant("app-admin", "GET/items")
+    app.role("app-admin")["inline_policies"].append(
+        {"name": "admin", "document": {"Version": "2012-10-17", "Statement": [BROKEN]}}
+    )
+    app.role("app-editors")["inline_policies"].append(
+        {"name": "junk", "document": {"Version": "2012-10-17", "Statement": "everything"}}
+    )
+    snapshot, baseline = _files(app, tmp_path)
+    out = tmp_path / "report.json"
+    result = subprocess_cli(
+        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    # One stderr line per problem, as for a failed read.
+    assert result.stderr.count("auditor: auditor EvaluatePolicy failed:") == 2
+
+    report = load_report(out)  # schema-valid, 'unknown' included
+    assert report["status"] == "incomplete"
+    assert {e["service"] for e in report["errors"]} == {"auditor"}
+    unreadable = {
+        f["resource"]: f for f in report["findings"] if f["rule_id"] == "policy-unreadable"
+    }
+    assert set(unreadable) == {f"{ADMIN}#admin", f"{role('app-editors')}#junk"}
+    (aside,) = unreadable[f"{ADMIN}#admin"]["evidence"]["set_aside"]
+    assert (aside["statement"], aside["sid"], aside["effect"]) == (0, "Reports", "Allow")
+    assert "unknown condition operator 'StringEqualz'" in aside["why"]
+
+    cells = {(c["persona"], c["route"]): c["verdict"] for c in report["access_matrix"]}
+    assert cells[("group:admin", "GET /admin/users")] == "unknown"  # denied without it
+    assert cells[("group:admin", "GET /items")] == "allowed"  # an Allow cannot undo it
+    assert cells[("group:admin", "GET /me")] == "denied"  # its Resource cannot match
+    assert {v for (p, _), v in cells.items() if p == "group:editors"} <= {"unknown", "allowed"}
+    assert cells[("default", "GET /me")] == "allowed"
+    # No rule claims missing or excess access on what could not be judged.
+    access = {"missing-all-users-route", "missing-route", "excess-route"}
+    assert [f for f in report["findings"] if f["rule_id"] in access] == []
+
+    explained = subprocess_cli(
+        [
+            "explain",
+            "--baseline",
+            str(baseline),
+            "--snapshot",
+            str(snapshot),
+            "--persona",
+            "group:admin",
+            "--route",
+            "GET /admin/users",
+        ]
+    )
+    assert explained.exit_code == 0, explained.stderr
+    assert "verdict   unknown" in explained.stdout
+    assert "(without them: denied)" in explained.stdout
+    assert "'app-admin/admin' statement 0 (Sid Reports)" in explained.stdout
+
+
+def test_a_route_path_the_engine_cannot_parse_is_exit_3_not_a_traceback(tmp_path: Path) -> None:
+    app = small_app()
+    for path in ("", "x", "/{proxy+}/x"):
+        app.add_route(f"GET {path}")
+    snapshot, baseline = _files(app, tmp_path)
+    out = tmp_path / "report.json"
+    result = subprocess_cli(
+        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
+    )
+    assert result.exit_code == 3 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [e["operation"] for e in report["errors"]] == ["EvaluateRoute"] * 3
+    odd = {
+        c["verdict"]
+        for c in report["access_matrix"]
+        if c["role_arn"] and c["route"] in ("GET ", "GET x", "GET /{proxy+}/x")
+    }
+    assert odd == {"unknown"}
