@@ -204,7 +204,7 @@ def snapshot_command(
     from auditor.commands.atomic import write_text_atomic
     from auditor.commands.run import EXIT_INCOMPLETE, aws_for, target_of
     from auditor.commands.targets import target_from_ids
-    from auditor.model.baseline import load_baseline
+    from auditor.model.baseline_file import load_baseline
 
     aws = aws_options(region, profile, endpoint_url, retry_mode, max_attempts)
     if baseline is not None:
@@ -224,7 +224,7 @@ def snapshot_command(
 @app.command()
 def validate(baseline: Annotated[Path, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
     """Check a baseline against its JSON Schema; print the path of every error."""
-    from auditor.model.baseline import load_baseline, validate_baseline_file
+    from auditor.model.baseline_file import load_baseline, validate_baseline_file
 
     problems = validate_baseline_file(baseline)
     if not problems:
@@ -249,7 +249,7 @@ def explain(
     """Show the resolved role and the statements that allow or deny a route, and why."""
     from auditor.commands.explain import explain_access
     from auditor.commands.run import obtain_snapshot
-    from auditor.model.baseline import load_baseline
+    from auditor.model.baseline_file import load_baseline
 
     loaded = load_baseline(baseline)
     options = RunOptions(
@@ -304,7 +304,7 @@ def schedule(
     max_attempts: AttemptsOpt = 10,
 ) -> None:
     """Run the audit forever on a cron schedule (APScheduler); stop with SIGTERM or Ctrl-C."""
-    from auditor.model.baseline import load_baseline
+    from auditor.model.baseline_file import load_baseline
     from auditor.unattended.schedule import run_schedule
 
     options = run_options(

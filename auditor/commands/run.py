@@ -14,7 +14,8 @@ from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.commands.atomic import write_text_atomic
 from auditor.commands.options import RunOptions
-from auditor.model.baseline import Baseline, load_baseline
+from auditor.model.baseline import Baseline
+from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import CollectionError, Snapshot, TargetRef

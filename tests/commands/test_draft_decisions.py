@@ -23,7 +23,7 @@ from auditor.emulator.seed import (
     RoleSpec,
     Seeded,
 )
-from auditor.model.baseline import load_baseline
+from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.support.aws import Aws

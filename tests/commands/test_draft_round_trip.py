@@ -25,7 +25,8 @@ from auditor.emulator.seed import (
     Seeded,
     UserPoolSpec,
 )
-from auditor.model.baseline import Baseline, load_baseline, validate_baseline_file
+from auditor.model.baseline import Baseline
+from auditor.model.baseline_file import load_baseline, validate_baseline_file
 from tests.support.aws import Aws
 from tests.support.drafting import Cli, seed_app
 from tests.support.findings import keys as findings

@@ -9,10 +9,9 @@ import pytest
 import yaml
 
 from auditor.audit.routes import pattern_covers
-from auditor.model.baseline import (
-    Baseline,
+from auditor.model.baseline import Baseline, RoutePattern
+from auditor.model.baseline_file import (
     BaselineProblem,
-    RoutePattern,
     baseline_schema,
     load_baseline,
     validate_baseline_file,

@@ -18,7 +18,7 @@ from cfnlint.decode import cfn_yaml
 
 from auditor.collect import CALLS, OPERATIONS, AwsOptions, collect_snapshot
 from auditor.commands.run import target_of
-from auditor.model.baseline import load_baseline
+from auditor.model.baseline_file import load_baseline
 from tests.support.aws import Aws
 from tests.support.world import HTTP_STAGE, build_world
 
