@@ -145,7 +145,9 @@ def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
     what = {"region": "an AWS region like us-east-1", "id": "a valid id"}.get(
         str(loc[-1]) if loc else "", "valid here"
     )
-    if loc[:1] == ("user_pool",):
+    if loc[:2] == ("identity_pool", "app_clients"):
+        what = "an app client id (letters, digits, '_' and '+')"
+    elif loc[:1] == ("user_pool",):
         what = "a user pool id like us-east-1_AbCdEf012"
     elif loc[:1] == ("identity_pool",):
         what = "an identity pool id like us-east-1:0d3a1c2b-..."

@@ -210,6 +210,24 @@ BAD_BASELINES = [
         "without the 'group:' prefix",
     ),
     (
+        "claim-key",
+        MINIMAL + "claims: {'custom:tier gold': {routes: []}}\n",
+        'claims["custom:tier gold"]',
+        "is not '<Claim> <MatchType> <Value>'",
+    ),
+    (
+        "claim-unknown-field",
+        MINIMAL + "claims: {'custom:tier Equals gold': {role: null, users: []}}\n",
+        'claims["custom:tier Equals gold"].users',
+        "unknown key 'users'",
+    ),
+    (
+        "app-client-id",
+        MINIMAL.replace('"}\n', '", app_clients: ["not an id"]}\n'),
+        "identity_pool.app_clients[0]",
+        "'not an id' is not an app client id",
+    ),
+    (
         "numeric-group-name",
         MINIMAL + "groups: {2024: {}}\n",
         "groups.2024",
