@@ -100,6 +100,8 @@ def make_finding(issue: Issue) -> Finding:
             issue.persona,
             issue.route,
             issue.api_id,
-            issue.app_client,
+            # A persona's finding is named by its role (the resource), whichever clients give
+            # it, so that adding a client changes no fingerprint; a path's finding by the path.
+            issue.app_client if issue.persona is None else None,
         ),
     )

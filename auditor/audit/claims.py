@@ -96,3 +96,25 @@ def _implies(known: MappingRule, rule: MappingRule) -> bool | None:
     if other == "Equals":
         return False if w == v else None
     return None
+
+
+def together(rules: list[MappingRule], groups: list[str]) -> list[tuple[str, ...]]:
+    """Sets of two or more groups whose members reach a rule that no single group reaches
+    first: a `cognito:groups NotEqual v` rule is passed by every member of a group other than
+    `v`, so only a member of `v` and of another group gets past it to the rules below. One set
+    per (rule, group): the group, plus the value of every NotEqual rule above the rule.
+    Whether the set really reaches the rule is for the resolution to say."""
+    live = set(groups)
+    found: list[tuple[str, ...]] = []
+    for index, rule in enumerate(rules):
+        if rule.claim != GROUPS_CLAIM:
+            continue
+        above = [r for r in rules[:index] if r.claim == GROUPS_CLAIM]
+        needed = {r.value for r in above if r.match_type == "NotEqual"}
+        if not needed or not needed <= live:
+            continue  # no NotEqual to get past, or one nobody can fail (no such group)
+        for group in sorted(live - needed):
+            members = tuple(sorted(needed | {group}))
+            if members not in found:
+                found.append(members)
+    return found

@@ -31,16 +31,15 @@ def obtainable(result: PathRole, groups: list[Group]) -> tuple[tuple[str, ...], 
     """Every role a member can obtain through one path, and what a role request changes."""
     chosen = chosen_roles(result.path, groups)
     roles = set(chosen) | ({result.role_arn} if result.role_arn else set())
-    note = ""
-    extra = sorted(set(chosen) - {result.role_arn})
-    if extra and result.role_arn is None:
-        note = (
-            f"; AmbiguousRoleResolution Deny does not stop a member who names "
-            f"{' or '.join(extra)} with CustomRoleArn"
-        )
-    elif extra:
-        note = f"; a member may also request {' or '.join(extra)} with CustomRoleArn"
-    return tuple(sorted(roles)), note
+    extra = " or ".join(sorted(set(chosen) - {result.role_arn}))
+    if not extra:
+        return tuple(sorted(roles)), ""
+    if result.role_arn is not None:
+        return tuple(sorted(roles)), f"; a member may also request {extra} with CustomRoleArn"
+    mapping = result.path.mapping if result.path else None
+    deny = mapping is not None and mapping.ambiguous_role_resolution == "Deny"
+    stopped = "AmbiguousRoleResolution Deny does not stop" if deny else "yet credentials go to"
+    return tuple(sorted(roles)), f"; {stopped} a member who names {extra} with CustomRoleArn"
 
 
 def group_pairs(snapshot: Snapshot) -> list[GroupPair]:

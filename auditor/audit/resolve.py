@@ -11,8 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.audit.claims import GROUPS_CLAIM, Token, claim_key, is_claim_rule, rule_matches
-from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_persona, group_persona
+from auditor.audit.claims import (
+    GROUPS_CLAIM,
+    Token,
+    claim_key,
+    is_claim_rule,
+    rule_matches,
+    together,
+)
+from auditor.model.personas import (
+    DEFAULT,
+    UNAUTHENTICATED,
+    claim_persona,
+    group_persona,
+    groups_persona,
+)
 from auditor.model.snapshot import Group, IdentityPool, MappingRule, RoleMapping, Snapshot
 
 
@@ -90,11 +103,15 @@ class PathRole:
 
 
 def resolve_paths(
-    pool: IdentityPool, user_pool_id: str, groups: list[Group], claim: MappingRule | None = None
+    pool: IdentityPool,
+    user_pool_id: str,
+    groups: list[Group],
+    claim: MappingRule | None = None,
+    only: tuple[SignInPath, ...] | None = None,
 ) -> list[PathRole]:
     """The role a signed-in member of exactly these groups (whose token also satisfies `claim`,
-    if given) gets through each sign-in path, and why."""
-    paths = sign_in_paths(pool, user_pool_id)
+    if given) gets through each sign-in path (or only these), and why."""
+    paths = list(only) if only is not None else sign_in_paths(pool, user_pool_id)
     if not paths:
         return [
             PathRole(
@@ -144,10 +161,24 @@ def _by_rules(pool: IdentityPool, mapping: RoleMapping, token: Token) -> tuple[s
             continue
         return rule.role_arn, (
             f"Rules mapping: rule {index} ({claim_key(rule)}) matches"
+            + _inside(rule, token)
             + _others(skipped)
             + _captured(mapping.rules[index:], index, token)
         )
     return fallback(pool, mapping, "Rules mapping: no rule matches" + _others(skipped))
+
+
+def _inside(rule: MappingRule, token: Token) -> str:
+    """Say so when a group rule matches only part of a group name: how Cognito applies
+    Contains and StartsWith to the list of groups is not documented (see the README)."""
+    if rule.claim != GROUPS_CLAIM or rule.match_type not in ("Contains", "StartsWith"):
+        return ""
+    if rule.value in token.groups:
+        return ""
+    return (
+        f" (as part of a group name: {rule.match_type} is assumed to test each name of "
+        "cognito:groups)"
+    )
 
 
 def _others(skipped: list[int]) -> str:
@@ -200,8 +231,8 @@ def merge_paths(persona: str, results: list[PathRole]) -> list[Resolution]:
         elif len(hows) == 1:
             labels = ", ".join(r.path.label for r in results if r.path)
             how = f"{hows[0]} (alike through every app client: {labels})"
-        else:
-            how = "; ".join(f"through {r.path.label if r.path else '?'}: {r.how}" for r in results)
+        else:  # several results: each came through a path
+            how = "; ".join(f"through {r.path.label if r.path else ''}: {r.how}" for r in results)
         return [Resolution(persona, results[0].role_arn, how)]
     return [
         Resolution(persona, r.role_arn, r.how, app_client=r.path.label if r.path else None)
@@ -210,21 +241,48 @@ def merge_paths(persona: str, results: list[PathRole]) -> list[Resolution]:
 
 
 def resolve_personas(snapshot: Snapshot) -> list[Resolution]:
-    """Every persona of the live pool, in a stable order: groups by name, claim personas by
-    first appearance, default, guests; a persona's sign-in paths in client order."""
+    """Every persona of the live pool, in a stable order: groups by name, then members of
+    several groups where only they get some role, claim personas by first appearance,
+    default, guests; a persona's sign-in paths in client order."""
     pool, user_pool = snapshot.identity_pool, snapshot.user_pool
     if pool is None or user_pool is None:
         return []  # a failed read; the report is already incomplete
     resolutions = []
-    for group in user_pool.groups:
+    groups = sorted(user_pool.groups, key=lambda g: g.name)
+    for group in groups:
         resolutions += merge_paths(
             group_persona(group.name), resolve_paths(pool, user_pool.id, [group])
         )
+    resolutions += _together(pool, user_pool.id, groups, {r.role_arn for r in resolutions})
+    # A claim persona's users are default or group personas on the paths without its rule.
     for claim in live_claim_rules(pool, user_pool.id):
-        resolutions += merge_paths(claim.persona, resolve_paths(pool, user_pool.id, [], claim.rule))
+        resolutions += merge_paths(
+            claim.persona, resolve_paths(pool, user_pool.id, [], claim.rule, claim.paths)
+        )
     resolutions += merge_paths(DEFAULT, resolve_paths(pool, user_pool.id, []))
     resolutions.append(resolve_guest(pool))
     return resolutions
+
+
+def _together(
+    pool: IdentityPool, user_pool_id: str, groups: list[Group], audited: set[str | None]
+) -> list[Resolution]:
+    """Members of several groups who get a role that no member of one group gets (past a
+    NotEqual rule): without them, that role and all it can reach would go unaudited. One
+    persona per such role, the first set that reaches it."""
+    by_name = {g.name: g for g in groups}
+    found: list[Resolution] = []
+    for path in sign_in_paths(pool, user_pool_id):
+        if path.mapping is None or path.mapping.type != "Rules":
+            continue
+        for names in together(path.mapping.rules, list(by_name)):
+            members = [by_name[name] for name in names]
+            results = resolve_paths(pool, user_pool_id, members)
+            if all(r.role_arn in audited for r in results):
+                continue
+            audited |= {r.role_arn for r in results}
+            found += merge_paths(groups_persona(names), results)
+    return found
 
 
 def resolve_guest(pool: IdentityPool) -> Resolution:
@@ -238,9 +296,16 @@ def resolve_guest(pool: IdentityPool) -> Resolution:
 
 def unused_group_roles(pool: IdentityPool, user_pool_id: str, groups: list[Group]) -> list[Group]:
     """The groups whose role no sign-in path hands out: no path maps by token, and no Rules
-    rule names the role (the seed's step 4 left undone)."""
+    rule on cognito:groups names the role (the seed's step 4 left undone). A claim rule naming
+    the role gives it to users with that claim, not to the group's members."""
     paths = sign_in_paths(pool, user_pool_id)
     if any(p.mapping is not None and p.mapping.type == "Token" for p in paths):
         return []
-    named = {rule.role_arn for p in paths if p.mapping for rule in p.mapping.rules}
+    named = {
+        rule.role_arn
+        for p in paths
+        if p.mapping
+        for rule in p.mapping.rules
+        if rule.claim == GROUPS_CLAIM
+    }
     return [g for g in groups if g.role_arn and g.role_arn not in named]

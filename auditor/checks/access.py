@@ -56,7 +56,8 @@ def _unreached(
                     route=text,
                     api_id=api_stage.api.id,
                     app_client=resolution.app_client,
-                    message=f"{_who(resolution)} can reach {where} {how} (declared by '{pattern}')",
+                    message=f"{_who(ctx, resolution)} can reach {where} {how} "
+                    f"(declared by '{pattern}')",
                     evidence={
                         "stage": api_stage.stage,
                         "verdict": verdict.verdict,
@@ -64,14 +65,22 @@ def _unreached(
                         "role_resolution": resolution.how,
                         "reasons": list(verdict.reasons),
                         "witness_denied": verdict.witness_denied,
+                        **_clients(ctx, resolution),
                     },
                 )
 
 
-def _who(resolution: Resolution) -> str:
+def _who(ctx: AuditContext, resolution: Resolution) -> str:
+    """The persona, and the app clients through which it gets this role where paths differ:
+    one finding speaks for every client that gives the same role (same fingerprint)."""
     if resolution.app_client is None:
         return resolution.persona
-    return f"{resolution.persona} (signing in through app client {resolution.app_client})"
+    clients = " or ".join(ctx.clients_giving(resolution))
+    return f"{resolution.persona} (signing in through app client {clients})"
+
+
+def _clients(ctx: AuditContext, resolution: Resolution) -> dict[str, object]:
+    return {"app_clients": ctx.clients_giving(resolution)} if resolution.app_client else {}
 
 
 def missing_all_users_route(ctx: AuditContext) -> Iterator[Issue]:
@@ -106,7 +115,7 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
             app_client=cell.resolution.app_client,
             severity=Severity.CRITICAL if persona == UNAUTHENTICATED else None,
             message=(
-                f"{_who(cell.resolution)} can reach {route} on {api_id}/{stage} "
+                f"{_who(ctx, cell.resolution)} can reach {route} on {api_id}/{stage} "
                 f"({verdict.verdict}) although the baseline does not declare it for them"
             ),
             evidence={
@@ -116,6 +125,7 @@ def excess_route(ctx: AuditContext) -> Iterator[Issue]:
                 "witness_allowed": verdict.witness_allowed,
                 "reasons": tuple(verdict.reasons),
                 "verbs": verbs,
+                **_clients(ctx, cell.resolution),
             },
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.audit.claims import claim_key
-from auditor.audit.resolve import LiveClaimRule, SignInPath, live_claim_rules
+from auditor.audit.resolve import LiveClaimRule
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 from auditor.model.personas import claim_persona
@@ -28,7 +28,7 @@ def _live(ctx: AuditContext) -> tuple[IdentityPool, UserPool, list[LiveClaimRule
     pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
     if pool is None or user_pool is None:
         return None
-    return pool, user_pool, live_claim_rules(pool, user_pool.id)
+    return pool, user_pool, ctx.claim_rules
 
 
 def claim_rule_undeclared(ctx: AuditContext) -> Iterator[Issue]:
@@ -57,12 +57,9 @@ def claim_rule_undeclared(ctx: AuditContext) -> Iterator[Issue]:
         )
 
 
-def claim_role_drift(
-    ctx: AuditContext, pool: IdentityPool, paths: list[SignInPath]
-) -> Iterator[Issue]:
+def claim_role_drift(ctx: AuditContext, pool: IdentityPool) -> Iterator[Issue]:
     """role-mapping-drift for claims: a declared claim rule's role, or a rule that is gone."""
-    user_pool = ctx.snapshot.user_pool
-    live = {c.key: c for c in live_claim_rules(pool, user_pool.id)} if user_pool else {}
+    live = {c.key: c for c in ctx.claim_rules}
     for key, declared in ctx.baseline.claims.items():
         claim = live.get(key)
         if claim is None:
@@ -76,16 +73,15 @@ def claim_role_drift(
             )
             continue
         for path in claim.paths:
-            mapping = path.mapping
-            rules = [r for r in mapping.rules if claim_key(r) == key] if mapping else []
-            live_role = rules[0].role_arn
+            assert path.mapping is not None  # a path is listed for a rule of its mapping
+            live_role = next(r.role_arn for r in path.mapping.rules if claim_key(r) == key)
             if not declared.declares("role") or live_role == declared.role:
                 continue
             yield Issue(
                 rule_id="role-mapping-drift",
                 resource=f"{pool.id}#claims",
                 persona=claim.persona,
-                app_client=path.label if len(paths) > 1 else None,
+                app_client=path.label,
                 message=f"the rule {key} of {path.provider} gives {live_role}, the baseline "
                 f"says {declared.role}",
                 evidence={

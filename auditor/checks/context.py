@@ -7,7 +7,13 @@ from functools import cached_property
 
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import Cell, CellIndex
-from auditor.audit.resolve import Resolution
+from auditor.audit.resolve import (
+    LiveClaimRule,
+    Resolution,
+    SignInPath,
+    live_claim_rules,
+    sign_in_paths,
+)
 from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
 from auditor.model.report import GroupPair
@@ -26,6 +32,28 @@ class AuditContext:
     # The previous run's configuration and this one's (with --state); None on a first run or
     # without a state.
     config_change: ConfigChange | None = None
+
+    @cached_property
+    def paths(self) -> list[SignInPath]:
+        """The user pool's sign-in paths to the identity pool (none if either is unread)."""
+        pool, user_pool = self.snapshot.identity_pool, self.snapshot.user_pool
+        return sign_in_paths(pool, user_pool.id) if pool and user_pool else []
+
+    @cached_property
+    def claim_rules(self) -> list[LiveClaimRule]:
+        pool, user_pool = self.snapshot.identity_pool, self.snapshot.user_pool
+        return live_claim_rules(pool, user_pool.id) if pool and user_pool else []
+
+    def clients_giving(self, resolution: Resolution) -> list[str]:
+        """The app clients through which the resolution's persona gets its role: one finding
+        speaks for all of them (where paths agree, the resolution names no client)."""
+        return [
+            r.app_client
+            for r in self.resolutions
+            if r.persona == resolution.persona
+            and r.role_arn == resolution.role_arn
+            and r.app_client is not None
+        ]
 
     def read_ok(self, *services: str) -> bool:
         """No read of these services failed: absence in the snapshot then means absence in AWS."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.audit.resolve import sign_in_paths, unused_group_roles
+from auditor.audit.resolve import unused_group_roles
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import GroupBaseline
 from auditor.model.findings import Issue
@@ -156,14 +156,20 @@ def group_role_unused(ctx: AuditContext) -> Iterator[Issue]:
     if not unused:
         return
     names = ", ".join(g.name for g in unused)
+    paths = ctx.paths
+    instead = (
+        "no credentials at all: the user pool is no provider of the identity pool"
+        if not paths
+        else f"{pool.authenticated_role or 'no role'} instead"
+    )
     yield Issue(
         rule_id="group-role-unused",
         resource=user_pool.arn or user_pool.id,
         message=f"groups {names} carry roles, but identity pool {pool.id} hands them to nobody: "
-        "no sign-in path maps roles from the token (Token) or names them in a rule (Rules), so "
-        f"every member gets {pool.authenticated_role or 'no role'} instead",
+        "no sign-in path maps roles from the token (Token) or names them in a group rule "
+        f"(Rules), so every member gets {instead}",
         evidence={
             "groups": {g.name: g.role_arn for g in unused},
-            "providers": [p.provider for p in sign_in_paths(pool, user_pool.id)],
+            "providers": [p.provider for p in paths],
         },
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.audit.resolve import Resolution, SignInPath, sign_in_paths
+from auditor.audit.resolve import Resolution, SignInPath
 from auditor.checks.claims import claim_role_drift
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
@@ -17,13 +17,7 @@ def _paths(ctx: AuditContext) -> tuple[IdentityPool, UserPool, list[SignInPath]]
     pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
     if pool is None or user_pool is None:
         return None
-    return pool, user_pool, sign_in_paths(pool, user_pool.id)
-
-
-def _named(paths: list[SignInPath], path: SignInPath) -> str | None:
-    """A finding about one path names its client when there is more than one: a single
-    client's findings keep the fingerprints they had before paths were told apart."""
-    return path.label if len(paths) > 1 else None
+    return pool, user_pool, ctx.paths
 
 
 def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
@@ -47,7 +41,7 @@ def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
         yield Issue(
             rule_id="role-mapping-missing",
             resource=pool.id,
-            app_client=_named(paths, path),
+            app_client=path.label,
             message=f"provider {path.provider} has no role mapping ('use default role'): every "
             f"user signing in through it gets {pool.authenticated_role or 'no role'} and group "
             "roles are ignored",
@@ -69,7 +63,7 @@ def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
         if path.mapping is not None:  # no mapping: role-mapping-missing, or what `default` says
             yield from _mapping_drift(ctx, pool, paths, path, path.mapping)
     yield from _clients_drift(ctx, pool, paths)
-    yield from claim_role_drift(ctx, pool, paths)
+    yield from claim_role_drift(ctx, pool)
 
 
 def _mapping_drift(
@@ -94,7 +88,7 @@ def _mapping_drift(
         yield Issue(
             rule_id="role-mapping-drift",
             resource=pool.id + suffix,
-            app_client=_named(paths, path),
+            app_client=path.label,
             message=f"{what} of {path.provider} is {live}, the baseline says {expected}",
             evidence={
                 "provider": path.provider,

@@ -1,15 +1,16 @@
 """`auditor baseline init`: a commented baseline that describes what is live today.
 
-Auditing with the draft right away finds no drift; what remains are the risks no baseline can
-declare away (trust policies, precedence ties, broad grants, public resource policies), routes
-nobody fully reaches, and partial verdicts, which are left as comments for a person to decide.
-Verdicts come from the audit's own access matrix: nothing here re-decides IAM.
+Auditing with the draft right away finds no drift, but for what no baseline can declare away
+(trust policies, precedence ties, broad grants, public resource policies, group roles nobody
+hands out, app clients that resolve a persona differently and what they do not reach), routes
+nobody fully reaches, and partial or unknown verdicts: those are left as comments for a
+person to decide. Verdicts come from the audit's own access matrix: nothing here re-decides
+IAM; who reaches what is draft_reach.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from auditor import __version__
 from auditor.audit.evaluator import AccessEvaluator
@@ -21,15 +22,20 @@ from auditor.audit.resolve import (
     sign_in_paths,
     unused_group_roles,
 )
-from auditor.audit.routes import ApiStage, iter_routes, normalise_template
-from auditor.audit.verdicts import verbs_reached
+from auditor.audit.routes import normalise_template
+from auditor.commands.draft_reach import (
+    LiveRoute,
+    Reach,
+    iam_routes,
+    on_every_path,
+    reach_of,
+    route_order,
+)
 from auditor.commands.yaml_lines import YamlLines, scalar
 from auditor.model.baseline import Baseline, IdentityPoolBaseline
 from auditor.model.errors import InputError
-from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
 from auditor.model.personas import DEFAULT, GROUP_PREFIX, UNAUTHENTICATED, group_persona
-from auditor.model.snapshot import IdentityPool, PoolRef, Route, Snapshot, UserPool
-from auditor.policy import RouteVerdict
+from auditor.model.snapshot import IdentityPool, PoolRef, Snapshot, UserPool
 
 _RESOLUTION = {None: "default", "Token": "token", "Rules": "rules"}
 
@@ -47,12 +53,12 @@ def draft_baseline(snapshot: Snapshot) -> str:
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
     cells = CellIndex(build_matrix(snapshot, provisional, resolutions, evaluator))
-    iam_routes = _iam_routes(snapshot, provisional)
+    live_routes = iam_routes(snapshot, provisional)
     by_persona: dict[str, list[Resolution]] = {}
     for resolution in resolutions:
         by_persona.setdefault(resolution.persona, []).append(resolution)
     reach = {
-        persona: _on_every_path([(r, _reach(r, iam_routes, cells, evaluator)) for r in paths])
+        persona: on_every_path([(r, reach_of(r, live_routes, cells, evaluator)) for r in paths])
         for persona, paths in by_persona.items()
     }
     signed_in = [reach[p].routes for p in by_persona if p != UNAUTHENTICATED]
@@ -67,7 +73,7 @@ def draft_baseline(snapshot: Snapshot) -> str:
     _identity_pool(out, pool, user_pool)
     _apis(out, snapshot)
     _public_routes(out, snapshot)
-    _routes(out, by_persona, reach, everyone, iam_routes)
+    _routes(out, by_persona, reach, everyone, live_routes)
     _groups(out, user_pool, by_persona, reach, everyone)
     _claims(out, pool, user_pool, by_persona, reach, everyone)
     return out.text()
@@ -95,141 +101,6 @@ def _pools(snapshot: Snapshot) -> tuple[UserPool, IdentityPool]:
         missing = "user_pool" if snapshot.user_pool is None else "identity_pool"
         raise InputError("<snapshot>", missing, "not collected; cannot draft a baseline")
     return snapshot.user_pool, snapshot.identity_pool
-
-
-@dataclass
-class _LiveRoute:
-    """One IAM-governed route as a baseline pattern names it, wherever it is served."""
-
-    text: str  # the key written in the draft ("GET /items/{id}", "ANY /x", "$default")
-    method: str
-    path: str
-    places: list[tuple[ApiStage, Route]] = field(default_factory=list)
-
-
-def _iam_routes(snapshot: Snapshot, provisional: Baseline) -> list[_LiveRoute]:
-    # A pattern is API-agnostic and ignores parameter names, so routes are merged the same way.
-    merged: dict[tuple[str, str], _LiveRoute] = {}
-    for api_stage, route in iter_routes(snapshot, provisional):
-        if route.authorization_type != "AWS_IAM":
-            continue
-        live = merged.setdefault(
-            (route.method, normalise_template(route.path)),
-            _LiveRoute(route.key, route.method, route.path),
-        )
-        if route.key < live.text:
-            live.text, live.path = route.key, route.path
-        live.places.append((api_stage, route))
-    return sorted(merged.values(), key=lambda r: _route_order(r.text))
-
-
-@dataclass
-class _Reach:
-    routes: set[str] = field(default_factory=set)  # fully reached in every audited stage
-    touched: set[str] = field(default_factory=set)  # live routes reached at all, fully or not
-    notes: list[str] = field(default_factory=list)  # comments, in route order: partial verdicts
-
-
-def _on_every_path(reached: list[tuple[Resolution, _Reach]]) -> _Reach:
-    """A persona whose sign-in paths disagree declares what every path fully reaches (so no
-    path in use misses a declared route); what only some paths reach stays excess, and the
-    notes say which path reaches what."""
-    if len(reached) == 1:
-        return reached[0][1]
-    merged = _Reach(
-        routes=set.intersection(*(r.routes for _, r in reached)),
-        touched=set.union(*(r.touched for _, r in reached)),
-    )
-    for resolution, reach in reached:
-        only = sorted(reach.routes - merged.routes, key=_route_order)
-        if only:
-            merged.notes.append(
-                f"only through app client {resolution.app_client}: {', '.join(only)}"
-            )
-        merged.notes += [f"through app client {resolution.app_client}: {n}" for n in reach.notes]
-    return merged
-
-
-def _reach(
-    resolution: Resolution,
-    iam_routes: list[_LiveRoute],
-    cells: CellIndex,
-    evaluator: AccessEvaluator,
-) -> _Reach:
-    reach = _Reach()
-    for live in iam_routes:
-        verdicts = [(s, cells.cell(resolution, s, r).verdict) for s, r in live.places]
-        kinds = {v.verdict for _, v in verdicts}
-        if kinds != {"denied"}:
-            reach.touched.add(live.text)
-        if kinds == {"allowed"}:
-            reach.routes.add(live.text)
-        elif "unknown" in kinds:  # neither declared nor left out: a person must decide
-            reach.notes.append(f"unknown: {live.text} ({_detail(verdicts)})")
-        elif kinds != {"denied"}:
-            if live.method == "ANY" and live.path != DEFAULT_ROUTE:
-                reach.notes.append(_split_any(resolution, live, evaluator, reach))
-            else:
-                reach.notes.append(f"partial: {live.text} ({_detail(verdicts)})")
-    return reach
-
-
-def _split_any(
-    resolution: Resolution, live: _LiveRoute, evaluator: AccessEvaluator, reach: _Reach
-) -> str:
-    """An ANY route reached for some verbs only: declare those verbs, note the rest.
-
-    The audit asks about a declared `GET /x` on a live `ANY /x` for GET alone, so declaring the
-    verbs that are fully reached is exact, not an approximation.
-    """
-    declared, undecided = [], []
-    for verb in verbs_reached(evaluator, resolution, live.places):
-        if verb.kind == "allowed":
-            declared.append(verb.verb)
-            reach.routes.add(f"{verb.verb} {live.path}")
-        else:
-            undecided.append(f"{verb.verb}: {_detail(list(verb.verdicts))}")
-    done = f"{', '.join(declared)} declared verb by verb" if declared else "no verb fully"
-    if undecided:
-        return f"partial: {live.text} ({done}; {'; '.join(undecided)})"
-    return f"{live.text}: only some verbs are allowed ({done})"
-
-
-def _detail(verdicts: list[tuple[ApiStage, RouteVerdict]]) -> str:
-    if len(verdicts) == 1:
-        return _why_partial(verdicts[0][1])
-    return "; ".join(
-        f"{s.api.id}/{s.stage}: {_why_partial(v) if v.verdict == 'partial' else v.verdict}"
-        for s, v in verdicts
-    )
-
-
-def _why_partial(verdict: RouteVerdict) -> str:
-    if verdict.verdict == "unknown":  # its reasons name what could not be read
-        return "; ".join(verdict.reasons)
-    if verdict.witness_allowed and verdict.witness_denied:
-        return (
-            f"only some paths; e.g. allowed {_request(verdict.witness_allowed)}, "
-            f"denied {_request(verdict.witness_denied)}"
-        )
-    return verdict.reasons[0] if verdict.reasons else "only some requests are allowed"
-
-
-def _request(arn: str) -> str:
-    """`arn:...:api/stage/GET/files/a` -> `GET /files/a`."""
-    resource = arn.split(":", 5)[-1]
-    parts = resource.split("/", 3)
-    if len(parts) < 3:
-        return arn
-    return f"{parts[2]} /{parts[3] if len(parts) > 3 else ''}"
-
-
-def _route_order(text: str) -> tuple[str, int, str]:
-    if " " not in text:
-        return (text, 0, "")
-    method, path = text.split(" ", 1)
-    verbs = ("ANY", *HTTP_METHODS)
-    return (path, verbs.index(method) if method in verbs else len(verbs), method)
 
 
 # --- Sections ---------------------------------------------------------------------------------
@@ -279,9 +150,11 @@ def _identity_pool(out: YamlLines, pool: IdentityPool, user_pool: UserPool) -> N
     names = {c.id: c.name for c in user_pool.clients or []}
     out.add_list(
         "app_clients",
-        [(p.label, names.get(p.label) or None) for p in paths],
+        [(p.client_id, names.get(p.client_id) or None) for p in paths if p.client_id],
         depth=1,
         note="every client the identity pool accepts; remove those nobody signs in with",
+        # A provider entry without a client id cannot be listed: it is always audited.
+        trailing=[f"{p.provider} (no client id): always in use" for p in paths if not p.client_id],
     )
 
 
@@ -312,15 +185,15 @@ def _public_routes(out: YamlLines, snapshot: Snapshot) -> None:
         (texts[same], ", ".join(f"{t}: public" if t == "NONE" else t for t in sorted(types)))
         for same, types in kinds.items()
     ]
-    out.add_list("public_routes", sorted(entries, key=lambda e: _route_order(e[0])), depth=0)
+    out.add_list("public_routes", sorted(entries, key=lambda e: route_order(e[0])), depth=0)
 
 
 def _routes(
     out: YamlLines,
     by_persona: dict[str, list[Resolution]],
-    reach: dict[str, _Reach],
+    reach: dict[str, Reach],
     everyone: set[str],
-    iam_routes: list[_LiveRoute],
+    live_routes: list[LiveRoute],
 ) -> None:
     out.add("routes:")
     out.add_list(
@@ -335,7 +208,7 @@ def _routes(
         guest = by_persona[UNAUTHENTICATED]
         _persona_routes(out, "unauthenticated", guest, reach[UNAUTHENTICATED], set(), depth=1)
     touched = set().union(*(r.touched for r in reach.values()))
-    for live in iam_routes:  # route-undeclared will name these: only a person can place them
+    for live in live_routes:  # route-undeclared will name these: only a person can place them
         if live.text not in touched:
             out.comment(
                 f"no persona reaches {live.text} (AWS_IAM): declare it where it belongs", depth=1
@@ -346,7 +219,7 @@ def _groups(
     out: YamlLines,
     user_pool: UserPool,
     by_persona: dict[str, list[Resolution]],
-    reach: dict[str, _Reach],
+    reach: dict[str, Reach],
     everyone: set[str],
 ) -> None:
     groups = sorted(user_pool.groups, key=lambda g: g.name)
@@ -374,7 +247,7 @@ def _claims(
     pool: IdentityPool,
     user_pool: UserPool,
     by_persona: dict[str, list[Resolution]],
-    reach: dict[str, _Reach],
+    reach: dict[str, Reach],
     everyone: set[str],
 ) -> None:
     live = live_claim_rules(pool, user_pool.id)
@@ -392,7 +265,7 @@ def _persona_routes(
     out: YamlLines,
     key: str,
     resolutions: list[Resolution],
-    reach: _Reach,
+    reach: Reach,
     everyone: set[str],
     depth: int,
 ) -> None:
@@ -404,4 +277,4 @@ def _persona_routes(
 
 
 def _entries(routes: Iterable[str]) -> list[tuple[str, str | None]]:
-    return [(text, None) for text in sorted(routes, key=_route_order)]
+    return [(text, None) for text in sorted(routes, key=route_order)]

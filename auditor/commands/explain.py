@@ -90,12 +90,8 @@ def _role_choice(pairs: list[GroupPair]) -> list[str]:
         lines.append(
             f"  also in {pair.groups[1]}{via}: gets {pair.role_arn or 'no credentials'} "
             f"unasked, can obtain {', '.join(pair.obtainable_roles)}"
-            + (
-                "; AmbiguousRoleResolution Deny does not stop a member who names one"
-                if pair.role_arn is None
-                else ""
-            )
         )
+        lines.append(f"    because {pair.detail}")
     if len(chosen) > MAX_PAIRS_SHOWN:
         lines.append(f"  ... and {len(chosen) - MAX_PAIRS_SHOWN} more groups")
     return lines

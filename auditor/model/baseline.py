@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
-from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_name, group_name
+from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_name, member_groups
 from auditor.model.snapshot import ApiRef, PoolRef
 
 
@@ -143,9 +143,13 @@ class Baseline(_Model):
         if claim is not None:
             declared = self.claims.get(claim)
             return list(declared.routes) if declared else []
-        name = group_name(persona)
-        group = self.groups.get(name) if name is not None else None
-        return list(group.routes) if group else []
+        # A member of several groups is declared what each of their groups is.
+        return [
+            pattern
+            for name in member_groups(persona)
+            if name in self.groups
+            for pattern in self.groups[name].routes
+        ]
 
     def path_in_use(self, app_client: str | None) -> bool:
         """Do users sign in through this app client? A resolution that holds for every path

@@ -198,16 +198,19 @@ def test_guests() -> None:
 def test_personas_are_in_a_stable_order() -> None:
     groups = [Group(name="b", role_arn=B, precedence=1), Group(name="a", role_arn=A, precedence=0)]
     personas = [r.persona for r in resolve_personas(snapshot(groups, identity_pool(token())))]
-    assert personas[-2:] == [DEFAULT, UNAUTHENTICATED]
-    assert sorted(personas[:-2]) == ["group:a", "group:b"]
+    assert personas == ["group:a", "group:b", DEFAULT, UNAUTHENTICATED]
 
 
 # --- claim rules -------------------------------------------------------------------------
 
-GOLD, SILVER = role("app-gold"), role("app-silver")
+GOLD, SILVER, SUPER = role("app-gold"), role("app-silver"), role("app-super")
 
 
-def personas_of(pool: IdentityPool, groups: list[Group]) -> dict[str, tuple[str | None, str]]:
+def personas_of(
+    pool: IdentityPool | RoleMapping, groups: list[Group]
+) -> dict[str, tuple[str | None, str]]:
+    if isinstance(pool, RoleMapping):
+        pool = identity_pool(pool)
     return {r.persona: (r.role_arn, r.how) for r in resolve_personas(snapshot(groups, pool))}
 
 
@@ -312,13 +315,41 @@ def test_a_client_without_a_mapping_gives_everyone_the_default_role() -> None:
     assert by_client[(DEFAULT, None)] == DEFAULT_ROLE
 
 
-def test_claim_personas_come_from_every_client_and_resolve_through_each() -> None:
+def test_claim_personas_resolve_only_through_the_clients_whose_rules_name_them() -> None:
+    """Through a client without the rule, a gold user is a default or group persona."""
     gold = rules(("custom:tier", "Equals", "gold", GOLD))
-    pool = two_clients(token(), gold)
-    resolved = {(r.persona, r.app_client): r.role_arn for r in resolve_personas(snapshot([], pool))}
-    # Through the Token client a gold user in no group gets the default role.
-    assert resolved[("claim:custom:tier Equals gold", "client123")] == DEFAULT_ROLE
-    assert resolved[("claim:custom:tier Equals gold", "mobile")] == GOLD
+    resolved = {
+        (r.persona, r.app_client): r.role_arn
+        for r in resolve_personas(snapshot([], two_clients(token(), gold)))
+    }
+    assert resolved[("claim:custom:tier Equals gold", None)] == GOLD
+    assert ("claim:custom:tier Equals gold", "client123") not in resolved
+    # Two clients with the rule, each its own role: they disagree.
+    silver = rules(("custom:tier", "Equals", "gold", SILVER))
+    resolved = {
+        (r.persona, r.app_client): r.role_arn
+        for r in resolve_personas(snapshot([], two_clients(gold, silver)))
+    }
+    assert resolved[("claim:custom:tier Equals gold", "client123")] == GOLD
+    assert resolved[("claim:custom:tier Equals gold", "mobile")] == SILVER
+
+
+def test_members_of_two_groups_past_a_not_equal_rule_are_a_persona_of_their_own() -> None:
+    """[NotEqual admin -> E, Contains editors -> SUPER, Contains admin -> A]: only a member of
+    admin and editors gets SUPER; without them, SUPER would never be audited."""
+    groups = [Group(name="admin"), Group(name="editors"), Group(name="readers")]
+    not_admin = rules(
+        ("cognito:groups", "NotEqual", "admin", B),
+        ("cognito:groups", "Contains", "editors", SUPER),
+        ("cognito:groups", "Contains", "admin", A),
+    )
+    resolved = personas_of(not_admin, groups)
+    assert resolved["group:admin"][0] == A and resolved["group:editors"][0] == B
+    assert resolved["groups:admin editors"][0] == SUPER
+    # One persona per role nobody else gets: admin+readers gets A, which admins get already.
+    assert [p for p in resolved if p.startswith("groups:")] == ["groups:admin editors"]
+    plain = rules(("cognito:groups", "Contains", "editors", SUPER))
+    assert not [p for p in personas_of(plain, groups) if p.startswith("groups:")]
 
 
 # --- role choice -------------------------------------------------------------------------
@@ -339,6 +370,6 @@ def test_a_member_of_two_groups_can_name_either_role_under_token() -> None:
 def test_rules_and_the_default_role_ignore_role_requests() -> None:
     ranked = [Group(name="a", role_arn=A, precedence=0), Group(name="b", role_arn=B, precedence=1)]
     group_rules = rules(("cognito:groups", "Contains", "b", B))
-    for pool in (identity_pool(group_rules), identity_pool(None)):
+    for pool, role_arn in ((identity_pool(group_rules), B), (identity_pool(None), DEFAULT_ROLE)):
         (pair,) = group_pairs(snapshot(ranked, pool))
-        assert pair.obtainable_roles == ((pair.role_arn,) if pair.role_arn else ())
+        assert (pair.role_arn, pair.obtainable_roles) == (role_arn, (role_arn,))

@@ -60,6 +60,17 @@ def _second_client_default_role(in_use: list[str] | None = None) -> Edit:
     return edit
 
 
+def _past_not_equal(app: SmallApp) -> None:
+    """Only a member of admin and editors gets past `NotEqual admin` to the super role."""
+    app.add_role("app-super", "GET/items", "*/admin/*", "GET/administrators", "GET/me")
+    app.rules_mapping(
+        ("cognito:groups", "NotEqual", "admin", "app-editors"),
+        ("cognito:groups", "Contains", "editors", "app-super"),
+        ("cognito:groups", "Contains", "admin", "app-admin"),
+    )
+    app.declared_pool["role_resolution"] = "rules"
+
+
 def _one_role_two_groups(app: SmallApp) -> None:
     app.group("editors")["role_arn"] = ADMIN
     app.grant("app-admin", "*")
@@ -154,6 +165,12 @@ CASES = [
         "guests reach an all-users route (all_users is not theirs)",
         lambda app: app.allow_guests("GET/items"),
         ("excess-route", "unauthenticated", "GET /items", GUEST),
+    ),
+    Case.fires(
+        "excess-route",
+        "a role only members of two groups get is audited: it reaches /me, which neither has",
+        _past_not_equal,
+        ("excess-route", "groups:admin editors", "GET /me", role("app-super")),
     ),
     Case.passes("overbroad-grant", "every grant names routes of one API"),
     Case.fires(

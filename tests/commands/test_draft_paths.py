@@ -43,18 +43,29 @@ def test_a_claim_rule_is_drafted_with_its_role_and_routes() -> None:
     assert audit(snapshot, baseline).findings == []
 
 
-def test_paths_that_disagree_declare_what_every_path_reaches_and_say_the_rest() -> None:
+def test_paths_that_disagree_declare_what_any_path_reaches_and_say_the_rest() -> None:
     app = small_app()
     app.add_client("mobile")  # no mapping: everyone gets the default role through it
     snapshot, text, baseline = _draft(app)
     assert baseline.identity_pool.app_clients == [CLIENT, "mobile"]
     assert "app clients differ: client123: token; mobile: default" in text
-    assert [str(p) for p in baseline.groups["admin"].routes] == []
-    assert "only through app client client123: GET /admin/users" in text
+    # Nothing anyone reaches is left undeclared: through mobile, admins reach /me too.
+    assert [str(p) for p in baseline.groups["admin"].routes] == ["GET /admin/users"]
+    assert "GET /me" in [str(p) for p in baseline.routes.all_users]
+    assert "app client mobile does not fully reach: GET /admin/users" in text
     report = audit(snapshot, baseline)
+    rules = _rules(report.findings)
     # No draft can declare this away: a person decides which client stays.
-    assert ("role-mapping-inconsistent", "group:admin") in _rules(report.findings)
-    assert all(f.rule_id != "missing-route" for f in report.findings)
+    assert ("role-mapping-inconsistent", "group:admin") in rules
+    assert ("missing-route", "group:admin") in rules
+    assert all(f.rule_id != "excess-route" for f in report.findings)
+    # Listing only the client in use leaves the mapping to settle, nothing missing.
+    in_use = baseline.model_copy(
+        update={
+            "identity_pool": baseline.identity_pool.model_copy(update={"app_clients": [CLIENT]})
+        }
+    )
+    assert all(f.rule_id != "missing-route" for f in audit(snapshot, in_use).findings)
 
 
 def test_the_cognito_half_alone() -> None:
@@ -92,8 +103,7 @@ def test_explain_lists_every_path_and_every_role_a_member_can_choose() -> None:
     text = explain_access(snapshot, baseline, "group:admin", "GET /admin/users")
     assert "app client client123" in text and "app client mobile" in text
     assert text.count("verdict   allowed") == 1 and text.count("verdict   denied") == 1
-    choice = next(
-        line for line in text.splitlines() if "also in editors (app client client123)" in line
-    )
-    assert role("app-admin") in choice and role("app-editors") in choice
-    assert "Deny does not stop" in choice
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "also in editors (app client client123)" in line)
+    assert role("app-admin") in lines[at] and role("app-editors") in lines[at]
+    assert "Deny does not stop" in lines[at + 1]

@@ -58,7 +58,7 @@ def test_default_role_mode_clean(world: World) -> None:
 def test_default_mode_declared_but_token_live(world: World) -> None:
     world.baseline["identity_pool"]["role_resolution"] = "default"
     world.write_baseline()
-    assert ("role-mapping-drift", None, None, world.pool_id) in findings(world)
+    assert ("role-mapping-drift", None, None, world.pool_id, world.client_id) in findings(world)
 
 
 def test_http_default_route_undeclared(world: World) -> None:

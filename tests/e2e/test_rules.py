@@ -97,7 +97,7 @@ def test_role_mapping_missing_gives_everyone_the_default_role(world: World) -> N
     default = world.role("app-default")
     report = run_report(world)
     assert keys(report) == {
-        ("role-mapping-missing", None, None, world.pool_id),
+        ("role-mapping-missing", None, None, world.pool_id, world.client_id),
         *{("missing-route", "group:admin", r, default) for r in ADMIN_OWN},
         ("excess-route", "group:admin", "GET /me", default),
         *{("missing-route", "group:editors", r, default) for r in EDITOR_OWN},
@@ -115,7 +115,7 @@ def test_role_mapping_drift_rules_instead_of_token(world: World) -> None:
     drift.set_pool_roles(
         world, {"authenticated": world.role("app-default")}, drift.rules_mapping(world)
     )
-    assert findings(world) == {("role-mapping-drift", None, None, world.pool_id)}
+    assert findings(world) == {("role-mapping-drift", None, None, world.pool_id, world.client_id)}
 
 
 def test_role_mapping_drift_deny_leaves_users_in_no_group_without_credentials(world: World) -> None:
@@ -125,7 +125,7 @@ def test_role_mapping_drift_deny_leaves_users_in_no_group_without_credentials(wo
     pool = world.pool_id
     report = run_report(world)
     assert keys(report) == {
-        ("role-mapping-drift", None, None, f"{pool}#AmbiguousRoleResolution"),
+        ("role-mapping-drift", None, None, f"{pool}#AmbiguousRoleResolution", world.client_id),
         *{("missing-all-users-route", "default", r, pool) for r in ALL_USERS},
         ("missing-route", "default", "GET /me", pool),
     }

@@ -50,17 +50,13 @@ def rule(claim: str, match_type: str, value: str, role_arn: str) -> dict[str, st
     return {"Claim": claim, "MatchType": match_type, "Value": value, "RoleARN": role_arn}
 
 
-def web_client(world: World) -> str:
-    return next(iter(world.seeded.client_ids.values()))
-
-
 def test_a_second_client_that_maps_editors_to_the_admin_role(world: World) -> None:
     partner = add_client(world, "partner")
     admin = world.role("app-admin")
     set_mappings(
         world,
         {
-            web_client(world): drift.token_mapping(),
+            world.client_id: drift.token_mapping(),
             partner: {
                 "Type": "Rules",
                 "AmbiguousRoleResolution": "AuthenticatedRole",
@@ -83,7 +79,7 @@ def test_a_second_client_that_maps_editors_to_the_admin_role(world: World) -> No
     editors = {
         c.get("app_client") for c in report["access_matrix"] if c["persona"] == "group:editors"
     }
-    assert editors == {web_client(world), partner}  # one cell per path where they differ
+    assert editors == {world.client_id, partner}  # one cell per path where they differ
     assert all(
         "app_client" not in c for c in report["access_matrix"] if c["persona"] != "group:editors"
     )
@@ -93,7 +89,7 @@ def test_a_client_without_a_mapping_is_a_way_to_the_default_role(world: World) -
     legacy = add_client(world, "legacy")  # no mapping: "use default role" through it
     default = world.role("app-default")
     in_use = {**world.baseline}
-    in_use["identity_pool"] = {**in_use["identity_pool"], "app_clients": [web_client(world)]}
+    in_use["identity_pool"] = {**in_use["identity_pool"], "app_clients": [world.client_id]}
     report = run_report(world, baseline=world.write_baseline(in_use, "in-use.yaml"))
     # Nobody signs in through it, so what it cannot reach is no loss; but anyone who knows
     # its id can, so what it reaches beyond the declared routes is excess.
@@ -113,7 +109,7 @@ def test_a_claim_rule_is_a_persona_of_its_own(world: World) -> None:
     set_mappings(
         world,
         {
-            web_client(world): {
+            world.client_id: {
                 "Type": "Rules",
                 "AmbiguousRoleResolution": "AuthenticatedRole",
                 "RulesConfiguration": {
@@ -145,7 +141,7 @@ def test_a_claim_rule_is_a_persona_of_its_own(world: World) -> None:
     assert cells["GET /admin/users"] == "allowed" and cells["GET /me"] == "denied"
     # The client lists what users may write, without the tier: they cannot pick their role.
     idp.update_user_pool_client(
-        UserPoolId=world.user_pool_id, ClientId=web_client(world), WriteAttributes=["email"]
+        UserPoolId=world.user_pool_id, ClientId=world.client_id, WriteAttributes=["email"]
     )
     report = run_report(world, baseline=world.write_baseline(declared, "claims.yaml"))
     assert {f["rule_id"] for f in report["findings"]} == {"missing-all-users-route"}
@@ -208,5 +204,6 @@ def test_explain_lists_every_role_a_member_of_two_groups_can_obtain(world: World
         ]
     )
     assert result.exit_code == 0, result.stderr
-    choice = next(line for line in result.stdout.splitlines() if "also in editors" in line)
-    assert world.role("app-editors") in choice and "Deny does not stop" in choice
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "also in editors" in line)
+    assert world.role("app-editors") in lines[at] and "Deny does not stop" in lines[at + 1]

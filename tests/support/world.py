@@ -99,6 +99,11 @@ class World:
         return self.seeded.identity_pool_id
 
     @property
+    def client_id(self) -> str:
+        """The app client the world's users sign in with (its only one)."""
+        return next(iter(self.seeded.client_ids.values()))
+
+    @property
     def user_pool_id(self) -> str:
         assert self.seeded.user_pool_id
         return self.seeded.user_pool_id
