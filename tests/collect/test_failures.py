@@ -182,7 +182,11 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
         ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes"),  # wire names
         ("cognito-idp:DescribeUserPoolClient", {"UserPoolClient": {"ClientName": "x"}}, "clients"),
         ("apigateway:GetDeployment", {"id": "d1"}, "deployments"),  # no apiSummary
+        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": {"/x": None}}, "deployments"),
+        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": []}, "deployments"),
         ("apigatewayv2:ExportApi", {"openapi": "3.0.1"}, "http deployments"),  # no paths
+        ("apigatewayv2:ExportApi", {"paths": {"/x": None}}, "http deployments"),
+        ("apigatewayv2:ExportApi", {"paths": {"/x": {"get": None}}}, "http deployments"),
     ],
 )
 def test_unusable_answer_is_a_recorded_error_not_a_crash(
