@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
-from auditor.model.http import DEFAULT_ROUTE, served_path
+from auditor.model.http import route_key, served_path
 from auditor.model.inputs import InputFormat, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
@@ -159,7 +159,7 @@ class Route(_Model):
 
     @property
     def key(self) -> str:
-        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
+        return route_key(self.method, self.path)
 
 
 class Deployment(_Model):
