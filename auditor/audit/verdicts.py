@@ -1,9 +1,11 @@
 """A persona's verdict on a live route, decided in one place.
 
-Three cases, in this order: a route not governed by AWS_IAM is decided by its authorization
-type, whoever calls (the `route-not-iam` rule reports it); a persona to whom Cognito hands no
-credentials cannot sign an IAM request; anyone else is a question for the policy engine. The
-matrix, the checks, `explain` and the draft all ask here.
+Four cases, in this order: on a stage whose deployment could not be read every verdict is
+`unknown` (what it serves is not known, and the current definition is no stand-in); a route
+not governed by AWS_IAM is decided by its authorization type, whoever calls (the
+`route-not-iam` rule reports it); a persona to whom Cognito hands no credentials cannot sign
+an IAM request; anyone else is a question for the policy engine. The matrix, the checks,
+`explain` and the draft all ask here.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def verdict_for(
     The evaluator is passed in, not held: it is the audit's one owner of compiled policies and
     request contexts, and every caller already has it.
     """
+    if api_stage.unread is not None:
+        return unread_verdict(api_stage.unread)
     if route.authorization_type != "AWS_IAM":
         return non_iam_verdict(route.authorization_type, resolution.persona == UNAUTHENTICATED)
     if resolution.role_arn is None:
@@ -74,6 +78,11 @@ def non_iam_verdict(authorization_type: str, guest: bool) -> RouteVerdict:
         "partial",
         f"authorization {authorization_type}: decided by the authorizer, not by IAM roles",
     )
+
+
+@lru_cache(maxsize=64)  # one per unread stage: its cells share the verdict
+def unread_verdict(why: str) -> RouteVerdict:
+    return _decided("unknown", f"{why}: not judged on the API's current definition")
 
 
 def _decided(verdict: Verdict, reason: str) -> RouteVerdict:

@@ -13,7 +13,7 @@ from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix, report_cells
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
-from auditor.audit.routes import audited_stages
+from auditor.audit.routes import audited_stages, refs_of
 from auditor.checks import CHECKS, AuditContext, policies
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
@@ -26,7 +26,7 @@ from auditor.model.report import (
     Summary,
     ToolInfo,
 )
-from auditor.model.snapshot import PoolRef, Snapshot
+from auditor.model.snapshot import ApiRef, PoolRef, Snapshot
 from auditor.model.state import ConfigChange
 
 
@@ -43,6 +43,32 @@ def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) 
                 field,
                 f"snapshot is of {live.id}, the baseline ({baseline.source}) names {wanted}",
             )
+    for ref in baseline.apis:
+        _check_api_matches(snapshot, ref, f"{source}: apis", baseline.source)
+
+
+def _check_api_matches(snapshot: Snapshot, ref: ApiRef, source: str, baseline: str) -> None:
+    """A baseline API or stage the snapshot did not read would be audited as something made
+    up (a stage serving the definition, or nothing): refuse it. Unless the snapshot says why
+    it could not read it (a failed read of a target it names: the report is incomplete)."""
+    apis = [api for api in snapshot.apis if refs_of(api, [ref])]
+    if not apis and not any(_names(target, ref) for target in snapshot.target.apis):
+        raise InputError(source, None, f"the snapshot has no API {ref} (the baseline {baseline})")
+    for api in apis:
+        targets = refs_of(api, snapshot.target.apis)
+        read = {t.stage for t in targets}
+        for stage in [ref.stage] if ref.stage else api.stages:
+            if api.stages_listed and stage not in api.stages:
+                problem = f"API {api.id} has no stage {stage} in the snapshot"
+            elif None in read or stage in read or stage in api.deployments:
+                continue
+            else:
+                problem = f"the snapshot did not read what stage {stage} of API {api.id} serves"
+            raise InputError(source, None, f"{problem} (the baseline {baseline} audits it)")
+
+
+def _names(target: ApiRef, ref: ApiRef) -> bool:
+    return (target.id, target.name) == (ref.id, ref.name)
 
 
 def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:

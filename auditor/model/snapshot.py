@@ -175,16 +175,33 @@ class Api(_Model):
     name: str
     kind: Literal["REST", "HTTP"]
     stages: list[str] = []
+    # False when the API's stages could not be listed: `stages` is then empty, and what any
+    # stage serves is unknown.
+    stages_listed: bool = True
     resource_policy: PolicyDocument | None = None  # REST only, already unescaped
     routes: list[Route] = []  # the current definition
     # By stage name, what a stage serves where that can differ from `routes` (REST stages,
     # HTTP stages without auto-deploy). A stage absent here serves `routes`.
     deployments: dict[str, Deployment] = {}
+    # Stages whose deployment could not be read (a failed read, in the snapshot's errors, or
+    # an answer we could not use): what they serve is unknown, never taken to be `routes`.
+    unread_stages: list[str] = []
 
     def served_routes(self, stage: str) -> list[Route]:
-        """The routes a stage really serves: its deployment's, else the current definition."""
+        """The routes a stage really serves: its deployment's, else the current definition.
+        For a stage in `unread_stages` the definition only lists the routes it may serve."""
         deployed = self.deployments.get(stage)
         return deployed.routes if deployed is not None else self.routes
+
+    def unread_reason(self, stage: str) -> str | None:
+        """Why what `stage` serves is unknown, or None if the snapshot says what it serves."""
+        if not self.stages_listed:
+            return f"the stages of API {self.id} could not be read"
+        if stage in self.unread_stages:
+            return f"what stage {stage} of API {self.id} serves could not be read"
+        if stage not in self.stages:
+            return f"API {self.id} has no stage {stage} in the snapshot"
+        return None
 
 
 class PoolRef(_Model):

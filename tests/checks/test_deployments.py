@@ -15,8 +15,8 @@ def _fixed_but_not_deployed(app: SmallApp) -> None:
 
 
 def _unread(app: SmallApp) -> None:
-    _fixed_but_not_deployed(app)
-    app.fail_read("apigateway", "GetDeployment")
+    """As the collector records it: the stage's deployment absent, the stage unread."""
+    app.fail_deployment_read()
 
 
 CASES = [
@@ -59,3 +59,14 @@ def test_served_public_is_critical_else_medium_with_the_evidence() -> None:
         "current": "AWS_IAM",
     }
     assert found["DELETE /items"].evidence["current"] is None
+
+
+def test_a_stage_whose_deployment_could_not_be_read_is_unknown_not_the_definition() -> None:
+    app = small_app()
+    _unread(app)
+    report = app.report()
+    assert report.status == "incomplete"
+    cells = [c for c in report.access_matrix if c.stage == "prod"]
+    assert cells and {c.verdict for c in cells} == {"unknown"}
+    assert "what stage prod of API api1 serves could not be read" in cells[0].reasons[0]
+    assert not {"excess-route", "missing-route"} & {f.rule_id for f in report.findings}

@@ -210,6 +210,21 @@ class SmallApp:
             "routes": list(served.values()),
         }
 
+    def audit_stages(self, *stages: str) -> None:
+        """The API has these stages, and the baseline and the snapshot's target name each (one
+        ref per stage, as `baseline init --api X:a --api X:b` writes them)."""
+        self.api["stages"] = sorted(set(self.api["stages"]) | set(stages))
+        refs = [{"id": API, "stage": stage} for stage in stages]
+        self.baseline["apis"] = refs
+        self.snapshot["target"]["apis"] = [dict(ref) for ref in refs]
+
+    def fail_deployment_read(self, stage: str = STAGE) -> None:
+        """What the stage serves could not be read, as the collector records it: the failed
+        read in errors, the stage in unread_stages, no deployment."""
+        self.fail_read("apigateway", "GetDeployment")
+        self.api.setdefault("deployments", {}).pop(stage, None)
+        self.api.setdefault("unread_stages", []).append(stage)
+
     def allow_guests(self, *tails: str) -> None:
         """Guest access on, as the baseline says, through a guest role reaching these tails
         (the baseline declares no guest routes)."""

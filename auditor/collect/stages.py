@@ -1,0 +1,107 @@
+"""What each stage of an API serves: its stages as GetStages lists them, and their deployments,
+read once per distinct deployment.
+
+Nothing here guesses: a read that fails, or a stage answer we cannot use, leaves the stage in
+`Served.unread` (what it serves is unknown), never "serves nothing" or "serves the definition".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from auditor.collect.reads import Reads
+from auditor.model.snapshot import Deployment, Route
+
+
+class StageInfo(NamedTuple):
+    """One stage as GetStages describes it."""
+
+    name: str
+    deployment_id: str | None  # the deployment it serves; None: it serves none (HTTP)
+    serves_definition: bool = False  # an HTTP auto-deploy stage: the latest routes
+    unusable: str | None = None  # why the answer does not say what the stage serves
+
+
+# Parsed inside reads.run, like every answer.
+
+
+def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
+    """A REST stage always points at a deployment (CreateStage requires one): a stage without
+    one is an answer we cannot use, not a stage that serves nothing."""
+    return [
+        StageInfo(s["stageName"], s.get("deploymentId"))
+        if s.get("deploymentId")
+        else StageInfo(s["stageName"], None, unusable="the stage has no deploymentId")
+        for s in answer.get("item", [])
+    ]
+
+
+def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
+    """An auto-deploy stage serves the latest routes; any other the deployment it points at,
+    or nothing before its first deployment."""
+    return [
+        StageInfo(
+            s["StageName"], s.get("DeploymentId"), serves_definition=bool(s.get("AutoDeploy"))
+        )
+        for page in pages
+        for s in page.get("Items", [])
+    ]
+
+
+@dataclass
+class Served:
+    """The stages and what they serve, by stage name (see the fields of Api)."""
+
+    stages: list[str] = field(default_factory=list)
+    listed: bool = True  # False: the stages could not be listed, nothing is known of any
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+
+
+def read_served(
+    reads: Reads,
+    api_id: str,
+    stages: list[StageInfo] | None,
+    calls: tuple[str, str, str],
+    read: Callable[[str, str], list[Route]],
+) -> Served:
+    """What each stage serves, read once per deployment with `read(stage, deployment id)`.
+    `stages` is None when they could not be listed. `calls` is (service, the operation that
+    lists the stages, the one that reads what a stage serves), for the errors."""
+    if stages is None:
+        return Served(listed=False)
+    service, listing, reading = calls
+    served = Served(stages=sorted(stage.name for stage in stages))
+    by_id: dict[str, Deployment | None] = {}
+    for stage in sorted(stages):
+        if stage.unusable is not None:
+            reads.record(
+                service, listing, f"unexpected response: {stage.unusable}", _at(api_id, stage)
+            )
+            served.unread.append(stage.name)
+            continue
+        if stage.serves_definition:
+            continue
+        deployment_id = stage.deployment_id
+        if deployment_id is None:
+            served.deployments[stage.name] = Deployment()
+            continue
+        if deployment_id not in by_id:
+            by_id[deployment_id] = reads.run(
+                service,
+                reading,
+                _at(api_id, stage),
+                lambda: Deployment(id=deployment_id, routes=read(stage.name, deployment_id)),  # noqa: B023 (called at once)
+            )
+        deployment = by_id[deployment_id]
+        if deployment is None:
+            served.unread.append(stage.name)
+        else:
+            served.deployments[stage.name] = deployment
+    return served
+
+
+def _at(api_id: str, stage: StageInfo) -> str:
+    return f"{api_id} {stage.name}"
