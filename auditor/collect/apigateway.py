@@ -153,7 +153,7 @@ class _ApiReader:
             )
         return ("HTTP", http)
 
-    def rest(self, raw: dict[str, Any]) -> Api:
+    def rest(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["id"]
         policy: PolicyDocument | None = None
         if raw.get("policy"):
@@ -202,10 +202,10 @@ class _ApiReader:
             return summary_routes(answer["apiSummary"])
 
         calls = ("apigateway", "GetStages", "GetDeployment")
-        served = read_served(self.reads, api_id, stages, calls, deployed)
+        served = read_served(self.reads, api_id, stages, audited, calls, deployed)
         return _api(raw["id"], raw["name"], "REST", routes, served, policy)
 
-    def http(self, raw: dict[str, Any]) -> Api:
+    def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["ApiId"]
         routes = (
             self.reads.run(
@@ -234,7 +234,7 @@ class _ApiReader:
             return export_routes(json.loads(answer["body"].read()))
 
         calls = ("apigatewayv2", "GetStages", "ExportApi")
-        served = read_served(self.reads, api_id, stages, calls, exported)
+        served = read_served(self.reads, api_id, stages, audited, calls, exported)
         return _api(raw["ApiId"], raw["Name"], "HTTP", routes, served)
 
 
@@ -260,21 +260,29 @@ def _api(
 
 
 def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[Api]:
-    """Each referenced API once (several refs may name stages of one API), sorted by id."""
+    """Each referenced API once (several refs may name stages of one API), sorted by id, with
+    what the stages the refs audit serve (an API's every stage if a ref names none)."""
     reader = _ApiReader(clients, reads)
-    apis: dict[str, Api] = {}
+    found: dict[str, tuple[str, dict[str, Any], set[str] | None]] = {}
     use_listing = len({ref.id or ref.name for ref in refs}) > 1  # stages of one API: no listing
     for ref in refs:
-        found = reader.find(ref, use_listing=use_listing)
-        if found is None:
+        described = reader.find(ref, use_listing=use_listing)
+        if described is None:
             continue
-        kind, raw = found
+        kind, raw = described
         api_id = _api_id(kind, raw)
-        if api_id not in apis:
-            apis[api_id] = reader.rest(raw) if kind == "REST" else reader.http(raw)
-        api = apis[api_id]
-        if ref.stage and api.stages_listed and ref.stage not in api.stages:
+        audited = found[api_id][2] if api_id in found else set()
+        if audited is not None:
+            audited = None if ref.stage is None else audited | {ref.stage}
+        found[api_id] = (kind, raw, audited)
+    apis: dict[str, Api] = {}
+    for api_id, (kind, raw, audited) in found.items():
+        api = apis[api_id] = (
+            reader.rest(raw, audited) if kind == "REST" else reader.http(raw, audited)
+        )
+        missing = sorted(set(audited or ()) - set(api.stages))
+        if missing and api.stages_listed:
             raise TargetNotFoundError(
-                f"stage {ref.stage} of API {api_id} not found in {clients.region}"
+                f"stage {missing[0]} of API {api_id} not found in {clients.region}"
             )
     return [apis[k] for k in sorted(apis)]

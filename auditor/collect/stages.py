@@ -64,18 +64,21 @@ def read_served(
     reads: Reads,
     api_id: str,
     stages: list[StageInfo] | None,
+    audited: set[str] | None,
     calls: tuple[str, str, str],
     read: Callable[[str, str], list[Route]],
 ) -> Served:
-    """What each stage serves, read once per deployment with `read(stage, deployment id)`.
-    `stages` is None when they could not be listed. `calls` is (service, the operation that
-    lists the stages, the one that reads what a stage serves), for the errors."""
+    """What each stage the baseline audits (`audited`; None: every stage) serves, read once
+    per deployment with `read(stage, deployment id)`: a stage nobody audits costs no read, and
+    a failed read of one leaves the run complete. `stages` is None when they could not be
+    listed. `calls` is (service, the operation that lists the stages, the one that reads what
+    a stage serves), for the errors."""
     if stages is None:
         return Served(listed=False)
     service, listing, reading = calls
     served = Served(stages=sorted(stage.name for stage in stages))
     by_id: dict[str, Deployment | None] = {}
-    for stage in sorted(stages):
+    for stage in sorted(s for s in stages if audited is None or s.name in audited):
         if stage.unusable is not None:
             reads.record(
                 service, listing, f"unexpected response: {stage.unusable}", _at(api_id, stage)

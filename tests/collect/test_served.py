@@ -109,3 +109,28 @@ def test_app_clients_are_listed_in_pages_of_60_and_each_described(aws: Aws) -> N
     calls = aws.emulator.operations()
     assert calls["cognito-idp:ListUserPoolClients"] == 2
     assert calls["cognito-idp:DescribeUserPoolClient"] == 61
+
+
+def test_only_the_audited_stages_deployments_are_read(aws: Aws) -> None:
+    spec = EnvironmentSpec(
+        rest_apis=[RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=["prod", "dev"])]
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    shop = seeded.api_ids["shop"]
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=shop, stage="prod")],
+    )
+    aws.emulator.clear_operations()
+    # A stage nobody audits cannot make the run incomplete: it is not read at all.
+    aws.emulator.inject_failure("apigateway:GetDeployment", times=1)
+    snapshot = collect_snapshot(target, AwsOptions(endpoint_url=aws.url, max_attempts=1))
+    api = snapshot.api(shop)
+    assert api is not None and api.stages == ["dev", "prod"]
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
+    assert (list(api.deployments), api.unread_stages) == ([], ["prod"])
+    aws.emulator.clear_operations()
+    snapshot = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+    assert snapshot.complete and aws.emulator.operations()["apigateway:GetDeployment"] == 1
+    assert list(snapshot.apis[0].deployments) == ["prod"]
