@@ -40,10 +40,16 @@ def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
 
 def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
     """An auto-deploy stage serves the latest routes; any other the deployment it points at,
-    or nothing before its first deployment."""
+    or nothing before its first deployment. But a stage whose automatic deployment failed
+    keeps the deployment it had, and LastDeploymentStatusMessage (set on auto-deploy stages
+    only) tells how the last one went: with a message, what the stage serves is read as for
+    a stage without auto-deploy rather than taken to be the latest routes."""
     return [
         StageInfo(
-            s["StageName"], s.get("DeploymentId"), serves_definition=bool(s.get("AutoDeploy"))
+            s["StageName"],
+            s.get("DeploymentId"),
+            serves_definition=bool(s.get("AutoDeploy"))
+            and not s.get("LastDeploymentStatusMessage"),
         )
         for page in pages
         for s in page.get("Items", [])

@@ -134,3 +134,33 @@ def test_only_the_audited_stages_deployments_are_read(aws: Aws) -> None:
     snapshot = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
     assert snapshot.complete and aws.emulator.operations()["apigateway:GetDeployment"] == 1
     assert list(snapshot.apis[0].deployments) == ["prod"]
+
+
+def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(aws: Aws) -> None:
+    """The stage keeps its previous deployment when an automatic one fails: what it serves
+    is exported, not taken to be the latest routes."""
+    spec = EnvironmentSpec(
+        http_apis=[
+            HttpApiSpec(
+                "orders",
+                routes={"GET /orders": "NONE"},
+                stages=["live"],
+                auto_deploy=False,
+                changed_after_deploy={"GET /orders": "AWS_IAM"},
+            )
+        ]
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    orders = seeded.api_ids["orders"]
+    (stage,) = aws.client("apigatewayv2").get_stages(ApiId=orders)["Items"]
+    failed = {
+        "stageName": "live",
+        "autoDeploy": True,
+        "deploymentId": stage["DeploymentId"],
+        "lastDeploymentStatusMessage": "Deployment attempt failed: Unable to deploy API",
+    }
+    aws.emulator.inject_answer("apigatewayv2:GetStages", {"items": [failed]})
+    snapshot = _collect(aws, seeded)
+    assert snapshot.complete, snapshot.errors
+    assert _served(snapshot, orders, "live") == {"GET /orders": "NONE"}
+    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
