@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.model.findings import Severity
 from tests.support.rule_cases import Case
 from tests.support.snapshots import SmallApp, route_arn, small_app
@@ -41,6 +43,11 @@ CASES = [
         lambda app: (app.serve({}), app.add_route("GET /reports")),
     ),
 ]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule(case: Case) -> None:
+    assert case.run() == case.expected
 
 
 def test_served_public_is_critical_else_medium_with_the_evidence() -> None:
