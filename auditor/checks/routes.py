@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auditor.audit.routes import RouteIndex, audited_stages, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
-from auditor.model.snapshot import Api, Route
+from auditor.model.snapshot import Api, Route, ServedRoute
 from auditor.policy import public_statements
 
 
@@ -63,12 +63,15 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
         }
         if stage:  # what the stage serves is not what the definition says
             defined = next((r for r in api.routes if r.key == route.key), None)
-            deployment = api.deployments.get(stage)
+            canary = isinstance(route, ServedRoute) and route.canary
+            deployment = (api.canaries if canary else api.deployments).get(stage)
             evidence |= {
                 "stage": stage,
                 "deployment_id": deployment.id if deployment else None,
+                "canary": canary,
                 "definition": defined.authorization_type if defined else None,
             }
+            where += " (its canary)" if canary else ""
         yield Issue(
             rule_id="route-not-iam",
             resource=_route_resource(ctx, api, route, stage),

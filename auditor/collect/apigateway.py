@@ -255,6 +255,7 @@ def _api(
         resource_policy=policy,
         routes=by_path(routes),
         deployments=served.deployments,
+        canaries=served.canaries,
         unread_stages=served.unread,
     )
 

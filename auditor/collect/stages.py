@@ -22,6 +22,7 @@ class StageInfo(NamedTuple):
     deployment_id: str | None  # the deployment it serves; None: it serves none (HTTP)
     serves_definition: bool = False  # an HTTP auto-deploy stage: the latest routes
     unusable: str | None = None  # why the answer does not say what the stage serves
+    canary_id: str | None = None  # the deployment a REST stage's canary serves beside it
 
 
 # Parsed inside reads.run, like every answer.
@@ -31,11 +32,22 @@ def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
     """A REST stage always points at a deployment (CreateStage requires one): a stage without
     one is an answer we cannot use, not a stage that serves nothing."""
     return [
-        StageInfo(s["stageName"], s.get("deploymentId"))
+        StageInfo(s["stageName"], s["deploymentId"], canary_id=_canary(s))
         if s.get("deploymentId")
         else StageInfo(s["stageName"], None, unusable="the stage has no deploymentId")
         for s in answer.get("item", [])
     ]
+
+
+def _canary(stage: dict[str, Any]) -> str | None:
+    """The deployment a stage's canary serves: a share of the stage's traffic, which a caller
+    reaches by retrying. A canary at 0% (what promoting one leaves) takes no traffic; one
+    whose share is not given is taken to take some."""
+    settings = stage.get("canarySettings") or {}
+    if settings.get("percentTraffic") == 0:
+        return None
+    canary_id = settings.get("deploymentId")
+    return str(canary_id) if canary_id else None
 
 
 def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
@@ -63,6 +75,7 @@ class Served:
     stages: list[str] = field(default_factory=list)
     listed: bool = True  # False: the stages could not be listed, nothing is known of any
     deployments: dict[str, Deployment] = field(default_factory=dict)
+    canaries: dict[str, Deployment] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)
 
 
@@ -84,33 +97,34 @@ def read_served(
     service, listing, reading = calls
     served = Served(stages=sorted(stage.name for stage in stages))
     by_id: dict[str, Deployment | None] = {}
-    for stage in sorted(s for s in stages if audited is None or s.name in audited):
-        if stage.unusable is not None:
-            reads.record(
-                service, listing, f"unexpected response: {stage.unusable}", _at(api_id, stage)
-            )
-            served.unread.append(stage.name)
-            continue
-        if stage.serves_definition:
-            continue
-        deployment_id = stage.deployment_id
-        if deployment_id is None:
-            served.deployments[stage.name] = Deployment()
-            continue
+
+    def deployment(stage: str, deployment_id: str) -> Deployment | None:
         if deployment_id not in by_id:
             by_id[deployment_id] = reads.run(
                 service,
                 reading,
-                _at(api_id, stage),
-                lambda: Deployment(id=deployment_id, routes=read(stage.name, deployment_id)),  # noqa: B023 (called at once)
+                f"{api_id} {stage}",
+                lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),
             )
-        deployment = by_id[deployment_id]
-        if deployment is None:
+        return by_id[deployment_id]
+
+    for stage in sorted(s for s in stages if audited is None or s.name in audited):
+        if stage.unusable is not None:
+            why = f"unexpected response: {stage.unusable}"
+            reads.record(service, listing, why, f"{api_id} {stage.name}")
             served.unread.append(stage.name)
-        else:
-            served.deployments[stage.name] = deployment
+            continue
+        if stage.serves_definition:
+            continue
+        if stage.deployment_id is None:
+            served.deployments[stage.name] = Deployment()
+            continue
+        own = deployment(stage.name, stage.deployment_id)
+        canary = deployment(stage.name, stage.canary_id) if stage.canary_id else None
+        if own is None or (stage.canary_id and canary is None):
+            served.unread.append(stage.name)  # half of what it serves is still unknown
+            continue
+        served.deployments[stage.name] = own
+        if canary is not None:
+            served.canaries[stage.name] = canary
     return served
-
-
-def _at(api_id: str, stage: StageInfo) -> str:
-    return f"{api_id} {stage.name}"

@@ -164,3 +164,59 @@ def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(a
     assert snapshot.complete, snapshot.errors
     assert _served(snapshot, orders, "live") == {"GET /orders": "NONE"}
     assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
+
+
+def _rest_with_canary(aws: Aws, percent: float) -> tuple[Seeded, str, str, str]:
+    """shop: GET /items public on prod's own deployment, AWS_IAM on its canary's; returns
+    (seeded, API id, the two deployment ids)."""
+    spec = EnvironmentSpec(
+        rest_apis=[RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=["prod"])]
+    )
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    shop = seeded.api_ids["shop"]
+    rest = aws.client("apigateway")
+    own = rest.get_stages(restApiId=shop)["item"][0]["deploymentId"]
+    resource = next(r for r in rest.get_resources(restApiId=shop)["items"] if r["path"] == "/items")
+    rest.update_method(
+        restApiId=shop,
+        resourceId=resource["id"],
+        httpMethod="GET",
+        patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}],
+    )
+    canary = rest.create_deployment(
+        restApiId=shop, stageName="prod", canarySettings={"percentTraffic": percent}
+    )["id"]
+    return seeded, shop, own, canary
+
+
+def test_a_rest_stage_s_canary_is_read_and_served_beside_its_own_deployment(aws: Aws) -> None:
+    seeded, shop, own, canary = _rest_with_canary(aws, 10.0)
+    snapshot = _collect(aws, seeded)
+    assert snapshot.complete, snapshot.errors
+    api = snapshot.api(shop)
+    assert api is not None
+    assert (api.deployments["prod"].id, api.canaries["prod"].id) == (own, canary)
+    assert [r.authorization_type for r in api.canaries["prod"].routes] == ["AWS_IAM"]
+    assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}  # the least restrictive
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 2
+
+
+def test_a_canary_without_traffic_serves_nothing(aws: Aws) -> None:
+    seeded, shop, _, _ = _rest_with_canary(aws, 0.0)
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(shop)
+    assert api is not None and api.canaries == {}
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
+
+
+def test_a_canary_that_could_not_be_read_leaves_the_stage_unknown(aws: Aws) -> None:
+    seeded, shop, own, _ = _rest_with_canary(aws, 10.0)
+    gone = {"stageName": "prod", "deploymentId": own, "canarySettings": {"deploymentId": "gone12"}}
+    aws.emulator.inject_answer("apigateway:GetStages", {"item": [gone]})
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(shop)
+    assert api is not None
+    assert [(e.operation, e.resource) for e in snapshot.errors] == [
+        ("GetDeployment", f"{shop} prod")
+    ]
+    assert (api.unread_stages, api.deployments, api.canaries) == (["prod"], {}, {})

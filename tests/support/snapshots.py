@@ -197,6 +197,13 @@ class SmallApp:
     def serve(self, changes: dict[str, str], stage: str = STAGE) -> None:
         """The stage serves a deployment: the routes as defined now, but with `changes`
         (route -> authorization; a route the definition lacks is added)."""
+        self.api.setdefault("deployments", {})[stage] = self._deployment("dep1", changes)
+
+    def serve_canary(self, changes: dict[str, str], stage: str = STAGE) -> None:
+        """The stage's canary serves a deployment: the definition with `changes`, as serve."""
+        self.api.setdefault("canaries", {})[stage] = self._deployment("canary1", changes)
+
+    def _deployment(self, deployment_id: str, changes: dict[str, str]) -> dict[str, Any]:
         served = {(r["method"], r["path"]): dict(r) for r in self.api["routes"]}
         for route, authorization in changes.items():
             method, path = route.split(" ", 1)
@@ -205,10 +212,7 @@ class SmallApp:
                 "path": path,
                 "authorization_type": authorization,
             }
-        self.api.setdefault("deployments", {})[stage] = {
-            "id": "dep1",
-            "routes": list(served.values()),
-        }
+        return {"id": deployment_id, "routes": list(served.values())}
 
     def audit_stages(self, *stages: str) -> None:
         """The API has these stages, and the baseline and the snapshot's target name each (one
