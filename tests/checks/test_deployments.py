@@ -118,8 +118,12 @@ def test_a_route_the_canary_serves_public_is_public_on_the_stage() -> None:
     app.serve_canary({"GET /admin/users": "NONE"})
     assert _cells(app, "GET /admin/users")["group:editors"] == ("allowed", "NONE")
     (public,) = [f for f in app.report().findings if f.rule_id == "route-not-iam"]
-    assert (public.evidence["canary"], public.evidence["deployment_id"]) == (True, "canary1")
-    assert "(its canary)" in public.message
+    assert (public.evidence["canary"], public.evidence["stages"]) == (True, ["prod"])
+    assert "(a canary serves it so)" in public.message
+    app.audit_stages("beta", "prod")  # beta, without a canary, serves it as defined
+    app.serve({}, stage="beta")
+    (public,) = [f for f in app.report().findings if f.rule_id == "route-not-iam"]
+    assert (public.evidence["stage"], public.evidence["deployment_id"]) == ("prod", "canary1")
 
 
 def test_a_route_only_the_canary_serves_is_live() -> None:
