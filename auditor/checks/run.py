@@ -43,28 +43,29 @@ def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) 
                 field,
                 f"snapshot is of {live.id}, the baseline ({baseline.source}) names {wanted}",
             )
-    for ref in baseline.apis:
-        _check_api_matches(snapshot, ref, f"{source}: apis", baseline.source)
+    _check_apis_match(snapshot, baseline, f"{source}: apis")
 
 
-def _check_api_matches(snapshot: Snapshot, ref: ApiRef, source: str, baseline: str) -> None:
+def _check_apis_match(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
     """A baseline API or stage the snapshot did not read would be audited as something made
     up (a stage serving the definition, or nothing): refuse it. Unless the snapshot says why
-    it could not read it (a failed read of a target it names: the report is incomplete)."""
-    apis = [api for api in snapshot.apis if refs_of(api, [ref])]
-    if not apis and not any(_names(target, ref) for target in snapshot.target.apis):
-        raise InputError(source, None, f"the snapshot has no API {ref} (the baseline {baseline})")
-    for api in apis:
-        targets = refs_of(api, snapshot.target.apis)
-        read = {t.stage for t in targets}
-        for stage in [ref.stage] if ref.stage else api.stages:
-            if api.stages_listed and stage not in api.stages:
-                problem = f"API {api.id} has no stage {stage} in the snapshot"
-            elif None in read or stage in read or stage in api.deployments:
-                continue
-            else:
-                problem = f"the snapshot did not read what stage {stage} of API {api.id} serves"
-            raise InputError(source, None, f"{problem} (the baseline {baseline} audits it)")
+    it could not read it (a failed read of an API it names, stages it could not list: the
+    report is then incomplete)."""
+    audits = f"the baseline {baseline.source} audits it"
+    for ref in baseline.apis:
+        found = any(refs_of(api, [ref]) for api in snapshot.apis)
+        if not found and not any(_names(target, ref) for target in snapshot.target.apis):
+            raise InputError(source, None, f"the snapshot has no API {ref} ({audits})")
+    for place in audited_stages(snapshot, baseline.apis):
+        api, stage = place.api, place.stage
+        if not api.stages_listed:
+            continue  # its cells are unknown, and the snapshot's errors say why
+        if stage not in api.stages:
+            raise InputError(source, None, f"API {api.id} has no stage {stage} ({audits})")
+        read = {target.stage for target in refs_of(api, snapshot.target.apis)}
+        if not (None in read or stage in read or stage in api.deployments):
+            what = f"what stage {stage} of API {api.id} serves"
+            raise InputError(source, None, f"the snapshot did not read {what} ({audits})")
 
 
 def _names(target: ApiRef, ref: ApiRef) -> bool:
