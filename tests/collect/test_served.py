@@ -32,18 +32,21 @@ def _served(snapshot: Snapshot, api_id: str, stage: str) -> dict[str, str]:
     return {r.key: r.authorization_type for r in api.served_routes(stage)}
 
 
+def _orders_fixed_but_not_deployed(*stages: str) -> HttpApiSpec:
+    """GET /orders deployed public to every stage, then fixed to AWS_IAM in the definition."""
+    return HttpApiSpec(
+        "orders",
+        routes={"GET /orders": "NONE"},
+        stages=list(stages),
+        auto_deploy=False,
+        changed_after_deploy={"GET /orders": "AWS_IAM"},
+    )
+
+
 def test_each_deployment_is_read_once_whatever_the_stages_sharing_it(aws: Aws) -> None:
     spec = EnvironmentSpec(
         rest_apis=[RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=["prod"])],
-        http_apis=[
-            HttpApiSpec(
-                "orders",
-                routes={"GET /orders": "NONE"},
-                stages=["$default", "beta", "qa"],
-                auto_deploy=False,
-                changed_after_deploy={"GET /orders": "AWS_IAM"},
-            )
-        ],
+        http_apis=[_orders_fixed_but_not_deployed("$default", "beta", "qa")],
     )
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     shop, orders = seeded.api_ids["shop"], seeded.api_ids["orders"]
@@ -139,17 +142,7 @@ def test_only_the_audited_stages_deployments_are_read(aws: Aws) -> None:
 def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(aws: Aws) -> None:
     """The stage keeps its previous deployment when an automatic one fails: what it serves
     is exported, not taken to be the latest routes."""
-    spec = EnvironmentSpec(
-        http_apis=[
-            HttpApiSpec(
-                "orders",
-                routes={"GET /orders": "NONE"},
-                stages=["live"],
-                auto_deploy=False,
-                changed_after_deploy={"GET /orders": "AWS_IAM"},
-            )
-        ]
-    )
+    spec = EnvironmentSpec(http_apis=[_orders_fixed_but_not_deployed("live")])
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     orders = seeded.api_ids["orders"]
     (stage,) = aws.client("apigatewayv2").get_stages(ApiId=orders)["Items"]
@@ -169,20 +162,12 @@ def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(a
 def _rest_with_canary(aws: Aws, percent: float) -> tuple[Seeded, str, str, str]:
     """shop: GET /items public on prod's own deployment, AWS_IAM on its canary's; returns
     (seeded, API id, the two deployment ids)."""
-    spec = EnvironmentSpec(
-        rest_apis=[RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=["prod"])]
-    )
-    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    fixed = {"GET /items": "AWS_IAM"}
+    shop_spec = RestApiSpec("shop", routes={"GET /items": "NONE"}, changed_after_deploy=fixed)
+    seeded = seed(EnvironmentSpec(rest_apis=[shop_spec]), aws.session, endpoint_url=aws.url)
     shop = seeded.api_ids["shop"]
     rest = aws.client("apigateway")
     own = rest.get_stages(restApiId=shop)["item"][0]["deploymentId"]
-    resource = next(r for r in rest.get_resources(restApiId=shop)["items"] if r["path"] == "/items")
-    rest.update_method(
-        restApiId=shop,
-        resourceId=resource["id"],
-        httpMethod="GET",
-        patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}],
-    )
     canary = rest.create_deployment(
         restApiId=shop, stageName="prod", canarySettings={"percentTraffic": percent}
     )["id"]
