@@ -24,6 +24,7 @@ class _Served:
     stage: str | None = None
     stages: tuple[str, ...] = ()  # the audited stages serving the route so
     canary: bool = False  # a stage's canary serves it so (see ServedRoute)
+    definition: str | None = None  # the authorization the definition gives it, if it has it
 
 
 def _unique_routes(ctx: AuditContext) -> list[_Served]:
@@ -32,24 +33,28 @@ def _unique_routes(ctx: AuditContext) -> list[_Served]:
     for api_stage, route in ctx.routes:
         places.setdefault((api_stage.api.id, route.key), []).append((api_stage.stage, route))
     apis = {api.id: api for api in ctx.snapshot.apis}
+    current = {api.id: {r.key: r for r in api.routes} for api in ctx.snapshot.apis}
     served: list[_Served] = []
-    for (api_id, _), serving in places.items():
-        api = apis[api_id]
+    for (api_id, key), serving in places.items():
+        api, defined = apis[api_id], current[api_id].get(key)
+        definition = defined.authorization_type if defined else None
         if len({route.authorization_type for _, route in serving}) > 1:
-            served += [_Served(api, r, stage, (stage,), _by_canary(r)) for stage, r in serving]
+            served += [
+                _Served(api, r, stage, (stage,), _by_canary(r), definition) for stage, r in serving
+            ]
             continue
         route = serving[0][1]
-        defined = next((r for r in api.routes if r.key == route.key), None)
-        if defined is not None and defined.authorization_type == route.authorization_type:
+        if defined is not None and definition == route.authorization_type:
             route = defined  # the definition's: a deployment summary names no authorizer
+        canary = any(_by_canary(r) for _, r in serving)
         stages = tuple(stage for stage, _ in serving)
-        served.append(_Served(api, route, None, stages, any(_by_canary(r) for _, r in serving)))
+        served.append(_Served(api, route, None, stages, canary, definition))
     # An API with no stage yet still has routes to check; one whose stages serve nothing has
     # nothing live.
     audited = {s.api.id for s in audited_stages(ctx.snapshot, ctx.baseline.apis)}
     for api in ctx.snapshot.apis:
         if api.id not in audited:
-            served += [_Served(api, route) for route in api.routes]
+            served += [_Served(api, r, definition=r.authorization_type) for r in api.routes]
     return served
 
 
@@ -68,12 +73,11 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
             continue
         public = route.authorization_type == "NONE"
         where = f"{api.id} stage {stage}" if stage else api.id
-        defined = next((r for r in api.routes if r.key == route.key), None)
         evidence: dict[str, object] = {
             "authorization_type": route.authorization_type,
             "authorizer_id": route.authorizer_id,
             "stages": list(served.stages),
-            "definition": defined.authorization_type if defined else None,
+            "definition": served.definition,
             "canary": served.canary,
         }
         if stage:  # the audited stages disagree: this one serves it so
