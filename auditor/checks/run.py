@@ -19,6 +19,7 @@ from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, report_order
 from auditor.model.report import (
+    AUDITOR_SERVICE,
     ApiTarget,
     Report,
     ReportError,
@@ -117,7 +118,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
     ordered = report_order(findings.values())
     # What the auditor could not evaluate leaves the report as incomplete as a failed read:
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
-    unevaluated = policies.problems(ordered)
+    unevaluated = policies.problems(ordered) + _unread_stages(snapshot, baseline)
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -146,6 +147,18 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
         group_pairs=pairs,
         snapshot_digest=snapshot.digest(),
     )
+
+
+def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
+    """Stages whose cells are unknown though no failed read says why (a hand-edited snapshot,
+    a library call without check_snapshot_matches): the report cannot be complete."""
+    if not snapshot.complete:
+        return []  # the failed reads already say why, and make it incomplete
+    return [
+        ReportError(service=AUDITOR_SERVICE, operation="ReadStage", message=place.unread)
+        for place in audited_stages(snapshot, baseline.apis)
+        if place.unread is not None
+    ]
 
 
 def _api_targets(snapshot: Snapshot, baseline: Baseline) -> list[ApiTarget]:

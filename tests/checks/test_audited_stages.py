@@ -61,8 +61,12 @@ def test_offline_a_stage_the_snapshot_does_not_have_is_refused() -> None:
     with pytest.raises(InputError, match="API api1 has no stage prod") as caught:
         _check(app)
     assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
-    # Audited regardless (a library call), the made-up stage is unknown, never the definition.
-    assert set(_verdicts(app.report()).values()) == {"unknown"}
+    # Audited regardless (a library call), the made-up stage is unknown, never the definition,
+    # and the report is not complete.
+    report = app.report()
+    assert set(_verdicts(report).values()) == {"unknown"}
+    assert report.status == "incomplete"
+    assert [(e.service, e.operation) for e in report.errors] == [("auditor", "ReadStage")]
 
 
 def test_offline_a_stage_the_snapshot_did_not_read_is_refused() -> None:
