@@ -99,18 +99,31 @@ class RouteIndex(Generic[T]):
 @dataclass(frozen=True)
 class ApiStage:
     api: Api
-    stage: str
+    stage: str  # `*` when the API's stages could not be listed and the baseline names none
+    # Why what the stage serves is unknown (its deployment could not be read, ...): then
+    # every verdict on it is `unknown`. None: the snapshot says what it serves.
+    unread: str | None = None
+
+
+EVERY_STAGE = "*"
+
+
+def refs_of(api: Api, refs: list[ApiRef]) -> list[ApiRef]:
+    """The baseline's references to this API (by id, or by name)."""
+    return [r for r in refs if r.id == api.id or (r.id is None and r.name == api.name)]
 
 
 def audited_stages(snapshot: Snapshot, refs: list[ApiRef]) -> list[ApiStage]:
-    """The (API, stage) pairs the baseline asks for; a ref without a stage means every stage."""
+    """The (API, stage) pairs the baseline asks for: the union of the stages of every ref to
+    the API, every stage if one of them names none (or none names the API)."""
     result: list[ApiStage] = []
     for api in snapshot.apis:
-        ref = next(
-            (r for r in refs if r.id == api.id or (r.id is None and r.name == api.name)), None
-        )
-        stages = [ref.stage] if ref and ref.stage else api.stages
-        result.extend(ApiStage(api, stage) for stage in stages)
+        named = {ref.stage for ref in refs_of(api, refs)}
+        if named and None not in named:
+            stages = sorted(stage for stage in named if stage is not None)
+        else:
+            stages = api.stages if api.stages_listed else [EVERY_STAGE]
+        result.extend(ApiStage(api, stage, api.unread_reason(stage)) for stage in stages)
     return result
 
 

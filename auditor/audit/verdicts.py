@@ -1,15 +1,19 @@
 """A persona's verdict on a live route, decided in one place.
 
-Three cases, in this order: a route not governed by AWS_IAM is decided by its authorization
-type, whoever calls (the `route-not-iam` rule reports it); a persona to whom Cognito hands no
-credentials cannot sign an IAM request; anyone else is a question for the policy engine. The
-matrix, the checks, `explain` and the draft all ask here.
+Four cases, in this order: on a stage whose deployment could not be read every verdict is
+`unknown` (what it serves is not known, and the current definition is no stand-in); a route
+not governed by AWS_IAM is decided by its authorization type, whoever calls (the
+`route-not-iam` rule reports it); a persona to whom Cognito hands no credentials cannot sign
+an IAM request; anyone else is a question for the policy engine. A route that a stage's
+canary serves otherwise than its own deployment is judged both ways, and the better verdict
+stands (a caller who retries lands on either). The matrix, the checks, `explain` and the
+draft all ask here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from auditor.audit.evaluator import AccessEvaluator
@@ -18,7 +22,7 @@ from auditor.audit.routes import ApiStage
 from auditor.model.http import HTTP_METHODS
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import Verdict
-from auditor.model.snapshot import Route
+from auditor.model.snapshot import Route, ServedRoute
 from auditor.policy import RouteVerdict
 
 
@@ -35,15 +39,47 @@ def verdict_for(
     The evaluator is passed in, not held: it is the audit's one owner of compiled policies and
     request contexts, and every caller already has it.
     """
-    if route.authorization_type != "AWS_IAM":
-        return non_iam_verdict(route.authorization_type, resolution.persona == UNAUTHENTICATED)
+    if api_stage.unread is not None:
+        return unread_verdict(api_stage.unread)
+    method = verb or route.method
+    verdict = _judged(evaluator, resolution, api_stage, route.authorization_type, method, route)
+    other = route.other if isinstance(route, ServedRoute) else None
+    if other is None:
+        return verdict
+    # The stage's own deployment and its canary serve the route two ways, and a caller who
+    # retries lands on either: whatever either lets the persona do.
+    second = _judged(evaluator, resolution, api_stage, other, method, route)
+    best = max(verdict, second, key=lambda v: _REACH[v.verdict])
+    note = (
+        f"stage {api_stage.stage} serves it as {route.authorization_type} and as {other} "
+        "(its own deployment and its canary): a caller may get either"
+    )
+    return replace(best, reasons=(*best.reasons, note))
+
+
+# How much of a route a verdict lets a persona reach, for the better of two: a partial
+# verdict reaches some requests for sure, an unknown one perhaps none.
+_REACH = {"denied": 0, "unknown": 1, "partial": 2, "allowed": 3}
+
+
+def _judged(
+    evaluator: AccessEvaluator,
+    resolution: Resolution,
+    api_stage: ApiStage,
+    authorization_type: str,
+    method: str,
+    route: Route,
+) -> RouteVerdict:
+    """The verdict on `route` served with this authorization type."""
+    if authorization_type != "AWS_IAM":
+        return non_iam_verdict(authorization_type, resolution.persona == UNAUTHENTICATED)
     if resolution.role_arn is None:
         return _decided("denied", f"no credentials: {resolution.how}")
     return evaluator.verdict(
         resolution.role_arn,
         api_stage.api,
         api_stage.stage,
-        verb or route.method,
+        method,
         route.path,
         evaluator.context_for(resolution),
     )
@@ -74,6 +110,11 @@ def non_iam_verdict(authorization_type: str, guest: bool) -> RouteVerdict:
         "partial",
         f"authorization {authorization_type}: decided by the authorizer, not by IAM roles",
     )
+
+
+@lru_cache(maxsize=64)  # one per unread stage: its cells share the verdict
+def unread_verdict(why: str) -> RouteVerdict:
+    return _decided("unknown", f"{why}: not judged on the API's current definition")
 
 
 def _decided(verdict: Verdict, reason: str) -> RouteVerdict:

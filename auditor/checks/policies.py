@@ -15,6 +15,7 @@ from auditor.audit.evaluator import Unjudged
 from auditor.checks.context import AuditContext
 from auditor.checks.trust import handed_out_roles
 from auditor.model.findings import Finding, Issue
+from auditor.model.http import route_key
 from auditor.model.report import AUDITOR_SERVICE, ReportError
 from auditor.policy import Unreadable, set_aside
 from auditor.policy.trust import trust_unreadable
@@ -87,7 +88,7 @@ def policy_unreadable(ctx: AuditContext) -> Iterator[Issue]:
         yield Issue(
             rule_id="policy-unreadable",
             resource=_route_arn(ctx, unjudged),
-            route=f"{unjudged.method} {unjudged.path}",
+            route=route_key(unjudged.method, unjudged.path),
             api_id=unjudged.api_id,
             message=f"{unjudged.method} {unjudged.path!r} on {unjudged.api_id}/{unjudged.stage} "
             f"cannot be judged: {unjudged.reason}; its verdicts are unknown, not denied",

@@ -8,42 +8,58 @@ from dataclasses import dataclass
 from auditor.audit.routes import RouteIndex, audited_stages, declares
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
-from auditor.model.snapshot import Api, Route
+from auditor.model.snapshot import Api, Route, ServedRoute
 from auditor.policy import public_statements
 
 
 @dataclass(frozen=True)
 class _Served:
-    """A live route of an API. `stage` is set when that stage serves an authorization the
-    API's current definition does not give the route (an undeployed change); otherwise the
-    route is served alike wherever it is served, and `stage` is None."""
+    """A live route of an API. Where the audited stages serving it disagree on its
+    authorization, each stage gives its own entry (`stage` set); where they agree, one entry
+    stands for all of them (`stage` None: findings name every stage `*`), whatever the
+    definition says, so that fixing the definition alone changes no finding's identity."""
 
     api: Api
     route: Route
     stage: str | None = None
+    stages: tuple[str, ...] = ()  # the audited stages serving the route so
+    canary: bool = False  # a stage's canary serves it so (see ServedRoute)
+    definition: str | None = None  # the authorization the definition gives it, if it has it
 
 
 def _unique_routes(ctx: AuditContext) -> list[_Served]:
-    """Live routes once each, but never one hiding another authorization: stages serving a
-    route as the definition says give one entry; a stage serving it otherwise, its own."""
+    """Live routes once each, but never one hiding another authorization."""
+    places: dict[tuple[str, str], list[tuple[str, Route]]] = {}
+    for api_stage, route in ctx.routes:
+        places.setdefault((api_stage.api.id, route.key), []).append((api_stage.stage, route))
+    apis = {api.id: api for api in ctx.snapshot.apis}
     current = {api.id: {r.key: r for r in api.routes} for api in ctx.snapshot.apis}
     served: list[_Served] = []
-    for api_stage, route in ctx.routes:
-        api = api_stage.api
-        defined = current[api.id].get(route.key)
-        if defined is not None and defined.authorization_type == route.authorization_type:
-            # The definition's route: a deployment summary does not name the authorizer.
-            served.append(_Served(api, defined))
-        else:
-            served.append(_Served(api, route, api_stage.stage))
+    for (api_id, key), serving in places.items():
+        api, defined = apis[api_id], current[api_id].get(key)
+        definition = defined.authorization_type if defined else None
+        if len({route.authorization_type for _, route in serving}) > 1:
+            served += [
+                _Served(api, r, stage, (stage,), _by_canary(r), definition) for stage, r in serving
+            ]
+            continue
+        route = serving[0][1]
+        if defined is not None and definition == route.authorization_type:
+            route = defined  # the definition's: a deployment summary names no authorizer
+        canary = any(_by_canary(r) for _, r in serving)
+        stages = tuple(stage for stage, _ in serving)
+        served.append(_Served(api, route, None, stages, canary, definition))
     # An API with no stage yet still has routes to check; one whose stages serve nothing has
     # nothing live.
     audited = {s.api.id for s in audited_stages(ctx.snapshot, ctx.baseline.apis)}
     for api in ctx.snapshot.apis:
         if api.id not in audited:
-            served += [_Served(api, route) for route in api.routes]
-    unique = {(s.api.id, s.route.key, s.route.authorization_type, s.stage): s for s in served}
-    return list(unique.values())
+            served += [_Served(api, r, definition=r.authorization_type) for r in api.routes]
+    return served
+
+
+def _by_canary(route: Route) -> bool:
+    return isinstance(route, ServedRoute) and route.canary
 
 
 def _route_resource(ctx: AuditContext, api: Api, route: Route, stage: str | None = None) -> str:
@@ -60,15 +76,15 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
         evidence: dict[str, object] = {
             "authorization_type": route.authorization_type,
             "authorizer_id": route.authorizer_id,
+            "stages": list(served.stages),
+            "definition": served.definition,
+            "canary": served.canary,
         }
-        if stage:  # what the stage serves is not what the definition says
-            defined = next((r for r in api.routes if r.key == route.key), None)
-            deployment = api.deployments.get(stage)
-            evidence |= {
-                "stage": stage,
-                "deployment_id": deployment.id if deployment else None,
-                "definition": defined.authorization_type if defined else None,
-            }
+        if stage:  # the audited stages disagree: this one serves it so
+            deployment = (api.canaries if served.canary else api.deployments).get(stage)
+            evidence |= {"stage": stage, "deployment_id": deployment.id if deployment else None}
+        if served.canary:
+            where += " (a canary serves it so)"
         yield Issue(
             rule_id="route-not-iam",
             resource=_route_resource(ctx, api, route, stage),

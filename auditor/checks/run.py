@@ -13,12 +13,13 @@ from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.matrix import build_matrix, report_cells
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
-from auditor.audit.routes import audited_stages
+from auditor.audit.routes import audited_stages, refs_of
 from auditor.checks import CHECKS, AuditContext, policies
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, report_order
 from auditor.model.report import (
+    AUDITOR_SERVICE,
     ApiTarget,
     Report,
     ReportError,
@@ -26,7 +27,7 @@ from auditor.model.report import (
     Summary,
     ToolInfo,
 )
-from auditor.model.snapshot import PoolRef, Snapshot
+from auditor.model.snapshot import ApiRef, PoolRef, Snapshot
 from auditor.model.state import ConfigChange
 
 
@@ -43,6 +44,33 @@ def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) 
                 field,
                 f"snapshot is of {live.id}, the baseline ({baseline.source}) names {wanted}",
             )
+    _check_apis_match(snapshot, baseline, f"{source}: apis")
+
+
+def _check_apis_match(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
+    """A baseline API or stage the snapshot did not read would be audited as something made
+    up (a stage serving the definition, or nothing): refuse it. Unless the snapshot says why
+    it could not read it (a failed read of an API it names, stages it could not list: the
+    report is then incomplete)."""
+    audits = f"the baseline {baseline.source} audits it"
+    for ref in baseline.apis:
+        found = any(refs_of(api, [ref]) for api in snapshot.apis)
+        if not found and not any(_names(target, ref) for target in snapshot.target.apis):
+            raise InputError(source, None, f"the snapshot has no API {ref} ({audits})")
+    for place in audited_stages(snapshot, baseline.apis):
+        api, stage = place.api, place.stage
+        if not api.stages_listed:
+            continue  # its cells are unknown, and the snapshot's errors say why
+        if stage not in api.stages:
+            raise InputError(source, None, f"API {api.id} has no stage {stage} ({audits})")
+        read = {target.stage for target in refs_of(api, snapshot.target.apis)}
+        if not (None in read or stage in read or stage in api.deployments):
+            what = f"what stage {stage} of API {api.id} serves"
+            raise InputError(source, None, f"the snapshot did not read {what} ({audits})")
+
+
+def _names(target: ApiRef, ref: ApiRef) -> bool:
+    return (target.id, target.name) == (ref.id, ref.name)
 
 
 def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
@@ -90,7 +118,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
     ordered = report_order(findings.values())
     # What the auditor could not evaluate leaves the report as incomplete as a failed read:
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
-    unevaluated = policies.problems(ordered)
+    unevaluated = policies.problems(ordered) + _unread_stages(snapshot, baseline)
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -119,6 +147,18 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
         group_pairs=pairs,
         snapshot_digest=snapshot.digest(),
     )
+
+
+def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
+    """Stages whose cells are unknown though no failed read says why (a hand-edited snapshot,
+    a library call without check_snapshot_matches): the report cannot be complete."""
+    if not snapshot.complete:
+        return []  # the failed reads already say why, and make it incomplete
+    return [
+        ReportError(service=AUDITOR_SERVICE, operation="ReadStage", message=place.unread)
+        for place in audited_stages(snapshot, baseline.apis)
+        if place.unread is not None
+    ]
 
 
 def _api_targets(snapshot: Snapshot, baseline: Baseline) -> list[ApiTarget]:

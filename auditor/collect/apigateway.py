@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from auditor.collect.reads import Reads, one_named
 from auditor.collect.routes import (
@@ -16,8 +15,9 @@ from auditor.collect.routes import (
     summary_routes,
 )
 from auditor.collect.session import AwsClients
+from auditor.collect.stages import Served, http_stages, read_served, rest_stages
 from auditor.model.errors import InputError, TargetNotFoundError
-from auditor.model.snapshot import Api, ApiRef, Deployment, PolicyDocument, Route
+from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
 OPERATIONS: tuple[str, ...] = ("apigateway:GET",)
@@ -65,7 +65,6 @@ class _ApiReader:
         self.v2 = clients.client("apigatewayv2")
         self._listed: list[tuple[str, dict[str, Any]]] | None = None
         self._listing_failed = False
-        self.stages_unread: set[str] = set()  # APIs whose stages could not be read
         self._direct: dict[str, tuple[str, dict[str, Any]] | None] = {}  # by id, see find
 
     def find(self, ref: ApiRef, *, use_listing: bool) -> tuple[str, dict[str, Any]] | None:
@@ -154,12 +153,7 @@ class _ApiReader:
             )
         return ("HTTP", http)
 
-    def _stages(self, api_id: str, stages: list[str] | None) -> list[str]:
-        if stages is None:
-            self.stages_unread.add(api_id)
-        return sorted(stages or [])
-
-    def rest(self, raw: dict[str, Any]) -> Api:
+    def rest(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["id"]
         policy: PolicyDocument | None = None
         if raw.get("policy"):
@@ -198,9 +192,8 @@ class _ApiReader:
             "apigateway",
             "GetStages",
             api_id,
-            lambda: _rest_stages(self.v1.get_stages(restApiId=api_id)),  # has no pages
+            lambda: rest_stages(self.v1.get_stages(restApiId=api_id)),  # has no pages
         )
-        names, pointers = stages or (None, {})
 
         def deployed(stage: str, deployment_id: str) -> list[Route]:
             answer = self.v1.get_deployment(
@@ -208,17 +201,11 @@ class _ApiReader:
             )
             return summary_routes(answer["apiSummary"])
 
-        return Api(
-            id=api_id,
-            name=raw["name"],
-            kind="REST",
-            stages=self._stages(api_id, names),
-            resource_policy=policy,
-            routes=by_path(routes),
-            deployments=self._served(api_id, pointers, ("apigateway", "GetDeployment"), deployed),
-        )
+        calls = ("apigateway", "GetStages", "GetDeployment")
+        served = read_served(self.reads, api_id, stages, audited, calls, deployed)
+        return _api(raw["id"], raw["name"], "REST", routes, served, policy)
 
-    def http(self, raw: dict[str, Any]) -> Api:
+    def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["ApiId"]
         routes = (
             self.reads.run(
@@ -233,9 +220,8 @@ class _ApiReader:
             "apigatewayv2",
             "GetStages",
             api_id,
-            lambda: _http_stages(self.v2.get_paginator("get_stages").paginate(ApiId=api_id)),
+            lambda: http_stages(self.v2.get_paginator("get_stages").paginate(ApiId=api_id)),
         )
-        names, pointers = stages or (None, {})
 
         def exported(stage: str, deployment_id: str) -> list[Route]:
             answer = self.v2.export_api(
@@ -247,74 +233,57 @@ class _ApiReader:
             )
             return export_routes(json.loads(answer["body"].read()))
 
-        return Api(
-            id=api_id,
-            name=raw["Name"],
-            kind="HTTP",
-            stages=self._stages(api_id, names),
-            routes=by_path(routes),
-            deployments=self._served(api_id, pointers, ("apigatewayv2", "ExportApi"), exported),
-        )
-
-    def _served(
-        self,
-        api_id: str,
-        pointers: dict[str, str | None],
-        call: tuple[str, str],
-        read: Callable[[str, str], list[Route]],
-    ) -> dict[str, Deployment]:
-        """What each stage of `pointers` (stage -> its deployment id) serves, read once per
-        deployment with `read(stage, deployment id)`. A stage without a deployment serves
-        nothing. A stage whose read failed is left out: the snapshot is incomplete, and the
-        current definition stands in for what it serves."""
-        served: dict[str, Deployment] = {}
-        by_id: dict[str, Deployment | None] = {}
-        for stage, deployment_id in sorted(pointers.items()):
-            if deployment_id is None:
-                served[stage] = Deployment()
-                continue
-            if deployment_id not in by_id:
-                by_id[deployment_id] = self.reads.run(
-                    *call,
-                    f"{api_id} {stage}",
-                    lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),  # noqa: B023 (called at once)
-                )
-            if (deployment := by_id[deployment_id]) is not None:
-                served[stage] = deployment
-        return served
+        calls = ("apigatewayv2", "GetStages", "ExportApi")
+        served = read_served(self.reads, api_id, stages, audited, calls, exported)
+        return _api(raw["ApiId"], raw["Name"], "HTTP", routes, served)
 
 
-# Stages as (names, stage -> the deployment it serves); parsed inside reads.run.
-
-
-def _rest_stages(answer: dict[str, Any]) -> tuple[list[str], dict[str, str | None]]:
-    pointers = {s["stageName"]: s.get("deploymentId") for s in answer.get("item", [])}
-    return list(pointers), pointers
-
-
-def _http_stages(pages: Iterable[dict[str, Any]]) -> tuple[list[str], dict[str, str | None]]:
-    """An auto-deploy stage serves the latest routes: it has no entry in the pointers."""
-    stages = [s for page in pages for s in page.get("Items", [])]
-    pointers = {s["StageName"]: s.get("DeploymentId") for s in stages if not s.get("AutoDeploy")}
-    return [s["StageName"] for s in stages], pointers
+def _api(
+    api_id: str,
+    name: str,
+    kind: Literal["REST", "HTTP"],
+    routes: list[Route],
+    served: Served,
+    policy: PolicyDocument | None = None,
+) -> Api:
+    return Api(
+        id=api_id,
+        name=name,
+        kind=kind,
+        stages=served.stages,
+        stages_listed=served.listed,
+        resource_policy=policy,
+        routes=by_path(routes),
+        deployments=served.deployments,
+        canaries=served.canaries,
+        unread_stages=served.unread,
+    )
 
 
 def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[Api]:
-    """Each referenced API once (several refs may name stages of one API), sorted by id."""
+    """Each referenced API once (several refs may name stages of one API), sorted by id, with
+    what the stages the refs audit serve (an API's every stage if a ref names none)."""
     reader = _ApiReader(clients, reads)
-    apis: dict[str, Api] = {}
+    found: dict[str, tuple[str, dict[str, Any], set[str] | None]] = {}
     use_listing = len({ref.id or ref.name for ref in refs}) > 1  # stages of one API: no listing
     for ref in refs:
-        found = reader.find(ref, use_listing=use_listing)
-        if found is None:
+        described = reader.find(ref, use_listing=use_listing)
+        if described is None:
             continue
-        kind, raw = found
+        kind, raw = described
         api_id = _api_id(kind, raw)
-        if api_id not in apis:
-            apis[api_id] = reader.rest(raw) if kind == "REST" else reader.http(raw)
-        api = apis[api_id]
-        if ref.stage and api_id not in reader.stages_unread and ref.stage not in api.stages:
+        audited = found[api_id][2] if api_id in found else set()
+        if audited is not None:
+            audited = None if ref.stage is None else audited | {ref.stage}
+        found[api_id] = (kind, raw, audited)
+    apis: dict[str, Api] = {}
+    for api_id, (kind, raw, audited) in found.items():
+        api = apis[api_id] = (
+            reader.rest(raw, audited) if kind == "REST" else reader.http(raw, audited)
+        )
+        missing = sorted(set(audited or ()) - set(api.stages))
+        if missing and api.stages_listed:
             raise TargetNotFoundError(
-                f"stage {ref.stage} of API {api_id} not found in {clients.region}"
+                f"stage {missing[0]} of API {api_id} not found in {clients.region}"
             )
     return [apis[k] for k in sorted(apis)]

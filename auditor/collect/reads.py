@@ -71,6 +71,8 @@ class Reads:
             self.record(service, operation, f"{code}: {message}" if code else message, resource)
         except BotoCoreError as exc:  # endpoint unreachable, bad response, no credentials
             self.record(service, operation, str(exc), resource)
-        except (ValueError, KeyError, TypeError) as exc:  # an answer we cannot use
+        # An answer we cannot use: a missing key, or a value of another type than the model's
+        # (a null path item, a list for a map) met as a KeyError, TypeError or AttributeError.
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self.record(service, operation, f"unexpected response: {exc!r}", resource)
         return None

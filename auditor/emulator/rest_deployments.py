@@ -16,6 +16,21 @@ What moto 5.2 lacks (checked against its source and the botocore model, apigatew
 - UpdateMethod is not implemented at all: here `replace` of `/authorizationType`,
   `/authorizerId`, `/apiKeyRequired` and `/operationName`, with AWS's rule that CUSTOM and
   COGNITO_USER_POOLS need an authorizer of the API.
+- Canary releases are ignored (moto even reads `/canarySettings/deploymentId` in UpdateStage
+  as the stage's own deploymentId). Here, per the botocore model and AWS's canary release
+  guide: CreateDeployment with `canarySettings` (DeploymentCanarySettings) makes the new
+  deployment the canary of the named stage, which must exist ("you cannot specify any
+  non-existing stage name when creating a canary release deployment"), leaving the stage's
+  own deployment as it was; CreateStage takes `canarySettings` (CanarySettings, with its
+  deploymentId); GetStage(s) return `canarySettings`; UpdateStage `replace`s
+  `/canarySettings/percentTraffic`, `/useStageCache`, `/deploymentId` and
+  `/stageVariableOverrides/<name>` (also `remove` of the last), turns the canary off with
+  `remove /canarySettings`, and promotes it with `copy` from `/canarySettings/deploymentId`
+  to `/deploymentId` (and from `/canarySettings/stageVariableOverrides` to `/variables`).
+  Assumed where the guide does not say: the error for a missing stage is moto's
+  NotFoundException "Invalid stage identifier specified", an unknown canary deployment id is
+  a BadRequestException as for the stage's own, and a `replace` on a stage without a canary
+  starts one on the stage's current deployment (as the console's "Create canary" does).
 
 State lives on moto's own objects, so a reset clears it with the rest.
 """
@@ -50,6 +65,7 @@ def install() -> None:
     _install_deployments()
     _install_stage_pointers()
     _install_update_method()
+    _install_canary_settings()
 
 
 def _bad_request(message: str) -> Exception:
@@ -80,7 +96,7 @@ def _install_deployments() -> None:
     def delete_deployment(self: Any, deployment_id: str) -> Any:
         if deployment_id not in self.deployments:
             raise DeploymentNotFoundException()
-        if any(stage.deployment_id == deployment_id for stage in self.stages.values()):
+        if any(deployment_id in _pointers(stage) for stage in self.stages.values()):
             raise _bad_request("Active stages pointing to this deployment must be moved or deleted")
         return self.deployments.pop(deployment_id)
 
@@ -119,10 +135,17 @@ def _install_stage_pointers() -> None:
         return original_create(self, function_id, stage_name, deployment_id, **settings)
 
     def update_stage(self: Any, function_id: str, stage_name: str, patch_operations: Any) -> Any:
-        for op in patch_operations or []:
-            if op.get("path") == "/deploymentId":
+        operations = list(patch_operations or [])
+        for op in operations:
+            if op.get("path") == "/deploymentId" and op.get("op") != "copy":
                 _check(self, function_id, op.get("value") or "")
-        return original_update(self, function_id, stage_name, patch_operations)
+        canary = [op for op in operations if _about_canary(op)]
+        if canary:  # validated in full before anything changes, as AWS applies a patch
+            stage = self.get_stage(function_id, stage_name)
+            known = self.get_rest_api(function_id).deployments
+            _apply_canary(stage, canary, known)
+        rest = [op for op in operations if not _about_canary(op)]
+        return original_update(self, function_id, stage_name, rest)
 
     patch(APIGatewayBackend, "create_stage", create_stage)
     patch(APIGatewayBackend, "update_stage", update_stage)
@@ -173,3 +196,126 @@ def _method_changes(operations: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             raise _bad_request(f"Invalid patch path {path}")
     return changes
+
+
+# --- canary releases ---------------------------------------------------------------------
+
+_CANARY = "/canarySettings"
+# The copies that promote a canary: its deployment, then its stage variables.
+_PROMOTE = (f"{_CANARY}/deploymentId", "/deploymentId")
+_PROMOTE_VARIABLES = (f"{_CANARY}/stageVariableOverrides", "/variables")
+
+
+def _pointers(stage: Any) -> set[str]:
+    """The deployments a stage serves: its own and its canary's."""
+    canary = getattr(stage, "ext_canary", None) or {}
+    return {stage.deployment_id, canary.get("deploymentId")} - {None}
+
+
+def _about_canary(op: dict[str, Any]) -> bool:
+    return str(op.get("path", "")).startswith(_CANARY) or op.get("op") == "copy"
+
+
+def _new_canary(deployment_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    canary: dict[str, Any] = {
+        "deploymentId": deployment_id,
+        "percentTraffic": float(settings.get("percentTraffic") or 0.0),
+        "useStageCache": bool(settings.get("useStageCache", False)),
+    }
+    if settings.get("stageVariableOverrides"):
+        canary["stageVariableOverrides"] = dict(settings["stageVariableOverrides"])
+    return canary
+
+
+def _apply_canary(stage: Any, operations: list[dict[str, Any]], known: dict[str, Any]) -> None:
+    """UpdateStage's canary operations, all or nothing."""
+    canary = dict(getattr(stage, "ext_canary", None) or {})
+    deployment_id, variables = stage.deployment_id, dict(stage.variables)
+    for op in operations:
+        kind, path, value = op.get("op"), str(op.get("path", "")), op.get("value")
+        copied = (op.get("from"), path) if kind == "copy" else None
+        if copied == _PROMOTE:
+            deployment_id = canary.get("deploymentId", deployment_id)
+        elif copied == _PROMOTE_VARIABLES:
+            variables.update(canary.get("stageVariableOverrides", {}))
+        elif kind == "remove" and path == _CANARY:
+            canary = {}
+        elif kind in ("replace", "remove") and path.startswith(f"{_CANARY}/"):
+            canary = canary or _new_canary(stage.deployment_id, {})
+            _set_canary_field(canary, kind, path.removeprefix(f"{_CANARY}/"), value, known)
+        else:
+            raise _bad_request(f"Invalid patch operation specified: {kind} {path}")
+    stage.ext_canary = canary or None
+    stage.deployment_id, stage.variables = deployment_id, variables
+
+
+def _set_canary_field(
+    canary: dict[str, Any], kind: str, field: str, value: Any, known: dict[str, Any]
+) -> None:
+    if field.startswith("stageVariableOverrides/"):
+        overrides = canary.setdefault("stageVariableOverrides", {})
+        name = field.removeprefix("stageVariableOverrides/")
+        if kind == "remove":
+            overrides.pop(name, None)
+        else:
+            overrides[name] = value
+    elif kind != "replace":
+        raise _bad_request(f"Invalid patch operation specified: {kind} {_CANARY}/{field}")
+    elif field == "percentTraffic":
+        if not 0.0 <= float(value) <= 100.0:
+            raise _bad_request("percentTraffic must be between 0.0 and 100.0")
+        canary["percentTraffic"] = float(value)
+    elif field == "useStageCache":
+        canary["useStageCache"] = str(value).lower() == "true"
+    elif field == "deploymentId":
+        if value not in known:
+            raise _bad_request("Deployment id does not exist")
+        canary["deploymentId"] = value
+    else:
+        raise _bad_request(f"Invalid patch path {_CANARY}/{field}")
+
+
+def _install_canary_settings() -> None:
+    from moto.apigateway.exceptions import StageNotFoundException
+    from moto.apigateway.models import RestAPI, Stage
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_to_json = Stage.to_json
+    original_create_deployment = APIGatewayResponse.create_deployment
+    original_create_stage = APIGatewayResponse.create_stage
+
+    def stage_to_json(self: Any) -> dict[str, Any]:
+        body: dict[str, Any] = original_to_json(self)
+        if getattr(self, "ext_canary", None):
+            body["canarySettings"] = dict(self.ext_canary)
+        return body
+
+    def create_deployment(self: Any) -> Any:
+        settings = self._get_param("canarySettings")
+        if settings is None:
+            return original_create_deployment(self)
+        rest_api = self.backend.get_rest_api(self.path.split("/")[2])
+        stage = rest_api.stages.get(self._get_param("stageName") or "")
+        if stage is None:
+            raise StageNotFoundException()
+        # Without a stage name moto creates no stage: the stage keeps its own deployment.
+        deployment = RestAPI.create_deployment(rest_api, "", self._get_param("description"))
+        stage.ext_canary = _new_canary(deployment.id, settings)
+        return 201, {"status": 201}, json.dumps(deployment.to_json())
+
+    def create_stage(self: Any) -> Any:
+        settings = self._get_param("canarySettings")
+        api_id = self.path.split("/")[2]
+        canary_id = (settings or {}).get("deploymentId") or self._get_param("deploymentId")
+        if settings is not None and canary_id not in self.backend.get_rest_api(api_id).deployments:
+            raise _bad_request("Deployment id does not exist")
+        status, headers, body = original_create_stage(self)
+        if settings is not None:
+            stage = self.backend.get_stage(api_id, self._get_param("stageName"))
+            stage.ext_canary = _new_canary(canary_id, settings)
+            body = json.dumps(stage.to_json())
+        return status, headers, body
+
+    patch(Stage, "to_json", stage_to_json)
+    patch(APIGatewayResponse, "create_deployment", create_deployment)
+    patch(APIGatewayResponse, "create_stage", create_stage)

@@ -16,3 +16,8 @@ HTTP_API_CATCH_ALL = "/{proxy+}"
 def served_path(path: str) -> str:
     """The path template a route serves requests under: `$default` serves the catch-all."""
     return HTTP_API_CATCH_ALL if path == DEFAULT_ROUTE else path
+
+
+def route_key(method: str, path: str) -> str:
+    """How findings and cells name a route: `VERB /path`, or `$default` alone."""
+    return DEFAULT_ROUTE if path == DEFAULT_ROUTE else f"{method} {path}"

@@ -14,6 +14,8 @@ REPORT_SCHEMA_VERSION = "1"
 Verdict = Literal["allowed", "partial", "denied", "unknown"]
 # ReportError.service of a problem of the auditor's own judgement, not of an AWS read.
 AUDITOR_SERVICE = "auditor"
+# ReportError.service of an alert that could not be delivered (with --slack): no read failed.
+SLACK_SERVICE = "slack"
 
 
 def _absent(value: object) -> bool:
@@ -38,8 +40,9 @@ class ReportError(_Model):
 
     @property
     def is_read(self) -> bool:
-        """A failed AWS read, rather than something the auditor could not evaluate."""
-        return self.service != AUDITOR_SERVICE
+        """A failed AWS read, rather than something the auditor could not evaluate or an alert
+        it could not deliver."""
+        return self.service not in (AUDITOR_SERVICE, SLACK_SERVICE)
 
 
 class ApiTarget(_Model):
@@ -188,7 +191,7 @@ class Report(_Model):
     def incomplete_because(self) -> str:
         """Why the report is incomplete, in the words every output format uses."""
         reads = sum(1 for error in self.errors if error.is_read)
-        unevaluated = len(self.errors) - reads
+        unevaluated = sum(1 for error in self.errors if error.service == AUDITOR_SERVICE)
         why = [f"{reads} AWS read(s) failed"] if reads else []
         if unevaluated:
             why.append(f"{unevaluated} policy document(s) or route(s) could not be evaluated")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
-from auditor.model.http import DEFAULT_ROUTE, served_path
+from auditor.model.http import route_key, served_path
 from auditor.model.inputs import InputFormat, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
@@ -159,7 +160,53 @@ class Route(_Model):
 
     @property
     def key(self) -> str:
-        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
+        return route_key(self.method, self.path)
+
+
+# How many callers an authorization type lets in, from the most: NONE anyone; a Cognito user
+# pool authorizer any signed-in user of the pool; CUSTOM (Lambda) and JWT authorizers whoever
+# they admit (a type AWS adds later is taken to be one of these); AWS_IAM only the roles whose
+# policies allow it. Where a stage serves a route two ways (its own deployment and its canary)
+# it is shown with the least restrictive: the one that lets more callers in.
+_OPENNESS = {"NONE": 0, "COGNITO_USER_POOLS": 1, "CUSTOM": 2, "JWT": 2, "AWS_IAM": 3}
+
+
+def openness(authorization_type: AuthorizationType) -> int:
+    """The rank of an authorization type, 0 for NONE (see _OPENNESS): lower is less
+    restrictive."""
+    return _OPENNESS.get(authorization_type, 2)
+
+
+class ServedRoute(Route):
+    """A route of a stage whose canary serves it otherwise than the stage's own deployment
+    (or alone). It carries the least restrictive of the two authorizations; every verdict
+    judges both (a caller who retries lands on either)."""
+
+    canary: bool = False  # the authorization shown is the canary's
+    other: AuthorizationType | None = None  # the other deployment's, where both serve it
+
+
+def with_canary(main: list[Route], canary: list[Route]) -> list[Route]:
+    """What a stage serves with its canary: every route of either, each with the least
+    restrictive authorization of the two. Routes served alike stay the main deployment's
+    objects."""
+    ours, theirs = {r.key: r for r in main}, {r.key: r for r in canary}
+    merged: list[Route] = []
+    for key in ours.keys() | theirs.keys():
+        own, new = ours.get(key), theirs.get(key)
+        if new is None:
+            merged.append(ours[key])
+        elif own is None:
+            merged.append(ServedRoute(**new.model_dump(), canary=True))
+        elif own.authorization_type == new.authorization_type:
+            merged.append(own)
+        elif openness(new.authorization_type) < openness(own.authorization_type):
+            merged.append(
+                ServedRoute(**new.model_dump(), canary=True, other=own.authorization_type)
+            )
+        else:
+            merged.append(ServedRoute(**own.model_dump(), other=new.authorization_type))
+    return sorted(merged, key=lambda route: (route.path, route.method))
 
 
 class Deployment(_Model):
@@ -175,16 +222,53 @@ class Api(_Model):
     name: str
     kind: Literal["REST", "HTTP"]
     stages: list[str] = []
+    # False when the API's stages could not be listed: `stages` is then empty, and what any
+    # stage serves is unknown.
+    stages_listed: bool = True
     resource_policy: PolicyDocument | None = None  # REST only, already unescaped
     routes: list[Route] = []  # the current definition
     # By stage name, what a stage serves where that can differ from `routes` (REST stages,
     # HTTP stages without auto-deploy). A stage absent here serves `routes`.
     deployments: dict[str, Deployment] = {}
+    # By stage name, what a REST stage's canary serves (Stage.canarySettings.deploymentId,
+    # taking a share of the traffic): a caller who retries lands on it, so the stage serves
+    # both deployments.
+    canaries: dict[str, Deployment] = {}
+    # Stages whose deployment could not be read (a failed read, in the snapshot's errors, or
+    # an answer we could not use): what they serve is unknown, never taken to be `routes`.
+    unread_stages: list[str] = []
 
     def served_routes(self, stage: str) -> list[Route]:
-        """The routes a stage really serves: its deployment's, else the current definition."""
+        """The routes a stage really serves: its deployment's, else the current definition,
+        with its canary's (see with_canary). For a stage in `unread_stages` the definition
+        only lists the routes it may serve. The same objects on every call: the audit keys
+        its cells by them."""
         deployed = self.deployments.get(stage)
-        return deployed.routes if deployed is not None else self.routes
+        main = deployed.routes if deployed is not None else self.routes
+        canary = self.canaries.get(stage)
+        if canary is None:
+            return main
+        key = (stage, id(main), id(canary.routes))  # a model_copy shares this memo
+        held = self.merged_routes.get(key)
+        if held is None:
+            held = self.merged_routes[key] = (main, canary.routes, with_canary(main, canary.routes))
+        return held[2]
+
+    @cached_property
+    def merged_routes(self) -> dict[tuple[str, int, int], tuple[list[Route], ...]]:
+        """served_routes' memo of stages with a canary (the lists it was built from are kept
+        with it, so that their ids stay theirs)."""
+        return {}
+
+    def unread_reason(self, stage: str) -> str | None:
+        """Why what `stage` serves is unknown, or None if the snapshot says what it serves."""
+        if not self.stages_listed:
+            return f"the stages of API {self.id} could not be read"
+        if stage in self.unread_stages:
+            return f"what stage {stage} of API {self.id} serves could not be read"
+        if stage not in self.stages:
+            return f"API {self.id} has no stage {stage} in the snapshot"
+        return None
 
 
 class PoolRef(_Model):

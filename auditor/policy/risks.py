@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .cache import DEFAULT_CACHE, PolicyCache
-from .conditions import Clause
+from .conditions import Clause, Tri, evaluate
 from .documents import read_cached, read_policy
 from .glob import names_action
 from .model import INVOKE, NamedPolicy, PatternRisk, StatementRef
@@ -88,13 +89,17 @@ class PublicStatement(NamedTuple):
     trivial: tuple[str, ...]  # the conditions judged not to restrict the caller, and why
 
 
-def public_statements(document: Mapping[str, Any]) -> list[PublicStatement]:
+def public_statements(
+    document: Mapping[str, Any], now: datetime | None = None
+) -> list[PublicStatement]:
     """The statements of an API resource policy that let anyone invoke it: no condition, or
-    only conditions that every caller from the internet meets (see _TRIVIAL).
+    only conditions that every caller from the internet meets, or can meet (see _TRIVIAL);
+    a condition on the time is judged as of `now` (by default, this moment).
 
     Anyone: Principal "*" (also in a list), or a NotPrincipal naming anyone but "*".
     """
     read = read_policy(NamedPolicy("resource policy", document), resource_policy=True)
+    moment = now or datetime.now(UTC)
     found: list[PublicStatement] = []
     for statement in read.statements:
         if statement.effect != "Allow" or statement.principals is None:
@@ -103,7 +108,7 @@ def public_statements(document: Mapping[str, Any]) -> list[PublicStatement]:
             continue
         if names_action(statement.actions, INVOKE) == statement.not_action:
             continue
-        trivial = [why for clause in statement.clauses if (why := _trivial(clause))]
+        trivial = [why for clause in statement.clauses if (why := _trivial(clause, moment))]
         if len(trivial) == len(statement.clauses):
             raw = document["Statement"]
             written = raw[statement.ref.index] if isinstance(raw, list) else raw
@@ -116,6 +121,14 @@ def public_statements(document: Mapping[str, Any]) -> list[PublicStatement]:
 _ALWAYS_PRESENT = frozenset(
     {"aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:sourceip"}
 )
+# Keys that come from a request header: any caller sends one, with any value.
+_CALLER_SET = frozenset({"aws:referer", "aws:useragent"})
+# Keys only a request through a VPC endpoint carries; from the internet they are absent, and
+# a negated operator on an absent key holds (IAM condition operators: "If the policy
+# condition requires that the key is not matched, such as StringNotLike or ArnNotLike, and
+# the right key is not present, the condition is true").
+_VPC_ONLY = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})  # an ARN whenever present
 _EVERY_IPV4 = [ipaddress.ip_network("0.0.0.0/0")]
 
@@ -139,49 +152,86 @@ def _stars(value: str) -> bool:
     return bool(value) and not value.strip("*")
 
 
-# base operator -> (holds for every caller: key, IfExists, values -> bool; why). Anything not
-# proven here counts as a restriction: no false "public".
-_TRIVIAL: dict[str, tuple[Callable[[str, bool, list[str]], bool], str]] = {
-    "IpAddress": (
-        lambda key, _, values: key == "aws:sourceip" and _every_ipv4(values),
+def _holds_at(clause: Clause, now: datetime) -> bool:
+    """A time condition, evaluated as IAM does at `now`."""
+    moment = {"aws:currenttime": now.isoformat(), "aws:epochtime": str(int(now.timestamp()))}
+    return evaluate((clause,), moment, DEFAULT_CACHE)[0] is Tri.TRUE
+
+
+class _Rule(NamedTuple):
+    """A condition that holds for every caller from the internet (or that any caller can make
+    hold): the base operators it is about, the test (clause, its values, now), and why."""
+
+    bases: frozenset[str]
+    holds: Callable[[Clause, list[str], datetime], bool]
+    why: str
+
+
+# Anything not proven here counts as a restriction: no false "public".
+_TRIVIAL = (
+    _Rule(
+        frozenset({"IpAddress"}),
+        lambda c, values, _: c.key == "aws:sourceip" and _every_ipv4(values),
         "covers every IPv4 address",
     ),
-    "StringLike": (
-        lambda key, if_exists, values: (
-            any(map(_stars, values)) and (if_exists or key in _ALWAYS_PRESENT)
-        ),
+    _Rule(
+        frozenset({"NotIpAddress"}),
+        lambda c, values, _: c.key == "aws:sourceip" and not _every_ipv4(values),
+        "excludes only some addresses, and a caller can call from another",
+    ),
+    _Rule(
+        frozenset({"StringLike"}),
+        lambda c, values, _: any(map(_stars, values)) and (c.if_exists or c.key in _ALWAYS_PRESENT),
         "'*' matches any value (the key is in every request, or IfExists admits its absence)",
     ),
-    "ArnLike": (
-        lambda key, if_exists, values: (
-            if_exists and key in _ARN_KEYS and any(map(_any_arn, values))
-        ),
+    _Rule(
+        frozenset({"StringLike"}),
+        lambda c, values, _: any(map(_stars, values)) and c.key in _CALLER_SET,
+        "'*' matches any value of a header that any caller can send",
+    ),
+    _Rule(
+        frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"})
+        | frozenset({"ArnNotEquals", "ArnNotLike", "NotIpAddress"}),
+        lambda c, _, __: c.key in _VPC_ONLY,
+        "a request from the internet carries no such key (only a VPC endpoint adds it), and "
+        "a negated operator holds when its key is absent",
+    ),
+    _Rule(
+        frozenset({"ArnLike"}),
+        lambda c, values, _: c.if_exists and c.key in _ARN_KEYS and any(map(_any_arn, values)),
         "matches every ARN, and IfExists admits callers without one",
     ),
-    "Bool": (
-        lambda key, _, values: key == "aws:securetransport" and "true" in values,
+    _Rule(
+        frozenset({"Bool"}),
+        lambda c, values, _: c.key == "aws:securetransport" and "true" in values,
         "API Gateway accepts HTTPS requests only",
     ),
-    "Null": (
-        lambda key, _, values: key in _ALWAYS_PRESENT and "false" in values,
+    _Rule(
+        frozenset({"Null"}),
+        lambda c, values, _: c.key in _ALWAYS_PRESENT and "false" in values,
         "the key is in every request",
     ),
-}
+    _Rule(
+        frozenset(
+            {"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals"}
+            | {"DateGreaterThan", "DateGreaterThanEquals"}
+        ),
+        lambda c, _, now: c.key in _TIME_KEYS and _holds_at(c, now),
+        "holds for every request as of the audit",
+    ),
+)
 
 
-def _trivial(clause: Clause) -> str | None:
+def _trivial(clause: Clause, now: datetime) -> str | None:
     """Why a condition holds for every caller from the internet, or None if not proven."""
-    rule = _TRIVIAL.get(clause.base)
-    if rule is None or clause.qualifier:
+    if clause.qualifier:
         return None  # set operators (ForAnyValue, ForAllValues) are not worth proving here
     values: list[str] = []
     for parts in clause.values:
         if len(parts) != 1 or not isinstance(parts[0], Text):
             return None  # a policy variable or an escaped literal
         values.append(parts[0].value.lower() if clause.base in ("Bool", "Null") else parts[0].value)
-    test, why = rule
-    return (
-        f"{clause.operator} {clause.key}: {why}"
-        if test(clause.key, clause.if_exists, values)
-        else None
-    )
+    for rule in _TRIVIAL:
+        if clause.base in rule.bases and rule.holds(clause, values, now):
+            return f"{clause.operator} {clause.key}: {rule.why}"
+    return None

@@ -70,11 +70,6 @@ class PreparedRole:
         base = f"{self._arn}{api_id}/{stage}/"
         return render_shape(shape, routes.statements, base, head, routes.other(route))
 
-    @property
-    def set_aside(self) -> tuple[Unreadable, ...]:
-        """The statements that could not be read and may matter to this role's routes."""
-        return ()
-
     def _untouched(self, lead: str, path: str, route: RoutePath) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
@@ -112,10 +107,6 @@ class UnsurePreparedRole(PreparedRole):
     def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
         readable = super().verdict(api_id, stage, method, path)
         return self._unsure.judge(readable, api_id, stage, method, path)
-
-    @property
-    def set_aside(self) -> tuple[Unreadable, ...]:
-        return self._unsure.statements
 
 
 def prepare_role(

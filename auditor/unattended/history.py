@@ -17,7 +17,7 @@ from auditor.audit.catalog import get_rule
 from auditor.audit.summary import carry_over, summarize
 from auditor.commands.options import RunOptions
 from auditor.model.findings import Finding
-from auditor.model.report import Report, ReportError, RunChanges
+from auditor.model.report import SLACK_SERVICE, Report, ReportError, RunChanges
 from auditor.model.snapshot import Snapshot
 from auditor.model.state import ConfigChange, ConfigSummary, PendingAlert, State, StateTarget
 from auditor.unattended.slack import (
@@ -127,9 +127,9 @@ def _deliver(content: AlertContent, config: SlackConfig | None) -> ReportError |
     try:
         send(content, config or SlackConfig.from_env())
     except SlackNotConfiguredError as exc:
-        return ReportError(service="slack", operation="configuration", message=str(exc))
+        return ReportError(service=SLACK_SERVICE, operation="configuration", message=str(exc))
     except SlackDeliveryError as exc:
-        return ReportError(service="slack", operation=exc.operation, message=str(exc))
+        return ReportError(service=SLACK_SERVICE, operation=exc.operation, message=str(exc))
     return None
 
 

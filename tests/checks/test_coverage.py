@@ -39,6 +39,12 @@ def test_a_failing_fixture_expects_only_its_own_rule() -> None:
     assert [str(c) for c in CASES if any(key[0] != c.rule_id for key in c.expected)] == []
 
 
+def test_every_table_is_run() -> None:
+    """A CASES table nothing runs would pass whatever the rule does."""
+    modules = [importlib.import_module(f"tests.checks.{name}") for name in TABLES]
+    assert [m.__name__ for m in modules if not hasattr(m, "test_rule")] == []
+
+
 def test_fixture_names_are_unique() -> None:
     names = [str(case) for case in CASES]
     assert sorted(names) == sorted(set(names))

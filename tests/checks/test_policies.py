@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.model.http import DEFAULT_ROUTE
 from tests.support.rule_cases import Case
 from tests.support.snapshots import (
     ACCOUNT,
@@ -213,3 +215,29 @@ def test_an_unparseable_route_is_unknown_for_everyone_and_an_error() -> None:
         DEFAULT_ROLE
         in next(f for f in report.findings if f.rule_id == "policy-unreadable").evidence["roles"]
     )
+
+
+def test_an_unjudged_default_route_is_named_as_findings_name_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`$default` is a route key of its own, never `ANY $default`."""
+    app = small_app()
+    app.add_route(f"ANY {DEFAULT_ROUTE}")
+    judge = AccessEvaluator.verdict
+
+    def verdict(
+        self: AccessEvaluator,
+        role_arn: str,
+        api: Any,
+        stage: str,
+        method: str,
+        path: str,
+        context: dict[str, Any],
+    ) -> Any:
+        if path == DEFAULT_ROUTE:
+            return self._unjudged(role_arn, api.id, stage, method, path, "cannot be read")
+        return judge(self, role_arn, api, stage, method, path, context)
+
+    monkeypatch.setattr(AccessEvaluator, "verdict", verdict)
+    found = [f for f in app.report().findings if f.rule_id == "policy-unreadable"]
+    assert [f.route for f in found] == [DEFAULT_ROUTE]

@@ -54,7 +54,7 @@ CASES = [
         "route-not-iam",
         "the definition says AWS_IAM but the stage still serves NONE",
         lambda app: app.serve({"GET /items": "NONE"}),
-        ("route-not-iam", None, "GET /items", route_arn("GET /items", stage=STAGE)),
+        ("route-not-iam", None, "GET /items", route_arn("GET /items")),
     ),
     Case.passes(
         "route-not-iam",
@@ -152,6 +152,37 @@ def test_no_stage_serving_another_authorization_is_hidden_by_de_duplication() ->
         (route_arn("GET /items", stage="dev"), Severity.HIGH, "dev"),
         (route_arn("GET /me", stage="dev"), Severity.HIGH, "dev"),
     }
+
+
+def _not_iam(app: SmallApp) -> dict[str, dict[str, object]]:
+    """route-not-iam's findings by fingerprint: resource and evidence."""
+    found = [f for f in app.report().findings if f.rule_id == "route-not-iam"]
+    return {f.fingerprint: {"resource": f.resource, **f.evidence} for f in found}
+
+
+def test_fixing_only_the_definition_keeps_the_finding_s_identity() -> None:
+    """The stage still serves the route public: the same problem, the same fingerprint (it
+    would read as resolved and new in Slack otherwise)."""
+    app = small_app()
+    app.add_route("GET /debug", "NONE")
+    app.serve({})
+    before = _not_iam(app)
+    app.route("GET /debug").update(authorization_type="AWS_IAM")
+    after = _not_iam(app)
+    assert before.keys() == after.keys()
+    ((finding,),) = [list(after.values())]
+    assert finding["resource"] == route_arn("GET /debug")
+    assert (finding["stages"], finding["definition"]) == ([STAGE], "AWS_IAM")
+
+
+def test_stages_serving_a_route_alike_give_one_finding_for_every_stage() -> None:
+    app = small_app()
+    app.audit_stages("beta", "prod")
+    app.serve({"GET /items": "NONE"}, stage="beta")
+    app.serve({"GET /items": "NONE"}, stage="prod")
+    (finding,) = _not_iam(app).values()
+    assert (finding["resource"], finding["stages"]) == (route_arn("GET /items"), ["beta", "prod"])
+    assert "stage" not in finding
 
 
 def test_public_in_all_but_name_says_which_conditions_restrict_no_caller() -> None:

@@ -78,6 +78,8 @@ def test_unreadable_stages_are_incomplete_not_a_missing_stage(aws: Aws, seeded: 
     target = _target(seeded, apis=[ApiRef(id=seeded.api_ids["shop"], stage="qa")])
     snap = collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
     assert [e.operation for e in snap.errors] == ["GetStages"] and not snap.complete
+    (shop,) = snap.apis
+    assert (shop.stages, shop.stages_listed, shop.deployments) == ([], False, {})
 
 
 def test_two_stages_of_one_api_are_read_directly_not_by_listing(aws: Aws, seeded: Seeded) -> None:
@@ -156,11 +158,17 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
         "mapping": bool(snap.identity_pool.role_mappings),
         "routes": bool(kinds["REST"].routes),
         "http routes": bool(kinds["HTTP"].routes),
-        # A stage whose deployment could not be read is left out: the definition stands in.
         "deployments": bool(kinds["REST"].deployments),
         "http deployments": bool(kinds["HTTP"].deployments),
     }
     assert present == {name: name != lost for name in present}
+    # A stage whose deployment could not be read is recorded as such, never left to the
+    # definition: it is unknown.
+    unread = {kind: api.unread_stages for kind, api in kinds.items()}
+    lost_kind = {"deployments": "REST", "http deployments": "HTTP"}.get(lost)
+    assert {kind for kind, stages in unread.items() if stages} == ({lost_kind} - {None})
+    if lost_kind:
+        assert not set(unread[lost_kind]) & set(kinds[lost_kind].deployments)
 
 
 # Well-formed JSON that botocore accepts but that lacks what the collector reads.
@@ -181,8 +189,13 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
         ),
         ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes"),  # wire names
         ("cognito-idp:DescribeUserPoolClient", {"UserPoolClient": {"ClientName": "x"}}, "clients"),
+        ("apigateway:GetStages", {"item": [{"stageName": "prod"}]}, "deployments"),  # no id
         ("apigateway:GetDeployment", {"id": "d1"}, "deployments"),  # no apiSummary
+        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": {"/x": None}}, "deployments"),
+        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": []}, "deployments"),
         ("apigatewayv2:ExportApi", {"openapi": "3.0.1"}, "http deployments"),  # no paths
+        ("apigatewayv2:ExportApi", {"paths": {"/x": None}}, "http deployments"),
+        ("apigatewayv2:ExportApi", {"paths": {"/x": {"get": None}}}, "http deployments"),
     ],
 )
 def test_unusable_answer_is_a_recorded_error_not_a_crash(

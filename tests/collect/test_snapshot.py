@@ -223,7 +223,7 @@ def test_lookup_by_name(aws: Aws, seeded: Seeded) -> None:
         apis=[ApiRef(name="shop", stage="prod"), ApiRef(name="orders")],
     )
     snap = collect_snapshot(by_name, AwsOptions(endpoint_url=aws.url))
-    by_id = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
+    by_id = collect_snapshot(_target(seeded, shop="prod"), AwsOptions(endpoint_url=aws.url))
     assert snap.complete
     assert snap.target == by_name
     assert snap.user_pool == by_id.user_pool

@@ -47,14 +47,18 @@ def _public_on_stage(world: World, api_id: str, stage: str, route: str) -> dict[
     says AWS_IAM, both critical; the matrix shows what the stage serves: every persona reaches
     the route, whatever role Cognito hands out. The route-undeployed-change finding."""
     report = run_report(world, expect_exit=1)
-    served = _stage_resource(world, api_id, stage, route)
     assert keys(report) == {
-        ("route-undeployed-change", None, route, served),
-        ("route-not-iam", None, route, served),
+        ("route-undeployed-change", None, route, _stage_resource(world, api_id, stage, route)),
+        # Every audited stage serves it alike: route-not-iam names them all, so that fixing
+        # the definition alone does not change its identity.
+        ("route-not-iam", None, route, world.route_resource(api_id, route)),
     }
     assert {f["severity"] for f in report["findings"]} == {"critical"}
     (not_iam,) = _by_rule(report, "route-not-iam")
-    assert (not_iam["evidence"]["stage"], not_iam["evidence"]["definition"]) == (stage, "AWS_IAM")
+    assert (not_iam["evidence"]["stages"], not_iam["evidence"]["definition"]) == (
+        [stage],
+        "AWS_IAM",
+    )
     assert _cells(report, api_id, route) == dict.fromkeys(EVERYONE, "allowed")
     (undeployed,) = _by_rule(report, "route-undeployed-change")
     return undeployed
@@ -69,6 +73,7 @@ def test_rest_route_fixed_to_iam_but_never_deployed_is_still_public(world: World
     assert undeployed["evidence"] == {
         "stage": REST_STAGE,
         "deployment_id": stage["deploymentId"],
+        "canary": False,
         "served": "NONE",
         "current": "AWS_IAM",
     }

@@ -184,3 +184,118 @@ def test_update_method_rejects_what_it_cannot_apply(aws: Aws, operation: dict[st
             restApiId=api.id, resourceId=api.items, httpMethod="GET", patchOperations=[operation]
         )
     assert caught.value.response["Error"]["Code"] == "BadRequestException"
+
+
+# --- canary releases -------------------------------------------------------------------------
+
+
+def _stage(api: RestApi, name: str = "prod") -> Any:
+    return next(
+        s for s in api.client.get_stages(restApiId=api.id)["item"] if s["stageName"] == name
+    )
+
+
+def _update(api: RestApi, *operations: dict[str, str], stage: str = "prod") -> Any:
+    return api.client.update_stage(
+        restApiId=api.id, stageName=stage, patchOperations=list(operations)
+    )
+
+
+def test_a_canary_deployment_serves_beside_the_stage_s_own(aws: Aws) -> None:
+    api = RestApi(aws, "NONE")
+    main = api.client.create_deployment(restApiId=api.id, stageName="prod")["id"]
+    api.set_authorization("AWS_IAM")
+    canary = api.client.create_deployment(
+        restApiId=api.id,
+        stageName="prod",
+        canarySettings={"percentTraffic": 10.0, "stageVariableOverrides": {"v": "2"}},
+    )["id"]
+    stage = _stage(api)
+    assert stage["deploymentId"] == main  # the stage's own deployment stays
+    assert stage["canarySettings"] == {
+        "deploymentId": canary,
+        "percentTraffic": 10.0,
+        "useStageCache": False,
+        "stageVariableOverrides": {"v": "2"},
+    }
+    assert api.summary(canary) == {"/items": {"GET": _method("AWS_IAM")}}
+    assert api.summary(main) == {"/items": {"GET": _method("NONE")}}
+    with pytest.raises(ClientError) as caught:  # in use by the canary
+        api.client.delete_deployment(restApiId=api.id, deploymentId=canary)
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_a_canary_needs_an_existing_stage(aws: Aws) -> None:
+    api = RestApi(aws)
+    with pytest.raises(ClientError) as caught:
+        api.client.create_deployment(
+            restApiId=api.id, stageName="prod", canarySettings={"percentTraffic": 5.0}
+        )
+    assert caught.value.response["Error"]["Code"] == "NotFoundException"
+    assert api.client.get_stages(restApiId=api.id)["item"] == []
+
+
+def test_update_stage_adjusts_promotes_and_removes_the_canary(aws: Aws) -> None:
+    api = RestApi(aws, "NONE")
+    main = api.client.create_deployment(restApiId=api.id, stageName="prod")["id"]
+    canary = api.client.create_deployment(
+        restApiId=api.id, stageName="prod", canarySettings={"percentTraffic": 1.0}
+    )["id"]
+    _update(api, {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "25.5"})
+    assert _stage(api)["canarySettings"]["percentTraffic"] == 25.5
+    # moto alone read this path as the stage's own deploymentId.
+    _update(api, {"op": "replace", "path": "/canarySettings/deploymentId", "value": main})
+    assert (_stage(api)["deploymentId"], _stage(api)["canarySettings"]["deploymentId"]) == (
+        main,
+        main,
+    )
+    _update(api, {"op": "replace", "path": "/canarySettings/deploymentId", "value": canary})
+    promoted = _update(
+        api,
+        {"op": "copy", "from": "/canarySettings/deploymentId", "path": "/deploymentId"},
+        {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "0.0"},
+    )
+    assert promoted["deploymentId"] == canary
+    assert promoted["canarySettings"]["percentTraffic"] == 0.0
+    removed = _update(api, {"op": "remove", "path": "/canarySettings"})
+    assert "canarySettings" not in removed and removed["deploymentId"] == canary
+    # A canary started by UpdateStage alone serves the stage's current deployment.
+    started = _update(
+        api, {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "5"}
+    )
+    assert started["canarySettings"]["deploymentId"] == canary
+
+
+def test_update_stage_applies_canary_operations_all_or_nothing(aws: Aws) -> None:
+    api = RestApi(aws)
+    api.client.create_deployment(restApiId=api.id, stageName="prod")
+    with pytest.raises(ClientError) as caught:
+        _update(
+            api,
+            {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "50"},
+            {"op": "replace", "path": "/canarySettings/deploymentId", "value": "nope12"},
+        )
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    assert "canarySettings" not in _stage(api)
+
+
+def test_create_stage_with_canary_settings(aws: Aws) -> None:
+    api = RestApi(aws)
+    main = api.client.create_deployment(restApiId=api.id)["id"]
+    canary = api.client.create_deployment(restApiId=api.id)["id"]
+    created = api.client.create_stage(
+        restApiId=api.id,
+        stageName="beta",
+        deploymentId=main,
+        canarySettings={"deploymentId": canary, "percentTraffic": 50.0},
+    )
+    assert created["canarySettings"]["deploymentId"] == canary
+    assert _stage(api, "beta")["canarySettings"]["percentTraffic"] == 50.0
+    with pytest.raises(ClientError) as caught:
+        api.client.create_stage(
+            restApiId=api.id,
+            stageName="qa",
+            deploymentId=main,
+            canarySettings={"deploymentId": "nope12"},
+        )
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"

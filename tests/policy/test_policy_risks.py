@@ -6,6 +6,8 @@ ARN positions: https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from auditor.policy import (
@@ -121,6 +123,7 @@ def test_public_statements_of_one_statement_and_of_unreadable_ones() -> None:
 
 
 IP = "aws:SourceIp"
+AUDIT_TIME = datetime(2030, 6, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -142,11 +145,32 @@ IP = "aws:SourceIp"
             {"Bool": {"aws:SecureTransport": "true"}, "IpAddress": {IP: "0.0.0.0/0"}},
             ["HTTPS requests only", "covers every IPv4"],
         ),
+        # Conditions any caller can meet (IAM: a negated operator holds on an absent key).
+        ({"NotIpAddress": {IP: "192.0.2.1/32"}}, ["a caller can call from another"]),
+        ({"NotIpAddressIfExists": {IP: "::/0"}}, ["a caller can call from another"]),
+        ({"StringLike": {"aws:Referer": "*"}}, ["a header that any caller can send"]),
+        ({"StringLike": {"aws:UserAgent": ["*"]}}, ["a header that any caller can send"]),
+        ({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}, ["carries no such key"]),
+        ({"StringNotLike": {"aws:SourceVpc": "vpc-*"}}, ["carries no such key"]),
+        ({"ArnNotEquals": {"aws:SourceVpce": "vpce-1"}}, ["carries no such key"]),
+        ({"ArnNotLike": {"aws:SourceVpc": "vpc-1"}}, ["carries no such key"]),
+        ({"NotIpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}}, ["carries no such key"]),
+        ({"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}}, ["as of the audit"]),
+        ({"DateLessThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}, ["as of the audit"]),
+        ({"DateGreaterThanEquals": {"aws:EpochTime": "946684800"}}, ["as of the audit"]),
         # A restriction, or not proven to be none: not reported as public.
+        ({"NotIpAddress": {IP: "0.0.0.0/0"}}, None),  # no IPv4 caller
+        ({"NotIpAddress": {IP: ["0.0.0.0/1", "128.0.0.0/1"]}}, None),
+        ({"StringLike": {"aws:Referer": "https://example.com/*"}}, None),  # a value to know
+        ({"StringNotEquals": {"aws:username": "ann"}}, None),
+        ({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, None),  # positive
+        ({"ForAllValues:StringNotLike": {"aws:SourceVpc": "vpc-1"}}, None),
+        ({"DateLessThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}}, None),  # expired
+        ({"DateGreaterThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}, None),  # not yet
+        ({"DateGreaterThan": {"aws:TokenIssueTime": "2000-01-01T00:00:00Z"}}, None),
         ({"IpAddress": {IP: "::/0"}}, None),  # admits no IPv4 caller
         ({"IpAddress": {IP: "0.0.0.0/1"}}, None),
         ({"IpAddress": {"aws:VpcSourceIp": "0.0.0.0/0"}}, None),
-        ({"NotIpAddress": {IP: "192.0.2.1/32"}}, None),
         ({"StringLike": {"aws:username": "*"}}, None),  # absent for most callers
         ({"StringLike": {IP: "10.*"}}, None),
         ({"ForAnyValue:StringLike": {IP: "*"}}, None),
@@ -168,7 +192,7 @@ def test_public_in_all_but_name(condition: dict[str, object], trivial: list[str]
         "Resource": "*",
         "Condition": condition,
     }
-    got = public_statements({"Version": "2012-10-17", "Statement": [statement]})
+    got = public_statements({"Version": "2012-10-17", "Statement": [statement]}, now=AUDIT_TIME)
     if trivial is None:
         assert got == []
         return

@@ -39,6 +39,13 @@ def test_the_report_counts_unknown_cells_and_says_what_was_not_evaluated() -> No
     assert not any(c.differs_from_baseline for c in report.access_matrix if c.verdict == "unknown")
 
 
+def test_an_undelivered_alert_is_not_counted_as_a_failed_read() -> None:
+    undelivered = ReportError(service="slack", operation="chat.postMessage", message="ratelimited")
+    report = unknown_report()
+    report = report.model_copy(update={"errors": [*report.errors, undelivered]})
+    assert report.incomplete_because() == "1 policy document(s) or route(s) could not be evaluated"
+
+
 def test_table() -> None:
     out = render_table(unknown_report())
     assert "INCOMPLETE: 1 policy document(s) or route(s) could not be evaluated" in out

@@ -197,6 +197,13 @@ class SmallApp:
     def serve(self, changes: dict[str, str], stage: str = STAGE) -> None:
         """The stage serves a deployment: the routes as defined now, but with `changes`
         (route -> authorization; a route the definition lacks is added)."""
+        self.api.setdefault("deployments", {})[stage] = self._deployment("dep1", changes)
+
+    def serve_canary(self, changes: dict[str, str], stage: str = STAGE) -> None:
+        """The stage's canary serves a deployment: the definition with `changes`, as serve."""
+        self.api.setdefault("canaries", {})[stage] = self._deployment("canary1", changes)
+
+    def _deployment(self, deployment_id: str, changes: dict[str, str]) -> dict[str, Any]:
         served = {(r["method"], r["path"]): dict(r) for r in self.api["routes"]}
         for route, authorization in changes.items():
             method, path = route.split(" ", 1)
@@ -205,10 +212,22 @@ class SmallApp:
                 "path": path,
                 "authorization_type": authorization,
             }
-        self.api.setdefault("deployments", {})[stage] = {
-            "id": "dep1",
-            "routes": list(served.values()),
-        }
+        return {"id": deployment_id, "routes": list(served.values())}
+
+    def audit_stages(self, *stages: str) -> None:
+        """The API has these stages, and the baseline and the snapshot's target name each (one
+        ref per stage, as `baseline init --api X:a --api X:b` writes them)."""
+        self.api["stages"] = sorted(set(self.api["stages"]) | set(stages))
+        refs = [{"id": API, "stage": stage} for stage in stages]
+        self.baseline["apis"] = refs
+        self.snapshot["target"]["apis"] = [dict(ref) for ref in refs]
+
+    def fail_deployment_read(self, stage: str = STAGE) -> None:
+        """What the stage serves could not be read, as the collector records it: the failed
+        read in errors, the stage in unread_stages, no deployment."""
+        self.fail_read("apigateway", "GetDeployment")
+        self.api.setdefault("deployments", {}).pop(stage, None)
+        self.api.setdefault("unread_stages", []).append(stage)
 
     def allow_guests(self, *tails: str) -> None:
         """Guest access on, as the baseline says, through a guest role reaching these tails

@@ -1,0 +1,130 @@
+"""What each stage of an API serves: its stages as GetStages lists them, and their deployments,
+read once per distinct deployment.
+
+Nothing here guesses: a read that fails, or a stage answer we cannot use, leaves the stage in
+`Served.unread` (what it serves is unknown), never "serves nothing" or "serves the definition".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from auditor.collect.reads import Reads
+from auditor.model.snapshot import Deployment, Route
+
+
+class StageInfo(NamedTuple):
+    """One stage as GetStages describes it."""
+
+    name: str
+    deployment_id: str | None  # the deployment it serves; None: it serves none (HTTP)
+    serves_definition: bool = False  # an HTTP auto-deploy stage: the latest routes
+    unusable: str | None = None  # why the answer does not say what the stage serves
+    canary_id: str | None = None  # the deployment a REST stage's canary serves beside it
+
+
+# Parsed inside reads.run, like every answer.
+
+
+def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
+    """A REST stage always points at a deployment (CreateStage requires one): a stage without
+    one is an answer we cannot use, not a stage that serves nothing."""
+    return [
+        StageInfo(s["stageName"], s["deploymentId"], canary_id=_canary(s))
+        if s.get("deploymentId")
+        else StageInfo(s["stageName"], None, unusable="the stage has no deploymentId")
+        for s in answer.get("item", [])
+    ]
+
+
+def _canary(stage: dict[str, Any]) -> str | None:
+    """The deployment a stage's canary serves: a share of the stage's traffic, which a caller
+    reaches by retrying. A canary at 0% (what promoting one leaves) takes no traffic; one
+    whose share is not given is taken to take some."""
+    settings = stage.get("canarySettings") or {}
+    if settings.get("percentTraffic") == 0:
+        return None
+    canary_id = settings.get("deploymentId")
+    return str(canary_id) if canary_id else None
+
+
+def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
+    """An auto-deploy stage serves the latest routes; any other the deployment it points at,
+    or nothing before its first deployment. But a stage whose automatic deployment failed
+    keeps the deployment it had, and LastDeploymentStatusMessage (set on auto-deploy stages
+    only) tells how the last one went: with a message, what the stage serves is read as for
+    a stage without auto-deploy rather than taken to be the latest routes."""
+    return [
+        StageInfo(
+            s["StageName"],
+            s.get("DeploymentId"),
+            serves_definition=bool(s.get("AutoDeploy"))
+            and not s.get("LastDeploymentStatusMessage"),
+        )
+        for page in pages
+        for s in page.get("Items", [])
+    ]
+
+
+@dataclass
+class Served:
+    """The stages and what they serve, by stage name (see the fields of Api)."""
+
+    stages: list[str] = field(default_factory=list)
+    listed: bool = True  # False: the stages could not be listed, nothing is known of any
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    canaries: dict[str, Deployment] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+
+
+def read_served(
+    reads: Reads,
+    api_id: str,
+    stages: list[StageInfo] | None,
+    audited: set[str] | None,
+    calls: tuple[str, str, str],
+    read: Callable[[str, str], list[Route]],
+) -> Served:
+    """What each stage the baseline audits (`audited`; None: every stage) serves, read once
+    per deployment with `read(stage, deployment id)`: a stage nobody audits costs no read, and
+    a failed read of one leaves the run complete. `stages` is None when they could not be
+    listed. `calls` is (service, the operation that lists the stages, the one that reads what
+    a stage serves), for the errors."""
+    if stages is None:
+        return Served(listed=False)
+    service, listing, reading = calls
+    served = Served(stages=sorted(stage.name for stage in stages))
+    by_id: dict[str, Deployment | None] = {}
+
+    def deployment(stage: str, deployment_id: str) -> Deployment | None:
+        if deployment_id not in by_id:
+            by_id[deployment_id] = reads.run(
+                service,
+                reading,
+                f"{api_id} {stage}",
+                lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),
+            )
+        return by_id[deployment_id]
+
+    for stage in sorted(s for s in stages if audited is None or s.name in audited):
+        if stage.unusable is not None:
+            why = f"unexpected response: {stage.unusable}"
+            reads.record(service, listing, why, f"{api_id} {stage.name}")
+            served.unread.append(stage.name)
+            continue
+        if stage.serves_definition:
+            continue
+        if stage.deployment_id is None:
+            served.deployments[stage.name] = Deployment()
+            continue
+        own = deployment(stage.name, stage.deployment_id)
+        canary = deployment(stage.name, stage.canary_id) if stage.canary_id else None
+        if own is None or (stage.canary_id and canary is None):
+            served.unread.append(stage.name)  # half of what it serves is still unknown
+            continue
+        served.deployments[stage.name] = own
+        if canary is not None:
+            served.canaries[stage.name] = canary
+    return served
