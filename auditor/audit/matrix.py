@@ -145,6 +145,7 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
     while cells:
         start = len(cells) - width
         who = cells[start].resolution
+        persona, role_arn, app_client = who.persona, who.role_arn, who.app_client
         block = []
         for cell, (api_id, stage, route, authorization) in zip(cells[start:], places, strict=True):
             result = cell.verdict
@@ -152,24 +153,24 @@ def report_cells(cells: list[Cell]) -> list[MatrixCell]:
             if held is None:
                 held = shown[id(result)] = (result, _Shown.of(result, texts, shared))
             said = held[1]
-            block.append(
-                MatrixCell.trusted(
-                    persona=who.persona,
-                    role_arn=who.role_arn,
-                    api_id=api_id,
-                    stage=stage,
-                    route=route,
-                    verdict=said.verdict,
-                    authorization_type=authorization,
-                    expected=cell.expected,
-                    reasons=said.reasons,
-                    allowing=said.allowing,
-                    denying=said.denying,
-                    witness_allowed=said.witness_allowed,
-                    witness_denied=said.witness_denied,
-                    app_client=who.app_client,
-                )
-            )
+            # Every field, in declaration order: MatrixCell.trusted does not check.
+            values = {
+                "persona": persona,
+                "role_arn": role_arn,
+                "api_id": api_id,
+                "stage": stage,
+                "route": route,
+                "verdict": said.verdict,
+                "authorization_type": authorization,
+                "expected": cell.expected,
+                "reasons": said.reasons,
+                "allowing": said.allowing,
+                "denying": said.denying,
+                "witness_allowed": said.witness_allowed,
+                "witness_denied": said.witness_denied,
+                "app_client": app_client,
+            }
+            block.append(MatrixCell.trusted(values))
         del cells[start:]
         blocks.append(block)
     return [cell for block in reversed(blocks) for cell in block]

@@ -47,13 +47,15 @@ class AuditContext:
     def clients_giving(self, resolution: Resolution) -> list[str]:
         """The app clients through which the resolution's persona gets its role: one finding
         speaks for all of them (where paths agree, the resolution names no client)."""
-        return [
-            r.app_client
-            for r in self.resolutions
-            if r.persona == resolution.persona
-            and r.role_arn == resolution.role_arn
-            and r.app_client is not None
-        ]
+        return self._clients_by_role.get((resolution.persona, resolution.role_arn), [])
+
+    @cached_property
+    def _clients_by_role(self) -> dict[tuple[str, str | None], list[str]]:
+        by_role: dict[tuple[str, str | None], list[str]] = {}
+        for r in self.resolutions:
+            if r.app_client is not None:
+                by_role.setdefault((r.persona, r.role_arn), []).append(r.app_client)
+        return by_role
 
     def read_ok(self, *services: str) -> bool:
         """No read of these services failed: absence in the snapshot then means absence in AWS."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,46 +90,15 @@ class MatrixCell(_Model):
     app_client: str | None = Field(default=None, exclude_if=_absent)  # see Resolution
 
     @classmethod
-    def trusted(
-        cls,
-        *,
-        persona: str,
-        role_arn: str | None,
-        api_id: str,
-        stage: str,
-        route: str,
-        verdict: Verdict,
-        authorization_type: str,
-        expected: bool,
-        reasons: tuple[str, ...],
-        allowing: tuple[str, ...],
-        denying: tuple[str, ...],
-        witness_allowed: str | None,
-        witness_denied: str | None,
-        app_client: str | None,
-    ) -> MatrixCell:
+    def trusted(cls, values: dict[str, Any]) -> MatrixCell:
         """A cell from values the audit has already typed, without validating them again:
-        the audit builds half a million cells or more, and validation was most of their cost.
-        The fields are laid out in declaration order (the JSON's order).
-        tests/audit/test_matrix_cells.py checks that the result is indistinguishable from a
-        validated cell, so a pydantic upgrade that changes the model's internals fails there."""
+        the audit builds half a million cells or more, and validation (and even a call with
+        fourteen keyword arguments) was most of their cost. `values` holds every field, of
+        its declared type, in declaration order (the JSON's order): audit/matrix.py's
+        report_cells, the one caller, writes them so. tests/audit/test_matrix_cells.py checks
+        that the result cannot be told from a validated cell, so a pydantic upgrade that
+        changes the model's internals fails there."""
         cell = object.__new__(cls)
-        values = {
-            "persona": persona,
-            "role_arn": role_arn,
-            "api_id": api_id,
-            "stage": stage,
-            "route": route,
-            "verdict": verdict,
-            "authorization_type": authorization_type,
-            "expected": expected,
-            "reasons": reasons,
-            "allowing": allowing,
-            "denying": denying,
-            "witness_allowed": witness_allowed,
-            "witness_denied": witness_denied,
-            "app_client": app_client,
-        }
         object.__setattr__(cell, "__dict__", values)
         # One shared set of explicitly set fields: a set per cell was half of a cell's memory.
         object.__setattr__(cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
