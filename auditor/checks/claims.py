@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.audit.claims import claim_key
-from auditor.audit.resolve import LiveClaimRule
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
 from auditor.model.personas import claim_persona
@@ -24,19 +23,11 @@ UNSET_WRITE_ATTRIBUTES = (
 )
 
 
-def _live(ctx: AuditContext) -> tuple[IdentityPool, UserPool, list[LiveClaimRule]] | None:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
-    if pool is None or user_pool is None:
-        return None
-    return pool, user_pool, ctx.claim_rules
-
-
 def claim_rule_undeclared(ctx: AuditContext) -> Iterator[Issue]:
-    found = _live(ctx)
-    if found is None:
+    if ctx.pools is None:
         return
-    pool, _, live = found
-    for claim in live:
+    pool, _ = ctx.pools
+    for claim in ctx.claim_rules:
         if claim.key in ctx.baseline.claims:
             continue
         rule = claim.rule
@@ -94,11 +85,10 @@ def claim_role_drift(ctx: AuditContext, pool: IdentityPool) -> Iterator[Issue]:
 
 
 def claim_user_writable(ctx: AuditContext) -> Iterator[Issue]:
-    found = _live(ctx)
-    if found is None:
+    if ctx.pools is None:
         return
-    pool, user_pool, live = found
-    for claim in live:
+    pool, user_pool = ctx.pools
+    for claim in ctx.claim_rules:
         attribute = claim.rule.claim
         if attribute in _NOT_ATTRIBUTES or attribute.startswith("cognito:"):
             continue

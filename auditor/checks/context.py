@@ -17,7 +17,7 @@ from auditor.audit.resolve import (
 from auditor.audit.routes import ApiStage, RouteIndex, iter_routes
 from auditor.model.baseline import Baseline
 from auditor.model.report import GroupPair
-from auditor.model.snapshot import Route, Snapshot
+from auditor.model.snapshot import IdentityPool, Route, Snapshot, UserPool
 from auditor.model.state import ConfigChange
 
 
@@ -33,16 +33,20 @@ class AuditContext:
     # without a state.
     config_change: ConfigChange | None = None
 
+    @property
+    def pools(self) -> tuple[IdentityPool, UserPool] | None:
+        """The identity pool and the user pool, or None when either could not be read."""
+        pool, user_pool = self.snapshot.identity_pool, self.snapshot.user_pool
+        return (pool, user_pool) if pool is not None and user_pool is not None else None
+
     @cached_property
     def paths(self) -> list[SignInPath]:
         """The user pool's sign-in paths to the identity pool (none if either is unread)."""
-        pool, user_pool = self.snapshot.identity_pool, self.snapshot.user_pool
-        return sign_in_paths(pool, user_pool.id) if pool and user_pool else []
+        return sign_in_paths(self.pools[0], self.pools[1].id) if self.pools else []
 
     @cached_property
     def claim_rules(self) -> list[LiveClaimRule]:
-        pool, user_pool = self.snapshot.identity_pool, self.snapshot.user_pool
-        return live_claim_rules(pool, user_pool.id) if pool and user_pool else []
+        return live_claim_rules(self.pools[0], self.pools[1].id) if self.pools else []
 
     def clients_giving(self, resolution: Resolution) -> list[str]:
         """The app clients through which the resolution's persona gets its role: one finding

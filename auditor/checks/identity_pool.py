@@ -8,24 +8,17 @@ from auditor.audit.resolve import Resolution, SignInPath
 from auditor.checks.claims import claim_role_drift
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue
-from auditor.model.snapshot import IdentityPool, RoleMapping, UserPool
+from auditor.model.snapshot import IdentityPool, RoleMapping
 
 _MAPPING_TYPES = {"token": "Token", "rules": "Rules"}
 
 
-def _paths(ctx: AuditContext) -> tuple[IdentityPool, UserPool, list[SignInPath]] | None:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
-    if pool is None or user_pool is None:
-        return None
-    return pool, user_pool, ctx.paths
-
-
 def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
-    found = _paths(ctx)
     expected = ctx.baseline.identity_pool.role_resolution
-    if found is None or expected not in _MAPPING_TYPES:
+    if ctx.pools is None or expected not in _MAPPING_TYPES:
         return
-    pool, user_pool, paths = found
+    pool, user_pool = ctx.pools
+    paths = ctx.paths
     if not paths:
         yield Issue(
             rule_id="role-mapping-missing",
@@ -55,10 +48,10 @@ def role_mapping_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
-    found = _paths(ctx)
-    if found is None:
+    if ctx.pools is None:
         return
-    pool, _, paths = found
+    pool, _ = ctx.pools
+    paths = ctx.paths
     for path in paths:
         if path.mapping is not None:  # no mapping: role-mapping-missing, or what `default` says
             yield from _mapping_drift(ctx, pool, paths, path, path.mapping)
