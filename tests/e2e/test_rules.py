@@ -447,6 +447,38 @@ def test_resource_policy_with_condition_is_not_public(world: World) -> None:
     assert findings(world) == set()
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"IpAddress": {"aws:SourceIp": ["0.0.0.0/0", "::/0"]}},
+        {"StringLike": {"aws:UserAgent": "*"}},
+        {"StringNotEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}},
+    ],
+    ids=["every-address", "any-user-agent", "not-this-vpc-endpoint"],
+)
+def test_resource_policy_public_in_all_but_name(world: World, condition: object) -> None:
+    """CONTRACT §6.1: a condition that restricts no caller is no restriction."""
+    drift.set_rest_policy(
+        world,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": world.arns.rest("GET/items"),
+                    "Condition": condition,
+                }
+            ],
+        },
+    )
+    report = run_report(world)
+    resource = f"arn:aws:apigateway:us-east-1::/restapis/{world.rest_id}#statement-0"
+    assert keys(report) == {("resource-policy-public", None, None, resource)}
+    assert report["findings"][0]["evidence"]["trivial_conditions"]
+
+
 @pytest.mark.parametrize("shorthand", [True, False], ids=["execute-api-shorthand", "full-arn"])
 def test_resource_policy_public_everything(world: World, shorthand: bool) -> None:
     # Same account: the resource policy alone allows, so every signed-in persona reaches
