@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from auditor.model.baseline import Baseline, RoutePattern
 from auditor.model.http import DEFAULT_ROUTE
-from auditor.model.snapshot import Api, ApiRef, Route, Snapshot
+from auditor.model.snapshot import Api, ApiRef, Route, Snapshot, stages_named
 
 _PARAM = re.compile(r"\{[^/{}]+?(\+?)\}")
 
@@ -118,9 +118,9 @@ def audited_stages(snapshot: Snapshot, refs: list[ApiRef]) -> list[ApiStage]:
     the API, every stage if one of them names none (or none names the API)."""
     result: list[ApiStage] = []
     for api in snapshot.apis:
-        named = {ref.stage for ref in refs_of(api, refs)}
-        if named and None not in named:
-            stages = sorted(stage for stage in named if stage is not None)
+        named = stages_named(refs_of(api, refs))
+        if named is not None:
+            stages = sorted(named)
         else:
             stages = api.stages if api.stages_listed else [EVERY_STAGE]
         result.extend(ApiStage(api, stage, api.unread_reason(stage)) for stage in stages)

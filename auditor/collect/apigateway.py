@@ -17,7 +17,7 @@ from auditor.collect.routes import (
 from auditor.collect.session import AwsClients
 from auditor.collect.stages import Served, http_stages, read_served, rest_stages
 from auditor.model.errors import InputError, TargetNotFoundError
-from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route
+from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route, stages_named
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
 OPERATIONS: tuple[str, ...] = ("apigateway:GET",)
@@ -264,20 +264,17 @@ def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[
     """Each referenced API once (several refs may name stages of one API), sorted by id, with
     what the stages the refs audit serve (an API's every stage if a ref names none)."""
     reader = _ApiReader(clients, reads)
-    found: dict[str, tuple[str, dict[str, Any], set[str] | None]] = {}
+    found: dict[str, tuple[str, dict[str, Any], list[ApiRef]]] = {}
     use_listing = len({ref.id or ref.name for ref in refs}) > 1  # stages of one API: no listing
     for ref in refs:
         described = reader.find(ref, use_listing=use_listing)
         if described is None:
             continue
         kind, raw = described
-        api_id = _api_id(kind, raw)
-        audited = found[api_id][2] if api_id in found else set()
-        if audited is not None:
-            audited = None if ref.stage is None else audited | {ref.stage}
-        found[api_id] = (kind, raw, audited)
+        found.setdefault(_api_id(kind, raw), (kind, raw, []))[2].append(ref)
     apis: dict[str, Api] = {}
-    for api_id, (kind, raw, audited) in found.items():
+    for api_id, (kind, raw, of_api) in found.items():
+        audited = stages_named(of_api)
         api = apis[api_id] = (
             reader.rest(raw, audited) if kind == "REST" else reader.http(raw, audited)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -289,6 +290,16 @@ class ApiRef(_Model):
     def __str__(self) -> str:
         ident = self.id or f"name={self.name}"
         return f"{ident}:{self.stage}" if self.stage else ident
+
+
+def stages_named(refs: Iterable[ApiRef]) -> set[str] | None:
+    """The stages that references to one API ask for: the union of theirs, or None (every
+    stage) when one of them, or none at all, names a stage. The collector reads, and the
+    audit judges, exactly these."""
+    named = {ref.stage for ref in refs}
+    if not named or None in named:
+        return None
+    return {stage for stage in named if stage is not None}
 
 
 class TargetRef(_Model):
