@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from auditor import __version__
 from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import build_matrix, report_cells
+from auditor.audit.matrix import Cell, build_matrix, report_cells
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import audited_stages, refs_of
@@ -119,6 +119,7 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
     # What the auditor could not evaluate leaves the report as incomplete as a failed read:
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
     unevaluated = policies.problems(ordered) + _unread_stages(snapshot, baseline)
+    unevaluated += _unexplained_unknowns(matrix, snapshot.complete and not unevaluated)
     return Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -159,6 +160,18 @@ def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
         for place in audited_stages(snapshot, baseline.apis)
         if place.unread is not None
     ]
+
+
+def _unexplained_unknowns(matrix: list[Cell], unexplained: bool) -> list[ReportError]:
+    """A cell the audit could not judge never leaves the report complete, whatever rule or
+    read was meant to explain it: the last guard against an unknown reading as no drift."""
+    if not unexplained:
+        return []
+    unknown = sum(1 for cell in matrix if cell.verdict.verdict == "unknown")
+    if not unknown:
+        return []
+    message = f"{unknown} persona x route verdicts could not be judged (see the matrix)"
+    return [ReportError(service=AUDITOR_SERVICE, operation="EvaluateRoute", message=message)]
 
 
 def _api_targets(snapshot: Snapshot, baseline: Baseline) -> list[ApiTarget]:

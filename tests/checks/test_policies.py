@@ -241,3 +241,21 @@ def test_an_unjudged_default_route_is_named_as_findings_name_it(
     monkeypatch.setattr(AccessEvaluator, "verdict", verdict)
     found = [f for f in app.report().findings if f.rule_id == "policy-unreadable"]
     assert [f.route for f in found] == [DEFAULT_ROUTE]
+
+
+def test_an_unknown_cell_leaves_the_run_incomplete_even_when_no_rule_explains_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last guard: with the rule that names unreadable documents switched off, the
+    unknown cells alone still keep the report from reading as complete."""
+    import auditor.checks.run as run
+
+    silent = {**run.CHECKS, "policy-unreadable": lambda ctx: iter(())}
+    monkeypatch.setattr(run, "CHECKS", silent)
+    app = small_app()
+    _shared_unreadable(app)
+    report = app.report()
+    assert report.status == "incomplete"
+    assert [(e.service, e.operation) for e in report.errors] == [("auditor", "EvaluateRoute")]
+    clean = small_app().report()
+    assert (clean.status, clean.errors) == ("complete", [])
