@@ -110,7 +110,7 @@ class CellIndex:
     def __init__(self, cells: Sequence[Cell]) -> None:
         width = _block_width(cells)
         self._cells = cells
-        self._start = {cells[i].resolution: i for i in range(0, len(cells), width or 1)}
+        self._start = {cells[i].resolution: i for i in range(0, len(cells), width)}
         self._offset = {
             (c.api_stage.api.id, c.api_stage.stage, id(c.route)): i
             for i, c in enumerate(cells[:width])

@@ -294,11 +294,17 @@ def resolve_guest(pool: IdentityPool) -> Resolution:
     return Resolution(UNAUTHENTICATED, pool.unauthenticated_role, "the unauthenticated role")
 
 
-def unused_group_roles(pool: IdentityPool, user_pool_id: str, groups: list[Group]) -> list[Group]:
+def unused_instead(pool: IdentityPool, paths: list[SignInPath]) -> str:
+    """What a member of a group whose role nobody hands out gets instead."""
+    if not paths:
+        return "no credentials at all: the user pool is no provider of the identity pool"
+    return f"{pool.authenticated_role or 'no role'} instead"
+
+
+def unused_group_roles(paths: list[SignInPath], groups: list[Group]) -> list[Group]:
     """The groups whose role no sign-in path hands out: no path maps by token, and no Rules
     rule on cognito:groups names the role (the seed's step 4 left undone). A claim rule naming
     the role gives it to users with that claim, not to the group's members."""
-    paths = sign_in_paths(pool, user_pool_id)
     if any(p.mapping is not None and p.mapping.type == "Token" for p in paths):
         return []
     named = {

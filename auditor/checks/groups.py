@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.audit.resolve import unused_group_roles
+from auditor.audit.resolve import unused_group_roles, unused_instead
 from auditor.checks.context import AuditContext
 from auditor.model.baseline import GroupBaseline
 from auditor.model.findings import Issue
@@ -149,19 +149,15 @@ def ambiguous_precedence(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def group_role_unused(ctx: AuditContext) -> Iterator[Issue]:
-    pool, user_pool = ctx.snapshot.identity_pool, ctx.snapshot.user_pool
-    if pool is None or user_pool is None:
+    if ctx.pools is None:
         return
-    unused = unused_group_roles(pool, user_pool.id, user_pool.groups)
+    pool, user_pool = ctx.pools
+    paths = ctx.paths
+    unused = unused_group_roles(paths, user_pool.groups)
     if not unused:
         return
     names = ", ".join(g.name for g in unused)
-    paths = ctx.paths
-    instead = (
-        "no credentials at all: the user pool is no provider of the identity pool"
-        if not paths
-        else f"{pool.authenticated_role or 'no role'} instead"
-    )
+    instead = unused_instead(pool, paths)
     yield Issue(
         rule_id="group-role-unused",
         resource=user_pool.arn or user_pool.id,

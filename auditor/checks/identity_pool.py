@@ -54,17 +54,13 @@ def role_mapping_drift(ctx: AuditContext) -> Iterator[Issue]:
     paths = ctx.paths
     for path in paths:
         if path.mapping is not None:  # no mapping: role-mapping-missing, or what `default` says
-            yield from _mapping_drift(ctx, pool, paths, path, path.mapping)
+            yield from _mapping_drift(ctx, pool, path, path.mapping)
     yield from _clients_drift(ctx, pool, paths)
     yield from claim_role_drift(ctx, pool)
 
 
 def _mapping_drift(
-    ctx: AuditContext,
-    pool: IdentityPool,
-    paths: list[SignInPath],
-    path: SignInPath,
-    mapping: RoleMapping,
+    ctx: AuditContext, pool: IdentityPool, path: SignInPath, mapping: RoleMapping
 ) -> Iterator[Issue]:
     declared = ctx.baseline.identity_pool
     differences: list[tuple[str, str, str, str | None, str]] = []

@@ -21,6 +21,7 @@ from auditor.audit.resolve import (
     resolve_personas,
     sign_in_paths,
     unused_group_roles,
+    unused_instead,
 )
 from auditor.audit.routes import normalise_template
 from auditor.commands.draft_reach import (
@@ -82,14 +83,15 @@ def draft_baseline(snapshot: Snapshot) -> str:
 def draft_warnings(snapshot: Snapshot) -> list[str]:
     """What a person should know before accepting the draft as it stands."""
     user_pool, pool = _pools(snapshot)
-    unused = unused_group_roles(pool, user_pool.id, user_pool.groups)
+    paths = sign_in_paths(pool, user_pool.id)
+    unused = unused_group_roles(paths, user_pool.groups)
     if not unused:
         return []
     names = ", ".join(g.name for g in unused)
     return [
         f"groups {names} carry roles that no sign-in path hands out (no Token or Rules role "
-        f"mapping in identity pool {pool.id}): every member gets the default role; the draft "
-        "says so, and group-role-unused will report it until the mapping is set"
+        f"mapping in identity pool {pool.id}): every member gets {unused_instead(pool, paths)}; "
+        "group-role-unused will report it until the mapping is set"
     ]
 
 

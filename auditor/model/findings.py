@@ -62,8 +62,9 @@ class _Facts(_Named):
     route: str | None = None
     api_id: str | None = None
     evidence: dict[str, Any] = {}
-    # The sign-in path (app client id) the problem holds for; only where a persona's paths
-    # disagree, and then part of the fingerprint.
+    # The sign-in path (app client id) the problem holds for: on a persona's finding only
+    # where its paths disagree; on a path's own finding (no persona) always, and then part of
+    # its fingerprint (see catalog.make_finding).
     app_client: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
@@ -103,8 +104,9 @@ def fingerprint(
     api_id: str | None,
     app_client: str | None = None,
 ) -> str:
-    """Stable identity of a problem across runs: only what names it, never the wording. A
-    path's client counts only where it is named, so single-client findings keep theirs."""
+    """Stable identity of a problem across runs: only what names it, never the wording. The
+    caller passes `app_client` only where the client names the problem (a path's finding);
+    without it the key is what it was before sign-in paths were told apart."""
     parts = [rule_id, resource, persona or "", route or "", api_id or ""]
     key = "\x1f".join([*parts, app_client] if app_client else parts)
     return hashlib.sha256(key.encode()).hexdigest()[:20]
