@@ -391,6 +391,19 @@ def test_route_missing(world: World) -> None:
     assert report["findings"][0]["severity"] == "medium"
 
 
+def _open_items(world: World, principal: object, condition: object = None) -> None:
+    """A resource policy letting `principal` invoke GET /items, under `condition` if given."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "execute-api:Invoke",
+        "Resource": world.arns.rest("GET/items"),
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    drift.set_rest_policy(world, {"Version": "2012-10-17", "Statement": [statement]})
+
+
 @pytest.mark.parametrize(
     "principal",
     [
@@ -402,20 +415,7 @@ def test_route_missing(world: World) -> None:
 )
 def test_resource_policy_public_narrow(world: World, principal: object) -> None:
     # Anyone with AWS credentials may call GET /items: every persona may already.
-    drift.set_rest_policy(
-        world,
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": principal,
-                    "Action": "execute-api:Invoke",
-                    "Resource": world.arns.rest("GET/items"),
-                }
-            ],
-        },
-    )
+    _open_items(world, principal)
     report = run_report(world)
     assert keys(report) == {
         (
@@ -429,21 +429,7 @@ def test_resource_policy_public_narrow(world: World, principal: object) -> None:
 
 
 def test_resource_policy_with_condition_is_not_public(world: World) -> None:
-    drift.set_rest_policy(
-        world,
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "execute-api:Invoke",
-                    "Resource": world.arns.rest("GET/items"),
-                    "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
-                }
-            ],
-        },
-    )
+    _open_items(world, "*", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})
     assert findings(world) == set()
 
 
@@ -458,21 +444,7 @@ def test_resource_policy_with_condition_is_not_public(world: World) -> None:
 )
 def test_resource_policy_public_in_all_but_name(world: World, condition: object) -> None:
     """CONTRACT §6.1: a condition that restricts no caller is no restriction."""
-    drift.set_rest_policy(
-        world,
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "execute-api:Invoke",
-                    "Resource": world.arns.rest("GET/items"),
-                    "Condition": condition,
-                }
-            ],
-        },
-    )
+    _open_items(world, "*", condition)
     report = run_report(world)
     resource = f"arn:aws:apigateway:us-east-1::/restapis/{world.rest_id}#statement-0"
     assert keys(report) == {("resource-policy-public", None, None, resource)}
