@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.rule_cases import Case, Edit
-from tests.support.snapshots import POOL, USER_POOL_ARN, SmallApp, small_app
+from tests.support.snapshots import CLIENT, POOL, USER_POOL_ARN, SmallApp, small_app
 
 GOLD = "custom:tier Equals gold"
 GOLD_PERSONA = f"claim:{GOLD}"
@@ -62,6 +62,19 @@ def _username_rule(app: SmallApp) -> None:
     app.declare_claim("cognito:username Equals boss", "app-gold", "GET /me")
 
 
+def _gold_declared_as(role_name: str) -> Edit:
+    def edit(app: SmallApp) -> None:
+        _gold_rule(app)
+        app.declare_claim(GOLD, role_name, "GET /me")
+
+    return edit
+
+
+def _silver_declared_not_live(app: SmallApp) -> None:
+    _gold_declared(app)
+    app.declare_claim("custom:tier Equals silver", "app-gold")
+
+
 CASES = [
     Case.passes("claim-rule-undeclared", "no Rules mapping, no claim rule"),
     Case.passes("claim-rule-undeclared", "the claim rule is declared", _gold_declared),
@@ -75,6 +88,19 @@ CASES = [
         "a live claim rule the baseline does not know",
         _gold_rule,
         ("claim-rule-undeclared", GOLD_PERSONA, None, POOL),
+    ),
+    Case.passes("role-mapping-drift", "the claim rule gives the declared role", _gold_declared),
+    Case.fires(
+        "role-mapping-drift",
+        "the claim rule gives another role than the baseline declares",
+        _gold_declared_as("app-admin"),
+        ("role-mapping-drift", GOLD_PERSONA, None, f"{POOL}#claims", CLIENT),
+    ),
+    Case.fires(
+        "role-mapping-drift",
+        "a declared claim rule that no live mapping has",
+        _silver_declared_not_live,
+        ("role-mapping-drift", "claim:custom:tier Equals silver", None, f"{POOL}#claims"),
     ),
     Case.passes("claim-user-writable", "no claim rule"),
     Case.passes(
