@@ -159,7 +159,9 @@ def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
     document as a whole cannot be read."""
     doc = load_json(policy.name, policy.document)
     version = doc.get("Version")
-    if version is not None and version not in _KNOWN_VERSIONS:
+    # Only a string can be a known Version: a list or an object is unhashable, and testing it
+    # against the set would raise TypeError outside the audit's reading of unreadable ones.
+    if version is not None and (not isinstance(version, str) or version not in _KNOWN_VERSIONS):
         raise PolicyError(f"policy {policy.name!r}: unknown Version {version!r}")
     if "Statement" not in doc:
         raise PolicyError(f"policy {policy.name!r}: no Statement element")

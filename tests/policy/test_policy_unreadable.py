@@ -95,6 +95,9 @@ def test_each_family_changes_only_what_it_may_and_never_says_denied(
         (policy(), None),  # no statements: nothing to set aside
         ({"Version": "2012-10-17", "Statement": "Allow all"}, "Statement must be"),
         ({"Version": "2099-01-01", "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": ["2012-10-17"], "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": {"v": "2012-10-17"}, "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": 2012, "Statement": [allow(ITEMS)]}, "unknown Version"),
     ],
 )
 def test_a_document_that_cannot_be_read_is_one_statement_of_unknown_effect(
