@@ -69,6 +69,7 @@ class AccessEvaluator:
         self.cache = PolicyCache()
         self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
         self._documents: dict[str, list[tuple[str, NamedPolicy]]] = {}  # see role_documents
+        self._missing: dict[str, NamedPolicy] = {}  # managed policies the snapshot lacks
         self.unjudged: dict[tuple[str, str, str, str], Unjudged] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
@@ -106,21 +107,30 @@ class AccessEvaluator:
         if role is None:
             self._identity[role_arn] = ([], None)  # unknown role: it grants nothing we can see
             return
-        managed = self.snapshot.managed_policies
         for inline in role.inline_policies:
             named = NamedPolicy(f"{role.name}/{inline.name}", inline.document)
             documents.append((f"{role.arn}#{inline.name}", named))
-        for arn in role.attached_policy_arns:
-            if arn in managed:
-                documents.append((arn, NamedPolicy(managed[arn].name, managed[arn].document)))
+        documents += [(arn, self._managed(arn)) for arn in role.attached_policy_arns]
         policies = [named for _, named in documents]
         boundary = None
         if role.permissions_boundary_arn:
-            policy = managed.get(role.permissions_boundary_arn)
-            # A boundary we could not read denies everything rather than nothing: never overstate.
-            boundary = [NamedPolicy(policy.name, policy.document)] if policy else []
-            documents += [(role.permissions_boundary_arn, named) for named in boundary]
+            boundary = [self._managed(role.permissions_boundary_arn)]
+            documents.append((role.permissions_boundary_arn, boundary[0]))
         self._identity[role_arn] = (policies, boundary)
+
+    def _managed(self, arn: str) -> NamedPolicy:
+        """A managed policy by ARN. One the snapshot lacks (a hand-edited or partial snapshot,
+        a read that failed) is a document that cannot be read, never one that grants nothing:
+        its verdicts are `unknown`, policy-unreadable names it, and the run is incomplete. As a
+        boundary it would otherwise deny every route, as an identity policy drop its grants."""
+        policy = self.snapshot.managed_policies.get(arn)
+        if policy is not None:
+            return NamedPolicy(policy.name, policy.document)
+        held = self._missing.get(arn)
+        if held is None:  # one per ARN: the roles it is attached to share its reading
+            name = arn.rsplit("/", 1)[-1]
+            held = self._missing[arn] = NamedPolicy(name, {}, f"{arn} is not in the snapshot")
+        return held
 
     def resource_policy(self, api: Api) -> NamedPolicy | None:
         if api.id not in self._resource_policies:

@@ -137,7 +137,7 @@ def read_cached(
     the checks ask again about the documents the audit compiled."""
     return cache.held(
         cache.documents,
-        (id(policy.document), policy.name, resource_policy, needs_resource),
+        (id(policy.document), policy.name, policy.unavailable, resource_policy, needs_resource),
         (policy.document,),
         lambda: read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource),
     )
@@ -157,6 +157,8 @@ def parse_statements(
 def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
     """The raw statements and whether variables are substituted; PolicyError when the
     document as a whole cannot be read."""
+    if policy.unavailable is not None:
+        raise PolicyError(f"policy {policy.name!r}: {policy.unavailable}")
     doc = load_json(policy.name, policy.document)
     version = doc.get("Version")
     # Only a string can be a known Version: a list or an object is unhashable, and testing it

@@ -32,6 +32,10 @@ class NamedPolicy:
 
     name: str
     document: Mapping[str, Any] | str
+    # Why there is no document to read (a managed policy the snapshot lacks): the engine then
+    # reads it as a document that cannot be read, for this reason, never as one that allows
+    # or denies nothing.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

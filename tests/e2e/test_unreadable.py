@@ -110,3 +110,28 @@ def test_a_route_path_the_engine_cannot_parse_is_exit_3_not_a_traceback(tmp_path
         if c["role_arn"] and c["route"] in ("GET ", "GET x", "GET /{proxy+}/x")
     }
     assert odd == {"unknown"}
+
+
+def test_a_policy_missing_from_the_snapshot_is_exit_3_not_a_clean_denial(tmp_path: Path) -> None:
+    """Offline, nothing records a failed read: a managed policy or boundary the snapshot does
+    not have is a document that cannot be read, not one that grants (or allows) nothing."""
+    app = small_app()
+    missing = "arn:aws:iam::123456789012:policy/gone"
+    app.role("app-admin")["attached_policy_arns"] = [missing]
+    app.role("app-default")["permissions_boundary_arn"] = missing
+    snapshot, baseline = _files(app, tmp_path)
+    out = tmp_path / "report.json"
+    result = subprocess_cli(
+        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    report = load_report(out)
+    assert report["status"] == "incomplete"
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "policy-unreadable"]
+    assert finding["resource"] == missing and "not in the snapshot" in finding["message"]
+    assert finding["evidence"]["roles"] == [ADMIN, role("app-default")]
+    cells = {(c["persona"], c["route"]): c["verdict"] for c in report["access_matrix"]}
+    assert cells[("group:admin", "GET /admin/users")] == "unknown"
+    assert cells[("default", "GET /me")] == "unknown"
+    assert cells[("group:editors", "GET /items")] == "allowed"
