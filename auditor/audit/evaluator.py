@@ -1,7 +1,8 @@
 """The access evaluator: asks the policy engine what one persona's role may do on one route,
 with the role's policies, its boundary and the API's resource policy, compiled once into
-the evaluator's own PolicyCache. A route it cannot judge is `unknown`, recorded, never an
-exception that ends the audit."""
+the evaluator's own PolicyCache. A route it cannot judge (a document the engine cannot
+evaluate, a path that is no template) is `unknown`, recorded, never an exception that ends
+the audit; any other exception is a bug and ends it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from auditor.audit.resolve import Resolution
 from auditor.model.http import served_path
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Api, Role, Snapshot
-from auditor.policy import NamedPolicy, PolicyCache, PreparedRole, RouteVerdict, prepare_role
+from auditor.policy import (
+    NamedPolicy,
+    PolicyCache,
+    PolicyError,
+    PreparedRole,
+    RouteVerdict,
+    prepare_role,
+)
 
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
@@ -155,15 +163,20 @@ class AccessEvaluator:
         # (a guest and a signed-in user differ in amr).
         # No cache of verdicts here: half a million of them would dominate memory, and the
         # engine already shares automata and outcomes between roles and repeated questions.
+        # The route's template is judged before (verdicts.verdict_for): what is left to fail
+        # here is a document the engine cannot evaluate. Any other error is a bug, and must
+        # end the run as one rather than pass for a verdict that "cannot be judged".
         try:
             prepared = self._prepare(role_arn, api, context, self._context_key(context))
             return prepared.verdict(api.id, stage, method, served_path(path))
-        except ValueError as exc:  # PolicyError too: one route must not end the audit
-            return self._unjudged(role_arn, api.id, stage, method, path, str(exc))
+        except PolicyError as exc:  # one route must not end the audit
+            return self.unjudged_route(role_arn, api.id, stage, method, path, str(exc))
 
-    def _unjudged(
+    def unjudged_route(
         self, role_arn: str, api_id: str, stage: str, method: str, path: str, reason: str
     ) -> RouteVerdict:
+        """The `unknown` verdict of a route the engine cannot judge for `role_arn`, recorded
+        (policy-unreadable reports it with every role asked); its cells share it."""
         key = (api_id, stage, method, path)
         held = self.unjudged.get(key)
         if held is None:

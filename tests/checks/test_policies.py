@@ -288,7 +288,7 @@ def test_an_unjudged_default_route_is_named_as_findings_name_it(
         context: dict[str, Any],
     ) -> Any:
         if path == DEFAULT_ROUTE:
-            return self._unjudged(role_arn, api.id, stage, method, path, "cannot be read")
+            return self.unjudged_route(role_arn, api.id, stage, method, path, "cannot be read")
         return judge(self, role_arn, api, stage, method, path, context)
 
     monkeypatch.setattr(AccessEvaluator, "verdict", verdict)
