@@ -1,8 +1,8 @@
 """Parse and normalise policy documents into statements; reject what AWS would reject.
 
 `read_policy` reads statement by statement: what it cannot read is set aside as an
-`Unreadable` (with whatever of it could be read) and the rest is used. `parse_statements` is
-the strict reading: the first unreadable statement raises PolicyError.
+`Unreadable` (with whatever of it could be read) and the rest is used. The strict reading
+(`decide`, `explain`) raises the first one's reason as a PolicyError (evaluate.compile_set).
 """
 
 from __future__ import annotations
@@ -141,17 +141,6 @@ def read_cached(
         (policy.document,),
         lambda: read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource),
     )
-
-
-def parse_statements(
-    policy: NamedPolicy, *, resource_policy: bool | None = False, needs_resource: bool = True
-) -> list[Statement]:
-    """Every statement of one policy, validated. Raises PolicyError naming policy and statement
-    (the first that cannot be read); see read_policy for the arguments."""
-    read = read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource)
-    if read.unreadable:
-        raise PolicyError(read.unreadable[0].reason)
-    return list(read.statements)
 
 
 def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
