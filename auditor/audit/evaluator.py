@@ -7,7 +7,7 @@ the audit; any other exception is a bug and ends it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditor.audit.resolve import Resolution
 from auditor.model.http import served_path
@@ -63,20 +63,27 @@ def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {**document, "Statement": expanded if isinstance(statements, list) else expanded[0]}
 
 
+class _RoleDocuments(NamedTuple):
+    """A role's policy documents, each with the resource that names it in findings: the one
+    place that holds them (role_policies and role_documents are views of it)."""
+
+    identity: list[tuple[str, NamedPolicy]]  # inline policies, then attached managed ones
+    boundary: tuple[str, NamedPolicy] | None
+
+
 class AccessEvaluator:
     """Asks the policy engine about one role and one route, reusing compiled policies.
 
     Everything the engine derives (compiled policies, automata, shared verdicts) goes into
     `cache`, owned by this evaluator and dropped with it: one audit's policies never
     outlive it. The cache keys compiled policies by object identity, so each role's
-    NamedPolicy list is built once here and handed over unchanged on every call.
+    NamedPolicy objects are built once here and handed over unchanged on every call.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.cache = PolicyCache()
-        self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
-        self._documents: dict[str, list[tuple[str, NamedPolicy]]] = {}  # see role_documents
+        self._roles: dict[str, _RoleDocuments] = {}  # by role ARN, see _documents
         self._missing: dict[str, NamedPolicy] = {}  # managed policies the snapshot lacks
         self.unjudged: dict[tuple[str, str, str, str], Unjudged] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
@@ -96,35 +103,39 @@ class AccessEvaluator:
 
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
-        if role_arn not in self._identity:
-            self._build(role_arn, self.snapshot.role(role_arn))
-        return self._identity[role_arn]
+        read = self._documents(role_arn)
+        boundary = None if read.boundary is None else [read.boundary[1]]
+        return [named for _, named in read.identity], boundary
 
     def role_documents(self, role_arn: str) -> list[tuple[str, NamedPolicy]]:
         """Every policy document of role_policies, with the resource that names it in findings:
         `<role ARN>#<inline name>`, or the managed policy's ARN (also for the boundary)."""
-        self.role_policies(role_arn)
-        return self._documents[role_arn]
+        read = self._documents(role_arn)
+        return read.identity if read.boundary is None else [*read.identity, read.boundary]
 
     def roles_read(self) -> list[str]:
         """The roles whose policies this evaluator has read so far."""
-        return list(self._identity)
+        return list(self._roles)
 
-    def _build(self, role_arn: str, role: Role | None) -> None:
-        documents = self._documents[role_arn] = []
+    def _documents(self, role_arn: str) -> _RoleDocuments:
+        held = self._roles.get(role_arn)
+        if held is None:
+            held = self._roles[role_arn] = self._build(self.snapshot.role(role_arn))
+        return held
+
+    def _build(self, role: Role | None) -> _RoleDocuments:
         if role is None:
-            self._identity[role_arn] = ([], None)  # unknown role: it grants nothing we can see
-            return
-        for inline in role.inline_policies:
-            named = NamedPolicy(f"{role.name}/{inline.name}", inline.document)
-            documents.append((f"{role.arn}#{inline.name}", named))
-        documents += [(arn, self._managed(arn)) for arn in role.attached_policy_arns]
-        policies = [named for _, named in documents]
-        boundary = None
-        if role.permissions_boundary_arn:
-            boundary = [self._managed(role.permissions_boundary_arn)]
-            documents.append((role.permissions_boundary_arn, boundary[0]))
-        self._identity[role_arn] = (policies, boundary)
+            return _RoleDocuments([], None)  # unknown role: it grants nothing we can see
+        identity = [
+            (
+                f"{role.arn}#{inline.name}",
+                NamedPolicy(f"{role.name}/{inline.name}", inline.document),
+            )
+            for inline in role.inline_policies
+        ]
+        identity += [(arn, self._managed(arn)) for arn in role.attached_policy_arns]
+        arn = role.permissions_boundary_arn
+        return _RoleDocuments(identity, (arn, self._managed(arn)) if arn else None)
 
     def _managed(self, arn: str) -> NamedPolicy:
         """A managed policy by ARN. One the snapshot lacks (a hand-edited or partial snapshot,

@@ -230,3 +230,17 @@ def test_the_evaluator_lists_each_role_document_with_its_resource() -> None:
     assert [named.name for _, named in documents] == ["app-default/p", "app-default/q"]
     assert evaluator.roles_read() == [ROLE]
     assert evaluator.role_documents("arn:aws:iam::123456789012:role/gone") == []
+
+
+def test_role_policies_and_role_documents_hold_the_same_objects() -> None:
+    """The engine keys compiled policies by the NamedPolicy objects: the findings' view of a
+    role's documents and the verdicts' must be the same objects, boundary included."""
+    world, _ = _world()
+    boundary = "arn:aws:iam::123456789012:policy/boundary"
+    roles = {ROLE: world.roles[ROLE].model_copy(update={"permissions_boundary_arn": boundary})}
+    evaluator = AccessEvaluator(world.model_copy(update={"roles": roles}))
+    identity, bounds = evaluator.role_policies(ROLE)
+    documents = evaluator.role_documents(ROLE)
+    assert [resource for resource, _ in documents] == [f"{ROLE}#p", boundary]
+    assert bounds is not None and [named for _, named in documents] == [*identity, *bounds]
+    assert all(a is b for a, b in zip(evaluator.role_policies(ROLE)[0], identity, strict=True))
