@@ -81,7 +81,7 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
             "canary": served.canary,
         }
         if stage:  # the audited stages disagree: this one serves it so
-            deployment = (api.canaries if served.canary else api.deployments).get(stage)
+            deployment = api.deployment_serving(stage, served.canary)
             evidence |= {"stage": stage, "deployment_id": deployment.id if deployment else None}
         if served.canary:
             where += " (a canary serves it so)"
