@@ -63,19 +63,22 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def _principals(value: Any, where: str) -> Principals:
     if value == "*":
-        return Principals(True, frozenset())
+        return Principals(True, frozenset(), frozenset({"*"}))
     if not isinstance(value, Mapping) or not value:
         raise PolicyError(f'{where} must be "*" or an object such as {{"AWS": ...}}')
     anyone = False
     aws: set[str] = set()
+    federated: set[str] = set()
     for kind, ids in value.items():
         listed = _strings(ids, f"{where}.{kind}")
         if kind == "AWS":
             anyone = anyone or "*" in listed
             aws.update(v for v in listed if v != "*")
-        elif kind not in ("Service", "Federated", "CanonicalUser"):
+        elif kind == "Federated":
+            federated.update(listed)
+        elif kind not in ("Service", "CanonicalUser"):
             raise PolicyError(f"{where}: unknown principal type {kind!r}")
-    return Principals(anyone, frozenset(aws))
+    return Principals(anyone, frozenset(aws), frozenset(federated))
 
 
 def _exactly_one(raw: Mapping[str, Any], a: str, b: str, where: str, required: bool) -> str | None:

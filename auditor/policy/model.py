@@ -44,6 +44,9 @@ class Principals:
 
     anyone: bool  # "*" or {"AWS": "*"}
     aws: frozenset[str]  # account ids and ARNs listed under "AWS"
+    # Identity providers listed under "Federated" (trust policies); "*" for Principal "*",
+    # which names every principal, federated ones included ({"AWS": "*"} does not).
+    federated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
