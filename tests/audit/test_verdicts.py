@@ -11,7 +11,7 @@ from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage
 from auditor.audit.verdicts import verbs_reached, verdict_for
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED
-from auditor.model.snapshot import Api, InlinePolicy, Role, Route, Snapshot
+from auditor.model.snapshot import Api, InlinePolicy, Role, Route, ServedRoute, Snapshot
 from auditor.policy import PolicyError, RouteVerdict
 from tests.support.snapshots import REGION, identity_pool, role, snapshot
 
@@ -244,3 +244,31 @@ def test_role_policies_and_role_documents_hold_the_same_objects() -> None:
     assert [resource for resource, _ in documents] == [f"{ROLE}#p", boundary]
     assert bounds is not None and [named for _, named in documents] == [*identity, *bounds]
     assert all(a is b for a, b in zip(evaluator.role_policies(ROLE)[0], identity, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("guest", "canary_serves", "expected"),
+    [
+        # A guest's own role may or may not reach it; the canary's authorizer turns guests
+        # away: perhaps reached, so `unknown`, never `denied`.
+        (True, "COGNITO_USER_POOLS", "unknown"),
+        (False, "COGNITO_USER_POOLS", "allowed"),  # the canary admits any signed-in user
+        (False, "CUSTOM", "partial"),  # some requests surely reach it: more than perhaps none
+        (False, "NONE", "allowed"),
+    ],
+)
+def test_an_unknown_verdict_beside_a_canary_is_the_better_of_the_two(
+    guest: bool, canary_serves: str, expected: str
+) -> None:
+    """verdict_for keeps whatever either deployment lets the persona do (a caller who
+    retries lands on either), ranked denied < unknown < partial < allowed."""
+    world, api = _with_statement({"Effect": "allow", "Action": "*", "Resource": "*"})
+    persona = Resolution(UNAUTHENTICATED if guest else DEFAULT, ROLE, "its role")
+    own = Route(method="GET", path="/admin/x", authorization_type="AWS_IAM")
+    assert verdict_for(AccessEvaluator(world), persona, ApiStage(api, "dev"), own).verdict == (
+        "unknown"
+    )
+    served = ServedRoute(**own.model_dump(), other=canary_serves)
+    got = verdict_for(AccessEvaluator(world), persona, ApiStage(api, "dev"), served)
+    assert got.verdict == expected
+    assert "(its own deployment and its canary)" in got.reasons[-1]
