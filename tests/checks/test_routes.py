@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from auditor.model.findings import Severity
@@ -20,6 +22,11 @@ TRIVIAL = {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}, "Bool": {"aws:SecureTrans
 
 def _resource_policy(**extra: object) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": [{**PUBLIC_POLICY_STATEMENT, **extra}]}
+
+
+def _public_if(condition: dict[str, object]) -> Callable[[SmallApp], object]:
+    """The public statement, guarded by `condition`."""
+    return lambda app: app.api.update(resource_policy=_resource_policy(Condition=condition))
 
 
 def _declared_but_gone(app: SmallApp) -> None:
@@ -100,11 +107,7 @@ CASES = [
     Case.passes(
         "resource-policy-public",
         "anyone may invoke, but only from one network",
-        lambda app: app.api.update(
-            resource_policy=_resource_policy(
-                Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
-            )
-        ),
+        _public_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
     ),
     Case.fires(
         "resource-policy-public",
@@ -115,17 +118,13 @@ CASES = [
     Case.fires(
         "resource-policy-public",
         "anyone may invoke, from any IPv4 address over HTTPS: public in all but name",
-        lambda app: app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL)),
+        _public_if(TRIVIAL),
         ("resource-policy-public", None, None, STATEMENT_0),
     ),
     Case.fires(
         "resource-policy-public",
         "anyone may invoke 'only through vpce-1' if the key exists: no internet request has it",
-        lambda app: app.api.update(
-            resource_policy=_resource_policy(
-                Condition={"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}
-            )
-        ),
+        _public_if({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}),
         ("resource-policy-public", None, None, STATEMENT_0),
     ),
 ]

@@ -7,6 +7,7 @@ more Deny only fewer, wherever it sits (identity policy, permissions boundary, r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -241,45 +242,58 @@ PLACES = ["identity", "boundary", "resource"]
 PROP_ROLE = "arn:aws:iam::1:role/app"  # in the property tests' account: a same-account caller
 
 
-def _judge(
-    statements: list[Any],
-    template: str,
-    method: str,
-    place: str = "identity",
-    aside: list[Any] | None = None,
-    boundary: list[Any] | None = None,
-) -> str:
-    """The verdict with `statements` as the identity policy, `boundary` (if given) as the
-    permissions boundary, and `aside` added at `place` (a resource policy holds only it,
-    each statement naming Principal "*")."""
+def _judging(
+    place: str, doc: dict[str, Any], boundary_doc: dict[str, Any], template: str, method: str
+) -> Callable[..., str]:
+    """The verdict, as a function of the statements set aside (none: the readable verdict),
+    with `doc` as the identity policy, `boundary_doc` as the permissions boundary when the
+    statements sit there, and the statements added at `place` (a resource policy holds only
+    them, each naming Principal "*")."""
 
     def named_doc(name: str, listed: list[Any]) -> NamedPolicy:
         return NamedPolicy(name, {"Version": "2012-10-17", "Statement": listed})
 
-    extra = list(aside or ())
-    identity = [*statements, *extra] if place == "identity" else statements
-    bounds = None if boundary is None else [*boundary, *extra] if place == "boundary" else boundary
-    resource = None
-    if place == "resource" and extra:
-        resource = named_doc("rp", [{**s, "Principal": "*"} for s in extra])
-    return route_verdict(
-        [named_doc("p", identity)],
-        boundary=None if bounds is None else [named_doc("b", bounds)],
-        resource_policy=resource,
-        role_arn=PROP_ROLE,
-        method=method,
-        path=template,
-        cache=PolicyCache(),
-        **PKW,
-    ).verdict
+    def judge(*aside: Any) -> str:
+        extra = list(aside)
+        identity = [*doc["Statement"], *(extra if place == "identity" else ())]
+        boundary = None
+        if place == "boundary":
+            boundary = [named_doc("b", [*boundary_doc["Statement"], *extra])]
+        resource = None
+        if place == "resource" and extra:
+            resource = named_doc("rp", [{**s, "Principal": "*"} for s in extra])
+        return route_verdict(
+            [named_doc("p", identity)],
+            boundary=boundary,
+            resource_policy=resource,
+            role_arn=PROP_ROLE,
+            method=method,
+            path=template,
+            cache=PolicyCache(),
+            **PKW,
+        ).verdict
+
+    return judge
+
+
+def _placed(test: Callable[..., None]) -> Callable[..., None]:
+    """The property tests' examples: (identity policy, boundary policy, the statement to set
+    aside, template, method)."""
+    examples = given(
+        prop.policies,
+        prop.policies,
+        prop.statements,
+        prop.templates,
+        st.sampled_from(["GET", "ANY"]),
+    )
+    return settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
+        examples(test)
+    )
 
 
 @pytest.mark.parametrize("place", PLACES)
 @pytest.mark.parametrize(("effect", "kept"), [("Allow", "allowed"), ("Deny", "denied")])
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    prop.policies, prop.policies, prop.statements, prop.templates, st.sampled_from(["GET", "ANY"])
-)
+@_placed
 def test_an_unreadable_statement_moves_a_verdict_its_own_way_only(
     place: str,
     effect: str,
@@ -293,12 +307,7 @@ def test_an_unreadable_statement_moves_a_verdict_its_own_way_only(
     # An unreadable Allow never lowers a verdict and turns every one but `allowed` unknown;
     # an unreadable Deny never raises one and turns every one but `denied` unknown; in an
     # identity policy, a permissions boundary or a resource policy alike.
-    readable = doc["Statement"]
-    boundary = boundary_doc["Statement"] if place == "boundary" else None
-
-    def judge(*aside: Any) -> str:
-        return _judge(readable, template, method, place, list(aside), boundary)
-
+    judge = _judging(place, doc, boundary_doc, template, method)
     base = judge()
     # Its Resource unreadable: it may match any request.
     anywhere = {"Effect": effect, "Action": extra["Action"], "Resource": {"not": "a string"}}
@@ -309,10 +318,7 @@ def test_an_unreadable_statement_moves_a_verdict_its_own_way_only(
 
 
 @pytest.mark.parametrize("place", PLACES)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    prop.policies, prop.policies, prop.statements, prop.templates, st.sampled_from(["GET", "ANY"])
-)
+@_placed
 def test_a_judged_verdict_holds_whatever_the_unreadable_statement_means(
     place: str,
     doc: dict[str, Any],
@@ -326,12 +332,7 @@ def test_a_judged_verdict_holds_whatever_the_unreadable_statement_means(
     # or a Deny when its Effect is unreadable. By monotonicity the true verdict lies between
     # those extremes, so a verdict that is not `unknown` must equal all of them, wherever the
     # statement sits.
-    readable = doc["Statement"]
-    boundary = boundary_doc["Statement"] if place == "boundary" else None
-
-    def judge(*aside: Any) -> str:
-        return _judge(readable, template, method, place, list(aside), boundary)
-
+    judge = _judging(place, doc, boundary_doc, template, method)
     for broken, meanings in (
         ({**extra, "Condition": BROKEN}, [extra]),
         ({**extra, "Effect": "allow"}, [{**extra, "Effect": e} for e in ("Allow", "Deny")]),
