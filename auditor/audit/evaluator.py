@@ -1,18 +1,26 @@
 """The access evaluator: asks the policy engine what one persona's role may do on one route,
 with the role's policies, its boundary and the API's resource policy, compiled once into
-the evaluator's own PolicyCache. A route it cannot judge is `unknown`, recorded, never an
-exception that ends the audit."""
+the evaluator's own PolicyCache. A route it cannot judge (a document the engine cannot
+evaluate, a path that is no template) is `unknown`, recorded, never an exception that ends
+the audit; any other exception is a bug and ends it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditor.audit.resolve import Resolution
 from auditor.model.http import served_path
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.snapshot import Api, Role, Snapshot
-from auditor.policy import NamedPolicy, PolicyCache, PreparedRole, RouteVerdict, prepare_role
+from auditor.policy import (
+    NamedPolicy,
+    PolicyCache,
+    PolicyError,
+    PreparedRole,
+    RouteVerdict,
+    prepare_role,
+)
 
 SHORTHAND = "execute-api:/"  # resource policies may say `execute-api:/prod/GET/x`
 
@@ -55,20 +63,28 @@ def expand_shorthand(document: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {**document, "Statement": expanded if isinstance(statements, list) else expanded[0]}
 
 
+class _RoleDocuments(NamedTuple):
+    """A role's policy documents, each with the resource that names it in findings: the one
+    place that holds them (role_policies and role_documents are views of it)."""
+
+    identity: list[tuple[str, NamedPolicy]]  # inline policies, then attached managed ones
+    boundary: tuple[str, NamedPolicy] | None
+
+
 class AccessEvaluator:
     """Asks the policy engine about one role and one route, reusing compiled policies.
 
     Everything the engine derives (compiled policies, automata, shared verdicts) goes into
     `cache`, owned by this evaluator and dropped with it: one audit's policies never
     outlive it. The cache keys compiled policies by object identity, so each role's
-    NamedPolicy list is built once here and handed over unchanged on every call.
+    NamedPolicy objects are built once here and handed over unchanged on every call.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.cache = PolicyCache()
-        self._identity: dict[str, tuple[list[NamedPolicy], list[NamedPolicy] | None]] = {}
-        self._documents: dict[str, list[tuple[str, NamedPolicy]]] = {}  # see role_documents
+        self._roles: dict[str, _RoleDocuments] = {}  # by role ARN, see _documents
+        self._missing: dict[str, NamedPolicy] = {}  # managed policies the snapshot lacks
         self.unjudged: dict[tuple[str, str, str, str], Unjudged] = {}
         self._resource_policies: dict[str, NamedPolicy | None] = {}
         self._prepared: dict[tuple[str, str, str], PreparedRole] = {}
@@ -87,40 +103,53 @@ class AccessEvaluator:
 
     def role_policies(self, role_arn: str) -> tuple[list[NamedPolicy], list[NamedPolicy] | None]:
         """(identity policies, permissions boundary or None)."""
-        if role_arn not in self._identity:
-            self._build(role_arn, self.snapshot.role(role_arn))
-        return self._identity[role_arn]
+        read = self._documents(role_arn)
+        boundary = None if read.boundary is None else [read.boundary[1]]
+        return [named for _, named in read.identity], boundary
 
     def role_documents(self, role_arn: str) -> list[tuple[str, NamedPolicy]]:
         """Every policy document of role_policies, with the resource that names it in findings:
         `<role ARN>#<inline name>`, or the managed policy's ARN (also for the boundary)."""
-        self.role_policies(role_arn)
-        return self._documents[role_arn]
+        read = self._documents(role_arn)
+        return read.identity if read.boundary is None else [*read.identity, read.boundary]
 
     def roles_read(self) -> list[str]:
         """The roles whose policies this evaluator has read so far."""
-        return list(self._identity)
+        return list(self._roles)
 
-    def _build(self, role_arn: str, role: Role | None) -> None:
-        documents = self._documents[role_arn] = []
+    def _documents(self, role_arn: str) -> _RoleDocuments:
+        held = self._roles.get(role_arn)
+        if held is None:
+            held = self._roles[role_arn] = self._build(self.snapshot.role(role_arn))
+        return held
+
+    def _build(self, role: Role | None) -> _RoleDocuments:
         if role is None:
-            self._identity[role_arn] = ([], None)  # unknown role: it grants nothing we can see
-            return
-        managed = self.snapshot.managed_policies
-        for inline in role.inline_policies:
-            named = NamedPolicy(f"{role.name}/{inline.name}", inline.document)
-            documents.append((f"{role.arn}#{inline.name}", named))
-        for arn in role.attached_policy_arns:
-            if arn in managed:
-                documents.append((arn, NamedPolicy(managed[arn].name, managed[arn].document)))
-        policies = [named for _, named in documents]
-        boundary = None
-        if role.permissions_boundary_arn:
-            policy = managed.get(role.permissions_boundary_arn)
-            # A boundary we could not read denies everything rather than nothing: never overstate.
-            boundary = [NamedPolicy(policy.name, policy.document)] if policy else []
-            documents += [(role.permissions_boundary_arn, named) for named in boundary]
-        self._identity[role_arn] = (policies, boundary)
+            return _RoleDocuments([], None)  # unknown role: it grants nothing we can see
+        identity = [
+            (
+                f"{role.arn}#{inline.name}",
+                NamedPolicy(f"{role.name}/{inline.name}", inline.document),
+            )
+            for inline in role.inline_policies
+        ]
+        identity += [(arn, self._managed(arn)) for arn in role.attached_policy_arns]
+        arn = role.permissions_boundary_arn
+        return _RoleDocuments(identity, (arn, self._managed(arn)) if arn else None)
+
+    def _managed(self, arn: str) -> NamedPolicy:
+        """A managed policy by ARN. One the snapshot lacks (a hand-edited or partial snapshot,
+        a read that failed) is a document that cannot be read, never one that grants nothing:
+        its verdicts are `unknown`, policy-unreadable names it, and the run is incomplete. As a
+        boundary it would otherwise deny every route, as an identity policy drop its grants."""
+        policy = self.snapshot.managed_policies.get(arn)
+        if policy is not None:
+            return NamedPolicy(policy.name, policy.document)
+        held = self._missing.get(arn)
+        if held is None:  # one per ARN: the roles it is attached to share its reading
+            name = arn.rsplit("/", 1)[-1]
+            held = self._missing[arn] = NamedPolicy(name, {}, f"{arn} is not in the snapshot")
+        return held
 
     def resource_policy(self, api: Api) -> NamedPolicy | None:
         if api.id not in self._resource_policies:
@@ -145,15 +174,20 @@ class AccessEvaluator:
         # (a guest and a signed-in user differ in amr).
         # No cache of verdicts here: half a million of them would dominate memory, and the
         # engine already shares automata and outcomes between roles and repeated questions.
+        # The route's template is judged before (verdicts.verdict_for): what is left to fail
+        # here is a document the engine cannot evaluate. Any other error is a bug, and must
+        # end the run as one rather than pass for a verdict that "cannot be judged".
         try:
             prepared = self._prepare(role_arn, api, context, self._context_key(context))
             return prepared.verdict(api.id, stage, method, served_path(path))
-        except ValueError as exc:  # PolicyError too: one route must not end the audit
-            return self._unjudged(role_arn, api.id, stage, method, path, str(exc))
+        except PolicyError as exc:  # one route must not end the audit
+            return self.unjudged_route(role_arn, api.id, stage, method, path, str(exc))
 
-    def _unjudged(
+    def unjudged_route(
         self, role_arn: str, api_id: str, stage: str, method: str, path: str, reason: str
     ) -> RouteVerdict:
+        """The `unknown` verdict of a route the engine cannot judge for `role_arn`, recorded
+        (policy-unreadable reports it with every role asked); its cells share it."""
         key = (api_id, stage, method, path)
         held = self.unjudged.get(key)
         if held is None:

@@ -19,11 +19,11 @@ from functools import lru_cache
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage
-from auditor.model.http import HTTP_METHODS
+from auditor.model.http import HTTP_METHODS, served_path
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import Verdict
 from auditor.model.snapshot import Route, ServedRoute
-from auditor.policy import RouteVerdict
+from auditor.policy import RouteVerdict, template_problem
 
 
 def verdict_for(
@@ -75,14 +75,22 @@ def _judged(
         return non_iam_verdict(authorization_type, resolution.persona == UNAUTHENTICATED)
     if resolution.role_arn is None:
         return _decided("denied", f"no credentials: {resolution.how}")
+    api, stage = api_stage.api, api_stage.stage
+    problem = _template_problem(route.path)
+    if problem is not None:
+        return evaluator.unjudged_route(
+            resolution.role_arn, api.id, stage, method, route.path, problem
+        )
     return evaluator.verdict(
-        resolution.role_arn,
-        api_stage.api,
-        api_stage.stage,
-        method,
-        route.path,
-        evaluator.context_for(resolution),
+        resolution.role_arn, api, stage, method, route.path, evaluator.context_for(resolution)
     )
+
+
+@lru_cache(maxsize=4096)  # one look per distinct path, not one per role and route
+def _template_problem(path: str) -> str | None:
+    """Why the engine cannot judge a route with this path (a hand-edited snapshot's `x`), by
+    the engine's own parser, or None. Its cells are `unknown`, and policy-unreadable says so."""
+    return template_problem(served_path(path))
 
 
 def verdict_key(resolution: Resolution) -> tuple[str | None, bool, str | None]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from auditor.audit.routes import audited_stages
 from auditor.checks.context import AuditContext
 from auditor.model.findings import Issue, Severity
-from auditor.model.snapshot import Api, Deployment, Route, openness
+from auditor.model.snapshot import Api, AuthorizationType, Deployment, Route, ServedRoute
 
 
 def route_undeployed_change(ctx: AuditContext) -> Iterator[Issue]:
@@ -19,8 +19,7 @@ def route_undeployed_change(ctx: AuditContext) -> Iterator[Issue]:
     for api_stage in audited_stages(ctx.snapshot, ctx.baseline.apis):
         api, stage = api_stage.api, api_stage.stage
         current = {route.key: route.authorization_type for route in api.routes}
-        for route, deployment, canary in _differing(api, stage, current):
-            served = route.authorization_type
+        for route, served, deployment, canary in _differing(api, stage, current):
             defined = current.get(route.key)
             now = (
                 f"the definition says {defined}" if defined else "the definition has no such route"
@@ -46,19 +45,21 @@ def route_undeployed_change(ctx: AuditContext) -> Iterator[Issue]:
 
 def _differing(
     api: Api, stage: str, current: dict[str, str]
-) -> list[tuple[Route, Deployment, bool]]:
-    """(route, the deployment serving it, whether that is the canary) for each route the
-    stage serves otherwise than the definition, the least restrictive first served."""
-    found: dict[str, tuple[Route, Deployment, bool]] = {}
-    served = ((api.deployments.get(stage), False), (api.canaries.get(stage), True))
-    for deployment, canary in served:
-        if deployment is None:  # the stage serves the definition itself, or has no canary
-            continue
-        for route in deployment.routes:
-            if current.get(route.key) == route.authorization_type:
+) -> Iterator[tuple[Route, AuthorizationType, Deployment, bool]]:
+    """(route, the authorization served, the deployment serving it so, whether that is the
+    canary) for each route the stage serves otherwise than the definition. What the stage
+    serves (Api.served_routes) already shows each route with the least restrictive of its
+    deployment's and its canary's authorization, and names the other (ServedRoute.other):
+    the first of the two that differs from the definition is the one reported."""
+    for route in api.served_routes(stage):
+        shown_by_canary = isinstance(route, ServedRoute) and route.canary
+        ways = [(route.authorization_type, shown_by_canary)]
+        if isinstance(route, ServedRoute) and route.other is not None:
+            ways.append((route.other, not shown_by_canary))
+        for served, canary in ways:
+            if current.get(route.key) == served:
                 continue
-            held = found.get(route.key)
-            rank = openness(route.authorization_type)
-            if held is None or rank < openness(held[0].authorization_type):
-                found[route.key] = (route, deployment, canary)
-    return list(found.values())
+            deployment = api.deployment_serving(stage, canary)
+            if deployment is not None:  # None: the definition itself, which it cannot differ from
+                yield route, served, deployment, canary
+            break

@@ -67,6 +67,15 @@ def _of_role(ctx: AuditContext, arn: str) -> Iterator[UnreadableDocument]:
     yield UnreadableDocument(arn, "trust policy", f"of role {role.name}", trust)
 
 
+# What a document that cannot be read leaves unknown. A trust policy governs no route: it
+# decides who may assume the role (trust-not-cognito stays silent on it, the other trust
+# rules judge the statements that were read).
+_ROUTES_UNKNOWN = "the routes it governs are unknown, not denied"
+_UNKNOWN = {
+    "trust policy": "who may assume the role through Cognito is unknown, never taken as nobody"
+}
+
+
 def policy_unreadable(ctx: AuditContext) -> Iterator[Issue]:
     for document in unreadable_documents(ctx):
         first = document.statements[0].reason
@@ -77,7 +86,7 @@ def policy_unreadable(ctx: AuditContext) -> Iterator[Issue]:
             message=f"the {document.kind} {document.label} cannot be evaluated in full: "
             f"{first}"
             + (f" (and {more} more statements)" if more else "")
-            + "; the routes it governs are unknown, not denied",
+            + f"; {_UNKNOWN.get(document.kind, _ROUTES_UNKNOWN)}",
             evidence={
                 "kind": document.kind,
                 "roles": document.roles,

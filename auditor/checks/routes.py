@@ -81,7 +81,7 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
             "canary": served.canary,
         }
         if stage:  # the audited stages disagree: this one serves it so
-            deployment = (api.canaries if served.canary else api.deployments).get(stage)
+            deployment = api.deployment_serving(stage, served.canary)
             evidence |= {"stage": stage, "deployment_id": deployment.id if deployment else None}
         if served.canary:
             where += " (a canary serves it so)"
@@ -143,9 +143,11 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
 
 def resource_policy_public(ctx: AuditContext) -> Iterator[Issue]:
     for api in ctx.snapshot.apis:
-        if not api.resource_policy:
+        # The policy as the evaluator judged routes with it (shorthand expanded), read once.
+        policy = ctx.evaluator.resource_policy(api)
+        if policy is None:
             continue
-        for index, statement, trivial in public_statements(api.resource_policy):
+        for index, statement, trivial in public_statements(policy, ctx.evaluator.cache):
             how = "with conditions that restrict no caller" if trivial else "without a condition"
             yield Issue(
                 rule_id="resource-policy-public",

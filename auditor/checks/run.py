@@ -20,6 +20,7 @@ from auditor.model.errors import InputError
 from auditor.model.findings import Finding, report_order
 from auditor.model.report import (
     AUDITOR_SERVICE,
+    UNREAD_STAGE,
     ApiTarget,
     Report,
     ReportError,
@@ -156,7 +157,7 @@ def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
     if not snapshot.complete:
         return []  # the failed reads already say why, and make it incomplete
     return [
-        ReportError(service=AUDITOR_SERVICE, operation="ReadStage", message=place.unread)
+        ReportError(service=AUDITOR_SERVICE, operation=UNREAD_STAGE, message=place.unread)
         for place in audited_stages(snapshot, baseline.apis)
         if place.unread is not None
     ]

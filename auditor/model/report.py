@@ -14,6 +14,9 @@ REPORT_SCHEMA_VERSION = "1"
 Verdict = Literal["allowed", "partial", "denied", "unknown"]
 # ReportError.service of a problem of the auditor's own judgement, not of an AWS read.
 AUDITOR_SERVICE = "auditor"
+# Its operation for an audited stage whose served routes are unknown though no failed read
+# says why (a hand-edited snapshot, a library call): a stage, not a document or a route.
+UNREAD_STAGE = "ReadStage"
 # ReportError.service of an alert that could not be delivered (with --slack): no read failed.
 SLACK_SERVICE = "slack"
 
@@ -160,10 +163,14 @@ class Report(_Model):
     def incomplete_because(self) -> str:
         """Why the report is incomplete, in the words every output format uses."""
         reads = sum(1 for error in self.errors if error.is_read)
-        unevaluated = sum(1 for error in self.errors if error.service == AUDITOR_SERVICE)
+        own = [error.operation for error in self.errors if error.service == AUDITOR_SERVICE]
+        stages = own.count(UNREAD_STAGE)
+        unevaluated = len(own) - stages
         why = [f"{reads} AWS read(s) failed"] if reads else []
         if unevaluated:
             why.append(f"{unevaluated} policy document(s) or route(s) could not be evaluated")
+        if stages:
+            why.append(f"the routes {stages} stage(s) serve are unknown")
         return " and ".join(why) or "the collection is incomplete"
 
     def unknown_cells(self) -> int:

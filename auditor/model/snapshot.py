@@ -255,6 +255,11 @@ class Api(_Model):
             held = self.merged_routes[key] = (main, canary.routes, with_canary(main, canary.routes))
         return held[2]
 
+    def deployment_serving(self, stage: str, canary: bool) -> Deployment | None:
+        """The deployment a route of `stage` is served from: the stage's canary, or its own
+        (None where the stage serves the current definition, or has no canary)."""
+        return (self.canaries if canary else self.deployments).get(stage)
+
     @cached_property
     def merged_routes(self) -> dict[tuple[str, int, int], tuple[list[Route], ...]]:
         """served_routes' memo of stages with a canary (the lists it was built from are kept

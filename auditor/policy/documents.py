@@ -1,8 +1,8 @@
 """Parse and normalise policy documents into statements; reject what AWS would reject.
 
 `read_policy` reads statement by statement: what it cannot read is set aside as an
-`Unreadable` (with whatever of it could be read) and the rest is used. `parse_statements` is
-the strict reading: the first unreadable statement raises PolicyError.
+`Unreadable` (with whatever of it could be read) and the rest is used. The strict reading
+(`decide`, `explain`) raises the first one's reason as a PolicyError (evaluate.compile_set).
 """
 
 from __future__ import annotations
@@ -63,19 +63,22 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def _principals(value: Any, where: str) -> Principals:
     if value == "*":
-        return Principals(True, frozenset())
+        return Principals(True, frozenset(), frozenset({"*"}))
     if not isinstance(value, Mapping) or not value:
         raise PolicyError(f'{where} must be "*" or an object such as {{"AWS": ...}}')
     anyone = False
     aws: set[str] = set()
+    federated: set[str] = set()
     for kind, ids in value.items():
         listed = _strings(ids, f"{where}.{kind}")
         if kind == "AWS":
             anyone = anyone or "*" in listed
             aws.update(v for v in listed if v != "*")
-        elif kind not in ("Service", "Federated", "CanonicalUser"):
+        elif kind == "Federated":
+            federated.update(listed)
+        elif kind not in ("Service", "CanonicalUser"):
             raise PolicyError(f"{where}: unknown principal type {kind!r}")
-    return Principals(anyone, frozenset(aws))
+    return Principals(anyone, frozenset(aws), frozenset(federated))
 
 
 def _exactly_one(raw: Mapping[str, Any], a: str, b: str, where: str, required: bool) -> str | None:
@@ -137,29 +140,22 @@ def read_cached(
     the checks ask again about the documents the audit compiled."""
     return cache.held(
         cache.documents,
-        (id(policy.document), policy.name, resource_policy, needs_resource),
+        (id(policy.document), policy.name, policy.unavailable, resource_policy, needs_resource),
         (policy.document,),
         lambda: read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource),
     )
 
 
-def parse_statements(
-    policy: NamedPolicy, *, resource_policy: bool | None = False, needs_resource: bool = True
-) -> list[Statement]:
-    """Every statement of one policy, validated. Raises PolicyError naming policy and statement
-    (the first that cannot be read); see read_policy for the arguments."""
-    read = read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource)
-    if read.unreadable:
-        raise PolicyError(read.unreadable[0].reason)
-    return list(read.statements)
-
-
 def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
     """The raw statements and whether variables are substituted; PolicyError when the
     document as a whole cannot be read."""
+    if policy.unavailable is not None:
+        raise PolicyError(f"policy {policy.name!r}: {policy.unavailable}")
     doc = load_json(policy.name, policy.document)
     version = doc.get("Version")
-    if version is not None and version not in _KNOWN_VERSIONS:
+    # Only a string can be a known Version: a list or an object is unhashable, and testing it
+    # against the set would raise TypeError outside the audit's reading of unreadable ones.
+    if version is not None and (not isinstance(version, str) or version not in _KNOWN_VERSIONS):
         raise PolicyError(f"policy {policy.name!r}: unknown Version {version!r}")
     if "Statement" not in doc:
         raise PolicyError(f"policy {policy.name!r}: no Statement element")

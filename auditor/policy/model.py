@@ -32,6 +32,10 @@ class NamedPolicy:
 
     name: str
     document: Mapping[str, Any] | str
+    # Why there is no document to read (a managed policy the snapshot lacks): the engine then
+    # reads it as a document that cannot be read, for this reason, never as one that allows
+    # or denies nothing.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class Principals:
 
     anyone: bool  # "*" or {"AWS": "*"}
     aws: frozenset[str]  # account ids and ARNs listed under "AWS"
+    # Identity providers listed under "Federated" (trust policies); "*" for Principal "*",
+    # which names every principal, federated ones included ({"AWS": "*"} does not).
+    federated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ position open.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .cache import DEFAULT_CACHE, PolicyCache
 from .conditions import Clause, Tri, evaluate
-from .documents import read_cached, read_policy
+from .documents import load_json, read_cached
 from .glob import names_action
 from .model import INVOKE, NamedPolicy, PatternRisk, StatementRef
 from .variables import Text
@@ -90,16 +90,19 @@ class PublicStatement(NamedTuple):
 
 
 def public_statements(
-    document: Mapping[str, Any], now: datetime | None = None
+    policy: NamedPolicy, cache: PolicyCache | None = None, now: datetime | None = None
 ) -> list[PublicStatement]:
     """The statements of an API resource policy that let anyone invoke it: no condition, or
-    only conditions that every caller from the internet meets, or can meet (see _TRIVIAL);
+    only conditions that every caller from the internet meets, or can meet (see _trivial);
     a condition on the time is judged as of `now` (by default, this moment).
 
+    The document is read as route verdicts read it, through `cache` (without one, the module
+    default): the audit passes the resource policy its evaluator judged routes with.
     Anyone: Principal "*" (also in a list), or a NotPrincipal naming anyone but "*".
     """
-    read = read_policy(NamedPolicy("resource policy", document), resource_policy=True)
-    moment = now or datetime.now(UTC)
+    own = DEFAULT_CACHE if cache is None else cache
+    read = read_cached(policy, own, resource_policy=True)
+    request = _internet_request(now or datetime.now(UTC))
     found: list[PublicStatement] = []
     for statement in read.statements:
         if statement.effect != "Allow" or statement.principals is None:
@@ -108,29 +111,99 @@ def public_statements(
             continue
         if names_action(statement.actions, INVOKE) == statement.not_action:
             continue
-        trivial = [why for clause in statement.clauses if (why := _trivial(clause, moment))]
+        trivial = [why for c in statement.clauses if (why := _trivial(c, request, own))]
         if len(trivial) == len(statement.clauses):
-            raw = document["Statement"]
+            raw = load_json(policy.name, policy.document)["Statement"]
             written = raw[statement.ref.index] if isinstance(raw, list) else raw
             found.append(PublicStatement(statement.ref.index, written, tuple(trivial)))
     return found
 
 
-# Keys in the request context of every invoke from the internet, signed or not (IAM global
-# condition keys, "Availability"): aws:SourceIp is missing only through a VPC endpoint.
-_ALWAYS_PRESENT = frozenset(
-    {"aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:sourceip"}
-)
-# Keys that come from a request header: any caller sends one, with any value.
-_CALLER_SET = frozenset({"aws:referer", "aws:useragent"})
-# Keys only a request through a VPC endpoint carries; from the internet they are absent, and
-# a negated operator on an absent key holds (IAM condition operators: "If the policy
-# condition requires that the key is not matched, such as StringNotLike or ArnNotLike, and
-# the right key is not present, the condition is true").
-_VPC_ONLY = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+# Whether a condition restricts anyone is the engine's question (conditions.evaluate) asked of
+# what every request from the internet carries (IAM global condition keys, "Availability"):
+# the keys below with these values, and none of the keys only a VPC endpoint adds. Custom
+# code is left only where the value is the caller's (_caller_value).
+_SECURE_TRANSPORT = "aws:securetransport"
 _TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
+# Why a condition that the engine holds true on such a key restricts no caller.
+_KNOWN_WHY = {
+    _SECURE_TRANSPORT: "API Gateway accepts HTTPS requests only",
+    **{key: "holds for every request as of the audit" for key in _TIME_KEYS},
+}
+# Only a request through a VPC endpoint carries these; from the internet they are absent.
+_VPC_ONLY = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+_SOURCE_IP = "aws:sourceip"  # in every request from the internet; its value is the caller's
+# Keys from a request header: a caller sends one with any value, or none.
+_CALLER_SET = frozenset({"aws:referer", "aws:useragent"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})  # an ARN whenever present
 _EVERY_IPV4 = [ipaddress.ip_network("0.0.0.0/0")]
+
+
+def _internet_request(now: datetime) -> dict[str, Any]:
+    """The request context every anonymous request from the internet has at `now`."""
+    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return {
+        _SECURE_TRANSPORT: True,  # API Gateway endpoints are HTTPS only
+        "aws:currenttime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:epochtime": str(int(moment.timestamp())),
+    }
+
+
+def _holds(clause: Clause, request: Mapping[str, Any], cache: PolicyCache) -> bool:
+    """The engine's verdict on one clause for `request`. A key the request has is known; a
+    policy variable it lacks leaves the clause unknown, which is no proof (partial). A key it
+    lacks is absent (not partial), and the engine then reads no value of the clause."""
+    partial = clause.key in request
+    return evaluate((clause,), request, cache, partial)[0] is Tri.TRUE
+
+
+def _absent_why(clause: Clause) -> str:
+    """Why the engine holds `clause` true on an absent key, in the IAM docs' words
+    (condition operators: "...IfExists", "Null", set operators, negated operators)."""
+    if clause.base == "Null":
+        return "Null true holds when the key is absent"
+    if clause.if_exists:
+        return "IfExists holds when the key is absent"
+    if clause.qualifier == "ForAllValues":
+        return "ForAllValues holds when the key is absent"
+    return "a negated operator holds when its key is absent"
+
+
+def _trivial(clause: Clause, request: Mapping[str, Any], cache: PolicyCache) -> str | None:
+    """Why a condition holds for every caller from the internet, or can be made to hold by
+    any caller; None if not proven (anything not proven counts as a restriction: no false
+    "public")."""
+    key = clause.key
+    if key in request:
+        if not _holds(clause, request, cache):
+            return None
+        why = "the key is in every request" if clause.base == "Null" else _KNOWN_WHY[key]
+    elif key in _VPC_ONLY:
+        if not _holds(clause, request, cache):
+            return None
+        why = (
+            "a request from the internet carries no such key (only a VPC endpoint adds it), "
+            f"and {_absent_why(clause)}"
+        )
+    elif key in _CALLER_SET and _holds(clause, request, cache):
+        why = f"a caller can leave the header out, and {_absent_why(clause)}"
+    else:
+        found = _caller_value(clause, request, cache)
+        if found is None:
+            return None
+        why = found
+    return f"{clause.operator} {key}: {why}"
+
+
+def _literals(clause: Clause) -> list[str] | None:
+    """The clause's values as written, or None if one holds a policy variable or an escaped
+    literal (whose meaning here is not worth proving)."""
+    values: list[str] = []
+    for parts in clause.values:
+        if len(parts) != 1 or not isinstance(parts[0], Text):
+            return None
+        values.append(parts[0].value)
+    return values
 
 
 def _every_ipv4(values: list[str]) -> bool:
@@ -142,96 +215,45 @@ def _every_ipv4(values: list[str]) -> bool:
 
 
 def _any_arn(value: str) -> bool:
-    """ArnLike matches ARNs segment by segment, so only six wildcard segments surely match
-    every ARN; `*` alone is not proven to (and our own evaluator reads it as no match)."""
+    """ArnLike matches ARNs segment by segment, so only six wildcard segments (the first
+    `arn` or `*`) surely match every ARN; `*` alone is not proven to (and our own evaluator
+    reads it as no match)."""
     segments = value.split(":")
-    return len(segments) == 6 and all(s == "*" for s in segments[1:]) and segments[0] in "arn*"
+    return (
+        len(segments) == 6 and all(s == "*" for s in segments[1:]) and segments[0] in ("arn", "*")
+    )
 
 
 def _stars(value: str) -> bool:
     return bool(value) and not value.strip("*")
 
 
-def _holds_at(clause: Clause, now: datetime) -> bool:
-    """A time condition, evaluated as IAM does at `now`."""
-    moment = {"aws:currenttime": now.isoformat(), "aws:epochtime": str(int(now.timestamp()))}
-    return evaluate((clause,), moment, DEFAULT_CACHE)[0] is Tri.TRUE
-
-
-class _Rule(NamedTuple):
-    """A condition that holds for every caller from the internet (or that any caller can make
-    hold): the base operators it is about, the test (clause, its values, now), and why."""
-
-    bases: frozenset[str]
-    holds: Callable[[Clause, list[str], datetime], bool]
-    why: str
-
-
-# Anything not proven here counts as a restriction: no false "public".
-_TRIVIAL = (
-    _Rule(
-        frozenset({"IpAddress"}),
-        lambda c, values, _: c.key == "aws:sourceip" and _every_ipv4(values),
-        "covers every IPv4 address",
-    ),
-    _Rule(
-        frozenset({"NotIpAddress"}),
-        lambda c, values, _: c.key == "aws:sourceip" and not _every_ipv4(values),
-        "excludes only some addresses, and a caller can call from another",
-    ),
-    _Rule(
-        frozenset({"StringLike"}),
-        lambda c, values, _: any(map(_stars, values)) and (c.if_exists or c.key in _ALWAYS_PRESENT),
-        "'*' matches any value (the key is in every request, or IfExists admits its absence)",
-    ),
-    _Rule(
-        frozenset({"StringLike"}),
-        lambda c, values, _: any(map(_stars, values)) and c.key in _CALLER_SET,
-        "'*' matches any value of a header that any caller can send",
-    ),
-    _Rule(
-        frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"})
-        | frozenset({"ArnNotEquals", "ArnNotLike", "NotIpAddress"}),
-        lambda c, _, __: c.key in _VPC_ONLY,
-        "a request from the internet carries no such key (only a VPC endpoint adds it), and "
-        "a negated operator holds when its key is absent",
-    ),
-    _Rule(
-        frozenset({"ArnLike"}),
-        lambda c, values, _: c.if_exists and c.key in _ARN_KEYS and any(map(_any_arn, values)),
-        "matches every ARN, and IfExists admits callers without one",
-    ),
-    _Rule(
-        frozenset({"Bool"}),
-        lambda c, values, _: c.key == "aws:securetransport" and "true" in values,
-        "API Gateway accepts HTTPS requests only",
-    ),
-    _Rule(
-        frozenset({"Null"}),
-        lambda c, values, _: c.key in _ALWAYS_PRESENT and "false" in values,
-        "the key is in every request",
-    ),
-    _Rule(
-        frozenset(
-            {"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals"}
-            | {"DateGreaterThan", "DateGreaterThanEquals"}
-        ),
-        lambda c, _, now: c.key in _TIME_KEYS and _holds_at(c, now),
-        "holds for every request as of the audit",
-    ),
-)
-
-
-def _trivial(clause: Clause, now: datetime) -> str | None:
-    """Why a condition holds for every caller from the internet, or None if not proven."""
-    if clause.qualifier:
-        return None  # set operators (ForAnyValue, ForAllValues) are not worth proving here
-    values: list[str] = []
-    for parts in clause.values:
-        if len(parts) != 1 or not isinstance(parts[0], Text):
-            return None  # a policy variable or an escaped literal
-        values.append(parts[0].value.lower() if clause.base in ("Bool", "Null") else parts[0].value)
-    for rule in _TRIVIAL:
-        if clause.base in rule.bases and rule.holds(clause, values, now):
-            return f"{clause.operator} {clause.key}: {rule.why}"
+def _caller_value(clause: Clause, request: Mapping[str, Any], cache: PolicyCache) -> str | None:
+    """Why a condition on a value that is the caller's (their address, a header they send,
+    who they are) restricts no caller: only patterns that every value meets are proven."""
+    values = _literals(clause)
+    if values is None:
+        return None
+    key = clause.key
+    star = clause.base == "StringLike" and any(map(_stars, values))
+    if key == _SOURCE_IP:
+        # One address in every request, from wherever the caller calls: a set operator over
+        # one value reads as no set operator, and IfExists as none.
+        if clause.base == "Null":  # reads only that the key is there
+            return "the key is in every request" if _holds(clause, {key: True}, cache) else None
+        if clause.base == "IpAddress" and _every_ipv4(values):
+            return "covers every IPv4 address"
+        if clause.base == "NotIpAddress" and not _every_ipv4(values):
+            return "excludes only some addresses, and a caller can call from another"
+        return "'*' matches any value, and the key is in every request" if star else None
+    if key in _CALLER_SET:
+        return "'*' matches any value of a header that any caller can send" if star else None
+    # Any other key is absent for some callers and has any value for others: the condition
+    # must hold both ways.
+    if not _holds(clause, request, cache):
+        return None
+    if star:
+        return f"'*' matches any value, and {_absent_why(clause)}"
+    if clause.base == "ArnLike" and key in _ARN_KEYS and any(map(_any_arn, values)):
+        return f"matches every ARN, and {_absent_why(clause)}"
     return None

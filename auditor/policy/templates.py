@@ -64,8 +64,25 @@ def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | N
     characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
     the first parameter) is split off so that it can be run deterministically. Not memoised
     here: its one caller (role_routes.route_path) keeps the parsed path, and equal rests are
-    interned in `cache.rests`.
+    interned in `cache.rests`. ValueError for a path that is no template (see template_problem).
     """
+    texts, pieces = _split(path)
+    return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)), cache)
+
+
+def template_problem(path: str) -> str | None:
+    """Why route verdicts cannot be asked about `path` (route_template's own reading), or
+    None: callers judge a route's template once, rather than catch the error per question."""
+    try:
+        _split(path)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _split(path: str) -> tuple[list[str], list[bool]]:
+    """The literal texts (before the first parameter, after each) and, per parameter, whether
+    it is greedy; ValueError for a path that is no template."""
     if not path.startswith("/"):
         raise ValueError(f"a route path template starts with '/': {path!r}")
     segments = path[1:].split("/")
@@ -84,4 +101,4 @@ def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | N
             texts.append("")
         else:
             texts[-1] += seg
-    return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)), cache)
+    return texts, pieces

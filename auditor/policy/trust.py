@@ -8,14 +8,15 @@ Statements that cannot be read are skipped (`trust_unreadable` lists those that 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .cache import DEFAULT_CACHE, PolicyCache
-from .documents import ReadPolicy, read_cached
+from .documents import ReadPolicy, Statement, read_cached
 from .glob import names_action, simple_glob_regex
 from .model import NamedPolicy, Unreadable
+from .variables import Literal, Part, Var
 
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 # China uses cognito-identity.amazonaws.com.cn; match the service name, not one partition's host.
@@ -60,10 +61,6 @@ class CognitoTrust:
         )
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _read(document: Mapping[str, Any], cache: PolicyCache | None) -> ReadPolicy:
     """The trust policy read statement by statement (its statements name no Resource), kept
     in `cache` (without one, the module default): the trust rules each ask."""
@@ -73,16 +70,6 @@ def _read(document: Mapping[str, Any], cache: PolicyCache | None) -> ReadPolicy:
 
 def _own(cache: PolicyCache | None) -> PolicyCache:
     return DEFAULT_CACHE if cache is None else cache  # an empty cache is falsy (len 0)
-
-
-def _statements(
-    document: Mapping[str, Any], cache: PolicyCache | None
-) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """The statements that can be read, as written."""
-    readable = {s.ref.index for s in _read(document, cache).statements}
-    for index, statement in enumerate(_list(document.get("Statement", []))):
-        if index in readable:
-            yield index, statement
 
 
 def trust_unreadable(
@@ -95,38 +82,40 @@ def trust_unreadable(
     return tuple(u for u in _read(document, cache).unreadable if u.may_match(WEB_IDENTITY_ACTION))
 
 
-def _federated_cognito(statement: Mapping[str, Any]) -> bool:
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True  # "*" admits every federated principal too
-    if not isinstance(principal, Mapping):
+def _federated_cognito(statement: Statement) -> bool:
+    """The statement's Principal (not a NotPrincipal) admits Cognito identities: it names
+    cognito-identity as a federated provider, or is "*" (which admits every federated
+    principal too)."""
+    principals = statement.principals
+    if principals is None or statement.not_principal:
         return False
-    return any(
-        isinstance(p, str) and _COGNITO_PRINCIPAL.match(p)
-        for p in _list(principal.get("Federated", []))
-    )
+    return any(p == "*" or _COGNITO_PRINCIPAL.match(p) for p in principals.federated)
 
 
-def _grants_web_identity(statement: Mapping[str, Any]) -> bool:
-    if "NotAction" in statement:
-        return not names_action(_list(statement["NotAction"]), WEB_IDENTITY_ACTION)
-    return names_action(_list(statement.get("Action", [])), WEB_IDENTITY_ACTION)
+def _grants_web_identity(statement: Statement) -> bool:
+    return names_action(statement.actions, WEB_IDENTITY_ACTION) != statement.not_action
 
 
-def _condition_values(statement: Mapping[str, Any], key_suffix: str) -> list[tuple[str, str]]:
-    """(operator, value) for every condition on `cognito-identity...:<key_suffix>`."""
+def _condition_values(statement: Statement, key_suffix: str) -> list[tuple[str, str]]:
+    """(operator as written, value as written) for every condition on
+    `cognito-identity...:<key_suffix>`."""
     found: list[tuple[str, str]] = []
-    condition = statement.get("Condition", {})
-    if not isinstance(condition, Mapping):
-        return []
-    for operator, clauses in condition.items():
-        if not isinstance(clauses, Mapping) or "Not" in operator:
+    for clause in statement.clauses:
+        if clause.negated:
             continue  # a negated operator never pins the pool down
-        for key, values in clauses.items():
-            lowered = key.lower()
-            if lowered.startswith("cognito-identity.") and lowered.endswith(":" + key_suffix):
-                found.extend((operator, str(v)) for v in _list(values))
+        key = clause.key  # lower-cased when read
+        if key.startswith("cognito-identity.") and key.endswith(":" + key_suffix):
+            found.extend((clause.operator, _written(parts)) for parts in clause.values)
     return found
+
+
+def _written(parts: tuple[Part, ...]) -> str:
+    """A condition value as the policy wrote it (variables and escapes included): aud and amr
+    values are matched as plain text and globs here."""
+    return "".join(
+        p.text if isinstance(p, Var) else f"${{{p.value}}}" if isinstance(p, Literal) else p.value
+        for p in parts
+    )
 
 
 def _string_condition_matches(operator: str, pattern: str, value: str) -> bool:
@@ -151,8 +140,8 @@ def cognito_trust(
 
 def _cognito_trust(document: Mapping[str, Any], cache: PolicyCache) -> tuple[CognitoTrust, ...]:
     result = []
-    for index, statement in _statements(document, cache):
-        if statement.get("Effect") != "Allow":
+    for statement in _read(document, cache).statements:  # statements that cannot be read: skipped
+        if statement.effect != "Allow":
             continue
         if not (_federated_cognito(statement) and _grants_web_identity(statement)):
             continue
@@ -160,8 +149,8 @@ def _cognito_trust(document: Mapping[str, Any], cache: PolicyCache) -> tuple[Cog
         amr = _condition_values(statement, "amr")
         result.append(
             CognitoTrust(
-                index=index,
-                sid=statement.get("Sid"),
+                index=statement.ref.index,
+                sid=statement.ref.sid,
                 aud=tuple(aud) if aud else None,
                 amr=tuple(amr) if amr else None,
             )

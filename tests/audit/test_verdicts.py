@@ -11,8 +11,8 @@ from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage
 from auditor.audit.verdicts import verbs_reached, verdict_for
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED
-from auditor.model.snapshot import Api, InlinePolicy, Role, Route, Snapshot
-from auditor.policy import RouteVerdict
+from auditor.model.snapshot import Api, InlinePolicy, Role, Route, ServedRoute, Snapshot
+from auditor.policy import PolicyError, RouteVerdict
 from tests.support.snapshots import REGION, identity_pool, role, snapshot
 
 ARN = f"arn:aws:execute-api:{REGION}:123456789012:api1"
@@ -137,12 +137,27 @@ def test_verbs_reached_by_kind_over_every_place_serving_the_route() -> None:
 # --- what the engine cannot judge ---------------------------------------------------------------
 
 
+class _Asked(AccessEvaluator):
+    """An evaluator that records the paths the policy engine is asked about."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(snapshot)
+        self.paths: list[str] = []
+
+    def verdict(
+        self, role_arn: str, api: Api, stage: str, method: str, path: str, context: Any
+    ) -> RouteVerdict:
+        self.paths.append(path)
+        return super().verdict(role_arn, api, stage, method, path, context)
+
+
 @pytest.mark.parametrize("path", ["", "x", "/{proxy+}/x"])
 def test_a_route_the_engine_cannot_parse_is_unknown_and_recorded(path: str) -> None:
     world, api = _world()
-    evaluator = AccessEvaluator(world)
+    evaluator = _Asked(world)
     route = Route(method="GET", path=path, authorization_type="AWS_IAM")
     got = verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), route)
+    assert evaluator.paths == []  # its template is judged once, before the engine is asked
     assert got.verdict == "unknown" and "cannot be judged" in got.reasons[0]
     (unjudged,) = evaluator.unjudged.values()
     assert (unjudged.api_id, unjudged.stage, unjudged.method, unjudged.path) == (
@@ -156,6 +171,31 @@ def test_a_route_the_engine_cannot_parse_is_unknown_and_recorded(path: str) -> N
     assert verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), api.routes[0]).verdict == (
         "allowed"
     )
+
+
+def test_an_error_inside_the_engine_is_a_bug_not_an_unknown_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the engine's own signal (PolicyError: a document it cannot evaluate) makes a
+    verdict `unknown`; any other ValueError must end the run as the bug it is (exit 4)."""
+    world, api = _world()
+    evaluator = AccessEvaluator(world)
+
+    def bug(*args: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(evaluator, "_prepare", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), api.routes[0])
+    assert evaluator.unjudged == {}
+
+    def unreadable(*args: Any) -> Any:
+        raise PolicyError("policy 'p': cannot be evaluated")
+
+    monkeypatch.setattr(evaluator, "_prepare", unreadable)
+    got = verdict_for(evaluator, SIGNED_IN, ApiStage(api, "prod"), api.routes[0])
+    assert got.verdict == "unknown" and "policy 'p'" in got.reasons[0]
+    assert [u.roles for u in evaluator.unjudged.values()] == [{ROLE}]
 
 
 def _with_statement(statement: Any) -> tuple[Snapshot, Api]:
@@ -190,3 +230,45 @@ def test_the_evaluator_lists_each_role_document_with_its_resource() -> None:
     assert [named.name for _, named in documents] == ["app-default/p", "app-default/q"]
     assert evaluator.roles_read() == [ROLE]
     assert evaluator.role_documents("arn:aws:iam::123456789012:role/gone") == []
+
+
+def test_role_policies_and_role_documents_hold_the_same_objects() -> None:
+    """The engine keys compiled policies by the NamedPolicy objects: the findings' view of a
+    role's documents and the verdicts' must be the same objects, boundary included."""
+    world, _ = _world()
+    boundary = "arn:aws:iam::123456789012:policy/boundary"
+    roles = {ROLE: world.roles[ROLE].model_copy(update={"permissions_boundary_arn": boundary})}
+    evaluator = AccessEvaluator(world.model_copy(update={"roles": roles}))
+    identity, bounds = evaluator.role_policies(ROLE)
+    documents = evaluator.role_documents(ROLE)
+    assert [resource for resource, _ in documents] == [f"{ROLE}#p", boundary]
+    assert bounds is not None and [named for _, named in documents] == [*identity, *bounds]
+    assert all(a is b for a, b in zip(evaluator.role_policies(ROLE)[0], identity, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("guest", "canary_serves", "expected"),
+    [
+        # A guest's own role may or may not reach it; the canary's authorizer turns guests
+        # away: perhaps reached, so `unknown`, never `denied`.
+        (True, "COGNITO_USER_POOLS", "unknown"),
+        (False, "COGNITO_USER_POOLS", "allowed"),  # the canary admits any signed-in user
+        (False, "CUSTOM", "partial"),  # some requests surely reach it: more than perhaps none
+        (False, "NONE", "allowed"),
+    ],
+)
+def test_an_unknown_verdict_beside_a_canary_is_the_better_of_the_two(
+    guest: bool, canary_serves: str, expected: str
+) -> None:
+    """verdict_for keeps whatever either deployment lets the persona do (a caller who
+    retries lands on either), ranked denied < unknown < partial < allowed."""
+    world, api = _with_statement({"Effect": "allow", "Action": "*", "Resource": "*"})
+    persona = Resolution(UNAUTHENTICATED if guest else DEFAULT, ROLE, "its role")
+    own = Route(method="GET", path="/admin/x", authorization_type="AWS_IAM")
+    assert verdict_for(AccessEvaluator(world), persona, ApiStage(api, "dev"), own).verdict == (
+        "unknown"
+    )
+    served = ServedRoute(**own.model_dump(), other=canary_serves)
+    got = verdict_for(AccessEvaluator(world), persona, ApiStage(api, "dev"), served)
+    assert got.verdict == expected
+    assert "(its own deployment and its canary)" in got.reasons[-1]

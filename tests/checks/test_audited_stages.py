@@ -67,6 +67,8 @@ def test_offline_a_stage_the_snapshot_does_not_have_is_refused() -> None:
     assert set(_verdicts(report).values()) == {"unknown"}
     assert report.status == "incomplete"
     assert [(e.service, e.operation) for e in report.errors] == [("auditor", "ReadStage")]
+    # Counted as what it is, not as a document or route that could not be evaluated.
+    assert report.incomplete_because() == "the routes 1 stage(s) serve are unknown"
 
 
 def test_offline_a_stage_the_snapshot_did_not_read_is_refused() -> None:

@@ -104,6 +104,20 @@ def test_the_least_restrictive_of_the_stage_and_its_canary_is_reported_once() ->
     }
 
 
+def test_a_canary_stricter_than_the_definition_is_still_a_difference() -> None:
+    """The stage shows GET /health as its own deployment serves it (NONE, as defined, the
+    less restrictive); the canary's AWS_IAM differs from the definition all the same."""
+    app = small_app()
+    app.serve({})
+    app.serve_canary({"GET /health": "AWS_IAM", "GET /me": "NONE"})
+    found = {f.route: f for f in app.report().findings if f.rule_id == UNDEPLOYED}
+    assert {
+        route: (f.evidence["served"], f.evidence["canary"], f.evidence["deployment_id"])
+        for route, f in found.items()
+    } == {"GET /health": ("AWS_IAM", True, "canary1"), "GET /me": ("NONE", True, "canary1")}
+    assert found["GET /health"].severity == Severity.MEDIUM
+
+
 def _cells(app: SmallApp, route: str) -> dict[str, tuple[str, str]]:
     return {
         c.persona: (c.verdict, c.authorization_type)

@@ -69,6 +69,16 @@ def _boundary_unreadable(app: SmallApp) -> None:
     app.role("app-default")["permissions_boundary_arn"] = SHARED
 
 
+def _managed_missing(app: SmallApp) -> None:
+    """An attached managed policy the snapshot does not have (hand-edited, or from a run
+    whose read of it failed)."""
+    app.role("app-admin")["attached_policy_arns"] = [SHARED]
+
+
+def _boundary_missing(app: SmallApp) -> None:
+    app.role("app-default")["permissions_boundary_arn"] = SHARED
+
+
 def _trust_unreadable(app: SmallApp) -> None:
     app.role("app-editors")["trust_policy"] = {"Version": "2012-10-17", "Statement": "trust"}
 
@@ -106,6 +116,18 @@ CASES = [
         "policy-unreadable",
         "a permissions boundary whose Effect is not Allow or Deny",
         _boundary_unreadable,
+        ("policy-unreadable", None, None, SHARED),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "an attached managed policy the snapshot does not have",
+        _managed_missing,
+        ("policy-unreadable", None, None, SHARED),
+    ),
+    Case.fires(
+        "policy-unreadable",
+        "a permissions boundary the snapshot does not have",
+        _boundary_missing,
         ("policy-unreadable", None, None, SHARED),
     ),
     Case.fires(
@@ -192,11 +214,46 @@ def test_other_rules_still_run_beside_an_unreadable_document() -> None:
     assert _cells(app)[("group:admin", "GET /items")] == "allowed"  # an Allow cannot undo it
 
 
+@pytest.mark.parametrize(
+    ("edit", "persona", "kind"),
+    [
+        (_managed_missing, "group:admin", "identity policy"),
+        (_boundary_missing, "default", "permissions boundary"),
+    ],
+    ids=["managed-policy", "boundary"],
+)
+def test_a_policy_the_snapshot_lacks_is_unknown_never_denied(
+    edit: Any, persona: str, kind: str
+) -> None:
+    """Nothing in a saved snapshot says a read failed: a missing document must not read as
+    one that grants nothing (identity policy) or allows nothing (boundary), with a complete
+    report of `denied` cells."""
+    app = small_app()
+    edit(app)
+    report = app.report()
+    assert report.status == "incomplete"
+    assert [(e.service, e.operation) for e in report.errors] == [("auditor", "EvaluatePolicy")]
+    (finding,) = [f for f in report.findings if f.rule_id == "policy-unreadable"]
+    assert finding.evidence["kind"] == kind
+    assert f"{SHARED} is not in the snapshot" in finding.message
+    iam = {
+        c.verdict for c in report.access_matrix if c.persona == persona and c.route != "GET /health"
+    }
+    assert iam == {"unknown"}  # it may hold a Deny, or (a boundary) allow what the role grants
+    assert _cells(app)[("group:editors", "GET /items")] == "allowed"  # other roles as ever
+    rules = {f.rule_id for f in report.findings}
+    assert rules == {"policy-unreadable"}  # no missing-* on what could not be judged
+
+
 def test_a_trust_policy_that_cannot_be_read_is_not_called_untrusting() -> None:
     app = small_app()
     _trust_unreadable(app)
-    rules = {f.rule_id for f in app.report().findings}
-    assert "trust-not-cognito" not in rules and "policy-unreadable" in rules
+    findings = app.report().findings
+    assert "trust-not-cognito" not in {f.rule_id for f in findings}
+    (unreadable,) = [f for f in findings if f.rule_id == "policy-unreadable"]
+    # A trust policy governs no route: its finding says what is unknown instead.
+    assert "routes" not in unreadable.message
+    assert "who may assume the role through Cognito is unknown" in unreadable.message
 
 
 def test_an_unparseable_route_is_unknown_for_everyone_and_an_error() -> None:
@@ -235,7 +292,7 @@ def test_an_unjudged_default_route_is_named_as_findings_name_it(
         context: dict[str, Any],
     ) -> Any:
         if path == DEFAULT_ROUTE:
-            return self._unjudged(role_arn, api.id, stage, method, path, "cannot be read")
+            return self.unjudged_route(role_arn, api.id, stage, method, path, "cannot be read")
         return judge(self, role_arn, api, stage, method, path, context)
 
     monkeypatch.setattr(AccessEvaluator, "verdict", verdict)

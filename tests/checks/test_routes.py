@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from auditor.model.findings import Severity
 from tests.support.rule_cases import Case
-from tests.support.snapshots import API, REGION, STAGE, SmallApp, route_arn, small_app
+from tests.support.snapshots import ACCOUNT, API, REGION, STAGE, SmallApp, route_arn, small_app
 
 PUBLIC_POLICY_STATEMENT = {
     "Effect": "Allow",
@@ -20,6 +22,11 @@ TRIVIAL = {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}, "Bool": {"aws:SecureTrans
 
 def _resource_policy(**extra: object) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": [{**PUBLIC_POLICY_STATEMENT, **extra}]}
+
+
+def _public_if(condition: dict[str, object]) -> Callable[[SmallApp], object]:
+    """The public statement, guarded by `condition`."""
+    return lambda app: app.api.update(resource_policy=_resource_policy(Condition=condition))
 
 
 def _declared_but_gone(app: SmallApp) -> None:
@@ -100,11 +107,7 @@ CASES = [
     Case.passes(
         "resource-policy-public",
         "anyone may invoke, but only from one network",
-        lambda app: app.api.update(
-            resource_policy=_resource_policy(
-                Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
-            )
-        ),
+        _public_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
     ),
     Case.fires(
         "resource-policy-public",
@@ -115,7 +118,13 @@ CASES = [
     Case.fires(
         "resource-policy-public",
         "anyone may invoke, from any IPv4 address over HTTPS: public in all but name",
-        lambda app: app.api.update(resource_policy=_resource_policy(Condition=TRIVIAL)),
+        _public_if(TRIVIAL),
+        ("resource-policy-public", None, None, STATEMENT_0),
+    ),
+    Case.fires(
+        "resource-policy-public",
+        "anyone may invoke 'only through vpce-1' if the key exists: no internet request has it",
+        _public_if({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}),
         ("resource-policy-public", None, None, STATEMENT_0),
     ),
 ]
@@ -193,3 +202,14 @@ def test_public_in_all_but_name_says_which_conditions_restrict_no_caller() -> No
     trivial = finding.evidence["trivial_conditions"]
     assert len(trivial) == 2 and "0.0.0.0/0" not in trivial[0]  # judged, not quoted
     assert "IpAddress aws:sourceip" in trivial[0] and "Bool aws:securetransport" in trivial[1]
+
+
+def test_the_public_statement_is_the_one_the_evaluator_judged_routes_with() -> None:
+    """One reading of the resource policy: the evaluator's copy (shorthand expanded, as API
+    Gateway saves it) through its cache, quoted as such in the evidence."""
+    app = small_app()
+    app.api.update(resource_policy=_resource_policy())
+    report = app.report()
+    (finding,) = [f for f in report.findings if f.rule_id == "resource-policy-public"]
+    resource = finding.evidence["statement"]["Resource"]
+    assert resource == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API}/*"

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from auditor.model.snapshot import Snapshot
-from tests.support.cli import subprocess_cli
+from tests.support.cli import CliResult, subprocess_cli
 from tests.support.findings import load_report
 from tests.support.snapshots import EXECUTE_API, SmallApp, role, small_app
 
@@ -31,6 +31,18 @@ def _files(app: SmallApp, folder: Path) -> tuple[Path, Path]:
     return snapshot, baseline
 
 
+def _run_offline(app: SmallApp, folder: Path) -> tuple[CliResult, Path]:
+    """`auditor run --snapshot` on the app, for real: the result and the JSON report's path.
+    Never a traceback, whatever the snapshot holds."""
+    snapshot, baseline = _files(app, folder)
+    out = folder / "report.json"
+    result = subprocess_cli(
+        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, out
+
+
 def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path: Path) -> None:
     app = small_app()
     # The admins' grant of /admin/* now sits behind a statement nobody can read, and the
@@ -42,13 +54,8 @@ def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path:
     app.role("app-editors")["inline_policies"].append(
         {"name": "junk", "document": {"Version": "2012-10-17", "Statement": "everything"}}
     )
-    snapshot, baseline = _files(app, tmp_path)
-    out = tmp_path / "report.json"
-    result = subprocess_cli(
-        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
-    )
+    result, out = _run_offline(app, tmp_path)
     assert result.exit_code == 3, result.stderr
-    assert "Traceback" not in result.stderr
     # One stderr line per problem, as for a failed read.
     assert result.stderr.count("auditor: auditor EvaluatePolicy failed:") == 2
 
@@ -67,7 +74,17 @@ def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path:
     assert cells[("group:admin", "GET /admin/users")] == "unknown"  # denied without it
     assert cells[("group:admin", "GET /items")] == "allowed"  # an Allow cannot undo it
     assert cells[("group:admin", "GET /me")] == "denied"  # its Resource cannot match
-    assert {v for (p, _), v in cells.items() if p == "group:editors"} <= {"unknown", "allowed"}
+    # The junk document is of unknown effect: every IAM route of the editors' role is unknown
+    # whether its readable policies allow it (GET /items) or not (GET /me); read as "allow
+    # everything" or "deny everything" it would not be. GET /health is public, decided
+    # without the role.
+    assert {r: v for (p, r), v in cells.items() if p == "group:editors"} == {
+        "GET /health": "allowed",
+        "GET /items": "unknown",
+        "GET /me": "unknown",
+        "GET /admin/users": "unknown",
+        "GET /administrators": "unknown",
+    }
     assert cells[("default", "GET /me")] == "allowed"
     # No rule claims missing or excess access on what could not be judged.
     access = {"missing-all-users-route", "missing-route", "excess-route"}
@@ -77,9 +94,9 @@ def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path:
         [
             "explain",
             "--baseline",
-            str(baseline),
+            str(tmp_path / "baseline.yaml"),  # as _run_offline wrote them
             "--snapshot",
-            str(snapshot),
+            str(tmp_path / "snapshot.json"),
             "--persona",
             "group:admin",
             "--route",
@@ -96,12 +113,8 @@ def test_a_route_path_the_engine_cannot_parse_is_exit_3_not_a_traceback(tmp_path
     app = small_app()
     for path in ("", "x", "/{proxy+}/x"):
         app.add_route(f"GET {path}")
-    snapshot, baseline = _files(app, tmp_path)
-    out = tmp_path / "report.json"
-    result = subprocess_cli(
-        ["run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-o", str(out)]
-    )
-    assert result.exit_code == 3 and "Traceback" not in result.stderr, result.stderr
+    result, out = _run_offline(app, tmp_path)
+    assert result.exit_code == 3, result.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     assert [e["operation"] for e in report["errors"]] == ["EvaluateRoute"] * 3
     odd = {
@@ -110,3 +123,23 @@ def test_a_route_path_the_engine_cannot_parse_is_exit_3_not_a_traceback(tmp_path
         if c["role_arn"] and c["route"] in ("GET ", "GET x", "GET /{proxy+}/x")
     }
     assert odd == {"unknown"}
+
+
+def test_a_policy_missing_from_the_snapshot_is_exit_3_not_a_clean_denial(tmp_path: Path) -> None:
+    """Offline, nothing records a failed read: a managed policy or boundary the snapshot does
+    not have is a document that cannot be read, not one that grants (or allows) nothing."""
+    app = small_app()
+    missing = "arn:aws:iam::123456789012:policy/gone"
+    app.role("app-admin")["attached_policy_arns"] = [missing]
+    app.role("app-default")["permissions_boundary_arn"] = missing
+    result, out = _run_offline(app, tmp_path)
+    assert result.exit_code == 3, result.stderr
+    report = load_report(out)
+    assert report["status"] == "incomplete"
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "policy-unreadable"]
+    assert finding["resource"] == missing and "not in the snapshot" in finding["message"]
+    assert finding["evidence"]["roles"] == [ADMIN, role("app-default")]
+    cells = {(c["persona"], c["route"]): c["verdict"] for c in report["access_matrix"]}
+    assert cells[("group:admin", "GET /admin/users")] == "unknown"
+    assert cells[("default", "GET /me")] == "unknown"
+    assert cells[("group:editors", "GET /items")] == "allowed"

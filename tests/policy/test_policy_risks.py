@@ -13,6 +13,7 @@ import pytest
 from auditor.policy import (
     NamedPolicy,
     PatternRisk,
+    PolicyCache,
     PublicStatement,
     StatementRef,
     execute_api_allows,
@@ -77,6 +78,10 @@ def test_execute_api_allows() -> None:
     ]
 
 
+def _named(document: dict[str, object]) -> NamedPolicy:
+    return NamedPolicy("resource policy", document)
+
+
 def test_public_statements() -> None:
     invoke: dict[str, object] = {"Effect": "Allow", "Action": "execute-api:Invoke"}
     resource = BASE + "a1b2c3/*"
@@ -107,19 +112,19 @@ def test_public_statements() -> None:
         ),
     ]
     statements = [statement for statement, _ in cases]
-    got = public_statements({"Version": "2012-10-17", "Statement": statements})
+    got = public_statements(_named({"Version": "2012-10-17", "Statement": statements}))
     assert [p.position for p in got] == [i for i, (_, public) in enumerate(cases) if public]
     assert all(p.statement is statements[p.position] for p in got)  # as written, for evidence
 
 
 def test_public_statements_of_one_statement_and_of_unreadable_ones() -> None:
     single = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
-    assert public_statements({"Statement": single}) == [PublicStatement(0, single, ())]
+    assert public_statements(_named({"Statement": single})) == [PublicStatement(0, single, ())]
     no_principal = {k: v for k, v in single.items() if k != "Principal"}
     # Statement by statement: the one that cannot be read is skipped, the other still found.
-    got = public_statements({"Statement": [no_principal, single]})
+    got = public_statements(_named({"Statement": [no_principal, single]}))
     assert got == [PublicStatement(1, single, ())]
-    assert public_statements({"Statement": "Allow everyone"}) == []
+    assert public_statements(_named({"Statement": "Allow everyone"})) == []
 
 
 IP = "aws:SourceIp"
@@ -135,9 +140,13 @@ AUDIT_TIME = datetime(2030, 6, 1, tzinfo=UTC)
         ({"IpAddress": {IP: ["0.0.0.0/1", "128.0.0.0/1"]}}, ["covers every IPv4"]),
         ({"IpAddressIfExists": {IP: "0.0.0.0/0"}}, ["covers every IPv4"]),
         ({"StringLike": {IP: "*"}}, ["'*' matches any value"]),
-        ({"StringLike": {"aws:SecureTransport": ["x", "**"]}}, ["'*' matches any value"]),
+        ({"ForAnyValue:StringLike": {IP: "*"}}, ["'*' matches any value"]),  # one value
+        ({"Null": {IP: "false"}}, ["the key is in every request"]),
+        ({"StringLike": {"aws:SecureTransport": ["x", "**"]}}, ["HTTPS requests only"]),
+        ({"StringEquals": {"aws:SecureTransport": "true"}}, ["HTTPS requests only"]),
         ({"StringLikeIfExists": {"aws:username": "*"}}, ["'*' matches any value"]),
         ({"ArnLikeIfExists": {"aws:PrincipalArn": "arn:*:*:*:*:*"}}, ["matches every ARN"]),
+        ({"ArnLikeIfExists": {"aws:SourceArn": "*:*:*:*:*:*"}}, ["matches every ARN"]),
         ({"Bool": {"aws:SecureTransport": "true"}}, ["HTTPS requests only"]),
         ({"Bool": {"aws:SecureTransport": True}}, ["HTTPS requests only"]),
         ({"Null": {"aws:CurrentTime": "false"}}, ["the key is in every request"]),
@@ -155,16 +164,23 @@ AUDIT_TIME = datetime(2030, 6, 1, tzinfo=UTC)
         ({"ArnNotEquals": {"aws:SourceVpce": "vpce-1"}}, ["carries no such key"]),
         ({"ArnNotLike": {"aws:SourceVpc": "vpc-1"}}, ["carries no such key"]),
         ({"NotIpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}}, ["carries no such key"]),
+        # ... and the other operators IAM holds true on an absent key: IfExists, Null true,
+        # ForAllValues (the engine's own reading, conditions.evaluate).
+        ({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, ["IfExists holds"]),
+        ({"Null": {"aws:SourceVpce": "true"}}, ["carries no such key"]),
+        ({"IpAddressIfExists": {"aws:VpcSourceIp": "10.0.0.0/8"}}, ["carries no such key"]),
+        ({"ForAllValues:StringNotLike": {"aws:SourceVpc": "vpc-1"}}, ["ForAllValues holds"]),
+        ({"StringNotEquals": {"aws:Referer": "https://evil.example"}}, ["leave the header out"]),
+        ({"StringLikeIfExists": {"aws:UserAgent": "curl/*"}}, ["leave the header out"]),
         ({"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}}, ["as of the audit"]),
         ({"DateLessThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}, ["as of the audit"]),
         ({"DateGreaterThanEquals": {"aws:EpochTime": "946684800"}}, ["as of the audit"]),
+        ({"StringLike": {"aws:CurrentTime": "2030-06-*"}}, ["as of the audit"]),
         # A restriction, or not proven to be none: not reported as public.
         ({"NotIpAddress": {IP: "0.0.0.0/0"}}, None),  # no IPv4 caller
         ({"NotIpAddress": {IP: ["0.0.0.0/1", "128.0.0.0/1"]}}, None),
         ({"StringLike": {"aws:Referer": "https://example.com/*"}}, None),  # a value to know
         ({"StringNotEquals": {"aws:username": "ann"}}, None),
-        ({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, None),  # positive
-        ({"ForAllValues:StringNotLike": {"aws:SourceVpc": "vpc-1"}}, None),
         ({"DateLessThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}}, None),  # expired
         ({"DateGreaterThan": {"aws:CurrentTime": "2031-01-01T00:00:00Z"}}, None),  # not yet
         ({"DateGreaterThan": {"aws:TokenIssueTime": "2000-01-01T00:00:00Z"}}, None),
@@ -173,10 +189,17 @@ AUDIT_TIME = datetime(2030, 6, 1, tzinfo=UTC)
         ({"IpAddress": {"aws:VpcSourceIp": "0.0.0.0/0"}}, None),
         ({"StringLike": {"aws:username": "*"}}, None),  # absent for most callers
         ({"StringLike": {IP: "10.*"}}, None),
-        ({"ForAnyValue:StringLike": {IP: "*"}}, None),
+        ({"ForAnyValue:StringLike": {"aws:SourceVpce": "*"}}, None),  # false on an absent key
+        ({"Null": {"aws:SourceVpce": "false"}}, None),
+        ({"Null": {IP: "true"}}, None),
+        ({"StringEquals": {"aws:Referer": "https://example.com/"}}, None),
+        ({"StringLike": {"aws:SecureTransport": "${aws:username}"}}, None),  # unknown value
         ({"StringLike": {IP: "${aws:SourceIp}"}}, None),
         ({"ArnLike": {"aws:PrincipalArn": "arn:*:*:*:*:*"}}, None),  # no IfExists
         ({"ArnLikeIfExists": {"aws:PrincipalArn": "*"}}, None),  # not proven to match ARNs
+        ({"ArnLikeIfExists": {"aws:PrincipalArn": "n*:*:*:*:*:*"}}, None),  # not every ARN
+        ({"ArnLikeIfExists": {"aws:PrincipalArn": "rn:*:*:*:*:*"}}, None),
+        ({"ArnLikeIfExists": {"aws:PrincipalArn": ":*:*:*:*:*"}}, None),
         ({"ArnLikeIfExists": {IP: "arn:*:*:*:*:*"}}, None),
         ({"Bool": {"aws:SecureTransport": "false"}}, None),
         ({"Null": {"aws:username": "false"}}, None),
@@ -192,7 +215,8 @@ def test_public_in_all_but_name(condition: dict[str, object], trivial: list[str]
         "Resource": "*",
         "Condition": condition,
     }
-    got = public_statements({"Version": "2012-10-17", "Statement": [statement]}, now=AUDIT_TIME)
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    got = public_statements(_named(document), PolicyCache(), now=AUDIT_TIME)
     if trivial is None:
         assert got == []
         return

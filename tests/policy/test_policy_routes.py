@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.policy import NamedPolicy, RouteVerdict, decide, route_verdict
+import pytest
+
+from auditor.policy import NamedPolicy, RouteVerdict, decide, route_verdict, template_problem
 
 ACCOUNT = "123456789012"
 API = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3/prod"
@@ -178,3 +180,26 @@ def test_many_routes_reuse_compiled_role() -> None:
         "/items/secret": "denied",
         "/items/secretive/{id}": "denied",
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/items/{id}", None),
+        ("/files/{proxy+}", None),
+        ("/", None),
+        ("", "starts with '/'"),
+        ("items", "starts with '/'"),
+        ("/{proxy+}/x", "must be the last path segment"),
+    ],
+)
+def test_template_problem_is_the_engine_s_own_reading(path: str, problem: str | None) -> None:
+    """What callers check once per path is exactly what route_verdict would refuse."""
+    got = template_problem(path)
+    if problem is None:
+        assert got is None
+        assert verdict(named(allow(f"{API}/*")), "GET", path).verdict == "allowed"
+        return
+    assert got is not None and problem in got
+    with pytest.raises(ValueError, match=problem.replace("+", r"\+")):
+        verdict(named(allow(f"{API}/*")), "GET", path)

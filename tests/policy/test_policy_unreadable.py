@@ -7,6 +7,7 @@ more Deny only fewer, wherever it sits (identity policy, permissions boundary, r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -95,6 +96,9 @@ def test_each_family_changes_only_what_it_may_and_never_says_denied(
         (policy(), None),  # no statements: nothing to set aside
         ({"Version": "2012-10-17", "Statement": "Allow all"}, "Statement must be"),
         ({"Version": "2099-01-01", "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": ["2012-10-17"], "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": {"v": "2012-10-17"}, "Statement": [allow(ITEMS)]}, "unknown Version"),
+        ({"Version": 2012, "Statement": [allow(ITEMS)]}, "unknown Version"),
     ],
 )
 def test_a_document_that_cannot_be_read_is_one_statement_of_unknown_effect(
@@ -233,55 +237,108 @@ def test_resource_policy_statements_set_aside_by_principal() -> None:
 
 # --- properties: monotonicity makes `unknown` the only answer that can be wrong ----------------
 
-
-def _judge(statements: list[Any], template: str, method: str) -> str:
-    doc = {"Version": "2012-10-17", "Statement": statements}
-    identity = [NamedPolicy("p", doc)]
-    return route_verdict(identity, method=method, path=template, cache=PolicyCache(), **PKW).verdict
+# Where the statement set aside sits: identity policy, permissions boundary, resource policy.
+PLACES = ["identity", "boundary", "resource"]
+PROP_ROLE = "arn:aws:iam::1:role/app"  # in the property tests' account: a same-account caller
 
 
+def _judging(
+    place: str, doc: dict[str, Any], boundary_doc: dict[str, Any], template: str, method: str
+) -> Callable[..., str]:
+    """The verdict, as a function of the statements set aside (none: the readable verdict),
+    with `doc` as the identity policy, `boundary_doc` as the permissions boundary when the
+    statements sit there, and the statements added at `place` (a resource policy holds only
+    them, each naming Principal "*")."""
+
+    def named_doc(name: str, listed: list[Any]) -> NamedPolicy:
+        return NamedPolicy(name, {"Version": "2012-10-17", "Statement": listed})
+
+    def judge(*aside: Any) -> str:
+        extra = list(aside)
+        identity = [*doc["Statement"], *(extra if place == "identity" else ())]
+        boundary = None
+        if place == "boundary":
+            boundary = [named_doc("b", [*boundary_doc["Statement"], *extra])]
+        resource = None
+        if place == "resource" and extra:
+            resource = named_doc("rp", [{**s, "Principal": "*"} for s in extra])
+        return route_verdict(
+            [named_doc("p", identity)],
+            boundary=boundary,
+            resource_policy=resource,
+            role_arn=PROP_ROLE,
+            method=method,
+            path=template,
+            cache=PolicyCache(),
+            **PKW,
+        ).verdict
+
+    return judge
+
+
+def _placed(test: Callable[..., None]) -> Callable[..., None]:
+    """The property tests' examples: (identity policy, boundary policy, the statement to set
+    aside, template, method)."""
+    examples = given(
+        prop.policies,
+        prop.policies,
+        prop.statements,
+        prop.templates,
+        st.sampled_from(["GET", "ANY"]),
+    )
+    return settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
+        examples(test)
+    )
+
+
+@pytest.mark.parametrize("place", PLACES)
 @pytest.mark.parametrize(("effect", "kept"), [("Allow", "allowed"), ("Deny", "denied")])
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(prop.policies, prop.statements, prop.templates, st.sampled_from(["GET", "ANY"]))
+@_placed
 def test_an_unreadable_statement_moves_a_verdict_its_own_way_only(
+    place: str,
     effect: str,
     kept: str,
     doc: dict[str, Any],
+    boundary_doc: dict[str, Any],
     extra: dict[str, Any],
     template: str,
     method: str,
 ) -> None:
     # An unreadable Allow never lowers a verdict and turns every one but `allowed` unknown;
-    # an unreadable Deny never raises one and turns every one but `denied` unknown.
-    readable = doc["Statement"]
-    base = _judge(readable, template, method)
+    # an unreadable Deny never raises one and turns every one but `denied` unknown; in an
+    # identity policy, a permissions boundary or a resource policy alike.
+    judge = _judging(place, doc, boundary_doc, template, method)
+    base = judge()
     # Its Resource unreadable: it may match any request.
     anywhere = {"Effect": effect, "Action": extra["Action"], "Resource": {"not": "a string"}}
-    assert _judge([*readable, anywhere], template, method) == (kept if base == kept else "unknown")
+    assert judge(anywhere) == (kept if base == kept else "unknown")
     # Its Resource readable, its condition not: `unknown` unless it cannot change the verdict.
-    judged = _judge([*readable, {**extra, "Effect": effect, "Condition": BROKEN}], template, method)
+    judged = judge({**extra, "Effect": effect, "Condition": BROKEN})
     assert judged in (base, "unknown") and (base != kept or judged == kept)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(prop.policies, prop.statements, prop.templates, st.sampled_from(["GET", "ANY"]))
+@pytest.mark.parametrize("place", PLACES)
+@_placed
 def test_a_judged_verdict_holds_whatever_the_unreadable_statement_means(
-    doc: dict[str, Any], extra: dict[str, Any], template: str, method: str
+    place: str,
+    doc: dict[str, Any],
+    boundary_doc: dict[str, Any],
+    extra: dict[str, Any],
+    template: str,
+    method: str,
 ) -> None:
     # Whatever the statement set aside turns out to mean, it applies to some of the requests
     # its Resource matches: between never (left out) and always (no condition), as an Allow
     # or a Deny when its Effect is unreadable. By monotonicity the true verdict lies between
-    # those extremes, so a verdict that is not `unknown` must equal all of them.
-    readable = doc["Statement"]
+    # those extremes, so a verdict that is not `unknown` must equal all of them, wherever the
+    # statement sits.
+    judge = _judging(place, doc, boundary_doc, template, method)
     for broken, meanings in (
         ({**extra, "Condition": BROKEN}, [extra]),
         ({**extra, "Effect": "allow"}, [{**extra, "Effect": e} for e in ("Allow", "Deny")]),
     ):
-        judged = _judge([*readable, broken], template, method)
+        judged = judge(broken)
         if judged == "unknown":
             continue
-        truths = {
-            _judge([*readable, *meaning], template, method)
-            for meaning in [[], *([m] for m in meanings)]
-        }
-        assert truths == {judged}, (broken, truths)
+        truths = {judge(*meaning) for meaning in [[], *([m] for m in meanings)]}
+        assert truths == {judged}, (place, broken, truths)

@@ -50,6 +50,7 @@ def test_the_documented_trust_policy() -> None:
         {"Federated": "cognito-identity.amazonaws.com.cn"},
         {"Federated": ["accounts.google.com", "cognito-identity.amazonaws.com"]},
         "*",
+        {"Federated": "*"},  # every identity provider, Cognito included
     ],
 )
 def test_principals_that_admit_cognito(principal: Any) -> None:
@@ -63,10 +64,25 @@ def test_principals_that_admit_cognito(principal: Any) -> None:
         {"Service": "lambda.amazonaws.com"},
         {"AWS": "arn:aws:iam::123456789012:root"},
         {"Federated": "evil-cognito-identity.amazonaws.com"},
+        {"AWS": "*"},  # every AWS principal, but no federated one
     ],
 )
 def test_principals_that_do_not(principal: Any) -> None:
     assert cognito_trust(doc(stmt(principal=principal, condition=guarded()))) == []
+
+
+def test_a_not_principal_admits_nobody_here() -> None:
+    statement = {**stmt(condition=guarded()), "NotPrincipal": COGNITO}
+    del statement["Principal"]
+    assert cognito_trust(doc(statement)) == []
+
+
+def test_condition_values_are_kept_as_written() -> None:
+    """Variables and escapes are matched as the text the policy wrote (as before reading
+    the statements once through the engine's parser)."""
+    (trust,) = cognito_trust(doc(stmt(condition=guarded(aud="${aws:userid}:${*}", amr=True))))
+    assert trust.aud == (("StringEquals", "${aws:userid}:${*}"),)
+    assert trust.amr_values == ("true",)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,16 @@ def test_the_report_counts_unknown_cells_and_says_what_was_not_evaluated() -> No
     assert not any(c.differs_from_baseline for c in report.access_matrix if c.verdict == "unknown")
 
 
+def test_stages_whose_routes_are_unknown_are_counted_apart() -> None:
+    stage = ReportError(service="auditor", operation="ReadStage", message="API a has no stage b")
+    report = unknown_report(read_failed=True)
+    report = report.model_copy(update={"errors": [*report.errors, stage, stage]})
+    assert report.incomplete_because() == (
+        "1 AWS read(s) failed and 1 policy document(s) or route(s) could not be evaluated"
+        " and the routes 2 stage(s) serve are unknown"
+    )
+
+
 def test_an_undelivered_alert_is_not_counted_as_a_failed_read() -> None:
     undelivered = ReportError(service="slack", operation="chat.postMessage", message="ratelimited")
     report = unknown_report()
