@@ -68,6 +68,22 @@ def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
     ]
 
 
+def _one_per_name(stages: list[StageInfo]) -> list[StageInfo]:
+    """The stages by name, one entry each. A name is a stage's identity within its API (its
+    URL names it), so GetStages lists each once; the same entry twice (a list that changed
+    between pages) says one thing, but two entries of one name that differ do not say which
+    one the stage is: what it serves is then unknown, whatever either entry says."""
+    named: dict[str, set[StageInfo]] = {}
+    for stage in stages:
+        named.setdefault(stage.name, set()).add(stage)
+    return [
+        next(iter(found))
+        if len(found) == 1
+        else StageInfo(name, None, unusable=f"{len(found)} different stages are named {name}")
+        for name, found in sorted(named.items())
+    ]
+
+
 @dataclass
 class Served:
     """The stages and what they serve, by stage name (see the fields of Api)."""
@@ -95,7 +111,8 @@ def read_served(
     if stages is None:
         return Served(listed=False)
     service, listing, reading = calls
-    served = Served(stages=sorted(stage.name for stage in stages))
+    stages = _one_per_name(stages)
+    served = Served(stages=[stage.name for stage in stages])
     by_id: dict[str, Deployment | None] = {}
 
     def deployment(stage: str, deployment_id: str) -> Deployment | None:
@@ -108,7 +125,7 @@ def read_served(
             )
         return by_id[deployment_id]
 
-    for stage in sorted(s for s in stages if audited is None or s.name in audited):
+    for stage in (s for s in stages if audited is None or s.name in audited):
         if stage.unusable is not None:
             why = f"unexpected response: {stage.unusable}"
             reads.record(service, listing, why, f"{api_id} {stage.name}")

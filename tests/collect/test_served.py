@@ -159,6 +159,16 @@ def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(a
     assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
 
 
+def _shop(aws: Aws, *stages: str) -> tuple[Seeded, str, str]:
+    """shop: GET /items public, deployed to each stage (default: prod); returns (seeded, API
+    id, the first stage's deployment id)."""
+    spec = RestApiSpec("shop", routes={"GET /items": "NONE"}, stages=list(stages) or ["prod"])
+    seeded = seed(EnvironmentSpec(rest_apis=[spec]), aws.session, endpoint_url=aws.url)
+    shop = seeded.api_ids["shop"]
+    first = aws.client("apigateway").get_stage(restApiId=shop, stageName=spec.stages[0])
+    return seeded, shop, first["deploymentId"]
+
+
 def _rest_with_canary(aws: Aws, percent: float) -> tuple[Seeded, str, str, str]:
     """shop: GET /items public on prod's own deployment, AWS_IAM on its canary's; returns
     (seeded, API id, the two deployment ids)."""
@@ -205,3 +215,25 @@ def test_a_canary_that_could_not_be_read_leaves_the_stage_unknown(aws: Aws) -> N
         ("GetDeployment", f"{shop} prod")
     ]
     assert (api.unread_stages, api.deployments, api.canaries) == (["prod"], {}, {})
+
+
+def test_two_different_stages_of_one_name_leave_it_unknown_not_a_traceback(aws: Aws) -> None:
+    """A name is a stage's identity: GetStages listing two that differ does not say which one
+    serves, so the stage is unknown (one recorded error); the same entry twice is one stage."""
+    seeded, shop, own = _shop(aws)
+    twins = [{"stageName": "prod", "deploymentId": own}, {"stageName": "prod"}]
+    aws.emulator.inject_answer("apigateway:GetStages", {"item": twins})
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(shop)
+    assert api is not None and (api.stages, api.unread_stages) == (["prod"], ["prod"])
+    assert [(e.operation, e.resource, e.message) for e in snapshot.errors] == [
+        ("GetStages", f"{shop} prod", "unexpected response: 2 different stages are named prod")
+    ]
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 0
+
+    aws.emulator.inject_answer("apigateway:GetStages", {"item": [twins[0], twins[0]]})
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(shop)
+    assert snapshot.complete and api is not None and api.stages == ["prod"]
+    assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
