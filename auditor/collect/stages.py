@@ -102,12 +102,16 @@ def read_served(
     audited: set[str] | None,
     calls: tuple[str, str, str],
     read: Callable[[str, str], list[Route]],
+    *,
+    definition_read: bool,
 ) -> Served:
     """What each stage the baseline audits (`audited`; None: every stage) serves, read once
     per deployment with `read(stage, deployment id)`: a stage nobody audits costs no read, and
     a failed read of one leaves the run complete. `stages` is None when they could not be
     listed. `calls` is (service, the operation that lists the stages, the one that reads what
-    a stage serves), for the errors."""
+    a stage serves), for the errors. `definition_read` is False when the API's current
+    definition could not be read (its error is recorded): a stage that serves it is then
+    unknown, not a stage serving the empty list the snapshot holds instead."""
     if stages is None:
         return Served(listed=False)
     service, listing, reading = calls
@@ -132,6 +136,8 @@ def read_served(
             served.unread.append(stage.name)
             continue
         if stage.serves_definition:
+            if not definition_read:
+                served.unread.append(stage.name)
             continue
         if stage.deployment_id is None:
             served.deployments[stage.name] = Deployment()

@@ -237,3 +237,41 @@ def test_two_different_stages_of_one_name_leave_it_unknown_not_a_traceback(aws: 
     assert snapshot.complete and api is not None and api.stages == ["prod"]
     assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
     assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
+
+
+def test_a_stage_serving_the_definition_is_unknown_when_the_definition_is(aws: Aws) -> None:
+    """An auto-deploy stage not yet deployed serves the latest routes: when GetRoutes fails,
+    what it serves is unknown (its cells too), not the empty list the snapshot holds."""
+    spec = EnvironmentSpec(http_apis=[HttpApiSpec("orders", routes={"GET /orders": "NONE"})])
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    orders = seeded.api_ids["orders"]
+    not_deployed = {"stageName": "$default", "autoDeploy": True}
+    aws.emulator.inject_answer("apigatewayv2:GetStages", {"items": [not_deployed]})
+    aws.emulator.inject_failure("apigatewayv2:GetRoutes")
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(orders)
+    assert api is not None and (api.routes, api.deployments) == ([], {})
+    assert [e.operation for e in snapshot.errors] == ["GetRoutes"]
+    assert api.unread_stages == ["$default"]
+    assert (
+        api.unread_reason("$default")
+        == f"what stage $default of API {orders} serves could not be read"
+    )
+
+    aws.emulator.clear_failures()
+    aws.emulator.inject_answer("apigatewayv2:GetStages", {"items": [not_deployed]})
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(orders)
+    assert snapshot.complete and api is not None and api.unread_stages == []
+    assert _served(snapshot, orders, "$default") == {"GET /orders": "NONE"}
+
+
+def test_no_rest_stage_is_unknown_for_a_failed_definition_read(aws: Aws) -> None:
+    """A REST stage serves its deployment, read whatever became of GetResources."""
+    seeded, shop, _ = _shop(aws)
+    aws.emulator.inject_failure("apigateway:GetResources")
+    snapshot = _collect(aws, seeded)
+    api = snapshot.api(shop)
+    assert api is not None and (api.routes, api.unread_stages) == ([], [])
+    assert [e.operation for e in snapshot.errors] == ["GetResources"]
+    assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
