@@ -3,6 +3,7 @@ read once per distinct deployment.
 
 Nothing here guesses: a read that fails, or a stage answer we cannot use, leaves the stage in
 `Served.unread` (what it serves is unknown), never "serves nothing" or "serves the definition".
+The one assumption, what an auto-deploy stage not yet deployed serves, is `http_stages`'.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ class StageInfo(NamedTuple):
     """One stage as GetStages describes it."""
 
     name: str
-    deployment_id: str | None  # the deployment it serves; None: it serves none (HTTP)
-    serves_definition: bool = False  # an HTTP auto-deploy stage: the latest routes
+    deployment_id: str | None  # the deployment it serves; None: none (an HTTP stage)
+    serves_definition: bool = False  # an HTTP auto-deploy stage not deployed yet: latest routes
     unusable: str | None = None  # why the answer does not say what the stage serves
     canary_id: str | None = None  # the deployment a REST stage's canary serves beside it
 
@@ -51,17 +52,26 @@ def _canary(stage: dict[str, Any]) -> str | None:
 
 
 def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
-    """An auto-deploy stage serves the latest routes; any other the deployment it points at,
-    or nothing before its first deployment. But a stage whose automatic deployment failed
-    keeps the deployment it had, and LastDeploymentStatusMessage (set on auto-deploy stages
-    only) tells how the last one went: with a message, what the stage serves is read as for
-    a stage without auto-deploy rather than taken to be the latest routes."""
+    """What each HTTP API stage serves, from what GetStages says of it.
+
+    - A stage with a DeploymentId serves that deployment, with or without AutoDeploy: AWS
+      points an auto-deploy stage at each automatic deployment it makes (the AWS CLI's
+      get-stages example: AutoDeploy, DeploymentId 'dty748' and LastDeploymentStatusMessage
+      "Successfully deployed stage with deployment ID 'dty748'"), and one that fails leaves
+      it on the last that succeeded. So LastDeploymentStatusMessage, set after every
+      automatic deployment, failed or not, and free text, is not read: the DeploymentId says
+      what the stage serves, exported (ExportApi with the stage) like any other.
+    - An auto-deploy stage without one has no successful deployment yet (AWS deploys
+      asynchronously, and the CLI example lists such a stage): it is taken to serve the
+      latest definition, which is what AWS deploys to it next, without anyone deploying.
+      That may state more than the stage serves now, never less.
+    - Any other stage without one has never been deployed: it serves nothing.
+    """
     return [
         StageInfo(
             s["StageName"],
             s.get("DeploymentId"),
-            serves_definition=bool(s.get("AutoDeploy"))
-            and not s.get("LastDeploymentStatusMessage"),
+            serves_definition=bool(s.get("AutoDeploy")) and not s.get("DeploymentId"),
         )
         for page in pages
         for s in page.get("Items", [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.emulator.seed import (
     ClientSpec,
@@ -139,24 +141,43 @@ def test_only_the_audited_stages_deployments_are_read(aws: Aws) -> None:
     assert list(snapshot.apis[0].deployments) == ["prod"]
 
 
-def test_an_auto_deploy_stage_whose_last_deployment_failed_is_read_not_assumed(aws: Aws) -> None:
-    """The stage keeps its previous deployment when an automatic one fails: what it serves
-    is exported, not taken to be the latest routes."""
+SUCCEEDED = "Successfully deployed stage with deployment ID '{}'"  # the AWS CLI example's
+FAILED = "Deployment attempt failed: Unable to deploy API because no routes exist in this API"
+
+
+@pytest.mark.parametrize(
+    ("deployed", "message", "exported"),
+    [
+        (True, SUCCEEDED, True),  # as AWS lists an auto-deploy stage that has deployed
+        (True, FAILED, True),  # the last automatic deployment failed: the stage kept its own
+        (True, None, True),
+        (False, FAILED, False),  # never deployed: taken to serve the latest routes
+        (False, None, False),
+    ],
+)
+def test_an_auto_deploy_stage_serves_its_deployment_if_it_has_one(
+    aws: Aws, deployed: bool, message: str | None, exported: bool
+) -> None:
+    """The stage's DeploymentId, not its LastDeploymentStatusMessage (set after every
+    automatic deployment, failed or not), says what it serves: that deployment, exported;
+    without one, the latest routes."""
     spec = EnvironmentSpec(http_apis=[_orders_fixed_but_not_deployed("live")])
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     orders = seeded.api_ids["orders"]
     (stage,) = aws.client("apigatewayv2").get_stages(ApiId=orders)["Items"]
-    failed = {
-        "stageName": "live",
-        "autoDeploy": True,
-        "deploymentId": stage["DeploymentId"],
-        "lastDeploymentStatusMessage": "Deployment attempt failed: Unable to deploy API",
-    }
-    aws.emulator.inject_answer("apigatewayv2:GetStages", {"items": [failed]})
+    listed: dict[str, object] = {"stageName": "live", "autoDeploy": True}
+    if deployed:
+        listed["deploymentId"] = stage["DeploymentId"]
+    if message:
+        listed["lastDeploymentStatusMessage"] = message.format(stage["DeploymentId"])
+    aws.emulator.inject_answer("apigatewayv2:GetStages", {"items": [listed]})
     snapshot = _collect(aws, seeded)
     assert snapshot.complete, snapshot.errors
-    assert _served(snapshot, orders, "live") == {"GET /orders": "NONE"}
-    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
+    served = "NONE" if exported else "AWS_IAM"  # the deployment's, or the definition's
+    assert _served(snapshot, orders, "live") == {"GET /orders": served}
+    api = snapshot.api(orders)
+    assert api is not None and list(api.deployments) == (["live"] if exported else [])
+    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == int(exported)
 
 
 def _shop(aws: Aws, *stages: str) -> tuple[Seeded, str, str]:
