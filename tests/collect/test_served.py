@@ -67,7 +67,7 @@ def test_each_deployment_is_read_once_whatever_the_stages_sharing_it(aws: Aws) -
     )
 
 
-def test_auto_deploy_serves_the_definition_and_a_stage_never_deployed_serves_nothing(
+def test_auto_deploy_serves_its_latest_deployment_and_a_stage_never_deployed_nothing(
     aws: Aws,
 ) -> None:
     spec = EnvironmentSpec(
@@ -75,15 +75,20 @@ def test_auto_deploy_serves_the_definition_and_a_stage_never_deployed_serves_not
     )
     seeded = seed(spec, aws.session, endpoint_url=aws.url)
     orders = seeded.api_ids["orders"]
-    aws.client("apigatewayv2").create_stage(ApiId=orders, StageName="draft")
+    client = aws.client("apigatewayv2")
+    client.create_stage(ApiId=orders, StageName="draft")
+    automatic = client.get_stage(ApiId=orders, StageName="live")["DeploymentId"]
     snapshot = _collect(aws, seeded)
     api = snapshot.api(orders)
     assert api is not None and api.stages == ["draft", "live"]
-    assert api.deployments == {"draft": Deployment(id=None, routes=[])}
-    assert api.served_routes("live") == api.routes
+    assert api.deployments == {
+        "draft": Deployment(id=None, routes=[]),
+        "live": Deployment(id=automatic, routes=api.routes),
+    }
+    assert _served(snapshot, orders, "live") == {"GET /orders": "AWS_IAM"}
     assert api.served_routes("draft") == []
-    # Nothing to export: the stage with a deployment is the only one that costs a call.
-    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 0
+    # The stage never deployed costs no call; the auto-deploy stage is exported like any.
+    assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
 
 
 def test_a_client_secret_leaves_no_trace_in_the_snapshot(aws: Aws) -> None:
