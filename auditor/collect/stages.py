@@ -153,8 +153,11 @@ def read_served(
             served.deployments[stage.name] = Deployment()
             continue
         own = deployment(stage.name, stage.deployment_id)
+        if own is None:  # unknown whatever its canary serves: that read would be wasted
+            served.unread.append(stage.name)
+            continue
         canary = deployment(stage.name, stage.canary_id) if stage.canary_id else None
-        if own is None or (stage.canary_id and canary is None):
+        if stage.canary_id and canary is None:
             served.unread.append(stage.name)  # half of what it serves is still unknown
             continue
         served.deployments[stage.name] = own

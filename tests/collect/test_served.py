@@ -301,3 +301,21 @@ def test_no_rest_stage_is_unknown_for_a_failed_definition_read(aws: Aws) -> None
     assert api is not None and (api.routes, api.unread_stages) == ([], [])
     assert [e.operation for e in snapshot.errors] == ["GetResources"]
     assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
+
+
+def test_a_canary_is_not_read_when_the_stage_s_own_deployment_could_not_be(aws: Aws) -> None:
+    seeded, shop, _, _ = _rest_with_canary(aws, 10.0)
+    aws.emulator.clear_operations()
+    aws.emulator.inject_failure("apigateway:GetDeployment", times=1)  # the stage's own
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=[ApiRef(id=shop)],
+    )
+    snapshot = collect_snapshot(target, AwsOptions(endpoint_url=aws.url, max_attempts=1))
+    api = snapshot.api(shop)
+    assert api is not None and (api.unread_stages, api.canaries) == (["prod"], {})
+    assert [(e.operation, e.resource) for e in snapshot.errors] == [
+        ("GetDeployment", f"{shop} prod")
+    ]
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
