@@ -201,13 +201,19 @@ class _ApiReader:
             )
             return summary_routes(answer["apiSummary"])
 
-        calls = ("apigateway", "GetStages", "GetDeployment")
         # No REST stage serves the definition (each serves a deployment), but none may be
         # taken to serve the empty one a failed read leaves either.
         served = read_served(
-            self.reads, api_id, stages, audited, calls, deployed, definition_read=listed is not None
+            self.reads,
+            api_id,
+            stages,
+            audited,
+            deployed,
+            service="apigateway",
+            operation="GetDeployment",
+            definition_read=listed is not None,
         )
-        return _api(raw["id"], raw["name"], "REST", routes, served, policy)
+        return _api(api_id, raw["name"], "REST", routes, served, policy)
 
     def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["ApiId"]
@@ -234,11 +240,17 @@ class _ApiReader:
             )
             return export_routes(json.loads(answer["body"].read()))
 
-        calls = ("apigatewayv2", "GetStages", "ExportApi")
         served = read_served(
-            self.reads, api_id, stages, audited, calls, exported, definition_read=routes is not None
+            self.reads,
+            api_id,
+            stages,
+            audited,
+            exported,
+            service="apigatewayv2",
+            operation="ExportApi",
+            definition_read=routes is not None,
         )
-        return _api(raw["ApiId"], raw["Name"], "HTTP", routes or [], served)
+        return _api(api_id, raw["Name"], "HTTP", routes or [], served)
 
 
 def _api(

@@ -110,21 +110,21 @@ def read_served(
     api_id: str,
     stages: list[StageInfo] | None,
     audited: set[str] | None,
-    calls: tuple[str, str, str],
     read: Callable[[str, str], list[Route]],
     *,
+    service: str,
+    operation: str,
     definition_read: bool,
 ) -> Served:
     """What each stage the baseline audits (`audited`; None: every stage) serves, read once
-    per deployment with `read(stage, deployment id)`: a stage nobody audits costs no read, and
-    a failed read of one leaves the run complete. `stages` is None when they could not be
-    listed. `calls` is (service, the operation that lists the stages, the one that reads what
-    a stage serves), for the errors. `definition_read` is False when the API's current
-    definition could not be read (its error is recorded): a stage that serves it is then
-    unknown, not a stage serving the empty list the snapshot holds instead."""
+    per deployment with `read(stage, deployment id)`, the `operation` of `service` (for the
+    errors): a stage nobody audits costs no read, and a failed read of one leaves the run
+    complete. `stages` is None when they could not be listed. `definition_read` is False
+    when the API's current definition could not be read (its error is recorded): a stage
+    that serves it is then unknown, not a stage serving the empty list the snapshot holds
+    instead."""
     if stages is None:
         return Served(listed=False)
-    service, listing, reading = calls
     stages = _one_per_name(stages)
     served = Served(stages=[stage.name for stage in stages])
     by_id: dict[str, Deployment | None] = {}
@@ -133,7 +133,7 @@ def read_served(
         if deployment_id not in by_id:
             by_id[deployment_id] = reads.run(
                 service,
-                reading,
+                operation,
                 f"{api_id} {stage}",
                 lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),
             )
@@ -142,7 +142,7 @@ def read_served(
     for stage in (s for s in stages if audited is None or s.name in audited):
         if stage.unusable is not None:
             why = f"unexpected response: {stage.unusable}"
-            reads.record(service, listing, why, f"{api_id} {stage.name}")
+            reads.record(service, "GetStages", why, f"{api_id} {stage.name}")  # v1 and v2
             served.unread.append(stage.name)
             continue
         if stage.serves_definition:
