@@ -91,6 +91,13 @@ def test_auto_deploy_serves_its_latest_deployment_and_a_stage_never_deployed_not
     assert aws.emulator.operations()["apigatewayv2:ExportApi"] == 1
 
 
+def _no_trace_of(secret: str, snapshot: Snapshot) -> None:
+    """The secret's value is in no field of the snapshot (every field is in its JSON, errors
+    included) and in no error message."""
+    assert secret not in snapshot.to_json()
+    assert not [e for e in snapshot.errors if secret in e.message or secret in str(e.resource)]
+
+
 def test_a_client_secret_leaves_no_trace_in_the_snapshot(aws: Aws) -> None:
     spec = EnvironmentSpec(
         user_pool=UserPoolSpec(clients=[ClientSpec("web"), ClientSpec("backend", secret=True)])
@@ -101,11 +108,44 @@ def test_a_client_secret_leaves_no_trace_in_the_snapshot(aws: Aws) -> None:
     )["UserPoolClient"]["ClientSecret"]
     assert len(secret) > 8
     snapshot = _collect(aws, seeded)
-    assert snapshot.user_pool is not None and snapshot.user_pool.clients is not None
+    assert snapshot.complete and snapshot.user_pool is not None
+    assert snapshot.user_pool.clients is not None
     assert {c.name for c in snapshot.user_pool.clients} == {"web", "backend"}
-    text = snapshot.to_json()
-    # The value and its key; the word itself may appear anywhere (a client named "secret").
-    assert secret not in text and "ClientSecret" not in text
+    _no_trace_of(secret, snapshot)
+
+
+SECRET = "x7-Client-Secret-Value-3f9a1c"
+
+
+@pytest.mark.parametrize(
+    ("described", "usable"),
+    [
+        ({"ClientId": "c1", "ClientName": "backend", "WriteAttributes": ["email"]}, True),
+        ({"ClientName": "backend"}, False),  # no ClientId
+        ({"ClientId": "c1", "ClientName": {"first": "backend"}}, False),  # not a string
+        ({"ClientId": "c1", "WriteAttributes": [["email"]]}, False),  # not a list of names
+    ],
+)
+def test_a_client_secret_in_any_answer_leaves_no_trace(
+    aws: Aws, described: dict[str, object], usable: bool
+) -> None:
+    """Usable or not, an answer carrying the secret leaves its value nowhere: the collector
+    picks its fields one by one, and an error says what was wrong, never the answer."""
+    spec = EnvironmentSpec(user_pool=UserPoolSpec(clients=[ClientSpec("backend", secret=True)]))
+    seeded = seed(spec, aws.session, endpoint_url=aws.url)
+    answer = {**described, "ClientSecret": SECRET}
+    aws.emulator.inject_answer("cognito-idp:DescribeUserPoolClient", {"UserPoolClient": answer})
+    snapshot = _collect(aws, seeded)
+    assert snapshot.user_pool is not None
+    if usable:  # the answer was read: its WriteAttributes are in the snapshot
+        assert snapshot.complete and snapshot.user_pool.clients is not None
+        assert [c.write_attributes for c in snapshot.user_pool.clients] == [["email"]]
+    else:
+        assert snapshot.user_pool.clients is None
+        assert [(e.operation, e.message[:19]) for e in snapshot.errors] == [
+            ("DescribeUserPoolClient", "unexpected response")
+        ]
+    _no_trace_of(SECRET, snapshot)
 
 
 def test_app_clients_are_listed_in_pages_of_60_and_each_described(aws: Aws) -> None:
