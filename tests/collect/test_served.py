@@ -359,3 +359,59 @@ def test_a_canary_is_not_read_when_the_stage_s_own_deployment_could_not_be(aws: 
         ("GetDeployment", f"{shop} prod")
     ]
     assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
+
+
+def _collect_refs(aws: Aws, seeded: Seeded, *refs: ApiRef) -> Snapshot:
+    """The collection a baseline whose `apis:` are `refs` asks for."""
+    target = TargetRef(
+        user_pool=PoolRef(id=seeded.user_pool_id),
+        identity_pool=PoolRef(id=seeded.identity_pool_id),
+        apis=list(refs),
+    )
+    aws.emulator.clear_operations()
+    return collect_snapshot(target, AwsOptions(endpoint_url=aws.url))
+
+
+def test_an_entry_without_a_stage_reads_every_stage_beside_one_naming_a_stage(aws: Aws) -> None:
+    seeded, shop, _ = _shop(aws, "prod", "dev", "qa")
+    snapshot = _collect_refs(aws, seeded, ApiRef(id=shop), ApiRef(id=shop, stage="prod"))
+    assert snapshot.complete, snapshot.errors
+    api = snapshot.api(shop)
+    assert api is not None and sorted(api.deployments) == ["dev", "prod", "qa"]
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 3
+
+
+def test_entries_naming_stages_read_those_stages_deployments_and_no_other(aws: Aws) -> None:
+    seeded, shop, _ = _shop(aws, "prod", "dev", "qa")
+    refs = (ApiRef(id=shop, stage="prod"), ApiRef(id=shop, stage="dev"))
+    snapshot = _collect_refs(aws, seeded, *refs)
+    assert snapshot.complete, snapshot.errors
+    api = snapshot.api(shop)
+    assert api is not None and api.stages == ["dev", "prod", "qa"]
+    assert (sorted(api.deployments), api.unread_stages) == (["dev", "prod"], [])
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 2
+
+
+def test_a_canary_on_the_stage_s_own_deployment_is_read_once(aws: Aws) -> None:
+    seeded, shop, own = _shop(aws)
+    canary = {"deploymentId": own, "percentTraffic": 10.0}
+    stage = {"stageName": "prod", "deploymentId": own, "canarySettings": canary}
+    aws.emulator.inject_answer("apigateway:GetStages", {"item": [stage]})
+    snapshot = _collect(aws, seeded)
+    assert snapshot.complete, snapshot.errors
+    api = snapshot.api(shop)
+    assert api is not None and api.canaries["prod"] == api.deployments["prod"]
+    assert _served(snapshot, shop, "prod") == {"GET /items": "NONE"}
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 1
+
+
+def test_a_readable_canary_whose_share_is_not_given_serves(aws: Aws) -> None:
+    seeded, shop, own, canary = _rest_with_canary(aws, 10.0)
+    stage = {"stageName": "prod", "deploymentId": own, "canarySettings": {"deploymentId": canary}}
+    aws.emulator.inject_answer("apigateway:GetStages", {"item": [stage]})
+    snapshot = _collect(aws, seeded)
+    assert snapshot.complete, snapshot.errors
+    api = snapshot.api(shop)
+    assert api is not None and api.canaries["prod"].id == canary
+    assert [r.authorization_type for r in api.canaries["prod"].routes] == ["AWS_IAM"]
+    assert aws.emulator.operations()["apigateway:GetDeployment"] == 2
