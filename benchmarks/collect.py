@@ -3,8 +3,9 @@
 Seeds the emulator with the seed thread's app (auditor.emulator.app) scaled up: 1,000 more
 groups, each with its own role of 3 policies (its grant, the all-users policy and one of 99
 team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes whose stage serves
-a deployment (--small divides by 10). Then runs each reader in a fresh process (so its memory
-is its own, not the emulator's) and counts its AWS calls in the emulator's log.
+a deployment and one of 20 routes whose stage auto-deploys (--small divides by 10). Then runs
+each reader in a fresh process (so its memory is its own, not the emulator's) and counts its
+AWS calls in the emulator's log.
 
     python benchmarks/collect.py [--small]
 """
@@ -25,14 +26,14 @@ from typing import Any
 VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 TEAM_POLICIES = 99  # with the all-users policy: 100 managed policies shared by the roles
 GROUPS_PAGE, CLIENTS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 60, 1000, 500
-REST_A, REST_B, HTTP = "rest-a", "rest-b", "http"
+REST_A, REST_B, HTTP, HTTP_AUTO = "rest-a", "rest-b", "http", "http-auto"
 
 
 @dataclass(frozen=True)
 class Size:
     groups: int  # beside the app's own admin and editors
     rest_methods: int  # added to each REST API, 5 verbs per resource
-    http_routes: int
+    http_routes: int  # the auto-deploy HTTP API has a tenth of them
 
 
 def build_spec(size: Size) -> Any:
@@ -48,6 +49,9 @@ def build_spec(size: Size) -> Any:
     http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
     # Its stage serves a deployment, so that collecting it costs an export to read.
     app.http_apis.append(HttpApiSpec(HTTP, routes=http_routes, auto_deploy=False))
+    # So does an auto-deploy stage: AWS points it at each automatic deployment it makes.
+    auto_routes = {f"GET /auto{i}": "AWS_IAM" for i in range(size.http_routes // 10)}
+    app.http_apis.append(HttpApiSpec(HTTP_AUTO, routes=auto_routes, auto_deploy=True))
     # Distinct precedences after the app's own (0 and 10); each group reaches one resource.
     app.groups += [
         AppGroup(f"g{i:04}", precedence=100 + i, routes=[f"GET /res{i % resources}"])
@@ -71,10 +75,11 @@ def lower_bound(spec: Any) -> int:
         for api in spec.rest_apis
     )
     clients = len(spec.user_pool.clients)
-    # What each stage serves: a REST deployment per stage (seeded so), and one deployment
-    # shared by the stages of an HTTP API that does not auto-deploy.
+    # What each stage serves: a REST deployment per stage (seeded so), one deployment shared
+    # by the stages of an HTTP API that does not auto-deploy, and an automatic deployment of
+    # its own for each auto-deploy stage.
     deployments = sum(len(api.stages) for api in spec.rest_apis) + sum(
-        1 for api in spec.http_apis if api.stages and not api.auto_deploy
+        len(api.stages) if api.auto_deploy else min(len(api.stages), 1) for api in spec.http_apis
     )
     return (
         1  # sts GetCallerIdentity
@@ -139,7 +144,6 @@ def naive_crawl(url: str, seeded: Any) -> None:
             for res in page["items"]:
                 for verb in res.get("resourceMethods", {}):
                     v1.get_method(restApiId=api["id"], resourceId=res["id"], httpMethod=verb)
-            v1.get_stages(restApiId=api["id"])
         for stage in v1.get_stages(restApiId=api["id"])["item"]:
             v1.get_deployment(
                 restApiId=api["id"], deploymentId=stage["deploymentId"], embed=["apisummary"]
@@ -148,7 +152,7 @@ def naive_crawl(url: str, seeded: Any) -> None:
         for route in v2.get_routes(ApiId=api["ApiId"])["Items"]:
             v2.get_route(ApiId=api["ApiId"], RouteId=route["RouteId"])
         for stage in v2.get_stages(ApiId=api["ApiId"])["Items"]:
-            if not stage.get("AutoDeploy") and stage.get("DeploymentId"):
+            if stage.get("DeploymentId"):  # auto-deploy or not
                 v2.export_api(
                     ApiId=api["ApiId"],
                     Specification="OAS30",

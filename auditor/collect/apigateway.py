@@ -201,20 +201,27 @@ class _ApiReader:
             )
             return summary_routes(answer["apiSummary"])
 
-        calls = ("apigateway", "GetStages", "GetDeployment")
-        served = read_served(self.reads, api_id, stages, audited, calls, deployed)
-        return _api(raw["id"], raw["name"], "REST", routes, served, policy)
+        # No REST stage serves the definition (each serves a deployment), but none may be
+        # taken to serve the empty one a failed read leaves either.
+        served = read_served(
+            self.reads,
+            api_id,
+            stages,
+            audited,
+            deployed,
+            service="apigateway",
+            operation="GetDeployment",
+            definition_read=listed is not None,
+        )
+        return _api(api_id, raw["name"], "REST", routes, served, policy)
 
     def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
         api_id = raw["ApiId"]
-        routes = (
-            self.reads.run(
-                "apigatewayv2",
-                "GetRoutes",
-                api_id,
-                lambda: http_routes(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
-            )
-            or []
+        routes = self.reads.run(
+            "apigatewayv2",
+            "GetRoutes",
+            api_id,
+            lambda: http_routes(self.v2.get_paginator("get_routes").paginate(ApiId=api_id)),
         )
         stages = self.reads.run(
             "apigatewayv2",
@@ -233,9 +240,17 @@ class _ApiReader:
             )
             return export_routes(json.loads(answer["body"].read()))
 
-        calls = ("apigatewayv2", "GetStages", "ExportApi")
-        served = read_served(self.reads, api_id, stages, audited, calls, exported)
-        return _api(raw["ApiId"], raw["Name"], "HTTP", routes, served)
+        served = read_served(
+            self.reads,
+            api_id,
+            stages,
+            audited,
+            exported,
+            service="apigatewayv2",
+            operation="ExportApi",
+            definition_read=routes is not None,
+        )
+        return _api(api_id, raw["Name"], "HTTP", routes or [], served)
 
 
 def _api(

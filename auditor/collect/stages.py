@@ -3,6 +3,7 @@ read once per distinct deployment.
 
 Nothing here guesses: a read that fails, or a stage answer we cannot use, leaves the stage in
 `Served.unread` (what it serves is unknown), never "serves nothing" or "serves the definition".
+The one assumption, what an auto-deploy stage not yet deployed serves, is `http_stages`'.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ class StageInfo(NamedTuple):
     """One stage as GetStages describes it."""
 
     name: str
-    deployment_id: str | None  # the deployment it serves; None: it serves none (HTTP)
-    serves_definition: bool = False  # an HTTP auto-deploy stage: the latest routes
+    deployment_id: str | None  # the deployment it serves; None: none (an HTTP stage)
+    serves_definition: bool = False  # an HTTP auto-deploy stage not deployed yet: latest routes
     unusable: str | None = None  # why the answer does not say what the stage serves
     canary_id: str | None = None  # the deployment a REST stage's canary serves beside it
 
@@ -51,20 +52,45 @@ def _canary(stage: dict[str, Any]) -> str | None:
 
 
 def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
-    """An auto-deploy stage serves the latest routes; any other the deployment it points at,
-    or nothing before its first deployment. But a stage whose automatic deployment failed
-    keeps the deployment it had, and LastDeploymentStatusMessage (set on auto-deploy stages
-    only) tells how the last one went: with a message, what the stage serves is read as for
-    a stage without auto-deploy rather than taken to be the latest routes."""
+    """What each HTTP API stage serves, from what GetStages says of it.
+
+    - A stage with a DeploymentId serves that deployment, with or without AutoDeploy: AWS
+      points an auto-deploy stage at each automatic deployment it makes (the AWS CLI's
+      get-stages example: AutoDeploy, DeploymentId 'dty748' and LastDeploymentStatusMessage
+      "Successfully deployed stage with deployment ID 'dty748'"), and one that fails leaves
+      it on the last that succeeded. So LastDeploymentStatusMessage, set after every
+      automatic deployment, failed or not, and free text, is not read: the DeploymentId says
+      what the stage serves, exported (ExportApi with the stage) like any other.
+    - An auto-deploy stage without one has no successful deployment yet (AWS deploys
+      asynchronously, and the CLI example lists such a stage): it is taken to serve the
+      latest definition, which is what AWS deploys to it next, without anyone deploying.
+      That may state more than the stage serves now, never less.
+    - Any other stage without one has never been deployed: it serves nothing.
+    """
     return [
         StageInfo(
             s["StageName"],
             s.get("DeploymentId"),
-            serves_definition=bool(s.get("AutoDeploy"))
-            and not s.get("LastDeploymentStatusMessage"),
+            serves_definition=bool(s.get("AutoDeploy")) and not s.get("DeploymentId"),
         )
         for page in pages
         for s in page.get("Items", [])
+    ]
+
+
+def _one_per_name(stages: list[StageInfo]) -> list[StageInfo]:
+    """The stages by name, one entry each. A name is a stage's identity within its API (its
+    URL names it), so GetStages lists each once; the same entry twice (a list that changed
+    between pages) says one thing, but two entries of one name that differ do not say which
+    one the stage is: what it serves is then unknown, whatever either entry says."""
+    named: dict[str, set[StageInfo]] = {}
+    for stage in stages:
+        named.setdefault(stage.name, set()).add(stage)
+    return [
+        next(iter(found))
+        if len(found) == 1
+        else StageInfo(name, None, unusable=f"{len(found)} different stages are named {name}")
+        for name, found in sorted(named.items())
     ]
 
 
@@ -84,44 +110,54 @@ def read_served(
     api_id: str,
     stages: list[StageInfo] | None,
     audited: set[str] | None,
-    calls: tuple[str, str, str],
     read: Callable[[str, str], list[Route]],
+    *,
+    service: str,
+    operation: str,
+    definition_read: bool,
 ) -> Served:
     """What each stage the baseline audits (`audited`; None: every stage) serves, read once
-    per deployment with `read(stage, deployment id)`: a stage nobody audits costs no read, and
-    a failed read of one leaves the run complete. `stages` is None when they could not be
-    listed. `calls` is (service, the operation that lists the stages, the one that reads what
-    a stage serves), for the errors."""
+    per deployment with `read(stage, deployment id)`, the `operation` of `service` (for the
+    errors): a stage nobody audits costs no read, and a failed read of one leaves the run
+    complete. `stages` is None when they could not be listed. `definition_read` is False
+    when the API's current definition could not be read (its error is recorded): a stage
+    that serves it is then unknown, not a stage serving the empty list the snapshot holds
+    instead."""
     if stages is None:
         return Served(listed=False)
-    service, listing, reading = calls
-    served = Served(stages=sorted(stage.name for stage in stages))
+    stages = _one_per_name(stages)
+    served = Served(stages=[stage.name for stage in stages])
     by_id: dict[str, Deployment | None] = {}
 
     def deployment(stage: str, deployment_id: str) -> Deployment | None:
         if deployment_id not in by_id:
             by_id[deployment_id] = reads.run(
                 service,
-                reading,
+                operation,
                 f"{api_id} {stage}",
                 lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),
             )
         return by_id[deployment_id]
 
-    for stage in sorted(s for s in stages if audited is None or s.name in audited):
+    for stage in (s for s in stages if audited is None or s.name in audited):
         if stage.unusable is not None:
             why = f"unexpected response: {stage.unusable}"
-            reads.record(service, listing, why, f"{api_id} {stage.name}")
+            reads.record(service, "GetStages", why, f"{api_id} {stage.name}")  # v1 and v2
             served.unread.append(stage.name)
             continue
         if stage.serves_definition:
+            if not definition_read:
+                served.unread.append(stage.name)
             continue
         if stage.deployment_id is None:
             served.deployments[stage.name] = Deployment()
             continue
         own = deployment(stage.name, stage.deployment_id)
+        if own is None:  # unknown whatever its canary serves: that read would be wasted
+            served.unread.append(stage.name)
+            continue
         canary = deployment(stage.name, stage.canary_id) if stage.canary_id else None
-        if own is None or (stage.canary_id and canary is None):
+        if stage.canary_id and canary is None:
             served.unread.append(stage.name)  # half of what it serves is still unknown
             continue
         served.deployments[stage.name] = own

@@ -236,7 +236,8 @@ class Api(_Model):
     # both deployments.
     canaries: dict[str, Deployment] = {}
     # Stages whose deployment could not be read (a failed read, in the snapshot's errors, or
-    # an answer we could not use): what they serve is unknown, never taken to be `routes`.
+    # an answer we could not use), or that serve the definition when it could not be read
+    # (`routes` is then empty): what they serve is unknown, never taken to be `routes`.
     unread_stages: list[str] = []
 
     def served_routes(self, stage: str) -> list[Route]:

@@ -17,7 +17,7 @@ from auditor.emulator.seed import (
 from auditor.model.errors import InputError, TargetNotFoundError
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.support.aws import Aws
-from tests.support.environment import full_spec
+from tests.support.environment import HTTP, REST, full_spec
 
 MISSING_POOL = "us-east-1_NoSuchPool"
 MISSING_IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000000"
@@ -171,41 +171,95 @@ def _lost_only(snap: Snapshot, lost: str) -> None:
         assert not set(unread[lost_kind]) & set(kinds[lost_kind].deployments)
 
 
-# Well-formed JSON that botocore accepts but that lacks what the collector reads.
+# Well-formed JSON that botocore accepts but that lacks what the collector reads, and the
+# resource of each error it must record: once per read (stages sharing a deployment share
+# its read), named with the names `_resource` fills in.
 @pytest.mark.parametrize(
-    ("operation", "answer", "lost"),
+    ("operation", "answer", "lost", "resources"),
     [
-        ("cognito-idp:ListGroups", {"Groups": [{"Precedence": 1}]}, "groups"),
+        ("cognito-idp:ListGroups", {"Groups": [{"Precedence": 1}]}, "groups", ["{pool}"]),
         (
             "cognito-identity:GetIdentityPoolRoles",
             {"Roles": {}, "RoleMappings": {"k": {"AmbiguousRoleResolution": "Deny"}}},
             "mapping",
+            ["{identity_pool}"],
         ),
         (
             "apigateway:GetResources",
             # The wire name is "item"; the resource lacks its path.
             {"item": [{"id": "r1", "resourceMethods": {"GET": {"authorizationType": "NONE"}}}]},
             "routes",
+            ["{shop}"],
         ),
-        ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes"),  # wire names
-        ("cognito-idp:DescribeUserPoolClient", {"UserPoolClient": {"ClientName": "x"}}, "clients"),
-        ("apigateway:GetStages", {"item": [{"stageName": "prod"}]}, "deployments"),  # no id
-        ("apigateway:GetDeployment", {"id": "d1"}, "deployments"),  # no apiSummary
-        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": {"/x": None}}, "deployments"),
-        ("apigateway:GetDeployment", {"id": "d1", "apiSummary": []}, "deployments"),
-        ("apigatewayv2:ExportApi", {"openapi": "3.0.1"}, "http deployments"),  # no paths
-        ("apigatewayv2:ExportApi", {"paths": {"/x": None}}, "http deployments"),
-        ("apigatewayv2:ExportApi", {"paths": {"/x": {"get": None}}}, "http deployments"),
+        # Wire names; the route key has no path.
+        ("apigatewayv2:GetRoutes", {"items": [{"routeKey": "GET"}]}, "http routes", ["{orders}"]),
+        (
+            "cognito-idp:DescribeUserPoolClient",
+            {"UserPoolClient": {"ClientName": "x"}},
+            "clients",
+            ["{client}"],  # the first described: the others are not read after it
+        ),
+        (
+            "apigateway:GetStages",
+            {"item": [{"stageName": "prod"}]},  # no deploymentId
+            "deployments",
+            ["{shop} prod"],
+        ),
+        ("apigateway:GetDeployment", {"id": "d1"}, "deployments", ["{shop} dev", "{shop} prod"]),
+        (
+            "apigateway:GetDeployment",
+            {"id": "d1", "apiSummary": {"/x": None}},
+            "deployments",
+            ["{shop} dev", "{shop} prod"],
+        ),
+        (
+            "apigateway:GetDeployment",
+            {"id": "d1", "apiSummary": []},
+            "deployments",
+            ["{shop} dev", "{shop} prod"],
+        ),
+        # One deployment serves both stages: one read, named by the first stage.
+        ("apigatewayv2:ExportApi", {"openapi": "3.0.1"}, "http deployments", ["{orders} $default"]),
+        (
+            "apigatewayv2:ExportApi",
+            {"paths": {"/x": None}},
+            "http deployments",
+            ["{orders} $default"],
+        ),
+        (
+            "apigatewayv2:ExportApi",
+            {"paths": {"/x": {"get": None}}},
+            "http deployments",
+            ["{orders} $default"],
+        ),
     ],
 )
 def test_unusable_answer_is_a_recorded_error_not_a_crash(
-    aws: Aws, seeded: Seeded, operation: str, answer: dict[str, object], lost: str
+    aws: Aws,
+    seeded: Seeded,
+    operation: str,
+    answer: dict[str, object],
+    lost: str,
+    resources: list[str],
 ) -> None:
+    first_client = aws.client("cognito-idp").list_user_pool_clients(
+        UserPoolId=seeded.user_pool_id, MaxResults=60
+    )["UserPoolClients"][0]["ClientId"]
+    names = {
+        "pool": seeded.user_pool_id,
+        "identity_pool": seeded.identity_pool_id,
+        "shop": seeded.api_ids[REST],
+        "orders": seeded.api_ids[HTTP],
+        "client": first_client,
+    }
     aws.emulator.inject_answer(operation, answer)
     snap = collect_snapshot(_target(seeded), AwsOptions(endpoint_url=aws.url))
     service, name = operation.split(":")
-    assert {(e.service, e.operation) for e in snap.errors} == {(service, name)}
-    assert snap.errors[0].message.startswith("unexpected response")
+    # The exact list: a read recorded twice, or one left out, fails it.
+    assert [(e.service, e.operation, e.resource) for e in snap.errors] == [
+        (service, name, resource.format(**names)) for resource in resources
+    ]
+    assert all(e.message.startswith("unexpected response") for e in snap.errors)
     _lost_only(snap, lost)
 
 

@@ -140,16 +140,85 @@ def test_a_stage_without_auto_deploy_serves_its_deployment(aws: Aws) -> None:
     assert [d["DeploymentId"] for d in listed] == [deployment["DeploymentId"]]
 
 
-def test_an_auto_deploy_stage_always_serves_the_latest_routes(aws: Aws) -> None:
+AUTOMATIC = "Automatic deployment triggered by changes to the Api configuration"
+
+
+def _deployed(api: HttpApi, stage: str) -> str:
+    """The stage's deployment, checked to be an automatic one that it says succeeded."""
+    listed = api.stage(stage)
+    deployment_id = str(listed["DeploymentId"])
+    message = f"Successfully deployed stage with deployment ID '{deployment_id}'"
+    assert listed["LastDeploymentStatusMessage"] == message
+    got = api.client.get_deployment(ApiId=api.id, DeploymentId=deployment_id)
+    assert (got["AutoDeployed"], got["Description"]) == (True, AUTOMATIC)
+    return deployment_id
+
+
+def test_an_auto_deploy_stage_is_deployed_on_creation_and_after_every_change(aws: Aws) -> None:
     api = HttpApi(aws)
     api.client.create_stage(ApiId=api.id, StageName="$default", AutoDeploy=True)
+    api.client.create_stage(ApiId=api.id, StageName="live", AutoDeploy=True)
     assert api.stage("$default")["AutoDeploy"] is True
+    first = _deployed(api, "$default")
+    assert _deployed(api, "live") != first  # each stage gets its own
+    listed = api.client.get_stages(ApiId=api.id)["Items"]
+    assert {s["StageName"]: s["DeploymentId"] for s in listed}["$default"] == first
+
     api.client.update_route(
         ApiId=api.id, RouteId=api.route_id("GET /orders"), AuthorizationType="AWS_IAM"
     )
+    second = _deployed(api, "$default")
+    assert second != first
     served = api.export(StageName="$default")
     assert _operation(served, "/orders", "get")["security"] == [{"sigv4": []}]
     assert served["servers"][0]["variables"]["basePath"]["default"] == ""
+    for change in (
+        lambda: api.route("DELETE /orders/{id}", "NONE"),
+        lambda: api.client.delete_route(ApiId=api.id, RouteId=api.route_id("POST /orders")),
+        lambda: api.client.update_authorizer(ApiId=api.id, AuthorizerId=api.jwt, Name="jwt2"),
+    ):
+        before = _deployed(api, "$default")
+        change()
+        assert _deployed(api, "$default") != before
+    assert "delete" in api.export(StageName="$default")["paths"]["/orders/{id}"]
+    # A stage without auto-deploy is not touched, and has no status message.
+    api.client.create_stage(ApiId=api.id, StageName="manual")
+    api.route("GET /later", "NONE")
+    assert "DeploymentId" not in api.stage("manual")
+    assert "LastDeploymentStatusMessage" not in api.stage("manual")
+
+
+def test_an_automatic_deployment_of_an_api_without_routes_fails(aws: Aws) -> None:
+    client = aws.client("apigatewayv2")
+    api_id = client.create_api(Name="empty", ProtocolType="HTTP")["ApiId"]
+    client.create_stage(ApiId=api_id, StageName="live", AutoDeploy=True)
+    stage = client.get_stage(ApiId=api_id, StageName="live")
+    assert "DeploymentId" not in stage
+    assert stage["LastDeploymentStatusMessage"] == (
+        "Deployment attempt failed: Unable to deploy API because no routes exist in this API"
+    )
+    assert client.get_deployments(ApiId=api_id)["Items"] == []
+    route = client.create_route(ApiId=api_id, RouteKey="GET /x", AuthorizationType="NONE")
+    deployed = client.get_stage(ApiId=api_id, StageName="live")["DeploymentId"]
+    # Deleting the last route fails the next one: the stage keeps what it had.
+    client.delete_route(ApiId=api_id, RouteId=route["RouteId"])
+    stage = client.get_stage(ApiId=api_id, StageName="live")
+    assert stage["DeploymentId"] == deployed
+    assert stage["LastDeploymentStatusMessage"].startswith("Deployment attempt failed")
+
+
+def test_auto_deploy_switched_on_deploys_and_switched_off_keeps_the_last(aws: Aws) -> None:
+    api = HttpApi(aws)
+    api.client.create_stage(ApiId=api.id, StageName="beta")
+    api.client.update_stage(ApiId=api.id, StageName="beta", AutoDeploy=True)
+    deployed = _deployed(api, "beta")
+    api.client.update_stage(ApiId=api.id, StageName="beta", AutoDeploy=False)
+    api.client.update_route(
+        ApiId=api.id, RouteId=api.route_id("GET /orders"), AuthorizationType="AWS_IAM"
+    )
+    stage = api.stage("beta")
+    assert stage["DeploymentId"] == deployed and "LastDeploymentStatusMessage" not in stage
+    assert "security" not in _operation(api.export(StageName="beta"), "/orders", "get")
 
 
 def test_stages_point_at_deployments_and_switch_auto_deploy(aws: Aws) -> None:

@@ -90,12 +90,14 @@ def test_http_stages_auto_deploy_or_share_one_deployment(aws: Aws, auto_deploy: 
     assert routes == {"GET /orders": "AWS_IAM", "POST /orders": "JWT", "GET /status": "NONE"}
     stages = client.get_stages(ApiId=api_id)["Items"]
     assert [s.get("AutoDeploy", False) for s in stages] == [auto_deploy] * 2
-    deployments = {s.get("DeploymentId") for s in stages}
-    assert deployments == (
-        {None}
-        if auto_deploy
-        else {client.get_deployments(ApiId=api_id)["Items"][0]["DeploymentId"]}
-    )
+    deployments = {s["DeploymentId"] for s in stages}
+    made = {
+        d["DeploymentId"]: d["AutoDeployed"] for d in client.get_deployments(ApiId=api_id)["Items"]
+    }
+    if auto_deploy:  # each stage on its own automatic deployment of the latest routes
+        assert len(deployments) == 2 and all(made[d] for d in deployments)
+    else:
+        assert deployments == set(made) and not any(made.values())
     served = _export(client, api_id, StageName="beta")
     get_orders = served["paths"]["/orders"]["get"]
     assert ("security" in get_orders) is auto_deploy
