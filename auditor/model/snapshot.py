@@ -212,7 +212,8 @@ def with_canary(main: list[Route], canary: list[Route]) -> list[Route]:
 
 class Deployment(_Model):
     """What one stage serves: the methods of a REST deployment (GetDeployment with the API
-    summary), or the routes an HTTP API stage without auto-deploy exports (ExportApi)."""
+    summary), or the routes an HTTP API stage exports (ExportApi) for the deployment it
+    points at, auto-deploy or not."""
 
     id: str | None = None
     routes: list[Route] = []
@@ -229,7 +230,8 @@ class Api(_Model):
     resource_policy: PolicyDocument | None = None  # REST only, already unescaped
     routes: list[Route] = []  # the current definition
     # By stage name, what a stage serves where that can differ from `routes` (REST stages,
-    # HTTP stages without auto-deploy). A stage absent here serves `routes`.
+    # HTTP stages with a deployment). A stage absent here serves `routes` (an auto-deploy
+    # stage not deployed yet, a snapshot taken before 0.2).
     deployments: dict[str, Deployment] = {}
     # By stage name, what a REST stage's canary serves (Stage.canarySettings.deploymentId,
     # taking a share of the traffic): a caller who retries lands on it, so the stage serves
