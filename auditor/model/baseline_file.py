@@ -19,11 +19,13 @@ from pydantic import ValidationError
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.http import HTTP_METHODS
-from auditor.model.inputs import parse_yaml
+from auditor.model.inputs import MIB, parse_json, parse_yaml, read_text
 from auditor.model.personas import GROUP_PREFIX
 from auditor.schemas import load_schema, validator
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+# A baseline declares intent by hand: a few hundred KiB for a large one.
+BASELINE_MAX_BYTES = 16 * MIB
 
 
 @dataclass(frozen=True)
@@ -210,47 +212,20 @@ def _sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
 def _read_document(path: Path) -> object:
     """Parse a file as JSON (when it looks like JSON) or YAML; InputError when unreadable."""
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(source, None, "is a directory, not a baseline file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, None, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, "baseline", BASELINE_MAX_BYTES)
     if text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
-        except _DuplicateKeyError as exc:
-            raise InputError(source, None, f"duplicate key {exc.key!r}") from None
-        except json.JSONDecodeError as exc:
-            if path.suffix.lower() == ".json":
-                raise InputError(
-                    source, None, f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
-                ) from None
+            return parse_json(text, source, unique_keys=True)
+        except InputError as exc:
+            if path.suffix.lower() == ".json" or "invalid JSON" not in exc.problem:
+                raise
             # YAML flow style, e.g. "{version: 1, ...}": fall through
     return parse_yaml(text, source, _StrictLoader)
 
 
-class _DuplicateKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKeyError(key)
-        out[key] = value
-    return out
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one mapping (PyYAML keeps the last)."""
+class _StrictLoader(yaml.CSafeLoader):
+    """The libyaml safe loader, rejecting a key written twice in one mapping (PyYAML would
+    keep the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()

@@ -7,8 +7,12 @@ parsing of untrusted text (nesting depth, number sizes, encodings) has one place
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
@@ -18,6 +22,15 @@ from auditor.model.errors import InputError
 from auditor.schemas import validator
 
 M = TypeVar("M", bound=BaseModel)
+
+MIB = 1 << 20
+# The deepest legitimate input is a policy condition inside a snapshot (about 10 levels);
+# 64 leaves room and keeps every later recursive walk (jsonschema, pydantic, the engine)
+# far from Python's recursion limit.
+MAX_DEPTH = 64
+# A JSON or YAML escape that can spell a UTF-16 surrogate ("\ud800"): only then can a
+# parsed string hold a lone one, so only then are the strings checked one by one.
+_ESCAPED_SURROGATE = re.compile(r"\\[uU]0*[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,13 @@ class InputFormat:
     kind: str | None = None  # the value a top-level `kind` must have
     version: str | None = None  # the value a top-level `schema_version` must have
     schema: str | None = None  # a published JSON Schema (auditor.schemas) checked first
+    max_bytes: int = 16 * MIB  # the largest file read (see read_text)
+
+
+def load_file(model: type[M], path: Path, form: InputFormat) -> M:
+    """The file at `path` as a `model` (see load_input); an InputError at the first problem."""
+    text = read_text(path, form.label or form.name, form.max_bytes)
+    return load_input(model, text, str(path), form)
 
 
 def load_input(model: type[M], text: str, source: str, form: InputFormat) -> M:
@@ -77,30 +97,170 @@ def _top_level(text: str, source: str, form: InputFormat) -> dict[str, Any]:
 
 def _parse_json(text: str, source: str, form: InputFormat) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = f"not valid JSON ({exc.msg} at line {exc.lineno})"
+        return parse_json(text, source)
+    except InputError as exc:  # a state file's errors say "invalid state file: ..."
+        if form.label:
+            raise InputError(source, exc.field, f"invalid {form.label}: {exc.problem}") from None
+        raise
+
+
+def read_text(path: Path, what: str, max_bytes: int) -> str:
+    """The UTF-8 text of the file at `path`, read no further than `max_bytes` (so that
+    `/dev/zero` or a 50 MB file is one line, not an exhausted memory); one InputError naming
+    the file for anything that is not such a text. `what` names it in messages ("baseline")."""
+    source = str(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(source, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(source, None, f"is a directory, not a {what} file") from None
+    except OSError as exc:
+        raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputError(source, None, f"larger than the {_size(max_bytes)} a {what} file may have")
+    return decode_text(data, source)
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """`data` as UTF-8 text (a leading byte-order mark is dropped), or one InputError."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(source, None, "not UTF-8 text but UTF-16; save it as UTF-8")
+    if b"\0" in data:  # valid UTF-8, but no text file of ours holds one: UTF-16 or binary
+        offset = data.index(b"\0")
+        raise InputError(source, None, f"not a text file (a NUL byte at offset {offset})")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start]
         raise InputError(
-            source, None, f"{form.label} is {problem}" if form.label else problem
-        ) from exc
+            source, None, f"not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})"
+        ) from None
+
+
+def parse_json(text: str, source: str, *, unique_keys: bool = False) -> Any:
+    """JSON text as data within the limits every input shares (depth, number length, real
+    numbers, valid Unicode), or one InputError naming `source`. `unique_keys`: a key written
+    twice in one object is an error (JSON keeps the last one silently)."""
+    try:
+        data = json.loads(
+            text,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_pairs if unique_keys else None,
+        )
+    except _Refused as exc:
+        raise InputError(source, None, str(exc)) from None
+    except json.JSONDecodeError as exc:
+        problem = f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
+        raise InputError(source, None, problem) from None
     except (RecursionError, ValueError) as exc:  # nested too deep; an integer past the limit
         raise InputError(source, None, f"cannot be read as JSON: {_limit(exc)}") from None
+    _check_tree(data, source, escapes=_ESCAPED_SURROGATE.search(text) is not None)
+    return data
 
 
-def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
-    """YAML text as data, or one InputError naming `source` (the baseline loader passes its
-    stricter SafeLoader)."""
+def parse_yaml(text: str, source: str, loader: type[yaml.CSafeLoader] | None = None) -> Any:
+    """YAML text as data, or one InputError naming `source`.
+
+    User files are read without aliases: an anchor referenced a thousand times a thousand
+    times (the "billion laughs") would otherwise expand to gigabytes from a few lines, and
+    no baseline needs one. The events are scanned first (in libyaml) for aliases and depth,
+    then the text is loaded with `loader` (the baseline passes its stricter one)."""
     try:
-        return yaml.load(text, Loader=loader)  # a SafeLoader or a subclass of it
+        _scan_events(text, source)
+        data = yaml.load(text, Loader=loader or yaml.CSafeLoader)  # a safe loader
     except yaml.MarkedYAMLError as exc:  # one line: where, then what
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise InputError(source, None, f"{where}invalid YAML: {problem}") from None
+        raise InputError(source, None, f"{where}invalid YAML: {_one_line(problem)}") from None
     except yaml.YAMLError as exc:
-        raise InputError(source, None, f"invalid YAML: {exc}") from None
+        raise InputError(source, None, f"invalid YAML: {_one_line(str(exc))}") from None
     except (RecursionError, ValueError) as exc:
         raise InputError(source, None, f"cannot be read as YAML: {_limit(exc)}") from None
+    _check_tree(data, source, escapes=True)
+    return data
+
+
+def _scan_events(text: str, source: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            raise InputError(
+                source,
+                None,
+                f"{where}YAML aliases (*{event.anchor}) are not accepted; write the value out",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(source, None, f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_tree(data: Any, source: str, *, escapes: bool) -> None:
+    """Depth within MAX_DEPTH, level by level without recursion (a comprehension per level
+    keeps this to a fraction of the parse); with `escapes` (the text could spell a lone
+    surrogate, which no UTF-8 output can carry), every string must be encodable."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise InputError(source, None, f"nested more than {MAX_DEPTH} levels deep")
+        if escapes:
+            for node in level:
+                items = itertools.chain(node.keys(), node.values()) if type(node) is dict else node
+                for item in items:
+                    if type(item) is str and not item.isascii():
+                        _check_encodable(item, source)
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+    if escapes and type(data) is str and not data.isascii():
+        _check_encodable(data, source)
+
+
+def _check_encodable(value: str, source: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        raise InputError(
+            source, None, f"a string holds a lone surrogate (U+{code:04X}), which is not text"
+        ) from None
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _size(max_bytes: int) -> str:
+    return f"{max_bytes // MIB} MiB" if max_bytes >= MIB else f"{max_bytes} bytes"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _limit(exc: BaseException) -> str:

@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from auditor.model.errors import InputError
 from auditor.model.http import route_key, served_path
-from auditor.model.inputs import InputFormat, load_input
+from auditor.model.inputs import MIB, InputFormat, load_file, load_input
 
 SNAPSHOT_SCHEMA_VERSION = "1"
-SNAPSHOT_FORMAT = InputFormat("snapshot", version=SNAPSHOT_SCHEMA_VERSION)
+# A large account's snapshot (10,000 groups and roles) is tens of MiB; the limit keeps a
+# wrong file from exhausting memory while leaving room for growth.
+SNAPSHOT_FORMAT = InputFormat("snapshot", version=SNAPSHOT_SCHEMA_VERSION, max_bytes=256 * MIB)
 
 # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT; kept open because AWS adds types.
 AuthorizationType = str
@@ -378,13 +379,7 @@ class Snapshot(_Model):
 
     @classmethod
     def load(cls, path: Path) -> Snapshot:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(str(path), None, f"cannot read snapshot: {exc.strerror}") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(str(path), None, f"not UTF-8 text ({exc.reason})") from None
-        return cls.from_json(text, source=str(path))
+        return load_file(cls, path, SNAPSHOT_FORMAT)
 
 
 def canonical_json(data: Any) -> str:

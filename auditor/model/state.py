@@ -14,13 +14,17 @@ from pydantic import BaseModel, ConfigDict
 
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding
-from auditor.model.inputs import InputFormat, load_input
+from auditor.model.inputs import MIB, InputFormat, load_input
 from auditor.model.snapshot import Snapshot, canonical_json
 
 STATE_SCHEMA_VERSION = "1"
 STATE_KIND = "cognito-route-auditor/state"
 STATE_FORMAT = InputFormat(
-    "state", label="state file", kind=STATE_KIND, version=STATE_SCHEMA_VERSION
+    "state",
+    label="state file",
+    kind=STATE_KIND,
+    version=STATE_SCHEMA_VERSION,
+    max_bytes=64 * MIB,  # fingerprints and a configuration summary: far below this
 )
 
 

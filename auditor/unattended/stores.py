@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.commands.atomic import write_text_atomic
 from auditor.model.errors import InputError
-from auditor.model.state import State
+from auditor.model.inputs import decode_text, load_file
+from auditor.model.state import STATE_FORMAT, State
 
 if TYPE_CHECKING:
     from auditor.collect import AwsOptions
@@ -33,13 +34,9 @@ class LocalStateStore:
         return str(self.path)
 
     def load(self) -> State | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not self.path.exists():  # the first run
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(self.location, None, f"cannot read state file: {exc}") from exc
-        return State.from_json(text, source=self.location)
+        return load_file(State, self.path, STATE_FORMAT)
 
     def save(self, state: State) -> None:
         write_text_atomic(self.path, state.to_json())
@@ -67,15 +64,17 @@ class S3StateStore:
 
         try:
             response = self._client.get_object(Bucket=self.bucket, Key=self.key)
-            text = response["Body"].read().decode("utf-8")
+            data = response["Body"].read(STATE_FORMAT.max_bytes + 1)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404"):
                 return None
             raise InputError(self.location, None, f"cannot read state: {code or exc}") from exc
-        except (BotoCoreError, UnicodeDecodeError) as exc:
+        except BotoCoreError as exc:
             raise InputError(self.location, None, f"cannot read state: {exc}") from exc
-        return State.from_json(text, source=self.location)
+        if len(data) > STATE_FORMAT.max_bytes:
+            raise InputError(self.location, None, "larger than a state file may be")
+        return State.from_json(decode_text(data, self.location), source=self.location)
 
     def save(self, state: State) -> None:
         # A single PutObject replaces the object atomically: readers see old or new, never half.
