@@ -100,7 +100,8 @@ _CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}
 
 
 def tokens_regex(tokens: Sequence[Token]) -> str:
-    """A regex for fullmatch, linear in its input (module doc): `C0 (?>S1*?C1) ... Sn*Cn`.
+    """A regex for fullmatch, linear in its input (module doc): `C0 (?>S1*?C1) ... Sn*Cn`
+    (with two stars or fewer, plain `C0 S1*C1 S2*C2`: quadratic at worst).
 
     Chunks C are the fixed-width runs between stars, S the star classes (a run of stars is
     one star, of class ANY if any is). Committing to the leftmost place of a middle chunk
@@ -136,9 +137,11 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
     chunks.append("".join(current))
     if not stars:
         return chunks[0]
+    # Two stars backtrack at most quadratically, and re's own search is faster then.
+    template = "{}*{}" if len(stars) <= 2 else "(?>{}*?{})"
     out = [chunks[0]]
     for cls, chunk in zip(stars[:-1], chunks[1:-1], strict=True):
-        out.append(f"(?>{_CLASS_RE[cls]}*?{chunk})")
+        out.append(template.format(_CLASS_RE[cls], chunk))
     out.append(f"{_CLASS_RE[stars[-1]]}*{chunks[-1]}")
     return "".join(out)
 
