@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .budget import Steps
 from .glob import ANY, LIT, NOCOLON, NOSLASH, STAR, Token
 
 if TYPE_CHECKING:
@@ -67,12 +68,14 @@ class MultiNFA:
         "initial",
         "kinds",
         "memo",
+        "steps",
         "universal",
     )
 
     def __init__(
         self, globs: Sequence[Sequence[Token]], groups: Sequence[int] | None = None
     ) -> None:
+        self.steps = Steps()  # the owner renews it per question (budget.py)
         kinds: list[Token | None] = []
         starts: list[int] = []
         self.finals: list[int] = []  # accepting bit of each glob
@@ -147,7 +150,9 @@ class MultiNFA:
         rest_len = self._end[pos] - pos - 1
         rest_id = self._sid[pos + 1]
         out = 0
-        for start, end in self._globs_of[self._group_of[pos]]:
+        globs = self._globs_of[self._group_of[pos]]
+        self.steps.take(len(globs))
+        for start, end in globs:
             cut = end - rest_len
             if cut >= start and self._sid[cut] == rest_id:
                 out |= ((1 << (cut + 1)) - 1) ^ ((1 << start) - 1)
@@ -169,6 +174,7 @@ class MultiNFA:
             | (takes[NOCOLON] if char != ":" else 0)
             | (takes[NOSLASH] if char != "/" else 0)
         )
+        self.steps.take(1 + moving.bit_count())
         out = 0
         nxt = self._next
         while moving:
@@ -226,6 +232,7 @@ class MultiNFA:
         Literals, plus ':' for a not-colon class and '/' for a not-slash class. Not
         memoised: callers keep what they derive from it per state.
         """
+        self.steps.take(len(self._by_char))
         found = {char for char, positions in self._by_char.items() if mask & positions}
         if mask & self._takes[NOCOLON]:
             found.add(":")

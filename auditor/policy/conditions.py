@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .budget import brief, check_pattern, check_string
 from .glob import arn_like, string_like
 from .model import PolicyError
 from .variables import Part, Text, Var, lookup_scalar, parse_parts
@@ -151,6 +152,7 @@ _OPERATORS: dict[str, tuple[str, bool]] = {
 }
 _ORDER = {"<": _lt, "<=": _le, ">": _gt, ">=": _ge, "=": _eq}
 _VARIABLE_FAMILIES = {"str", "stri", "like", "arn"}  # where the docs allow ${...} in values
+_PATTERN_FAMILIES = {"like", "arn"}  # where `*` and `?` are wildcards
 
 
 def _matcher(family: str) -> Callable[[str, Any], bool]:
@@ -199,16 +201,19 @@ def _validate(family: str, value: str, where: str) -> None:
         raise PolicyError(f"{where}: {value!r} is not a valid value for this operator")
 
 
-def _values(raw: Any, where: str) -> tuple[str, ...]:
-    items = raw if isinstance(raw, list) else [raw]
+def _values(raw: Any, where: str, patterns: bool) -> tuple[str, ...]:
+    """The values of one key as strings, within the engine's budget (budget.py); `patterns`:
+    their `*` and `?` are wildcards."""
+    items = raw if isinstance(raw, list) else [raw]  # how many: budget.check_document
     out: list[str] = []
     for item in items:
         if isinstance(item, bool):
             out.append("true" if item else "false")
         elif isinstance(item, str | int | float):
-            out.append(str(item))
+            out.append(str(item))  # ValueError for an int of more digits than Python prints
         else:
             raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")
+        (check_pattern if patterns else check_string)(out[-1], where)
     return tuple(out)
 
 
@@ -217,6 +222,9 @@ def parse_clauses(condition: Any, variables: bool) -> tuple[Clause, ...]:
         raise PolicyError("Condition must be an object")
     clauses: list[Clause] = []
     for operator, block in condition.items():
+        if not isinstance(operator, str):
+            raise PolicyError(f"condition operator {brief(operator)} is not a string")
+        check_string(operator, "a condition operator")
         qualifier, _, base = operator.rpartition(":")
         if qualifier not in ("", "ForAllValues", "ForAnyValue"):
             raise PolicyError(f"unknown condition set operator {qualifier!r} in {operator!r}")
@@ -229,8 +237,11 @@ def parse_clauses(condition: Any, variables: bool) -> tuple[Clause, ...]:
             raise PolicyError(f"condition {operator!r} must map keys to values")
         family, negated = _OPERATORS[base]
         for key, raw in block.items():
+            if not isinstance(key, str):
+                raise PolicyError(f"condition {operator}: key {brief(key)} is not a string")
+            check_string(key, f"a condition key of {operator}")
             where = f"condition {operator} {key}"
-            values = _values(raw, where)
+            values = _values(raw, where, family in _PATTERN_FAMILIES)
             for v in values:
                 _validate(family, v, where)
             use_vars = variables and family in _VARIABLE_FAMILIES

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .budget import MAX_STRING_CHARS, brief, check_document, check_pattern, check_string
 from .conditions import Clause, parse_clauses
 from .model import NamedPolicy, PolicyError, Principals, StatementRef, Unreadable
 
@@ -47,6 +48,8 @@ def load_json(name: str, document: Mapping[str, Any] | str) -> Mapping[str, Any]
             loaded = json.loads(text)
         except ValueError as exc:
             raise PolicyError(f"policy {name!r}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise PolicyError(f"policy {name!r}: JSON nested too deeply to read") from None
         document = loaded
     if not isinstance(document, Mapping):
         raise PolicyError(f"policy {name!r}: a policy document must be a JSON object")
@@ -61,6 +64,14 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     raise PolicyError(f"{where} must be a string or a non-empty list of strings")
 
 
+def _patterns(value: Any, where: str) -> tuple[str, ...]:
+    """_strings of an element whose `*` and `?` are wildcards, within the engine's budget."""
+    found = _strings(value, where)
+    for pattern in found:
+        check_pattern(pattern, where)
+    return found
+
+
 def _principals(value: Any, where: str) -> Principals:
     if value == "*":
         return Principals(True, frozenset(), frozenset({"*"}))
@@ -71,13 +82,15 @@ def _principals(value: Any, where: str) -> Principals:
     federated: set[str] = set()
     for kind, ids in value.items():
         listed = _strings(ids, f"{where}.{kind}")
+        for name in listed:
+            check_string(name, f"{where}.{kind}")
         if kind == "AWS":
             anyone = anyone or "*" in listed
             aws.update(v for v in listed if v != "*")
         elif kind == "Federated":
             federated.update(listed)
         elif kind not in ("Service", "CanonicalUser"):
-            raise PolicyError(f"{where}: unknown principal type {kind!r}")
+            raise PolicyError(f"{where}: unknown principal type {brief(kind)}")
     return Principals(anyone, frozenset(aws), frozenset(federated))
 
 
@@ -152,11 +165,12 @@ def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:
     if policy.unavailable is not None:
         raise PolicyError(f"policy {policy.name!r}: {policy.unavailable}")
     doc = load_json(policy.name, policy.document)
+    check_document(policy.name, doc)
     version = doc.get("Version")
     # Only a string can be a known Version: a list or an object is unhashable, and testing it
     # against the set would raise TypeError outside the audit's reading of unreadable ones.
     if version is not None and (not isinstance(version, str) or version not in _KNOWN_VERSIONS):
-        raise PolicyError(f"policy {policy.name!r}: unknown Version {version!r}")
+        raise PolicyError(f"policy {policy.name!r}: unknown Version {brief(version)}")
     if "Statement" not in doc:
         raise PolicyError(f"policy {policy.name!r}: no Statement element")
     raw_statements = doc["Statement"]
@@ -180,12 +194,12 @@ def _salvage(name: str, index: int, raw: Any, reason: str, variables: bool) -> U
         key = _exactly_one(raw, "Principal", "NotPrincipal", "", required=True)
         assert key is not None
         principals, not_principal = _principals(raw[key], key), key == "NotPrincipal"
-    except PolicyError:
+    except PolicyError:  # BudgetExceeded too: nothing over budget is kept
         pass
     return Unreadable(
         name,
         index,
-        sid if isinstance(sid, str) else None,
+        sid if isinstance(sid, str) and len(sid) <= MAX_STRING_CHARS else None,
         effect if effect in ("Allow", "Deny") else None,
         reason,
         actions,
@@ -199,11 +213,12 @@ def _salvage(name: str, index: int, raw: Any, reason: str, variables: bool) -> U
 
 
 def _readable_list(raw: Mapping[str, Any], a: str, b: str) -> tuple[tuple[str, ...] | None, bool]:
-    """(values, negated) of an element given as exactly one of `a` / `b`; None if unreadable."""
+    """(values, negated) of an element given as exactly one of `a` / `b`; None if unreadable
+    or over the engine's budget (probes and action checks must not compile it either)."""
     try:
         key = _exactly_one(raw, a, b, "", required=True)
         assert key is not None
-        return _strings(raw[key], key), key == b
+        return _patterns(raw[key], key), key == b
     except PolicyError:
         return None, False
 
@@ -217,14 +232,17 @@ def _parse_one(
     needs_resource: bool,
 ) -> Statement:
     sid = raw.get("Sid") if isinstance(raw, Mapping) else None
-    where = f"policy {name!r} statement {index}" + (f" (Sid {sid})" if sid else "")
+    where = f"policy {name!r} statement {index}"
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where}: a statement must be a JSON object")
     if sid is not None and not isinstance(sid, str):
         raise PolicyError(f"{where}: Sid must be a string")
+    if sid:
+        check_string(sid, f"{where} Sid")  # before it goes into every message
+        where += f" (Sid {sid})"
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
-        shown = "missing" if effect is None else repr(effect)
+        shown = "missing" if effect is None else brief(effect)
         raise PolicyError(f'{where}: Effect is {shown}; it must be "Allow" or "Deny"')
     action_key = _exactly_one(raw, "Action", "NotAction", where, required=True)
     resource_key = _exactly_one(raw, "Resource", "NotResource", where, required=needs_resource)
@@ -245,9 +263,9 @@ def _parse_one(
     return Statement(
         ref=StatementRef(name, index, sid, effect),
         effect=effect,
-        actions=_strings(raw[action_key], f"{where} {action_key}"),
+        actions=_patterns(raw[action_key], f"{where} {action_key}"),
         not_action=action_key == "NotAction",
-        resources=_strings(raw[resource_key], f"{where} {resource_key}") if resource_key else (),
+        resources=_patterns(raw[resource_key], f"{where} {resource_key}") if resource_key else (),
         not_resource=resource_key == "NotResource",
         principals=principals,
         not_principal=principal_key == "NotPrincipal",

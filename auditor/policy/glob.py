@@ -6,6 +6,12 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_res
 a `*` that ends a segment may run on past the colon. The sixth segment (the resource part)
 is the rest of the ARN, colons and slashes included, so a `*` there matches anything.
 Every other character is literal: patterns become token lists, never regex source.
+
+Regexes are built so that a match takes time linear in the input, whatever the wildcards
+(`.*a.*a.*a...c` would backtrack exponentially): between two stars, the fixed-width chunk is
+matched at its leftmost place and kept (an atomic group), and only the last star backtracks.
+Leftmost is enough: a later place of the chunk leaves the next star less to take, never more
+(see tokens_regex).
 """
 
 from __future__ import annotations
@@ -94,14 +100,49 @@ _CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}
 
 
 def tokens_regex(tokens: Sequence[Token]) -> str:
-    out: list[str] = []
+    """A regex for fullmatch, linear in its input (module doc): `C0 (?>S1*?C1) ... Sn*Cn`
+    (with two stars or fewer, plain `C0 S1*C1 S2*C2`: quadratic at worst).
+
+    Chunks C are the fixed-width runs between stars, S the star classes (a run of stars is
+    one star, of class ANY if any is). Committing to the leftmost place of a middle chunk
+    loses no match: if the pattern matches with the chunk at a later place j', then from the
+    leftmost place j the next star can also take what lies up to j' (for ANY, anything; for a
+    not-colon star, the characters up to j' had no colon for the star before the chunk, and a
+    chunk holding a colon has one place only, the one that puts it on the first colon).
+    Classes other than ANY and not-colon never share a run (arn_tokens makes neither).
+    """
+    chunks: list[str] = []  # chunks[0] before the first star, chunks[i] after star i
+    stars: list[int] = []  # the class of each run of stars
+    current: list[str] = []
+    after_star = False
     for kind, arg in tokens:
+        if kind == STAR:
+            assert isinstance(arg, int)
+            if after_star:  # one run of stars
+                assert ANY in (stars[-1], arg) or stars[-1] == arg
+                stars[-1] = ANY if ANY in (stars[-1], arg) else arg
+                continue
+            chunks.append("".join(current))
+            current = []
+            stars.append(arg)
+            after_star = True
+            continue
+        after_star = False
         if kind == LIT:
             assert isinstance(arg, str)
-            out.append(re.escape(arg))
+            current.append(re.escape(arg))
         else:
             assert isinstance(arg, int)
-            out.append(_CLASS_RE[arg] + ("*" if kind == STAR else ""))
+            current.append(_CLASS_RE[arg])
+    chunks.append("".join(current))
+    if not stars:
+        return chunks[0]
+    # Two stars backtrack at most quadratically, and re's own search is faster then.
+    template = "{}*{}" if len(stars) <= 2 else "(?>{}*?{})"
+    out = [chunks[0]]
+    for cls, chunk in zip(stars[:-1], chunks[1:-1], strict=True):
+        out.append(template.format(_CLASS_RE[cls], chunk))
+    out.append(f"{_CLASS_RE[stars[-1]]}*{chunks[-1]}")
     return "".join(out)
 
 
@@ -117,17 +158,16 @@ def arn_matcher(parts: Sequence[Part | str | None], cache: PolicyCache) -> re.Pa
     return compile_regex(tokens_regex(arn_tokens(parts, cache)), cache)
 
 
+def _simple_tokens(pattern: str) -> list[Token]:
+    return [
+        (STAR, ANY) if char == "*" else (ONE, ANY) if char == "?" else (LIT, char)
+        for char in pattern
+    ]
+
+
 def simple_glob_regex(pattern: str) -> str:
     """`*` = any run, `?` = one character, everything else literal (StringLike, actions)."""
-    out: list[str] = []
-    for char in pattern:
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
+    return tokens_regex(_simple_tokens(pattern))
 
 
 def actions_matcher(patterns: Sequence[str], cache: PolicyCache) -> re.Pattern[str]:
@@ -151,14 +191,14 @@ def _actions_source(patterns: Sequence[str]) -> str:
 
 def string_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
     """StringLike with a pattern whose variables are already substituted."""
-    out: list[str] = []
+    tokens: list[Token] = []
     for part in pattern_parts:
         if isinstance(part, Text):
-            out.append(simple_glob_regex(part.value))
+            tokens += _simple_tokens(part.value)
         else:
             assert not isinstance(part, Var)
-            out.append(re.escape(part.value if isinstance(part, Literal) else part))
-    return compile_regex("".join(out), cache).fullmatch(value) is not None
+            tokens += ((LIT, c) for c in (part.value if isinstance(part, Literal) else part))
+    return compile_regex(tokens_regex(tokens), cache).fullmatch(value) is not None
 
 
 def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
@@ -172,18 +212,18 @@ def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache
             chars.extend((c, True) for c in part.value)
         elif not isinstance(part, Var):
             chars.extend((c, False) for c in (part.value if isinstance(part, Literal) else part))
-    segments: list[list[str]] = [[]]
+    segments: list[list[Token]] = [[]]
     for char, wild in chars:
         if char == ":" and len(segments) < 6:
             segments.append([])
         elif wild and char in "*?":
-            segments[-1].append(".*" if char == "*" else ".")
+            segments[-1].append((STAR, ANY) if char == "*" else (ONE, ANY))
         else:
-            segments[-1].append(re.escape(char))
+            segments[-1].append((LIT, char))
     have = value.split(":", 5)
     if len(have) != len(segments):
         return False
     return all(
-        compile_regex("".join(seg), cache).fullmatch(got) is not None
+        compile_regex(tokens_regex(seg), cache).fullmatch(got) is not None
         for got, seg in zip(have, segments, strict=True)
     )

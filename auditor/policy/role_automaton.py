@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .automata import OTHER, MultiNFA
+from .budget import MAX_AUTOMATON_POSITIONS, MAX_AUTOMATON_STATES, BudgetExceeded
 from .conditions import Tri, evaluate
 from .evaluate import RESOURCE, CompiledSet, Rule, combine
 from .glob import Token, arn_tokens
@@ -189,6 +190,7 @@ class RoleAutomaton:
     judged: tuple[dict[int, RequestClass], dict[int, RequestClass]] = field(
         default_factory=lambda: ({}, {})
     )
+    states: int = 0  # nodes over both tables, within MAX_AUTOMATON_STATES
 
     def __post_init__(self) -> None:
         self.patterns = []
@@ -229,12 +231,21 @@ class RoleAutomaton:
         nodes = self.nodes[same_account]
         hit = nodes.get(mask)
         if hit is None:
+            self.states += 1
+            if self.states > MAX_AUTOMATON_STATES:
+                raise BudgetExceeded(
+                    f"a route automaton needs more than {MAX_AUTOMATON_STATES:,} states, the "
+                    "engine's limit for one automaton"
+                )
+            self.nfa.steps.new_state()
+            self.nfa.steps.take(len(self.patterns))  # settled() looks at each
             settled = self.settled(mask, same_account)
             hit = nodes[mask] = PatternNode(self, mask, same_account, settled)
         return hit
 
     def classify(self, mask: int, same_account: bool) -> RequestClass:
         """How the request(s) in pattern state `mask` fare."""
+        self.nfa.steps.take(len(self.patterns))
         matches = 0
         for bit, accept, _ in self.patterns:
             if mask & accept:
@@ -350,6 +361,12 @@ def assemble(stmts: list[RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAu
     # Globs only matter through the union of their group (see automata.py): statements of
     # the same effect, source and certainty are interchangeable; a NotResource statement
     # needs its own patterns' answer, so it is a group of its own.
+    positions = sum(len(g) + 1 for st in stmts for g in st.globs)
+    if positions > MAX_AUTOMATON_POSITIONS:
+        raise BudgetExceeded(
+            f"a route automaton of {positions:,} pattern characters, over the engine's limit "
+            f"of {MAX_AUTOMATON_POSITIONS:,}"
+        )
     group_ids: dict[Any, int] = {}
     globs: list[tuple[Token, ...]] = []
     groups: list[int] = []

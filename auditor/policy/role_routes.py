@@ -11,6 +11,7 @@ from typing import Any
 from auditor.model.http import HTTP_METHODS
 
 from .automata import OTHER_CANDIDATES, pick_other
+from .budget import BudgetExceeded
 from .cache import PolicyCache
 from .evaluate import CompiledSet
 from .glob import LIT
@@ -34,21 +35,33 @@ class SharedAutomaton:
     without any automaton.
     """
 
-    role: RoleAutomaton  # over copies whose `index` is their position among the copies
+    role: RoleAutomaton | None  # over copies whose `index` is their position among them
+    policies: str  # the policies whose statements it holds, for messages
     starts: dict[tuple[str, bool], PatternNode] = field(default_factory=dict)  # by lead
+    # Why it answers no question: a limit of budget.py was reached, building it or in a
+    # question, whose memos may then be half-built. Every question raises it again.
+    spent: str | None = None
 
     def outcome(self, lead: str, route: RoutePath, same_account: bool) -> Outcome:
-        start = self.starts.get((lead, same_account))
-        if start is None:
-            role = self.role
-            start = role.node(role.nfa.run(role.nfa.initial, lead), same_account)
-            self.starts[lead, same_account] = start
-        # Routes of other verbs, stages, APIs and roles often reach the same state, and
-        # explore() memoises per state: its memo is the route cache.
-        node = start.run(route.head)
-        rest = route.rest
-        hit: Outcome | None = node.outcomes.get(-1 if rest is None else rest.key)
-        return explore(rest, node) if hit is None else hit
+        role = self.role
+        if role is None or self.spent is not None:
+            raise BudgetExceeded(self.spent or "no automaton")
+        role.nfa.steps.renew()
+        try:
+            start = self.starts.get((lead, same_account))
+            if start is None:
+                start = role.node(role.nfa.run(role.nfa.initial, lead), same_account)
+                self.starts[lead, same_account] = start
+            # Routes of other verbs, stages, APIs and roles often reach the same state, and
+            # explore() memoises per state: its memo is the route cache.
+            node = start.run(route.head)
+            rest = route.rest
+            hit: Outcome | None = node.outcomes.get(-1 if rest is None else rest.key)
+            return explore(rest, node) if hit is None else hit
+        except BudgetExceeded as exc:
+            self.spent = f"{exc} (statements of {self.policies})"
+            self.role = None  # what it built is of no further use: free it
+            raise BudgetExceeded(self.spent) from None
 
 
 _MAX_OWN = 4  # see RoleRoutes.sub
@@ -253,8 +266,15 @@ class RoleRoutes:
 
     def _sub(self, picked: list[int]) -> RoleSub:
         copies = [replace(self.kept[i], index=n) for n, i in enumerate(picked)]
-        role = assemble(copies, self.has_boundary, self.has_resource_policy)
-        return RoleSub(SharedAutomaton(role), tuple(self.kept[i].index for i in picked))
+        names = sorted({repr(st.ref.policy) for st in copies})
+        policies = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        try:
+            shared = SharedAutomaton(
+                assemble(copies, self.has_boundary, self.has_resource_policy), policies
+            )
+        except BudgetExceeded as exc:  # kept as such: the routes that need it do not retry
+            shared = SharedAutomaton(None, policies, spent=f"{exc} (statements of {policies})")
+        return RoleSub(shared, tuple(self.kept[i].index for i in picked))
 
     def other(self, route: RoutePath) -> str:
         """`pick_other` of the role's and the route's characters, cheaply: from all the
