@@ -21,9 +21,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -36,7 +37,7 @@ from tests.fuzz.case import Case
 from tests.fuzz.cli_cases import cli_cases
 from tests.fuzz.families import baseline_cases, snapshot_cases, state_cases
 from tests.fuzz.report import command_line
-from tests.fuzz.runner import KINDS, Failure, Outcome, failures, run_case
+from tests.fuzz.runner import HANG, KINDS, MEMORY, Failure, Outcome, failures, run_case
 from tests.fuzz.seeds import Seeds, make_seeds
 
 FAMILIES: dict[str, Callable[[Seeds], st.SearchStrategy[Case]]] = {
@@ -45,7 +46,9 @@ FAMILIES: dict[str, Callable[[Seeds], st.SearchStrategy[Case]]] = {
     "state": state_cases,
     "cli": cli_cases,
 }
-SHRINK_SECONDS = 240.0  # per distinct failure: a minimal case is worth a few minutes, not more
+SHRINK_SECONDS = 45.0  # per distinct failure: a smaller case is worth a minute, not more
+# Every try of these costs a timeout: their first case is reported as found.
+NOT_SHRUNK = (HANG, MEMORY)
 
 
 def signature(case: Case, problem: Failure) -> str:
@@ -67,13 +70,12 @@ class Runner:
 
     scratch: Path
     cache: dict[str, tuple[Outcome, list[Failure], Path]] = field(default_factory=dict)
-    runs: int = 0
+    numbers: Iterator[int] = field(default_factory=count)  # next() is atomic: threads share it
 
     def __call__(self, case: Case) -> tuple[Outcome, list[Failure], Path]:
         key = hashlib.sha256(repr((case.argv, case.files, case.expect)).encode()).hexdigest()
         if key not in self.cache:
-            folder = self.scratch / f"run-{self.runs}"
-            self.runs += 1
+            folder = self.scratch / f"run-{next(self.numbers)}"
             outcome = run_case(case, folder)
             problems = failures(case, outcome)
             if not problems:
@@ -90,30 +92,36 @@ def explore(
     family: str, seeds: Seeds, runner: Runner, cases: int, seed_value: int, jobs: int
 ) -> tuple[Counter[str], dict[str, Case]]:
     """Run `cases` cases; count failures by kind; the first case of each distinct failure."""
-    drawn: list[Case] = []
-
-    @settings(
-        max_examples=cases,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
-    @seed(seed_value)
-    @given(case=FAMILIES[family](seeds))
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
-    collect()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # subprocesses: threads suffice
-        results = list(pool.map(runner, drawn))
     kinds: Counter[str] = Counter()
     first: dict[str, Case] = {}
-    for case, (_, problems, _) in zip(drawn, results, strict=True):
-        kinds.update({problem.kind for problem in problems})
-        if problems:
-            first.setdefault(signature(case, main_problem(problems)), case)
-    kinds["cases"] = len(drawn)
+    pending: list[tuple[Case, Future[tuple[Outcome, list[Failure], Path]]]] = []
+
+    def settle(keep: int) -> None:  # record finished runs until at most `keep` are pending
+        while len(pending) > keep:
+            case, future = pending.pop(0)
+            _, problems, _ = future.result()
+            kinds["cases"] += 1
+            kinds.update({problem.kind for problem in problems})
+            if problems:
+                first.setdefault(signature(case, main_problem(problems)), case)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # subprocesses: threads suffice
+
+        @settings(
+            max_examples=cases,
+            database=None,
+            deadline=None,
+            phases=(Phase.generate,),
+            suppress_health_check=list(HealthCheck),
+        )
+        @seed(seed_value)
+        @given(case=FAMILIES[family](seeds))
+        def collect(case: Case) -> None:
+            pending.append((case, pool.submit(runner, case)))
+            settle(keep=jobs)  # cases are drawn as they are run, never all held at once
+
+        collect()
+        settle(keep=0)
     return kinds, first
 
 
@@ -145,6 +153,11 @@ def shrink(family: str, seeds: Seeds, runner: Runner, target: str, fallback: Cas
     return smallest[0]
 
 
+def _head_and_tail(lines: list[str]) -> list[str]:
+    """A traceback's first lines say where it started, its last what it was."""
+    return lines if len(lines) <= 6 else [*lines[:3], "...", *lines[-3:]]
+
+
 def _size(case: Case) -> int:
     return sum(len(data) for _, data in case.files)
 
@@ -165,7 +178,7 @@ def write_reproducer(case: Case, runner: Runner, target: str, folder: Path) -> d
         "command": command_line(case, folder),
         "exit": outcome.exit_code,
         "allowed": sorted(case.expect),
-        "stderr": outcome.stderr_lines()[:6] + (["..."] if len(outcome.stderr_lines()) > 6 else []),
+        "stderr": _head_and_tail(outcome.stderr_lines()),
     }
     (folder / "README.json").write_text(json.dumps(entry, indent=2, ensure_ascii=False) + "\n")
     return entry
@@ -203,7 +216,8 @@ def main() -> int:
         print(f"{family}: {kinds['cases']} cases in {took:.0f} s: {counts}", flush=True)
         for number, (target, example) in enumerate(sorted(first.items())):
             total_failed += 1
-            smallest = example if args.no_shrink else shrink(family, seeds, runner, target, example)
+            unshrunk = args.no_shrink or target.split("|")[1] in NOT_SHRUNK
+            smallest = example if unshrunk else shrink(family, seeds, runner, target, example)
             entry = write_reproducer(smallest, runner, target, args.out / f"{family}-{number}")
             summary.append(entry)
             first_line = (outcome_lines(entry) or [""])[0]

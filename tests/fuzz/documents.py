@@ -78,6 +78,7 @@ hostile_values: st.SearchStrategy[Any] = st.one_of(
     st.just(DEEP),
 )
 GROWN_SIZES = (2, 300, 10_000)
+GROWN_BYTES = 2_000_000
 
 
 def paths(node: Any, here: Path = ()) -> Iterator[Path]:
@@ -143,7 +144,9 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> str:
         put(doc, path, new)
         return f"{shown} = {new!r}"
     if op == "grow" and isinstance(value, list | str) and value:
-        times = draw(st.sampled_from(GROWN_SIZES))
+        # Huge, but not so huge that writing the file is the test: at most ~2 MB grown.
+        size = len(json.dumps(value, default=str))
+        times = min(draw(st.sampled_from(GROWN_SIZES)), max(2, GROWN_BYTES // size))
         put(doc, path, value * times)
         return f"{shown} repeated {times} times"
     new = draw(hostile_scalars)  # the op does not fit this value: replace it instead
