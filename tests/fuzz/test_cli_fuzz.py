@@ -26,10 +26,10 @@ from tests.fuzz.runner import failures, run_case
 from tests.fuzz.seeds import Seeds
 
 FAMILIES: dict[str, tuple[Callable[[Seeds], st.SearchStrategy[Case]], int]] = {
-    "baseline": (baseline_cases, 80),
-    "snapshot": (snapshot_cases, 70),
-    "state": (state_cases, 30),
-    "cli": (cli_cases, 70),
+    "baseline": (baseline_cases, 60),
+    "snapshot": (snapshot_cases, 60),
+    "state": (state_cases, 25),
+    "cli": (cli_cases, 60),
 }
 
 
