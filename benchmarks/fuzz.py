@@ -37,7 +37,7 @@ from tests.fuzz.case import Case
 from tests.fuzz.cli_cases import cli_cases
 from tests.fuzz.families import baseline_cases, snapshot_cases, state_cases
 from tests.fuzz.report import command_line
-from tests.fuzz.runner import HANG, KINDS, MEMORY, Failure, Outcome, failures, run_case
+from tests.fuzz.runner import HANG, KINDS, MEMORY, WRONG_EXIT, Failure, Outcome, failures, run_case
 from tests.fuzz.seeds import Seeds, make_seeds
 
 FAMILIES: dict[str, Callable[[Seeds], st.SearchStrategy[Case]]] = {
@@ -54,8 +54,14 @@ NOT_SHRUNK = (HANG, MEMORY)
 def signature(case: Case, problem: Failure) -> str:
     """What makes two failures the same bug: family, kind, and the message without its
     particulars (paths, numbers, quoted values)."""
-    detail = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", problem.detail)
-    return f"{case.family}|{problem.kind}|{detail[:90]}"
+    detail = _particulars(problem.detail)
+    if problem.kind == WRONG_EXIT:  # the same exit for different damage: different bugs
+        detail += " after " + _particulars(case.why[0] if case.why else " ".join(case.argv))
+    return f"{case.family}|{problem.kind}|{detail[:120]}"
+
+
+def _particulars(text: str) -> str:
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", text)
 
 
 def main_problem(problems: list[Failure]) -> Failure:
