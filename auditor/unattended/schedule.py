@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions
+from auditor.commands.atomic import shown, write_text_atomic
+from auditor.commands.options import EXIT_INTERNAL, RunOptions
 from auditor.model.errors import AuditorError, InputError
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,29 @@ JOB_ID = "audit"
 MISFIRE_GRACE_SECONDS = 300  # a tick delayed by a long run still runs, once
 
 
-def parse_cron(cron: str, timezone: str = "UTC") -> CronTrigger:
-    """A 5-field crontab expression as a trigger; a bad one is a usage error (exit 2)."""
+def time_zone(name: str) -> ZoneInfo:
+    """An IANA time zone; APScheduler would take "" for UTC, and a typo must not shift runs."""
     try:
-        return CronTrigger.from_crontab(cron, timezone=timezone)
-    except (ValueError, LookupError) as exc:  # bad field, or unknown time zone name
-        raise InputError("--cron", None, f"invalid cron expression {cron!r} ({exc})") from exc
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as exc:  # ValueError: "", "../x", a NUL byte
+        raise InputError("--timezone", None, f"{shown(name)} is not a known time zone") from exc
+
+
+def parse_cron(cron: str, timezone: str = "UTC") -> CronTrigger:
+    """A 5-field crontab expression that fires at least once, as a trigger; anything else is a
+    usage error (exit 2) now, rather than a scheduler idling forever."""
+    zone = time_zone(timezone)
+    try:
+        trigger = CronTrigger.from_crontab(cron, timezone=zone)
+    except (ValueError, LookupError) as exc:  # a bad field
+        problem = " ".join(str(exc).split())
+        raise InputError(
+            "--cron", None, f"invalid cron expression {shown(cron)} ({problem})"
+        ) from exc
+    # APScheduler searches until year 9999 and answers None, within a fraction of a second.
+    if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
+        raise InputError("--cron", None, f"{shown(cron)} never fires (no such date)")
+    return trigger
 
 
 def run_schedule(
@@ -60,7 +78,7 @@ def run_schedule(
         from auditor.commands.run import execute as run_audit
 
         execute = run_audit
-    scheduler = BackgroundScheduler(timezone=timezone)
+    scheduler = BackgroundScheduler(timezone=cron_trigger.timezone)
     effective = trigger or cron_trigger
     audit = _Audit(options, execute, heartbeat, effective)
     scheduler.add_job(
@@ -120,7 +138,7 @@ class _Audit:
             beat.update(outcome="error", exit_code=exc.exit_code, error=str(exc))
             log.error("audit failed (exit %d): %s", exc.exit_code, exc)
         except Exception as exc:  # keep the scheduler alive; the next tick may succeed
-            beat.update(outcome="error", exit_code=70, error=type(exc).__name__)
+            beat.update(outcome="error", exit_code=EXIT_INTERNAL, error=type(exc).__name__)
             log.exception("audit crashed")
         else:
             report = outcome.report
@@ -140,8 +158,8 @@ class _Audit:
         if self.heartbeat is not None:
             try:
                 write_heartbeat(self.heartbeat, beat)
-            except OSError as exc:
-                log.error("cannot write heartbeat %s: %s", self.heartbeat, exc)
+            except AuditorError as exc:  # a full disk must not stop the schedule
+                log.error("cannot write heartbeat: %s", exc)
 
 
 def write_heartbeat(path: Path, data: dict[str, Any]) -> None:
