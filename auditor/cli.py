@@ -386,7 +386,17 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command line; never a traceback (unless --debug), never a wrong exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _take_debug_flag(args)
+    _open_closed_streams()
     sys.exit(_guarded(args, debug=debug))
+
+
+def _open_closed_streams() -> None:
+    """`auditor run >&-` starts with sys.stdout None: what would go there is discarded, as the
+    shell asked, rather than failing on the first write."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
 
 
 def _take_debug_flag(args: list[str]) -> bool:

@@ -15,6 +15,8 @@ from auditor.model.errors import InputError
 
 RETRY_MODES = ("legacy", "standard", "adaptive")
 MAX_ATTEMPTS = 50  # beyond this, a failing read would retry for many minutes
+CONNECT_TIMEOUT_SECONDS = 10
+READ_TIMEOUT_SECONDS = 30
 # Region names are short lowercase words joined by hyphens (us-east-1, us-gov-west-1); botocore
 # checks less and only when the first client is made.
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -100,6 +102,10 @@ class AwsClients:
         retries: Any = {"mode": options.retry_mode, "total_max_attempts": options.max_attempts}
         self._config = Config(
             retries=retries,
+            # botocore waits 60 s for each; an endpoint that accepts and never answers would
+            # then hold every read for max_attempts minutes: a run that looks hung.
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
             user_agent_extra="cognito-route-auditor",
         )
         self._clients: dict[str, Any] = {}

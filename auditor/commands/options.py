@@ -6,6 +6,7 @@ value is an InputError (exit 2) naming the option before any AWS read or audit s
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -120,7 +121,7 @@ def run_options(
 ) -> RunOptions:
     """Every option of `run` and `schedule` checked, cheapest first, before any work."""
     output_path = output_file(output)
-    return RunOptions(
+    options = RunOptions(
         baseline=input_file(baseline, "--baseline"),
         aws=aws,
         snapshot=None if snapshot is None else input_file(snapshot, "--snapshot"),
@@ -130,3 +131,24 @@ def run_options(
         state=state_location(state),
         slack=slack_options(slack, slack_always),
     )
+    _refuse_overwriting_inputs(options)
+    return options
+
+
+def _refuse_overwriting_inputs(options: RunOptions) -> None:
+    """`-o baseline.yaml` would replace the baseline with the report, atomically and for good."""
+    state = options.state
+    local_state = Path(state) if state and not state.startswith("s3://") else None
+    written = {"--output": options.output, "--state": local_state}
+    read = {"--baseline": options.baseline, "--snapshot": options.snapshot, **written}
+    for option, target in written.items():
+        for other, source in read.items():
+            if other != option and target and source and _same_file(target, source):
+                raise InputError(f"{option} {shown(str(target))}", None, f"is the {other} file too")
+
+
+def _same_file(one: Path, two: Path) -> bool:
+    try:
+        return one.exists() and two.exists() and os.path.samefile(one, two)
+    except OSError:  # unreadable: the loader will say so
+        return False

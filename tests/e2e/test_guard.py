@@ -233,3 +233,32 @@ def test_a_reader_that_stops_early_gets_what_it_read_and_no_error() -> None:
     auditor.wait(timeout=TIMEOUT)
     assert first == b"[\n"
     assert stderr == b"" and auditor.returncode in (0, 141)
+
+
+def test_a_stdout_closed_from_the_start_discards_the_report_and_keeps_the_exit_code(
+    tmp_path: Path,
+) -> None:
+    """`auditor rules >&-` and `auditor run ... 2>&-`: Python starts with sys.stdout None."""
+    env = {**os.environ, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    rules = subprocess.run(
+        [sys.executable, "-m", "auditor", "rules"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+        env=env,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert (rules.returncode, rules.stderr) == (0, "")
+    missing = tmp_path / "missing.yaml"
+    bad_input = subprocess.run(
+        [sys.executable, "-m", "auditor", "run", "--baseline", str(missing)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+        check=False,
+        env=env,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert bad_input.returncode == 2  # the exit code still tells, with nowhere to say why

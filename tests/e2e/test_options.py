@@ -234,3 +234,22 @@ def test_schedule_refuses_what_would_never_run(
     line = one_line(subprocess_cli(args, endpoint=world.url))
     assert option in line and says in line, line
     assert world.emulator.operations() == {}
+
+
+def test_a_report_or_state_never_replaces_an_input(world: World) -> None:
+    snapshot = world.folder / "s.json"
+    assert take_snapshot(world, snapshot).exit_code == 0
+    before = world.baseline_path.read_bytes(), snapshot.read_bytes()
+    state = world.folder / "state.json"
+    state.write_text("{}", encoding="utf-8")
+    offline = run_args(world, "--snapshot", str(snapshot))
+    for extra, says in (
+        (["-o", str(world.baseline_path)], "is the --baseline file too"),
+        (["-o", str(snapshot)], "is the --snapshot file too"),
+        (["--state", str(world.baseline_path)], "is the --baseline file too"),
+        (["--state", str(state), "-o", str(state)], "is the --state file too"),
+    ):
+        line = one_line(subprocess_cli([*offline, *extra]))
+        assert says in line, line
+    assert (world.baseline_path.read_bytes(), snapshot.read_bytes()) == before
+    assert state.read_text(encoding="utf-8") == "{}"
