@@ -11,9 +11,10 @@ import select
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from auditor.commands.options import (
     EXIT_INCOMPLETE,
@@ -35,7 +36,21 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`audito
 DEBUG_FLAG = "--debug"
 _FIRST_LINE_CHARS = 200
 
+
+class _AuditorGroup(TyperGroup):
+    """Bad input raised anywhere in a command becomes its one line and exit code here, so the
+    app behaves alike under main() and under typer's test runner."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditorError as error:
+            _say(f"auditor: error: {error}")
+            raise typer.Exit(error.exit_code) from error
+
+
 app = typer.Typer(
+    cls=_AuditorGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -412,14 +427,14 @@ def _guarded(args: list[str], *, debug: bool) -> int:
         code = _invoke(args)
         sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return code
-    except AuditorError as error:  # bad input, unknown target: one line
-        if debug:
-            traceback.print_exc()
-        return _say(f"auditor: error: {error}", error.exit_code)
+    except AuditorError as error:  # bad input outside a command (the app handles the rest)
+        _say(f"auditor: error: {error}")
+        return error.exit_code
     except typer.TyperException as error:  # click's usage errors (unknown option, bad int...)
         return _usage_error(error)
     except (KeyboardInterrupt, typer.Abort):
-        return _say("auditor: interrupted", EXIT_INTERRUPTED)
+        _say("auditor: interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError as error:
         if _stdout_gone():
             _silence_stdout()
@@ -447,7 +462,8 @@ def _usage_error(error: typer.TyperException) -> int:
         return EXIT_INPUT
     ctx = getattr(error, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    return _say(f"auditor: error: {message}{hint}", EXIT_INPUT)
+    _say(f"auditor: error: {message}{hint}")
+    return EXIT_INPUT
 
 
 def _internal_error(error: BaseException, *, debug: bool) -> int:
@@ -458,17 +474,17 @@ def _internal_error(error: BaseException, *, debug: bool) -> int:
         first = first[: _FIRST_LINE_CHARS - 3] + "..."
     what = f"{type(error).__name__}: {first}" if first else type(error).__name__
     hint = "" if debug else "; run with --debug for the traceback"
-    return _say(f"auditor: internal error: {what}{hint}", EXIT_INTERNAL)
+    _say(f"auditor: internal error: {what}{hint}")
+    return EXIT_INTERNAL
 
 
-def _say(line: str, code: int) -> int:
-    """One line on stderr, whatever newlines the message carried; `code` back."""
+def _say(line: str) -> None:
+    """One line on stderr, whatever newlines the message carried."""
     try:
         sys.stderr.write(" ".join(line.split()) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr closed too: the exit code still tells
         pass
-    return code
 
 
 def _stdout_gone() -> bool:
