@@ -1,24 +1,56 @@
-"""The `auditor` command line (CONTRACT §1). Thin: parse options, call the pipeline, exit."""
+"""The `auditor` command line (CONTRACT §1). Thin: parse options, call the pipeline, exit.
+
+`main` is the one way in (the console script and `python -m auditor`): it turns every outcome
+into an exit code and at most one line on stderr; a traceback only with --debug.
+"""
 
 from __future__ import annotations
 
+import os
+import select
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, get_args
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
-from auditor.collect import AwsOptions
-from auditor.commands.options import RunOptions, SlackOptions
-from auditor.commands.run import EXIT_INPUT, print_failures
+from auditor.commands.options import (
+    EXIT_INCOMPLETE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    input_file,
+    output_file,
+    report_format,
+    run_options,
+)
 from auditor.model.errors import AuditorError, InputError
-from auditor.model.findings import Severity
-from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
-    from auditor.unattended.slack import SlackConfig
+    from auditor.collect import AwsOptions
+
+PROG = "auditor"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`auditor rules | head`)
+DEBUG_FLAG = "--debug"
+_FIRST_LINE_CHARS = 200
+
+
+class _AuditorGroup(TyperGroup):
+    """Bad input raised anywhere in a command becomes its one line and exit code here, so the
+    app behaves alike under main() and under typer's test runner."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditorError as error:
+            _say(f"auditor: error: {error}")
+            raise typer.Exit(error.exit_code) from error
+
 
 app = typer.Typer(
+    cls=_AuditorGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -27,7 +59,9 @@ app = typer.Typer(
 baseline_app = typer.Typer(no_args_is_help=True, help="Draft a baseline from live state.")
 app.add_typer(baseline_app, name="baseline")
 
-BaselineOpt = Annotated[Path, typer.Option("--baseline", "-b", help="Baseline YAML or JSON.")]
+# Paths are taken as text and checked by hand: Path("") is ".", and Path("dir/") forgets the
+# slash that says the user meant a directory.
+BaselineOpt = Annotated[str, typer.Option("--baseline", "-b", help="Baseline YAML or JSON.")]
 RegionOpt = Annotated[
     str | None, typer.Option(help="AWS region (default: baseline's, then boto3's).")
 ]
@@ -37,7 +71,7 @@ EndpointOpt = Annotated[
     typer.Option("--endpoint-url", help="One endpoint for every AWS service (LocalStack, moto)."),
 ]
 RetryOpt = Annotated[str, typer.Option(help="botocore retry mode: standard, adaptive or legacy.")]
-AttemptsOpt = Annotated[int, typer.Option(help="botocore max attempts per AWS call.")]
+AttemptsOpt = Annotated[int, typer.Option(help="botocore max attempts per AWS call (1 to 50).")]
 FormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -47,7 +81,7 @@ FormatOpt = Annotated[
         "table on a terminal, json otherwise).",
     ),
 ]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically).")]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write here (atomically).")]
 FailOnOpt = Annotated[
     str, typer.Option(help="Exit 1 on findings at or above: critical, high, medium, low, info.")
 ]
@@ -57,19 +91,6 @@ StateOpt = Annotated[
 ]
 SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
 SlackAlwaysOpt = Annotated[bool, typer.Option(help="Alert Slack even when nothing changed.")]
-FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
-SUFFIX_FORMATS: dict[str, ReportFormat] = {
-    ".json": "json",
-    ".html": "html",
-    ".htm": "html",
-    ".md": "markdown",
-    ".txt": "table",
-}
-
-
-def fail(error: AuditorError) -> NoReturn:
-    typer.echo(f"auditor: error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
 
 
 def aws_options(
@@ -79,77 +100,50 @@ def aws_options(
     retry_mode: str = "standard",
     max_attempts: int = 10,
 ) -> AwsOptions:
-    try:
-        return AwsOptions(
-            region=region,
-            profile=profile,
-            endpoint_url=endpoint_url,
-            retry_mode=retry_mode,
-            max_attempts=max_attempts,
-        )
-    except InputError as exc:
-        fail(exc)
+    """Checked here, before any file is read: AwsOptions rejects what botocore would choke on."""
+    from auditor.collect.session import AwsOptions
 
-
-def report_format(fmt: str | None, output: Path | None) -> ReportFormat:
-    if fmt is None:
-        if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
-            return SUFFIX_FORMATS[output.suffix.lower()]
-        return "table" if output is None and sys.stdout.isatty() else "json"
-    if fmt not in FORMATS:
-        fail(InputError("--format", None, f"{fmt!r} is not one of {', '.join(FORMATS)}"))
-    return fmt
-
-
-def severity(value: str) -> Severity:
-    try:
-        return Severity.parse(value, "--fail-on")
-    except InputError as exc:
-        fail(exc)
-
-
-def slack_config() -> SlackConfig:
-    """--slack without a token or webhook is a usage error now, not a failed alert later."""
-    from auditor.unattended.slack import SlackConfig, SlackNotConfiguredError
-
-    try:
-        return SlackConfig.from_env()
-    except SlackNotConfiguredError as exc:
-        fail(InputError("--slack", None, str(exc)))
-
-
-def run_options(
-    baseline: Path,
-    snapshot: Path | None,
-    fmt: str | None,
-    output: Path | None,
-    fail_on: str,
-    state: str | None,
-    slack: bool,
-    slack_always: bool,
-    aws: AwsOptions,
-) -> RunOptions:
-    enabled = slack or slack_always
-    return RunOptions(
-        baseline=baseline,
-        aws=aws,
-        snapshot=snapshot,
-        output=output,
-        format=report_format(fmt, output),
-        fail_on=severity(fail_on),
-        state=state,
-        slack=SlackOptions(
-            enabled=enabled, always=slack_always, config=slack_config() if enabled else None
-        ),
+    return AwsOptions(
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        retry_mode=retry_mode,
+        max_attempts=max_attempts,
     )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from auditor import __version__
+
+        typer.echo(f"{PROG} {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            DEBUG_FLAG,
+            help="On an internal error (exit 4), print the traceback; accepted anywhere on "
+            "the command line.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Audit who can call which API Gateway route through Cognito group roles."""
+    # --debug is taken off the command line by main() wherever it stands; this declaration
+    # documents it in --help and accepts it under typer's test runner.
 
 
 @app.command()
 def run(
     baseline: BaselineOpt,
-    snapshot: Annotated[
-        Path | None, typer.Option(help="Audit this saved snapshot offline.")
-    ] = None,
+    snapshot: Annotated[str | None, typer.Option(help="Audit this saved snapshot offline.")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "low",
@@ -166,18 +160,19 @@ def run(
     from auditor.commands.run import execute
 
     options = run_options(
-        baseline,
-        snapshot,
-        fmt,
-        output,
-        fail_on,
-        state,
-        slack,
-        slack_always,
-        aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+        baseline=baseline,
+        aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+        snapshot=snapshot,
+        fmt=fmt,
+        output=output,
+        fail_on=fail_on,
+        state=state,
+        slack=slack,
+        slack_always=slack_always,
+        terminal=sys.stdout.isatty(),
     )
     outcome = execute(options, color=sys.stdout.isatty())
-    if output is None:
+    if options.output is None:
         typer.echo(outcome.rendered, nl=False)
     raise typer.Exit(outcome.exit_code)
 
@@ -185,9 +180,9 @@ def run(
 @app.command("snapshot")
 def snapshot_command(
     baseline: Annotated[
-        Path | None, typer.Option("--baseline", "-b", help="Read what this baseline names.")
+        str | None, typer.Option("--baseline", "-b", help="Read what this baseline names.")
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: OutputOpt = None,
     user_pool: Annotated[
         str | None, typer.Option(help="User pool id (without a baseline).")
     ] = None,
@@ -202,33 +197,35 @@ def snapshot_command(
     """Collect live state only, as a JSON snapshot."""
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
-    from auditor.commands.run import EXIT_INCOMPLETE, aws_for, target_of
+    from auditor.commands.run import aws_for, print_failures, target_of
     from auditor.commands.targets import target_from_ids
     from auditor.model.baseline_file import load_baseline
 
     aws = aws_options(region, profile, endpoint_url, retry_mode, max_attempts)
+    path = output_file(output)
     if baseline is not None:
-        loaded = load_baseline(baseline)
+        loaded = load_baseline(input_file(baseline, "--baseline"))
         target, aws = target_of(loaded), aws_for(loaded, aws)
     else:
         target = target_from_ids(user_pool, identity_pool, api or [])
     snapshot = collect_snapshot(target, aws)
-    if output is None:
+    if path is None:
         typer.echo(snapshot.to_json(), nl=False)
     else:
-        write_text_atomic(output, snapshot.to_json())
+        write_text_atomic(path, snapshot.to_json())
     print_failures(snapshot.errors)
     raise typer.Exit(EXIT_INCOMPLETE if snapshot.errors else 0)
 
 
 @app.command()
-def validate(baseline: Annotated[Path, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
+def validate(baseline: Annotated[str, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
     """Check a baseline against its JSON Schema; print the path of every error."""
     from auditor.model.baseline_file import load_baseline, validate_baseline_file
 
-    problems = validate_baseline_file(baseline)
+    path = input_file(baseline, "BASELINE")
+    problems = validate_baseline_file(path)
     if not problems:
-        load_baseline(baseline)  # schema-valid files can still fail the typed model
+        load_baseline(path)  # schema-valid files can still fail the typed model
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
@@ -241,7 +238,7 @@ def explain(
     baseline: BaselineOpt,
     persona: Annotated[str, typer.Option(help="group:<name>, default or unauthenticated.")],
     route: Annotated[str, typer.Option(help='"METHOD /path", e.g. "GET /items/{id}".')],
-    snapshot: Annotated[Path | None, typer.Option(help="Use a saved snapshot.")] = None,
+    snapshot: Annotated[str | None, typer.Option(help="Use a saved snapshot.")] = None,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -251,10 +248,10 @@ def explain(
     from auditor.commands.run import obtain_snapshot
     from auditor.model.baseline_file import load_baseline
 
-    loaded = load_baseline(baseline)
-    options = RunOptions(
+    options = run_options(
         baseline=baseline, snapshot=snapshot, aws=aws_options(region, profile, endpoint_url)
     )
+    loaded = load_baseline(options.baseline)
     typer.echo(explain_access(obtain_snapshot(options, loaded), loaded, persona, route), nl=False)
 
 
@@ -266,8 +263,10 @@ def rules(
     from auditor.audit.catalog import rules_for
     from auditor.checks import CHECKS
 
+    if fmt.lower() not in ("table", "json"):
+        raise InputError("--format", None, f"{fmt!r} is not one of table, json")
     catalog = rules_for(CHECKS)  # in the registry's order, which is CONTRACT §5's
-    if fmt == "json":
+    if fmt.lower() == "json":
         import json
 
         typer.echo(json.dumps([rule.model_dump(mode="json") for rule in catalog], indent=2))
@@ -280,7 +279,12 @@ def rules(
         table.add_column(column, overflow="fold")
     for rule in catalog:
         table.add_row(rule.id, rule.severity.value, rule.title)
-    Console().print(table)
+    console = Console()
+    # Rendered first, then echoed: rich would exit 1 on its own when the reader of stdout
+    # goes away, where main() exits quietly with 141.
+    with console.capture() as captured:
+        console.print(table)
+    typer.echo(captured.get(), nl=False)
 
 
 @app.command()
@@ -289,7 +293,7 @@ def schedule(
     cron: Annotated[str, typer.Option(help='Crontab expression, e.g. "*/15 * * * *".')],
     timezone: Annotated[str, typer.Option(help="Time zone of the cron expression.")] = "UTC",
     heartbeat: Annotated[
-        Path | None, typer.Option(help="File rewritten after every run, for health checks.")
+        str | None, typer.Option(help="File rewritten after every run, for health checks.")
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -305,21 +309,22 @@ def schedule(
 ) -> None:
     """Run the audit forever on a cron schedule (APScheduler); stop with SIGTERM or Ctrl-C."""
     from auditor.model.baseline_file import load_baseline
-    from auditor.unattended.schedule import run_schedule
+    from auditor.unattended.schedule import parse_cron, run_schedule
 
+    parse_cron(cron, timezone)  # a typo or a date that never comes: exit 2, never idle forever
+    heartbeat_path = output_file(heartbeat, "--heartbeat")
     options = run_options(
-        baseline,
-        None,
-        fmt or "json",
-        output,
-        fail_on,
-        state,
-        slack,
-        slack_always,
-        aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+        baseline=baseline,
+        aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+        fmt=fmt or "json",
+        output=output,
+        fail_on=fail_on,
+        state=state,
+        slack=slack,
+        slack_always=slack_always,
     )
-    load_baseline(baseline)  # a bad baseline should fail now, not at the first tick
-    run_schedule(options, cron, timezone=timezone, heartbeat=heartbeat)
+    load_baseline(options.baseline)  # a bad baseline should fail now, not at the first tick
+    run_schedule(options, cron, timezone=timezone, heartbeat=heartbeat_path)
 
 
 @app.command()
@@ -327,17 +332,24 @@ def demo(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     keep: Annotated[
-        Path | None,
+        str | None,
         typer.Option(help="Also write the demo's baseline and snapshot to this folder."),
     ] = None,
 ) -> None:
     """Start the embedded AWS emulator, seed an app with drift, and audit it."""
-    from auditor.commands.demo import run_demo
+    from auditor.commands.atomic import writable_folder
 
-    outcome = run_demo(
-        report_format(fmt, output), output=output, keep=keep, color=sys.stdout.isatty()
-    )
-    if output is None:
+    path = output_file(output)
+    chosen = report_format(fmt, path, terminal=sys.stdout.isatty())
+    folder = None if keep is None else writable_folder(keep, "--keep")
+    try:
+        from auditor.commands.demo import run_demo
+    except ModuleNotFoundError as exc:  # moto is an extra: a production install lacks it
+        raise InputError(
+            "demo", None, f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'"
+        ) from exc
+    outcome = run_demo(chosen, output=path, keep=folder, color=sys.stdout.isatty())
+    if path is None:
         typer.echo(outcome.rendered, nl=False)
     raise typer.Exit(outcome.exit_code)
 
@@ -350,7 +362,7 @@ def baseline_init(
         list[str] | None,
         typer.Option(help="API id[:stage], repeatable; none: the Cognito and IAM half alone."),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: OutputOpt = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -360,15 +372,14 @@ def baseline_init(
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
     from auditor.commands.draft import draft_baseline, draft_warnings
-    from auditor.commands.run import EXIT_INCOMPLETE
+    from auditor.commands.run import print_failures
     from auditor.commands.targets import target_from_ids
 
-    if output is not None and output.exists() and not force:
-        fail(InputError(str(output), None, "exists; pass --force to overwrite it"))
-    snapshot = collect_snapshot(
-        target_from_ids(user_pool, identity_pool, api or []),
-        aws_options(region, profile, endpoint_url),
-    )
+    aws = aws_options(region, profile, endpoint_url)
+    path = output_file(output)
+    if path is not None and path.exists() and not force:
+        raise InputError(str(path), None, "exists; pass --force to overwrite it")
+    snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api or []), aws)
     if snapshot.errors:
         print_failures(snapshot.errors)
         typer.echo("auditor: error: collection incomplete; no baseline drafted", err=True)
@@ -376,16 +387,121 @@ def baseline_init(
     text = draft_baseline(snapshot)
     for warning in draft_warnings(snapshot):
         typer.echo(f"auditor: warning: {warning}", err=True)
-    if output is None:
+    if path is None:
         typer.echo(text, nl=False)
     else:
-        write_text_atomic(output, text)
-        typer.echo(f"wrote {output}", err=True)
+        write_text_atomic(path, text)
+        typer.echo(f"wrote {path}", err=True)
 
 
-def main() -> None:
+# --- the guard: every way out is an exit code and at most one line -------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the command line; never a traceback (unless --debug), never a wrong exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _take_debug_flag(args)
+    _open_closed_streams()
+    sys.exit(_guarded(args, debug=debug))
+
+
+def _open_closed_streams() -> None:
+    """`auditor run >&-` starts with sys.stdout None: what would go there is discarded, as the
+    shell asked, rather than failing on the first write."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+
+
+def _take_debug_flag(args: list[str]) -> bool:
+    """Remove --debug wherever it stands before a `--`; True when it was there."""
+    end = args.index("--") if "--" in args else len(args)
+    found = DEBUG_FLAG in args[:end]
+    args[:end] = [arg for arg in args[:end] if arg != DEBUG_FLAG]
+    return found
+
+
+def _guarded(args: list[str], *, debug: bool) -> int:
     try:
-        app()
-    except AuditorError as error:  # bad input, unknown target: one line, never a traceback
-        typer.echo(f"auditor: error: {error}", err=True)
-        sys.exit(error.exit_code)
+        code = _invoke(args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except AuditorError as error:  # bad input outside a command (the app handles the rest)
+        _say(f"auditor: error: {error}")
+        return error.exit_code
+    except typer.TyperException as error:  # click's usage errors (unknown option, bad int...)
+        return _usage_error(error)
+    except (KeyboardInterrupt, typer.Abort):
+        _say("auditor: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError as error:
+        if _stdout_gone():
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
+        return _internal_error(error, debug=debug)
+    except Exception as error:  # a bug, MemoryError, RecursionError, an OSError from anywhere
+        return _internal_error(error, debug=debug)
+
+
+def _invoke(args: list[str]) -> int:
+    """click's own main loop without its standalone mode, so that every exception reaches
+    the guard instead of a multi-line box or a bare sys.exit."""
+    command = typer.main.get_command(app)
+    try:
+        with command.make_context(PROG, args) as ctx:
+            command.invoke(ctx)
+    except typer.Exit as done:  # a command's exit code, --help, --version
+        return done.exit_code
+    return 0
+
+
+def _usage_error(error: typer.TyperException) -> int:
+    message = error.format_message()
+    if not message.strip():  # no arguments: typer has already printed the help
+        return EXIT_INPUT
+    ctx = getattr(error, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    _say(f"auditor: error: {message}{hint}")
+    return EXIT_INPUT
+
+
+def _internal_error(error: BaseException, *, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    first = next(iter(str(error).splitlines()), "").strip()
+    if len(first) > _FIRST_LINE_CHARS:
+        first = first[: _FIRST_LINE_CHARS - 3] + "..."
+    what = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    hint = "" if debug else "; run with --debug for the traceback"
+    _say(f"auditor: internal error: {what}{hint}")
+    return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever newlines the message carried."""
+    try:
+        sys.stderr.write(" ".join(line.split()) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed too: the exit code still tells
+        pass
+
+
+def _stdout_gone() -> bool:
+    """Whether stdout's reader has gone away, rather than some other pipe or socket broke."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout replaced
+        return True
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
 
 from auditor.model.errors import InputError
 
 RETRY_MODES = ("legacy", "standard", "adaptive")
+MAX_ATTEMPTS = 50  # beyond this, a failing read would retry for many minutes
+CONNECT_TIMEOUT_SECONDS = 10
+READ_TIMEOUT_SECONDS = 30
+# Region names are short lowercase words joined by hyphens (us-east-1, us-gov-west-1); botocore
+# checks less and only when the first client is made.
+_REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_REGION_MAX_CHARS = 64
+_ENDPOINT_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,45 @@ class AwsOptions:
             )
         if self.max_attempts < 1:
             raise InputError("--max-attempts", None, "must be at least 1")
+        if self.max_attempts > MAX_ATTEMPTS:
+            raise InputError("--max-attempts", None, f"must be at most {MAX_ATTEMPTS}")
+        if self.region is not None:
+            _check_region(self.region)
+        # An empty name would silently mean "no profile", and config sections cannot hold one.
+        if self.profile is not None and (not self.profile or self.profile != self.profile.strip()):
+            raise InputError("--profile", None, f"{_shown(self.profile)} is not a profile name")
+        if self.endpoint_url is not None:
+            _check_endpoint_url(self.endpoint_url)
+
+
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_region(region: str) -> None:
+    if len(region) > _REGION_MAX_CHARS or not _REGION.fullmatch(region):
+        raise InputError(
+            "--region",
+            None,
+            f"{_shown(region)} is not a region name (lowercase letters, digits and hyphens, "
+            "e.g. us-east-1)",
+        )
+
+
+def _check_endpoint_url(url: str) -> None:
+    """An http(s) URL with a host: botocore accepts `ftp://x` and fails on `not a url` only
+    when the first client is made, with a ValueError."""
+    problem = f"{_shown(url)} is not an http:// or https:// URL with a host"
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise InputError("--endpoint-url", None, problem)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when the port is not a number in range
+    except ValueError as exc:
+        raise InputError("--endpoint-url", None, problem) from exc
+    if parts.scheme.lower() not in _ENDPOINT_SCHEMES or not parts.hostname:
+        raise InputError("--endpoint-url", None, problem)
 
 
 class AwsClients:
@@ -41,6 +90,8 @@ class AwsClients:
             self.session = boto3.Session(profile_name=options.profile, region_name=options.region)
         except ProfileNotFound as exc:
             raise InputError("--profile", None, str(exc)) from exc
+        except BotoCoreError as exc:  # an unreadable ~/.aws/config or credentials file
+            raise InputError("AWS configuration", None, str(exc)) from exc
         region = self.session.region_name
         if not region:
             raise InputError("--region", None, "no AWS region: pass --region or set AWS_REGION")
@@ -51,6 +102,10 @@ class AwsClients:
         retries: Any = {"mode": options.retry_mode, "total_max_attempts": options.max_attempts}
         self._config = Config(
             retries=retries,
+            # botocore waits 60 s for each; an endpoint that accepts and never answers would
+            # then hold every read for max_attempts minutes: a run that looks hung.
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
             user_agent_extra="cognito-route-auditor",
         )
         self._clients: dict[str, Any] = {}
@@ -62,8 +117,11 @@ class AwsClients:
                 kwargs["endpoint_url"] = self._endpoint_url
             try:
                 self._clients[service] = self.session.client(service, **kwargs)  # type: ignore[call-overload]
-            except BotoCoreError as exc:
-                raise InputError("--endpoint-url", None, str(exc)) from exc
+            except InvalidRegionError as exc:  # from AWS_REGION or the profile's config
+                raise InputError("--region", None, str(exc)) from exc
+            except (BotoCoreError, ValueError) as exc:  # ValueError: a bad AWS_ENDPOINT_URL
+                source = "--endpoint-url" if self._endpoint_url else "AWS_ENDPOINT_URL"
+                raise InputError(source, None, str(exc)) from exc
         return self._clients[service]
 
     def partition(self) -> str:

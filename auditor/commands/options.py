@@ -1,17 +1,40 @@
-"""What one audit run is asked to do; shared by the CLI, the scheduler and the Lambda handler."""
+"""What one audit run is asked to do; shared by the CLI, the scheduler and the Lambda handler.
+
+The command line's raw option values become a RunOptions here, checked at the door: a bad
+value is an InputError (exit 2) naming the option before any AWS read or audit starts.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
+from auditor.commands.atomic import shown, writable_file
+from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
     from auditor.collect import AwsOptions
     from auditor.unattended.slack import SlackConfig
+
+# Exit codes (CONTRACT §1 and §6.3), for every command and the scheduler's heartbeat.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INCOMPLETE = 3
+EXIT_INTERNAL = 4  # a bug: one line on stderr, the traceback with --debug
+
+FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
+SUFFIX_FORMATS: dict[str, ReportFormat] = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".txt": "table",
+}
 
 
 @dataclass(frozen=True)
@@ -32,3 +55,100 @@ class RunOptions:
     state: str | None = None  # local path or s3://bucket/key
     slack: SlackOptions = field(default_factory=SlackOptions)
     report_url: str | None = None  # where the report is published, for the alert's link
+
+
+def input_file(raw: str, option: str) -> Path:
+    """A file to read; the loaders say what is wrong with it, but Path("") would be "."."""
+    if not raw.strip():
+        raise InputError(option, None, "empty path")
+    return Path(raw)
+
+
+def output_file(raw: str | None, option: str = "--output") -> Path | None:
+    """None (stdout) or a file the report can be written to."""
+    return None if raw is None else writable_file(raw, option)
+
+
+def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> ReportFormat:
+    """--format, else the suffix of -o, else a table on a terminal and JSON otherwise."""
+    if fmt is None:
+        if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
+            return SUFFIX_FORMATS[output.suffix.lower()]
+        return "table" if output is None and terminal else "json"
+    for known in FORMATS:
+        if fmt.lower() == known:
+            return known
+    raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(FORMATS)}")
+
+
+def state_location(raw: str | None) -> str | None:
+    """--state: an s3://bucket/key, or a local file the state can be written back to."""
+    if raw is None:
+        return None
+    if raw.startswith("s3://"):
+        bucket, _, key = raw.removeprefix("s3://").partition("/")
+        if not bucket or not key:
+            raise InputError("--state", None, f"expected s3://bucket/key, got {shown(raw)}")
+        return raw
+    return str(writable_file(raw, "--state"))
+
+
+def slack_options(slack: bool, always: bool) -> SlackOptions:
+    """--slack without a token or webhook is a usage error now, not a failed alert later."""
+    if not (slack or always):
+        return SlackOptions()
+    from auditor.unattended.slack import SlackConfig, SlackNotConfiguredError
+
+    try:
+        config = SlackConfig.from_env()
+    except SlackNotConfiguredError as exc:
+        raise InputError("--slack", None, str(exc)) from exc
+    return SlackOptions(enabled=True, always=always, config=config)
+
+
+def run_options(
+    *,
+    baseline: str,
+    aws: AwsOptions,
+    snapshot: str | None = None,
+    fmt: str | None = None,
+    output: str | None = None,
+    fail_on: str = "low",
+    state: str | None = None,
+    slack: bool = False,
+    slack_always: bool = False,
+    terminal: bool = False,
+) -> RunOptions:
+    """Every option of `run` and `schedule` checked, cheapest first, before any work."""
+    output_path = output_file(output)
+    options = RunOptions(
+        baseline=input_file(baseline, "--baseline"),
+        aws=aws,
+        snapshot=None if snapshot is None else input_file(snapshot, "--snapshot"),
+        output=output_path,
+        format=report_format(fmt, output_path, terminal=terminal),
+        fail_on=Severity.parse(fail_on, "--fail-on"),
+        state=state_location(state),
+        slack=slack_options(slack, slack_always),
+    )
+    _refuse_overwriting_inputs(options)
+    return options
+
+
+def _refuse_overwriting_inputs(options: RunOptions) -> None:
+    """`-o baseline.yaml` would replace the baseline with the report, atomically and for good."""
+    state = options.state
+    local_state = Path(state) if state and not state.startswith("s3://") else None
+    written = {"--output": options.output, "--state": local_state}
+    read = {"--baseline": options.baseline, "--snapshot": options.snapshot, **written}
+    for option, target in written.items():
+        for other, source in read.items():
+            if other != option and target and source and _same_file(target, source):
+                raise InputError(f"{option} {shown(str(target))}", None, f"is the {other} file too")
+
+
+def _same_file(one: Path, two: Path) -> bool:
+    try:
+        return one.exists() and two.exists() and os.path.samefile(one, two)
+    except OSError:  # unreadable: the loader will say so
+        return False

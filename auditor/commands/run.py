@@ -13,18 +13,18 @@ from typing import Any
 from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions
+from auditor.commands.options import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    RunOptions,
+)
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import CollectionError, Snapshot, TargetRef
 from auditor.report.render import render
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-EXIT_INCOMPLETE = 3
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions
+from auditor.commands.atomic import shown, write_text_atomic
+from auditor.commands.options import EXIT_INTERNAL, RunOptions
 from auditor.model.errors import AuditorError, InputError
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,87 @@ JOB_ID = "audit"
 MISFIRE_GRACE_SECONDS = 300  # a tick delayed by a long run still runs, once
 
 
-def parse_cron(cron: str, timezone: str = "UTC") -> CronTrigger:
-    """A 5-field crontab expression as a trigger; a bad one is a usage error (exit 2)."""
+def time_zone(name: str) -> ZoneInfo:
+    """An IANA time zone; APScheduler would take "" for UTC, and a typo must not shift runs."""
     try:
-        return CronTrigger.from_crontab(cron, timezone=timezone)
-    except (ValueError, LookupError) as exc:  # bad field, or unknown time zone name
-        raise InputError("--cron", None, f"invalid cron expression {cron!r} ({exc})") from exc
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as exc:  # ValueError: "", "../x", a NUL byte
+        raise InputError("--timezone", None, f"{shown(name)} is not a known time zone") from exc
+
+
+def parse_cron(cron: str, timezone: str = "UTC") -> BaseTrigger:
+    """A 5-field crontab expression, read as cron reads it, that fires at least once; anything
+    else is a usage error (exit 2) now, rather than a scheduler idling forever.
+
+    APScheduler 3's from_crontab differs from cron twice (its docs say so for the first):
+    weekday 0 is Monday, not Sunday, and a day of month with a weekday means both, where cron
+    means either ("0 0 13 * 5": the 13th and every Friday). Both are translated here.
+    """
+    zone = time_zone(timezone)
+    fields = cron.split()
+    try:
+        if len(fields) != len(_CRON_FIELDS):
+            raise ValueError(f"got {len(fields)} fields, expected 5: {' '.join(_CRON_FIELDS)}")
+        minute, hour, day, month, weekday = fields
+        weekdays = _weekdays(weekday)
+
+        def cron_trigger(day: str, weekdays: str) -> CronTrigger:
+            return CronTrigger(
+                minute=minute,
+                hour=hour,
+                day=day,
+                month=month,
+                day_of_week=weekdays,
+                timezone=zone,
+            )
+
+        trigger: BaseTrigger = cron_trigger(day, weekdays)
+        if not day.startswith("*") and not weekday.startswith("*"):
+            trigger = OrTrigger([cron_trigger(day, "*"), cron_trigger("*", weekdays)])
+    except (ValueError, LookupError) as exc:  # a bad field
+        problem = f"invalid cron expression {shown(cron)} ({' '.join(str(exc).split())})"
+        raise InputError("--cron", None, problem) from exc
+    # APScheduler searches until year 9999 and answers None, within a fraction of a second.
+    if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
+        raise InputError("--cron", None, f"{shown(cron)} never fires (no such date)")
+    return trigger
+
+
+_CRON_FIELDS = ("minute", "hour", "day", "month", "weekday")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's 0-6; 7 is Sunday too
+
+
+def _weekdays(field: str) -> str:
+    """A crontab weekday field as the list of day names it means, which APScheduler reads
+    the same way (its numbers, ranges and steps count from Monday)."""
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        base, slash, step_text = item.partition("/")
+        step = int(step_text) if slash else 1
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            start, _, end = base.partition("-")
+            first, last = _weekday(start), _weekday(end)
+            if last == 0 < first:  # "fri-sun": Sunday closes the week
+                last = 7
+        else:
+            first = _weekday(base)
+            last = 7 if slash else first  # "1/2": from Monday on, every other day
+        if first > last or step < 1:
+            raise ValueError(f"weekday {item!r} is not a range within Sunday (0) to Sunday (7)")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_WEEKDAYS[day] for day in sorted(days))
+
+
+def _weekday(text: str) -> int:
+    if text.isdigit() and int(text) <= 7:
+        return int(text)
+    if text in _WEEKDAYS:
+        return _WEEKDAYS.index(text)
+    raise ValueError(f"{text!r} is not a weekday (0-7 or sun-sat)")
 
 
 def run_schedule(
@@ -54,13 +131,13 @@ def run_schedule(
 
     `trigger` replaces the cron trigger and `execute` commands.run.execute (tests run every second).
     """
-    cron_trigger = parse_cron(cron, timezone)
+    cron_trigger = parse_cron(cron, timezone)  # validated even when `trigger` replaces it
     stop = stop_event or threading.Event()
     if execute is None:
         from auditor.commands.run import execute as run_audit
 
         execute = run_audit
-    scheduler = BackgroundScheduler(timezone=timezone)
+    scheduler = BackgroundScheduler(timezone=time_zone(timezone))
     effective = trigger or cron_trigger
     audit = _Audit(options, execute, heartbeat, effective)
     scheduler.add_job(
@@ -120,7 +197,7 @@ class _Audit:
             beat.update(outcome="error", exit_code=exc.exit_code, error=str(exc))
             log.error("audit failed (exit %d): %s", exc.exit_code, exc)
         except Exception as exc:  # keep the scheduler alive; the next tick may succeed
-            beat.update(outcome="error", exit_code=70, error=type(exc).__name__)
+            beat.update(outcome="error", exit_code=EXIT_INTERNAL, error=type(exc).__name__)
             log.exception("audit crashed")
         else:
             report = outcome.report
@@ -140,8 +217,8 @@ class _Audit:
         if self.heartbeat is not None:
             try:
                 write_heartbeat(self.heartbeat, beat)
-            except OSError as exc:
-                log.error("cannot write heartbeat %s: %s", self.heartbeat, exc)
+            except AuditorError as exc:  # a full disk must not stop the schedule
+                log.error("cannot write heartbeat: %s", exc)
 
 
 def write_heartbeat(path: Path, data: dict[str, Any]) -> None:
