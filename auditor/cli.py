@@ -6,20 +6,17 @@ into an exit code and at most one line on stderr; a traceback only with --debug.
 
 from __future__ import annotations
 
-import os
-import select
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
+from auditor.commands.guard import DEBUG_FLAG, PROG, say
 from auditor.commands.options import (
     EXIT_INCOMPLETE,
     EXIT_INPUT,
-    EXIT_INTERNAL,
     input_file,
     output_file,
     report_format,
@@ -30,12 +27,6 @@ from auditor.model.errors import AuditorError, InputError
 if TYPE_CHECKING:
     from auditor.collect import AwsOptions
 
-PROG = "auditor"
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`auditor rules | head`)
-DEBUG_FLAG = "--debug"
-_FIRST_LINE_CHARS = 200
-
 
 class _AuditorGroup(TyperGroup):
     """Bad input raised anywhere in a command becomes its one line and exit code here, so the
@@ -45,7 +36,7 @@ class _AuditorGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except AuditorError as error:
-            _say(f"auditor: error: {error}")
+            say(f"auditor: error: {error}")
             raise typer.Exit(error.exit_code) from error
 
 
@@ -399,109 +390,6 @@ def baseline_init(
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command line; never a traceback (unless --debug), never a wrong exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = _take_debug_flag(args)
-    _open_closed_streams()
-    sys.exit(_guarded(args, debug=debug))
+    from auditor.commands.guard import run_guarded
 
-
-def _open_closed_streams() -> None:
-    """`auditor run >&-` starts with sys.stdout None: what would go there is discarded, as the
-    shell asked, rather than failing on the first write."""
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
-
-
-def _take_debug_flag(args: list[str]) -> bool:
-    """Remove --debug wherever it stands before a `--`; True when it was there."""
-    end = args.index("--") if "--" in args else len(args)
-    found = DEBUG_FLAG in args[:end]
-    args[:end] = [arg for arg in args[:end] if arg != DEBUG_FLAG]
-    return found
-
-
-def _guarded(args: list[str], *, debug: bool) -> int:
-    try:
-        code = _invoke(args)
-        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
-        return code
-    except AuditorError as error:  # bad input outside a command (the app handles the rest)
-        _say(f"auditor: error: {error}")
-        return error.exit_code
-    except typer.TyperException as error:  # click's usage errors (unknown option, bad int...)
-        return _usage_error(error)
-    except (KeyboardInterrupt, typer.Abort):
-        _say("auditor: interrupted")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError as error:
-        if _stdout_gone():
-            _silence_stdout()
-            return EXIT_BROKEN_PIPE
-        return _internal_error(error, debug=debug)
-    except Exception as error:  # a bug, MemoryError, RecursionError, an OSError from anywhere
-        return _internal_error(error, debug=debug)
-
-
-def _invoke(args: list[str]) -> int:
-    """click's own main loop without its standalone mode, so that every exception reaches
-    the guard instead of a multi-line box or a bare sys.exit."""
-    command = typer.main.get_command(app)
-    try:
-        with command.make_context(PROG, args) as ctx:
-            command.invoke(ctx)
-    except typer.Exit as done:  # a command's exit code, --help, --version
-        return done.exit_code
-    return 0
-
-
-def _usage_error(error: typer.TyperException) -> int:
-    message = error.format_message()
-    if not message.strip():  # no arguments: typer has already printed the help
-        return EXIT_INPUT
-    ctx = getattr(error, "ctx", None)
-    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    _say(f"auditor: error: {message}{hint}")
-    return EXIT_INPUT
-
-
-def _internal_error(error: BaseException, *, debug: bool) -> int:
-    if debug:
-        traceback.print_exc()
-    first = next(iter(str(error).splitlines()), "").strip()
-    if len(first) > _FIRST_LINE_CHARS:
-        first = first[: _FIRST_LINE_CHARS - 3] + "..."
-    what = f"{type(error).__name__}: {first}" if first else type(error).__name__
-    hint = "" if debug else "; run with --debug for the traceback"
-    _say(f"auditor: internal error: {what}{hint}")
-    return EXIT_INTERNAL
-
-
-def _say(line: str) -> None:
-    """One line on stderr, whatever newlines the message carried."""
-    try:
-        sys.stderr.write(" ".join(line.split()) + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):  # stderr closed too: the exit code still tells
-        pass
-
-
-def _stdout_gone() -> bool:
-    """Whether stdout's reader has gone away, rather than some other pipe or socket broke."""
-    try:
-        poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout replaced
-        return True
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot complain."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+    sys.exit(run_guarded(app, list(sys.argv[1:] if argv is None else argv)))
