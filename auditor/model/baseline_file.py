@@ -5,9 +5,10 @@ then parsed into the Baseline model."""
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,15 @@ from pydantic import ValidationError
 
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
-from auditor.model.http import HTTP_METHODS
 from auditor.model.inputs import parse_yaml
 from auditor.model.personas import GROUP_PREFIX
+from auditor.model.route_grammar import (
+    ROUTE_PATTERN_REGEX,
+    STAGE_NAME_REGEX,
+    route_pattern_problem,
+    shown,
+    stage_name_problem,
+)
 from auditor.schemas import load_schema, validator
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -95,53 +102,173 @@ def _validate_data(source: str, data: object) -> list[BaselineProblem]:
 
 
 def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
-    """Turn one schema error into (location, human message) pairs."""
+    """Turn one schema error into (location, message in the user's terms) pairs: never
+    jsonschema's own text, which repeats Python reprs and subschemas back."""
     loc = tuple(error.absolute_path)
     instance = error.instance
-    kind = error.validator
+    kind = str(error.validator)
     schema = error.schema if isinstance(error.schema, dict) else {}
     if "propertyNames" in error.schema_path:  # group names and claim rules have a name rule
-        if loc[:1] == ("claims",):
-            message = (
-                f"{instance!r} is not '<Claim> <MatchType> <Value>' (MatchType Equals, "
-                "Contains, StartsWith or NotEqual), as in 'custom:tier Equals gold'"
-            )
-        elif str(instance).startswith(GROUP_PREFIX):
-            message = "write the plain group name, without the 'group:' prefix"
-        else:
-            message = f"group name {instance!r} must be 1 to 128 characters"
-        return [((*loc, instance), message)]
+        return [((*loc, instance), _name_message(loc, instance))]
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
-        out = []
-        for key in sorted(k for k in instance if k not in allowed):
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = (
-                f"; did you mean {hint[0]!r}?"
-                if hint
-                else f"; expected one of: {', '.join(allowed)}"
-            )
-            out.append(((*loc, key), f"unknown key {key!r}{suggestion}"))
-        return out
-    if kind == "oneOf" and isinstance(instance, dict):
+        return [
+            ((*loc, key), f"unknown key {shown(key)}{_suggestion(key, allowed)}")
+            for key in sorted(k for k in instance if k not in allowed)
+        ]
+    if kind == "oneOf":
+        if not isinstance(instance, dict):
+            return []  # its `type` error says what is wrong
         if "id" in instance and "name" in instance:
             return [(loc, "give either 'id' or 'name', not both")]
         return [(loc, "needs 'id' or 'name'")]
-    if kind == "const" and loc == ("version",):
-        return [(loc, f"{instance!r} is not a supported version; expected 1")]
-    if kind == "required":
-        return [(loc, f"{error.message.split(' is a required')[0]} is required")]
     if kind == "pattern" and isinstance(instance, str):
-        return [(loc, _pattern_message(loc, instance, str(schema.get("pattern", ""))))]
-    return [(loc, error.message)]
+        if len(instance) > schema.get("maxLength", len(instance)):
+            return []  # its `maxLength` error says what is wrong
+        return [(loc, _pattern_message(loc, instance, str(error.validator_value)))]
+    return [(loc, _MESSAGES.get(kind, _unknown_kind)(error))]
+
+
+def _name_message(loc: tuple[Any, ...], name: object) -> str:
+    if loc[:1] == ("claims",):
+        return (
+            f"{_shown(name)} is not '<Claim> <MatchType> <Value>' (MatchType Equals, "
+            "Contains, StartsWith or NotEqual), as in 'custom:tier Equals gold'"
+        )
+    if str(name).startswith(GROUP_PREFIX):
+        return "write the plain group name, without the 'group:' prefix"
+    return f"group name {_shown(name)} must be 1 to 128 characters"
+
+
+def _suggestion(key: str, allowed: list[str]) -> str:
+    # difflib compares whole strings: only a key of a plausible length can be a typo.
+    hint = difflib.get_close_matches(key, allowed, n=1) if len(key) <= 64 else []
+    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of: {', '.join(allowed)}"
+
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
+    return f"the number {_shown(value)}"
+
+
+def _shown(value: object) -> str:
+    """A value for a one-line message, as the user wrote it, cut short if long."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, (dict, list)):
+        return _kind_of(value)
+    return shown(str(value)).strip("'")
+
+
+def _type_message(error: JsonSchemaError) -> str:
+    wanted = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
+    names = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in wanted)
+    return f"expected {names}, not {_kind_of(error.instance)}"
+
+
+def _enum_message(error: JsonSchemaError) -> str:
+    allowed: Any = error.validator_value
+    choices = ", ".join(str(choice) for choice in allowed)
+    return f"{_shown(error.instance)} is not one of: {choices}"
+
+
+def _const_message(error: JsonSchemaError) -> str:
+    if tuple(error.absolute_path) == ("version",):
+        return f"{_shown(error.instance)} is not a supported version; expected 1"
+    return f"must be {error.validator_value!r}, not {_shown(error.instance)}"
+
+
+def _required_message(error: JsonSchemaError) -> str:
+    present = error.instance if isinstance(error.instance, dict) else {}
+    required: Any = error.validator_value
+    missing = [key for key in required if key not in present]
+    return f"{', '.join(repr(key) for key in missing)} is required"
+
+
+def _minimum_message(error: JsonSchemaError) -> str:
+    return f"must be {error.validator_value} or more, not {_shown(error.instance)}"
+
+
+def _min_length_message(error: JsonSchemaError) -> str:
+    if error.validator_value == 1:
+        return "must not be empty"
+    return f"must be at least {error.validator_value} characters long"
+
+
+def _max_length_message(error: JsonSchemaError) -> str:
+    length = len(error.instance) if isinstance(error.instance, str) else 0
+    return f"is {length} characters long; at most {error.validator_value} are allowed"
+
+
+def _unique_message(error: JsonSchemaError) -> str:
+    seen: list[object] = []
+    for item in error.instance if isinstance(error.instance, list) else []:
+        if item in seen:
+            return f"{_shown(item)} is listed more than once"
+        seen.append(item)
+    return "lists an item more than once"
+
+
+def _unknown_kind(error: JsonSchemaError) -> str:
+    # A keyword the schema gained without a message here: still never jsonschema's text.
+    return f"is not valid here (schema rule {error.validator!r})"
+
+
+_MESSAGES: dict[str, Callable[[JsonSchemaError], str]] = {
+    "type": _type_message,
+    "enum": _enum_message,
+    "const": _const_message,
+    "required": _required_message,
+    "minimum": _minimum_message,
+    "minLength": _min_length_message,
+    "maxLength": _max_length_message,
+    "uniqueItems": _unique_message,
+}
+
+# Every keyword that can fail in the baseline schema has its phrasing (a test walks it).
+EXPLAINED_KEYWORDS = frozenset(
+    {*_MESSAGES, "additionalProperties", "oneOf", "pattern", "propertyNames", "not"}
+)
+
+
+@functools.cache
+def _defs() -> dict[str, Any]:
+    schema: Any = validator("baseline").schema  # shared, never mutated
+    defs: dict[str, Any] = schema["$defs"]
+    return defs
 
 
 def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
-    defs = baseline_schema()["$defs"]
-    if pattern == defs["routePattern"]["pattern"]:
+    if pattern == ROUTE_PATTERN_REGEX:
         return _route_pattern_problem(value)
-    if pattern == defs["roleArn"]["pattern"]:
-        return f"{value!r} is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME"
+    if pattern == STAGE_NAME_REGEX:
+        return stage_name_problem(value) or f"{shown(value)} is not a stage name"
+    if pattern == _defs()["roleArn"]["pattern"]:
+        return f"{shown(value)} is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME"
     what = {"region": "an AWS region like us-east-1", "id": "a valid id"}.get(
         str(loc[-1]) if loc else "", "valid here"
     )
@@ -153,26 +280,13 @@ def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
         what = "an identity pool id like us-east-1:0d3a1c2b-..."
     elif loc[:1] == ("apis",) and loc[-1] == "id":
         what = "an API Gateway id like a1b2c3d4e5"
-    elif loc[-1:] == ("stage",):
-        what = "a stage name without spaces"
-    return f"{value!r} is not {what}"
+    return f"{shown(value)} is not {what}"
 
 
 def _route_pattern_problem(value: str) -> str:
-    """Why `value` is not a route pattern, in the terms a user wrote it."""
-    base = f"{value!r} is not a route pattern"
-    parts = value.split(" ")
-    if len(parts) != 2 or not all(parts):
-        return f"{base}: expected 'METHOD PATH' separated by one space, or $default"
-    method, route_path = parts
-    if method not in (*HTTP_METHODS, "ANY", "*"):
-        hint = " (methods are upper case)" if method.upper() in (*HTTP_METHODS, "ANY") else ""
-        return f"{base}: unknown method {method!r}{hint}"
-    if not route_path.startswith("/"):
-        return f"{base}: the path must start with '/'"
-    if "*" in route_path:
-        return f"{base}: '*' is only allowed as a final '/*'"
-    return f"{base}: the path must not contain whitespace"
+    """Why `value` is not a route pattern, in the terms a user wrote it (route_grammar)."""
+    problem = route_pattern_problem(value) or "not a route pattern"
+    return f"{shown(value)} is not a route pattern: {problem}"
 
 
 def _non_string_keys(
@@ -198,7 +312,8 @@ def _format_path(loc: Sequence[Any]) -> str:
         elif _KEY_RE.match(str(part)):
             out += f".{part}" if out else str(part)
         else:
-            out += f"[{json.dumps(str(part))}]"
+            text = str(part)  # a key of a megabyte is named by its start
+            out += f"[{json.dumps(text if len(text) <= 60 else text[:60] + '...')}]"
     return out
 
 
