@@ -27,7 +27,6 @@ from auditor.model.inputs import InputFormat, load_input
 from auditor.model.snapshot_fields import (
     ApiId,
     Arn,
-    AuthorizationType,
     AwsId,
     IdentityPoolId,
     Method,
@@ -39,6 +38,9 @@ from auditor.model.snapshot_fields import (
     UserPoolId,
     many,
     text,
+)
+from auditor.model.snapshot_fields import (  # re-exported: checks and audit name it from here
+    AuthorizationType as AuthorizationType,
 )
 
 SNAPSHOT_SCHEMA_VERSION = "1"
