@@ -33,7 +33,9 @@ from auditor.model.state import ConfigChange
 
 
 def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) -> None:
-    """An offline snapshot of another pool would audit the wrong thing: refuse it."""
+    """An offline snapshot of another pool, or of nothing, would audit the wrong thing:
+    refuse it."""
+    _check_target_held(snapshot, source)
     pairs = [
         ("user_pool", baseline.user_pool, snapshot.user_pool),
         ("identity_pool", baseline.identity_pool.ref, snapshot.identity_pool),
@@ -46,6 +48,38 @@ def check_snapshot_matches(snapshot: Snapshot, baseline: Baseline, source: str) 
                 f"snapshot is of {live.id}, the baseline ({baseline.source}) names {wanted}",
             )
     _check_apis_match(snapshot, baseline, f"{source}: apis")
+
+
+def _check_target_held(snapshot: Snapshot, source: str) -> None:
+    """What the snapshot was asked to read and does not hold, with no failed read to say why,
+    is an empty target (a hand-made or truncated file): audited, it would read as no drift.
+    Offline only: a live collection records a failed read, or raises not found, instead."""
+    failed = snapshot.failed_services()
+    pools = [
+        ("user_pool", "user pool", snapshot.user_pool, "cognito-idp", snapshot.target.user_pool),
+        (
+            "identity_pool",
+            "identity pool",
+            snapshot.identity_pool,
+            "cognito-identity",
+            snapshot.target.identity_pool,
+        ),
+    ]
+    for field, kind, held, service, ref in pools:
+        if held is None and service not in failed:
+            raise InputError(
+                source, field, f"the snapshot has no {kind} ({ref}) and no failed read says why"
+            )
+    if failed & {"apigateway", "apigatewayv2"}:
+        return  # an API may be missing for the failure's reason
+    for index, api_ref in enumerate(snapshot.target.apis):
+        if not any(refs_of(api, [api_ref]) for api in snapshot.apis):
+            raise InputError(
+                source,
+                f"target.apis.{index}",
+                f"the snapshot has no API {api_ref} although its target names it, "
+                "and no failed read says why",
+            )
 
 
 def _check_apis_match(snapshot: Snapshot, baseline: Baseline, source: str) -> None:

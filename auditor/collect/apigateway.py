@@ -18,6 +18,7 @@ from auditor.collect.session import AwsClients
 from auditor.collect.stages import Served, http_stages, read_served, rest_stages
 from auditor.model.errors import InputError, TargetNotFoundError
 from auditor.model.snapshot import Api, ApiRef, PolicyDocument, Route, stages_named
+from auditor.model.snapshot_fields import one_line_errors
 
 # IAM authorises every API Gateway management read, v1 and v2, as apigateway:GET.
 OPERATIONS: tuple[str, ...] = ("apigateway:GET",)
@@ -153,7 +154,7 @@ class _ApiReader:
             )
         return ("HTTP", http)
 
-    def rest(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
+    def rest(self, raw: dict[str, Any], audited: set[str] | None) -> Api | None:
         api_id = raw["id"]
         policy: PolicyDocument | None = None
         if raw.get("policy"):
@@ -213,9 +214,14 @@ class _ApiReader:
             operation="GetDeployment",
             definition_read=listed is not None,
         )
-        return _api(api_id, raw["name"], "REST", routes, served, policy)
+        return self.reads.run(
+            "apigateway",
+            "GetRestApi",
+            api_id,
+            lambda: _api(api_id, raw["name"], "REST", routes, served, policy),
+        )
 
-    def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api:
+    def http(self, raw: dict[str, Any], audited: set[str] | None) -> Api | None:
         api_id = raw["ApiId"]
         routes = self.reads.run(
             "apigatewayv2",
@@ -250,9 +256,15 @@ class _ApiReader:
             operation="ExportApi",
             definition_read=routes is not None,
         )
-        return _api(api_id, raw["Name"], "HTTP", routes or [], served)
+        return self.reads.run(
+            "apigatewayv2",
+            "GetApi",
+            api_id,
+            lambda: _api(api_id, raw["Name"], "HTTP", routes or [], served),
+        )
 
 
+@one_line_errors  # its id or name as AWS described it; every other field was checked by now
 def _api(
     api_id: str,
     name: str,
@@ -290,9 +302,10 @@ def collect_apis(clients: AwsClients, reads: Reads, refs: list[ApiRef]) -> list[
     apis: dict[str, Api] = {}
     for api_id, (kind, raw, of_api) in found.items():
         audited = stages_named(of_api)
-        api = apis[api_id] = (
-            reader.rest(raw, audited) if kind == "REST" else reader.http(raw, audited)
-        )
+        api = reader.rest(raw, audited) if kind == "REST" else reader.http(raw, audited)
+        if api is None:  # described in a way the snapshot cannot hold: recorded, incomplete
+            continue
+        apis[api_id] = api
         missing = sorted(set(audited or ()) - set(api.stages))
         if missing and api.stages_listed:
             raise TargetNotFoundError(

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 from auditor.collect.reads import NOT_FOUND_CODES, Reads, one_named
 from auditor.collect.session import AwsClients
 from auditor.model.snapshot import (
@@ -19,6 +21,7 @@ from auditor.model.snapshot import (
     UserAttribute,
     UserPool,
 )
+from auditor.model.snapshot_fields import one_line_errors
 
 # IAM actions the collector needs (for the deploy policy) and the API calls it makes.
 OPERATIONS: tuple[str, ...] = (
@@ -34,6 +37,7 @@ OPERATIONS: tuple[str, ...] = (
 CALLS: tuple[str, ...] = OPERATIONS
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _PAGE = 60  # the maximum page size of ListGroups, ListUserPools, ListUserPoolClients and
 # ListIdentityPools
@@ -142,9 +146,24 @@ def collect_user_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> UserPo
     pages = idp.get_paginator("list_groups").paginate(
         UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE}
     )
-    groups = reads.run("cognito-idp", "ListGroups", pool_id, lambda: _groups(pages))
-    update = {"groups": groups or [], "clients": _app_clients(idp, reads, pool_id)}
-    return described.model_copy(update=update)
+    pool = reads.run(
+        "cognito-idp", "ListGroups", pool_id, lambda: _updated(described, groups=_groups(pages))
+    )
+    pool = pool or described  # groups unknown: none listed, the failure recorded
+    app_clients = _app_clients(idp, reads, pool_id)
+    if app_clients is None:
+        return pool
+    with_clients = reads.run(
+        "cognito-idp", "ListUserPoolClients", pool_id, lambda: _updated(pool, clients=app_clients)
+    )
+    return with_clients or pool
+
+
+@one_line_errors
+def _updated(model: M, **changes: Any) -> M:
+    """`model` with `changes`, checked as the model checks them (model_copy does not: a list
+    longer than the model allows would pass unseen)."""
+    return model.model_validate({**dict(model), **changes})
 
 
 def _app_clients(idp: Any, reads: Reads, pool_id: str) -> list[AppClient] | None:
@@ -180,10 +199,11 @@ def _app_clients(idp: Any, reads: Reads, pool_id: str) -> list[AppClient] | None
     return sorted(found, key=lambda c: c.id)
 
 
-# Parsing happens inside each read (reads.run), so that an answer we cannot use is a
-# recorded error (incomplete, exit 3), not a traceback.
+# Parsing happens inside each read (reads.run), so that an answer we cannot use (or a value
+# the snapshot models refuse) is a recorded error (incomplete, exit 3), not a traceback.
 
 
+@one_line_errors
 def _user_pool(raw: dict[str, Any]) -> UserPool:
     schema = raw.get("SchemaAttributes")
     # Absent from the answer: unknown (None), not "no attributes" or "admins only".
@@ -211,6 +231,7 @@ def _user_pool(raw: dict[str, Any]) -> UserPool:
     )
 
 
+@one_line_errors
 def _app_client(raw: dict[str, Any]) -> AppClient:
     """The fields the audit needs, picked one by one: the answer also holds the client's
     secret (ClientSecret), which must never reach the snapshot, a log or an error message."""
@@ -221,6 +242,7 @@ def _app_client(raw: dict[str, Any]) -> AppClient:
     )
 
 
+@one_line_errors
 def _groups(pages: Iterable[dict[str, Any]]) -> list[Group]:
     groups = [
         Group(
@@ -265,15 +287,18 @@ def collect_identity_pool(clients: AwsClients, reads: Reads, ref: PoolRef) -> Id
     if found is None:
         return None
     identity, pool_id, described = found
-    roles = reads.run(
+    with_roles = reads.run(
         "cognito-identity",
         "GetIdentityPoolRoles",
         pool_id,
-        lambda: _pool_roles(identity.get_identity_pool_roles(IdentityPoolId=pool_id)),
+        lambda: _updated(
+            described, **_pool_roles(identity.get_identity_pool_roles(IdentityPoolId=pool_id))
+        ),
     )
-    return described.model_copy(update=roles or {})
+    return with_roles or described
 
 
+@one_line_errors
 def _identity_pool(raw: dict[str, Any]) -> IdentityPool:
     providers = [
         IdentityProvider(
@@ -292,6 +317,7 @@ def _identity_pool(raw: dict[str, Any]) -> IdentityPool:
     )
 
 
+@one_line_errors
 def _pool_roles(raw: dict[str, Any]) -> dict[str, Any]:
     """The IdentityPool fields that GetIdentityPoolRoles answers."""
     role_arns = raw.get("Roles", {})

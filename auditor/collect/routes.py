@@ -1,7 +1,8 @@
 """API Gateway answers parsed into Routes: the current definition and what a stage serves.
 
 Every function here runs inside a `reads.run`, so an answer we cannot use (a missing key, a
-type we do not know) raises and becomes a recorded error, never a guessed route.
+type we do not know, a value the Route model refuses) raises and becomes a recorded error,
+never a guessed route.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.snapshot import Route
+from auditor.model.snapshot_fields import one_line_errors
 
 # OpenAPI 3.0 operations of a path item, and API Gateway's catch-all for ANY.
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -26,6 +28,7 @@ def by_path(routes: Iterable[Route]) -> list[Route]:
     return sorted(routes, key=lambda route: (route.path, route.method))
 
 
+@one_line_errors
 def rest_route(verb: str, path: str, method: dict[str, Any]) -> Route:
     return Route(
         method=verb,
@@ -35,6 +38,7 @@ def rest_route(verb: str, path: str, method: dict[str, Any]) -> Route:
     )
 
 
+@one_line_errors
 def rest_routes(
     pages: Iterable[dict[str, Any]],
 ) -> tuple[list[Route], list[tuple[str, str, str]]]:
@@ -51,6 +55,7 @@ def rest_routes(
     return routes, unread
 
 
+@one_line_errors
 def summary_routes(summary: dict[str, dict[str, dict[str, Any]]]) -> list[Route]:
     """The methods of a REST deployment's apiSummary (path -> verb -> MethodSnapshot). The
     summary names no authorizer: authorizer_id stays None."""
@@ -61,6 +66,7 @@ def summary_routes(summary: dict[str, dict[str, dict[str, Any]]]) -> list[Route]
     )
 
 
+@one_line_errors
 def http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
     routes = []
     for item in (i for page in pages for i in page.get("Items", [])):
@@ -77,6 +83,7 @@ def http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
     return routes
 
 
+@one_line_errors
 def export_routes(document: Any) -> list[Route]:
     """The routes of an HTTP API's OpenAPI 3.0 export (ExportApi, extensions included). The
     export names authorizers, not their ids: authorizer_id stays None."""

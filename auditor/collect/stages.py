@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from auditor.collect.reads import Reads
+from auditor.model.route_grammar import stage_name_problem
 from auditor.model.snapshot import Deployment, Route
+from auditor.model.snapshot_fields import one_line_errors
 
 
 class StageInfo(NamedTuple):
@@ -29,13 +31,22 @@ class StageInfo(NamedTuple):
 # Parsed inside reads.run, like every answer.
 
 
+def _named(name: Any) -> str:
+    """A stage's name, which the snapshot (and every message) repeats: one AWS could not
+    have given makes the whole listing unusable, since which stage it is cannot be said."""
+    problem = stage_name_problem(name) if isinstance(name, str) else "a stage name is text"
+    if problem is not None:
+        raise ValueError(problem)
+    return str(name)
+
+
 def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
     """A REST stage always points at a deployment (CreateStage requires one): a stage without
     one is an answer we cannot use, not a stage that serves nothing."""
     return [
-        StageInfo(s["stageName"], s["deploymentId"], canary_id=_canary(s))
+        StageInfo(_named(s["stageName"]), s["deploymentId"], canary_id=_canary(s))
         if s.get("deploymentId")
-        else StageInfo(s["stageName"], None, unusable="the stage has no deploymentId")
+        else StageInfo(_named(s["stageName"]), None, unusable="the stage has no deploymentId")
         for s in answer.get("item", [])
     ]
 
@@ -69,7 +80,7 @@ def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
     """
     return [
         StageInfo(
-            s["StageName"],
+            _named(s["StageName"]),
             s.get("DeploymentId"),
             serves_definition=bool(s.get("AutoDeploy")) and not s.get("DeploymentId"),
         )
@@ -135,7 +146,9 @@ def read_served(
                 service,
                 operation,
                 f"{api_id} {stage}",
-                lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id)),
+                one_line_errors(
+                    lambda: Deployment(id=deployment_id, routes=read(stage, deployment_id))
+                ),
             )
         return by_id[deployment_id]
 

@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from auditor.model.http import DEFAULT_ROUTE, HTTP_METHODS
+from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_name, member_groups
+from auditor.model.route_grammar import route_pattern_problem, shown
 from auditor.model.snapshot import ApiRef, PoolRef
 
 
@@ -24,21 +25,15 @@ class RoutePattern(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> RoutePattern:
-        text = text.strip()
+        """The pattern `text` writes; ValueError saying which part is wrong (route_grammar)."""
+        problem = route_pattern_problem(text)
+        if problem is not None:
+            raise ValueError(f"{shown(text)} is not a route pattern: {problem}")
         if text == DEFAULT_ROUTE:
             return cls(raw=text, method="ANY", path=DEFAULT_ROUTE)
-        parts = text.split()
-        if len(parts) != 2:
-            raise ValueError(f"route pattern {text!r} is not 'METHOD PATH'")
-        method, path = parts[0].upper(), parts[1]
-        if method not in (*HTTP_METHODS, "ANY", "*"):
-            raise ValueError(f"route pattern {text!r}: unknown method {parts[0]!r}")
-        if not path.startswith("/"):
-            raise ValueError(f"route pattern {text!r}: path must start with '/'")
+        method, path = text.split(" ", 1)
         if path.endswith("/*"):
             return cls(raw=text, method=method, path=path[:-1], beneath=True)
-        if "*" in path:
-            raise ValueError(f"route pattern {text!r}: '*' is only allowed as a final '/*'")
         return cls(raw=text, method=method, path=path)
 
     @property

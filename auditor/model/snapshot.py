@@ -12,20 +12,41 @@ import json
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from auditor.model.http import route_key, served_path
+from auditor.model.http import DEFAULT_ROUTE, route_key, served_path
 from auditor.model.inputs import MIB, InputFormat, load_file, load_input
+from auditor.model.snapshot_fields import (
+    ApiId,
+    Arn,
+    AwsId,
+    IdentityPoolId,
+    Method,
+    Name,
+    Precedence,
+    RoutePath,
+    StageName,
+    Text,
+    UserPoolId,
+    many,
+    text,
+)
+from auditor.model.snapshot_fields import (  # re-exported: checks and audit name it from here
+    AuthorizationType as AuthorizationType,
+)
 
 SNAPSHOT_SCHEMA_VERSION = "1"
 # A large account's snapshot (10,000 groups and roles) is tens of MiB; the limit keeps a
 # wrong file from exhausting memory while leaving room for growth.
 SNAPSHOT_FORMAT = InputFormat("snapshot", version=SNAPSHOT_SCHEMA_VERSION, max_bytes=256 * MIB)
 
-# NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS | JWT; kept open because AWS adds types.
-AuthorizationType = str
 PolicyDocument = dict[str, Any]
 
 
@@ -40,47 +61,47 @@ COLLECTED_SERVICES = ("sts", "cognito-idp", "cognito-identity", "iam", "apigatew
 class CollectionError(_Model):
     """An AWS read that failed after retries; its presence makes the snapshot incomplete."""
 
-    service: str
-    operation: str
-    message: str
+    service: Annotated[str, text(64)]
+    operation: Annotated[str, text(128)]
+    message: str  # AWS's words, unbounded: recording a failure must never fail itself
     resource: str | None = None
 
 
 class Group(_Model):
-    name: str
-    role_arn: str | None = None
-    precedence: int | None = None
-    description: str | None = None
+    name: Annotated[str, text(128, min_length=1)]
+    role_arn: Arn | None = None
+    precedence: Precedence | None = None
+    description: Text | None = None
 
 
 class AppClient(_Model):
     """One app client of the user pool, as DescribeUserPoolClient describes it (never its
     secret)."""
 
-    id: str
-    name: str = ""
+    id: AwsId
+    name: Annotated[str, text(128)] = ""
     # The attributes a user signed in through this client may write for themselves
     # (UpdateUserAttributes, and SignUp when self sign-up is on). None: unset, which AWS does
     # not report; see AWS-FACTS §9 for what an unset list allows.
-    write_attributes: list[str] | None = None
+    write_attributes: Annotated[list[Name], many(1_000)] | None = None
 
 
 class UserAttribute(_Model):
     """One attribute of the user pool's schema (DescribeUserPool SchemaAttributes)."""
 
-    name: str  # as tokens carry it: "email", "custom:tier"
+    name: Name  # as tokens carry it: "email", "custom:tier"
     mutable: bool = True  # can be changed after the user is created
     developer_only: bool = False  # "dev:custom:" attributes: only administrators write them
 
 
 class UserPool(_Model):
-    id: str
-    name: str
-    arn: str | None = None
-    groups: list[Group] = []
+    id: UserPoolId
+    name: Annotated[str, text(128)]
+    arn: Arn | None = None
+    groups: Annotated[list[Group], many(10_000)] = []
     # None in snapshots taken before 0.2: not read, nothing can be said about them.
-    clients: list[AppClient] | None = None  # every app client of the pool, by id
-    attributes: list[UserAttribute] | None = None
+    clients: Annotated[list[AppClient], many(10_000)] | None = None  # every one, by id
+    attributes: Annotated[list[UserAttribute], many(1_000)] | None = None
     # Users may sign themselves up (AdminCreateUserConfig.AllowAdminCreateUserOnly is false):
     # then they also choose the values of immutable attributes their client lets them write.
     self_sign_up: bool | None = None
@@ -92,8 +113,8 @@ class UserPool(_Model):
 class IdentityProvider(_Model):
     """One entry of the identity pool's CognitoIdentityProviders."""
 
-    provider_name: str  # cognito-idp.<region>.amazonaws.com/<userPoolId>
-    client_id: str | None = None
+    provider_name: Annotated[str, text(256, r"^[!-~]+$")]  # cognito-idp.<region>.../<pool>
+    client_id: AwsId | None = None
     server_side_token_check: bool = False
 
     @property
@@ -103,62 +124,70 @@ class IdentityProvider(_Model):
 
 
 class MappingRule(_Model):
-    claim: str
+    claim: Annotated[str, text(64, r"^[!-~]+$")]
     match_type: Literal["Equals", "Contains", "StartsWith", "NotEqual"]
-    value: str
-    role_arn: str
+    value: Annotated[str, text(128, min_length=1)]
+    role_arn: Arn
 
 
 class RoleMapping(_Model):
     type: Literal["Token", "Rules"]
     ambiguous_role_resolution: Literal["AuthenticatedRole", "Deny"] | None = None
-    rules: list[MappingRule] = []
+    rules: Annotated[list[MappingRule], many(100)] = []  # AWS allows 25
 
 
 class IdentityPool(_Model):
-    id: str
-    name: str
+    id: IdentityPoolId
+    name: Annotated[str, text(128)]
     allow_unauthenticated: bool = False
     allow_classic_flow: bool = False
-    providers: list[IdentityProvider] = []
-    authenticated_role: str | None = None
-    unauthenticated_role: str | None = None
+    providers: Annotated[list[IdentityProvider], many(1_000)] = []
+    authenticated_role: Arn | None = None
+    unauthenticated_role: Arn | None = None
     # Keyed by provider name as GetIdentityPoolRoles returns it ("cognito-idp...:<clientId>").
-    role_mappings: dict[str, RoleMapping] = {}
+    role_mappings: Annotated[
+        dict[Annotated[str, text(512, r"^[!-~]+$")], RoleMapping], many(1_000)
+    ] = {}
 
     def providers_for_user_pool(self, user_pool_id: str) -> list[IdentityProvider]:
         return [p for p in self.providers if p.provider_name.endswith("/" + user_pool_id)]
 
 
 class InlinePolicy(_Model):
-    name: str
+    name: Annotated[str, text(128, min_length=1)]
     document: PolicyDocument
 
 
 class ManagedPolicy(_Model):
-    arn: str
-    name: str
-    default_version_id: str | None = None
+    arn: Arn
+    name: Annotated[str, text(128, min_length=1)]
+    default_version_id: AwsId | None = None
     document: PolicyDocument  # the default version's document
 
 
 class Role(_Model):
-    arn: str
-    name: str
-    path: str = "/"
+    arn: Arn
+    name: Annotated[str, text(64, min_length=1)]
+    path: Annotated[str, text(512, r"^/(?:[!-~]*/)?$")] = "/"
     trust_policy: PolicyDocument = {}
-    inline_policies: list[InlinePolicy] = []
-    attached_policy_arns: list[str] = []
-    permissions_boundary_arn: str | None = None
+    inline_policies: Annotated[list[InlinePolicy], many(1_000)] = []
+    attached_policy_arns: Annotated[list[Arn], many(1_000)] = []
+    permissions_boundary_arn: Arn | None = None
 
 
 class Route(_Model):
     """One method of a REST API resource, or one route of an HTTP API."""
 
-    method: str  # HTTP verb or ANY; "$default" routes use ANY
-    path: str  # resource path template ("/items/{id}"); "$default" for the HTTP API catch-all
+    method: Method  # HTTP verb or ANY; "$default" routes use ANY
+    path: RoutePath  # resource path template ("/items/{id}"); "$default": the HTTP API catch-all
     authorization_type: AuthorizationType
-    authorizer_id: str | None = None
+    authorizer_id: AwsId | None = None
+
+    @model_validator(mode="after")
+    def _default_is_any(self) -> Route:
+        if self.path == DEFAULT_ROUTE and self.method != "ANY":
+            raise PydanticCustomError("grammar", "the $default route's method is ANY", {})
+        return self
 
     @property
     def key(self) -> str:
@@ -216,32 +245,32 @@ class Deployment(_Model):
     summary), or the routes an HTTP API stage exports (ExportApi) for the deployment it
     points at, auto-deploy or not."""
 
-    id: str | None = None
-    routes: list[Route] = []
+    id: AwsId | None = None
+    routes: Annotated[list[Route], many(100_000)] = []
 
 
 class Api(_Model):
-    id: str
-    name: str
+    id: ApiId
+    name: Annotated[str, text(1024)]
     kind: Literal["REST", "HTTP"]
-    stages: list[str] = []
+    stages: Annotated[list[StageName], many(1_000)] = []
     # False when the API's stages could not be listed: `stages` is then empty, and what any
     # stage serves is unknown.
     stages_listed: bool = True
     resource_policy: PolicyDocument | None = None  # REST only, already unescaped
-    routes: list[Route] = []  # the current definition
+    routes: Annotated[list[Route], many(100_000)] = []  # the current definition
     # By stage name, what a stage serves where that can differ from `routes` (REST stages,
     # HTTP stages with a deployment). A stage absent here serves `routes` (an auto-deploy
     # stage not deployed yet, a snapshot taken before 0.2).
-    deployments: dict[str, Deployment] = {}
+    deployments: Annotated[dict[StageName, Deployment], many(1_000)] = {}
     # By stage name, what a REST stage's canary serves (Stage.canarySettings.deploymentId,
     # taking a share of the traffic): a caller who retries lands on it, so the stage serves
     # both deployments.
-    canaries: dict[str, Deployment] = {}
+    canaries: Annotated[dict[StageName, Deployment], many(1_000)] = {}
     # Stages whose deployment could not be read (a failed read, in the snapshot's errors, or
     # an answer we could not use), or that serve the definition when it could not be read
     # (`routes` is then empty): what they serve is unknown, never taken to be `routes`.
-    unread_stages: list[str] = []
+    unread_stages: Annotated[list[StageName], many(1_000)] = []
 
     def served_routes(self, stage: str) -> list[Route]:
         """The routes a stage really serves: its deployment's, else the current definition,
@@ -284,17 +313,17 @@ class Api(_Model):
 class PoolRef(_Model):
     """A user pool or identity pool as the user named it: by id or by name."""
 
-    id: str | None = None
-    name: str | None = None
+    id: Annotated[str, text(256)] | None = None
+    name: Annotated[str, text(256)] | None = None
 
     def __str__(self) -> str:
         return self.id or f"name={self.name}"
 
 
 class ApiRef(_Model):
-    id: str | None = None
-    name: str | None = None
-    stage: str | None = None  # None: every stage
+    id: Annotated[str, text(256)] | None = None
+    name: Annotated[str, text(1024)] | None = None
+    stage: StageName | None = None  # None: every stage
 
     def __str__(self) -> str:
         ident = self.id or f"name={self.name}"
@@ -316,23 +345,23 @@ class TargetRef(_Model):
 
     user_pool: PoolRef
     identity_pool: PoolRef
-    apis: list[ApiRef] = []
+    apis: Annotated[list[ApiRef], many(1_000)] = []
 
 
 class Snapshot(_Model):
-    schema_version: str = SNAPSHOT_SCHEMA_VERSION
-    tool_version: str = ""
-    collected_at: str = ""
-    partition: str = "aws"
-    region: str
-    account_id: str | None = None
+    schema_version: Annotated[str, text(16)] = SNAPSHOT_SCHEMA_VERSION
+    tool_version: Annotated[str, text(64)] = ""
+    collected_at: Annotated[str, text(64)] = ""
+    partition: Annotated[str, text(32, r"^aws[a-z-]*$")] = "aws"
+    region: Annotated[str, text(32, r"^[a-z0-9-]+$", min_length=1)]
+    account_id: Annotated[str, text(12, r"^[0-9]{12}$")] | None = None
     target: TargetRef
     user_pool: UserPool | None = None
     identity_pool: IdentityPool | None = None
-    roles: dict[str, Role] = {}
-    managed_policies: dict[str, ManagedPolicy] = {}
-    apis: list[Api] = []
-    errors: list[CollectionError] = []
+    roles: Annotated[dict[Arn, Role], many(100_000)] = {}
+    managed_policies: Annotated[dict[Arn, ManagedPolicy], many(100_000)] = {}
+    apis: Annotated[list[Api], many(1_000)] = []
+    errors: Annotated[list[CollectionError], many(1_000_000)] = []
 
     @property
     def complete(self) -> bool:

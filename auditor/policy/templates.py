@@ -12,6 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from auditor.model.route_grammar import path_template_problem
+
 from .automata import OTHER
 
 if TYPE_CHECKING:
@@ -66,38 +68,32 @@ def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | N
     here: its one caller (role_routes.route_path) keeps the parsed path, and equal rests are
     interned in `cache.rests`. ValueError for a path that is no template (see template_problem).
     """
+    problem = template_problem(path)
+    if problem is not None:
+        raise ValueError(problem)
     texts, pieces = _split(path)
     return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)), cache)
 
 
 def template_problem(path: str) -> str | None:
-    """Why route verdicts cannot be asked about `path` (route_template's own reading), or
-    None: callers judge a route's template once, rather than catch the error per question."""
-    try:
-        _split(path)
-    except ValueError as exc:
-        return str(exc)
-    return None
+    """Why route verdicts cannot be asked about `path`, or None: the route grammar's reading
+    (auditor/model/route_grammar.py), which every snapshot Route already passed. Kept for
+    callers that judge a route built some other way (model_construct, a library user) once,
+    rather than catch the error per question."""
+    return path_template_problem(path)
 
 
 def _split(path: str) -> tuple[list[str], list[bool]]:
     """The literal texts (before the first parameter, after each) and, per parameter, whether
-    it is greedy; ValueError for a path that is no template."""
-    if not path.startswith("/"):
-        raise ValueError(f"a route path template starts with '/': {path!r}")
-    segments = path[1:].split("/")
+    it is greedy, of a path the grammar accepts: a parameter is a whole segment, a greedy one
+    the last."""
     texts = [""]  # literal text before the first parameter and after each one
     pieces: list[bool] = []  # per parameter: greedy?
-    for i, seg in enumerate(segments):
+    for i, seg in enumerate(path[1:].split("/")):
         if i:
             texts[-1] += "/"
-        if seg.startswith("{") and seg.endswith("+}") and len(seg) > 3:
-            if i != len(segments) - 1:
-                raise ValueError(f"a greedy {seg} must be the last path segment: {path!r}")
-            pieces.append(True)
-            texts.append("")
-        elif seg.startswith("{") and seg.endswith("}") and len(seg) > 2:
-            pieces.append(False)
+        if seg.startswith("{"):
+            pieces.append(seg.endswith("+}"))
             texts.append("")
         else:
             texts[-1] += seg

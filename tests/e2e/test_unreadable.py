@@ -109,20 +109,25 @@ def test_an_unreadable_statement_is_exit_3_unknown_cells_and_a_finding(tmp_path:
     assert "'app-admin/admin' statement 0 (Sid Reports)" in explained.stdout
 
 
-def test_a_route_path_the_engine_cannot_parse_is_exit_3_not_a_traceback(tmp_path: Path) -> None:
-    app = small_app()
-    for path in ("", "x", "/{proxy+}/x"):
+def test_a_route_path_outside_the_grammar_is_exit_2_naming_the_field(tmp_path: Path) -> None:
+    """A hand-edited snapshot's route path the engine could not parse is refused when the
+    snapshot is read (route_grammar): one line naming the file and the field, no report."""
+    for path, problem in [
+        ("", "a route path starts with '/'"),
+        ("x", "a route path starts with '/'"),
+        ("/{proxy+}/x", "a greedy {proxy+} must be the last path segment"),
+    ]:
+        app = small_app()
         app.add_route(f"GET {path}")
-    result, out = _run_offline(app, tmp_path)
-    assert result.exit_code == 3, result.stderr
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert [e["operation"] for e in report["errors"]] == ["EvaluateRoute"] * 3
-    odd = {
-        c["verdict"]
-        for c in report["access_matrix"]
-        if c["role_arn"] and c["route"] in ("GET ", "GET x", "GET /{proxy+}/x")
-    }
-    assert odd == {"unknown"}
+        index = len(app.api["routes"]) - 1
+        snapshot, baseline = tmp_path / "snapshot.json", tmp_path / "baseline.yaml"
+        snapshot.write_text(json.dumps({"schema_version": "1", **app.snapshot}), encoding="utf-8")
+        baseline.write_text(yaml.safe_dump(app.baseline), encoding="utf-8")
+        result = subprocess_cli(["run", "--baseline", str(baseline), "--snapshot", str(snapshot)])
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.splitlines() == [
+            f"auditor: error: {snapshot}: apis.0.routes.{index}.path: {problem}"
+        ]
 
 
 def test_a_policy_missing_from_the_snapshot_is_exit_3_not_a_clean_denial(tmp_path: Path) -> None:

@@ -123,13 +123,13 @@ BAD_BASELINES = [
         "negative-precedence",
         MINIMAL + "groups: {admin: {precedence: -1}}\n",
         "groups.admin.precedence",
-        "-1 is less than the minimum of 0",
+        "must be 0 or more, not -1",
     ),
     (
         "precedence-not-int",
         MINIMAL + "groups: {admin: {precedence: high}}\n",
         "groups.admin.precedence",
-        "'high' is not of type 'integer', 'null'",
+        "expected a whole number or null, not the text 'high'",
     ),
     (
         "bad-group-role-arn",
@@ -147,7 +147,7 @@ BAD_BASELINES = [
         "path-without-slash",
         MINIMAL + 'routes: {all_users: ["GET /a", "GET /b", "GET admin"]}\n',
         "routes.all_users[2]",
-        "'GET admin' is not a route pattern: the path must start with '/'",
+        "'GET admin' is not a route pattern: a route path starts with '/'",
     ),
     (
         "star-in-middle",
@@ -201,7 +201,7 @@ BAD_BASELINES = [
         "bad-role-resolution",
         MINIMAL.replace('"}\n', '", role_resolution: groups}\n'),
         "identity_pool.role_resolution",
-        "'groups' is not one of ['token', 'rules', 'default']",
+        "'groups' is not one of: token, rules, default",
     ),
     (
         "group-prefix",
@@ -360,32 +360,6 @@ def test_baseline_schema_is_a_fresh_copy() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     schema["properties"].clear()
     assert "groups" in baseline_schema()["properties"]
-
-
-def test_schema_and_route_parser_agree() -> None:
-    """Anything the schema accepts, RoutePattern.parse accepts (so loading never fails late)."""
-    import re
-
-    pattern = re.compile(baseline_schema()["$defs"]["routePattern"]["pattern"])
-    samples = [
-        "GET /a",
-        "* /*",
-        "$default",
-        "ANY /{proxy+}",
-        "GET /a//*",
-        "DELETE /x/{id}/y",
-        "GET a",
-        "GET /a*",
-        "get /a",
-        "GET /a b",
-        "GET  /a",
-        "/a",
-        "GET /a/*/b",
-    ]
-    accepted = [sample for sample in samples if pattern.search(sample)]
-    assert accepted == samples[:6]  # not vacuous: the schema takes these and refuses the rest
-    for sample in accepted:
-        RoutePattern.parse(sample)
 
 
 @pytest.mark.parametrize(
