@@ -211,12 +211,10 @@ def snapshot_command(
 @app.command()
 def validate(baseline: Annotated[str, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
     """Check a baseline against its JSON Schema; print the path of every error."""
-    from auditor.model.baseline_file import load_baseline, validate_baseline_file
+    from auditor.model.baseline_file import check_baseline_file
 
     path = input_file(baseline, "BASELINE")
-    problems = validate_baseline_file(path)
-    if not problems:
-        load_baseline(path)  # schema-valid files can still fail the typed model
+    problems, _ = check_baseline_file(path)  # the schema, then the typed model
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:

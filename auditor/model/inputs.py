@@ -11,6 +11,7 @@ import codecs
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -63,17 +64,21 @@ def load_input(model: type[M], text: str, source: str, form: InputFormat) -> M:
         )
         if errors:
             first = errors[0]
-            field = ".".join(str(p) for p in first.absolute_path) or None
-            raise InputError(source, field, first.message)
+            raise InputError(source, _field(first.absolute_path) or None, first.message)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first_error = exc.errors()[0]
-        field = ".".join(str(p) for p in first_error["loc"])
+        field = _field(first_error["loc"])
         problem = first_error["msg"]
         raise InputError(
             source, field, f"invalid {form.label}: {problem}" if form.label else problem
         ) from exc
+
+
+def _field(loc: Iterable[Any]) -> str:
+    """A dotted field path; a key of a megabyte (a role ARN, say) is named by its start."""
+    return ".".join(text if len(text := str(part)) <= 60 else text[:60] + "..." for part in loc)
 
 
 def _top_level(text: str, source: str, form: InputFormat) -> dict[str, Any]:
