@@ -73,6 +73,19 @@ class Reads:
             self.record(service, operation, str(exc), resource)
         # An answer we cannot use: a missing key, or a value of another type than the model's
         # (a null path item, a list for a map) met as a KeyError, TypeError or AttributeError.
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
+            self.record(service, operation, f"unexpected response: {exc!r}", resource)
+        except AttributeError as exc:
+            if not _on_answer_value(exc):
+                raise  # our own object lacks it: a bug, which must surface (exit 4)
             self.record(service, operation, f"unexpected response: {exc!r}", resource)
         return None
+
+
+# What botocore parses an answer into; an attribute looked up on one of these (`.get` on a
+# list where a map was due) means the answer had another shape than the model's.
+_ANSWER_VALUE_TYPES = (dict, list, str, int, float, bool, bytes, type(None))
+
+
+def _on_answer_value(exc: AttributeError) -> bool:
+    return isinstance(getattr(exc, "obj", None), _ANSWER_VALUE_TYPES)
