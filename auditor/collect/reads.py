@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,6 +14,24 @@ from auditor.model.snapshot import CollectionError
 T = TypeVar("T")
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"})
+
+
+# What AWS echoes of a request in some errors (IncompleteSignature quotes the Authorization
+# header, SignatureDoesNotMatch the canonical request with its token header): the access key
+# id and the session token must not reach a report, a snapshot or stderr.
+_CREDENTIALS = (
+    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    re.compile(r"(?i)(x-amz-security-token[:=]\s*)[^\s&'\",;]+"),
+    re.compile(r"(?i)(credential=)[^\s,&'\";]+"),
+    re.compile(r"(?i)(signature=)[0-9a-f]+"),
+)
+
+
+def scrub(message: str) -> str:
+    """`message` with any AWS credential it quotes replaced by ***."""
+    for pattern in _CREDENTIALS:
+        message = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", message)
+    return message
 
 
 def error_code(exc: ClientError) -> str:
@@ -42,7 +61,7 @@ class Reads:
     def record(self, service: str, operation: str, message: str, resource: str | None) -> None:
         self.errors.append(
             CollectionError(
-                service=service, operation=operation, message=message, resource=resource
+                service=service, operation=operation, message=scrub(message), resource=resource
             )
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from auditor.collect import AwsOptions
 from auditor.collect.reads import Reads
@@ -43,3 +44,28 @@ def test_a_botocore_client_method_that_does_not_exist_is_a_bug(aws: Aws) -> None
     with pytest.raises(AttributeError, match="get_caller_identityy"):
         reads.run("sts", "GetCallerIdentity", None, lambda: sts.get_caller_identityy())
     assert reads.errors == []
+
+
+@pytest.mark.parametrize(
+    ("message", "scrubbed"),
+    [
+        (
+            "Authorization=AWS4-HMAC-SHA256 Credential=AKIAABCDEFGHIJKLMNOP/20240101/us-east-1/"
+            "iam/aws4_request, SignedHeaders=host, Signature=0a1b2c",
+            "Authorization=AWS4-HMAC-SHA256 Credential=***, SignedHeaders=host, Signature=***",
+        ),
+        ("host:x\nx-amz-security-token:IQo/b+c==\n'", "host:x\nx-amz-security-token:***\n'"),
+        ("?X-Amz-Security-Token=IQo%2Fb&X-Amz-Date=1", "?X-Amz-Security-Token=***&X-Amz-Date=1"),
+        ("key ASIAABCDEFGHIJKLMNOP is expired", "key *** is expired"),
+        ("role AROAABCDEFGHIJKLMNOP not found", "role AROAABCDEFGHIJKLMNOP not found"),
+    ],
+)
+def test_a_failed_read_never_records_the_credentials_aws_echoes(
+    message: str, scrubbed: str
+) -> None:
+    def fails() -> None:
+        raise ClientError({"Error": {"Code": "IncompleteSignature", "Message": message}}, "Op")
+
+    reads = Reads()
+    reads.run("iam", "Op", None, fails)
+    assert [e.message for e in reads.errors] == [f"IncompleteSignature: {scrubbed}"]
