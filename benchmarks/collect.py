@@ -1,18 +1,23 @@
 """Benchmark: collect_snapshot against a naive per-resource crawl, on a large emulated account.
 
-Seeds the emulator with the seed thread's app (auditor.emulator.app) scaled up: 1,000 more
-groups, each with its own role of 3 policies (its grant, the all-users policy and one of 99
-team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes whose stage serves
-a deployment and one of 20 routes whose stage auto-deploys (--small divides by 10). Then runs
-each reader in a fresh process (so its memory is its own, not the emulator's) and counts its
-AWS calls in the emulator's log.
+Seeds the emulator with the large world (auditor.emulator.large_world: the seed thread's app
+scaled up to 1,000 more groups, 2 REST APIs of 500 more methods and 2 HTTP APIs; --small
+divides by 10). Then runs each reader in a fresh process (so its memory is its own, not the
+emulator's) and counts its AWS calls in the emulator's log.
 
-    python benchmarks/collect.py [--small]
+With --faults, collects the same world twice, fault-free and with a fraction of the calls
+(--rate, default 10%) throttled or failed with a 5xx the way AWS does, and audits both
+snapshots against the world's baseline: the faulty run must find exactly what the fault-free
+one found (same findings, same snapshot digest), or say it is incomplete and name every read
+that failed.
+
+    python benchmarks/collect.py [--small] [--faults [--rate 0.1] [--seed 1]]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
@@ -23,49 +28,9 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-TEAM_POLICIES = 99  # with the all-users policy: 100 managed policies shared by the roles
+from auditor.emulator.large_world import FULL, SMALL, build_app, build_spec
+
 GROUPS_PAGE, CLIENTS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 60, 1000, 500
-REST_A, REST_B, HTTP, HTTP_AUTO = "rest-a", "rest-b", "http", "http-auto"
-
-
-@dataclass(frozen=True)
-class Size:
-    groups: int  # beside the app's own admin and editors
-    rest_methods: int  # added to each REST API, 5 verbs per resource
-    http_routes: int  # the auto-deploy HTTP API has a tenth of them
-
-
-def build_spec(size: Size) -> Any:
-    from auditor.emulator.app import AppGroup, seed_thread_app
-    from auditor.emulator.documents import invoke_named_api
-    from auditor.emulator.seed import HttpApiSpec, ManagedPolicySpec, RestApiSpec
-
-    app = seed_thread_app("bench", rest_api=REST_A)
-    resources = size.rest_methods // len(VERBS)
-    rest = app.rest_api(REST_A)
-    rest.routes |= {f"{verb} /res{i}": "AWS_IAM" for i in range(resources) for verb in VERBS}
-    app.rest_apis.append(RestApiSpec(REST_B, routes=dict(rest.routes)))
-    http_routes = {f"GET /route{i}": "AWS_IAM" for i in range(size.http_routes)}
-    # Its stage serves a deployment, so that collecting it costs an export to read.
-    app.http_apis.append(HttpApiSpec(HTTP, routes=http_routes, auto_deploy=False))
-    # So does an auto-deploy stage: AWS points it at each automatic deployment it makes.
-    auto_routes = {f"GET /auto{i}": "AWS_IAM" for i in range(size.http_routes // 10)}
-    app.http_apis.append(HttpApiSpec(HTTP_AUTO, routes=auto_routes, auto_deploy=True))
-    # Distinct precedences after the app's own (0 and 10); each group reaches one resource.
-    app.groups += [
-        AppGroup(f"g{i:04}", precedence=100 + i, routes=[f"GET /res{i % resources}"])
-        for i in range(size.groups)
-    ]
-    spec = app.spec()
-    teams = [
-        ManagedPolicySpec(f"team{k:02}", invoke_named_api(REST_A, "prod", f"POST/res{k}"))
-        for k in range(TEAM_POLICIES)
-    ]
-    spec.managed_policies += teams
-    for i in range(size.groups):
-        spec.role(f"app-g{i:04}").managed.append(teams[i % len(teams)].name)
-    return spec
 
 
 def lower_bound(spec: Any) -> int:
@@ -161,7 +126,8 @@ def naive_crawl(url: str, seeded: Any) -> None:
                 )
 
 
-def collector(url: str, seeded: Any) -> None:
+def collector(url: str, seeded: Any, max_attempts: int = 10) -> str:
+    """The snapshot's JSON (complete or not)."""
     from auditor.collect import AwsOptions, collect_snapshot
     from auditor.model.snapshot import ApiRef, PoolRef, TargetRef
 
@@ -170,14 +136,15 @@ def collector(url: str, seeded: Any) -> None:
         identity_pool=PoolRef(id=seeded.identity_pool_id),
         apis=[ApiRef(id=api_id) for api_id in seeded.api_ids.values()],
     )
-    snap = collect_snapshot(target, AwsOptions(endpoint_url=url))
-    if not snap.complete:
-        raise SystemExit(f"collection incomplete: {snap.errors}")
+    return collect_snapshot(
+        target, AwsOptions(endpoint_url=url, max_attempts=max_attempts)
+    ).to_json()
 
 
 def _measure(name: str, url: str, seeded: Any, out: Any) -> None:
-    """Child process: run one reader, report (seconds, tracemalloc peak, max RSS)."""
-    reader = {"collector": collector, "naive": naive_crawl}[name]
+    """Child process: run one reader, report (seconds, tracemalloc peak, max RSS, snapshot
+    JSON or None)."""
+    reader: Any = {"collector": collector, "naive": naive_crawl}[name]
     # Imports are not part of the measured work.
     import boto3  # noqa: F401
 
@@ -185,11 +152,11 @@ def _measure(name: str, url: str, seeded: Any, out: Any) -> None:
 
     tracemalloc.start()
     start = time.perf_counter()
-    reader(url, seeded)
+    snapshot = reader(url, seeded)
     seconds = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out.send((seconds, peak, rss_kib))
+    out.send((seconds, peak, rss_kib, snapshot))
 
 
 def run(name: str, server: Any, seeded: Any) -> dict[str, Any]:
@@ -198,7 +165,7 @@ def run(name: str, server: Any, seeded: Any) -> dict[str, Any]:
     server.clear_operations()
     process = context.Process(target=_measure, args=(name, server.url, seeded, child))
     process.start()
-    seconds, peak, rss_kib = parent.recv()
+    seconds, peak, rss_kib, snapshot = parent.recv()
     process.join()
     calls = sum(server.operations().values())
     return {
@@ -207,16 +174,139 @@ def run(name: str, server: Any, seeded: Any) -> dict[str, Any]:
         "peak_mib": peak / 2**20,
         "rss_mib": rss_kib / 1024,
         "ops": server.operations(),
+        "faults": sum(server.faults_answered().values()),
+        "snapshot": snapshot,
     }
+
+
+def audited(snapshot_json: str, baseline: dict[str, Any]) -> tuple[Any, Any]:
+    """(snapshot, report) of one collected snapshot against the world's baseline."""
+    from auditor.checks.run import audit
+    from auditor.model.baseline import Baseline
+    from auditor.model.snapshot import Snapshot
+
+    snapshot = Snapshot.from_json(snapshot_json)
+    return snapshot, audit(snapshot, Baseline.model_validate(baseline))
+
+
+def finding_dumps(report: Any) -> list[str]:
+    return sorted(json.dumps(f.model_dump(mode="json"), sort_keys=True) for f in report.findings)
+
+
+@dataclass
+class FaultRun:
+    label: str
+    calls: int
+    faults: int  # calls a fault answered: retried, or the last attempt of a failed read
+    failures: int  # reads that failed after retries
+    seconds: float
+    snapshot: Any
+    report: Any
+
+    @property
+    def retries(self) -> int:
+        return self.faults - self.failures
+
+
+def fault_run(
+    label: str, server: Any, seeded: Any, baseline: dict[str, Any], max_attempts: int
+) -> FaultRun:
+    """Collect in this process (its memory is not measured here) and audit."""
+    server.clear_operations()
+    started = time.perf_counter()
+    collected = collector(server.url, seeded, max_attempts)
+    seconds = time.perf_counter() - started
+    snapshot, report = audited(collected, baseline)
+    return FaultRun(
+        label,
+        sum(server.operations().values()),
+        sum(server.faults_answered().values()),
+        len(snapshot.errors),
+        seconds,
+        snapshot,
+        report,
+    )
+
+
+def faults_checks(clean: FaultRun, faulty: FaultRun) -> dict[str, bool]:
+    """The faulty run finds what the clean one found, or says it is incomplete and why."""
+    checks = {"fault-free run is complete": clean.report.status == "complete"}
+    if faulty.snapshot.complete:
+        checks["same snapshot digest"] = faulty.snapshot.digest() == clean.snapshot.digest()
+        checks["same findings"] = finding_dumps(faulty.report) == finding_dumps(clean.report)
+        checks["report complete"] = faulty.report.status == "complete"
+    else:
+        named = {(e.service, e.operation) for e in faulty.report.errors}
+        failed = {(e.service, e.operation) for e in faulty.snapshot.errors}
+        checks["report incomplete"] = faulty.report.status == "incomplete"
+        checks["report names every failed read"] = failed <= named
+    return checks
+
+
+def main_faults(server: Any, seeded: Any, baseline: dict[str, Any], args: Any) -> int:
+    clean = fault_run("fault-free", server, seeded, baseline, args.max_attempts)
+    server.inject_faults(args.rate, seed=args.seed)
+    try:
+        faulty = fault_run(f"{args.rate:.0%} faults", server, seeded, baseline, args.max_attempts)
+    finally:
+        server.clear_failures()
+    print(
+        f"{'run':12} {'calls':>6} {'retries':>8} {'failures':>9} {'wall s':>7} "
+        f"{'findings':>9} {'status':>11}  digest"
+    )
+    for r in (clean, faulty):
+        print(
+            f"{r.label:12} {r.calls:6d} {r.retries:8d} {r.failures:9d} {r.seconds:7.2f} "
+            f"{len(r.report.findings):9d} {r.report.status:>11}  {r.snapshot.digest()[:16]}"
+        )
+    for error in faulty.snapshot.errors:
+        print(f"failed read: {error.service} {error.operation} {error.resource}: {error.message}")
+    checks = faults_checks(clean, faulty)
+    for label, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    return 0 if all(checks.values()) else 1
+
+
+def main_calls(server: Any, seeded: Any, spec: Any) -> int:
+    bound = lower_bound(spec)
+    results = {name: run(name, server, seeded) for name in ("collector", "naive")}
+    print(f"lower bound (pages needed): {bound} calls")
+    print(
+        f"{'reader':10} {'calls':>7} {'x bound':>8} {'wall s':>8} {'py peak MiB':>12} "
+        f"{'max RSS MiB':>12}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:10} {r['calls']:7d} {r['calls'] / bound:8.2f} {r['seconds']:8.2f} "
+            f"{r['peak_mib']:12.1f} {r['rss_mib']:12.1f}"
+        )
+    ours, naive = results["collector"], results["naive"]
+    print("collector calls:", dict(sorted(ours["ops"].items())))
+    snapshot = json.loads(ours["snapshot"])
+    checks = {
+        "collection complete": not snapshot["errors"],
+        "calls <= 1.05 x lower bound": ours["calls"] <= 1.05 * bound,
+        ">= 5x fewer calls than naive": naive["calls"] >= 5 * ours["calls"],
+        "less wall time than naive": ours["seconds"] < naive["seconds"],
+    }
+    for label, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    return 0 if all(checks.values()) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a tenth of the size (for CI)")
+    parser.add_argument(
+        "--faults", action="store_true", help="collect fault-free and under faults, compare"
+    )
+    parser.add_argument("--rate", type=float, default=0.1, help="fraction of calls failed")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the faults drawn")
+    parser.add_argument(
+        "--max-attempts", type=int, default=10, help="botocore attempts per call (as the CLI's)"
+    )
     args = parser.parse_args(argv)
-    size = Size(groups=1000, rest_methods=500, http_routes=200)
-    if args.small:
-        size = Size(groups=100, rest_methods=50, http_routes=20)
+    size = SMALL if args.small else FULL
 
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
@@ -233,35 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     with EmulatorServer() as server:
         os.environ["AWS_ENDPOINT_URL"] = server.url  # belt and braces: nothing leaves loopback
         started = time.perf_counter()
-        spec = build_spec(size)
+        app = build_app(size)
+        spec = build_spec(app, size)
         seeded = seed(spec, endpoint_url=server.url)
         print(
-            f"seeded {size}: {len(spec.user_pool.groups)} groups, {len(spec.roles)} roles, "
+            f"seeded {size}: {len(app.groups)} groups, {len(spec.roles)} roles, "
             f"{len(spec.managed_policies)} managed policies in {time.perf_counter() - started:.1f}s"
         )
-        bound = lower_bound(spec)
-        results = {name: run(name, server, seeded) for name in ("collector", "naive")}
-
-    print(f"lower bound (pages needed): {bound} calls")
-    print(
-        f"{'reader':10} {'calls':>7} {'x bound':>8} {'wall s':>8} {'py peak MiB':>12} "
-        f"{'max RSS MiB':>12}"
-    )
-    for name, r in results.items():
-        print(
-            f"{name:10} {r['calls']:7d} {r['calls'] / bound:8.2f} {r['seconds']:8.2f} "
-            f"{r['peak_mib']:12.1f} {r['rss_mib']:12.1f}"
-        )
-    ours, naive = results["collector"], results["naive"]
-    print("collector calls:", dict(sorted(ours["ops"].items())))
-    checks = {
-        "calls <= 1.05 x lower bound": ours["calls"] <= 1.05 * bound,
-        ">= 5x fewer calls than naive": naive["calls"] >= 5 * ours["calls"],
-        "less wall time than naive": ours["seconds"] < naive["seconds"],
-    }
-    for label, ok in checks.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {label}")
-    return 0 if all(checks.values()) else 1
+        if args.faults:
+            return main_faults(server, seeded, app.baseline(seeded), args)
+        return main_calls(server, seeded, spec)
 
 
 if __name__ == "__main__":

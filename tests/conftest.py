@@ -2,17 +2,26 @@
 
 No test can reach real AWS: every test runs with fake keys, no profile or config files, no
 instance metadata, and an endpoint pointing at loopback (a closed port unless it uses `aws`).
+
+The auditor only reads: every call it made to the session's emulator over the whole run (its
+User-Agent says so) is checked against the read-only allow-list at the end, and any other
+call fails the session.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from auditor.emulator import EmulatorServer
+from auditor.emulator.read_only import violation_report
 from tests.support.aws import REGION, Aws
+
+# What the auditor called on the session emulator, kept when the emulator stops.
+_TOOL_OPERATIONS: Counter[str] = Counter()
 
 _CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
 
@@ -48,7 +57,23 @@ def emulator() -> Iterator[EmulatorServer]:
     try:
         yield server
     finally:
+        _TOOL_OPERATIONS.update(server.tool_operations())
         server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the auditor made any call that is not a read."""
+    report = violation_report(_TOOL_OPERATIONS)
+    if report is None:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write("\n")
+        reporter.write_sep("=", "mutating AWS calls", red=True)
+        reporter.write_line(report)
+    else:
+        print(report)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,6 +14,24 @@ from auditor.model.snapshot import CollectionError
 T = TypeVar("T")
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"})
+
+
+# What AWS echoes of a request in some errors (IncompleteSignature quotes the Authorization
+# header, SignatureDoesNotMatch the canonical request with its token header): the access key
+# id and the session token must not reach a report, a snapshot or stderr.
+_CREDENTIALS = (
+    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    re.compile(r"(?i)(x-amz-security-token[:=]\s*)[^\s&'\",;]+"),
+    re.compile(r"(?i)(credential=)[^\s,&'\";]+"),
+    re.compile(r"(?i)(signature=)[0-9a-f]+"),
+)
+
+
+def scrub(message: str) -> str:
+    """`message` with any AWS credential it quotes replaced by ***."""
+    for pattern in _CREDENTIALS:
+        message = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", message)
+    return message
 
 
 def error_code(exc: ClientError) -> str:
@@ -42,7 +61,7 @@ class Reads:
     def record(self, service: str, operation: str, message: str, resource: str | None) -> None:
         self.errors.append(
             CollectionError(
-                service=service, operation=operation, message=message, resource=resource
+                service=service, operation=operation, message=scrub(message), resource=resource
             )
         )
 
@@ -73,6 +92,19 @@ class Reads:
             self.record(service, operation, str(exc), resource)
         # An answer we cannot use: a missing key, or a value of another type than the model's
         # (a null path item, a list for a map) met as a KeyError, TypeError or AttributeError.
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
+            self.record(service, operation, f"unexpected response: {exc!r}", resource)
+        except AttributeError as exc:
+            if not _on_answer_value(exc):
+                raise  # our own object lacks it: a bug, which must surface (exit 4)
             self.record(service, operation, f"unexpected response: {exc!r}", resource)
         return None
+
+
+# What botocore parses an answer into; an attribute looked up on one of these (`.get` on a
+# list where a map was due) means the answer had another shape than the model's.
+_ANSWER_VALUE_TYPES = (dict, list, str, int, float, bool, bytes, type(None))
+
+
+def _on_answer_value(exc: AttributeError) -> bool:
+    return isinstance(getattr(exc, "obj", None), _ANSWER_VALUE_TYPES)

@@ -2,7 +2,10 @@
 
 The request log names each call the way IAM names the permission family ("iam:ListRoles",
 "apigateway:GetResources"), so a benchmark can count calls and a least-privilege test can
-compare what the collector really did with what it declares.
+compare what the collector really did with what it declares. Calls made with the auditor's
+User-Agent are also kept in a log that `reset` leaves alone, for the whole-suite check that
+the auditor only reads. Faults are deterministic (`inject_failure`, `inject_answer`) or seeded
+random (`inject_faults`: a fraction of calls throttled or failed the way AWS does).
 """
 
 from __future__ import annotations
@@ -10,25 +13,27 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import threading
+import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
-from urllib.parse import parse_qs
 
 from auditor.emulator import extensions
+from auditor.emulator.faults import FAULT_KINDS, Fault, FaultKind, FaultPlan
+from auditor.emulator.read_only import TOOL_USER_AGENT
+from auditor.emulator.wire import (
+    StartResponse,
+    WsgiApp,
+    WsgiEnviron,
+    error_response,
+    json_response,
+    operation_name,
+)
 
-WsgiEnviron = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[WsgiEnviron, StartResponse], Iterable[bytes]]
-
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-# Services whose wire protocol is query (form-encoded Action) or JSON (X-Amz-Target).
-_QUERY_SERVICES = frozenset({"iam", "sts"})
+__all__ = ["EmulatorServer", "InjectedFailure", "operation_name"]
 
 
 @dataclass(frozen=True)
@@ -42,82 +47,16 @@ class InjectedFailure:
     answer: bytes | None = None  # a 200 JSON body instead of an error
 
 
-@cache
-def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
-    """(HTTP method, path regex, operation) from the botocore model, most specific first."""
-    import botocore.session
+@dataclass(frozen=True)
+class Call:
+    """One logged AWS request."""
 
-    model = botocore.session.get_session().get_service_model(service)
-    routes: list[tuple[int, str, re.Pattern[str], str]] = []
-    for name in model.operation_names:
-        http = model.operation_model(name).http
-        template = http["requestUri"].split("?")[0].rstrip("/") or "/"
-        pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(template))
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        placeholders = template.count("{")
-        routes.append((placeholders, http["method"], re.compile(pattern + "/?"), name))
-    routes.sort(key=lambda r: (r[0], -len(r[2].pattern)))
-    return [(method, regex, name) for _, method, regex, name in routes]
+    operation: str
+    user_agent: str
 
-
-def operation_name(environ: WsgiEnviron, body: bytes) -> str | None:
-    """'service:Operation' for one AWS request, or None for moto's own /moto-api/ calls."""
-    path = environ.get("PATH_INFO", "/")
-    if path.startswith("/moto-api"):
-        return None
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    scope = _CREDENTIAL_SCOPE.search(auth)
-    service = scope.group(1) if scope else "unknown"
-    target = environ.get("HTTP_X_AMZ_TARGET")
-    if target:
-        return f"{service}:{target.rsplit('.', 1)[-1]}"
-    if service in _QUERY_SERVICES or service == "unknown":
-        params = parse_qs(body.decode("utf-8", "replace"))
-        params.update(parse_qs(environ.get("QUERY_STRING", "")))
-        if "Action" in params:
-            return f"{service}:{params['Action'][0]}"
-    if service == "apigateway":
-        # apigatewayv2 signs as "apigateway" too; its paths start with /v2/.
-        model = "apigatewayv2" if path.startswith("/v2/") else "apigateway"
-        method = environ.get("REQUEST_METHOD", "GET")
-        for verb, regex, name in _rest_routes(model):
-            if verb == method and regex.fullmatch(path.rstrip("/") or "/"):
-                return f"{model}:{name}"
-    return f"{service}:{environ.get('REQUEST_METHOD', 'GET')} {path}"
-
-
-def _error_response(
-    service: str, failure: InjectedFailure, start_response: StartResponse
-) -> list[bytes]:
-    """An error body in the service's own protocol, so botocore parses the code."""
-    if failure.answer is not None:
-        start_response(
-            "200 OK",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(failure.answer)))],
-        )
-        return [failure.answer]
-    if service in _QUERY_SERVICES:
-        body = (
-            "<ErrorResponse><Error><Type>Sender</Type>"
-            f"<Code>{failure.code}</Code><Message>{failure.message}</Message>"
-            "</Error><RequestId>injected</RequestId></ErrorResponse>"
-        ).encode()
-        content_type = "text/xml"
-    else:
-        body = json.dumps({"__type": failure.code, "message": failure.message}).encode()
-        content_type = "application/json"
-    reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests"}.get(
-        failure.status, "Internal Server Error"
-    )
-    start_response(
-        f"{failure.status} {reason}",
-        [
-            ("Content-Type", content_type),
-            ("x-amzn-ErrorType", failure.code),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]
+    @property
+    def by_tool(self) -> bool:
+        return TOOL_USER_AGENT in self.user_agent
 
 
 class _RecordingApp:
@@ -132,10 +71,18 @@ class _RecordingApp:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         operation = operation_name(environ, body)
-        if operation is not None:
-            failure = self._server._record(operation)
-            if failure is not None:
-                return _error_response(operation.split(":", 1)[0], failure, start_response)
+        if operation is None:
+            return self._app(environ, start_response)
+        failure, latency = self._server._record(operation, environ.get("HTTP_USER_AGENT", ""))
+        if latency:
+            time.sleep(latency)
+        if isinstance(failure, InjectedFailure) and failure.answer is not None:
+            return json_response(failure.answer, start_response)
+        if failure is not None:
+            service = operation.split(":", 1)[0]
+            return error_response(
+                service, failure.status, failure.code, failure.message, start_response
+            )
         return self._app(environ, start_response)
 
 
@@ -147,7 +94,12 @@ class EmulatorServer:
         self._port = port
         self._lock = threading.Lock()
         self._operations: Counter[str] = Counter()
+        self._calls: list[Call] = []
+        self._tool_operations: Counter[str] = Counter()  # survives reset
+        self._faulted: Counter[str] = Counter()
         self._failures: dict[str, InjectedFailure] = {}
+        self._plan: FaultPlan | None = None
+        self._latency = 0.0
         self._moto: Any = None
         self.url = ""
 
@@ -198,22 +150,39 @@ class EmulatorServer:
         self.stop()
 
     def reset(self) -> None:
-        """Forget every resource, logged call and injected failure."""
+        """Forget every resource, logged call and injected fault (not `tool_operations`)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
-        with self._lock:
-            self._operations.clear()
-            self._failures.clear()
+        self.clear_operations()
+        self.clear_failures()
 
     def operations(self) -> Counter[str]:
         """How many times each 'service:Operation' was called since the last clear."""
         with self._lock:
             return Counter(self._operations)
 
+    def calls(self) -> list[Call]:
+        """Every call since the last clear, in order, with its User-Agent."""
+        with self._lock:
+            return list(self._calls)
+
+    def faults_answered(self) -> Counter[str]:
+        """How many calls of each operation a random fault answered since the last clear."""
+        with self._lock:
+            return Counter(self._faulted)
+
     def clear_operations(self) -> None:
         with self._lock:
             self._operations.clear()
+            self._calls.clear()
+            self._faulted.clear()
+
+    def tool_operations(self) -> Counter[str]:
+        """Every call made with the auditor's User-Agent since the server started, resets and
+        clears included: what the auditor did over a whole test session."""
+        with self._lock:
+            return Counter(self._tool_operations)
 
     def inject_failure(
         self,
@@ -236,20 +205,53 @@ class EmulatorServer:
                 200, "", "", None, json.dumps(answer).encode()
             )
 
+    def inject_faults(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        services: Iterable[str] | None = None,
+        kinds: Iterable[FaultKind] = FAULT_KINDS,
+    ) -> None:
+        """Answer a `rate` fraction of calls (to `services`, named as in operation names, or
+        all) with throttling or a server error, as AWS would; drawn from `seed`. Calls that
+        `inject_failure` or `inject_answer` match are answered by those instead."""
+        plan = FaultPlan(rate, seed=seed, services=services, kinds=kinds)
+        with self._lock:
+            self._plan = plan
+
+    def inject_latency(self, seconds: float) -> None:
+        """Delay every AWS call by `seconds` (0 to stop), e.g. to stretch a run for a kill."""
+        with self._lock:
+            self._latency = max(0.0, seconds)
+
     def clear_failures(self) -> None:
+        """Stop every injected failure, answer, random fault and latency."""
         with self._lock:
             self._failures.clear()
+            self._plan = None
+            self._latency = 0.0
 
-    def _record(self, operation: str) -> InjectedFailure | None:
+    def _record(
+        self, operation: str, user_agent: str
+    ) -> tuple[InjectedFailure | Fault | None, float]:
+        """Log the call; (what answers it instead of moto, if anything; delay)."""
+        call = Call(operation, user_agent)
         with self._lock:
             self._operations[operation] += 1
+            self._calls.append(call)
+            if call.by_tool:
+                self._tool_operations[operation] += 1
             failure = self._failures.get(operation)
             if failure is None:
-                return None
+                fault = self._plan.draw(operation) if self._plan is not None else None
+                if fault is not None:
+                    self._faulted[operation] += 1
+                return fault, self._latency
             if failure.remaining is not None:
                 left = failure.remaining - 1
                 if left <= 0:
                     del self._failures[operation]
                 else:
                     self._failures[operation] = replace(failure, remaining=left)
-            return failure
+            return failure, self._latency

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -88,9 +89,15 @@ class SlackConfig:
         return "chat.postMessage" if self.bot_token and self.channel else "webhook"
 
     def redact(self, text: str) -> str:
-        for secret in (self.bot_token, self.webhook_url):
-            if secret:
-                text = text.replace(secret, "***")
+        """`text` without the token or the webhook's secret path, plain or URL-encoded."""
+        secrets = [self.bot_token, self.webhook_url]
+        path = urlsplit(self.webhook_url).path if self.webhook_url else ""
+        if path.strip("/"):
+            secrets.append(path)  # /services/T.../B.../<secret>: the URL's secret part
+        for secret in sorted(filter(None, secrets), key=len, reverse=True):
+            forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+            for form in sorted(forms, key=len, reverse=True):
+                text = text.replace(form, "***")
         return text
 
 

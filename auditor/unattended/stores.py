@@ -77,13 +77,22 @@ class S3StateStore:
         return State.from_json(decode_text(data, self.location), source=self.location)
 
     def save(self, state: State) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         # A single PutObject replaces the object atomically: readers see old or new, never half.
-        self._client.put_object(
-            Bucket=self.bucket,
-            Key=self.key,
-            Body=state.to_json().encode(),
-            ContentType="application/json",
-        )
+        try:
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=self.key,
+                Body=state.to_json().encode(),
+                ContentType="application/json",
+            )
+        except ClientError as exc:
+            # The code only: S3's message may quote the request, credentials included.
+            code = exc.response.get("Error", {}).get("Code", "") or "error"
+            raise InputError(self.location, None, f"cannot write state: {code}") from None
+        except BotoCoreError as exc:
+            raise InputError(self.location, None, f"cannot write state: {exc}") from None
 
 
 def s3_location(uri: str, source: str) -> tuple[str, str]:
