@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.redact import scrub
 from auditor.model.snapshot import CollectionError
 
 T = TypeVar("T")
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"})
-
-
-# What AWS echoes of a request in some errors (IncompleteSignature quotes the Authorization
-# header, SignatureDoesNotMatch the canonical request with its token header): the access key
-# id and the session token must not reach a report, a snapshot or stderr.
-_CREDENTIALS = (
-    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
-    re.compile(r"(?i)(x-amz-security-token[:=]\s*)[^\s&'\",;]+"),
-    re.compile(r"(?i)(credential=)[^\s,&'\";]+"),
-    re.compile(r"(?i)(signature=)[0-9a-f]+"),
-)
-
-
-def scrub(message: str) -> str:
-    """`message` with any AWS credential it quotes replaced by ***."""
-    for pattern in _CREDENTIALS:
-        message = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", message)
-    return message
 
 
 def error_code(exc: ClientError) -> str:
@@ -93,12 +76,24 @@ class Reads:
         # An answer we cannot use: a missing key, or a value of another type than the model's
         # (a null path item, a list for a map) met as a KeyError, TypeError or AttributeError.
         except (ValueError, KeyError, TypeError) as exc:
-            self.record(service, operation, f"unexpected response: {exc!r}", resource)
+            self.record(service, operation, f"unexpected response: {_one_line(exc)}", resource)
         except AttributeError as exc:
             if not _on_answer_value(exc):
                 raise  # our own object lacks it: a bug, which must surface (exit 4)
-            self.record(service, operation, f"unexpected response: {exc!r}", resource)
+            self.record(service, operation, f"unexpected response: {_one_line(exc)}", resource)
         return None
+
+
+def _one_line(exc: Exception) -> str:
+    """A failed read is one line of a report: a model's refusal by its first field, anything
+    else by its repr, cut short (an answer can quote a megabyte)."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part)[:60] for part in first["loc"])
+        text = f"{where}: {first['msg']}" if where else first["msg"]
+    else:
+        text = " ".join(repr(exc).split())
+    return text if len(text) <= 500 else text[:497] + "..."
 
 
 # What botocore parses an answer into; an attribute looked up on one of these (`.get` on a

@@ -23,6 +23,9 @@ _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _REGION_MAX_CHARS = 64
 _ENDPOINT_SCHEMES = ("http", "https")
 
+# In every request: the emulator tells the auditor's calls by it (emulator/read_only.py).
+USER_AGENT = "cognito-route-auditor"
+
 
 @dataclass(frozen=True)
 class AwsOptions:
@@ -106,7 +109,7 @@ class AwsClients:
             # then hold every read for max_attempts minutes: a run that looks hung.
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
-            user_agent_extra="cognito-route-auditor",
+            user_agent_extra=USER_AGENT,
         )
         self._clients: dict[str, Any] = {}
 

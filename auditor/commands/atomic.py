@@ -106,6 +106,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
     try:
+        # mkstemp makes the file 0600; the output gets the mode a plain write would give it:
+        # the replaced file's, else what the umask leaves of 0666.
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -117,6 +120,27 @@ def write_text_atomic(path: Path, text: str) -> None:
             raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
         raise
     _fsync_directory(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (/proc), else by
+    setting and restoring it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(directory: Path) -> None:

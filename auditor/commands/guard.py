@@ -15,6 +15,7 @@ import typer
 
 from auditor.commands.options import EXIT_INPUT, EXIT_INTERNAL
 from auditor.model.errors import AuditorError
+from auditor.model.redact import scrub
 
 PROG = "auditor"
 DEBUG_FLAG = "--debug"
@@ -90,8 +91,8 @@ def _usage_error(error: typer.TyperException) -> int:
 
 
 def _internal_error(error: BaseException, *, debug: bool) -> int:
-    if debug:
-        traceback.print_exc()
+    if debug:  # the traceback quotes messages too: scrubbed like the line
+        _say_block(scrub(traceback.format_exc()))
     first = next(iter(str(error).splitlines()), "").strip()
     if len(first) > _FIRST_LINE_CHARS:
         first = first[: _FIRST_LINE_CHARS - 3] + "..."
@@ -102,14 +103,23 @@ def _internal_error(error: BaseException, *, debug: bool) -> int:
 
 
 def say(line: str) -> None:
-    """One line on stderr, whatever newlines the message carried, cut at _LINE_CHARS."""
-    text = " ".join(line.split())
+    """One line on stderr, whatever newlines the message carried, cut at _LINE_CHARS, with
+    any credential an error quoted scrubbed."""
+    text = " ".join(scrub(line).split())
     if len(text) > _LINE_CHARS:
         text = text[: _LINE_CHARS - 3] + "..."
     try:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr closed too: the exit code still tells
+        pass
+
+
+def _say_block(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
         pass
 
 

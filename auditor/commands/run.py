@@ -88,16 +88,21 @@ def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
 def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
+    rendered: list[str] = []
+
+    def publish(report: Report) -> None:
+        rendered.append(render(report, options.format, color=color and options.output is None))
+        if options.output is not None:
+            write_text_atomic(options.output, rendered[-1])
+
     if options.state or options.slack.enabled:
         # The edge with S3 and Slack, only when asked for: it audits with what changed since
-        # the previous run at hand.
+        # the previous run at hand, and publishes the report before it saves the state.
         from auditor.unattended.history import track
 
-        report = track(snapshot, options, lambda change: audit(snapshot, baseline, change))
+        report = track(snapshot, options, lambda change: audit(snapshot, baseline, change), publish)
     else:
         report = audit(snapshot, baseline)
+        publish(report)
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
-    rendered = render(report, options.format, color=color and options.output is None)
-    if options.output is not None:
-        write_text_atomic(options.output, rendered)
-    return RunOutcome(report, snapshot, exit_code(report, options.fail_on), rendered)
+    return RunOutcome(report, snapshot, exit_code(report, options.fail_on), rendered[-1])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-TOOL_USER_AGENT = "cognito-route-auditor"
+from auditor.collect.session import USER_AGENT
+
+TOOL_USER_AGENT = USER_AGENT
 
 _READ_PREFIXES = ("Get", "List", "Describe")
 _READS = frozenset(

@@ -34,8 +34,15 @@ from auditor.unattended.stores import open_store
 Audit = Callable[[ConfigChange | None], Report]
 
 
-def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
-    """This run's report, compared with the previous run; the alert sent, the state saved."""
+def track(
+    snapshot: Snapshot,
+    options: RunOptions,
+    audit: Audit,
+    publish: Callable[[Report], None] | None = None,
+) -> Report:
+    """This run's report, compared with the previous run; the alert sent, the report given
+    to `publish`, then the state saved: a state that cannot be saved (or a run killed in
+    between) never leaves the report unwritten while the state says it was seen."""
     # The state bucket is in the audited region unless the command line names another.
     aws = replace(options.aws, region=options.aws.region or snapshot.region)
     store = open_store(options.state, aws) if options.state else None
@@ -51,6 +58,8 @@ def track(snapshot: Snapshot, options: RunOptions, audit: Audit) -> Report:
     if options.slack.enabled:
         report, pending = _send(report, alert, options)
         state = state.model_copy(update={"pending_alert": pending}) if state else None
+    if publish is not None:
+        publish(report)
     if store is not None and state is not None:
         store.save(state)
     return report

@@ -69,3 +69,14 @@ def test_a_failed_read_never_records_the_credentials_aws_echoes(
     reads = Reads()
     reads.run("iam", "Op", None, fails)
     assert [e.message for e in reads.errors] == [f"IncompleteSignature: {scrubbed}"]
+
+
+def test_a_value_the_models_refuse_is_one_line_naming_the_field() -> None:
+    from auditor.model.snapshot import Group
+
+    reads = Reads()
+    assert reads.run("cognito-idp", "ListGroups", "pool", lambda: Group(name="g" * 2_000)) is None
+    (error,) = reads.errors
+    assert error.message.startswith("unexpected response: name: String should have at most")
+    assert "\n" not in error.message
+    assert len(error.message) <= 500 + len("unexpected response: ")

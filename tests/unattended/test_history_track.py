@@ -245,3 +245,23 @@ def test_pending_merge_is_the_net_change() -> None:
     assert merged.new == [] and merged.resolved == []
     merged = merge_pending(pending, new=[], resolved=[], open_now={DRIFT.fingerprint})
     assert merged.new == [DRIFT] and merged.resolved == [PRECEDENCE]
+
+
+def test_the_report_is_published_before_the_state_is_saved(tmp_path: Path) -> None:
+    # A state that cannot be saved fails the run after the report is out, never before: the
+    # report of what was seen is never lost behind the state's failure.
+    (tmp_path / "file").write_text("")
+    published: list[Report] = []
+    unsaveable = tmp_path / "file" / "state.json"
+    with pytest.raises(InputError, match="cannot write"):
+        track(
+            snapshot(),
+            _options(unsaveable, slack=False),
+            _audit(snapshot(), [DRIFT]),
+            published.append,
+        )
+    assert [f.rule_id for f in published[0].findings] == ["excess-route"]
+    # And with a state that saves, the report is published once, before it.
+    state = tmp_path / "state.json"
+    track(snapshot(), _options(state, slack=False), _audit(snapshot(), [DRIFT]), published.append)
+    assert len(published) == 2 and state.exists()
