@@ -106,9 +106,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
     try:
-        # mkstemp makes the file 0600; the output gets the mode a plain write would give it:
-        # the replaced file's, else what the umask leaves of 0666.
-        os.fchmod(fd, _mode_for(path))
+        # A new output is its owner's only (mkstemp's 0600: it maps who can reach what in
+        # the account); a replaced one keeps the mode its owner gave it.
+        _keep_mode(fd, path)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -122,25 +122,12 @@ def write_text_atomic(path: Path, text: str) -> None:
     _fsync_directory(path.parent)
 
 
-def _mode_for(path: Path) -> int:
+def _keep_mode(fd: int, path: Path) -> None:
     try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where Linux says it (/proc), else by
-    setting and restoring it."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:  # a new file, or one we cannot stat: mkstemp's 0600 stands
+        return
+    os.fchmod(fd, mode)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -114,16 +114,18 @@ def test_a_folder_under_a_file_is_refused(tmp_path: Path) -> None:
         writable_folder("", "--keep")
 
 
-def test_the_output_gets_the_mode_a_plain_write_would_give(tmp_path: Path) -> None:
-    old = os.umask(0o027)
+def test_a_new_output_is_its_owners_only_and_a_replaced_one_keeps_its_mode(
+    tmp_path: Path,
+) -> None:
+    old = os.umask(0o022)
     try:
         fresh = tmp_path / "fresh.json"
         write_text_atomic(fresh, "{}")
-        assert stat.S_IMODE(fresh.stat().st_mode) == 0o640  # 0666 less the umask, not 0600
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600  # whatever the umask allows
         kept = tmp_path / "kept.json"
         kept.write_text("old")
-        kept.chmod(0o604)
+        kept.chmod(0o644)
         write_text_atomic(kept, "new")
-        assert (stat.S_IMODE(kept.stat().st_mode), kept.read_text()) == (0o604, "new")
+        assert (stat.S_IMODE(kept.stat().st_mode), kept.read_text()) == (0o644, "new")
     finally:
         os.umask(old)
