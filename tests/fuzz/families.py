@@ -285,7 +285,10 @@ def _broken_policy(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[tuple[str, ...
     else:
         statements = policy["Statement"]
         statements = statements if isinstance(statements, list) else [statements]
-        said, brk = draw(st.sampled_from(STATEMENT_BREAKS))
+        # A trust policy has no Resource: its absence there is no damage.
+        trust = path[-1] == "trust_policy"
+        breaks = [b for b in STATEMENT_BREAKS if not (trust and b[0] == "no Resource")]
+        said, brk = draw(st.sampled_from(breaks))
         brk(draw(st.sampled_from(statements)))
     return (f"{what}: {said}",), INCOMPLETE
 
