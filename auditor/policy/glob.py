@@ -138,9 +138,15 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
     if not stars:
         return chunks[0]
     # Two stars backtrack at most quadratically, and re's own search is faster then.
-    template = "{}*{}" if len(stars) <= 2 else "(?>{}*?{})"
+    atomic = len(stars) > 2
     out = [chunks[0]]
-    for cls, chunk in zip(stars[:-1], chunks[1:-1], strict=True):
+    for cls, chunk, following in zip(stars[:-1], chunks[1:-1], stars[1:], strict=True):
+        # The exchange argument fails after an ANY star when the next star is not-colon: the
+        # text the ANY star could take up to the later place may hold a colon. Such chunks
+        # backtrack; not-colon stars only occur in an ARN's region and account, so there are
+        # at most two of them.
+        commit = atomic and not (cls == ANY and following != ANY)
+        template = "(?>{}*?{})" if commit else "{}*{}"
         out.append(template.format(_CLASS_RE[cls], chunk))
     out.append(f"{_CLASS_RE[stars[-1]]}*{chunks[-1]}")
     return "".join(out)
