@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from auditor.collect.session import USER_AGENT
-
-TOOL_USER_AGENT = USER_AGENT
+TOOL_USER_AGENT = "cognito-route-auditor"  # collect.session.USER_AGENT (a test pins them)
 
 _READ_PREFIXES = ("Get", "List", "Describe")
 _READS = frozenset(
