@@ -3,6 +3,10 @@
 A reader sees the old file or the new one, never half of either: the text goes to a temporary
 file in the same directory, is fsynced, renamed over the target, and the directory is fsynced
 so that the rename survives a crash. Every failure is a one-line InputError naming the path.
+
+A symbolic link is followed: the file it points to is replaced, the link stays. A device or a
+pipe (`-o /dev/null`, `-o /dev/stdout`) has no old version to keep, and replacing it would
+swap it for a regular file (as root, for the whole machine): it is written straight through.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ def writable_file(raw: str, option: str) -> Path:
     """The file `option` names, if the auditor could write it there; an InputError otherwise.
 
     Called before any AWS read or audit, so that a typo in `-o` costs nothing. The check is
-    the one the atomic writer needs: a file name (not a directory, not a device), and a
-    directory in which a file can be created, or that can itself be created.
+    the one the atomic writer needs: a file name (not a directory), and a directory in which
+    a file can be created, or that can itself be created; or a device or pipe to write to.
     """
     where = f"{option} {shown(raw)}"
     if not raw.strip():
@@ -44,10 +48,11 @@ def writable_file(raw: str, option: str) -> Path:
     if existing is not None:
         if stat.S_ISDIR(existing.st_mode):
             raise InputError(where, None, "is a directory; give a file name")
-        if not stat.S_ISREG(existing.st_mode):
-            # os.replace would swap the device or pipe for a regular file (as root, /dev/stdout).
-            raise InputError(where, None, "is not a regular file")
-    _check_folder(path.parent, where)
+        if _is_stream(path, existing):
+            _probe_stream(path, where)
+            return path
+    # A link's file is replaced where it lives; anything else where the user said.
+    _check_folder((_real(path) if path.is_symlink() else path).parent, where)
     return path
 
 
@@ -100,11 +105,17 @@ def _reason(exc: OSError) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` atomically and durably; an InputError naming `path` on failure."""
+    if _is_stream(path, _stat(path, str(path))):
+        _write_through(path, text)
+        return
+    original, path = path, _real(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # The temporary name must fit NAME_MAX (255) even beside a long legal name.
+        prefix = f".{path.name[:100]}."
+        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
+        raise InputError(str(original), None, f"cannot write ({_reason(exc)})") from exc
     try:
         # A new output is its owner's only (mkstemp's 0600: it maps who can reach what in
         # the account); a replaced one keeps the mode its owner gave it.
@@ -117,9 +128,40 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
+            raise InputError(str(original), None, f"cannot write ({_reason(exc)})") from exc
         raise
     _fsync_directory(path.parent)
+
+
+def _is_stream(path: Path, found: os.stat_result | None) -> bool:
+    """A device or pipe, or anything under /dev or /proc (/dev/stdout is a link to the
+    process's own descriptor, whatever that is): written to, never replaced."""
+    if Path(os.path.abspath(path)).parts[1:2] in (("dev",), ("proc",)):
+        return True
+    return found is not None and not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode)
+
+
+def _probe_stream(path: Path, where: str) -> None:
+    """Open it for writing without blocking: a pipe nobody reads (which would hang the write)
+    or a file that refuses writes (/proc/version) is refused before any work."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        why = "a pipe nobody reads" if exc.errno == errno.ENXIO else _reason(exc)
+        raise InputError(where, None, f"cannot be written ({why})") from exc
+
+
+def _real(path: Path) -> Path:
+    """The file a link points to (so that the link survives its replacement)."""
+    return Path(os.path.realpath(path))
+
+
+def _write_through(path: Path, text: str) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
 
 
 def _keep_mode(fd: int, path: Path) -> None:

@@ -88,11 +88,45 @@ def test_a_file_that_cannot_be_written_is_refused(
     assert "\n" not in str(raised.value)
 
 
-def test_a_fifo_is_not_a_file_to_replace(tmp_path: Path) -> None:
+def test_a_pipe_nobody_reads_is_refused_and_one_being_read_is_written_through(
+    tmp_path: Path,
+) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    with pytest.raises(InputError, match="is not a regular file"):
+    with pytest.raises(InputError, match="cannot be written \\(a pipe nobody reads\\)"):
         writable_file(str(fifo), "--output")
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert writable_file(str(fifo), "--output") == fifo
+        write_text_atomic(fifo, "report")
+        assert os.read(reader, 100) == b"report"
+        assert stat.S_ISFIFO(fifo.stat().st_mode)  # still the pipe, not a file in its place
+    finally:
+        os.close(reader)
+
+
+def test_a_device_is_written_through_never_replaced() -> None:
+    null = Path("/dev/null")
+    assert writable_file(str(null), "--output") == null
+    write_text_atomic(null, "report")
+    assert null.is_char_device()
+
+
+def test_a_link_is_followed_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "real.json"
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    write_text_atomic(writable_file(str(link), "--output"), "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["real.json"]
+
+
+def test_a_long_legal_name_is_written(tmp_path: Path) -> None:
+    target = tmp_path / ("r" * 250 + ".json")
+    write_text_atomic(writable_file(str(target), "--output"), "{}")
+    assert target.read_text() == "{}"
 
 
 def test_files_and_folders_that_can_be_written_pass_unchanged(tmp_path: Path) -> None:

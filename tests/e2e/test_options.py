@@ -3,6 +3,7 @@ AWS read, audit or file write. Every case runs the real CLI in a subprocess with
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -121,10 +122,15 @@ def test_a_read_only_directory_is_refused(world: World, tmp_path: Path) -> None:
         locked.chmod(0o700)
 
 
-def test_a_device_is_not_replaced_by_a_report(world: World) -> None:
-    line = one_line(subprocess_cli(run_args(world, "-o", "/dev/null"), endpoint=world.url))
-    assert "--output '/dev/null': is not a regular file" in line
+def test_a_device_is_written_through_not_replaced(world: World) -> None:
+    # `-o /dev/null` keeps only the exit code; `-o /dev/stdout` writes the report to whatever
+    # stdout is (a pipe here): neither device is swapped for a regular file.
+    done = subprocess_cli(run_args(world, "-o", "/dev/null"), endpoint=world.url)
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "")  # the world is clean
     assert Path("/dev/null").is_char_device()
+    done = subprocess_cli(run_args(world, "-o", "/dev/stdout"), endpoint=world.url)
+    assert done.exit_code == 0 and json.loads(done.stdout)["status"] == "complete"
+    assert Path("/dev/stdout").is_symlink()
 
 
 def test_the_state_location_must_be_a_file_or_an_s3_key(world: World, places: Path) -> None:
