@@ -134,6 +134,10 @@ def _minimum_message(error: JsonSchemaError) -> str:
     return f"must be {error.validator_value} or more, not {_shown(error.instance)}"
 
 
+def _maximum_message(error: JsonSchemaError) -> str:
+    return f"must be {error.validator_value} or less, not {_shown(error.instance)}"
+
+
 def _min_length_message(error: JsonSchemaError) -> str:
     if error.validator_value == 1:
         return "must not be empty"
@@ -165,6 +169,7 @@ _MESSAGES: dict[str, Callable[[JsonSchemaError], str]] = {
     "const": _const_message,
     "required": _required_message,
     "minimum": _minimum_message,
+    "maximum": _maximum_message,
     "minLength": _min_length_message,
     "maxLength": _max_length_message,
     "uniqueItems": _unique_message,

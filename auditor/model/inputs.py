@@ -29,6 +29,7 @@ MIB = 1 << 20
 # 64 leaves room and keeps every later recursive walk (jsonschema, pydantic, the engine)
 # far from Python's recursion limit.
 MAX_DEPTH = 64
+MAX_INT_BITS = 64  # no count, precedence or id of ours is larger
 # A JSON or YAML escape that can spell a UTF-16 surrogate ("\ud800"): only then can a
 # parsed string hold a lone one, so only then are the strings checked one by one.
 _ESCAPED_SURROGATE = re.compile(r"\\[uU]0*[dD][89a-fA-F]")
@@ -161,7 +162,7 @@ def parse_json(text: str, source: str, *, unique_keys: bool = False) -> Any:
         raise InputError(source, None, problem) from None
     except (RecursionError, ValueError) as exc:  # nested too deep; an integer past the limit
         raise InputError(source, None, f"cannot be read as JSON: {_limit(exc)}") from None
-    _check_tree(data, source, escapes=_ESCAPED_SURROGATE.search(text) is not None)
+    _check_tree(data, source, scalars=_ESCAPED_SURROGATE.search(text) is not None)
     return data
 
 
@@ -184,7 +185,7 @@ def parse_yaml(text: str, source: str, loader: type[yaml.CSafeLoader] | None = N
         raise InputError(source, None, f"invalid YAML: {_one_line(str(exc))}") from None
     except (RecursionError, ValueError) as exc:
         raise InputError(source, None, f"cannot be read as YAML: {_limit(exc)}") from None
-    _check_tree(data, source, escapes=True)
+    _check_tree(data, source, scalars=True)
     return data
 
 
@@ -207,30 +208,38 @@ def _scan_events(text: str, source: str) -> None:
             depth -= 1
 
 
-def _check_tree(data: Any, source: str, *, escapes: bool) -> None:
+def _check_tree(data: Any, source: str, *, scalars: bool) -> None:
     """Depth within MAX_DEPTH, level by level without recursion (a comprehension per level
-    keeps this to a fraction of the parse); with `escapes` (the text could spell a lone
-    surrogate, which no UTF-8 output can carry), every string must be encodable."""
+    keeps this to a fraction of the parse). With `scalars`, every scalar too: strings must be
+    encodable (an escape can spell a lone surrogate, which no UTF-8 output carries), integers
+    at most 64 bits (YAML's 0x... and 0o... integers escape Python's limit on decimal digits,
+    and then fail the first str() of them)."""
     level = [data] if type(data) is dict or type(data) is list else []
     depth = 0
     while level:
         depth += 1
         if depth > MAX_DEPTH:
             raise InputError(source, None, f"nested more than {MAX_DEPTH} levels deep")
-        if escapes:
+        if scalars:
             for node in level:
                 items = itertools.chain(node.keys(), node.values()) if type(node) is dict else node
                 for item in items:
-                    if type(item) is str and not item.isascii():
-                        _check_encodable(item, source)
+                    _check_scalar(item, source)
         level = [
             child
             for node in level
             for child in (node.values() if type(node) is dict else node)
             if type(child) is dict or type(child) is list
         ]
-    if escapes and type(data) is str and not data.isascii():
-        _check_encodable(data, source)
+    if scalars:
+        _check_scalar(data, source)
+
+
+def _check_scalar(item: Any, source: str) -> None:
+    if type(item) is str and not item.isascii():
+        _check_encodable(item, source)
+    elif type(item) is int and item.bit_length() > MAX_INT_BITS:
+        raise InputError(source, None, f"a number is larger than {MAX_INT_BITS} bits")
 
 
 def _check_encodable(value: str, source: str) -> None:

@@ -124,7 +124,8 @@ class IdentityProvider(_Model):
 
 
 class MappingRule(_Model):
-    claim: Annotated[str, text(64, r"^[!-~]+$")]
+    # AWS: [\p{L}\p{M}\p{S}\p{N}\p{P}]+, so any letter, not only ASCII ones.
+    claim: Annotated[str, text(64, r"^[^\x00-\x20\x7f]+$")]
     match_type: Literal["Equals", "Contains", "StartsWith", "NotEqual"]
     value: Annotated[str, text(128, min_length=1)]
     role_arn: Arn

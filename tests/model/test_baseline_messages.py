@@ -136,3 +136,17 @@ def test_many_routes_are_checked_once_each(tmp_path: Path) -> None:
     problems, baseline = check_baseline_file(file)
     assert problems == [] and baseline is not None
     assert [str(p) for p in baseline.routes.all_users] == routes
+
+
+def test_precedence_within_cognitos_range_and_claims_in_any_letters(tmp_path: Path) -> None:
+    # A precedence past 2^31-1 (a YAML 0xfff... of any length loads as an int) is refused by
+    # the schema; a claim named in letters beyond ASCII is as valid as AWS makes it.
+    too_big = {**BASE, "groups": {"a": {"precedence": 2**31}}}
+    assert _check(tmp_path, too_big) == [
+        ("groups.a.precedence", "must be 2147483647 or less, not 2147483648")
+    ]
+    role = "arn:aws:iam::123456789012:role/fr"
+    file = tmp_path / "claims.json"
+    claims = {**BASE, "claims": {"custom:niveau_é Equals or": {"role": role}}}
+    file.write_text(json.dumps(claims))
+    assert check_baseline_file(file)[0] == []
