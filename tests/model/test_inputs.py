@@ -100,7 +100,7 @@ BILLION_LAUGHS = "version: 1\n" + "\n".join(
         ('{"version": 1, "x": -Infinity}', "-Infinity is not a JSON number"),
         ('{"version": 1, "x": ' + "[" * 70 + "]" * 70 + "}", "nested more than 64 levels"),
         ("version: 0x" + "f" * 5_000, "a number is larger than 64 bits"),
-        ("version: 1\ngroups: {a: {precedence: 0o" + "7" * 30 + "}}", "larger than 64 bits"),
+        ("version: 1\ngroups: {a: {precedence: 0b" + "1" * 100 + "}}", "larger than 64 bits"),
     ],
 )
 def test_a_baseline_past_a_limit_is_one_line(
