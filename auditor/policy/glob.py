@@ -112,8 +112,10 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
     Classes other than ANY and not-colon never share a run (arn_tokens makes neither).
     """
     chunks: list[str] = []  # chunks[0] before the first star, chunks[i] after star i
+    colons: list[bool] = []  # whether chunks[i] can match a colon
     stars: list[int] = []  # the class of each run of stars
     current: list[str] = []
+    colon = False
     after_star = False
     for kind, arg in tokens:
         if kind == STAR:
@@ -123,7 +125,8 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
                 stars[-1] = ANY if ANY in (stars[-1], arg) else arg
                 continue
             chunks.append("".join(current))
-            current = []
+            colons.append(colon)
+            current, colon = [], False
             stars.append(arg)
             after_star = True
             continue
@@ -131,21 +134,25 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
         if kind == LIT:
             assert isinstance(arg, str)
             current.append(re.escape(arg))
+            colon = colon or arg == ":"
         else:
             assert isinstance(arg, int)
             current.append(_CLASS_RE[arg])
+            colon = colon or arg == ANY
     chunks.append("".join(current))
+    colons.append(colon)
     if not stars:
         return chunks[0]
     # Two stars backtrack at most quadratically, and re's own search is faster then.
     atomic = len(stars) > 2
     out = [chunks[0]]
-    for cls, chunk, following in zip(stars[:-1], chunks[1:-1], stars[1:], strict=True):
-        # The exchange argument fails after an ANY star when the next star is not-colon: the
-        # text the ANY star could take up to the later place may hold a colon. Such chunks
-        # backtrack; not-colon stars only occur in an ARN's region and account, so there are
-        # at most two of them.
-        commit = atomic and not (cls == ANY and following != ANY)
+    middles = zip(stars[:-1], chunks[1:-1], colons[1:-1], stars[1:], strict=True)
+    for cls, chunk, chunk_colon, following in middles:
+        # Before a not-colon star the exchange needs the text between the two places of the
+        # chunk, and the chunk's own text, to be colon-free: so the star before must stop at
+        # colons and the chunk must not match one. Other chunks backtrack; not-colon stars
+        # only occur in an ARN's region and account, so there are few of them.
+        commit = atomic and (following == ANY or (cls == NOCOLON and not chunk_colon))
         template = "(?>{}*?{})" if commit else "{}*{}"
         out.append(template.format(_CLASS_RE[cls], chunk))
     out.append(f"{_CLASS_RE[stars[-1]]}*{chunks[-1]}")
