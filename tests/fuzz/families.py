@@ -385,19 +385,29 @@ def snapshot_cases(draw: st.DrawFn, seeds: Seeds) -> Case:
         api["routes"] = [{**template, "path": f"/r/{i}"} for i in range(size)]
         api["deployments"] = {}
         why = (f"{size} routes served",)
-    elif kind == "unreadable-file":
-        what, damage = draw(st.sampled_from(UNREADABLE_FILES))
-        data, expect, why = damage(serialize(doc, "json").decode()), INPUT_ERROR, (what,)
-    elif kind == "odd-file":
-        what, damage = draw(st.sampled_from(ODD_FILES))
-        data, why = damage(serialize(doc, "json").decode()), (what,)
     else:
-        data, said = draw(duplicate_key(doc, "json"))
-        why = (said,)
+        data, expect, why = draw(damaged_file(kind, doc, expect))
     if data is None:
         data = serialize(doc, "json", unicode=draw(st.booleans()))
     files = ((BASELINE_YAML, seeds.baseline_bytes()), (SNAPSHOT, data))
     return Case("snapshot", _run_argv(BASELINE_YAML), files, expect, blame=(SNAPSHOT,), why=why)
+
+
+@st.composite
+def damaged_file(
+    draw: st.DrawFn, kind: str, doc: dict[str, Any], expect: frozenset[int]
+) -> tuple[bytes, frozenset[int], tuple[str, ...]]:
+    """The damage snapshot and state files share, as (bytes, exits, why): a file no reader
+    can take (exit 2), an odd but possibly readable one, or a key written twice."""
+    text = serialize(doc, "json").decode()
+    if kind == "unreadable-file":
+        what, damage = draw(st.sampled_from(UNREADABLE_FILES))
+        return damage(text), INPUT_ERROR, (what,)
+    if kind == "odd-file":
+        what, damage = draw(st.sampled_from(ODD_FILES))
+        return damage(text), expect, (what,)
+    data, said = draw(duplicate_key(doc, "json"))
+    return data, expect, (said,)
 
 
 # --- state files --------------------------------------------------------------------------
@@ -427,15 +437,8 @@ def state_cases(draw: st.DrawFn, seeds: Seeds) -> Case:
         path, value = draw(st.sampled_from(STATE_BREAKS))
         _at(doc, path[:-1])[path[-1]] = value
         expect, why = INPUT_ERROR, (f"{'.'.join(path)} = {value!r}",)
-    elif kind == "unreadable-file":
-        what, damage = draw(st.sampled_from(UNREADABLE_FILES))
-        data, expect, why = damage(serialize(doc, "json").decode()), INPUT_ERROR, (what,)
-    elif kind == "odd-file":
-        what, damage = draw(st.sampled_from(ODD_FILES))
-        data, why = damage(serialize(doc, "json").decode()), (what,)
     else:
-        data, said = draw(duplicate_key(doc, "json"))
-        why = (said,)
+        data, expect, why = draw(damaged_file(kind, doc, expect))
     if data is None:
         data = serialize(doc, "json", unicode=draw(st.booleans()))
     files = (
