@@ -18,36 +18,20 @@ import pytest
 
 from auditor.emulator import EmulatorServer
 from auditor.emulator.read_only import violation_report
-from tests.support.aws import REGION, Aws
+from tests.support.aws import AMBIENT_AWS_ENV, REGION, Aws, offline_aws_env
 
 # What the auditor called on the session emulator, kept when the emulator stops.
 _TOOL_OPERATIONS: Counter[str] = Counter()
-
-_CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
 
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     empty = tmp_path_factory.getbasetemp() / "no-aws-config"
     empty.touch()
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    ):
+    for name in AMBIENT_AWS_ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", _CLOSED_PORT_URL)
+    for name, value in offline_aws_env(str(empty)).items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fuzz.case import Case
+from tests.support.aws import AMBIENT_AWS_ENV, CLOSED_PORT_URL, offline_aws_env
 
 TIMEOUT_SECONDS = 30.0
 MEMORY_BYTES = 2 * 1024**3
-CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
 
 # The kinds of failure, in the order reports list them.
 TRACEBACK = "traceback"
@@ -30,19 +30,7 @@ MULTI_LINE = "multi-line"
 UNNAMED = "unnamed"  # an exit-2 message that does not name the file or option at fault
 KINDS = (TRACEBACK, HANG, MEMORY, WRONG_EXIT, MULTI_LINE, UNNAMED)
 
-_DROPPED_ENV = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "SLACK_BOT_TOKEN",
-    "SLACK_WEBHOOK_URL",
-    "SLACK_CHANNEL",
-)
+_DROPPED_ENV = (*AMBIENT_AWS_ENV, "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_CHANNEL")
 
 
 def fuzz_env(home: Path, endpoint_url: str = CLOSED_PORT_URL) -> dict[str, str]:
@@ -50,14 +38,8 @@ def fuzz_env(home: Path, endpoint_url: str = CLOSED_PORT_URL) -> dict[str, str]:
     empty = home / ".no-aws-config"
     empty.touch()
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(offline_aws_env(str(empty), endpoint_url))
     env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_CONFIG_FILE=str(empty),
-        AWS_SHARED_CREDENTIALS_FILE=str(empty),
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=endpoint_url,
         HOME=str(home),
         NO_COLOR="1",
         COLUMNS="100",

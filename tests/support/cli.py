@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.model.errors import AuditorError
+from tests.support.aws import CLOSED_PORT_URL, offline_aws_env
 from tests.support.findings import FindingKey, keys, load_report
 from tests.support.world import World
 
@@ -48,18 +49,7 @@ def subprocess_cli(
 ) -> CliResult:
     """`python -m auditor ...` for real: real exit codes and real stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_MAX_ATTEMPTS": "2",
-        }
-    )
-    env["AWS_ENDPOINT_URL"] = endpoint or "http://127.0.0.1:9"
+    env.update(offline_aws_env(os.devnull, endpoint or CLOSED_PORT_URL), AWS_MAX_ATTEMPTS="2")
     if hash_seed is not None:
         env["PYTHONHASHSEED"] = hash_seed
     done = subprocess.run(
