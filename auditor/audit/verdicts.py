@@ -22,8 +22,9 @@ from auditor.audit.routes import ApiStage
 from auditor.model.http import HTTP_METHODS, served_path
 from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import Verdict
+from auditor.model.route_grammar import path_template_problem
 from auditor.model.snapshot import Route, ServedRoute
-from auditor.policy import RouteVerdict, template_problem
+from auditor.policy import RouteVerdict
 
 
 def verdict_for(
@@ -90,7 +91,7 @@ def _judged(
 def _template_problem(path: str) -> str | None:
     """Why the engine cannot judge a route with this path (a hand-edited snapshot's `x`), by
     the engine's own parser, or None. Its cells are `unknown`, and policy-unreadable says so."""
-    return template_problem(served_path(path))
+    return path_template_problem(served_path(path))
 
 
 def verdict_key(resolution: Resolution) -> tuple[str | None, bool, str | None]:

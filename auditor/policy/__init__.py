@@ -20,7 +20,6 @@ from .model import (
 )
 from .risks import PublicStatement, execute_api_allows, pattern_risks, public_statements
 from .routes import PreparedRole, prepare_role, route_verdict
-from .templates import template_problem
 from .unreadable import set_aside
 
 __all__ = [
@@ -43,5 +42,4 @@ __all__ = [
     "public_statements",
     "route_verdict",
     "set_aside",
-    "template_problem",
 ]

@@ -66,21 +66,14 @@ def route_template(path: str, cache: PolicyCache) -> tuple[str, TemplateRest | N
     characters other than '/', `{proxy+}` one or more of anything. The literal head (up to
     the first parameter) is split off so that it can be run deterministically. Not memoised
     here: its one caller (role_routes.route_path) keeps the parsed path, and equal rests are
-    interned in `cache.rests`. ValueError for a path that is no template (see template_problem).
+    interned in `cache.rests`. ValueError for a path that is no template (the route grammar's
+    path_template_problem says why).
     """
-    problem = template_problem(path)
+    problem = path_template_problem(path)
     if problem is not None:
         raise ValueError(problem)
     texts, pieces = _split(path)
     return texts[0], template_rest(tuple(zip(pieces, texts[1:], strict=True)), cache)
-
-
-def template_problem(path: str) -> str | None:
-    """Why route verdicts cannot be asked about `path`, or None: the route grammar's reading
-    (auditor/model/route_grammar.py), which every snapshot Route already passed. Kept for
-    callers that judge a route built some other way (model_construct, a library user) once,
-    rather than catch the error per question."""
-    return path_template_problem(path)
 
 
 def _split(path: str) -> tuple[list[str], list[bool]]:

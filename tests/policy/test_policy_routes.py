@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from auditor.policy import NamedPolicy, RouteVerdict, decide, route_verdict, template_problem
+from auditor.model.route_grammar import path_template_problem
+from auditor.policy import NamedPolicy, RouteVerdict, decide, route_verdict
 
 ACCOUNT = "123456789012"
 API = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3/prod"
@@ -193,9 +194,9 @@ def test_many_routes_reuse_compiled_role() -> None:
         ("/{proxy+}/x", "must be the last path segment"),
     ],
 )
-def test_template_problem_is_the_engine_s_own_reading(path: str, problem: str | None) -> None:
+def test_a_grammar_problem_is_what_verdicts_refuse(path: str, problem: str | None) -> None:
     """What callers check once per path is exactly what route_verdict would refuse."""
-    got = template_problem(path)
+    got = path_template_problem(path)
     if problem is None:
         assert got is None
         assert verdict(named(allow(f"{API}/*")), "GET", path).verdict == "allowed"
