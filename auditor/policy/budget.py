@@ -140,8 +140,7 @@ class Steps:
     __slots__ = ("left", "states_left")
 
     def __init__(self) -> None:
-        self.left = MAX_STEPS_PER_QUESTION
-        self.states_left = MAX_NEW_STATES_PER_QUESTION
+        self.renew()
 
     def renew(self) -> None:
         self.left = MAX_STEPS_PER_QUESTION

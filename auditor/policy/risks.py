@@ -104,6 +104,7 @@ def public_statements(
     read = read_cached(policy, own, resource_policy=True)
     request = _internet_request(now or datetime.now(UTC))
     found: list[PublicStatement] = []
+    written_statements: Any = None  # the document as written, read once when first needed
     for statement in read.statements:
         if statement.effect != "Allow" or statement.principals is None:
             continue
@@ -113,8 +114,13 @@ def public_statements(
             continue
         trivial = [why for c in statement.clauses if (why := _trivial(c, request, own))]
         if len(trivial) == len(statement.clauses):
-            raw = load_json(policy.name, policy.document)["Statement"]
-            written = raw[statement.ref.index] if isinstance(raw, list) else raw
+            if written_statements is None:
+                written_statements = load_json(policy.name, policy.document)["Statement"]
+            written = (
+                written_statements[statement.ref.index]
+                if isinstance(written_statements, list)
+                else written_statements
+            )
             found.append(PublicStatement(statement.ref.index, written, tuple(trivial)))
     return found
 

@@ -180,7 +180,7 @@ def test_a_mutated_document_gets_a_verdict_or_a_policy_error(
             **kwargs,
             **prop.KW,
         )
-    except PolicyError as exc:
+    except budget.BudgetExceeded as exc:
         assert str(exc)  # says why: only the budget's questions raise
         event("over budget")
         return
