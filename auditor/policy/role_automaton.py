@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import budget
 from .automata import OTHER, MultiNFA
-from .budget import MAX_AUTOMATON_POSITIONS, MAX_AUTOMATON_STATES, BudgetExceeded
+from .budget import BudgetExceeded
 from .conditions import Tri, evaluate
 from .evaluate import RESOURCE, CompiledSet, Rule, combine
 from .glob import Token, arn_tokens
@@ -232,10 +233,10 @@ class RoleAutomaton:
         hit = nodes.get(mask)
         if hit is None:
             self.states += 1
-            if self.states > MAX_AUTOMATON_STATES:
+            if self.states > budget.MAX_AUTOMATON_STATES:
                 raise BudgetExceeded(
-                    f"a route automaton needs more than {MAX_AUTOMATON_STATES:,} states, the "
-                    "engine's limit for one automaton"
+                    f"a route automaton needs more than {budget.MAX_AUTOMATON_STATES:,} "
+                    "states, the engine's limit for one automaton"
                 )
             self.nfa.steps.new_state()
             self.nfa.steps.take(len(self.patterns))  # settled() looks at each
@@ -362,10 +363,10 @@ def assemble(stmts: list[RouteStmt], has_boundary: bool, has_rp: bool) -> RoleAu
     # the same effect, source and certainty are interchangeable; a NotResource statement
     # needs its own patterns' answer, so it is a group of its own.
     positions = sum(len(g) + 1 for st in stmts for g in st.globs)
-    if positions > MAX_AUTOMATON_POSITIONS:
+    if positions > budget.MAX_AUTOMATON_POSITIONS:
         raise BudgetExceeded(
             f"a route automaton of {positions:,} pattern characters, over the engine's limit "
-            f"of {MAX_AUTOMATON_POSITIONS:,}"
+            f"of {budget.MAX_AUTOMATON_POSITIONS:,}"
         )
     group_ids: dict[Any, int] = {}
     globs: list[tuple[Token, ...]] = []
