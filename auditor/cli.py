@@ -19,6 +19,7 @@ from auditor.commands.options import (
     EXIT_INPUT,
     input_file,
     output_file,
+    refuse_overwriting,
     report_format,
     run_options,
 )
@@ -195,7 +196,9 @@ def snapshot_command(
     aws = aws_options(region, profile, endpoint_url, retry_mode, max_attempts)
     path = output_file(output)
     if baseline is not None:
-        loaded = load_baseline(input_file(baseline, "--baseline"))
+        baseline_path = input_file(baseline, "--baseline")
+        refuse_overwriting({"--output": path}, {"--baseline": baseline_path})
+        loaded = load_baseline(baseline_path)
         target, aws = target_of(loaded), aws_for(loaded, aws)
     else:
         target = target_from_ids(user_pool, identity_pool, api or [])

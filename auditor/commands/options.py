@@ -136,13 +136,20 @@ def run_options(
 
 
 def _refuse_overwriting_inputs(options: RunOptions) -> None:
-    """`-o baseline.yaml` would replace the baseline with the report, atomically and for good."""
     state = options.state
     local_state = Path(state) if state and not state.startswith("s3://") else None
-    written = {"--output": options.output, "--state": local_state}
-    read = {"--baseline": options.baseline, "--snapshot": options.snapshot, **written}
+    refuse_overwriting(
+        {"--output": options.output, "--state": local_state},
+        {"--baseline": options.baseline, "--snapshot": options.snapshot},
+    )
+
+
+def refuse_overwriting(written: dict[str, Path | None], read: dict[str, Path | None]) -> None:
+    """`-o baseline.yaml` would replace the baseline with the report (or the snapshot),
+    atomically and for good: no file written may be one read, or another one written."""
+    sources = {**read, **written}
     for option, target in written.items():
-        for other, source in read.items():
+        for other, source in sources.items():
             if other != option and target and source and _same_file(target, source):
                 raise InputError(f"{option} {shown(str(target))}", None, f"is the {other} file too")
 

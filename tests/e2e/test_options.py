@@ -257,5 +257,9 @@ def test_a_report_or_state_never_replaces_an_input(world: World) -> None:
     ):
         line = one_line(subprocess_cli([*offline, *extra]))
         assert says in line, line
+    # `snapshot` writes too: never over the baseline it reads (before any AWS call).
+    baseline = str(world.baseline_path)
+    line = one_line(subprocess_cli(["snapshot", "--baseline", baseline, "-o", baseline]))
+    assert "--output" in line and "is the --baseline file too" in line, line
     assert (world.baseline_path.read_bytes(), snapshot.read_bytes()) == before
     assert state.read_text(encoding="utf-8") == "{}"
