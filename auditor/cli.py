@@ -163,9 +163,7 @@ def run(
         slack_always=slack_always,
         terminal=sys.stdout.isatty(),
     )
-    outcome = execute(options, color=sys.stdout.isatty())
-    if options.output is None:
-        typer.echo(outcome.rendered, nl=False)
+    outcome = execute(options, color=sys.stdout.isatty(), stdout=True)
     raise typer.Exit(outcome.exit_code)
 
 

@@ -85,7 +85,9 @@ def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
         )
 
 
-def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
+def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -> RunOutcome:
+    """One run. With `stdout` (the CLI), a report without --output is printed when it is
+    published: before the state is saved, so a state that cannot be saved loses nothing."""
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
     rendered: list[str] = []
@@ -94,6 +96,9 @@ def execute(options: RunOptions, *, color: bool = False) -> RunOutcome:
         rendered.append(render(report, options.format, color=color and options.output is None))
         if options.output is not None:
             write_text_atomic(options.output, rendered[-1])
+        elif stdout:
+            sys.stdout.write(rendered[-1])
+            sys.stdout.flush()
 
     if options.state or options.slack.enabled:
         # The edge with S3 and Slack, only when asked for: it audits with what changed since

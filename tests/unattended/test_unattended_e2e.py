@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from auditor.collect import AwsOptions
 from auditor.commands.options import RunOptions, SlackOptions
 from auditor.commands.run import RunOutcome, execute
+from auditor.model.errors import InputError
 from auditor.unattended.schedule import run_schedule
 from auditor.unattended.stores import LocalStateStore
 from tests.support.aws import Aws
@@ -153,3 +155,16 @@ def test_slack_down_keeps_report_state_and_pending_alert(
         back.stop()
     saved = LocalStateStore(Path(options.state or "")).load()
     assert saved is not None and saved.pending_alert is None
+
+
+def test_a_state_that_cannot_be_saved_leaves_the_report_on_stdout(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full_disk(self: LocalStateStore, state: object) -> None:
+        raise InputError(str(self.path), None, "cannot write (No space left on device)")
+
+    monkeypatch.setattr(LocalStateStore, "save", full_disk)
+    options = replace(_options(world), output=None, slack=SlackOptions())
+    with pytest.raises(InputError, match="No space left"):
+        execute(options, stdout=True)
+    assert json.loads(capsys.readouterr().out)["status"] == "complete"
