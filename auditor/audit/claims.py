@@ -105,7 +105,7 @@ def together(rules: list[MappingRule], groups: list[str]) -> list[tuple[str, ...
     per (rule, group): the group, plus the value of every NotEqual rule above the rule.
     Whether the set really reaches the rule is for the resolution to say."""
     live = set(groups)
-    found: list[tuple[str, ...]] = []
+    found: dict[tuple[str, ...], None] = {}  # in order, without the list's quadratic lookups
     for index, rule in enumerate(rules):
         if rule.claim != GROUPS_CLAIM:
             continue
@@ -114,7 +114,5 @@ def together(rules: list[MappingRule], groups: list[str]) -> list[tuple[str, ...
         if not needed or not needed <= live:
             continue  # no NotEqual to get past, or one nobody can fail (no such group)
         for group in sorted(live - needed):
-            members = tuple(sorted(needed | {group}))
-            if members not in found:
-                found.append(members)
-    return found
+            found.setdefault(tuple(sorted(needed | {group})))
+    return list(found)
