@@ -40,11 +40,20 @@ def _named(name: Any) -> str:
     return str(name)
 
 
+def _deployment_id(value: Any) -> str | None:
+    """A deployment id as AWS gives it, text: anything else (botocore passes a map or a list
+    through a string field unchanged) makes the listing unusable here, inside its read, not
+    later where stages are grouped by it."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"a deploymentId of type {type(value).__name__}")
+    return value
+
+
 def rest_stages(answer: dict[str, Any]) -> list[StageInfo]:
     """A REST stage always points at a deployment (CreateStage requires one): a stage without
     one is an answer we cannot use, not a stage that serves nothing."""
     return [
-        StageInfo(_named(s["stageName"]), s["deploymentId"], canary_id=_canary(s))
+        StageInfo(_named(s["stageName"]), _deployment_id(s["deploymentId"]), canary_id=_canary(s))
         if s.get("deploymentId")
         else StageInfo(_named(s["stageName"]), None, unusable="the stage has no deploymentId")
         for s in answer.get("item", [])
@@ -58,8 +67,7 @@ def _canary(stage: dict[str, Any]) -> str | None:
     settings = stage.get("canarySettings") or {}
     if settings.get("percentTraffic") == 0:
         return None
-    canary_id = settings.get("deploymentId")
-    return str(canary_id) if canary_id else None
+    return _deployment_id(settings.get("deploymentId")) or None
 
 
 def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
@@ -81,7 +89,7 @@ def http_stages(pages: Iterable[dict[str, Any]]) -> list[StageInfo]:
     return [
         StageInfo(
             _named(s["StageName"]),
-            s.get("DeploymentId"),
+            _deployment_id(s.get("DeploymentId")),
             serves_definition=bool(s.get("AutoDeploy")) and not s.get("DeploymentId"),
         )
         for page in pages

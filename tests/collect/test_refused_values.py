@@ -88,6 +88,32 @@ def _collect(aws: Aws, seeded: Seeded) -> Snapshot:
             "{shop}",
             "a stage name has at most 128 characters, not 1000000",
         ),
+        (  # botocore passes a map through a string field: it once crashed the grouping
+            "apigateway:GetStages",
+            {"item": [{"stageName": "prod", "deploymentId": {"a": 1}}]},
+            "{shop}",
+            "a deploymentId of type dict",
+        ),
+        (
+            "apigatewayv2:GetStages",
+            {"items": [{"stageName": "prod", "deploymentId": ["d1"]}]},
+            "{orders}",
+            "a deploymentId of type list",
+        ),
+        (
+            "apigateway:GetStages",
+            {
+                "item": [
+                    {
+                        "stageName": "prod",
+                        "deploymentId": "d1",
+                        "canarySettings": {"deploymentId": 5},
+                    }
+                ]
+            },
+            "{shop}",
+            "a deploymentId of type int",
+        ),
     ],
 )
 def test_a_refused_value_is_a_failed_read_of_its_operation(
