@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_messages import explain
 from auditor.model.errors import InputError
-from auditor.model.inputs import MIB, parse_json, parse_yaml, read_text
+from auditor.model.inputs import MIB, JsonSyntaxError, parse_json, parse_yaml, read_text
 from auditor.schemas import load_schema
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -111,7 +111,8 @@ def _validate_data(source: str, data: object) -> list[BaselineProblem]:
         for loc, message in explain(error):
             problems.append((loc, BaselineProblem(source, _format_path(loc), message)))
     problems.sort(key=lambda item: (_sort_key(item[0]), item[1].message))
-    return [problem for _, problem in problems]
+    # jsonschema reports a `required` once per missing key, each naming them all: say it once.
+    return list(dict.fromkeys(problem for _, problem in problems))
 
 
 @functools.cache
@@ -183,8 +184,8 @@ def _read_document(path: Path) -> object:
     if text.lstrip().startswith(("{", "[")):
         try:
             return parse_json(text, source, unique_keys=True)
-        except InputError as exc:
-            if path.suffix.lower() == ".json" or "invalid JSON" not in exc.problem:
+        except JsonSyntaxError:
+            if path.suffix.lower() == ".json":
                 raise
             # YAML flow style, e.g. "{version: 1, ...}": fall through
     return parse_yaml(text, source, _StrictLoader)

@@ -127,7 +127,8 @@ def _required_message(error: JsonSchemaError) -> str:
     present = error.instance if isinstance(error.instance, dict) else {}
     required: Any = error.validator_value
     missing = [key for key in required if key not in present]
-    return f"{', '.join(repr(key) for key in missing)} is required"
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{', '.join(repr(key) for key in missing)} {verb} required"
 
 
 def _minimum_message(error: JsonSchemaError) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -116,7 +117,11 @@ def read_text(path: Path, what: str, max_bytes: int) -> str:
     the file for anything that is not such a text. `what` names it in messages ("baseline")."""
     source = str(path)
     try:
-        with path.open("rb") as handle:
+        # Opened without blocking, so that a named pipe nobody writes to reads as empty
+        # instead of waiting forever; then read as usual.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(source, None, "no such file") from None
@@ -159,7 +164,7 @@ def parse_json(text: str, source: str, *, unique_keys: bool = False) -> Any:
         raise InputError(source, None, str(exc)) from None
     except json.JSONDecodeError as exc:
         problem = f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
-        raise InputError(source, None, problem) from None
+        raise JsonSyntaxError(source, None, problem) from None
     except (RecursionError, ValueError) as exc:  # nested too deep; an integer past the limit
         raise InputError(source, None, f"cannot be read as JSON: {_limit(exc)}") from None
     _check_tree(data, source, scalars=_ESCAPED_SURROGATE.search(text) is not None)
@@ -250,6 +255,11 @@ def _check_encodable(value: str, source: str) -> None:
         raise InputError(
             source, None, f"a string holds a lone surrogate (U+{code:04X}), which is not text"
         ) from None
+
+
+class JsonSyntaxError(InputError):
+    """Text that is not JSON at all (a YAML reader may still take it), as opposed to JSON
+    past a limit."""
 
 
 class _Refused(ValueError):

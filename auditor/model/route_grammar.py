@@ -37,7 +37,6 @@ _TEMPLATE = rf"/|(?:/{_SEGMENT})*/(?:{_SEGMENT}|{_GREEDY})"
 _BENEATH = rf"(?:/{_SEGMENT})*/\*"
 _PATTERN_METHOD = "(?:" + "|".join(re.escape(m) for m in PATTERN_METHODS) + ")"
 
-PATH_TEMPLATE_REGEX = rf"^(?:{_TEMPLATE}){END}"
 ROUTE_PATH_REGEX = rf"^(?:\$default|{_TEMPLATE}){END}"
 ROUTE_PATTERN_REGEX = rf"^(?:\$default|{_PATTERN_METHOD} (?:{_TEMPLATE}|{_BENEATH})){END}"
 

@@ -150,3 +150,12 @@ def test_precedence_within_cognitos_range_and_claims_in_any_letters(tmp_path: Pa
     claims = {**BASE, "claims": {"custom:niveau_é Equals or": {"role": role}}}
     file.write_text(json.dumps(claims))
     assert check_baseline_file(file)[0] == []
+
+
+def test_missing_keys_are_said_once(tmp_path: Path) -> None:
+    file = tmp_path / "b.json"
+    file.write_text(json.dumps({"apis": []}))
+    problems, _ = check_baseline_file(file)
+    assert [(p.path, p.message) for p in problems] == [
+        ("", "'version', 'user_pool', 'identity_pool' are required")
+    ]

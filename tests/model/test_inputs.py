@@ -4,6 +4,7 @@ and each problem is one line naming the file and, where there is one, the field.
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,10 @@ def test_snapshot_and_state_files_share_the_limits(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"state.json: not UTF-8 text \(byte 0xe9 at offset 13\)"):
         LocalStateStore(state).load()
     assert LocalStateStore(tmp_path / "missing.json").load() is None
+
+
+def test_a_named_pipe_nobody_writes_to_reads_as_empty_not_forever(tmp_path: Path) -> None:
+    fifo = tmp_path / "baseline.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="the file is empty"):
+        load_baseline(fifo)
