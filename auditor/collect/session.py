@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -70,19 +71,20 @@ def _check_region(region: str) -> None:
         )
 
 
-def _check_endpoint_url(url: str) -> None:
-    """An http(s) URL with a host: botocore accepts `ftp://x` and fails on `not a url` only
-    when the first client is made, with a ValueError."""
+def _check_endpoint_url(url: str, source: str = "--endpoint-url") -> None:
+    """An http(s) URL with a host: botocore accepts `ftp://x` (every call then fails) and
+    fails on `not a url` only when the first client is made, with a ValueError. `source`
+    names where it came from: the option, or boto3's own AWS_ENDPOINT_URL."""
     problem = f"{_shown(url)} is not an http:// or https:// URL with a host"
     if not url.isprintable() or any(c.isspace() for c in url):
-        raise InputError("--endpoint-url", None, problem)
+        raise InputError(source, None, problem)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError when the port is not a number in range
     except ValueError as exc:
-        raise InputError("--endpoint-url", None, problem) from exc
+        raise InputError(source, None, problem) from exc
     if parts.scheme.lower() not in _ENDPOINT_SCHEMES or not parts.hostname:
-        raise InputError("--endpoint-url", None, problem)
+        raise InputError(source, None, problem)
 
 
 class AwsClients:
@@ -100,6 +102,9 @@ class AwsClients:
             raise InputError("--region", None, "no AWS region: pass --region or set AWS_REGION")
         self.region: str = region
         self._endpoint_url = options.endpoint_url
+        from_env = os.environ.get("AWS_ENDPOINT_URL")
+        if not self._endpoint_url and from_env:  # boto3 reads it; checked alike
+            _check_endpoint_url(from_env, "AWS_ENDPOINT_URL")
         # total_max_attempts counts the first call, like AWS_MAX_ATTEMPTS; botocore's
         # "max_attempts" key would count retries only.
         retries: Any = {"mode": options.retry_mode, "total_max_attempts": options.max_attempts}

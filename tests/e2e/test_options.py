@@ -204,9 +204,11 @@ def test_valid_edge_values_are_accepted(world: World) -> None:
     assert out.is_file()
 
 
-def test_a_bad_aws_endpoint_url_from_the_environment_is_one_line(world: World) -> None:
-    line = one_line(subprocess_cli(run_args(world), endpoint="not a url"))
-    assert "AWS_ENDPOINT_URL" in line and "not a url" in line
+@pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1"])
+def test_a_bad_aws_endpoint_url_from_the_environment_is_one_line(world: World, url: str) -> None:
+    # Checked like --endpoint-url: `ftp://` was accepted and every read failed (exit 3).
+    line = one_line(subprocess_cli(run_args(world), endpoint=url))
+    assert "AWS_ENDPOINT_URL" in line and url in line and "http:// or https://" in line
 
 
 def test_bad_options_are_refused_offline_too(world: World) -> None:
