@@ -122,13 +122,19 @@ def read_text(path: Path, what: str, max_bytes: int) -> str:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         os.set_blocking(descriptor, True)
         with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            return read_capped(handle, source, what, max_bytes)
     except FileNotFoundError:
         raise InputError(source, None, "no such file") from None
     except IsADirectoryError:
         raise InputError(source, None, f"is a directory, not a {what} file") from None
     except OSError as exc:
         raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_capped(stream: Any, source: str, what: str, max_bytes: int) -> str:
+    """The UTF-8 text of a binary `stream` (a file, an S3 object's body), read no further
+    than `max_bytes`; one InputError naming `source` past it or for text that is not UTF-8."""
+    data: bytes = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(source, None, f"larger than the {_size(max_bytes)} a {what} file may have")
     return decode_text(data, source)

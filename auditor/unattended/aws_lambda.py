@@ -28,7 +28,7 @@ from auditor.commands.options import RunOptions, SlackOptions
 from auditor.model.baseline_file import BASELINE_MAX_BYTES
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
-from auditor.model.inputs import decode_text
+from auditor.model.inputs import read_capped
 from auditor.unattended.stores import s3_location
 
 if TYPE_CHECKING:
@@ -115,14 +115,13 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     bucket, key = s3_location(uri, "BASELINE_S3_URI")
     target = Path(env.get("TMPDIR", "/tmp")) / f"baseline{Path(key).suffix or '.yaml'}"
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read(BASELINE_MAX_BYTES + 1)
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        text = read_capped(body, uri, "baseline", BASELINE_MAX_BYTES)
     except ClientError as exc:
         raise InputError(
             uri, None, f"cannot read baseline: {exc.response.get('Error', {}).get('Code', exc)}"
         ) from exc
-    if len(body) > BASELINE_MAX_BYTES:
-        raise InputError(uri, None, "larger than a baseline file may be")
-    write_text_atomic(target, decode_text(body, uri))
+    write_text_atomic(target, text)
     return target
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.commands.atomic import write_text_atomic
 from auditor.model.errors import InputError
-from auditor.model.inputs import decode_text, load_file
+from auditor.model.inputs import load_file, read_capped
 from auditor.model.state import STATE_FORMAT, State
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class S3StateStore:
 
         try:
             response = self._client.get_object(Bucket=self.bucket, Key=self.key)
-            data = response["Body"].read(STATE_FORMAT.max_bytes + 1)
+            text = read_capped(response["Body"], self.location, "state", STATE_FORMAT.max_bytes)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404"):
@@ -72,9 +72,7 @@ class S3StateStore:
             raise InputError(self.location, None, f"cannot read state: {code or exc}") from exc
         except BotoCoreError as exc:
             raise InputError(self.location, None, f"cannot read state: {exc}") from exc
-        if len(data) > STATE_FORMAT.max_bytes:
-            raise InputError(self.location, None, "larger than a state file may be")
-        return State.from_json(decode_text(data, self.location), source=self.location)
+        return State.from_json(text, source=self.location)
 
     def save(self, state: State) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -4,6 +4,7 @@ and each problem is one line naming the file and, where there is one, the field.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from auditor.audit.catalog import RULE_FORMAT, Rule
 from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
-from auditor.model.inputs import decode_text, load_input, parse_json, read_text
+from auditor.model.inputs import decode_text, load_input, parse_json, read_capped, read_text
 from auditor.model.snapshot import Snapshot
 from auditor.model.state import State
 from auditor.unattended.stores import LocalStateStore
@@ -159,3 +160,10 @@ def test_a_named_pipe_nobody_writes_to_reads_as_empty_not_forever(tmp_path: Path
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="the file is empty"):
         load_baseline(fifo)
+
+
+def test_a_stream_is_read_with_the_same_limit_and_words(tmp_path: Path) -> None:
+    # What the S3 state and the Lambda's S3 baseline go through: the file reader's own check.
+    assert read_capped(io.BytesIO(b"{}"), "s3://b/k", "state", 2) == "{}"
+    with pytest.raises(InputError, match="s3://b/k: larger than the 2 bytes a state file may"):
+        read_capped(io.BytesIO(b"{ }"), "s3://b/k", "state", 2)
