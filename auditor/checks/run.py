@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -129,19 +130,43 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def audit(
-    snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None = None
+    snapshot: Snapshot,
+    baseline: Baseline,
+    config_change: ConfigChange | None = None,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> Report:
     """The report on `snapshot` against `baseline`; `config_change` (the previous run's
-    configuration and this one's, with --state) lets changed-since-last-run say what changed."""
+    configuration and this one's, with --state) lets changed-since-last-run say what changed.
+    `timings`, if given, receives the seconds each phase took ("resolve", "matrix", "checks",
+    "report"): the benchmarks fit each phase's growth."""
     with _no_cycle_collection():
-        return _audit(snapshot, baseline, config_change)
+        return _audit(snapshot, baseline, config_change, _Clock(timings))
 
 
-def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None) -> Report:
+class _Clock:
+    """Seconds per phase into `timings`, when the caller asked for them."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self._timings = timings
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        if self._timings is not None:
+            now = time.perf_counter()
+            self._timings[phase] = self._timings.get(phase, 0.0) + now - self._last
+            self._last = now
+
+
+def _audit(
+    snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None, clock: _Clock
+) -> Report:
     resolutions = resolve_personas(snapshot)
+    pairs = group_pairs(snapshot)
+    clock.lap("resolve")
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
-    pairs = group_pairs(snapshot)
+    clock.lap("matrix")
     context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs, config_change)
     findings: dict[str, Finding] = {}
     for rule, check in zip(rules_for(CHECKS), CHECKS.values(), strict=True):
@@ -155,7 +180,8 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
     unevaluated = policies.problems(ordered) + _unread_stages(snapshot, baseline)
     unevaluated += _unexplained_unknowns(matrix, snapshot.complete and not unevaluated)
-    return Report(
+    clock.lap("checks")
+    report = Report(
         tool=ToolInfo(version=__version__),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         status="complete" if snapshot.complete and not unevaluated else "incomplete",
@@ -183,6 +209,8 @@ def _audit(snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange |
         group_pairs=pairs,
         snapshot_digest=snapshot.digest(),
     )
+    clock.lap("report")
+    return report
 
 
 def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
