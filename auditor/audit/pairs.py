@@ -7,11 +7,10 @@ Under Token mapping a member may name any role of their groups (`cognito:roles`)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import combinations
 from typing import Literal
 
-from auditor.audit.resolve import PathRole, SignInPath, resolve_paths
+from auditor.audit.resolve import PathRole, SignInPath, resolve_paths, sign_in_paths
 from auditor.model.report import GroupPair
 from auditor.model.snapshot import Group, IdentityPool, Snapshot
 
@@ -50,12 +49,13 @@ def group_pairs(snapshot: Snapshot) -> list[GroupPair]:
         return []
     groups = user_pool.groups
     few = len(groups) <= ALL_PAIRS_LIMIT
-    pairs: Iterable[tuple[Group, Group]] = combinations(groups, 2) if few else _tied_pairs(groups)
-    result = []
-    for first, second in pairs:
-        if few or _pair_outcome(first, second) == "ambiguous":
-            result += _pair(pool, user_pool.id, first, second)
-    return result
+    pairs = combinations(groups, 2) if few else _ambiguous_pairs(groups)
+    paths = tuple(sign_in_paths(pool, user_pool.id))
+    return [
+        entry
+        for first, second in pairs
+        for entry in _pair(pool, user_pool.id, paths, first, second)
+    ]
 
 
 def pairs_with(snapshot: Snapshot, name: str) -> list[GroupPair]:
@@ -64,18 +64,26 @@ def pairs_with(snapshot: Snapshot, name: str) -> list[GroupPair]:
     group = user_pool.group(name) if user_pool else None
     if pool is None or user_pool is None or group is None:
         return []
+    paths = tuple(sign_in_paths(pool, user_pool.id))
     return [
         entry
         for other in user_pool.groups
         if other.name != name
-        for entry in _pair(pool, user_pool.id, group, other)
+        for entry in _pair(pool, user_pool.id, paths, group, other)
     ]
 
 
-def _pair(pool: IdentityPool, user_pool_id: str, first: Group, second: Group) -> list[GroupPair]:
+def _pair(
+    pool: IdentityPool,
+    user_pool_id: str,
+    paths: tuple[SignInPath, ...],
+    first: Group,
+    second: Group,
+) -> list[GroupPair]:
+    """What a member of both groups gets through each of `paths` (every sign-in path)."""
     members = [first, second]
     entries = []
-    for path_role in resolve_paths(pool, user_pool_id, members):
+    for path_role in resolve_paths(pool, user_pool_id, members, only=paths):
         roles, note = obtainable(path_role, members)
         entries.append(
             GroupPair(
@@ -100,9 +108,24 @@ def _pair_outcome(first: Group, second: Group) -> Literal["winner", "same-role",
     return "ambiguous"
 
 
-def _tied_pairs(groups: list[Group]) -> Iterable[tuple[Group, Group]]:
-    by_precedence: dict[int | None, list[Group]] = {}
-    for group in groups:
-        by_precedence.setdefault(group.precedence, []).append(group)
-    for tied in by_precedence.values():
-        yield from combinations(tied, 2)
+def _ambiguous_pairs(groups: list[Group]) -> list[tuple[Group, Group]]:
+    """The pairs whose outcome is ambiguous (equal precedence, two different roles): each
+    precedence's in the order of combinations(groups, 2), precedences in the order they first
+    appear. Found through the roles of each precedence, so that pairs of tied groups sharing
+    a role, which may be nearly all of them (10,000 groups without a precedence and a few
+    roles), are never visited."""
+    positions: dict[int | None, dict[str, list[int]]] = {}
+    for position, group in enumerate(groups):
+        by_role = positions.setdefault(group.precedence, {})
+        if group.role_arn:
+            by_role.setdefault(group.role_arn, []).append(position)
+    return [
+        (groups[i], groups[j])
+        for by_role in positions.values()
+        for i, j in sorted(
+            (min(i, j), max(i, j))
+            for one, other in combinations(by_role.values(), 2)
+            for i in one
+            for j in other
+        )
+    ]

@@ -249,11 +249,13 @@ def resolve_personas(snapshot: Snapshot) -> list[Resolution]:
         return []  # a failed read; the report is already incomplete
     resolutions = []
     groups = sorted(user_pool.groups, key=lambda g: g.name)
+    paths = tuple(sign_in_paths(pool, user_pool.id))  # once, not once per group
     for group in groups:
         resolutions += merge_paths(
-            group_persona(group.name), resolve_paths(pool, user_pool.id, [group])
+            group_persona(group.name), resolve_paths(pool, user_pool.id, [group], only=paths)
         )
-    resolutions += _together(pool, user_pool.id, groups, {r.role_arn for r in resolutions})
+    audited = {r.role_arn for r in resolutions}
+    resolutions += _together(pool, user_pool.id, groups, audited, paths)
     # A claim persona's users are default or group personas on the paths without its rule.
     for claim in live_claim_rules(pool, user_pool.id):
         resolutions += merge_paths(
@@ -265,19 +267,23 @@ def resolve_personas(snapshot: Snapshot) -> list[Resolution]:
 
 
 def _together(
-    pool: IdentityPool, user_pool_id: str, groups: list[Group], audited: set[str | None]
+    pool: IdentityPool,
+    user_pool_id: str,
+    groups: list[Group],
+    audited: set[str | None],
+    paths: tuple[SignInPath, ...],
 ) -> list[Resolution]:
     """Members of several groups who get a role that no member of one group gets (past a
     NotEqual rule): without them, that role and all it can reach would go unaudited. One
     persona per such role, the first set that reaches it."""
     by_name = {g.name: g for g in groups}
     found: list[Resolution] = []
-    for path in sign_in_paths(pool, user_pool_id):
+    for path in paths:
         if path.mapping is None or path.mapping.type != "Rules":
             continue
         for names in together(path.mapping.rules, list(by_name)):
             members = [by_name[name] for name in names]
-            results = resolve_paths(pool, user_pool_id, members)
+            results = resolve_paths(pool, user_pool_id, members, only=paths)
             if all(r.role_arn in audited for r in results):
                 continue
             audited |= {r.role_arn for r in results}
