@@ -1,264 +1,208 @@
-"""Offline audit of a large synthetic snapshot: wall time and peak memory.
+"""Offline audit of a large synthetic snapshot: wall time per phase and peak memory.
 
-Full size (the issue's target: < 10 s and < 1 GiB on one core): 1,000 groups with 1,000
-distinct roles of ~20 statements each, and 2 APIs x 250 routes. `--small` is the CI smoke run.
+Full size (issue 13's target: < 3 s and < 400 MiB): 1,000 groups with 1,000 distinct roles of
+~20 statements each, and 2 APIs x 250 routes. `--small` is the CI smoke run.
 
-    python benchmarks/audit.py            # full size
-    python benchmarks/audit.py --small    # CI
+    python benchmarks/audit.py                      # full size
+    python benchmarks/audit.py --small              # CI
+    python benchmarks/audit.py --groups 3000 --routes 100 --shared-roles 50
+    python benchmarks/audit.py --growth             # 100 -> 10,000 groups, each phase's exponent
+    python benchmarks/audit.py --issue-target       # 10,000 groups, 1,000 shared roles
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
+import json
+import math
 import platform
 import resource
+import subprocess
+import sys
+import tempfile
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from audit_world import CLAIM_RULES, synthetic
 
 from auditor.checks.run import audit
-from auditor.emulator.documents import cognito_trust_policy
-from auditor.model.baseline import Baseline
-from auditor.model.snapshot import (
-    Api,
-    ApiRef,
-    Group,
-    IdentityPool,
-    IdentityProvider,
-    InlinePolicy,
-    ManagedPolicy,
-    MappingRule,
-    PoolRef,
-    Role,
-    RoleMapping,
-    Route,
-    Snapshot,
-    TargetRef,
-    UserPool,
-)
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-POOL = "us-east-1_Bench0001"
-IDENTITY_POOL = "us-east-1:00000000-0000-0000-0000-000000000001"
-VERBS = ("GET", "POST", "PUT", "DELETE")
-ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
-TRUST = cognito_trust_policy(IDENTITY_POOL)
-CLAIM_RULES = 20
+PHASES = ("build", "resolve", "matrix", "checks", "report", "json")
+PHASE_NAMES = {
+    "build": "building the snapshot",
+    "resolve": "resolve",
+    "matrix": "matrix",
+    "checks": "checks",
+    "report": "report model",
+    "json": "JSON written",
+    "rss": "peak RSS",
+}
+GROWTH_SIZES = (100, 300, 1_000, 3_000, 10_000)
+GROUPS_PER_ROLE = 10  # in --growth: 1,000 shared roles at 10,000 groups, the issue's world
+# A phase is "at most linear" up to this exponent: quadratic work fits near 2, n log n near
+# 1.12 from 1,000 to 10,000, while a 25% timing error at one end of that 10x range moves the
+# slope by log(1.25)/log(10) = 0.1 (this shared machine varies more: take the fastest of a few
+# runs per size, --repeat).
+LINEAR_TOLERANCE = 1.1
+# The verdict fits the sizes from here up: below, fixed costs (imports, the catalog, per-API
+# work) flatten the slope and hide a quadratic tail (the quadratic group checks fitted 1.13
+# over all five sizes, 1.6 from 1,000 groups up). Both fits are printed; peak RSS is fitted
+# above the interpreter's start-up RSS.
+UPPER_FIT = 1_000
 
 
-def _routes(api_index: int, count: int) -> list[Route]:
-    routes = []
-    for i in range(count):
-        verb, path = _route(i, api_index)
-        auth = "NONE" if i == 0 else "AWS_IAM"
-        routes.append(Route(method=verb, path=path, authorization_type=auth))
-    return routes
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _grant(sid: str, *resources: str) -> dict[str, Any]:
+def _json_writer() -> Callable[[Any, TextIO], object]:
+    """The report's streaming JSON writer where there is one, else its to_json(), written."""
+    try:
+        module = importlib.import_module("auditor.report.json_stream")
+    except ModuleNotFoundError:
+        return lambda report, handle: handle.write(report.to_json())
+    writer: Callable[[Any, TextIO], object] = module.write_json
+    return writer
+
+
+def _audit_options(matrix: str | None) -> dict[str, Any]:
+    """audit()'s matrix= keyword where it has one; without it every run is `full`."""
+    if matrix is None or "matrix" not in inspect.signature(audit).parameters:
+        return {}
+    return {"matrix": matrix}
+
+
+def measure(
+    groups: int,
+    routes: int,
+    *,
+    shared_roles: int | None = None,
+    wildcards: bool = False,
+    paths: bool = False,
+    matrix: str | None = None,
+) -> dict[str, Any]:
+    """One audit, timed per phase (seconds), with the sizes and peak RSS (MiB) it reached."""
+    started_rss = _rss_mib()
+    started = time.perf_counter()
+    snapshot, baseline = synthetic(
+        groups, routes, wildcards=wildcards, paths=paths, shared_roles=shared_roles
+    )
+    phases: dict[str, float] = {"build": time.perf_counter() - started}
+    options = _audit_options(matrix)
+    audited = time.perf_counter()
+    report = audit(snapshot, baseline, timings=phases, **options)
+    phases["audit"] = time.perf_counter() - audited
+    audit_rss = _rss_mib()
+    written = time.perf_counter()
+    with tempfile.TemporaryFile("w", encoding="utf-8") as handle:
+        _json_writer()(report, handle)
+        size = handle.tell()
+    phases["json"] = time.perf_counter() - written
     return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": "execute-api:Invoke",
-        "Resource": list(resources),
+        "groups": groups,
+        "roles": len(snapshot.roles),
+        "routes": routes,
+        "cells": len(report.access_matrix),
+        "findings": report.summary.findings,
+        "matrix": options.get("matrix", "full"),
+        "json_mib": size / 2**20,
+        "phases": phases,
+        "start_rss": started_rss,
+        "audit_rss": audit_rss,
+        "rss": _rss_mib(),
     }
 
 
-def _route(n: int, api_index: int) -> tuple[str, str]:
-    """(verb, path template) of route n of an API, as `_routes` builds it."""
-    path = f"/svc{api_index}/r{n // len(VERBS)}" + ("/{id}" if n % 3 == 0 else "")
-    return VERBS[n % len(VERBS)], path
+def _print_run(run: dict[str, Any], args: argparse.Namespace) -> None:
+    phases = run["phases"]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+    )
+    print(f"policies: {'wildcard-heavy' if args.wildcards else 'realistic'}")
+    if args.paths:
+        print(f"sign-in: 3 app clients (one disagrees with the others), {CLAIM_RULES} claim rules")
+    print(
+        f"size: {run['groups']} groups, {run['roles']} roles, 2 APIs x {run['routes']} routes, "
+        f"{run['cells']} matrix cells, {run['findings']} findings"
+        + (f" (--matrix {run['matrix']})" if run["matrix"] != "full" else "")
+    )
+    print(f"build snapshot: {phases['build']:.2f} s")
+    print(f"audit (resolve + matrix + checks): {phases['audit']:.2f} s")
+    print(
+        "phases: "
+        + ", ".join(f"{PHASE_NAMES[p]} {phases[p]:.2f} s" for p in PHASES[1:-1] if p in phases)
+    )
+    print(f"JSON report: {phases['json']:.2f} s, {run['json_mib']:.1f} MiB")
+    print(
+        f"peak RSS: {run['audit_rss']:.0f} MiB after the audit, {run['rss']:.0f} MiB with the "
+        "JSON report written"
+    )
 
 
-def _granted(role_index: int, k: int, api_ids: list[str], routes_per_api: int) -> tuple[int, int]:
-    """(api index, route index) of the k-th exact grant of a role."""
-    return (role_index + k) % len(api_ids), (role_index * 7 + k * 13) % routes_per_api
+def _target(run: dict[str, Any], seconds: float, mib: float) -> None:
+    ok = run["phases"]["audit"] < seconds and run["rss"] < mib
+    size = f"{mib / 1024:.0f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
+    print(f"target < {seconds:.0f} s and < {size}: {'met' if ok else 'MISSED'}")
 
 
-def _statements(
-    role_index: int, api_ids: list[str], routes_per_api: int, wildcards: bool
-) -> list[dict[str, Any]]:
-    """~20 statements, shaped like real group policies or (wildcards) adversarially broad.
+def slope(xs: list[float], ys: list[float]) -> float:
+    """The least-squares slope of log y against log x: the exponent of y ~ x^k."""
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(max(y, 1e-6)) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    spread = sum((x - mx) ** 2 for x in lx)
+    return sum((x - mx) * (y - my) for x, y in zip(lx, ly, strict=True)) / spread
 
-    realistic: 16 grants naming routes exactly (`GET/svc0/r12` and `GET/svc0/r12/*`), a
-    prefix grant, an S3 statement and a Deny; every 10th role also has a conditional grant
-    and every 100th the `/admin*` mistake (a `*` mid-segment): the drift to find.
-    wildcards: every grant has a `*` right after the first path segment (`GET/svc*/r12*`),
-    which defeats literal-prefix pruning: the engine's worst case.
-    """
-    statements: list[dict[str, Any]] = []
-    for k in range(16):
-        a, n = _granted(role_index, k, api_ids, routes_per_api)
-        verb, resource = VERBS[n % 4], f"r{n // 4}"
-        prefix = f"{ARN}:{api_ids[a]}/prod/{verb}"
-        if wildcards:
-            statements.append(_grant(f"Grant{k}", f"{prefix}/svc*/{resource}*"))
-        else:
-            statements.append(
-                _grant(f"Grant{k}", f"{prefix}/svc{a}/{resource}", f"{prefix}/svc{a}/{resource}/*")
-            )
-    statements.append(_grant("Prefix", f"{ARN}:{api_ids[0]}/prod/GET/svc0/r{role_index % 50}/*"))
-    if role_index % 10 == 0:
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": ["execute-api:Invoke"],
-                "Resource": f"{ARN}:{api_ids[1]}/prod/POST/svc1/r3",
-                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}},
-            }
+
+def _in_fresh_process(groups: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One size of the growth run in its own interpreter: peak RSS is that size's alone."""
+    command = [sys.executable, __file__, "--record", "--groups", str(groups)]
+    command += ["--routes", str(args.routes or 250), "--matrix", args.matrix or "full"]
+    if not args.distinct:
+        command += ["--shared-roles", str(max(1, groups // GROUPS_PER_ROLE))]
+    if args.paths:
+        command.append("--paths")
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    run: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return run
+
+
+def growth(args: argparse.Namespace) -> None:
+    roles = "distinct roles" if args.distinct else f"one role per {GROUPS_PER_ROLE} groups"
+    print(
+        f"growth: 2 APIs x {args.routes or 250} routes, {roles}, --matrix "
+        f"{args.matrix or 'full'}, each size in a fresh process (fastest of {args.repeat})"
+    )
+    columns = [*PHASES, "rss"]
+    print("| groups | roles | cells | " + " | ".join(PHASE_NAMES[c] for c in columns) + " |")
+    print("| ---: " * (3 + len(columns)) + "|")
+    runs = []
+    for groups in GROWTH_SIZES:
+        tries = [_in_fresh_process(groups, args) for _ in range(args.repeat)]
+        run = tries[0]
+        for phase in PHASES:  # the fastest of the tries: the least disturbed by other work
+            run["phases"][phase] = min(t["phases"][phase] for t in tries)
+        run["phases"]["rss"] = run["rss"] - run["start_rss"]  # what this size added
+        runs.append(run)
+        cells = [f"{run['phases'][p]:.3f} s" for p in PHASES] + [f"{run['rss']:.0f} MiB"]
+        print(f"| {groups:,} | {run['roles']:,} | {run['cells']:,} | " + " | ".join(cells) + " |")
+    upper = [run for run in runs if run["groups"] >= UPPER_FIT]
+    for label, fitted in (("all sizes", runs), (f"{UPPER_FIT:,} groups and up", upper)):
+        sizes = [float(run["groups"]) for run in fitted]
+        exponents = {c: slope(sizes, [run["phases"][c] for run in fitted]) for c in columns}
+        print(
+            f"exponent against groups, {label}: "
+            + ", ".join(f"{PHASE_NAMES[c]} {k:.2f}" for c, k in exponents.items())
         )
-    if role_index % 100 == 0:
-        statements.append(_grant("MidSegment", f"{ARN}:{api_ids[1]}/prod/GET/svc1/r1*"))
-    statements.append(
-        {
-            "Effect": "Deny",
-            "Action": "execute-api:*",
-            "Resource": f"{ARN}:{api_ids[0]}/prod/DELETE/svc0/r0/*",
-        }
+    above = [f"{PHASE_NAMES[c]} ({k:.2f})" for c, k in exponents.items() if k > LINEAR_TOLERANCE]
+    verdict = "yes" if not above else "NO: " + ", ".join(above)
+    print(
+        f"every phase at most linear ({UPPER_FIT:,} groups and up, exponent <= "
+        f"{LINEAR_TOLERANCE}): {verdict}"
     )
-    statements.append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
-    return statements
-
-
-def _declared(role_index: int, api_ids: list[str], routes_per_api: int) -> list[str]:
-    """The routes a group is meant to reach: its exact grants and its prefix grant."""
-    declared = set()
-    for k in range(16):
-        a, n = _granted(role_index, k, api_ids, routes_per_api)
-        verb, path = _route(n, a)
-        declared.add(f"{verb} {path}")
-    declared.add(f"GET /svc0/r{role_index % 50}/*")
-    return sorted(declared)
-
-
-def _sign_in(
-    provider: str, paths: bool, api_ids: list[str], roles: dict[str, Role]
-) -> tuple[list[IdentityProvider], dict[str, RoleMapping]]:
-    """One app client with a Token mapping; with `paths`, three: two Token clients that agree
-    and a third whose Rules mapping has CLAIM_RULES claim rules (each its own role) and no
-    group rule, so that every group resolves differently through it (the default role)."""
-    token = RoleMapping(type="Token", ambiguous_role_resolution="AuthenticatedRole")
-    clients = ["client", "client2", "client3"] if paths else ["client"]
-    providers = [IdentityProvider(provider_name=provider, client_id=c) for c in clients]
-    mappings = {p.mapping_key: token for p in providers[:2]}
-    if paths:
-        rules = []
-        for k in range(CLAIM_RULES):
-            name = f"tier{k:02d}"
-            arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
-            document = {"Version": "2012-10-17", "Statement": _statements(k, api_ids, 250, False)}
-            roles[arn] = Role(
-                arn=arn,
-                name=name,
-                trust_policy=TRUST,
-                inline_policies=[InlinePolicy(name="routes", document=document)],
-            )
-            rules.append(
-                MappingRule(claim="custom:tier", match_type="Equals", value=name, role_arn=arn)
-            )
-        mappings[providers[2].mapping_key] = RoleMapping(
-            type="Rules", ambiguous_role_resolution="AuthenticatedRole", rules=rules
-        )
-    return providers, mappings
-
-
-def synthetic(
-    groups: int, routes: int, *, wildcards: bool = False, paths: bool = False
-) -> tuple[Snapshot, Baseline]:
-    api_ids = ["benchapi01", "benchapi02"]
-    apis = [
-        Api(id=a, name=a, kind="REST", stages=["prod"], routes=_routes(i, routes))
-        for i, a in enumerate(api_ids)
-    ]
-    roles: dict[str, Role] = {}
-    group_list = []
-    all_users = ManagedPolicy(
-        arn=f"arn:aws:iam::{ACCOUNT}:policy/all-users",
-        name="all-users",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                _grant(
-                    "AllUsers", *(f"{ARN}:{a}/prod/GET/svc{i}/r1" for i, a in enumerate(api_ids))
-                )
-            ],
-        },
-    )
-    for i in range(groups + 1):
-        name = f"role{i:04d}"
-        arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
-        roles[arn] = Role(
-            arn=arn,
-            name=name,
-            attached_policy_arns=[all_users.arn],
-            trust_policy=TRUST,
-            inline_policies=[
-                InlinePolicy(
-                    name="routes",
-                    document={
-                        "Version": "2012-10-17",
-                        "Statement": _statements(i, api_ids, routes, wildcards),
-                    },
-                )
-            ],
-        )
-        if i:
-            group_list.append(Group(name=f"group{i:04d}", role_arn=arn, precedence=i))
-    default_role = f"arn:aws:iam::{ACCOUNT}:role/role0000"
-    providers, mappings = _sign_in(
-        f"cognito-idp.{REGION}.amazonaws.com/{POOL}", paths, api_ids, roles
-    )
-    snapshot = Snapshot(
-        region=REGION,
-        account_id=ACCOUNT,
-        target=TargetRef(
-            user_pool=PoolRef(id=POOL),
-            identity_pool=PoolRef(id=IDENTITY_POOL),
-            apis=[ApiRef(id=a, stage="prod") for a in api_ids],
-        ),
-        user_pool=UserPool(id=POOL, name="bench", groups=group_list),
-        identity_pool=IdentityPool(
-            id=IDENTITY_POOL,
-            name="bench",
-            providers=providers,
-            authenticated_role=default_role,
-            role_mappings=mappings,
-        ),
-        roles=roles,
-        managed_policies={all_users.arn: all_users},
-        apis=apis,
-    )
-    baseline = Baseline.model_validate(
-        {
-            "version": 1,
-            "region": REGION,
-            "user_pool": {"id": POOL},
-            "identity_pool": {"id": IDENTITY_POOL, "role_resolution": "token"},
-            "apis": [{"id": a, "stage": "prod"} for a in api_ids],
-            "public_routes": ["GET /svc0/r0/{id}", "GET /svc1/r0/{id}"],
-            "routes": {
-                "all_users": ["GET /svc0/r1", "GET /svc1/r1"],
-                "default": _declared(0, api_ids, routes),
-            },
-            "groups": {
-                g.name: {
-                    "precedence": g.precedence,
-                    "role": g.role_arn,
-                    "routes": _declared(g.precedence or 0, api_ids, routes),
-                }
-                for g in group_list
-            },
-            "claims": {
-                f"{r.claim} {r.match_type} {r.value}": {
-                    "role": r.role_arn,
-                    "routes": _declared(k, api_ids, routes),
-                }
-                for mapping in mappings.values()
-                for k, r in enumerate(mapping.rules)
-            },
-        }
-    )
-    return snapshot, baseline
 
 
 def main() -> None:
@@ -274,40 +218,59 @@ def main() -> None:
         action="store_true",
         help=f"3 app clients (two agree, one does not) and {CLAIM_RULES} claim rules",
     )
+    parser.add_argument("--groups", type=int, help="groups (default 1,000)")
+    parser.add_argument("--routes", type=int, help="routes per API, 2 APIs (default 250)")
+    parser.add_argument(
+        "--shared-roles",
+        type=int,
+        metavar="K",
+        help="K roles dealt round-robin to the groups (default: a role per group)",
+    )
+    parser.add_argument(
+        "--matrix", choices=("full", "differing", "none"), help="audit()'s matrix, if it has one"
+    )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help=f"{', '.join(f'{g:,}' for g in GROWTH_SIZES)} groups, each in a fresh process; "
+        "fit each phase's exponent",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="with --growth: runs per size, the fastest kept"
+    )
+    parser.add_argument(
+        "--distinct", action="store_true", help="with --growth: a role per group at every size"
+    )
+    parser.add_argument(
+        "--issue-target",
+        action="store_true",
+        help="issue 13's world: 10,000 groups x 500 routes, 1,000 shared roles, --matrix differing",
+    )
+    parser.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # --growth's
     args = parser.parse_args()
-    groups, routes = (20, 40) if args.small else (1000, 250)
-
-    started = time.perf_counter()
-    snapshot, baseline = synthetic(groups, routes, wildcards=args.wildcards, paths=args.paths)
-    built = time.perf_counter()
-    report = audit(snapshot, baseline)
-    audited = time.perf_counter()
-    audit_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = report.to_json()
-    rendered = time.perf_counter()
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    cells = len(report.access_matrix)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+    if args.growth:
+        growth(args)
+        return
+    if args.issue_target:
+        args.groups, args.routes = 10_000, 250
+        args.shared_roles, args.matrix = args.shared_roles or 1_000, args.matrix or "differing"
+    small = (20, 40) if args.small else (1000, 250)
+    run = measure(
+        args.groups or small[0],
+        args.routes or small[1],
+        shared_roles=args.shared_roles,
+        wildcards=args.wildcards,
+        paths=args.paths,
+        matrix=args.matrix,
     )
-    print(f"policies: {'wildcard-heavy' if args.wildcards else 'realistic'}")
-    if args.paths:
-        print(f"sign-in: 3 app clients (one disagrees with the others), {CLAIM_RULES} claim rules")
-    print(
-        f"size: {groups} groups, {len(snapshot.roles)} roles, 2 APIs x {routes} routes, "
-        f"{cells} matrix cells, {report.summary.findings} findings"
-    )
-    print(f"build snapshot: {built - started:.2f} s")
-    print(f"audit (resolve + matrix + checks): {audited - built:.2f} s")
-    print(f"JSON report: {rendered - audited:.2f} s, {len(text) / 2**20:.1f} MiB")
-    print(
-        f"peak RSS: {audit_peak_mib:.0f} MiB after the audit, {peak_mib:.0f} MiB with the "
-        "JSON report in memory"
-    )
-    if not args.small:
-        ok = audited - built < 10 and audit_peak_mib < 1024
-        print(f"target < 10 s and < 1 GiB: {'met' if ok else 'MISSED'}")
+    if args.record:
+        print(json.dumps(run))
+        return
+    _print_run(run, args)
+    if args.issue_target:
+        _target(run, 20, 2048)
+    elif not (args.small or args.groups or args.routes or args.shared_roles):
+        _target(run, 3, 400)
 
 
 if __name__ == "__main__":
