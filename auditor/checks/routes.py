@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from auditor.audit.routes import RouteIndex, audited_stages, declares
 from auditor.checks.context import AuditContext
+from auditor.model.baseline import RoutePattern
 from auditor.model.findings import Issue, Severity
 from auditor.model.snapshot import Api, Route, ServedRoute
 from auditor.policy import public_statements
@@ -99,8 +100,18 @@ def route_not_iam(ctx: AuditContext) -> Iterator[Issue]:
         )
 
 
+def _distinct_patterns(ctx: AuditContext) -> list[RoutePattern]:
+    """Every baseline pattern once, in order of appearance: groups that share a role
+    usually declare the same routes, and each pattern costs a lookup (a scan of the routes
+    for `* /path`)."""
+    distinct: dict[str, RoutePattern] = {}
+    for pattern in ctx.baseline.all_patterns():
+        distinct.setdefault(pattern.raw, pattern)
+    return list(distinct.values())
+
+
 def route_undeclared(ctx: AuditContext) -> Iterator[Issue]:
-    patterns = ctx.baseline.all_patterns()
+    patterns = _distinct_patterns(ctx)
     # Declared or not is a matter of the route, whatever authorization each stage serves.
     unique = list({(s.api.id, s.route.key): (s.api, s.route) for s in _unique_routes(ctx)}.values())
     index = RouteIndex((route, route) for _, route in unique)
@@ -124,7 +135,7 @@ def route_missing(ctx: AuditContext) -> Iterator[Issue]:
         return
     index = RouteIndex((served.route, served.route) for served in _unique_routes(ctx))
     reported = set()
-    for pattern in ctx.baseline.all_patterns():
+    for pattern in _distinct_patterns(ctx):
         if pattern.has_wildcard or pattern.raw in reported:
             continue
         if index.named_by(pattern) or index.any_verb_of(pattern):
