@@ -42,6 +42,9 @@ def document_hash(document: Any) -> str:
     return hashlib.sha256(canonical_json(document).encode()).hexdigest()[:16]
 
 
+_ABSENT = document_hash(None)  # a managed policy the snapshot does not hold
+
+
 def summarize(snapshot: Snapshot) -> ConfigSummary:
     unknown = unreadable_sections(snapshot)
     groups = identity_pool = role_policies = routes = None
@@ -68,7 +71,8 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
             providers=sorted(p.mapping_key for p in pool.providers),
         )
     if "role_policies" not in unknown:
-        role_policies = {arn: _role_hashes(snapshot, arn) for arn in snapshot.roles}
+        managed = {arn: document_hash(p.document) for arn, p in snapshot.managed_policies.items()}
+        role_policies = {arn: _role_hashes(snapshot, arn, managed) for arn in snapshot.roles}
     if "routes" not in unknown:
         routes = {
             api.id: {r.key: r.authorization_type for r in api.routes} for api in snapshot.apis
@@ -78,19 +82,18 @@ def summarize(snapshot: Snapshot) -> ConfigSummary:
     )
 
 
-def _role_hashes(snapshot: Snapshot, arn: str) -> dict[str, str]:
+def _role_hashes(snapshot: Snapshot, arn: str, managed: dict[str, str]) -> dict[str, str]:
+    """The hashes of a role's documents; `managed`: each managed policy's, hashed once
+    however many roles attach it."""
     role = snapshot.roles[arn]
     hashes = {"trust": document_hash(role.trust_policy)}
     for inline in role.inline_policies:
         hashes[f"inline:{inline.name}"] = document_hash(inline.document)
     for policy_arn in role.attached_policy_arns:
-        managed = snapshot.managed_policies.get(policy_arn)
-        hashes[f"managed:{policy_arn}"] = document_hash(managed.document if managed else None)
+        hashes[f"managed:{policy_arn}"] = managed.get(policy_arn, _ABSENT)
     if role.permissions_boundary_arn:
-        boundary = snapshot.managed_policies.get(role.permissions_boundary_arn)
-        hashes[f"boundary:{role.permissions_boundary_arn}"] = document_hash(
-            boundary.document if boundary else None
-        )
+        boundary = role.permissions_boundary_arn
+        hashes[f"boundary:{boundary}"] = managed.get(boundary, _ABSENT)
     return hashes
 
 
