@@ -81,6 +81,13 @@ StateOpt = Annotated[
     str | None,
     typer.Option(help="Previous run's state, for changes and alerts: a path or s3://bucket/key."),
 ]
+MatrixOpt = Annotated[
+    str,
+    typer.Option(
+        help="Cells the report lists: full (every persona x route), differing (those not "
+        "denied or declared: what a reader checks) or none. The checks see every cell."
+    ),
+]
 SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
 SlackAlwaysOpt = Annotated[bool, typer.Option(help="Alert Slack even when nothing changed.")]
 
@@ -139,6 +146,7 @@ def run(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "low",
+    matrix: MatrixOpt = "full",
     state: StateOpt = None,
     slack: SlackOpt = False,
     slack_always: SlackAlwaysOpt = False,
@@ -158,6 +166,7 @@ def run(
         fmt=fmt,
         output=output,
         fail_on=fail_on,
+        matrix=matrix,
         state=state,
         slack=slack,
         slack_always=slack_always,
@@ -288,6 +297,7 @@ def schedule(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "low",
+    matrix: MatrixOpt = "full",
     state: StateOpt = None,
     slack: SlackOpt = False,
     slack_always: SlackAlwaysOpt = False,
@@ -309,6 +319,7 @@ def schedule(
         fmt=fmt or "json",
         output=output,
         fail_on=fail_on,
+        matrix=matrix,
         state=state,
         slack=slack,
         slack_always=slack_always,

@@ -196,6 +196,14 @@ class AccessEvaluator:
         held.roles.add(role_arn)
         return held.verdict
 
+    def prepared(self, role_arn: str, api: Api, context: dict[str, Any]) -> PreparedRole | None:
+        """The role compiled for routes of `api` (see `_prepare`); None if a document cannot
+        be evaluated at all, which `verdict` then reports route by route."""
+        try:
+            return self._prepare(role_arn, api, context, self._context_key(context))
+        except PolicyError:
+            return None
+
     def _context_key(self, context: dict[str, Any]) -> str:
         """A persona's context is one dict reused for all its routes: key it once."""
         held = self._context_keys.get(id(context))

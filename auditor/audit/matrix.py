@@ -1,28 +1,30 @@
 """The access matrix: persona x live route -> verdict (see verdicts.py).
 
-The audit works on `Cell`s, which keep references to what decided them; only the report's
-copy becomes `MatrixCell`s (`report_cells`), once every check is done.
+Rows, not cells: a row is a persona's verdicts on every column (live route), in one order,
+and personas that share a role share the row's list of verdicts (asked once). The checks
+see a `Cell` only where they look; the report gets the matrix's compact form
+(`Matrix.report`), built once the checks are done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from auditor.audit.evaluator import AccessEvaluator
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, RouteIndex, declares, iter_routes
-from auditor.audit.verdicts import verdict_for, verdict_key
+from auditor.audit.verdicts import UNTOUCHED, ColumnPlan, row_verdicts, verdict_key
+from auditor.model.access_matrix import AccessMatrix, Column, Outcome
+from auditor.model.access_matrix import Row as ReportRow
 from auditor.model.baseline import Baseline, RoutePattern
-from auditor.model.report import MatrixCell, Verdict
 from auditor.model.snapshot import Route, Snapshot
 from auditor.policy import RouteVerdict, StatementRef
 
 
 @dataclass(slots=True, eq=False)
 class Cell:
-    """One persona x live route, as the checks see it. Read-only by convention: half a
-    million of them are built, and a frozen dataclass is slower to build."""
+    """One persona x live route, as a check sees it (made when asked for)."""
 
     resolution: Resolution
     api_stage: ApiStage
@@ -31,41 +33,123 @@ class Cell:
     expected: bool  # the baseline declares this route for this persona (or it is public)
 
 
+@dataclass(slots=True, eq=False)
+class Row:
+    resolution: Resolution
+    verdicts: list[RouteVerdict]  # by column; the same list for every row with its role
+    expected: frozenset[int]  # columns the baseline declares for the persona, or public
+
+
+class Matrix:
+    """Every resolution's row over the same columns, in `resolutions`' order."""
+
+    def __init__(self, columns: list[tuple[ApiStage, Route]], rows: list[Row]) -> None:
+        self.columns = columns
+        self.rows = rows
+        self._rows = {row.resolution: row for row in rows}
+        self._column = {(s.api.id, s.stage, id(r)): j for j, (s, r) in enumerate(columns)}
+        self._reached: dict[int, tuple[int, ...]] = {}  # by id of a shared verdict list
+
+    def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
+        """The cell of one of the matrix's resolutions on one of its routes (the snapshot's
+        Route object, served by `api_stage`)."""
+        row = self._rows[resolution]
+        j = self._column[api_stage.api.id, api_stage.stage, id(route)]
+        return self._cell(row, j)
+
+    def cells(self) -> Iterator[Cell]:
+        """Every cell, row by row, in column order (made as they are asked for)."""
+        for row in self.rows:
+            for j in range(len(self.columns)):
+                yield self._cell(row, j)
+
+    def reached(self) -> Iterator[Cell]:
+        """The cells whose verdict is not `denied`, row by row, in column order."""
+        for row in self.rows:
+            for j in self._reached_in(row):
+                yield self._cell(row, j)
+
+    def unknown_cells(self) -> int:
+        return sum(
+            1
+            for row in self.rows
+            for j in self._reached_in(row)
+            if row.verdicts[j].verdict == "unknown"
+        )
+
+    def _reached_in(self, row: Row) -> tuple[int, ...]:
+        held = self._reached.get(id(row.verdicts))
+        if held is None:
+            held = self._reached[id(row.verdicts)] = tuple(
+                j for j, v in enumerate(row.verdicts) if v.verdict != "denied"
+            )
+        return held
+
+    def _cell(self, row: Row, j: int) -> Cell:
+        api_stage, route = self.columns[j]
+        return Cell(row.resolution, api_stage, route, row.verdicts[j], j in row.expected)
+
+    def report(self) -> AccessMatrix:
+        """The report's form of the matrix: columns, outcomes and rows, each text once."""
+        columns = [Column(s.api.id, s.stage, r.key, r.authorization_type) for s, r in self.columns]
+        texts: dict[StatementRef, str] = {}  # one per statement, shared by every outcome
+        outcomes: dict[Outcome, int] = {}
+        said: dict[int, int] = {}  # id(verdict) -> outcome; the verdicts live in the rows
+        lists: dict[int, list[int]] = {}  # id(verdict list) -> outcome list, shared alike
+        rows = []
+        for row in self.rows:
+            listed = lists.get(id(row.verdicts))
+            if listed is None:
+                listed = lists[id(row.verdicts)] = []
+                for verdict in row.verdicts:
+                    at = said.get(id(verdict))
+                    if at is None:
+                        outcome = _outcome(verdict, texts)
+                        at = said[id(verdict)] = outcomes.setdefault(outcome, len(outcomes))
+                    listed.append(at)
+            who = row.resolution
+            rows.append(ReportRow(who.persona, who.role_arn, who.app_client, listed, row.expected))
+        return AccessMatrix(columns, list(outcomes), rows)
+
+
 def build_matrix(
     snapshot: Snapshot,
     baseline: Baseline,
     resolutions: list[Resolution],
     evaluator: AccessEvaluator,
-) -> list[Cell]:
-    """Persona by persona (in `resolutions`' order), each in the same route order: CellIndex
-    relies on that layout."""
-    cells = []
-    routes = list(iter_routes(snapshot, baseline))
-    index = RouteIndex((route, route) for _, route in routes)
+) -> Matrix:
+    """A row per resolution, each over every live route of the audited stages."""
+    columns = list(iter_routes(snapshot, baseline))
+    index = RouteIndex((route, j) for j, (_, route) in enumerate(columns))
     # A declared public route is meant for everyone; reaching it is no drift.
-    public = {
-        id(route)
-        for _, route in routes
+    public = frozenset(
+        j
+        for j, (_, route) in enumerate(columns)
         if route.authorization_type != "AWS_IAM" and declares(baseline.public_routes, route)
-    }
-    named: dict[int, set[int]] = {}  # id(pattern) -> ids of its routes; patterns outlive it
-    shown: dict[tuple[object, ...], RouteVerdict] = {}
+    )
+    plan = ColumnPlan(evaluator, columns)
+    named: dict[int, set[int]] = {}  # id(pattern) -> its columns; patterns outlive it
+    shown: dict[tuple[object, ...], RouteVerdict] = {_shown_key(UNTOUCHED): UNTOUCHED}
     # Personas that share a role (every sign-in path that gives the default role, say) share
     # its row of verdicts: asked once, not once per persona.
-    rows: dict[tuple[object, ...], list[RouteVerdict]] = {}
+    shared: dict[tuple[object, ...], list[RouteVerdict]] = {}
+    rows = []
     for resolution in resolutions:
         declared = _named(index, baseline.declared_routes(resolution.persona), named)
-        expected = public | declared
         key = verdict_key(resolution)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = [
-                _as_shown(verdict_for(evaluator, resolution, api_stage, route), shown)
-                for api_stage, route in routes
+        verdicts = shared.get(key)
+        if verdicts is None:
+            verdicts = shared[key] = [
+                v if v is UNTOUCHED else _as_shown(v, shown)
+                for v in row_verdicts(evaluator, resolution, plan)
             ]
-        for (api_stage, route), verdict in zip(routes, row, strict=True):
-            cells.append(Cell(resolution, api_stage, route, verdict, id(route) in expected))
-    return cells
+        expected = public | declared if declared else public
+        rows.append(Row(resolution, verdicts, expected))
+    return Matrix(columns, rows)
+
+
+def _shown_key(verdict: RouteVerdict) -> tuple[object, ...]:
+    return (verdict.verdict, id(verdict.allowing), id(verdict.denying), *verdict.reasons)
 
 
 def _as_shown(verdict: RouteVerdict, shown: dict[tuple[object, ...], RouteVerdict]) -> RouteVerdict:
@@ -79,7 +163,7 @@ def _as_shown(verdict: RouteVerdict, shown: dict[tuple[object, ...], RouteVerdic
     """
     if verdict.verdict == "partial":
         return verdict
-    key = (verdict.verdict, id(verdict.allowing), id(verdict.denying), *verdict.reasons)
+    key = _shown_key(verdict)
     kept = shown.get(key)
     if kept is None:
         witnessed = verdict.witness_allowed or verdict.witness_denied
@@ -90,128 +174,28 @@ def _as_shown(verdict: RouteVerdict, shown: dict[tuple[object, ...], RouteVerdic
 
 
 def _named(
-    index: RouteIndex[Route], patterns: list[RoutePattern], named: dict[int, set[int]]
-) -> set[int]:
-    """ids of the routes the patterns name. Each pattern is looked up once: every signed-in
+    index: RouteIndex[int], patterns: list[RoutePattern], named: dict[int, set[int]]
+) -> frozenset[int]:
+    """The columns the patterns name. Each pattern is looked up once: every signed-in
     persona declares the same all_users patterns (the baseline's own objects)."""
-    ids: set[int] = set()
+    columns: set[int] = set()
     for pattern in patterns:
         hit = named.get(id(pattern))
         if hit is None:
-            hit = named[id(pattern)] = index.covered((pattern,))
-        ids |= hit
-    return ids
+            hit = named[id(pattern)] = set(index.named_by(pattern))
+        columns |= hit
+    return frozenset(columns)
 
 
-class CellIndex:
-    """A persona's cell on a route, by position: build_matrix lays the cells out persona by
-    persona, each in the same route order, so two small maps stand in for a key per cell."""
-
-    def __init__(self, cells: Sequence[Cell]) -> None:
-        width = _block_width(cells)
-        self._cells = cells
-        self._start = {cells[i].resolution: i for i in range(0, len(cells), width)}
-        self._offset = {
-            (c.api_stage.api.id, c.api_stage.stage, id(c.route)): i
-            for i, c in enumerate(cells[:width])
-        }
-
-    def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
-        """The cell of one of the matrix's resolutions on one of its routes (the snapshot's
-        Route object, served by `api_stage`)."""
-        start = self._start[resolution]
-        cell = self._cells[start + self._offset[api_stage.api.id, api_stage.stage, id(route)]]
-        if cell.route is not route:
-            raise LookupError(f"cells not laid out as build_matrix does ({route.key})")
-        return cell
-
-
-def report_cells(cells: list[Cell]) -> list[MatrixCell]:
-    """The report's form of the matrix, in the same order. Empties `cells` as it goes (one
-    persona's block at a time, from the end), so that a cell and its report form do not both
-    stay in memory: the caller is done with them."""
-    texts: dict[StatementRef, str] = {}  # one per statement, shared by every cell it decides
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one of each tuple a cell lists
-    # What a cell takes from its verdict, once per verdict object (cells share them); the
-    # verdict is kept with it so that its id is not reused while cells are freed.
-    shown: dict[int, tuple[RouteVerdict, _Shown]] = {}
-    width = _block_width(cells)
-    # Every block lists the routes in one order: what a cell takes from its route, once.
-    places = [
-        (c.api_stage.api.id, c.api_stage.stage, c.route.key, c.route.authorization_type)
-        for c in cells[:width]
-    ]
-    blocks: list[list[MatrixCell]] = []
-    while cells:
-        start = len(cells) - width
-        who = cells[start].resolution
-        persona, role_arn, app_client = who.persona, who.role_arn, who.app_client
-        block = []
-        for cell, (api_id, stage, route, authorization) in zip(cells[start:], places, strict=True):
-            result = cell.verdict
-            held = shown.get(id(result))
-            if held is None:
-                held = shown[id(result)] = (result, _Shown.of(result, texts, shared))
-            said = held[1]
-            # Every field, in declaration order: MatrixCell.trusted does not check.
-            values = {
-                "persona": persona,
-                "role_arn": role_arn,
-                "api_id": api_id,
-                "stage": stage,
-                "route": route,
-                "verdict": said.verdict,
-                "authorization_type": authorization,
-                "expected": cell.expected,
-                "reasons": said.reasons,
-                "allowing": said.allowing,
-                "denying": said.denying,
-                "witness_allowed": said.witness_allowed,
-                "witness_denied": said.witness_denied,
-                "app_client": app_client,
-            }
-            block.append(MatrixCell.trusted(values))
-        del cells[start:]
-        blocks.append(block)
-    return [cell for block in reversed(blocks) for cell in block]
-
-
-def _block_width(cells: Sequence[Cell]) -> int:
-    """How many cells each persona has: build_matrix's layout (see CellIndex)."""
-    first = cells[0].resolution if cells else None
-    return next((i for i, c in enumerate(cells) if c.resolution is not first), len(cells)) or 1
-
-
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """What a report cell takes from its verdict. Cells list the same few reasons and
-    statements: each tuple is kept once (25 MB less at full size)."""
-
-    verdict: Verdict
-    reasons: tuple[str, ...]
-    allowing: tuple[str, ...]
-    denying: tuple[str, ...]
-    witness_allowed: str | None
-    witness_denied: str | None
-
-    @classmethod
-    def of(
-        cls,
-        result: RouteVerdict,
-        texts: dict[StatementRef, str],
-        shared: dict[tuple[str, ...], tuple[str, ...]],
-    ) -> _Shown:
-        def once(value: tuple[str, ...]) -> tuple[str, ...]:
-            return shared.setdefault(value, value)
-
-        return cls(
-            result.verdict,
-            once(tuple(result.reasons)),
-            once(_statement_texts(result.allowing, texts)),
-            once(_statement_texts(result.denying, texts)),
-            result.witness_allowed,
-            result.witness_denied,
-        )
+def _outcome(verdict: RouteVerdict, texts: dict[StatementRef, str]) -> Outcome:
+    return Outcome(
+        verdict.verdict,
+        tuple(verdict.reasons),
+        _statement_texts(verdict.allowing, texts),
+        _statement_texts(verdict.denying, texts),
+        verdict.witness_allowed,
+        verdict.witness_denied,
+    )
 
 
 def _statement_texts(

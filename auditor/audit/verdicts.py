@@ -7,12 +7,12 @@ not governed by AWS_IAM is decided by its authorization type, whoever calls (the
 an IAM request; anyone else is a question for the policy engine. A route that a stage's
 canary serves otherwise than its own deployment is judged both ways, and the better verdict
 stands (a caller who retries lands on either). The matrix, the checks, `explain` and the
-draft all ask here.
+draft all ask here; the matrix asks a row at a time (`row_verdicts`), the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -24,7 +24,7 @@ from auditor.model.personas import UNAUTHENTICATED
 from auditor.model.report import Verdict
 from auditor.model.route_grammar import path_template_problem
 from auditor.model.snapshot import Route, ServedRoute
-from auditor.policy import RouteVerdict
+from auditor.policy import NO_ALLOW, Heads, RouteVerdict, route_head
 
 
 def verdict_for(
@@ -85,6 +85,89 @@ def _judged(
     return evaluator.verdict(
         resolution.role_arn, api, stage, method, route.path, evaluator.context_for(resolution)
     )
+
+
+# A route no statement of the role can match, as the matrix keeps it: denied, and no witness
+# (the route itself is one). Every such cell of every row shares this one object.
+UNTOUCHED = RouteVerdict("denied", reasons=(NO_ALLOW,))
+
+
+@dataclass(frozen=True, slots=True)
+class _LeadColumns:
+    """Columns served under one lead (API, stage, verb), by the literal head of their path."""
+
+    api_stage: ApiStage
+    verb: str
+    heads: Heads
+    by_head: dict[str, tuple[int, ...]]
+    every: tuple[int, ...]
+
+
+class ColumnPlan:
+    """The matrix's columns, grouped once for every row (`row_verdicts`): by lead and head
+    where the engine can tell which routes a role's statements touch, one by one where it
+    cannot say so up front (non-IAM, ANY, canaries, unread stages, paths it cannot judge)."""
+
+    def __init__(self, evaluator: AccessEvaluator, columns: Sequence[tuple[ApiStage, Route]]):
+        self.columns = list(columns)
+        self.single: list[int] = []
+        grouped: dict[tuple[str, str, str], tuple[ApiStage, dict[str, list[int]]]] = {}
+        for j, (api_stage, route) in enumerate(self.columns):
+            verb = route.method.upper()
+            if (
+                api_stage.unread is not None
+                or route.authorization_type != "AWS_IAM"
+                or verb == "ANY"
+                or (isinstance(route, ServedRoute) and route.other is not None)
+                or _template_problem(route.path) is not None
+            ):
+                self.single.append(j)
+                continue
+            head = route_head(served_path(route.path), evaluator.cache)
+            key = (api_stage.api.id, api_stage.stage, verb)
+            held = grouped.setdefault(key, (api_stage, {}))
+            held[1].setdefault(head, []).append(j)
+        self.leads = [
+            _LeadColumns(
+                api_stage,
+                verb,
+                Heads.of(by_head),
+                {head: tuple(js) for head, js in by_head.items()},
+                tuple(sorted(j for js in by_head.values() for j in js)),
+            )
+            for (_, _, verb), (api_stage, by_head) in grouped.items()
+        ]
+
+
+def row_verdicts(
+    evaluator: AccessEvaluator, resolution: Resolution, plan: ColumnPlan
+) -> list[RouteVerdict]:
+    """`verdict_for` on every column of `plan`, in order, asking the engine only about the
+    routes the role's statements may touch: the others are UNTOUCHED. Work in proportion to
+    what a role names, not to the routes: a role names a few of hundreds."""
+    columns = plan.columns
+    if resolution.role_arn is None:  # no credentials: nothing for the engine to decide
+        return [verdict_for(evaluator, resolution, s, r) for s, r in columns]
+    row = [UNTOUCHED] * len(columns)
+    context = evaluator.context_for(resolution)
+    asked: list[int] = list(plan.single)
+    for lead in plan.leads:
+        api_stage = lead.api_stage
+        prepared = evaluator.prepared(resolution.role_arn, api_stage.api, context)
+        touched = (
+            None
+            if prepared is None
+            else prepared.touched(api_stage.api.id, api_stage.stage, lead.verb, lead.heads)
+        )
+        if touched is None:
+            asked += lead.every
+        else:
+            for head in touched:
+                asked += lead.by_head[head]
+    for j in sorted(asked):  # in column order, as one by one: the engine's memos fill alike
+        api_stage, route = columns[j]
+        row[j] = verdict_for(evaluator, resolution, api_stage, route)
+    return row
 
 
 @lru_cache(maxsize=4096)  # one look per distinct path, not one per role and route

@@ -96,7 +96,7 @@ def missing_route(ctx: AuditContext) -> Iterator[Issue]:
 
 
 def excess_route(ctx: AuditContext) -> Iterator[Issue]:
-    for cell in ctx.matrix:
+    for cell in ctx.matrix.reached():
         verdict = cell.verdict
         iam_governed = cell.route.authorization_type == "AWS_IAM"
         if not iam_governed or cell.expected or verdict.verdict in ("denied", "unknown"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import Cell, CellIndex
+from auditor.audit.matrix import Cell, Matrix
 from auditor.audit.resolve import (
     LiveClaimRule,
     Resolution,
@@ -26,7 +26,7 @@ class AuditContext:
     snapshot: Snapshot
     baseline: Baseline
     resolutions: list[Resolution]
-    matrix: list[Cell]  # build_matrix's, in its layout
+    matrix: Matrix
     evaluator: AccessEvaluator
     pairs: list[GroupPair] = field(default_factory=list)
     # The previous run's configuration and this one's (with --state); None on a first run or
@@ -73,10 +73,6 @@ class AuditContext:
     def route_index(self) -> RouteIndex[tuple[ApiStage, Route]]:
         return RouteIndex((route, (stage, route)) for stage, route in self.routes)
 
-    @cached_property
-    def _cells(self) -> CellIndex:
-        return CellIndex(self.matrix)
-
     def cell(self, resolution: Resolution, api_stage: ApiStage, route: Route) -> Cell:
         """The matrix cell of one of `resolutions` on one of `routes`."""
-        return self._cells.cell(resolution, api_stage, route)
+        return self.matrix.cell(resolution, api_stage, route)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from auditor import __version__
 from auditor.audit.catalog import make_finding, rules_for
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import Cell, build_matrix, report_cells
+from auditor.audit.matrix import Matrix, build_matrix
 from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import audited_stages, refs_of
@@ -205,7 +205,7 @@ def _audit(
         ),
         summary=Summary.of(ordered),
         findings=ordered,
-        access_matrix=report_cells(matrix),  # last: the checks are done with the cells
+        access_matrix=matrix.report(),
         group_pairs=pairs,
         snapshot_digest=snapshot.digest(),
     )
@@ -225,12 +225,12 @@ def _unread_stages(snapshot: Snapshot, baseline: Baseline) -> list[ReportError]:
     ]
 
 
-def _unexplained_unknowns(matrix: list[Cell], unexplained: bool) -> list[ReportError]:
+def _unexplained_unknowns(matrix: Matrix, unexplained: bool) -> list[ReportError]:
     """A cell the audit could not judge never leaves the report complete, whatever rule or
     read was meant to explain it: the last guard against an unknown reading as no drift."""
     if not unexplained:
         return []
-    unknown = sum(1 for cell in matrix if cell.verdict.verdict == "unknown")
+    unknown = matrix.unknown_cells()
     if not unknown:
         return []
     message = f"{unknown} persona x route verdicts could not be judged (see the matrix)"

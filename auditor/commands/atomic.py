@@ -15,6 +15,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.model.errors import InputError
@@ -105,8 +106,14 @@ def _reason(exc: OSError) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` atomically and durably; an InputError naming `path` on failure."""
+    write_atomic(path, (text,))
+
+
+def write_atomic(path: Path, chunks: Iterable[str]) -> None:
+    """Write the text `chunks` make, in order, to `path` atomically and durably (see
+    write_text_atomic): a large report is written as it is made, never held whole."""
     if _is_stream(path, _stat(path, str(path))):
-        _write_through(path, text)
+        _write_through(path, chunks)
         return
     original, path = path, _real(path)
     try:
@@ -121,7 +128,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         # the account); a replaced one keeps the mode its owner gave it.
         _keep_mode(fd, path)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -156,10 +164,11 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _write_through(path: Path, text: str) -> None:
+def _write_through(path: Path, chunks: Iterable[str]) -> None:
     try:
         with path.open("w", encoding="utf-8") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
     except OSError as exc:
         raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from auditor import __version__
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import CellIndex, build_matrix
+from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import (
     Resolution,
     live_claim_rules,
@@ -53,7 +53,7 @@ def draft_baseline(snapshot: Snapshot) -> str:
     )
     resolutions = resolve_personas(snapshot)
     evaluator = AccessEvaluator(snapshot)
-    cells = CellIndex(build_matrix(snapshot, provisional, resolutions, evaluator))
+    cells = build_matrix(snapshot, provisional, resolutions, evaluator)
     live_routes = iam_routes(snapshot, provisional)
     by_persona: dict[str, list[Resolution]] = {}
     for resolution in resolutions:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.audit.evaluator import AccessEvaluator
-from auditor.audit.matrix import CellIndex
+from auditor.audit.matrix import Matrix
 from auditor.audit.resolve import Resolution
 from auditor.audit.routes import ApiStage, iter_routes, normalise_template
 from auditor.audit.verdicts import verbs_reached
@@ -74,7 +74,7 @@ def on_every_path(reached: list[tuple[Resolution, Reach]]) -> Reach:
 def reach_of(
     resolution: Resolution,
     iam_routes: list[LiveRoute],
-    cells: CellIndex,
+    cells: Matrix,
     evaluator: AccessEvaluator,
 ) -> Reach:
     reach = Reach()

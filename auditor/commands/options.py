@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from auditor.commands.atomic import shown, writable_file
+from auditor.model.access_matrix import MatrixScope
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 from auditor.report.render import ReportFormat
@@ -55,6 +56,7 @@ class RunOptions:
     state: str | None = None  # local path or s3://bucket/key
     slack: SlackOptions = field(default_factory=SlackOptions)
     report_url: str | None = None  # where the report is published, for the alert's link
+    matrix: MatrixScope = "full"  # which cells the report lists (the checks see them all)
 
 
 def input_file(raw: str, option: str) -> Path:
@@ -93,6 +95,17 @@ def state_location(raw: str | None) -> str | None:
     return str(writable_file(raw, "--state"))
 
 
+MATRIX_SCOPES: tuple[MatrixScope, ...] = ("full", "differing", "none")
+
+
+def matrix_scope(raw: str, option: str = "--matrix") -> MatrixScope:
+    """--matrix: full (every cell, CONTRACT §4), differing or none."""
+    for known in MATRIX_SCOPES:
+        if raw.lower() == known:
+            return known
+    raise InputError(option, None, f"{shown(raw)} is not one of {', '.join(MATRIX_SCOPES)}")
+
+
 def slack_options(slack: bool, always: bool) -> SlackOptions:
     """--slack without a token or webhook is a usage error now, not a failed alert later."""
     if not (slack or always):
@@ -118,6 +131,7 @@ def run_options(
     slack: bool = False,
     slack_always: bool = False,
     terminal: bool = False,
+    matrix: str = "full",
 ) -> RunOptions:
     """Every option of `run` and `schedule` checked, cheapest first, before any work."""
     output_path = output_file(output)
@@ -130,6 +144,7 @@ def run_options(
         fail_on=Severity.parse(fail_on, "--fail-on"),
         state=state_location(state),
         slack=slack_options(slack, slack_always),
+        matrix=matrix_scope(matrix),
     )
     _refuse_overwriting_inputs(options)
     return options

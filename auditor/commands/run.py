@@ -8,11 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.commands.atomic import write_text_atomic
+from auditor.commands.atomic import write_atomic
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -24,15 +25,22 @@ from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import CollectionError, Snapshot, TargetRef
-from auditor.report.render import render
+from auditor.report.render import ReportFormat, render, render_chunks
 
 
 @dataclass(frozen=True)
 class RunOutcome:
-    report: Report
+    report: Report  # every cell, whatever --matrix lists
     snapshot: Snapshot
     exit_code: int
-    rendered: str
+    published: Report  # as written: the cells --matrix lists
+    format: ReportFormat
+
+    @cached_property
+    def rendered(self) -> str:
+        """The published report as text, made only for whoever asks (the Lambda, the demo):
+        a run writes it in pieces, never whole."""
+        return render(self.published, self.format)
 
     def counts(self) -> dict[str, Any]:
         """What a heartbeat or a Lambda result says of a run (each adds its own keys)."""
@@ -90,14 +98,18 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     published: before the state is saved, so a state that cannot be saved loses nothing."""
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
-    rendered: list[str] = []
+    published: list[Report] = []
 
     def publish(report: Report) -> None:
-        rendered.append(render(report, options.format, color=color and options.output is None))
+        published.append(report.with_matrix(options.matrix))
+        chunks = render_chunks(
+            published[-1], options.format, color=color and options.output is None
+        )
         if options.output is not None:
-            write_text_atomic(options.output, rendered[-1])
+            write_atomic(options.output, chunks)
         elif stdout:
-            sys.stdout.write(rendered[-1])
+            for chunk in chunks:
+                sys.stdout.write(chunk)
             sys.stdout.flush()
 
     if options.state or options.slack.enabled:
@@ -110,4 +122,5 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
         report = audit(snapshot, baseline)
         publish(report)
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
-    return RunOutcome(report, snapshot, exit_code(report, options.fail_on), rendered[-1])
+    code = exit_code(report, options.fail_on)
+    return RunOutcome(report, snapshot, code, published[-1], options.format)

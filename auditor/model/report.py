@@ -1,17 +1,22 @@
-"""The audit report (CONTRACT §4): the one structure every output format renders."""
+"""The audit report (CONTRACT §4): the one structure every output format renders.
+
+MatrixCell and Verdict live in access_matrix.py and are named here too: one import for
+whoever reads a report."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from auditor.model.access_matrix import EMPTY_MATRIX, AccessMatrix, MatrixScope, ScopeNote, absent
+from auditor.model.access_matrix import MatrixCell as MatrixCell  # re-exported: one import
+from auditor.model.access_matrix import Verdict as Verdict  # for whoever reads a report
 from auditor.model.findings import Finding, Severity
+from auditor.model.report_json import json_chunks
 
 REPORT_SCHEMA_VERSION = "1"
 
-# "unknown": the auditor cannot judge the route for this persona (never read as denied).
-Verdict = Literal["allowed", "partial", "denied", "unknown"]
 # ReportError.service of a problem of the auditor's own judgement, not of an AWS read.
 AUDITOR_SERVICE = "auditor"
 # Its operation for an audited stage whose served routes are unknown though no failed read
@@ -19,12 +24,6 @@ AUDITOR_SERVICE = "auditor"
 UNREAD_STAGE = "ReadStage"
 # ReportError.service of an alert that could not be delivered (with --slack): no read failed.
 SLACK_SERVICE = "slack"
-
-
-def _absent(value: object) -> bool:
-    """Fields that appear only where they say something (CONTRACT §6.1: `app_client` only
-    where a persona's sign-in paths disagree)."""
-    return value is None
 
 
 class _Model(BaseModel):
@@ -73,58 +72,6 @@ class Summary(_Model):
         return cls(findings=len(findings), by_severity=counts)
 
 
-class MatrixCell(_Model):
-    """One persona x live route. The first six fields are the contract; the rest explain."""
-
-    persona: str
-    role_arn: str | None
-    api_id: str
-    stage: str
-    route: str  # "GET /items/{id}" or "$default"
-    verdict: Verdict
-    authorization_type: str  # a cell is governed by IAM only when this is AWS_IAM
-    expected: bool  # the baseline declares this route for this persona
-    # Tuples: half a million cells, mostly with nothing to list, share the empty tuple.
-    reasons: tuple[str, ...] = ()
-    allowing: tuple[str, ...] = ()  # statements, e.g. "app-admin-policy#0 (Sid Admin)"
-    denying: tuple[str, ...] = ()
-    witness_allowed: str | None = None
-    witness_denied: str | None = None
-    app_client: str | None = Field(default=None, exclude_if=_absent)  # see Resolution
-
-    @classmethod
-    def trusted(cls, values: dict[str, Any]) -> MatrixCell:
-        """A cell from values the audit has already typed, without validating them again:
-        the audit builds half a million cells or more, and validation (and even a call with
-        fourteen keyword arguments) was most of their cost. `values` holds every field, of
-        its declared type, in declaration order (the JSON's order): audit/matrix.py's
-        report_cells, the one caller, writes them so. tests/audit/test_matrix_cells.py checks
-        that the result cannot be told from a validated cell, so a pydantic upgrade that
-        changes the model's internals fails there."""
-        cell = object.__new__(cls)
-        object.__setattr__(cell, "__dict__", values)
-        # One shared set of explicitly set fields: a set per cell was half of a cell's memory.
-        object.__setattr__(cell, "__pydantic_fields_set__", _EVERY_CELL_FIELD)
-        object.__setattr__(cell, "__pydantic_extra__", None)
-        object.__setattr__(cell, "__pydantic_private__", None)
-        return cell
-
-    @property
-    def iam_governed(self) -> bool:
-        return self.authorization_type == "AWS_IAM"
-
-    @property
-    def differs_from_baseline(self) -> bool:
-        """Unknown is neither: whether it differs cannot be said (the report is incomplete)."""
-        if self.verdict == "unknown":
-            return False
-        reachable = self.verdict != "denied"
-        return (self.expected and self.verdict != "allowed") or (not self.expected and reachable)
-
-
-_EVERY_CELL_FIELD = set(MatrixCell.model_fields)
-
-
 class GroupPair(_Model):
     """What a member of two groups gets: the precedence tie-break, made explicit, and every
     role a member can obtain (CustomRoleArn under Token mapping)."""
@@ -134,7 +81,7 @@ class GroupPair(_Model):
     outcome: Literal["winner", "same-role", "ambiguous"]
     detail: str
     obtainable_roles: tuple[str, ...] = ()
-    app_client: str | None = Field(default=None, exclude_if=_absent)
+    app_client: str | None = Field(default=None, exclude_if=absent)
 
 
 class RunChanges(_Model):
@@ -155,7 +102,9 @@ class Report(_Model):
     target: ReportTarget
     summary: Summary
     findings: list[Finding] = []
-    access_matrix: list[MatrixCell] = []
+    access_matrix: AccessMatrix = EMPTY_MATRIX
+    # Only when --matrix lists fewer cells than the audit judged (absent: every cell).
+    access_matrix_scope: ScopeNote | None = Field(default=None, exclude_if=absent)
     group_pairs: list[GroupPair] = []
     changes: RunChanges | None = None
     snapshot_digest: str | None = None
@@ -175,10 +124,19 @@ class Report(_Model):
 
     def unknown_cells(self) -> int:
         """Matrix cells the auditor could not judge (never to be read as denied)."""
-        return sum(1 for cell in self.access_matrix if cell.verdict == "unknown")
+        return self.access_matrix.verdict_count("unknown")
 
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
+    def with_matrix(self, scope: MatrixScope) -> Report:
+        """This report listing only the cells `scope` keeps (`--matrix`), and saying so."""
+        if scope == "full":
+            return self
+        kept = self.access_matrix.scoped(scope)
+        note = ScopeNote(scope=scope, cells=len(self.access_matrix), listed=len(kept))
+        return self.model_copy(update={"access_matrix": kept, "access_matrix_scope": note})
+
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        """The whole JSON text; report/render.py writes it in pieces instead."""
+        return "".join(json_chunks(self))

@@ -18,13 +18,17 @@ from .model import (
     StatementRef,
     Unreadable,
 )
+from .prefilter import Heads
 from .risks import PublicStatement, execute_api_allows, pattern_risks, public_statements
-from .routes import PreparedRole, prepare_role, route_verdict
+from .routes import PreparedRole, prepare_role, route_head, route_verdict
+from .shapes import NO_ALLOW
 from .unreadable import set_aside
 
 __all__ = [
     "INVOKE",
+    "NO_ALLOW",
     "Decision",
+    "Heads",
     "NamedPolicy",
     "PatternRisk",
     "PolicyCache",
@@ -40,6 +44,7 @@ __all__ = [
     "pattern_risks",
     "prepare_role",
     "public_statements",
+    "route_head",
     "route_verdict",
     "set_aside",
 ]

@@ -14,7 +14,7 @@ counts.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,6 +77,24 @@ class LeadIndex:
         """From the literal prefixes of each statement's globs (None: NotResource)."""
         return PrefixTable(prefixes).lead(lead)
 
+    def touched(self, heads: Heads) -> Collection[str]:
+        """The heads (of routes under the lead) for which `relevant` is not 0, found from the
+        statements' side: a run of the sorted heads per literal rest, and the rest's own
+        prefixes. A role names a handful of routes among hundreds; this costs what it names."""
+        if self.fixed:
+            return heads.known
+        found: set[str] = set()
+        ordered, known = heads.ordered, heads.known
+        for rest, _ in self.pending:
+            at = bisect.bisect_left(ordered, rest)
+            while at < len(ordered) and ordered[at].startswith(rest):
+                found.add(ordered[at])
+                at += 1
+            for end in range(len(rest)):  # heads that the rest starts with
+                if rest[:end] in known:
+                    found.add(rest[:end])
+        return found
+
     def relevant(self, head: str) -> int:
         """The statements that may match a request starting with the lead and `head`."""
         bits = self.fixed
@@ -88,6 +106,18 @@ class LeadIndex:
             if head.startswith(rest) or rest.startswith(head):
                 bits |= bit
         return bits
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """The literal heads of some routes under one lead, for LeadIndex.touched."""
+
+    ordered: tuple[str, ...]  # sorted, each once
+    known: frozenset[str]
+
+    @staticmethod
+    def of(heads: Collection[str]) -> Heads:
+        return Heads(tuple(sorted(set(heads))), frozenset(heads))
 
 
 class PrefixTable:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from auditor.model.http import HTTP_METHODS
@@ -11,6 +11,7 @@ from auditor.model.http import HTTP_METHODS
 from .cache import DEFAULT_CACHE, PolicyCache
 from .evaluate import CompiledSet, caller_context, compiled_for
 from .model import INVOKE, NamedPolicy, RouteVerdict, Unreadable
+from .prefilter import Heads
 from .principals import Caller, session_arn_for
 from .role_routes import RoleRoutes, RoutePath, VerbPart, route_path
 from .search import SERIAL
@@ -70,6 +71,15 @@ class PreparedRole:
         base = f"{self._arn}{api_id}/{stage}/"
         return render_shape(shape, routes.statements, base, head, routes.other(route))
 
+    def touched(self, api_id: str, stage: str, verb: str, heads: Heads) -> Collection[str] | None:
+        """Which of `heads` (route heads under one verb, not ANY, see `route_head`) some
+        statement may match: `verdict` on a route whose head is not among them is denied by
+        no statement (NO_ALLOW), whatever the rest of its path. None: every route must be
+        asked (statements that could not be read may change any verdict)."""
+        routes = self._routes
+        lead = routes.leads.get((api_id, stage, verb)) or routes.lead(api_id, stage, verb)
+        return lead.index.touched(heads)
+
     def _untouched(self, lead: str, path: str, route: RoutePath) -> RouteVerdict:
         """No statement can match any request of the route: denied, witness under `lead`.
 
@@ -104,9 +114,19 @@ class UnsurePreparedRole(PreparedRole):
         super().__init__(routes, arn_prefix, same_account, cache)
         self._unsure = unsure
 
+    def touched(self, api_id: str, stage: str, verb: str, heads: Heads) -> Collection[str] | None:
+        return None
+
     def verdict(self, api_id: str, stage: str, method: str, path: str) -> RouteVerdict:
         readable = super().verdict(api_id, stage, method, path)
         return self._unsure.judge(readable, api_id, stage, method, path)
+
+
+def route_head(path: str, cache: PolicyCache) -> str:
+    """The literal head of a route's path template (up to its first parameter), as
+    `PreparedRole.verdict` and `touched` see it; kept in `cache`."""
+    hit = cache.paths.get(path)
+    return (hit or route_path(path, cache)).head
 
 
 def prepare_role(

@@ -193,7 +193,7 @@ def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
 
 
 def _matrix(
-    cells: list[MatrixCell],
+    cells: Iterable[MatrixCell],
 ) -> tuple[list[str], list[RouteKey], dict[tuple[int, int], MatrixCell]]:
     """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
     # A persona whose sign-in paths disagree has a column per path.

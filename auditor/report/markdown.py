@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from auditor.model.access_matrix import AccessMatrix
 from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label
 from auditor.model.report import MatrixCell, Report, RunChanges
@@ -168,18 +169,18 @@ def _omitted(rest: list[Finding]) -> str:
     )
 
 
-def _matrix_drift(cells: list[MatrixCell], budget: int) -> str:
+def _matrix_drift(cells: AccessMatrix, budget: int) -> str:
     # Excess access first (the security risk), full access before partial, then by name.
     drift = sorted(
-        (c for c in cells if c.differs_from_baseline),
+        cells.differing(),
         key=lambda c: (c.expected, c.verdict != "allowed", c.persona, c.api_id, c.stage, c.route),
     )
     title = f"Access that differs from the baseline ({len(drift):,} cells)"
     return _cell_table(title, drift, budget, "differing cells")
 
 
-def _matrix_unknown(cells: list[MatrixCell], budget: int) -> str:
-    unknown = [c for c in cells if c.verdict == "unknown"]
+def _matrix_unknown(cells: AccessMatrix, budget: int) -> str:
+    unknown = list(cells.with_verdict("unknown"))
     title = f"Access the auditor could not judge ({len(unknown):,} cells, never read as denied)"
     return _cell_table(title, unknown, budget, "cells not judged")
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.collect.session import AwsClients, AwsOptions
 from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions, SlackOptions
+from auditor.commands.options import RunOptions, SlackOptions, matrix_scope
 from auditor.model.baseline_file import BASELINE_MAX_BYTES
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
@@ -69,10 +69,11 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
             always=env.get("SLACK_ALWAYS", "").lower() == "true",
         ),
         report_url=_report_url(env, bucket, keys["html"], clients.region),
+        matrix=matrix_scope(env.get("MATRIX", "full"), "MATRIX"),
     )
     outcome = execute(options)
     report = outcome.report
-    html = render_html(report)
+    html = render_html(outcome.published)
     for key, body, kind in (
         (keys["json"], outcome.rendered, "application/json"),
         (keys["html"], html, "text/html; charset=utf-8"),

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from auditor.audit.evaluator import AccessEvaluator, persona_context
-from auditor.audit.matrix import CellIndex, build_matrix, report_cells
+from auditor.audit.matrix import build_matrix
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import declares, iter_routes
 from auditor.audit.verdicts import verdict_for
@@ -187,12 +187,12 @@ def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
     world, baseline = _world(guests=True)
     resolutions = resolve_personas(world)
     evaluator = AccessEvaluator(world)
-    cells = build_matrix(world, baseline, resolutions, evaluator)
+    matrix = build_matrix(world, baseline, resolutions, evaluator)
+    cells = list(matrix.cells())
     routes = list(iter_routes(world, baseline))
     assert [(c.resolution, c.api_stage, c.route) for c in cells] == [
         (r, s, route) for r in resolutions for s, route in routes
     ]
-    index = CellIndex(cells)
     dropped = 0
     for cell in cells:
         decided = verdict_for(evaluator, cell.resolution, cell.api_stage, cell.route)
@@ -201,13 +201,15 @@ def test_cells_keep_what_decided_them_in_persona_then_route_order() -> None:
         else:  # the examples no cell shows are dropped; nothing else
             assert cell.verdict == replace(decided, witness_allowed=None, witness_denied=None)
             dropped += bool(decided.witness_allowed or decided.witness_denied)
-        assert index.cell(cell.resolution, cell.api_stage, cell.route) is cell
+        assert matrix.cell(cell.resolution, cell.api_stage, cell.route).verdict is cell.verdict
     assert dropped and any(c.verdict.witness_denied for c in cells)
 
 
 def test_cells_that_say_the_same_share_one_verdict() -> None:
     world, baseline = _world(guests=True)
-    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    cells = list(
+        build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world)).cells()
+    )
     same: dict[tuple[object, ...], set[int]] = {}  # what a cell says -> verdict objects
     for cell in cells:
         v = cell.verdict
@@ -221,7 +223,8 @@ def test_cells_that_say_the_same_share_one_verdict() -> None:
 
 def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own() -> None:
     world, baseline = _world(guests=True)
-    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    matrix = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    cells = list(matrix.cells())
     for cell in cells:
         declared = baseline.declared_routes(cell.resolution.persona)
         public = cell.route.authorization_type != "AWS_IAM" and declares(
@@ -232,12 +235,12 @@ def test_expected_is_the_baselines_declared_routes_so_guests_get_only_their_own(
     assert guest["GET /items/{id}"] and not guest["GET /items"]  # all_users is not theirs
 
 
-def test_report_cells_say_what_the_cells_say_and_let_go_of_them() -> None:
+def test_the_report_matrix_says_what_the_cells_say_once_per_outcome() -> None:
     world, baseline = _world(guests=True)
-    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
-    decided = [(c.resolution.persona, c.route.key, c.verdict) for c in cells]
-    report = report_cells(cells)
-    assert cells == []  # converted as it went: a cell and its report form never both stay
+    matrix = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
+    decided = [(c.resolution.persona, c.route.key, c.verdict) for c in matrix.cells()]
+    report = matrix.report()
+    assert len(report.outcomes) <= len({id(v) for _, _, v in decided}) < len(report)
     assert [(c.persona, c.route) for c in report] == [(p, r) for p, r, _ in decided]
     for cell, (_, _, verdict) in zip(report, decided, strict=True):
         assert cell.verdict == verdict.verdict
@@ -250,13 +253,12 @@ def test_report_cells_say_what_the_cells_say_and_let_go_of_them() -> None:
         )
 
 
-def test_report_cells_share_equal_tuples() -> None:
+def test_the_report_matrix_keeps_each_outcome_once() -> None:
     world, baseline = _world(guests=True)
-    cells = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world))
-    report = report_cells(cells)
-    for field in ("reasons", "allowing"):  # one object per distinct tuple, not one per cell
-        listed = [getattr(c, field) for c in report if getattr(c, field)]
-        assert len({id(t) for t in listed}) == len(set(listed)) < len(listed), field
+    report = build_matrix(world, baseline, resolve_personas(world), AccessEvaluator(world)).report()
+    said = [(c.verdict, c.reasons, c.allowing, c.denying) for c in report]
+    assert len(report.outcomes) == len(set(report.outcomes)) < len(said)
+    assert {(o.verdict, o.reasons, o.allowing, o.denying) for o in report.outcomes} == set(said)
 
 
 def test_cells_built_without_validation_behave_like_validated_ones() -> None:
@@ -283,19 +285,17 @@ def test_personas_that_share_a_role_share_its_row_of_verdicts() -> None:
     )
     world = world.model_copy(update={"user_pool": user_pool})
     evaluator = AccessEvaluator(world)
-    asked: list[str] = []
+    asked: list[tuple[Any, ...]] = []
     ask = evaluator.verdict
 
     def counting(role_arn: str, *args: Any) -> Any:
-        asked.append(role_arn)
+        asked.append((role_arn, *args[1:4]))
         return ask(role_arn, *args)
 
     evaluator.verdict = counting  # type: ignore[method-assign]
-    cells = build_matrix(world, baseline, resolve_personas(world), evaluator)
-    iam_routes = sum(
-        1 for _, r in iter_routes(world, baseline) if r.authorization_type == "AWS_IAM"
-    )
-    assert asked.count(groups[0].role_arn or "") == iam_routes  # once, not once per group
+    cells = list(build_matrix(world, baseline, resolve_personas(world), evaluator).cells())
+    shared = [question for question in asked if question[0] == groups[0].role_arn]
+    assert shared and len(shared) == len(set(shared))  # once, not once per group
     first, second = (
         [c for c in cells if c.resolution.persona == f"group:{g.name}"] for g in groups[:2]
     )

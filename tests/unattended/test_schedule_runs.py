@@ -32,7 +32,8 @@ class FakeRunner:
         self.started += 1
         time.sleep(self.seconds)
         self.finished += 1
-        return RunOutcome(report([finding()]), snapshot(), 1, "")
+        done = report([finding()])
+        return RunOutcome(done, snapshot(), 1, done, "json")
 
 
 def test_runs_every_tick_and_writes_heartbeat(tmp_path: Path) -> None:

@@ -1,0 +1,180 @@
+"""The matrix asks the engine a row at a time, only about the routes a role's statements may
+touch (row_verdicts); every answer must be the one verdict_for gives route by route."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.audit.evaluator import AccessEvaluator
+from auditor.audit.resolve import resolve_personas
+from auditor.audit.routes import iter_routes
+from auditor.audit.verdicts import UNTOUCHED, ColumnPlan, row_verdicts, verdict_for
+from auditor.model.baseline import Baseline
+from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route
+from auditor.policy import RouteVerdict
+from tests.support.snapshots import (
+    ACCOUNT,
+    POOL,
+    REGION,
+    USER_POOL,
+    identity_pool,
+    role,
+    snapshot,
+    token,
+)
+
+ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
+WORDS = ("items", "item", "admin", "administrators", "me", "x")
+VERBS = ("GET", "POST", "DELETE")
+
+_segment = st.sampled_from(WORDS) | st.just("{id}")
+_route = st.builds(
+    lambda verb, segments, proxy, auth: Route(
+        method=verb,
+        path="/" + "/".join(segments) + ("/{proxy+}" if proxy else ""),
+        authorization_type=auth,
+    ),
+    st.sampled_from((*VERBS, "ANY")),
+    st.lists(_segment, min_size=1, max_size=3),
+    st.booleans(),
+    st.sampled_from(("AWS_IAM", "AWS_IAM", "AWS_IAM", "NONE")),
+)
+# Resource patterns from exact routes to wildcards in every position, `/admin*` included.
+_pattern = st.builds(
+    lambda api, stage, verb, path, tail: f"{ARN}:{api}/{stage}/{verb}/{path}{tail}",
+    st.sampled_from(("api1", "api2", "*", "api*")),
+    st.sampled_from(("prod", "*")),
+    st.sampled_from((*VERBS, "*")),
+    st.lists(st.sampled_from((*WORDS, "*", "adm*", "it?m")), max_size=3).map("/".join),
+    st.sampled_from(("", "*", "/*")),
+) | st.just("*")
+_statement = st.builds(
+    lambda effect, key, resources, condition: {
+        "Effect": effect,
+        "Action": "execute-api:Invoke",
+        key: resources,
+        **({"Condition": condition} if condition else {}),
+    },
+    st.sampled_from(("Allow", "Allow", "Allow", "Deny")),
+    st.sampled_from(("Resource", "Resource", "Resource", "NotResource")),
+    st.lists(_pattern, min_size=1, max_size=3),
+    st.sampled_from((None, {"StringEquals": {"aws:PrincipalTag/team": "x"}})),
+)
+
+
+def _world(
+    routes: list[Route], roles: list[list[dict[str, Any]]], resource_policy: bool
+) -> tuple[Any, Baseline]:
+    groups = [Group(name=f"g{i}", role_arn=role(f"r{i}"), precedence=i) for i in range(len(roles))]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": f"{ARN}:api1/prod/GET/items*",
+            }
+        ],
+    }
+    apis = [
+        Api(
+            id=api_id,
+            name=api_id,
+            kind="REST",
+            stages=["prod"],
+            routes=routes,
+            resource_policy=policy if resource_policy and api_id == "api1" else None,
+        )
+        for api_id in ("api1", "api2")
+    ]
+    world = snapshot(groups, identity_pool(token())).model_copy(
+        update={
+            "apis": apis,
+            "roles": {
+                role(f"r{i}"): Role(
+                    arn=role(f"r{i}"),
+                    name=f"r{i}",
+                    inline_policies=[
+                        InlinePolicy(
+                            name="p", document={"Version": "2012-10-17", "Statement": statements}
+                        )
+                    ],
+                )
+                for i, statements in enumerate(roles)
+            },
+        }
+    )
+    baseline = Baseline.model_validate(
+        {
+            "version": 1,
+            "region": REGION,
+            "user_pool": {"id": USER_POOL},
+            "identity_pool": {"id": POOL, "role_resolution": "token"},
+            "apis": [{"id": "api1", "stage": "prod"}, {"id": "api2", "stage": "prod"}],
+        }
+    )
+    return world, baseline
+
+
+def _shown(verdict: RouteVerdict) -> RouteVerdict:
+    """As the matrix keeps it: examples only on a partial verdict."""
+    if verdict.verdict == "partial":
+        return verdict
+    return replace(verdict, witness_allowed=None, witness_denied=None)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(_route, min_size=1, max_size=12, unique_by=lambda r: (r.method, r.path)),
+    st.lists(st.lists(_statement, min_size=1, max_size=4), min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_a_row_says_what_each_route_says_alone(
+    routes: list[Route], roles: list[list[dict[str, Any]]], resource_policy: bool
+) -> None:
+    world, baseline = _world(routes, roles, resource_policy)
+    columns = list(iter_routes(world, baseline))
+    by_row, alone = AccessEvaluator(world), AccessEvaluator(world)
+    plan = ColumnPlan(by_row, columns)
+    for resolution in resolve_personas(world):
+        row = row_verdicts(by_row, resolution, plan)
+        assert len(row) == len(columns)
+        for verdict, (api_stage, route) in zip(row, columns, strict=True):
+            expected = verdict_for(alone, resolution, api_stage, route)
+            assert _shown(verdict) == _shown(expected), (resolution.persona, route.key)
+
+
+def test_untouched_routes_are_not_asked() -> None:
+    routes = [Route(method="GET", path=f"/r{i}", authorization_type="AWS_IAM") for i in range(50)]
+    world, baseline = _world(
+        routes,
+        [
+            [
+                {
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": f"{ARN}:api1/prod/GET/r7",
+                }
+            ]
+        ],
+        False,
+    )
+    evaluator = AccessEvaluator(world)
+    asked: list[str] = []
+    ask = evaluator.verdict
+
+    def counting(role_arn: str, *args: Any) -> Any:
+        asked.append(args[3])
+        return ask(role_arn, *args)
+
+    evaluator.verdict = counting  # type: ignore[method-assign]
+    plan = ColumnPlan(evaluator, list(iter_routes(world, baseline)))
+    group = next(r for r in resolve_personas(world) if r.persona == "group:g0")
+    row = row_verdicts(evaluator, group, plan)
+    assert asked == ["/r7"]  # one route of a hundred (two APIs) names what the role grants
+    assert sum(v is not UNTOUCHED for v in row) == 1 and row[7].verdict == "allowed"
