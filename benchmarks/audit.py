@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
-import inspect
 import json
 import math
 import platform
@@ -24,12 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, cast, get_args
 
 from audit_world import CLAIM_RULES, synthetic
 
 from auditor.checks.run import audit
+from auditor.model.access_matrix import MatrixScope
+from auditor.report.render import render_chunks
 
 PHASES = ("build", "resolve", "matrix", "checks", "report", "json")
 PHASE_NAMES = {
@@ -59,23 +58,6 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _json_writer() -> Callable[[Any, TextIO], object]:
-    """The report's streaming JSON writer where there is one, else its to_json(), written."""
-    try:
-        module = importlib.import_module("auditor.report.json_stream")
-    except ModuleNotFoundError:
-        return lambda report, handle: handle.write(report.to_json())
-    writer: Callable[[Any, TextIO], object] = module.write_json
-    return writer
-
-
-def _audit_options(matrix: str | None) -> dict[str, Any]:
-    """audit()'s matrix= keyword where it has one; without it every run is `full`."""
-    if matrix is None or "matrix" not in inspect.signature(audit).parameters:
-        return {}
-    return {"matrix": matrix}
-
-
 def measure(
     groups: int,
     routes: int,
@@ -83,7 +65,7 @@ def measure(
     shared_roles: int | None = None,
     wildcards: bool = False,
     paths: bool = False,
-    matrix: str | None = None,
+    matrix: MatrixScope | None = None,
     dumps: bool = False,
 ) -> dict[str, Any]:
     """One audit, timed per phase (seconds), with the sizes and peak RSS (MiB) it reached;
@@ -99,14 +81,18 @@ def measure(
     )
     gc.enable()
     phases: dict[str, float] = {"build": time.perf_counter() - started}
-    options = _audit_options(matrix)
     audited = time.perf_counter()
-    report = audit(snapshot, baseline, timings=phases, **options)
+    report = audit(snapshot, baseline, timings=phases)
+    if matrix is not None:  # what `auditor run --matrix` publishes
+        scoped = time.perf_counter()
+        report = report.with_matrix(matrix)
+        phases["report"] += time.perf_counter() - scoped
     phases["audit"] = time.perf_counter() - audited
     audit_rss = _rss_mib()
     written = time.perf_counter()
     with tempfile.TemporaryFile("w", encoding="utf-8") as handle:
-        _json_writer()(report, handle)
+        for chunk in render_chunks(report, "json"):  # as `auditor run --format json` writes
+            handle.write(chunk)
         size = handle.tell()
     phases["json"] = time.perf_counter() - written
     peak = _rss_mib()
@@ -115,13 +101,15 @@ def measure(
         dumped = time.perf_counter()
         json.dumps(data)
         phases["dumps"] = time.perf_counter() - dumped
+    scope = report.access_matrix_scope
     return {
         "groups": groups,
         "roles": len(snapshot.roles),
         "routes": routes,
-        "cells": len(report.access_matrix),
+        "cells": scope.cells if scope else len(report.access_matrix),
+        "listed": len(report.access_matrix),
         "findings": report.summary.findings,
-        "matrix": options.get("matrix", "full"),
+        "matrix": matrix or "full",
         "json_mib": size / 2**20,
         "phases": phases,
         "start_rss": started_rss,
@@ -141,10 +129,12 @@ def _print_run(run: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"size: {run['groups']} groups, {run['roles']} roles, 2 APIs x {run['routes']} routes, "
         f"{run['cells']} matrix cells, {run['findings']} findings"
-        + (f" (--matrix {run['matrix']})" if run["matrix"] != "full" else "")
+        + (
+            f" ({run['listed']} listed: --matrix {run['matrix']})"
+            if run["matrix"] != "full"
+            else ""
+        )
     )
-    if args.matrix and run["matrix"] != args.matrix:
-        print(f"--matrix {args.matrix}: audit() takes no matrix= yet, the full matrix was built")
     print(f"build snapshot: {phases['build']:.2f} s")
     print(f"audit (resolve + matrix + checks): {phases['audit']:.2f} s")
     print(
@@ -246,7 +236,7 @@ def main() -> None:
         help="K roles dealt round-robin to the groups (default: a role per group)",
     )
     parser.add_argument(
-        "--matrix", choices=("full", "differing", "none"), help="audit()'s matrix, if it has one"
+        "--matrix", choices=get_args(MatrixScope), help="the cells the report lists"
     )
     parser.add_argument(
         "--dumps", action="store_true", help="also time json.dumps of the report (the floor)"
@@ -283,7 +273,7 @@ def main() -> None:
         shared_roles=args.shared_roles,
         wildcards=args.wildcards,
         paths=args.paths,
-        matrix=args.matrix,
+        matrix=cast(MatrixScope | None, args.matrix),  # one of its choices
         dumps=args.dumps,
     )
     if args.record:
