@@ -152,9 +152,13 @@ def _print_run(run: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 def _target(run: dict[str, Any], seconds: float, mib: float) -> None:
-    ok = run["phases"]["audit"] < seconds and run["rss"] < mib
+    """An issue 13 target: the audit and the JSON written (building the world stands for
+    loading a snapshot), and peak RSS."""
+    took = run["phases"]["audit"] + run["phases"]["json"]
+    ok = took < seconds and run["rss"] < mib
     size = f"{mib / 1024:.0f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
-    print(f"target < {seconds:.0f} s and < {size}: {'met' if ok else 'MISSED'}")
+    verdict = "met" if ok else "MISSED"
+    print(f"target < {seconds:.0f} s (audit and JSON: {took:.2f} s) and < {size}: {verdict}")
 
 
 def slope(xs: list[float], ys: list[float]) -> float:
