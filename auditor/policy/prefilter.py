@@ -71,10 +71,11 @@ Pending = tuple[str, int, int]
 class LeadIndex:
     """Statements (bit 1 << position in the list) that may match requests under a lead.
 
-    A glob with a wildcard after its literal prefix may match a request whose start is
-    prefix-related to it. A glob without one (an exact route, the commonest grant) matches
-    one string only: a route without parameters only if its path is that string, a route
-    with parameters (whose requests go on beyond its head) only if its head starts it.
+    A route without parameters has one request, its head: a glob may match it only if the
+    glob's literal prefix starts it, and a glob without a wildcard (an exact route, the
+    commonest grant) only if it is that string. A route with parameters has requests that
+    go on beyond its head: a glob may match one if the head and the literal prefix are
+    prefix-related (a glob without a wildcard: if the head starts it).
     """
 
     fixed: int  # whatever the head
@@ -106,9 +107,9 @@ class LeadIndex:
                 while at < len(ordered) and ordered[at].startswith(rest):
                     found.add(ordered[at])
                     at += 1
-            for end in range(len(rest)):  # heads that the rest starts with
-                head = rest[:end]
-                if head in known and (open_bits or head not in literal):
+            for end in range(len(rest)):  # heads that the rest starts with, of routes
+                head = rest[:end]  # with parameters (requests go on beyond the head)
+                if head in known and head not in literal:
                     found.add(head)
         return found
 
@@ -125,10 +126,8 @@ class LeadIndex:
                 bits |= open_bits
                 if head == rest:
                     bits |= whole_bits
-            elif rest.startswith(head):
-                bits |= open_bits
-                if not literal:
-                    bits |= whole_bits
+            elif not literal and rest.startswith(head):
+                bits |= open_bits | whole_bits
         return bits
 
 

@@ -303,18 +303,18 @@ _PREFIXES = st.lists(
 
 
 def _may_match(glob: tuple[str, bool], lead: str, head: str, literal: bool) -> bool:
-    """The rule relevant() implements: a glob with a wildcard after its literal prefix may
-    match when the request's start and the prefix are prefix-related; a glob without one
-    (`whole`) only a request equal to it: a literal route's head, or one a route with
-    parameters extends its head to. One that ends within the lead counts (rare; the
-    automaton decides)."""
+    """The rule relevant() implements: a literal route's one request is its head, which the
+    glob's literal prefix must start (a glob without a wildcard, `whole`, must equal it);
+    a route with parameters has requests beyond its head, so the two need only be
+    prefix-related. A whole glob that ends within the lead counts (rare; the automaton
+    decides)."""
     prefix, whole = glob
     text = lead + head
-    if not whole:
-        return text.startswith(prefix) or prefix.startswith(text)
-    if lead.startswith(prefix):
+    if whole and lead.startswith(prefix):
         return True
-    return text == prefix if literal else prefix.startswith(text)
+    if literal:
+        return text == prefix if whole else text.startswith(prefix)
+    return prefix.startswith(text) or (not whole and text.startswith(prefix))
 
 
 @given(
