@@ -179,7 +179,7 @@ def test_untouched_routes_are_not_asked() -> None:
         asked.append(args[3])
         return ask(role_arn, *args)
 
-    evaluator.verdict = counting  # type: ignore[method-assign]
+    evaluator.verdict = counting  # type: ignore[method-assign,assignment]
     plan = ColumnPlan(evaluator, list(iter_routes(world, baseline)))
     group = next(r for r in resolve_personas(world) if r.persona == "group:g0")
     row = row_verdicts(evaluator, group, plan)
