@@ -52,7 +52,7 @@ def render_html(report: Report) -> str:
         f"<style>{css}</style></head><body>",
         _header(report),
         _findings(report.findings, new, complete=report.status == "complete"),
-        matrix_section(grid),
+        matrix_section(grid, report.matrix_note()),
         _group_pairs(report.group_pairs),
         _changes(report.changes),
         '<aside id="details" hidden><button type="button" id="details-close" '

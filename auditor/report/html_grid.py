@@ -235,12 +235,14 @@ LEGEND = (
 )
 
 
-def matrix_section(grid: Grid) -> str:
-    """The section's frame: heading, legend and filters; the script draws the grid in it."""
+def matrix_section(grid: Grid, note: str | None = None) -> str:
+    """The section's frame: heading, legend and filters; the script draws the grid in it.
+    `note`: what the matrix leaves out (Report.matrix_note), said first."""
+    said = "" if note is None else f'<p class="status">{escape(note)}</p>'
     if not grid.personas:
         return (
             '<section id="matrix-section"><h2>Access matrix</h2>'
-            "<p>No access matrix in this report.</p></section>"
+            f"{said}<p>No access matrix in this report.</p></section>"
         )
     unjudged = f", {grid.unknown} could not be judged" if grid.unknown else ""
     filters = (
@@ -256,7 +258,7 @@ def matrix_section(grid: Grid) -> str:
     return (
         f'<section id="matrix-section"><h2>Access matrix ({len(grid.personas)} personas x '
         f"{len(grid.routes)} routes, {grid.differing} differ from the baseline{unjudged})</h2>"
-        f"{LEGEND}{filters}"
+        f"{said}{LEGEND}{filters}"
         '<noscript><p class="status bad">The access matrix is drawn by the page\'s script: '
         "allow scripts to see it (the findings above are complete without it).</p></noscript>"
         '<p class="print-only" id="matrix-print-note" hidden></p>'
