@@ -87,9 +87,9 @@ class PolicyCache:
         self.text_tokens: Memo[str, tuple[Token, ...]] = Memo(16_384)
         self.action_matchers: Memo[tuple[str, ...], re.Pattern[str]] = Memo(16_384)
         self.residuals: Memo[tuple[Glob, str], tuple[Glob, ...]] = Memo(65_536)
-        self.after_prefix: Memo[tuple[Glob, str], tuple[tuple[Glob, ...], tuple[str, ...]]] = Memo(
-            65_536
-        )
+        self.after_prefix: Memo[
+            tuple[Glob, str], tuple[tuple[Glob, ...], tuple[tuple[str, bool], ...]]
+        ] = Memo(65_536)
         # Route templates (templates.py): the intern table of their rests.
         self.rests: Memo[tuple[bool, str, int], TemplateRest] = Memo(65_536)
         # Route verdicts (role_routes.py): automata shared by roles whose relevant statements

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from .cache import PolicyCache
 
 Glob = tuple[Token, ...]
+# A glob's literal prefix, and whether that prefix is the whole glob (no wildcard at all).
+Prefix = tuple[str, bool]
+# Beyond a lead: the rest of a literal prefix, the statements whose glob goes on with a
+# wildcard after it (`open`), and those whose glob is exactly it (`whole`).
+Pending = tuple[str, int, int]
 
 
 def literal_prefix(tokens: Sequence[Token]) -> str:
@@ -48,23 +53,16 @@ def leftover(glob: Glob, prefix: str, text: str, cache: PolicyCache) -> tuple[Gl
 
 def after_prefix(
     glob: Glob, text: str, cache: PolicyCache
-) -> tuple[tuple[Glob, ...], tuple[str, ...]]:
-    """`leftover(glob, ..., text)` and the literal prefix of each glob it leaves, kept in
-    `cache`: roles share patterns (managed policies, common grants)."""
+) -> tuple[tuple[Glob, ...], tuple[Prefix, ...]]:
+    """`leftover(glob, ..., text)` and the literal prefix of each glob it leaves (with
+    whether it is the whole glob), kept in `cache`: roles share patterns (managed
+    policies, common grants)."""
     hit = cache.after_prefix.get((glob, text))
     if hit is None:
         rests = leftover(glob, literal_prefix(glob), text, cache)
-        hit = cache.after_prefix.keep(
-            (glob, text), (rests, tuple(literal_prefix(r) for r in rests))
-        )
+        prefixes = tuple((literal_prefix(r), all(kind == LIT for kind, _ in r)) for r in rests)
+        hit = cache.after_prefix.keep((glob, text), (rests, prefixes))
     return hit
-
-
-# A glob's literal prefix, and whether that prefix is the whole glob (no wildcard at all).
-Prefix = tuple[str, bool]
-# Beyond a lead: the rest of a literal prefix, the statements whose glob goes on with a
-# wildcard after it (`open`), and those whose glob is exactly it (`whole`).
-Pending = tuple[str, int, int]
 
 
 @dataclass(frozen=True, slots=True)

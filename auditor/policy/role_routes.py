@@ -133,11 +133,6 @@ class RoutePath:
     untouched_pieces: tuple[str, ...]  # its witness, see word_pieces
 
 
-def _is_literal(glob: Glob) -> bool:
-    """No wildcard: the glob matches one string."""
-    return all(kind == LIT for kind, _ in glob)
-
-
 def _literals(glob: Glob, cache: PolicyCache) -> frozenset[str]:
     hit = cache.literals.get(glob)
     if hit is None:
@@ -195,7 +190,7 @@ class RoleRoutes:
                 literals |= _literals(g, cache)
                 globs, lits = after_prefix(g, arn_prefix, cache)
                 rests += globs
-                heads += [(lit, _is_literal(r)) for lit, r in zip(lits, globs, strict=True)]
+                heads += lits
             if rests or st.negated:
                 kept.append(replace(st, globs=tuple(rests)))
                 prefixes.append(None if st.negated else heads)
