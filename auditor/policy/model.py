@@ -26,8 +26,8 @@ class NamedPolicy:
     """A policy document with the name used in explanations.
 
     `document` may be the parsed dict or its JSON text. A PolicyCache keeps compiled forms
-    by the identity of this object, so treat the document as immutable once handed to the
-    engine, and hand the same NamedPolicy over again to reuse them.
+    by name and content (PolicyCache.fingerprint): a policy equal to one seen before reuses
+    them, whichever objects hold it. Treat the document as immutable once handed over.
     """
 
     name: str
