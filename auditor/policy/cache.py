@@ -30,7 +30,11 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .budget import MAX_DOCUMENT_CHARS
+
 if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
     from .documents import ReadPolicy
     from .evaluate import CompiledSet
     from .glob import Token
@@ -63,7 +67,8 @@ class Memo(dict[K, V]):
 
 
 class _NotPlain(Exception):
-    """A value other than the exact builtin types JSON and YAML parse into."""
+    """A value other than the exact builtin types JSON and YAML parse into, or more of them
+    than a document within the engine's budget holds."""
 
 
 class _PlainPickler(pickle.Pickler):
@@ -76,44 +81,65 @@ class _PlainPickler(pickle.Pickler):
         raise _NotPlain
 
 
+# Pickled, a document within the budget (budget.py: characters plus one per item) takes at
+# most 4 bytes a character and 9 an item: this leaves a margin, and stops a document whose
+# pickle would never end (one list shared at every level, `l = [l, l]` 60 times, is 2**60
+# lists written out) after a millisecond or so.
+_MAX_PICKLED_BYTES = 16 * MAX_DOCUMENT_CHARS
+
+
+class _Capped(io.BytesIO):
+    """A buffer that refuses to grow past _MAX_PICKLED_BYTES (the pickler writes to it a
+    frame of 64 KiB at a time)."""
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        if self.tell() + memoryview(data).nbytes > _MAX_PICKLED_BYTES:
+            raise _NotPlain
+        return super().write(data)
+
+
+class _Pickling(threading.local):
+    """One pickler per thread: making one costs as much as pickling a small policy."""
+
+    def __init__(self) -> None:
+        self.renew()
+
+    def renew(self) -> None:
+        self.buffer = _Capped()
+        self.pickler = _PlainPickler(self.buffer, pickle.HIGHEST_PROTOCOL)
+        # Without the memo an object met twice is written twice, so the key is the content
+        # alone, however it is shared (the memo would write a reference, and a JSON round
+        # trip, which shares nothing, would miss what the document built in code compiled).
+        # A cycle then raises ValueError, and a document of many aliases meets the cap.
+        self.pickler.fast = True
+
+
+_pickling = _Pickling()
 # A key this long or shorter is kept as is (most policies: IAM caps a managed policy at 6,144
 # characters); a longer one as its digest, so that the tables' keys stay small.
 _RAW_KEY_BYTES = 4_096
 _serials = itertools.count()  # keys of objects that are not plain data: never reused
 
 
-class _Pickling(threading.local):
-    """One pickler per thread, emptied after each use: making one costs as much as pickling
-    a small policy."""
-
-    def __init__(self) -> None:
-        self.buffer = io.BytesIO()
-        self.pickler = _PlainPickler(self.buffer, pickle.HIGHEST_PROTOCOL)
-
-
-_pickling = _Pickling()
-
-
 def content_key(document: object) -> Hashable | None:
-    """A key equal for equal plain data (in the same order), different for any other; None
-    when `document` holds anything but plain data.
+    """A key equal for equal plain data (keys in the same order), different for any other;
+    None when `document` holds anything but plain data, or more than a document within the
+    engine's budget does.
 
     The C pickler is the cheapest faithful serialisation (json.dumps would merge a tuple and
-    a list, repr escapes every character): a 2 KB policy in a few microseconds, and its memo
-    keeps shared or cyclic parts to one mention each, so a document of a million aliases to
-    one list costs no more than the list. A document so deep that pickling recurses too far
-    is not plain enough either: the budget (budget.py) rejects it anyway.
+    a list, repr escapes every character): a 2 KB policy in a few microseconds. A document
+    so deep that pickling recurses too far, or with a cycle, is not plain enough either: the
+    budget rejects it anyway (budget.check_document), reading it under a key of its own.
     """
     own = _pickling
     try:
         own.pickler.dump(document)
-        data = own.buffer.getvalue()
-    except (_NotPlain, RecursionError, pickle.PicklingError, ValueError, TypeError):
+    except (_NotPlain, RecursionError, ValueError, TypeError, pickle.PicklingError):
+        own.renew()  # a dump cut short may leave the pickler and its buffer mid-way
         return None
-    finally:
-        own.pickler.clear_memo()
-        own.buffer.seek(0)
-        own.buffer.truncate()
+    data = own.buffer.getvalue()
+    own.buffer.seek(0)
+    own.buffer.truncate()
     if len(data) <= _RAW_KEY_BYTES:
         return data
     return ("blake2b", hashlib.blake2b(data, digest_size=32).digest())
