@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import collections
 import collections.abc
+import gc
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -100,7 +102,31 @@ def concrete(rng: random.Random, route: tuple[str, str, str, str]) -> str:
     return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}/{stage}/{verb}/" + "/".join(segs)
 
 
-def pmapper_decider() -> Callable[[list[Any], str, str, dict[str, Any]], str] | None:
+Decider = Callable[[list[Any], str, str, dict[str, Any]], str]
+
+
+class PMapper:
+    """PMapper's local policy simulation, asked what decide() is asked."""
+
+    def __init__(self, lps: Any, insensitive: Callable[[dict[str, Any]], Any]) -> None:
+        self._check = lps.policy_has_matching_statement
+        self._patterns = lps._compose_pattern  # its regexes, in an lru_cache of 2,048
+        self._insensitive = insensitive
+
+    def decide(self, docs: list[Any], action: str, resource: str, context: dict[str, Any]) -> str:
+        ctx = self._insensitive(context)
+        if any(self._check(d, "Deny", action, resource, ctx) for d in docs):
+            return "ExplicitlyDenied"
+        if any(self._check(d, "Allow", action, resource, ctx) for d in docs):
+            return "Allowed"
+        return "ImplicitlyDenied"
+
+    def forget(self) -> None:
+        """Cold as our new cache is: no regex compiled before."""
+        self._patterns.cache_clear()
+
+
+def pmapper() -> PMapper | None:
     try:
         # PMapper predates Python 3.10, which removed these aliases from `collections`.
         for name in ("Mapping", "MutableMapping", "Sequence", "Iterable"):
@@ -111,20 +137,9 @@ def pmapper_decider() -> Callable[[list[Any], str, str, dict[str, Any]], str] | 
     except Exception as exc:  # any import failure just skips the comparison
         print(f"PMapper comparison skipped: principalmapper does not import ({exc!r})")
         return None
-
-    def run(docs: list[Any], action: str, resource: str, context: dict[str, Any]) -> str:
-        ctx = CaseInsensitiveDict(context)
-        check = lps.policy_has_matching_statement
-        if any(check(d, "Deny", action, resource, ctx) for d in docs):
-            return "ExplicitlyDenied"
-        if any(check(d, "Allow", action, resource, ctx) for d in docs):
-            return "Allowed"
-        return "ImplicitlyDenied"
-
-    return run
+    return PMapper(lps, CaseInsensitiveDict)
 
 
-Decider = Callable[[list[Any], str, str, dict[str, Any]], str]
 BATCH = 250  # requests per batch: runs alternate by batch, and cold copies are made per batch
 
 
@@ -134,11 +149,22 @@ def fresh(docs: list[Any]) -> list[Any]:
     return loaded
 
 
+def timed(
+    ask: Decider, documents: list[list[Any]], batch: list[tuple[int, str]], context: dict[str, Any]
+) -> tuple[float, list[str]]:
+    """CPU seconds of asking each request of `batch` about its documents, and the answers."""
+    began = time.process_time()
+    answers = [
+        ask(docs, INVOKE, arn, context) for docs, (_, arn) in zip(documents, batch, strict=True)
+    ]
+    return time.process_time() - began, answers
+
+
 def compare_decide(
     role_docs: list[list[Any]],
     requests: list[tuple[int, str]],
     context: dict[str, Any],
-    pm: Decider | None,
+    pm: PMapper | None,
     *,
     cold: bool,
 ) -> tuple[float, float, list[str], list[str]]:
@@ -147,45 +173,49 @@ def compare_decide(
     elsewhere falls on both alike.
 
     Warm: one cache, every role compiled first, the same document objects every time.
-    Cold: a new cache, and each request gets a json round trip of its role's documents,
-    made before its batch is timed (PMapper gets its own copies): the first request of a
-    role compiles it, the others find it by content.
+    Cold: a new cache (PMapper's and re's emptied too), and each request gets a json round
+    trip of its role's documents, made (and dropped) outside the timing, PMapper its own
+    copies: the first request of a role compiles it, the others find it by content.
     """
     cache = PolicyCache()
-    if not cold:
-        for docs in role_docs:
-            decide(docs, INVOKE, requests[0][1], context, cache=cache)
+
+    def ours(docs: list[Any], action: str, resource: str, context: dict[str, Any]) -> str:
+        return decide(docs, action, resource, context, cache=cache)
+
+    if cold:
+        re.purge()
         if pm is not None:
-            pm(role_docs[0], INVOKE, requests[0][1], context)  # warm PMapper's caches as well
-    ours_took = theirs_took = 0.0
-    ours: list[str] = []
-    theirs: list[str] = []
+            pm.forget()
+    else:
+        for docs in role_docs:
+            ours(docs, INVOKE, requests[0][1], context)
+        if pm is not None:
+            pm.decide(role_docs[0], INVOKE, requests[0][1], context)  # warm its caches as well
+    took = {0: 0.0, 1: 0.0}
+    answers: dict[int, list[str]] = {0: [], 1: []}
+    copies: dict[int, list[list[Any]]] = {}
     for number, first in enumerate(range(0, len(requests), BATCH)):
         batch = requests[first : first + BATCH]
-        mine = [fresh(role_docs[r]) if cold else role_docs[r] for r, _ in batch]
-        yours = [fresh(role_docs[r]) if cold else role_docs[r] for r, _ in batch]
+        # The last batch's copies are dropped only now, untimed: decide() may still remember
+        # some of them (PolicyCache.fingerprints), and would otherwise free them when it forgets.
+        previous, copies = (
+            copies,
+            {
+                turn: [fresh(role_docs[r]) if cold else role_docs[r] for r, _ in batch]
+                for turn in (0, 1)
+            },
+        )
+        del previous
+        gc.collect()  # the collector's look at the new copies belongs to making them
         for turn in (0, 1) if number % 2 == 0 else (1, 0):
-            if turn == 0:
-                began = time.process_time()
-                got: list[str] = [
-                    decide(docs, INVOKE, arn, context, cache=cache)
-                    for docs, (_, arn) in zip(mine, batch, strict=True)
-                ]
-                del mine  # a caller drops what it read: freeing it is part of the cost
-                ours_took += time.process_time() - began
-                ours.extend(got)
-            elif pm is not None:
-                began = time.process_time()
-                got: list[str] = [
-                    pm(docs, INVOKE, arn, context)
-                    for docs, (_, arn) in zip(yours, batch, strict=True)
-                ]
-                del yours
-                theirs_took += time.process_time() - began
-                theirs.extend(got)
+            ask = ours if turn == 0 else None if pm is None else pm.decide
+            if ask is not None:
+                spent, got = timed(ask, copies[turn], batch, context)
+                took[turn] += spent
+                answers[turn].extend(got)
     if cold:
         print(f"  compiled sets kept: {len(cache.sets)} for {len(role_docs)} roles")
-    return ours_took, theirs_took, ours, theirs
+    return took[0], took[1], answers[0], answers[1]
 
 
 def main() -> None:
@@ -203,7 +233,7 @@ def main() -> None:
         (rng.randrange(roles_n), concrete(rng, rng.choice(routes))) for _ in range(requests_n)
     ]
 
-    pm = pmapper_decider()
+    pm = pmapper()
     targets: list[tuple[str, bool]] = []
     for cold, ratio in ((False, 5.0), (True, 1.0)):
         mode = "cold (fresh documents, new cache)" if cold else "warm (same documents)"

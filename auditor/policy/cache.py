@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .documents import ReadPolicy
     from .evaluate import CompiledSet
     from .glob import Token
-    from .model import RouteVerdict
+    from .model import NamedPolicy, RouteVerdict
     from .prefilter import Glob
     from .role_routes import RoutePath, SharedAutomaton
     from .templates import TemplateRest
@@ -178,10 +178,12 @@ class PolicyCache:
     )
 
     def __init__(self) -> None:
-        # Fingerprints of the objects seen last, by id(), each entry holding its object (an
-        # id is not reused while the entry lives): a caller passing the same dicts again
-        # skips the pickling. The other tables do not hold documents.
-        self.fingerprints: Memo[int, tuple[object, Hashable]] = Memo(1_024)
+        # Fingerprints of the documents seen last, by id(), each entry holding its document (an
+        # id is not reused while the entry lives): a caller passing the same dicts again skips
+        # the pickling. Few, since a caller that reads its documents afresh each time would
+        # have them freed here, later, rather than when it drops them; NamedPolicy keeps its
+        # own key (policy_key). The other tables hold no documents.
+        self.fingerprints: Memo[int, tuple[object, Hashable]] = Memo(256)
         # Documents read statement by statement (documents.read_cached), by content and name.
         self.readings: Memo[tuple[Hashable, ...], ReadPolicy] = Memo(16_384)
         # Compiled policy sets (evaluate.py), by the content and names of their policies.
@@ -229,6 +231,18 @@ class PolicyCache:
         if key is None:
             key = ("object", next(_serials))
         self.fingerprints.keep(id(document), (document, key))
+        return key
+
+    def policy_key(self, policy: NamedPolicy) -> Hashable:
+        """`fingerprint(policy.document)`, kept on the policy itself when it is plain data:
+        an audit's policies are asked about again long after this cache's memo of objects
+        has forgotten them."""
+        key = policy.content
+        if key is None:
+            key = content_key(policy.document)
+            if key is None:
+                return self.fingerprint(policy.document)
+            object.__setattr__(policy, "content", key)  # frozen: set once, derived
         return key
 
     def held(

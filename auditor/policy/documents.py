@@ -149,13 +149,13 @@ def read_cached(
     resource_policy: bool | None = False,
     needs_resource: bool = True,
 ) -> ReadPolicy:
-    """read_policy, once per content and name (PolicyCache.fingerprint): roles share
+    """read_policy, once per content and name (PolicyCache.policy_key): roles share
     managed policies, and the checks ask again about the documents the audit compiled.
 
     The reading kept is the one of a document with the same content, so every budget check
     (budget.py) it passed or failed holds for this document as well."""
     key = (
-        cache.fingerprint(policy.document),
+        cache.policy_key(policy),
         policy.name,
         policy.unavailable,
         resource_policy,

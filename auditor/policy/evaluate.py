@@ -308,7 +308,7 @@ def compiled_for(
 
 
 def _policy_key(policy: NamedPolicy, cache: PolicyCache) -> tuple[Any, ...]:
-    return (policy.name, cache.fingerprint(policy.document), policy.unavailable)
+    return (policy.name, cache.policy_key(policy), policy.unavailable)
 
 
 def explain(

@@ -81,21 +81,28 @@ def arn_tokens(parts: Sequence[Part | str | None], cache: PolicyCache) -> list[T
 
 def _text_tokens(text: str, segment: int = 0) -> tuple[Token, ...]:
     """arn_tokens of one Text part (same rules, without the general bookkeeping), or of the
-    end of one, after `segment` colons."""
+    end of one, after `segment` colons. Literal runs are taken whole: patterns are mostly
+    literal, and this is what a role's first route question spends on each."""
     tokens: list[Token] = []
     last = len(text) - 1
-    for i, char in enumerate(text):
-        if char == "*":
+    start = 0
+    for found in _WILDCARD.finditer(text):
+        i = found.start()
+        run = text[start:i]
+        tokens += zip(itertools.repeat(LIT), run)
+        segment += run.count(":")
+        if text[i] == "*":
             ends_segment = i == last or text[i + 1] == ":"
             wide = segment >= _RESOURCE_SEGMENT or ends_segment
             tokens.append((STAR, ANY if wide else NOCOLON))
-        elif char == "?":
-            tokens.append((ONE, ANY if segment >= _RESOURCE_SEGMENT else NOCOLON))
         else:
-            tokens.append((LIT, char))
-            if char == ":":
-                segment += 1
+            tokens.append((ONE, ANY if segment >= _RESOURCE_SEGMENT else NOCOLON))
+        start = i + 1
+    tokens += zip(itertools.repeat(LIT), text[start:])
     return tuple(tokens)
+
+
+_WILDCARD = re.compile(r"[*?]")
 
 
 _CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}
