@@ -88,6 +88,18 @@ def test_fresh_named_policies_share_the_compiled_set_of_explain_and_routes() -> 
     assert as_boundary is not compiled and as_boundary.has_boundary
 
 
+def test_a_named_policy_keeps_its_key_past_the_memo_of_objects() -> None:
+    cache = PolicyCache()
+    policy = NamedPolicy("p", doc(allow(ITEMS)))
+    compiled = compiled_for([policy], None, None, _ANONYMOUS, cache)
+    assert policy.content == content_key(fresh(policy.document))
+    cache.fingerprints.clear()
+    assert compiled_for([policy], None, None, _ANONYMOUS, cache) is compiled
+    assert not cache.fingerprints  # found by the key the policy kept
+    odd = NamedPolicy("p", _Policy(doc(allow(ITEMS))))  # keyed by identity, by the cache
+    assert cache.policy_key(odd) == cache.policy_key(odd) and odd.content is None
+
+
 @pytest.mark.parametrize(
     ("readable", "other"),
     [
