@@ -247,11 +247,11 @@ def decide(
 ) -> DecisionName:
     """One concrete request against identity-policy documents (CONTRACT.md section 3).
 
-    Compiled documents are kept in `cache` by their content: documents equal to ones
-    seen before (fresh dicts of a JSON read again) reuse what those compiled. Do not change
-    a document once handed over. Without a cache, a bounded
-    module-level one (`DEFAULT_CACHE`) serves every caller that passes none: fine for
-    ad-hoc calls; a long-lived program should pass its own and drop it when done.
+    Compiled documents are kept in `cache` by their content: documents equal to ones seen
+    before (fresh dicts of a JSON read again) reuse what those compiled. Do not change a
+    document once handed over. Without a cache, a bounded module-level one
+    (`DEFAULT_CACHE`) serves every caller that passes none: fine for ad-hoc calls; a
+    long-lived program should pass its own and drop it when done.
     """
     cache = DEFAULT_CACHE if cache is None else cache
     plan = _plan(_decide_documents(documents, cache), action, cache)

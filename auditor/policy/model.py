@@ -26,7 +26,7 @@ class NamedPolicy:
     """A policy document with the name used in explanations.
 
     `document` may be the parsed dict or its JSON text. A PolicyCache keeps compiled forms
-    by name and content (PolicyCache.fingerprint): a policy equal to one seen before reuses
+    by name and content (PolicyCache.policy_key): a policy equal to one seen before reuses
     them, whichever objects hold it. Treat the document as immutable once handed over.
     """
 
