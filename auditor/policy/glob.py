@@ -17,7 +17,6 @@ Leftmost is enough: a later place of the chunk leaves the next star less to take
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -233,6 +232,18 @@ def merged_matcher(splits: Iterable[tuple[str, str]], cache: PolicyCache) -> re.
     return compile_regex(_trie(sorted(set(splits)), 0), cache)
 
 
+def _shared_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` share at their start (a binary search of slices)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _trie(splits: list[tuple[str, str]], depth: int) -> str:
     """The alternation of sorted, distinct (lead, rest) pairs, common lead prefixes once."""
     if len(splits) == 1:
@@ -240,8 +251,8 @@ def _trie(splits: list[tuple[str, str]], depth: int) -> str:
         return re.escape(lead) + rest
     if depth >= _MAX_TRIE_DEPTH:
         return "(?:" + "|".join(re.escape(lead) + rest for lead, rest in splits) + ")"
-    # Of sorted leads, the first and last share the prefix common to all (by characters).
-    common = len(os.path.commonprefix([splits[0][0], splits[-1][0]]))  # noqa: RUF071
+    # Of sorted leads, the first and last share the prefix common to all.
+    common = _shared_start(splits[0][0], splits[-1][0])
     branches = [rest for lead, rest in splits if len(lead) == common]  # sorted first
     if ".*" in branches:  # the common prefix, then anything: covers every other branch
         return re.escape(splits[0][0][:common]) + ".*"
