@@ -152,9 +152,9 @@ def prepare_role(
     that cannot be read counts as one statement of unknown effect); the verdicts it may
     change are `unknown` (see unreadable.py), never `denied`.
 
-    `cache` keeps the compiled policies, by the identity of the NamedPolicy objects (see
+    `cache` keeps the compiled policies, by each NamedPolicy's name and content (see
     NamedPolicy), and everything derived from them and from the routes asked about:
-    preparing the same objects again with the same cache is cheap and shares the route
+    preparing the same policies again with the same cache is cheap and shares the route
     caches. Roles prepared with one cache share automata; drop the cache to free it all.
     """
     if principal_arn is None and role_arn is not None:
