@@ -76,8 +76,8 @@ class AccessEvaluator:
 
     Everything the engine derives (compiled policies, automata, shared verdicts) goes into
     `cache`, owned by this evaluator and dropped with it: one audit's policies never
-    outlive it. The cache keys compiled policies by object identity, so each role's
-    NamedPolicy objects are built once here and handed over unchanged on every call.
+    outlive it. The cache keys compiled policies by name and content; each role's
+    NamedPolicy objects are built once here all the same, and keep their content key.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:

@@ -112,6 +112,7 @@ class ColumnPlan:
         self.columns = list(columns)
         self.single: list[int] = []
         grouped: dict[tuple[str, str, str], tuple[ApiStage, dict[str, list[int]]]] = {}
+        literal: dict[tuple[str, str, str], dict[str, bool]] = {}
         for j, (api_stage, route) in enumerate(self.columns):
             verb = route.method.upper()
             if (
@@ -123,19 +124,21 @@ class ColumnPlan:
             ):
                 self.single.append(j)
                 continue
-            head = route_head(served_path(route.path), evaluator.cache)
+            head, whole = route_head(served_path(route.path), evaluator.cache)
             key = (api_stage.api.id, api_stage.stage, verb)
             held = grouped.setdefault(key, (api_stage, {}))
             held[1].setdefault(head, []).append(j)
+            heads = literal.setdefault(key, {})
+            heads[head] = heads.get(head, True) and whole
         self.leads = [
             _LeadColumns(
                 api_stage,
-                verb,
-                Heads.of(by_head),
+                key[2],
+                Heads.of(literal[key]),
                 {head: tuple(js) for head, js in by_head.items()},
                 tuple(sorted(j for js in by_head.values() for j in js)),
             )
-            for (_, _, verb), (api_stage, by_head) in grouped.items()
+            for key, (api_stage, by_head) in grouped.items()
         ]
 
 

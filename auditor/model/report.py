@@ -137,6 +137,21 @@ class Report(_Model):
         note = ScopeNote(scope=scope, cells=len(self.access_matrix), listed=len(kept))
         return self.model_copy(update={"access_matrix": kept, "access_matrix_scope": note})
 
+    def matrix_note(self) -> str | None:
+        """What the access matrix leaves out (with --matrix differing or none), in the words
+        every output format uses; None when it lists every cell."""
+        scope = self.access_matrix_scope
+        if scope is None:
+            return None
+        kept = {
+            "differing": "only the cells that are not denied or that the baseline declares",
+            "none": "no cell",
+        }.get(scope.scope, scope.scope)
+        return (
+            f"The access matrix lists {scope.listed:,} of the {scope.cells:,} cells the audit "
+            f"judged (--matrix {scope.scope}: {kept}); every check saw them all."
+        )
+
     def to_json(self) -> str:
         """The whole JSON text; report/render.py writes it in pieces instead."""
         return "".join(json_chunks(self))

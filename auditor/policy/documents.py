@@ -149,14 +149,23 @@ def read_cached(
     resource_policy: bool | None = False,
     needs_resource: bool = True,
 ) -> ReadPolicy:
-    """read_policy, once per document object and name: roles share managed policies, and
-    the checks ask again about the documents the audit compiled."""
-    return cache.held(
-        cache.documents,
-        (id(policy.document), policy.name, policy.unavailable, resource_policy, needs_resource),
-        (policy.document,),
-        lambda: read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource),
+    """read_policy, once per content and name (PolicyCache.policy_key): roles share
+    managed policies, and the checks ask again about the documents the audit compiled.
+
+    The reading kept is the one of a document with the same content, so every budget check
+    (budget.py) it passed or failed holds for this document as well."""
+    key = (
+        cache.policy_key(policy),
+        policy.name,
+        policy.unavailable,
+        resource_policy,
+        needs_resource,
     )
+    hit = cache.readings.get(key)
+    if hit is None:
+        read = read_policy(policy, resource_policy=resource_policy, needs_resource=needs_resource)
+        hit = cache.readings.keep(key, read)
+    return hit
 
 
 def _document(policy: NamedPolicy) -> tuple[list[Any], bool]:

@@ -20,7 +20,7 @@ from typing import Any
 from .cache import DEFAULT_CACHE, PolicyCache
 from .conditions import Tri, evaluate, normalise_context
 from .documents import Statement, anonymous, read_cached
-from .glob import actions_matcher, arn_matcher, compile_regex
+from .glob import actions_matcher, arn_matcher, arn_split, merged_matcher
 from .model import Decision, DecisionName, NamedPolicy, PolicyError, StatementRef, Unreadable
 from .principals import ROLE, SESSION, Caller, grant_kind, principal_kind
 from .variables import Part, Var, has_variables, lookup_scalar, parse_parts
@@ -186,15 +186,19 @@ def combine(
     return (identity and boundary) or session or (role and boundary)
 
 
+_ANONYMOUS = Caller.of(None, None, False)
+
+
 def _decide_documents(
     documents: Sequence[Mapping[str, Any] | str], cache: PolicyCache
 ) -> CompiledSet:
-    refs = tuple(documents)
-    return cache.compiled(
-        ("decide", tuple(map(id, refs))),
-        refs,
-        lambda: compile_set(anonymous(documents), None, None, Caller.of(None, None, False), cache),
-    )
+    """The documents compiled once per content (their names are their positions)."""
+    key = ("decide", *map(cache.fingerprint, documents))
+    hit = cache.sets.get(key)
+    if hit is None:
+        built = compile_set(anonymous(documents), None, None, _ANONYMOUS, cache)
+        hit = cache.sets.keep(key, built)
+    return hit
 
 
 @dataclass(slots=True)
@@ -212,23 +216,21 @@ def _plan(compiled: CompiledSet, action: str, cache: PolicyCache) -> _Plan:
     hit = compiled.automata.get(key)
     if isinstance(hit, _Plan):
         return hit
-    parts: dict[str, list[str]] = {"Deny": [], "Allow": []}
+    splits: dict[str, list[tuple[str, str]]] = {"Deny": [], "Allow": []}
     slow: dict[str, list[Rule]] = {"Deny": [], "Allow": []}
     for rule in compiled.for_action(action):
         plain = (
             not rule.stmt.clauses
             and not rule.stmt.not_resource
-            and all(regex is not None for regex, _ in rule.patterns(cache))
+            and not any(map(has_variables, rule.parts))
         )
-        if plain:
-            parts[rule.stmt.effect].extend(
-                f"(?:{regex.pattern})" for regex, _ in rule.patterns(cache) if regex is not None
-            )
+        if plain:  # only the merged regex is compiled, not one per pattern as well
+            splits[rule.stmt.effect].extend(arn_split(p, cache) for p in rule.parts)
         else:
             slow[rule.stmt.effect].append(rule)
 
     def merged(effect: str) -> re.Pattern[str] | None:
-        return compile_regex("|".join(parts[effect]), cache) if parts[effect] else None
+        return merged_matcher(splits[effect], cache) if splits[effect] else None
 
     plan = _Plan(merged("Deny"), slow["Deny"], merged("Allow"), slow["Allow"])
     compiled.automata[key] = plan
@@ -245,10 +247,11 @@ def decide(
 ) -> DecisionName:
     """One concrete request against identity-policy documents (CONTRACT.md section 3).
 
-    Compiled documents are kept in `cache` by the identity of its documents,
-    so pass the same objects again and do not change them. Without a cache, a bounded
-    module-level one (`DEFAULT_CACHE`) serves every caller that passes none: fine for
-    ad-hoc calls; a long-lived program should pass its own and drop it when done.
+    Compiled documents are kept in `cache` by their content: documents equal to ones seen
+    before (fresh dicts of a JSON read again) reuse what those compiled. Do not change a
+    document once handed over. Without a cache, a bounded module-level one
+    (`DEFAULT_CACHE`) serves every caller that passes none: fine for ad-hoc calls; a
+    long-lived program should pass its own and drop it when done.
     """
     cache = DEFAULT_CACHE if cache is None else cache
     plan = _plan(_decide_documents(documents, cache), action, cache)
@@ -287,22 +290,25 @@ def compiled_for(
     *,
     strict: bool = True,
 ) -> CompiledSet:
-    """The policies compiled once per cache, keyed by the identity of the NamedPolicy
-    objects (see NamedPolicy); `strict` as for compile_set."""
-    refs = (*identity, *(boundary or ()), resource_policy)
+    """The policies compiled once per cache, keyed by their names and content (see
+    NamedPolicy); `strict` as for compile_set."""
     key = (
         "set",
-        tuple(map(id, identity)),
-        None if boundary is None else tuple(map(id, boundary)),
-        id(resource_policy),
+        tuple(_policy_key(p, cache) for p in identity),
+        None if boundary is None else tuple(_policy_key(p, cache) for p in boundary),
+        None if resource_policy is None else _policy_key(resource_policy, cache),
         caller,
         strict,
     )
-    return cache.compiled(
-        key,
-        refs,
-        lambda: compile_set(identity, boundary, resource_policy, caller, cache, strict=strict),
-    )
+    hit = cache.sets.get(key)
+    if hit is None:
+        built = compile_set(identity, boundary, resource_policy, caller, cache, strict=strict)
+        hit = cache.sets.keep(key, built)
+    return hit
+
+
+def _policy_key(policy: NamedPolicy, cache: PolicyCache) -> tuple[Any, ...]:
+    return (policy.name, cache.policy_key(policy), policy.unavailable)
 
 
 def explain(

@@ -16,8 +16,9 @@ Leftmost is enough: a later place of the chunk leaves the next star less to take
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .variables import Literal, Part, Text, Var
@@ -77,23 +78,30 @@ def arn_tokens(parts: Sequence[Part | str | None], cache: PolicyCache) -> list[T
     return tokens
 
 
-def _text_tokens(text: str) -> tuple[Token, ...]:
-    """arn_tokens of one Text part (same rules, without the general bookkeeping)."""
+def _text_tokens(text: str, segment: int = 0) -> tuple[Token, ...]:
+    """arn_tokens of one Text part (same rules, without the general bookkeeping), or of the
+    end of one, after `segment` colons. Literal runs are taken whole: patterns are mostly
+    literal, and this is what a role's first route question spends on each."""
     tokens: list[Token] = []
-    segment = 0
     last = len(text) - 1
-    for i, char in enumerate(text):
-        if char == "*":
+    start = 0
+    for found in _WILDCARD.finditer(text):
+        i = found.start()
+        run = text[start:i]
+        tokens += zip(itertools.repeat(LIT), run)
+        segment += run.count(":")
+        if text[i] == "*":
             ends_segment = i == last or text[i + 1] == ":"
             wide = segment >= _RESOURCE_SEGMENT or ends_segment
             tokens.append((STAR, ANY if wide else NOCOLON))
-        elif char == "?":
-            tokens.append((ONE, ANY if segment >= _RESOURCE_SEGMENT else NOCOLON))
         else:
-            tokens.append((LIT, char))
-            if char == ":":
-                segment += 1
+            tokens.append((ONE, ANY if segment >= _RESOURCE_SEGMENT else NOCOLON))
+        start = i + 1
+    tokens += zip(itertools.repeat(LIT), text[start:])
     return tuple(tokens)
+
+
+_WILDCARD = re.compile(r"[*?]")
 
 
 _CLASS_RE = {ANY: ".", NOCOLON: "[^:]", NOSLASH: "[^/]"}
@@ -115,9 +123,19 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
     colons: list[bool] = []  # whether chunks[i] can match a colon
     stars: list[int] = []  # the class of each run of stars
     current: list[str] = []
+    literal: list[str] = []  # literal characters not yet escaped: one re.escape per run
     colon = False
     after_star = False
     for kind, arg in tokens:
+        if kind == LIT:
+            assert isinstance(arg, str)
+            literal.append(arg)
+            colon = colon or arg == ":"
+            after_star = False
+            continue
+        if literal:
+            current.append(re.escape("".join(literal)))
+            literal = []
         if kind == STAR:
             assert isinstance(arg, int)
             if after_star:  # one run of stars
@@ -131,14 +149,11 @@ def tokens_regex(tokens: Sequence[Token]) -> str:
             after_star = True
             continue
         after_star = False
-        if kind == LIT:
-            assert isinstance(arg, str)
-            current.append(re.escape(arg))
-            colon = colon or arg == ":"
-        else:
-            assert isinstance(arg, int)
-            current.append(_CLASS_RE[arg])
-            colon = colon or arg == ANY
+        assert isinstance(arg, int)
+        current.append(_CLASS_RE[arg])
+        colon = colon or arg == ANY
+    if literal:
+        current.append(re.escape("".join(literal)))
     chunks.append("".join(current))
     colons.append(colon)
     if not stars:
@@ -167,8 +182,84 @@ def compile_regex(source: str, cache: PolicyCache, ignore_case: bool = False) ->
     return hit
 
 
+def _arn_key(parts: Sequence[Part | str | None]) -> Hashable:
+    """An ARN pattern's parts as written: the text of a lone Text part, else their tuple."""
+    return parts[0].value if len(parts) == 1 and isinstance(parts[0], Text) else ("arn", *parts)
+
+
+def arn_split(parts: Sequence[Part | str | None], cache: PolicyCache) -> tuple[str, str]:
+    """An ARN pattern as its literal lead (up to its first wildcard, unescaped) and the regex
+    source of the rest: `re.escape(lead) + rest` is its tokens_regex. Kept by its parts as
+    written, since tokens and escaping cost more than a match."""
+    key = _arn_key(parts)
+    hit = cache.splits.get(key)
+    if hit is None:
+        if isinstance(key, str):  # one Text part: only what follows the lead is tokenised
+            cut = min((i for i in (key.find("*"), key.find("?")) if i >= 0), default=len(key))
+            lead, rest = key[:cut], _text_tokens(key[cut:], key.count(":", 0, cut))
+        else:
+            tokens = arn_tokens(parts, cache)
+            n = 0
+            while n < len(tokens) and tokens[n][0] == LIT:
+                n += 1
+            lead, rest = "".join(str(arg) for _, arg in tokens[:n]), tuple(tokens[n:])
+        hit = cache.splits.keep(key, (lead, tokens_regex(rest)))
+    return hit
+
+
 def arn_matcher(parts: Sequence[Part | str | None], cache: PolicyCache) -> re.Pattern[str]:
-    return compile_regex(tokens_regex(arn_tokens(parts, cache)), cache)
+    """The regex of an ARN pattern, kept by its parts as written (see arn_split)."""
+    key = _arn_key(parts)
+    hit = cache.matchers.get(key)
+    if hit is None:
+        lead, rest = arn_split(parts, cache)
+        hit = cache.matchers.keep(key, compile_regex(re.escape(lead) + rest, cache))
+    return hit
+
+
+# Past this many nested groups a merged regex lists its alternatives flat: re's parser
+# recurses per group, and a chain of leads each extending the last would nest one per pattern.
+_MAX_TRIE_DEPTH = 32
+
+
+def merged_matcher(splits: Iterable[tuple[str, str]], cache: PolicyCache) -> re.Pattern[str]:
+    """One regex that fully matches what any of the patterns (arn_split pairs) does.
+
+    Their literal leads are merged into a trie, so that the ARN prefix most patterns share
+    is parsed once when compiling and read once when matching: compiling the regex is
+    most of what a role costs the first time it is asked about.
+    """
+    return compile_regex(_trie(sorted(set(splits)), 0), cache)
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` share at their start (a binary search of slices)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _trie(splits: list[tuple[str, str]], depth: int) -> str:
+    """The alternation of sorted, distinct (lead, rest) pairs, common lead prefixes once."""
+    if len(splits) == 1:
+        lead, rest = splits[0]
+        return re.escape(lead) + rest
+    if depth >= _MAX_TRIE_DEPTH:
+        return "(?:" + "|".join(re.escape(lead) + rest for lead, rest in splits) + ")"
+    # Of sorted leads, the first and last share the prefix common to all.
+    common = _shared_start(splits[0][0], splits[-1][0])
+    branches = [rest for lead, rest in splits if len(lead) == common]  # sorted first
+    if ".*" in branches:  # the common prefix, then anything: covers every other branch
+        return re.escape(splits[0][0][:common]) + ".*"
+    longer = [(lead[common:], rest) for lead, rest in splits[len(branches) :]]
+    for _, group in itertools.groupby(longer, key=lambda split: split[0][0]):
+        branches.append(_trie(list(group), depth + 1))
+    return re.escape(splits[0][0][:common]) + "(?:" + "|".join(branches) + ")"
 
 
 def _simple_tokens(pattern: str) -> list[Token]:
@@ -204,14 +295,18 @@ def _actions_source(patterns: Sequence[str]) -> str:
 
 def string_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
     """StringLike with a pattern whose variables are already substituted."""
-    tokens: list[Token] = []
-    for part in pattern_parts:
-        if isinstance(part, Text):
-            tokens += _simple_tokens(part.value)
-        else:
-            assert not isinstance(part, Var)
-            tokens += ((LIT, c) for c in (part.value if isinstance(part, Literal) else part))
-    return compile_regex(tokens_regex(tokens), cache).fullmatch(value) is not None
+    key = ("like", *pattern_parts)
+    regex = cache.matchers.get(key)
+    if regex is None:
+        tokens: list[Token] = []
+        for part in pattern_parts:
+            if isinstance(part, Text):
+                tokens += _simple_tokens(part.value)
+            else:
+                assert not isinstance(part, Var)
+                tokens += ((LIT, c) for c in (part.value if isinstance(part, Literal) else part))
+        regex = cache.matchers.keep(key, compile_regex(tokens_regex(tokens), cache))
+    return regex.fullmatch(value) is not None
 
 
 def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache) -> bool:
@@ -219,6 +314,20 @@ def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache
 
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
     """
+    key = tuple(pattern_parts)
+    regexes = cache.arn_likes.get(key)
+    if regexes is None:
+        regexes = cache.arn_likes.keep(key, _arn_like_segments(pattern_parts, cache))
+    have = value.split(":", 5)
+    if len(have) != len(regexes):
+        return False
+    return all(regex.fullmatch(got) is not None for got, regex in zip(have, regexes, strict=True))
+
+
+def _arn_like_segments(
+    pattern_parts: Sequence[Part | str], cache: PolicyCache
+) -> tuple[re.Pattern[str], ...]:
+    """One regex per colon-delimited part of an ArnLike pattern (six at most)."""
     chars: list[tuple[str, bool]] = []  # (char, wildcard-capable)
     for part in pattern_parts:
         if isinstance(part, Text):
@@ -233,10 +342,4 @@ def arn_like(pattern_parts: Sequence[Part | str], value: str, cache: PolicyCache
             segments[-1].append((STAR, ANY) if char == "*" else (ONE, ANY))
         else:
             segments[-1].append((LIT, char))
-    have = value.split(":", 5)
-    if len(have) != len(segments):
-        return False
-    return all(
-        compile_regex(tokens_regex(seg), cache).fullmatch(got) is not None
-        for got, seg in zip(have, segments, strict=True)
-    )
+    return tuple(compile_regex(tokens_regex(seg), cache) for seg in segments)

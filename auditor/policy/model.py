@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .glob import names_action
@@ -26,8 +26,8 @@ class NamedPolicy:
     """A policy document with the name used in explanations.
 
     `document` may be the parsed dict or its JSON text. A PolicyCache keeps compiled forms
-    by the identity of this object, so treat the document as immutable once handed to the
-    engine, and hand the same NamedPolicy over again to reuse them.
+    by name and content (PolicyCache.policy_key): a policy equal to one seen before reuses
+    them, whichever objects hold it. Treat the document as immutable once handed over.
     """
 
     name: str
@@ -36,6 +36,9 @@ class NamedPolicy:
     # reads it as a document that cannot be read, for this reason, never as one that allows
     # or denies nothing.
     unavailable: str | None = None
+    # The document's content key, once computed (PolicyCache.policy_key): it depends on the
+    # content alone, so it holds for every cache, and a policy the caller keeps is keyed once.
+    content: Hashable | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from .cache import PolicyCache
 from .evaluate import CompiledSet
 from .glob import LIT
 from .model import StatementRef
-from .prefilter import Glob, LeadIndex, PrefixTable, after_prefix
+from .prefilter import Glob, LeadIndex, Prefix, PrefixTable, after_prefix
 from .role_automaton import PatternNode, RoleAutomaton, RouteStmt, assemble, route_statements
 from .search import MATCHED, Outcome, explore, serials
 from .shapes import Shape, bit_indices, shape_of, word_pieces
@@ -103,7 +103,8 @@ class Lead:
 
     text: str
     index: LeadIndex  # which statements may match them
-    subs: dict[str, RoleSub] = field(default_factory=dict)  # by head, see RoleRoutes.sub
+    # by head and whether the route has no parameter, see RoleRoutes.sub
+    subs: dict[tuple[str, bool], RoleSub] = field(default_factory=dict)
 
 
 def route_path(path: str, cache: PolicyCache) -> RoutePath:
@@ -180,11 +181,11 @@ class RoleRoutes:
         # Every request ARN starts with arn_prefix: consume it once, so that automata hold
         # only what follows (a third of the positions) and statements that can match.
         kept: list[RouteStmt] = []
-        prefixes: list[Sequence[str] | None] = []
+        prefixes: list[Sequence[Prefix] | None] = []
         literals: set[str] = set()
         for st in stmts:
             rests: list[Glob] = []
-            heads: list[str] = []
+            heads: list[Prefix] = []
             for g in st.globs:
                 literals |= _literals(g, cache)
                 globs, lits = after_prefix(g, arn_prefix, cache)
@@ -221,14 +222,15 @@ class RoleRoutes:
         )
         return hit
 
-    def sub(self, lead: Lead, head: str, cache: PolicyCache) -> RoleSub | None:
-        """The automaton for requests under `lead` and `head` (None: no statement can
-        match them), memoised per head in the lead. Not None: with realistic policies
-        most (role, route) pairs are such, and the audit asks each once."""
-        bits = lead.index.relevant(head)
+    def sub(self, lead: Lead, head: str, literal: bool, cache: PolicyCache) -> RoleSub | None:
+        """The automaton for requests under `lead` of a route with this head (None: no
+        statement can match them), memoised in the lead; `literal`: the route has no
+        parameter. Not None: with realistic policies most (role, route) pairs are such,
+        and the audit asks each once."""
+        bits = lead.index.relevant(head, literal)
         if not bits:
             return None
-        hit = lead.subs[head] = self._relevant(lead, bits, cache)
+        hit = lead.subs[head, literal] = self._relevant(lead, bits, cache)
         return hit
 
     def _relevant(self, lead: Lead, bits: int, cache: PolicyCache) -> RoleSub:

@@ -44,7 +44,8 @@ class PreparedRole:
         verb = method.upper()
         if verb != "ANY":  # the common case, and mostly no statement is relevant: be quick
             lead = routes.leads.get((api_id, stage, verb)) or routes.lead(api_id, stage, verb)
-            sub = lead.subs.get(head) or routes.sub(lead, head, cache)
+            literal = route.rest is None
+            sub = lead.subs.get((head, literal)) or routes.sub(lead, head, literal, cache)
             if sub is None:
                 return self._untouched(lead.text, path, route)
             out = sub.shared.outcome(lead.text, route, self._same_account)
@@ -55,8 +56,9 @@ class PreparedRole:
         key: list[tuple[str, int, int]] = []
         touched = False
         leads = routes.every_verb.get((api_id, stage)) or routes.verb_leads(api_id, stage)
+        literal = route.rest is None
         for v, lead in zip(HTTP_METHODS, leads, strict=True):
-            sub = lead.subs.get(head) or routes.sub(lead, head, cache)
+            sub = lead.subs.get((head, literal)) or routes.sub(lead, head, literal, cache)
             if sub is not None:
                 out = sub.shared.outcome(lead.text, route, self._same_account)
                 parts.append((v, sub, out))
@@ -122,11 +124,12 @@ class UnsurePreparedRole(PreparedRole):
         return self._unsure.judge(readable, api_id, stage, method, path)
 
 
-def route_head(path: str, cache: PolicyCache) -> str:
+def route_head(path: str, cache: PolicyCache) -> tuple[str, bool]:
     """The literal head of a route's path template (up to its first parameter), as
-    `PreparedRole.verdict` and `touched` see it; kept in `cache`."""
-    hit = cache.paths.get(path)
-    return (hit or route_path(path, cache)).head
+    `PreparedRole.verdict` and `touched` see it, and whether it is the whole path (no
+    parameter); kept in `cache`."""
+    hit = cache.paths.get(path) or route_path(path, cache)
+    return hit.head, hit.rest is None
 
 
 def prepare_role(
@@ -149,9 +152,9 @@ def prepare_role(
     that cannot be read counts as one statement of unknown effect); the verdicts it may
     change are `unknown` (see unreadable.py), never `denied`.
 
-    `cache` keeps the compiled policies, by the identity of the NamedPolicy objects (see
+    `cache` keeps the compiled policies, by each NamedPolicy's name and content (see
     NamedPolicy), and everything derived from them and from the routes asked about:
-    preparing the same objects again with the same cache is cheap and shares the route
+    preparing the same policies again with the same cache is cheap and shares the route
     caches. Roles prepared with one cache share automata; drop the cache to free it all.
     """
     if principal_arn is None and role_arn is not None:

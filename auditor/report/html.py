@@ -2,8 +2,7 @@
 
 Everything that comes from AWS is escaped with ``html.escape`` or, for the data the script
 needs, embedded as JSON that cannot close its ``<script>`` element. The access matrix can reach
-25,000 cells (50 personas x 500 routes), so a cell is only ``<td class="a"></td>``: its details
-live once in the embedded JSON (strings interned) and one delegated listener shows them.
+half a million cells, so it is data the page's script draws a window of (html_grid.py).
 """
 
 from __future__ import annotations
@@ -15,8 +14,17 @@ from importlib.resources import files
 from typing import Any
 
 from auditor.model.findings import Finding, Severity
-from auditor.model.personas import persona_label, reading_order
-from auditor.model.report import GroupPair, MatrixCell, Report, RunChanges
+from auditor.model.personas import persona_label
+from auditor.model.report import GroupPair, Report, RunChanges
+from auditor.report.html_grid import (
+    VERDICT_CLASS,
+    cell_classes,
+    collect,
+    grid_data,
+    matrix_section,
+)
+
+__all__ = ["CSP", "VERDICT_CLASS", "cell_classes", "render_html"]
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
 CSP = (
@@ -24,20 +32,15 @@ CSP = (
     "img-src data:; base-uri 'none'; form-action 'none'"
 )
 
-# One-letter classes keep the 25,000-cell grid small; the CSS and the legend give them meaning.
-VERDICT_CLASS = {"allowed": "a", "partial": "p", "denied": "d", "unknown": "u"}
-NOT_IAM_CLASS = "n"
-DIFFERS_CLASS = "x"
-
-RouteKey = tuple[str, str, str]  # api_id, stage, route
-
 
 def render_html(report: Report) -> str:
     """The whole report as one HTML document (a pure function of the report)."""
     assets = files("auditor.report") / "html_assets"
     css = assets.joinpath("report.css").read_text(encoding="utf-8")
-    script = assets.joinpath("report.js").read_text(encoding="utf-8")
-    personas, routes, grid = _matrix(report.access_matrix)
+    script = "".join(
+        assets.joinpath(name).read_text(encoding="utf-8") for name in ("report.js", "grid.js")
+    )
+    grid = collect(report.access_matrix)
     new = set(report.changes.new) if report.changes else set()
     parts = [
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
@@ -49,13 +52,13 @@ def render_html(report: Report) -> str:
         f"<style>{css}</style></head><body>",
         _header(report),
         _findings(report.findings, new, complete=report.status == "complete"),
-        _matrix_section(personas, routes, grid),
+        matrix_section(grid, report.matrix_note()),
         _group_pairs(report.group_pairs),
         _changes(report.changes),
         '<aside id="details" hidden><button type="button" id="details-close" '
         'aria-label="Close">&times;</button><div id="details-body"></div></aside>',
         '<script type="application/json" id="matrix-data">',
-        _script_json(_matrix_data(personas, routes, grid)),
+        _script_json(grid_data(grid)),
         "</script>",
         f"<script>{script}</script>",
         "</body></html>\n",
@@ -181,128 +184,6 @@ def _finding_row(f: Finding, is_new: bool) -> str:
         f"<td><strong>{_e(f.title)}</strong><br>{_e(f.message)}"
         f'<div class="fix">{_e(f.remediation)}</div></td></tr>'
     )
-
-
-# -- access matrix ---------------------------------------------------------------------------
-
-
-def _route_order(key: RouteKey) -> tuple[str, str, str, str]:
-    api_id, stage, route = key
-    method, _, path = route.partition(" ")
-    return api_id, stage, path or method, method if path else ""
-
-
-def _matrix(
-    cells: Iterable[MatrixCell],
-) -> tuple[list[str], list[RouteKey], dict[tuple[int, int], MatrixCell]]:
-    """Personas (columns), routes (rows, by API, stage, path, method) and the cells by index."""
-    # A persona whose sign-in paths disagree has a column per path.
-    personas = sorted({persona_label(c.persona, c.app_client) for c in cells}, key=reading_order)
-    routes = sorted({(c.api_id, c.stage, c.route) for c in cells}, key=_route_order)
-    col = {p: i for i, p in enumerate(personas)}
-    row = {r: i for i, r in enumerate(routes)}
-    grid = {
-        (row[(c.api_id, c.stage, c.route)], col[persona_label(c.persona, c.app_client)]): c
-        for c in cells
-    }
-    return personas, routes, grid
-
-
-def cell_classes(cell: MatrixCell) -> str:
-    """The CSS classes of a matrix cell: its verdict (or not IAM-governed), and drift."""
-    classes = [VERDICT_CLASS[cell.verdict] if cell.iam_governed else NOT_IAM_CLASS]
-    if cell.differs_from_baseline:
-        classes.append(DIFFERS_CLASS)
-    return " ".join(classes)
-
-
-def _matrix_section(
-    personas: list[str], routes: list[RouteKey], grid: dict[tuple[int, int], MatrixCell]
-) -> str:
-    if not grid:
-        return (
-            '<section id="matrix-section"><h2>Access matrix</h2>'
-            "<p>No access matrix in this report.</p></section>"
-        )
-    differing = sum(1 for c in grid.values() if c.differs_from_baseline)
-    unknown = sum(1 for c in grid.values() if c.verdict == "unknown")
-    unjudged = f", {unknown} could not be judged" if unknown else ""
-    head = "".join(
-        f'<th scope="col" class="ph" title="{_e(p)}"><span>{_e(p)}</span></th>' for p in personas
-    )
-    body: list[str] = []
-    group: tuple[str, str] | None = None
-    for r, (api_id, stage, route) in enumerate(routes):
-        if (api_id, stage) != group:
-            group = (api_id, stage)
-            body.append(
-                f'<tr class="g"><th scope="rowgroup" colspan="{len(personas) + 1}">'
-                f"{_e(api_id)} · {_e(stage)}</th></tr>"
-            )
-        cells = [grid.get((r, p)) for p in range(len(personas))]
-        tds = "".join(
-            f'<td class="{cell_classes(c)}"></td>' if c else '<td class="e"></td>' for c in cells
-        )
-        drift = " dx" if any(c and c.differs_from_baseline for c in cells) else ""
-        body.append(f'<tr class="r{drift}" data-r="{r}"><th scope="row">{_e(route)}</th>{tds}</tr>')
-    legend = (
-        '<ul class="legend">'
-        '<li><span class="sw a"></span>allowed</li><li><span class="sw p"></span>partial '
-        '(some requests or conditional)</li><li><span class="sw d"></span>denied</li>'
-        '<li><span class="sw u"></span>unknown (the auditor could not judge it: never read '
-        "as denied)</li>"
-        '<li><span class="sw n"></span>not IAM-governed (authorizer is not AWS_IAM)</li>'
-        '<li><span class="sw d x"></span>differs from the baseline</li>'
-        '<li><span class="sw e"></span>not evaluated</li></ul>'
-    )
-    return (
-        f'<section id="matrix-section"><h2>Access matrix ({len(personas)} personas x '
-        f"{len(routes)} routes, {differing} differ from the baseline{unjudged})</h2>{legend}"
-        '<p class="no-print"><label><input type="checkbox" id="only-drift"> only routes that '
-        "differ from the baseline</label> · Hover a cell for a summary, click it for details."
-        f'</p><div class="mwrap"><table id="matrix"><thead><tr><th scope="col" class="corner">'
-        f"Route \\ persona</th>{head}</tr></thead><tbody>\n"
-        + "\n".join(body)
-        + "\n</tbody></table></div></section>"
-    )
-
-
-def _matrix_data(
-    personas: list[str], routes: list[RouteKey], grid: dict[tuple[int, int], MatrixCell]
-) -> dict[str, Any]:
-    """What the details panel needs; strings interned because roles and statements repeat."""
-    strings: list[str] = []
-    index: dict[str, int] = {}
-
-    def s(value: str | None) -> int:
-        if value is None:
-            return -1
-        if value not in index:
-            index[value] = len(strings)
-            strings.append(value)
-        return index[value]
-
-    width = len(personas)
-    flat: list[list[Any] | None] = [None] * (len(routes) * width)
-    for (r, p), c in grid.items():
-        flat[r * width + p] = [
-            c.verdict,
-            s(c.role_arn),
-            s(c.authorization_type),
-            int(c.expected),
-            int(c.differs_from_baseline),
-            [s(x) for x in c.allowing],
-            [s(x) for x in c.denying],
-            [s(x) for x in c.reasons],
-            s(c.witness_allowed),
-            s(c.witness_denied),
-        ]
-    return {
-        "personas": personas,
-        "routes": [list(r) for r in routes],
-        "strings": strings,
-        "cells": flat,
-    }
 
 
 # -- group pairs and changes -----------------------------------------------------------------

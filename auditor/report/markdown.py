@@ -34,6 +34,7 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
     tail = "".join(
         s
         for s in (
+            _scope(report.matrix_note()),
             _matrix_drift(report.access_matrix, limit // 5),
             _matrix_unknown(report.access_matrix, limit // 10),
             _changes(report.changes),
@@ -167,6 +168,10 @@ def _omitted(rest: list[Finding]) -> str:
         f"\n**… and {len(rest):,} more findings not shown: {sev}.** "
         f"By rule: {rules}. Use `--format json` or `--format html` for the full list.\n"
     )
+
+
+def _scope(note: str | None) -> str:
+    return f"\n_{text(note)}_\n" if note else ""
 
 
 def _matrix_drift(cells: AccessMatrix, budget: int) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from auditor.audit.evaluator import AccessEvaluator
@@ -16,6 +17,7 @@ from auditor.audit.verdicts import UNTOUCHED, ColumnPlan, row_verdicts, verdict_
 from auditor.model.baseline import Baseline
 from auditor.model.snapshot import Api, Group, InlinePolicy, Role, Route
 from auditor.policy import RouteVerdict
+from auditor.policy.prefilter import LeadIndex
 from tests.support.snapshots import (
     ACCOUNT,
     POOL,
@@ -28,8 +30,9 @@ from tests.support.snapshots import (
 )
 
 ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
-WORDS = ("items", "item", "admin", "administrators", "me", "x")
-VERBS = ("GET", "POST", "DELETE")
+# Words that prefix one another, as route names do (`/admin`, `/administrators`).
+WORDS = ("items", "item", "admin", "administrators", "me")
+VERBS = ("GET", "POST")
 
 _segment = st.sampled_from(WORDS) | st.just("{id}")
 _route = st.builds(
@@ -46,10 +49,14 @@ _route = st.builds(
 # Resource patterns from exact routes to wildcards in every position, `/admin*` included.
 _pattern = st.builds(
     lambda api, stage, verb, path, tail: f"{ARN}:{api}/{stage}/{verb}/{path}{tail}",
-    st.sampled_from(("api1", "api2", "*", "api*")),
-    st.sampled_from(("prod", "*")),
-    st.sampled_from((*VERBS, "*")),
-    st.lists(st.sampled_from((*WORDS, "*", "adm*", "it?m")), max_size=3).map("/".join),
+    st.sampled_from(("api1", "api1", "api1", "api2", "*", "api*")),
+    st.sampled_from(("prod", "prod", "prod", "*")),
+    st.sampled_from(("GET", "GET", "POST", "*")),
+    # Literal prefixes that stop inside, at and beyond a route's head.
+    st.lists(
+        st.sampled_from((*WORDS, "*", "adm*", "it?m", "item*", "ite", "items/", "admin*")),
+        max_size=3,
+    ).map("/".join),
     st.sampled_from(("", "*", "/*")),
 ) | st.just("*")
 _statement = st.builds(
@@ -128,7 +135,7 @@ def _shown(verdict: RouteVerdict) -> RouteVerdict:
     return replace(verdict, witness_allowed=None, witness_denied=None)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(_route, min_size=1, max_size=12, unique_by=lambda r: (r.method, r.path)),
     st.lists(st.lists(_statement, min_size=1, max_size=4), min_size=1, max_size=3),
@@ -172,9 +179,60 @@ def test_untouched_routes_are_not_asked() -> None:
         asked.append(args[3])
         return ask(role_arn, *args)
 
-    evaluator.verdict = counting  # type: ignore[method-assign]
+    evaluator.verdict = counting  # type: ignore[method-assign,assignment]
     plan = ColumnPlan(evaluator, list(iter_routes(world, baseline)))
     group = next(r for r in resolve_personas(world) if r.persona == "group:g0")
     row = row_verdicts(evaluator, group, plan)
     assert asked == ["/r7"]  # one route of a hundred (two APIs) names what the role grants
     assert sum(v is not UNTOUCHED for v in row) == 1 and row[7].verdict == "allowed"
+
+
+def _allow(*tails: str) -> list[dict[str, Any]]:
+    return [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{ARN}:api1/prod/{t}"}
+        for t in tails
+    ]
+
+
+_PREFIXED_ROUTES = [
+    Route(method="GET", path=path, authorization_type="AWS_IAM")
+    for path in ("/admin", "/admin/{id}", "/administrators", "/adm", "/items/{id}")
+]
+
+
+@settings(max_examples=300, deadline=None)
+@example(
+    _PREFIXED_ROUTES, [_allow("GET/adm*"), _allow("GET/admin", "GET/items"), _allow("GET/admin/*")]
+)
+@example(_PREFIXED_ROUTES, [_allow("GET/administrators*", "GET/items/*", "GET/it*")])
+@given(
+    st.lists(_route, min_size=1, max_size=12, unique_by=lambda r: (r.method, r.path)),
+    st.lists(st.lists(_statement, min_size=1, max_size=4), min_size=1, max_size=3),
+)
+def test_the_prefilter_leaves_out_only_what_the_automata_deny_anyway(
+    routes: list[Route], roles: list[list[dict[str, Any]]]
+) -> None:
+    # The reference hands every statement to the automata (no prefilter at all): whatever
+    # the prefilter sets aside must be what they would have found denied.
+    world, baseline = _world(routes, roles, False)
+    columns = list(iter_routes(world, baseline))
+    resolutions = resolve_personas(world)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LeadIndex, "relevant", _every_statement)
+        patch.setattr(LeadIndex, "touched", lambda self, heads: heads.known)
+        reference = AccessEvaluator(world)
+        expected = [
+            [verdict_for(reference, r, s, route).verdict for s, route in columns]
+            for r in resolutions
+        ]
+    evaluator = AccessEvaluator(world)
+    plan = ColumnPlan(evaluator, columns)
+    got = [[v.verdict for v in row_verdicts(evaluator, r, plan)] for r in resolutions]
+    assert got == expected
+
+
+def _every_statement(self: LeadIndex, head: str, literal: bool) -> int:
+    bits = self.fixed
+    for _, open_bits, whole_bits in self.pending:
+        bits |= open_bits | whole_bits
+    return bits

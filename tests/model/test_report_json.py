@@ -169,3 +169,17 @@ def test_differing_keeps_what_is_not_denied_or_is_declared(cells: list[MatrixCel
     assert len(none.access_matrix) == 0 and none.access_matrix_scope is not None
     assert report.with_matrix("full") is report
     assert "access_matrix_scope" not in json.loads(report.to_json())
+
+
+def test_every_format_that_shows_the_matrix_says_what_it_leaves_out() -> None:
+    from auditor.report.render import render
+
+    full = build_report(sample_findings(), sample_cells())
+    assert full.matrix_note() is None
+    for scope in ("differing", "none"):
+        report = full.with_matrix(scope)
+        note = report.matrix_note()
+        assert note is not None and f"of the {len(sample_cells())} cells" in note
+        assert f"--matrix {scope}" in render(report, "markdown")
+        assert f"--matrix {scope}" in render(report, "html")
+    assert "--matrix" not in render(full, "markdown") + render(full, "html")

@@ -29,7 +29,7 @@ from auditor.policy import role_routes as role_routes_module
 from auditor.policy.automata import MultiNFA, residuals
 from auditor.policy.glob import arn_tokens
 from auditor.policy.model import RouteVerdict, StatementRef
-from auditor.policy.prefilter import LeadIndex
+from auditor.policy.prefilter import Heads, LeadIndex
 from auditor.policy.role_automaton import assemble
 from auditor.policy.role_routes import route_path
 from auditor.policy.search import explore
@@ -296,19 +296,56 @@ def test_cached_text_tokens_equal_the_general_path(pattern: str, cut: int) -> No
     assert arn_tokens([Text(pattern)], cache) == cached  # and from the cache
 
 
+_PREFIXES = st.lists(
+    st.none() | st.lists(st.tuples(st.text(alphabet="ab/", max_size=6), st.booleans()), max_size=3),
+    max_size=6,
+)
+
+
+def _may_match(glob: tuple[str, bool], lead: str, head: str, literal: bool) -> bool:
+    """The rule relevant() implements: a literal route's one request is its head, which the
+    glob's literal prefix must start (a glob without a wildcard, `whole`, must equal it);
+    a route with parameters has requests beyond its head, so the two need only be
+    prefix-related. A whole glob that ends within the lead counts (rare; the automaton
+    decides)."""
+    prefix, whole = glob
+    text = lead + head
+    if whole and lead.startswith(prefix):
+        return True
+    if literal:
+        return text == prefix if whole else text.startswith(prefix)
+    return prefix.startswith(text) or (not whole and text.startswith(prefix))
+
+
 @given(
-    st.lists(st.none() | st.lists(st.text(alphabet="ab/", max_size=6), max_size=3), max_size=6),
+    _PREFIXES,
     st.text(alphabet="ab/", max_size=3),
     st.text(alphabet="ab/", max_size=5),
+    st.booleans(),
 )
 def test_lead_index_buckets_find_what_a_scan_finds(
-    prefixes: list[list[str] | None], lead: str, head: str
+    prefixes: list[list[tuple[str, bool]] | None], lead: str, head: str, literal: bool
 ) -> None:
-    # relevant() scans only the bucket of the head's first characters: same bits as the rule
-    # "one of lead + head and the literal prefix starts with the other" (NotResource: always).
+    # relevant() scans only the bucket of the head's first characters: the same bits as the
+    # rule applied to every statement (NotResource: always).
     want = 0
     for index, globs in enumerate(prefixes):
-        text = lead + head
-        if globs is None or any(text.startswith(p) or p.startswith(text) for p in globs):
+        if globs is None or any(_may_match(g, lead, head, literal) for g in globs):
             want |= 1 << index
-    assert LeadIndex.of(prefixes, lead).relevant(head) == want
+    assert LeadIndex.of(prefixes, lead).relevant(head, literal) == want
+
+
+@given(
+    _PREFIXES,
+    st.text(alphabet="ab/", max_size=3),
+    st.dictionaries(st.text(alphabet="ab/", max_size=5), st.booleans(), max_size=8),
+)
+def test_touched_heads_are_every_head_a_statement_may_match(
+    prefixes: list[list[tuple[str, bool]] | None], lead: str, heads: dict[str, bool]
+) -> None:
+    # The matrix asks the engine only about touched heads: none it leaves out may be
+    # relevant (it may name a few more, which the engine then answers exactly).
+    index = LeadIndex.of(prefixes, lead)
+    touched = index.touched(Heads.of(heads))
+    assert {h for h, literal in heads.items() if index.relevant(h, literal)} <= set(touched)
+    assert set(touched) <= set(heads)

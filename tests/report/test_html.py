@@ -3,69 +3,56 @@
 from __future__ import annotations
 
 import json
+import random
 import re
-import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
 
 from auditor.model.report import MatrixCell, Verdict
 from auditor.report.html import CSP, cell_classes, render_html
+from auditor.report.html_grid import COLUMN_ROLE, collect, grid_data
+from tests.report.grid_data import decode, embedded, expected
 from tests.support.reports import (
+    API_ID,
     HOSTILE_GROUP,
     HOSTILE_STATEMENT,
     SAMPLE_PERSONAS,
     SAMPLE_ROUTES,
+    STAGE,
     build_report,
+    cell,
+    role_arn,
     sample_report,
     scaled_report,
 )
 
 
 class Page(HTMLParser):
-    """Every start tag with its attributes, the text of each <script>, matrix rows by class."""
+    """Every start tag with its attributes and the text of each <script>."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.scripts: list[str] = []
-        self.matrix_rows: list[list[str]] = []  # the td classes of each route row
-        self.matrix_heads: list[str] = []  # the text of each row header
         self._in_script = False
-        self._in_matrix = False
-        self._in_row_th = False
         self.feed(text)
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        self.tags.append((tag, a))
+        self.tags.append((tag, dict(attrs)))
         if tag == "script":
             self._in_script = True
             self.scripts.append("")
-        elif tag == "table":
-            self._in_matrix = a.get("id") == "matrix"
-        elif self._in_matrix and tag == "tr" and "data-r" in a:
-            self.matrix_rows.append([])
-            self.matrix_heads.append("")
-        elif self._in_matrix and tag == "th" and self.matrix_rows and not self.matrix_rows[-1]:
-            self._in_row_th = True
-        elif self._in_matrix and tag == "td":
-            self.matrix_rows[-1].append(a.get("class") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_script = False
-        elif tag == "table":
-            self._in_matrix = False
-        elif tag == "th":
-            self._in_row_th = False
 
     def handle_data(self, data: str) -> None:
         if self._in_script:
             self.scripts[-1] += data
-        elif self._in_row_th:
-            self.matrix_heads[-1] += data
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
         return [
@@ -144,15 +131,13 @@ def test_findings_most_severe_first_with_filters(sample_html: str) -> None:
     assert re.search(rf'data-fingerprint="{new}">.*?<span class="new">new</span>', sample_html)
 
 
-def test_matrix_grid_matches_the_cells(sample_html: str) -> None:
+def test_matrix_data_matches_the_cells(sample_html: str) -> None:
     report = sample_report()
-    page = Page(sample_html)
-    heads = [a["title"] for a in page.find("th", **{"class": "ph"})]
+    data = embedded(sample_html)
     groups = sorted(p for p in SAMPLE_PERSONAS if p.startswith("group:"))
-    assert heads == [*groups, "default", "unauthenticated"]
-    by_key = {(c.route, c.persona): c for c in report.access_matrix}
+    assert data["personas"] == [*groups, "default", "unauthenticated"]
     # Rows by path then method: /admin/users, /health, /items (GET, POST), /items/{id}.
-    assert page.matrix_heads == [
+    assert [route for _, _, route in data["routes"]] == [
         "GET /admin/users",
         "GET /health",
         "GET /items",
@@ -160,12 +145,104 @@ def test_matrix_grid_matches_the_cells(sample_html: str) -> None:
         "DELETE /items/{id}",
         "GET /items/{id}",
     ]
-    assert sorted(page.matrix_heads) == sorted(SAMPLE_ROUTES)
-    for route, classes in zip(page.matrix_heads, page.matrix_rows, strict=True):
-        assert classes == [cell_classes(by_key[(route, p)]) for p in heads if p]
-    flat = [c for row in page.matrix_rows for c in row]
-    assert sum("x" in c.split() for c in flat) == 4  # the drift planted by the factory
-    assert flat.count("n") == len(SAMPLE_PERSONAS)  # GET /health is public (NONE)
+    shown = decode(data)
+    assert shown == expected(report.access_matrix)
+    classes = [s.classes for s in shown.values()]
+    assert sum("x" in c.split() for c in classes) == 4  # the drift planted by the factory
+    assert classes.count("n") == len(SAMPLE_PERSONAS)  # GET /health is public (NONE)
+    # One string per persona, a character per route; the grid's frame, not its cells, is markup.
+    assert [len(codes) for codes in data["codes"]] == [len(SAMPLE_ROUTES)] * len(SAMPLE_PERSONAS)
+    matrix_section = sample_html.split('id="matrix-section"')[1].split("</section>")[0]
+    assert "<td" not in matrix_section and 'id="matrix"' in matrix_section
+    assert "4 differ from the baseline" in sample_html
+
+
+def test_personas_that_share_a_verdict_share_its_detail() -> None:
+    # 60 personas, each its own role: a detail names its column's role instead of its own,
+    # so a route's "denied" is one detail for every persona.
+    routes = [f"{verb} /r{n}" for n in range(10) for verb in ("GET", "PUT")]
+    cells = [
+        cell(
+            f"group:g{p:02d}",
+            route,
+            "allowed" if (p + r) % 7 == 0 else "denied",
+            expected=False,
+            role=role_arn(f"role-{p:02d}"),
+            reasons=("the same reason",),
+        )
+        for p in range(60)
+        for r, route in enumerate(routes)
+    ]
+    data = embedded(render_html(build_report([], cells)))
+    assert len(data["details"]) == 2 * len(routes)  # allowed or denied, per route
+    assert {d[8] for d in data["details"]} == {COLUMN_ROLE}
+    assert decode(data) == expected(cells)
+
+
+def test_a_cell_whose_role_is_not_its_columns_keeps_its_own() -> None:
+    report = sample_report()
+    odd = role_arn("odd-one-out")
+    cells = [
+        c.model_copy(update={"role_arn": odd})
+        if c.persona == "default" and c.route == "POST /items"
+        else c
+        for c in report.access_matrix
+    ]
+    shown = decode(embedded(render_html(build_report(report.findings, cells))))
+    assert shown[(API_ID, STAGE, "POST /items", "default")].role == odd
+    assert shown[(API_ID, STAGE, "GET /items", "default")].role == role_arn("app-default")
+    assert shown == expected(cells)
+
+
+class OnlyIterable:
+    """The access matrix as the report may hold it: iterable (again and again) and sized,
+    never indexed."""
+
+    def __init__(self, cells: list[MatrixCell]) -> None:
+        self._cells = cells
+
+    def __iter__(self) -> Iterator[MatrixCell]:
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+
+def test_the_grid_does_not_depend_on_the_order_of_the_cells() -> None:
+    cells = list(scaled_report(12, 30).access_matrix)  # route by route, not persona by persona
+    by_persona = sorted(cells, key=lambda c: c.persona)
+    shuffled = cells[:]
+    random.Random(13).shuffle(shuffled)
+    grids = [grid_data(collect(OnlyIterable(order))) for order in (cells, by_persona, shuffled)]
+    assert decode(grids[0]) == decode(grids[1]) == decode(grids[2]) == expected(cells)
+    assert grids[0]["codes"] == grids[1]["codes"] == grids[2]["codes"]
+
+
+def test_hostile_text_cannot_leave_the_data_block() -> None:
+    report = sample_report()
+    persona = "group:</script><script>alert(3)</script>"
+    route = "GET /<!--<script>/</SCRIPT >"
+    reason = "</script\u2028\u2029\x3c!-- & &amp; ]]> \\u003c/script>"
+    cells = [
+        c.model_copy(
+            update={
+                "persona": persona if c.persona == "default" else c.persona,
+                "route": route if c.route == "GET /items" else c.route,
+                "reasons": (reason,),
+            }
+        )
+        for c in report.access_matrix
+    ]
+    html = render_html(build_report(report.findings, cells))
+    data_block = html[html.index('id="matrix-data">') : html.index("</script>")]
+    assert "<" not in data_block.removeprefix('id="matrix-data">')
+    assert html.lower().count("</script") == 2 and "<!--" not in html
+    assert "\u2028" not in html and "\u2029" not in html
+    page = Page(html)
+    assert [t for t, _ in page.tags].count("script") == 2
+    shown = decode(embedded(html))
+    assert shown[(API_ID, STAGE, route, persona)].reasons == (reason,)
+    assert shown == expected(cells)
 
 
 @pytest.mark.parametrize(
@@ -200,8 +277,10 @@ def test_missing_cells_are_blank_and_sections_are_optional() -> None:
         c for c in report.access_matrix if not (c.persona == "default" and c.route == "GET /items")
     ]
     html = render_html(build_report(report.findings, cells))
-    page = Page(html)
-    assert sum(row.count("e") for row in page.matrix_rows) == 1
+    data = embedded(html)
+    assert sum(codes.count("-") for codes in data["codes"]) == 1
+    assert data["classes"]["-"] == "e"
+    assert decode(data) == expected(cells)
     assert 'id="group-pairs"' not in html and 'id="changes"' not in html
     with_sections = render_html(report)
     assert 'id="group-pairs"' in with_sections and '<b id="changes-resolved">1</b>' in with_sections
@@ -210,21 +289,17 @@ def test_missing_cells_are_blank_and_sections_are_optional() -> None:
 def test_empty_report_renders() -> None:
     html = render_html(build_report([], []))
     assert "No findings." in html and "No access matrix" in html
+    assert embedded(html)["personas"] == []
 
 
-def test_scales_to_50_personas_by_500_routes() -> None:
+def test_a_large_matrix_is_compact_data() -> None:
     report = scaled_report(50, 500, findings=1_000)
-    start = time.perf_counter()
     html = render_html(report)
-    elapsed = time.perf_counter() - start
-    page = Page(html)
-    assert len(page.matrix_rows) == 500 and all(len(r) == 50 for r in page.matrix_rows)
-    # Lean markup: no per-cell title, handler or data attribute; about 20 bytes a cell.
-    cells = [a for t, a in page.tags if t == "td" and a.get("class") in {"a", "p", "d", "n"}]
-    assert cells and all(set(a) == {"class"} for a in cells)
-    assert "onclick" not in html and "onmouseover" not in html
-    assert len(html) < 3_000_000, len(html)
-    assert elapsed < 5, elapsed
+    assert "<td" not in html.split('id="matrix-section"')[1].split("</section>")[0]
+    data = embedded(html)
+    assert decode(data) == expected(report.access_matrix)
+    # About a character a cell; the findings are most of the page.
+    assert len(html) < 1_500_000, len(html)
 
 
 def test_a_persona_whose_paths_disagree_has_a_column_per_app_client() -> None:
@@ -234,9 +309,10 @@ def test_a_persona_whose_paths_disagree_has_a_column_per_app_client() -> None:
         c.model_copy(update={"app_client": "partner", "verdict": "allowed"}) for c in editors
     ]
     cells = [c for c in report.access_matrix if c.persona != "group:editors"] + via
-    page = Page(render_html(build_report(report.findings, cells)))
-    heads = [a["title"] for a in page.find("th", **{"class": "ph"})]
-    assert "group:editors via partner" in heads and "group:editors via web" in heads
-    assert "group:editors" not in heads
-    partner = heads.index("group:editors via partner")
-    assert all(row[partner].split()[0] in ("a", "n") for row in page.matrix_rows)
+    data = embedded(render_html(build_report(report.findings, cells)))
+    assert "group:editors via partner" in data["personas"]
+    assert "group:editors via web" in data["personas"]
+    assert "group:editors" not in data["personas"]
+    partner = data["codes"][data["personas"].index("group:editors via partner")]
+    assert set(partner) <= {"a", "A", "n", "N"}
+    assert decode(data) == expected(cells)
