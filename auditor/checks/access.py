@@ -145,13 +145,14 @@ def _undeclared_verbs_reached(ctx: AuditContext, cell: Cell) -> list[str]:
 
 
 def overbroad_grant(ctx: AuditContext) -> Iterator[Issue]:
-    personas_by_role: dict[str, list[str]] = {}
+    # Each persona once, whatever the sign-in paths, in order (a dict: 10,000 groups may
+    # share one role, and a list's `in` made that quadratic).
+    personas_by_role: dict[str, dict[str, None]] = {}
     for resolution in ctx.resolutions:
         if resolution.role_arn:
-            personas = personas_by_role.setdefault(resolution.role_arn, [])
-            if resolution.persona not in personas:  # once, whatever the sign-in paths
-                personas.append(resolution.persona)
-    for role_arn, personas in personas_by_role.items():
+            personas_by_role.setdefault(resolution.role_arn, {})[resolution.persona] = None
+    for role_arn, named in personas_by_role.items():
+        personas = list(named)
         identity, _boundary = ctx.evaluator.role_policies(role_arn)
         broad = []
         for statement, risks, patterns in execute_api_allows(identity, ctx.evaluator.cache):
