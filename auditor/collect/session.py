@@ -1,4 +1,8 @@
-"""One boto3 session and retrying clients for every collector, built from the CLI options."""
+"""One boto3 session and retrying clients for every collector, built from the CLI options.
+
+boto3 is imported when the first session is made, not with this module: the options are
+checked by every command, and an offline one (`run --snapshot`, `validate`) never calls AWS.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
 
 from auditor.model.errors import InputError
 
@@ -91,6 +91,10 @@ class AwsClients:
     """Creates each service client once, all sharing the session, region and retry policy."""
 
     def __init__(self, options: AwsOptions) -> None:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ProfileNotFound
+
         try:
             self.session = boto3.Session(profile_name=options.profile, region_name=options.region)
         except ProfileNotFound as exc:
@@ -120,6 +124,8 @@ class AwsClients:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
+            from botocore.exceptions import BotoCoreError, InvalidRegionError
+
             kwargs: dict[str, Any] = {"region_name": self.region, "config": self._config}
             if self._endpoint_url:
                 kwargs["endpoint_url"] = self._endpoint_url
