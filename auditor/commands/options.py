@@ -12,22 +12,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from auditor.commands.atomic import shown, writable_file
+from auditor.commands.exit_codes import EXIT_FINDINGS as EXIT_FINDINGS  # re-exported
+from auditor.commands.exit_codes import EXIT_INCOMPLETE as EXIT_INCOMPLETE
+from auditor.commands.exit_codes import EXIT_INPUT as EXIT_INPUT
+from auditor.commands.exit_codes import EXIT_INTERNAL as EXIT_INTERNAL
+from auditor.commands.exit_codes import EXIT_OK as EXIT_OK
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
-from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
+    # The renderers (and rich) are imported by the commands that render, not by `validate`.
     from auditor.collect import AwsOptions
+    from auditor.report.render import ReportFormat
     from auditor.unattended.slack import SlackConfig
 
-# Exit codes (CONTRACT §1 and §6.3), for every command and the scheduler's heartbeat.
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-EXIT_INCOMPLETE = 3
-EXIT_INTERNAL = 4  # a bug: one line on stderr, the traceback with --debug
-
-FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
 SUFFIX_FORMATS: dict[str, ReportFormat] = {
     ".json": "json",
     ".html": "html",
@@ -75,10 +73,13 @@ def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> Re
         if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
             return SUFFIX_FORMATS[output.suffix.lower()]
         return "table" if output is None and terminal else "json"
-    for known in FORMATS:
+    from auditor.report.render import ReportFormat
+
+    formats: tuple[ReportFormat, ...] = get_args(ReportFormat)
+    for known in formats:
         if fmt.lower() == known:
             return known
-    raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(FORMATS)}")
+    raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(formats)}")
 
 
 def state_location(raw: str | None) -> str | None:
