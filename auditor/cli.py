@@ -187,7 +187,7 @@ def snapshot_command(
     """Collect live state only, as a JSON snapshot."""
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
-    from auditor.commands.options import input_file, output_file, refuse_overwriting
+    from auditor.commands.paths import input_file, output_file, refuse_overwriting
     from auditor.commands.run import aws_for, print_failures, target_of
     from auditor.commands.targets import target_from_ids
     from auditor.model.baseline_file import load_baseline
@@ -213,7 +213,7 @@ def snapshot_command(
 @app.command()
 def validate(baseline: Annotated[str, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
     """Check a baseline against its JSON Schema; print the path of every error."""
-    from auditor.commands.options import input_file
+    from auditor.commands.paths import input_file
     from auditor.model.baseline_file import check_baseline_file
 
     path = input_file(baseline, "BASELINE")
@@ -301,7 +301,8 @@ def schedule(
     max_attempts: AttemptsOpt = 10,
 ) -> None:
     """Run the audit forever on a cron schedule (APScheduler); stop with SIGTERM or Ctrl-C."""
-    from auditor.commands.options import output_file, run_options
+    from auditor.commands.options import run_options
+    from auditor.commands.paths import output_file
     from auditor.model.baseline_file import load_baseline
     from auditor.unattended.schedule import parse_cron, run_schedule
 
@@ -332,7 +333,8 @@ def demo(
 ) -> None:
     """Start the embedded AWS emulator, seed an app with drift, and audit it."""
     from auditor.commands.atomic import writable_folder
-    from auditor.commands.options import output_file, report_format
+    from auditor.commands.options import report_format
+    from auditor.commands.paths import output_file
 
     path = output_file(output)
     chosen = report_format(fmt, path, terminal=sys.stdout.isatty())
@@ -367,7 +369,7 @@ def baseline_init(
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
     from auditor.commands.draft import draft_baseline, draft_warnings
-    from auditor.commands.options import output_file
+    from auditor.commands.paths import output_file
     from auditor.commands.run import print_failures
     from auditor.commands.targets import target_from_ids
 

@@ -6,7 +6,6 @@ value is an InputError (exit 2) naming the option before any AWS read or audit s
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -17,6 +16,7 @@ from auditor.commands.exit_codes import EXIT_INCOMPLETE as EXIT_INCOMPLETE
 from auditor.commands.exit_codes import EXIT_INPUT as EXIT_INPUT
 from auditor.commands.exit_codes import EXIT_INTERNAL as EXIT_INTERNAL
 from auditor.commands.exit_codes import EXIT_OK as EXIT_OK
+from auditor.commands.paths import input_file, output_file, refuse_overwriting
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 
@@ -53,18 +53,6 @@ class RunOptions:
     state: str | None = None  # local path or s3://bucket/key
     slack: SlackOptions = field(default_factory=SlackOptions)
     report_url: str | None = None  # where the report is published, for the alert's link
-
-
-def input_file(raw: str, option: str) -> Path:
-    """A file to read; the loaders say what is wrong with it, but Path("") would be "."."""
-    if not raw.strip():
-        raise InputError(option, None, "empty path")
-    return Path(raw)
-
-
-def output_file(raw: str | None, option: str = "--output") -> Path | None:
-    """None (stdout) or a file the report can be written to."""
-    return None if raw is None else writable_file(raw, option)
 
 
 def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> ReportFormat:
@@ -143,20 +131,3 @@ def _refuse_overwriting_inputs(options: RunOptions) -> None:
         {"--output": options.output, "--state": local_state},
         {"--baseline": options.baseline, "--snapshot": options.snapshot},
     )
-
-
-def refuse_overwriting(written: dict[str, Path | None], read: dict[str, Path | None]) -> None:
-    """`-o baseline.yaml` would replace the baseline with the report (or the snapshot),
-    atomically and for good: no file written may be one read, or another one written."""
-    sources = {**read, **written}
-    for option, target in written.items():
-        for other, source in sources.items():
-            if other != option and target and source and _same_file(target, source):
-                raise InputError(f"{option} {shown(str(target))}", None, f"is the {other} file too")
-
-
-def _same_file(one: Path, two: Path) -> bool:
-    try:
-        return one.exists() and two.exists() and os.path.samefile(one, two)
-    except OSError:  # unreadable: the loader will say so
-        return False
