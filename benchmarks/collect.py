@@ -11,24 +11,40 @@ snapshots against the world's baseline: the faulty run must find exactly what th
 one found (same findings, same snapshot digest), or say it is incomplete and name every read
 that failed.
 
+With --live, compares whole processes on the live-audit world (large_world.LIVE: 600 groups,
+about 300 routes audited; --groups changes the count): the AWS floor, a fresh process making
+exactly the calls the collector makes with plain boto3 and nothing else, against `python -m
+auditor run` on the world's baseline, writing JSON to a file and the table to stdout. The runs
+alternate (--repeat times); each must make the same calls, counted in the emulator's log.
+--profile PATH also writes a cProfile of one whole `auditor run` process there and prints
+where its time goes.
+
     python benchmarks/collect.py [--small] [--faults [--rate 0.1] [--seed 1]]
+    python benchmarks/collect.py --live [--groups 600] [--repeat 5] [--profile run.prof]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import json
 import math
 import multiprocessing
 import os
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from auditor.emulator.large_world import FULL, SMALL, build_app, build_spec
+from auditor.emulator.large_world import FULL, LIVE, SMALL, build_app, build_spec
 
 GROUPS_PAGE, CLIENTS_PAGE, GAAD_PAGE, RESOURCES_PAGE = 60, 60, 1000, 500
 
@@ -294,6 +310,261 @@ def main_calls(server: Any, seeded: Any, spec: Any) -> int:
     return 0 if all(checks.values()) else 1
 
 
+# --- the live audit against the AWS floor ------------------------------------------------
+
+
+def minimal_crawl(url: str, user_pool_id: str, identity_pool_id: str, apis: list[Any]) -> None:
+    """The floor: the calls `collect_snapshot` makes for a baseline naming its pools and
+    several APIs by id (`apis`: [id, audited stage]), with the same page sizes, in plain boto3.
+    Run from its source in a fresh process, so it imports what it uses and nothing else."""
+    import json
+
+    import boto3
+
+    session = boto3.Session()
+    clients: dict[str, Any] = {}
+
+    def client(name: str) -> Any:
+        if name not in clients:
+            clients[name] = session.client(name, endpoint_url=url)  # type: ignore[call-overload]
+        return clients[name]
+
+    kept: list[Any] = [client("sts").get_caller_identity()]  # answers are kept, as a reader must
+    idp, identity = client("cognito-idp"), client("cognito-identity")
+    kept.append(idp.describe_user_pool(UserPoolId=user_pool_id))
+    pages = {"PaginationConfig": {"PageSize": 60}}
+    groups = [
+        group
+        for page in idp.get_paginator("list_groups").paginate(UserPoolId=user_pool_id, **pages)
+        for group in page["Groups"]
+    ]
+    for page in idp.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=user_pool_id, **pages
+    ):
+        for app_client in page["UserPoolClients"]:
+            kept.append(
+                idp.describe_user_pool_client(
+                    UserPoolId=user_pool_id, ClientId=app_client["ClientId"]
+                )
+            )
+    kept.append(identity.describe_identity_pool(IdentityPoolId=identity_pool_id))
+    pool_roles = identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id)
+    wanted = {g["RoleArn"] for g in groups if g.get("RoleArn")} | set(pool_roles["Roles"].values())
+    for mapping in pool_roles.get("RoleMappings", {}).values():
+        wanted |= {r["RoleARN"] for r in mapping.get("RulesConfiguration", {}).get("Rules", [])}
+
+    iam = client("iam")
+    roles, listed = [], set()
+    for page in iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["Role", "LocalManagedPolicy"], PaginationConfig={"PageSize": 1000}
+    ):
+        roles += [role for role in page["RoleDetailList"] if role["Arn"] in wanted]
+        listed |= {policy["Arn"] for policy in page["Policies"]}
+    attached = {p["PolicyArn"] for role in roles for p in role["AttachedManagedPolicies"]}
+    attached |= {
+        role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        for role in roles
+        if role.get("PermissionsBoundary")
+    }
+    for arn in sorted(attached - listed):  # AWS managed: not in the filtered GAAD
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        kept.append(iam.get_policy_version(PolicyArn=arn, VersionId=version))
+
+    audited = dict(apis)
+    if len(audited) < 2:
+        raise ValueError("the floor reads several APIs from the listings, as the collector does")
+    v1, v2 = client("apigateway"), client("apigatewayv2")
+    rest_pages = v1.get_paginator("get_rest_apis").paginate(PaginationConfig={"PageSize": 500})
+    for api in [a for page in rest_pages for a in page["items"] if a["id"] in audited]:
+        for page in v1.get_paginator("get_resources").paginate(
+            restApiId=api["id"], embed=["methods"], PaginationConfig={"PageSize": 500}
+        ):
+            for res in page["items"]:
+                for verb, method in res.get("resourceMethods", {}).items():
+                    if "authorizationType" not in method:
+                        kept.append(
+                            v1.get_method(
+                                restApiId=api["id"], resourceId=res["id"], httpMethod=verb
+                            )
+                        )
+        deployments = set()
+        for stage in v1.get_stages(restApiId=api["id"])["item"]:
+            if stage["stageName"] == audited[api["id"]]:
+                canary = stage.get("canarySettings") or {}
+                deployments.add(stage["deploymentId"])
+                if canary.get("deploymentId") and canary.get("percentTraffic") != 0:
+                    deployments.add(canary["deploymentId"])
+        for deployment in sorted(deployments):
+            kept.append(
+                v1.get_deployment(
+                    restApiId=api["id"], deploymentId=deployment, embed=["apisummary"]
+                )
+            )
+    http_pages = v2.get_paginator("get_apis").paginate()
+    for api in [a for page in http_pages for a in page["Items"] if a["ApiId"] in audited]:
+        for page in v2.get_paginator("get_routes").paginate(ApiId=api["ApiId"]):
+            kept += page["Items"]
+        exported = set()
+        for page in v2.get_paginator("get_stages").paginate(ApiId=api["ApiId"]):
+            for stage in page["Items"]:
+                deployment = stage.get("DeploymentId")
+                if stage["StageName"] != audited[api["ApiId"]] or not deployment:
+                    continue
+                if deployment not in exported:
+                    exported.add(deployment)
+                    answer = v2.export_api(
+                        ApiId=api["ApiId"],
+                        Specification="OAS30",
+                        OutputType="JSON",
+                        StageName=stage["StageName"],
+                        IncludeExtensions=True,
+                    )
+                    kept.append(json.loads(answer["body"].read()))
+
+
+@dataclass
+class ProcessRun:
+    """One whole process: its wall times and the AWS calls of its first run."""
+
+    label: str
+    command: list[str]
+    cwd: str | None = None  # another source tree's `python -m auditor` (--before)
+    seconds: list[float] = dataclasses.field(default_factory=list)
+    cpu: list[float] = dataclasses.field(default_factory=list)  # its own user + system time
+    calls: Counter[str] = dataclasses.field(default_factory=Counter)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def time(self) -> None:
+        wall, cpu = _run_process(self.command, self.cwd)
+        self.seconds.append(wall)
+        self.cpu.append(cpu)
+
+
+def live_commands(
+    url: str, seeded: Any, baseline: dict[str, Any], folder: Path, before: str | None
+) -> list[ProcessRun]:
+    """The floor, `auditor run` with JSON to a file and with the table, and --before's run."""
+    import yaml
+
+    baseline_path, report = folder / "baseline.yaml", folder / "report.json"
+    baseline_path.write_text(yaml.safe_dump(baseline, sort_keys=False))  # as people write it
+    apis = [[entry["id"], entry["stage"]] for entry in baseline["apis"]]
+    crawl = {
+        "url": url,
+        "user_pool_id": seeded.user_pool_id,
+        "identity_pool_id": seeded.identity_pool_id,
+        "apis": apis,
+    }
+    source = f"{inspect.getsource(minimal_crawl)}\nminimal_crawl(**{crawl!r})\n"
+    source = "from typing import Any\n" + source  # its annotations, nothing else
+    run = [sys.executable, "-m", "auditor", "run", "--baseline", str(baseline_path)]
+    run += ["--endpoint-url", url]
+    json_run = [*run, "--format", "json", "-o", str(report)]
+    runs = [
+        ProcessRun("minimal boto3 crawl", [sys.executable, "-c", source]),
+        ProcessRun("auditor run -f json -o", json_run),
+        ProcessRun("auditor run -f table", [*run, "--format", "table"]),
+    ]
+    if before is not None:  # `python -m` imports the auditor of its working directory
+        runs.append(ProcessRun("before: run -f json -o", json_run, cwd=before))
+    return runs
+
+
+def _run_process(command: list[str], cwd: str | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one process. The CPU time is steadier than the wall time on a
+    busy machine, but leaves out waiting for the emulator, which the floor waits for too."""
+    # Bytecode is written and read, as after `pip install` (the first round writes it).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env
+    )
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):  # 1: the world has findings, on purpose
+        raise RuntimeError(f"{command[:4]} exited {done.returncode}: {done.stderr.strip()}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, cpu
+
+
+def main_live(server: Any, seeded: Any, baseline: dict[str, Any], args: Any) -> int:
+    with tempfile.TemporaryDirectory(prefix="live-audit-") as folder:
+        runs = live_commands(server.url, seeded, baseline, Path(folder), args.before)
+        for one in runs:  # a round not timed: bytecode written, files cached, calls counted
+            server.clear_operations()
+            _run_process(one.command, one.cwd)
+            one.calls = server.operations()
+        for round_ in range(args.repeat):
+            for one in runs if round_ % 2 == 0 else runs[::-1]:  # alternate: no order favoured
+                one.time()
+        if args.profile:
+            profile_run(runs[1].command, Path(args.profile))
+    floor = runs[0]
+    groups = len(baseline["groups"])
+    print(f"live audit, {groups} groups, {args.repeat} runs each: wall s, and the median CPU s")
+    print(f"{'process':24} {'calls':>6} {'min':>7} {'median':>7} {'x floor':>8} {'cpu':>6}")
+    for one in runs:
+        print(
+            f"{one.label:24} {sum(one.calls.values()):6d} {min(one.seconds):7.2f} "
+            f"{one.median:7.2f} {one.median / floor.median:8.2f} {statistics.median(one.cpu):6.2f}"
+        )
+    checks = {}
+    for one in runs[1:]:
+        checks[f"{one.label}: the floor's calls, op by op"] = one.calls == floor.calls
+        checks[f"{one.label}: <= 1.5x the floor (median)"] = one.median <= 1.5 * floor.median
+    for label, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    if floor.calls != runs[1].calls:
+        print("floor calls:", dict(sorted(floor.calls.items())))
+        print("run calls:  ", dict(sorted(runs[1].calls.items())))
+    return 0 if all(checks.values()) else 1
+
+
+# Where a run's time goes: (label, path fragment of the code, function names). A phase is the
+# outermost call of each named function, added up (of any function in the file if none is
+# named). The matrix, its cells and the renderer are being rewritten: rename them here.
+PHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("imports", "<frozen importlib._bootstrap>", ("_find_and_load",)),
+    ("baseline", "auditor/model/baseline_file.py", ("load_baseline",)),
+    ("collect (HTTP included)", "auditor/collect/__init__.py", ("collect_snapshot",)),
+    ("audit", "auditor/checks/run.py", ("audit",)),
+    ("  matrix and its cells", "auditor/audit/matrix.py", ("build_matrix", "report_cells")),
+    ("  snapshot digest", "auditor/model/snapshot.py", ("digest",)),
+    ("render", "auditor/report/render.py", ()),
+    ("write", "auditor/commands/atomic.py", ("write_text_atomic",)),
+)
+
+
+def profile_run(command: list[str], path: Path) -> None:
+    """cProfile one whole `auditor run` process and print the share of each phase."""
+    import pstats
+
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(path), *command[1:]]
+    wall, _ = _run_process(profiled)
+    profile: Any = pstats.Stats(str(path))
+    stats = profile.stats  # (file, line, name) -> (calls, calls, own s, cumulative s, callers)
+    total = sum(entry[2] for entry in stats.values())
+    print(f"profile of one run ({wall:.2f} s wall under cProfile, {total:.2f} s profiled): {path}")
+
+    def outermost(fragment: str, name: str | None) -> float:
+        return max(
+            (
+                entry[3]
+                for (file, _, function), entry in stats.items()
+                if fragment in file and (name is None or function == name)
+            ),
+            default=0.0,
+        )
+
+    for label, fragment, names in PHASES:
+        seconds = sum(outermost(fragment, name) for name in names or (None,))
+        print(f"  {label:26} {seconds:6.2f} s  {seconds / total:6.1%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a tenth of the size (for CI)")
@@ -305,8 +576,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-attempts", type=int, default=10, help="botocore attempts per call (as the CLI's)"
     )
+    parser.add_argument(
+        "--live", action="store_true", help="whole `auditor run` processes against the floor"
+    )
+    parser.add_argument("--groups", type=int, help="groups in the world (beside the app's two)")
+    parser.add_argument("--repeat", type=int, default=5, help="--live: runs of each process")
+    parser.add_argument("--profile", help="--live: cProfile one `auditor run` into this file")
+    parser.add_argument(
+        "--before", help="--live: also time `auditor run` from this source tree (an older commit)"
+    )
     args = parser.parse_args(argv)
-    size = SMALL if args.small else FULL
+    size = LIVE if args.live else SMALL if args.small else FULL
+    if args.groups is not None:
+        size = dataclasses.replace(size, groups=args.groups)
 
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
@@ -332,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.faults:
             return main_faults(server, seeded, app.baseline(seeded), args)
+        if args.live:
+            return main_live(server, seeded, app.baseline(seeded), args)
         return main_calls(server, seeded, spec)
 
 

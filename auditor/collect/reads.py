@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from auditor.model.errors import InputError, TargetNotFoundError
 from auditor.model.redact import scrub
 from auditor.model.snapshot import CollectionError
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 T = TypeVar("T")
 
@@ -63,6 +65,9 @@ class Reads:
         With ``not_found``, a not-found answer raises TargetNotFoundError(not_found) instead:
         the user named something that does not exist, which is an input error, not drift.
         """
+        # Imported by the first read, not with the module: see session.py.
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return call()
         except ClientError as exc:

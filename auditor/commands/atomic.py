@@ -15,8 +15,10 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from auditor.model.errors import InputError
 
@@ -106,14 +108,21 @@ def _reason(exc: OSError) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` atomically and durably; an InputError naming `path` on failure."""
-    write_atomic(path, (text,))
+    with atomic_output(path) as handle:
+        handle.write(text)
 
 
-def write_atomic(path: Path, chunks: Iterable[str]) -> None:
-    """Write the text `chunks` make, in order, to `path` atomically and durably (see
-    write_text_atomic): a large report is written as it is made, never held whole."""
+@contextmanager
+def atomic_output(path: Path) -> Iterator[TextIO]:
+    """A text handle whose content replaces `path` atomically and durably when the block
+    ends, for a writer that streams (a report of gigabytes need not be one string first);
+    nothing is replaced if the block raises. An InputError naming `path` on failure."""
     if _is_stream(path, _stat(path, str(path))):
-        _write_through(path, chunks)
+        try:
+            with path.open("w", encoding="utf-8") as handle:
+                yield handle
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
         return
     original, path = path, _real(path)
     try:
@@ -128,8 +137,7 @@ def write_atomic(path: Path, chunks: Iterable[str]) -> None:
         # the account); a replaced one keeps the mode its owner gave it.
         _keep_mode(fd, path)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -162,15 +170,6 @@ def _probe_stream(path: Path, where: str) -> None:
 def _real(path: Path) -> Path:
     """The file a link points to (so that the link survives its replacement)."""
     return Path(os.path.realpath(path))
-
-
-def _write_through(path: Path, chunks: Iterable[str]) -> None:
-    try:
-        with path.open("w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-    except OSError as exc:
-        raise InputError(str(path), None, f"cannot write ({_reason(exc)})") from exc
 
 
 def _keep_mode(fd: int, path: Path) -> None:

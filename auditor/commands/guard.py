@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from auditor.commands.options import EXIT_INPUT, EXIT_INTERNAL
+from auditor.commands.exit_codes import EXIT_INPUT, EXIT_INTERNAL
 from auditor.model.errors import AuditorError
 from auditor.model.redact import scrub
 
@@ -82,9 +82,10 @@ def _invoke(command: Any, args: list[str]) -> int:  # typer's own click Command
 
 def _usage_error(error: typer.TyperException) -> int:
     message = error.format_message()
-    if not message.strip():  # no arguments: typer has already printed the help
-        return EXIT_INPUT
     ctx = getattr(error, "ctx", None)
+    if ctx is not None and message == ctx.get_help():  # no arguments: the help, on stdout
+        typer.echo(message)
+        return EXIT_INPUT
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     say(f"auditor: error: {message}{hint}")
     return EXIT_INPUT

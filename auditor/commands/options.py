@@ -6,29 +6,27 @@ value is an InputError (exit 2) naming the option before any AWS read or audit s
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from auditor.commands.atomic import shown, writable_file
+from auditor.commands.exit_codes import EXIT_FINDINGS as EXIT_FINDINGS  # re-exported
+from auditor.commands.exit_codes import EXIT_INCOMPLETE as EXIT_INCOMPLETE
+from auditor.commands.exit_codes import EXIT_INPUT as EXIT_INPUT
+from auditor.commands.exit_codes import EXIT_INTERNAL as EXIT_INTERNAL
+from auditor.commands.exit_codes import EXIT_OK as EXIT_OK
+from auditor.commands.paths import input_file, output_file, refuse_overwriting
 from auditor.model.access_matrix import MatrixScope
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
-from auditor.report.render import ReportFormat
 
 if TYPE_CHECKING:
+    # The renderers (and rich) are imported by the commands that render, not by `validate`.
     from auditor.collect import AwsOptions
+    from auditor.report.render import ReportFormat
     from auditor.unattended.slack import SlackConfig
 
-# Exit codes (CONTRACT §1 and §6.3), for every command and the scheduler's heartbeat.
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-EXIT_INCOMPLETE = 3
-EXIT_INTERNAL = 4  # a bug: one line on stderr, the traceback with --debug
-
-FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
 SUFFIX_FORMATS: dict[str, ReportFormat] = {
     ".json": "json",
     ".html": "html",
@@ -59,28 +57,19 @@ class RunOptions:
     matrix: MatrixScope = "full"  # which cells the report lists (the checks see them all)
 
 
-def input_file(raw: str, option: str) -> Path:
-    """A file to read; the loaders say what is wrong with it, but Path("") would be "."."""
-    if not raw.strip():
-        raise InputError(option, None, "empty path")
-    return Path(raw)
-
-
-def output_file(raw: str | None, option: str = "--output") -> Path | None:
-    """None (stdout) or a file the report can be written to."""
-    return None if raw is None else writable_file(raw, option)
-
-
 def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> ReportFormat:
     """--format, else the suffix of -o, else a table on a terminal and JSON otherwise."""
     if fmt is None:
         if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
             return SUFFIX_FORMATS[output.suffix.lower()]
         return "table" if output is None and terminal else "json"
-    for known in FORMATS:
+    from auditor.report.render import ReportFormat
+
+    formats: tuple[ReportFormat, ...] = get_args(ReportFormat)
+    for known in formats:
         if fmt.lower() == known:
             return known
-    raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(FORMATS)}")
+    raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(formats)}")
 
 
 def state_location(raw: str | None) -> str | None:
@@ -157,20 +146,3 @@ def _refuse_overwriting_inputs(options: RunOptions) -> None:
         {"--output": options.output, "--state": local_state},
         {"--baseline": options.baseline, "--snapshot": options.snapshot},
     )
-
-
-def refuse_overwriting(written: dict[str, Path | None], read: dict[str, Path | None]) -> None:
-    """`-o baseline.yaml` would replace the baseline with the report (or the snapshot),
-    atomically and for good: no file written may be one read, or another one written."""
-    sources = {**read, **written}
-    for option, target in written.items():
-        for other, source in sources.items():
-            if other != option and target and source and _same_file(target, source):
-                raise InputError(f"{option} {shown(str(target))}", None, f"is the {other} file too")
-
-
-def _same_file(one: Path, two: Path) -> bool:
-    try:
-        return one.exists() and two.exists() and os.path.samefile(one, two)
-    except OSError:  # unreadable: the loader will say so
-        return False

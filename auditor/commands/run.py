@@ -13,7 +13,7 @@ from typing import Any
 
 from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.commands.atomic import write_atomic
+from auditor.commands.atomic import atomic_output
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -106,7 +106,9 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
             published[-1], options.format, color=color and options.output is None
         )
         if options.output is not None:
-            write_atomic(options.output, chunks)
+            with atomic_output(options.output) as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
         elif stdout:
             for chunk in chunks:
                 sys.stdout.write(chunk)

@@ -2,7 +2,8 @@
 
 1,000 more groups, each with its own role of 3 policies (its grant, the all-users policy and
 one of 99 team policies), 2 REST APIs of 500 more methods, an HTTP API of 200 routes whose
-stage serves a deployment and one of 20 routes whose stage auto-deploys; `SMALL` is a tenth.
+stage serves a deployment and one of 20 routes whose stage auto-deploys; `SMALL` is a tenth,
+`LIVE` the world of the live-audit comparison (600 groups, about 300 routes audited).
 The team policies grant one route beyond the baseline each, so an audit has findings to
 compare. The collection benchmark and the faults-at-scale tests collect it.
 """
@@ -30,6 +31,8 @@ class Size:
 
 FULL = Size(groups=1000, rest_methods=500, http_routes=200)
 SMALL = Size(groups=100, rest_methods=50, http_routes=20)
+# 600 groups x 302 routes (2 x 129 REST, 40 + 4 HTTP): issue 13's live-audit world.
+LIVE = Size(groups=600, rest_methods=120, http_routes=40)
 
 
 def build_app(size: Size) -> App:

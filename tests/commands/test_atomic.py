@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from auditor.commands import atomic
-from auditor.commands.atomic import writable_file, writable_folder, write_text_atomic
+from auditor.commands.atomic import (
+    atomic_output,
+    writable_file,
+    writable_folder,
+    write_text_atomic,
+)
 from auditor.model.errors import InputError
 
 
@@ -19,6 +24,23 @@ def test_a_write_replaces_the_file_and_leaves_no_temporary_behind(tmp_path: Path
     write_text_atomic(target, "second")
     assert target.read_text(encoding="utf-8") == "second"
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
+
+
+def test_a_streamed_write_replaces_the_file_when_it_ends_and_not_if_it_fails(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old", encoding="utf-8")
+    with atomic_output(target) as handle:
+        handle.write("new, ")
+        assert target.read_text(encoding="utf-8") == "old"  # a reader still sees the old one
+        handle.write("in parts")
+    assert target.read_text(encoding="utf-8") == "new, in parts"
+    with pytest.raises(ZeroDivisionError), atomic_output(target) as handle:
+        handle.write("half a report")
+        _ = 1 / 0
+    assert target.read_text(encoding="utf-8") == "new, in parts"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # temp removed
 
 
 def test_a_failed_rename_keeps_the_old_file_and_names_the_path(
