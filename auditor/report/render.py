@@ -7,9 +7,6 @@ from typing import Literal
 
 from auditor.model.report import Report
 from auditor.model.report_json import json_chunks
-from auditor.report.html import render_html
-from auditor.report.markdown import render_markdown
-from auditor.report.table import render_table
 
 ReportFormat = Literal["table", "json", "markdown", "html"]
 
@@ -27,8 +24,15 @@ def render_chunks(report: Report, fmt: ReportFormat, *, color: bool = False) -> 
 
 
 def _rendered(report: Report, fmt: ReportFormat, color: bool) -> str:
+    # Each renderer is imported when asked for: a JSON run never loads rich.
     if fmt == "markdown":
+        from auditor.report.markdown import render_markdown
+
         return render_markdown(report)
     if fmt == "html":
+        from auditor.report.html import render_html
+
         return render_html(report)
+    from auditor.report.table import render_table
+
     return render_table(report, color=color)
