@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_name, member_groups
+from auditor.model.refs import ApiRef, PoolRef
 from auditor.model.route_grammar import route_pattern_problem, shown
-from auditor.model.snapshot import ApiRef, PoolRef
 
 
 class RoutePattern(BaseModel):

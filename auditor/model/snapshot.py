@@ -23,6 +23,8 @@ from pydantic_core import PydanticCustomError
 
 from auditor.model.http import DEFAULT_ROUTE, route_key, served_path
 from auditor.model.inputs import MIB, InputFormat, load_file, load_input
+from auditor.model.refs import ApiRef as ApiRef  # re-exported: the snapshot's own type
+from auditor.model.refs import PoolRef as PoolRef
 from auditor.model.snapshot_fields import (
     ApiId,
     Arn,
@@ -325,26 +327,6 @@ class Api(_Model):
         if stage not in self.stages:
             return f"API {self.id} has no stage {stage} in the snapshot"
         return None
-
-
-class PoolRef(_Model):
-    """A user pool or identity pool as the user named it: by id or by name."""
-
-    id: Annotated[str, text(256)] | None = None
-    name: Annotated[str, text(256)] | None = None
-
-    def __str__(self) -> str:
-        return self.id or f"name={self.name}"
-
-
-class ApiRef(_Model):
-    id: Annotated[str, text(256)] | None = None
-    name: Annotated[str, text(1024)] | None = None
-    stage: StageName | None = None  # None: every stage
-
-    def __str__(self) -> str:
-        ident = self.id or f"name={self.name}"
-        return f"{ident}:{self.stage}" if self.stage else ident
 
 
 def stages_named(refs: Iterable[ApiRef]) -> set[str] | None:
