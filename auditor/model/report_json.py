@@ -12,7 +12,7 @@ person or a pipeline can open: a third of the size, and `grep`/`jq -c` friendly.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from auditor.model.access_matrix import EMPTY_MATRIX, AccessMatrix, Column, Outcome, Row
@@ -42,24 +42,46 @@ def json_chunks(report: Report) -> Iterator[str]:
 
 
 def _cells(matrix: AccessMatrix, *, compact: bool) -> Iterator[str]:
+    """The cells' text. A cell is its row's opening and closing around a middle that
+    depends on its column, outcome and expectation only: middles are made once each, a
+    row's list of them once per shared outcome list, and a row is one C-level join."""
     style = _COMPACT if compact else _INDENTED
     columns = [style.column(c) for c in matrix.columns]
     outcomes = [style.outcome(o) for o in matrix.outcomes]
-    width = len(matrix.columns)
+    middles: list[dict[int, str]] = [{} for _ in columns]  # by column, then outcome
+    declared: dict[tuple[int, int], str] = {}  # the same for expected cells
+
+    def middle(column: int, outcome: int, expected: bool = False) -> str:
+        place, said = columns[column], outcomes[outcome]
+        return f"{place[0]}{said[0]}{place[1]}{style.expected[expected]}{said[1]}"
+
+    def plain(row: Row) -> list[str]:
+        places = range(len(columns)) if row.columns is None else row.columns
+        return [
+            middles[c].get(o) or middles[c].setdefault(o, middle(c, o))
+            for c, o in zip(places, row.outcomes, strict=True)
+        ]
+
+    shared: dict[int, tuple[Sequence[int], list[str]]] = {}  # by id of a full row's outcomes
     chunk: list[str] = []
     first = True
     for row in matrix.rows:
+        if not len(row):
+            continue
+        held = shared.get(id(row.outcomes)) if row.columns is None else None
+        texts = plain(row) if held is None else held[1]
+        if held is None and row.columns is None:
+            shared[id(row.outcomes)] = (row.outcomes, texts)  # kept: its id stays its own
+        if row.expected:
+            texts = list(texts)
+            places = range(len(columns)) if row.columns is None else row.columns
+            for at in row.expected:
+                key = (places[at], row.outcomes[at])
+                texts[at] = declared.get(key) or declared.setdefault(key, middle(*key, True))
         opening, closing = style.row(row)
-        texts = []
-        for column, outcome, expected in row.cells(width):
-            place, said = columns[column], outcomes[outcome]
-            texts.append(
-                f"{opening}{place[0]}{said[0]}{place[1]}{style.expected[expected]}"
-                f"{said[1]}{closing}"
-            )
-        if texts:
-            chunk.append(("\n" if first else ",\n") + ",\n".join(texts))
-            first = False
+        joined = (closing + ",\n" + opening).join(texts)
+        chunk.append(("\n" if first else ",\n") + opening + joined + closing)
+        first = False
         if len(chunk) >= _ROWS_PER_CHUNK:
             yield "".join(chunk)
             chunk.clear()
