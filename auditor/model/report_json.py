@@ -89,9 +89,15 @@ def _cells(matrix: AccessMatrix, *, compact: bool) -> Iterator[str]:
         yield "".join(chunk)
 
 
-def _text(value: object) -> str:
-    """A JSON scalar as pydantic writes it (UTF-8 kept, the same escapes)."""
-    return json.dumps(value, ensure_ascii=False)
+# JSON's string form, UTF-8 kept (json's C encoder, as `ensure_ascii=False` uses it): the
+# escapes pydantic writes too. Outcomes with witnesses are many, and a json.dumps call
+# with arguments builds an encoder each time.
+_string = json.encoder.encode_basestring
+
+
+def _text(value: str | None) -> str:
+    """A string or null as pydantic writes it."""
+    return "null" if value is None else _string(value)
 
 
 class _Indented:
@@ -156,7 +162,7 @@ class _Compact:
     @staticmethod
     def outcome(outcome: Outcome) -> tuple[str, str]:
         said = [
-            f',"{name}":{json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))}'
+            f',"{name}":[{",".join(map(_string, values))}]'
             for name, values in (
                 ("reasons", outcome.reasons),
                 ("allowing", outcome.allowing),
