@@ -532,10 +532,10 @@ PHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("baseline", "auditor/model/baseline_file.py", ("load_baseline",)),
     ("collect (HTTP included)", "auditor/collect/__init__.py", ("collect_snapshot",)),
     ("audit", "auditor/checks/run.py", ("audit",)),
-    ("  matrix and its cells", "auditor/audit/matrix.py", ("build_matrix", "report_cells")),
+    ("  matrix and its cells", "auditor/audit/matrix.py", ("build_matrix", "report")),
     ("  snapshot digest", "auditor/model/snapshot.py", ("digest",)),
-    ("render", "auditor/report/render.py", ()),
-    ("write", "auditor/commands/atomic.py", ("write_text_atomic",)),
+    ("render (JSON in pieces)", "auditor/model/report_json.py", ("json_chunks",)),
+    ("write (open, fsync, rename)", "auditor/commands/atomic.py", ("atomic_output",)),
 )
 
 
