@@ -55,6 +55,8 @@ class Matrix:
         Route object, served by `api_stage`)."""
         row = self._rows[resolution]
         j = self._column[api_stage.api.id, api_stage.stage, id(route)]
+        if self.columns[j][1] is not route:  # an id reused by another object: never guess
+            raise LookupError(f"{route.key} is not one of the matrix's routes")
         return self._cell(row, j)
 
     def cells(self) -> Iterator[Cell]:

@@ -148,6 +148,7 @@ class ScopeNote(BaseModel):
     scope: MatrixScope
     cells: int  # persona x route cells the audit judged
     listed: int  # of which access_matrix lists these
+    unknown: int  # cells not judged, listed or not (never to be read as denied)
 
 
 class AccessMatrix(Sequence[MatrixCell]):

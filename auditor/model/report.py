@@ -123,7 +123,10 @@ class Report(_Model):
         return " and ".join(why) or "the collection is incomplete"
 
     def unknown_cells(self) -> int:
-        """Matrix cells the auditor could not judge (never to be read as denied)."""
+        """Matrix cells the auditor could not judge (never to be read as denied), also those
+        --matrix left out."""
+        if self.access_matrix_scope is not None:
+            return self.access_matrix_scope.unknown
         return self.access_matrix.verdict_count("unknown")
 
     def worst_severity(self) -> Severity | None:
@@ -134,7 +137,12 @@ class Report(_Model):
         if scope == "full":
             return self
         kept = self.access_matrix.scoped(scope)
-        note = ScopeNote(scope=scope, cells=len(self.access_matrix), listed=len(kept))
+        note = ScopeNote(
+            scope=scope,
+            cells=len(self.access_matrix),
+            listed=len(kept),
+            unknown=self.unknown_cells(),
+        )
         return self.model_copy(update={"access_matrix": kept, "access_matrix_scope": note})
 
     def matrix_note(self) -> str | None:

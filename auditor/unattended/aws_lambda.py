@@ -46,6 +46,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
 
     env = os.environ
     bucket = _required(env, "REPORT_BUCKET")
+    matrix = matrix_scope(env.get("MATRIX", "full"), "MATRIX")  # checked before any read
     clients = AwsClients(AwsOptions(region=env.get("AWS_REGION") or None))
     s3 = clients.client("s3")
     now = datetime.now(UTC)
@@ -69,7 +70,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
             always=env.get("SLACK_ALWAYS", "").lower() == "true",
         ),
         report_url=_report_url(env, bucket, keys["html"], clients.region),
-        matrix=matrix_scope(env.get("MATRIX", "full"), "MATRIX"),
+        matrix=matrix,
     )
     outcome = execute(options)
     report = outcome.report

@@ -20,6 +20,7 @@ def test_differing_lists_what_a_reader_checks_and_says_so(world: World) -> None:
         "scope": "differing",
         "cells": len(full["access_matrix"]),
         "listed": len(kept),
+        "unknown": sum(c["verdict"] == "unknown" for c in full["access_matrix"]),
     }
     none = run_report(world, "--matrix", "none")
     assert none["access_matrix"] == [] and none["findings"] == full["findings"]

@@ -167,6 +167,8 @@ def test_differing_keeps_what_is_not_denied_or_is_declared(cells: list[MatrixCel
     assert [c for c in cells if c.differs_from_baseline] == list(scoped.access_matrix.differing())
     none = report.with_matrix("none")
     assert len(none.access_matrix) == 0 and none.access_matrix_scope is not None
+    # What could not be judged is still counted (the table and the status lines say it).
+    assert none.unknown_cells() == report.unknown_cells() == scoped.unknown_cells()
     assert report.with_matrix("full") is report
     assert "access_matrix_scope" not in json.loads(report.to_json())
 

@@ -122,6 +122,7 @@ def test_malformed_secret_is_refused_without_echoing_it(
     ("name", "value", "says"),
     [
         ("FAIL_ON", "severe", "FAIL_ON: 'severe' is not one of critical, high, medium, low, info"),
+        ("MATRIX", "some", "MATRIX: 'some' is not one of full, differing, none"),
         ("BASELINE_S3_URI", "s3://only-a-bucket", "BASELINE_S3_URI: expected s3://bucket/key"),
         ("BASELINE_S3_URI", "/local/baseline.yaml", "BASELINE_S3_URI: expected s3://bucket/key"),
     ],
