@@ -45,7 +45,10 @@ _Detail = tuple[Any, ...]
 
 def cell_code(cell: MatrixCell) -> str:
     """The one character the page stores for a cell (its classes, see CODE_CLASSES)."""
-    code = VERDICT_CLASS[cell.verdict] if cell.iam_governed else NOT_IAM_CLASS
+    # Unknown first: a stage whose deployment could not be read leaves even its non-IAM
+    # routes unjudged, and they must count (and filter) as such, never as "not IAM".
+    iam = cell.iam_governed or cell.verdict == "unknown"
+    code = VERDICT_CLASS[cell.verdict] if iam else NOT_IAM_CLASS
     return code.upper() if cell.differs_from_baseline else code
 
 

@@ -255,6 +255,9 @@ def test_hostile_text_cannot_leave_the_data_block() -> None:
         ("allowed", "AWS_IAM", False, "a x"),
         ("allowed", "COGNITO_USER_POOLS", True, "n"),
         ("allowed", "NONE", False, "n x"),
+        # A stage whose deployment could not be read: unjudged, whatever the authorization.
+        ("unknown", "NONE", False, "u"),
+        ("unknown", "COGNITO_USER_POOLS", True, "u"),
     ],
 )
 def test_cell_classes(verdict: Verdict, authorization: str, expected: bool, classes: str) -> None:
@@ -269,6 +272,20 @@ def test_cell_classes(verdict: Verdict, authorization: str, expected: bool, clas
         expected=expected,
     )
     assert cell_classes(cell) == classes
+
+
+def test_an_unjudged_non_iam_cell_counts_as_unknown() -> None:
+    cell = MatrixCell(
+        persona="default",
+        role_arn=None,
+        api_id=API_ID,
+        stage=STAGE,
+        route="GET /health",
+        verdict="unknown",
+        authorization_type="NONE",
+        expected=True,
+    )
+    assert collect([cell]).unknown == 1
 
 
 def test_missing_cells_are_blank_and_sections_are_optional() -> None:
