@@ -102,6 +102,8 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
 
     def publish(report: Report) -> None:
         published.append(report.with_matrix(options.matrix))
+        if options.output is None and not stdout:
+            return  # the scheduler or the Lambda without -o: rendered only if asked (rendered)
         chunks = render_chunks(
             published[-1], options.format, color=color and options.output is None
         )
