@@ -236,3 +236,34 @@ def _every_statement(self: LeadIndex, head: str, literal: bool) -> int:
     for _, open_bits, whole_bits in self.pending:
         bits |= open_bits | whole_bits
     return bits
+
+
+def test_statements_that_cannot_be_read_make_every_route_asked() -> None:
+    # A statement the engine cannot read may match any route: none of the role's routes may
+    # be set aside as untouched (that would be a denied that is really unknown).
+    routes = [Route(method="GET", path=p, authorization_type="AWS_IAM") for p in ("/a", "/b/{id}")]
+    odd = {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": f"{ARN}:api1/prod/*",
+        "Condition": {"StringEqualsWhatever": {"aws:PrincipalTag/team": "x"}},
+    }
+    exact = _allow("GET/a")
+    world, baseline = _world(routes, [[odd, *exact], exact], False)
+    missing = "arn:aws:iam::123456789012:policy/gone"
+    roles = dict(world.roles)
+    roles[role("r1")] = roles[role("r1")].model_copy(update={"attached_policy_arns": [missing]})
+    world = world.model_copy(update={"roles": roles})
+    columns = list(iter_routes(world, baseline))
+    evaluator, alone = AccessEvaluator(world), AccessEvaluator(world)
+    plan = ColumnPlan(evaluator, columns)
+    for resolution in resolve_personas(world):
+        if resolution.role_arn is None or resolution.persona == "default":
+            continue
+        row = row_verdicts(evaluator, resolution, plan)
+        said = [verdict_for(alone, resolution, s, r) for s, r in columns]
+        assert [v.verdict for v in row] == [v.verdict for v in said], resolution.persona
+        assert "unknown" in {v.verdict for v in said}, resolution.persona
+        assert not any(
+            v is UNTOUCHED for v, s in zip(row, said, strict=True) if s.verdict == "unknown"
+        )
