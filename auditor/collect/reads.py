@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import ValidationError
 
 from auditor.model.errors import InputError, TargetNotFoundError
+from auditor.model.inputs import validation_problem
 from auditor.model.redact import scrub
 from auditor.model.snapshot import CollectionError
 
@@ -93,9 +94,7 @@ def _one_line(exc: Exception) -> str:
     """A failed read is one line of a report: a model's refusal by its first field, anything
     else by its repr, cut short (an answer can quote a megabyte)."""
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(part)[:60] for part in first["loc"])
-        text = f"{where}: {first['msg']}" if where else first["msg"]
+        text = validation_problem(exc)
     else:
         text = " ".join(repr(exc).split())
     return text if len(text) <= 500 else text[:497] + "..."

@@ -83,6 +83,14 @@ def _field(loc: Iterable[Any]) -> str:
     return ".".join(text if len(text := str(part)) <= 60 else text[:60] + "..." for part in loc)
 
 
+def validation_problem(exc: ValidationError) -> str:
+    """A model's refusal in one line: its first field and what is wrong there (pydantic's
+    own text spans several lines and quotes the whole value)."""
+    first = exc.errors()[0]
+    where = _field(first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
 def _top_level(text: str, source: str, form: InputFormat) -> dict[str, Any]:
     """The top-level mapping of `text`, of the right kind and version."""
     raw = _parse_json(text, source, form) if form.syntax == "json" else parse_yaml(text, source)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
+from auditor.model.inputs import validation_problem
 from auditor.model.route_grammar import (
     MAX_PATH_LENGTH,
     ROUTE_METHODS,
@@ -77,10 +78,6 @@ def one_line_errors(build: Callable[P, T]) -> Callable[P, T]:
         try:
             return build(*args, **kwargs)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part)[:60] for part in error["loc"])
-            raise ValueError(
-                f"{exc.title} {where}: {error['msg']}" if where else error["msg"]
-            ) from None
+            raise ValueError(f"{exc.title} {validation_problem(exc)}") from None
 
     return built

@@ -128,8 +128,8 @@ def route_head(path: str, cache: PolicyCache) -> tuple[str, bool]:
     """The literal head of a route's path template (up to its first parameter), as
     `PreparedRole.verdict` and `touched` see it, and whether it is the whole path (no
     parameter); kept in `cache`."""
-    hit = cache.paths.get(path) or route_path(path, cache)
-    return hit.head, hit.rest is None
+    parsed = route_path(path, cache)
+    return parsed.head, parsed.rest is None
 
 
 def prepare_role(
