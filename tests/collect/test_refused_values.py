@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.audit.catalog import rules_for
+from auditor.checks import CHECKS
+from auditor.checks.run import audit
 from auditor.collect import AwsOptions, collect_snapshot
+from auditor.commands.exit_codes import EXIT_INCOMPLETE
+from auditor.commands.run import exit_code
 from auditor.emulator.seed import Seeded, seed
+from auditor.model.baseline import Baseline
+from auditor.model.findings import Severity
 from auditor.model.snapshot import ApiRef, PoolRef, Snapshot, TargetRef
 from tests.support.aws import Aws
-from tests.support.environment import HTTP, REST, full_spec
+from tests.support.environment import HTTP, REST, full_spec, odd_app
 
 MEGA = "x" * 1_000_000
 
@@ -138,3 +145,10 @@ def test_a_refused_value_is_a_failed_read_of_its_operation(
     # What was read is still there, and the snapshot reads back as it was written.
     assert snap.user_pool is not None and snap.identity_pool is not None and snap.apis
     assert Snapshot.from_json(snap.to_json()) == snap
+    # Audited, what the refusal hid is never read as absent: the run is incomplete (exit 3)
+    # and no rule that needs the refused service speaks of what it could not see.
+    report = audit(snap, Baseline.model_validate(odd_app().baseline(seeded)))
+    assert report.status == "incomplete"
+    assert exit_code(report, Severity.INFO) == EXIT_INCOMPLETE
+    blind = {r.id for r in rules_for(CHECKS) if service in r.requires}
+    assert blind and not [f.rule_id for f in report.findings if f.rule_id in blind]
