@@ -84,16 +84,39 @@ class Issue(_Facts):
         return {name: getattr(self, name) for name in _Facts.model_fields}
 
 
+class Acceptance(_Frozen):
+    """Why a finding is accepted (CONTRACT §6.2): the baseline's `accepted:` entry that
+    matched it. An accepted finding stays in the report but counts neither for --fail-on nor
+    for alerts."""
+
+    reason: str
+    expires: str | None = None  # YYYY-MM-DD; the entry accepts nothing after that day
+
+
+def _unset(value: object) -> bool:
+    return value is None
+
+
 class Finding(_Facts, _Rated):
     """One reported problem, in the report's shape (CONTRACT §4).
 
     Pydantic lays fields out base class first along the reversed MRO: rule_id, then _Rated's
     severity and title, then _Facts' message ... evidence, then remediation and fingerprint,
-    which is the report's JSON order.
+    which is the report's JSON order; the fields of 0.2 follow, each only where it says
+    something.
     """
 
     remediation: str
     fingerprint: str
+    accepted: Acceptance | None = Field(default=None, exclude_if=_unset)
+    # When a run with --state first and last saw this problem (ISO 8601, UTC): "open since".
+    first_seen: str | None = Field(default=None, exclude_if=_unset)
+    last_seen: str | None = Field(default=None, exclude_if=_unset)
+
+    @property
+    def counts(self) -> bool:
+        """Does it count for --fail-on, the exit code and alerts? Not once accepted."""
+        return self.accepted is None
 
 
 def fingerprint(

@@ -61,15 +61,20 @@ class ReportTarget(_Model):
 
 
 class Summary(_Model):
+    """Every finding the report lists, accepted ones included (they stay visible);
+    `accepted` says how many of them are (absent when none)."""
+
     findings: int
     by_severity: dict[str, int]
+    accepted: int = Field(default=0, exclude_if=lambda count: count == 0)
 
     @classmethod
     def of(cls, findings: list[Finding]) -> Summary:
         counts = {s.value: 0 for s in Severity}
         for finding in findings:
             counts[finding.severity.value] += 1
-        return cls(findings=len(findings), by_severity=counts)
+        accepted = sum(1 for finding in findings if not finding.counts)
+        return cls(findings=len(findings), by_severity=counts, accepted=accepted)
 
 
 class GroupPair(_Model):
@@ -93,6 +98,21 @@ class RunChanges(_Model):
     previous_snapshot_digest: str | None = None
 
 
+class RunRecord(_Model):
+    """One past run, as the state's short history keeps it (the HTML draws the timeline)."""
+
+    at: str  # when it ran (ISO 8601, UTC)
+    status: Literal["complete", "incomplete"]
+    by_severity: dict[str, int]  # findings that count (accepted ones left out)
+    accepted: int = 0
+    new: int = 0  # findings that appeared since the run before
+    resolved: int = 0
+    changes: list[str] = []  # what changed in the configuration, one line each
+
+
+HISTORY_RUNS = 30  # runs the state remembers
+
+
 class Report(_Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     tool: ToolInfo
@@ -108,6 +128,8 @@ class Report(_Model):
     group_pairs: list[GroupPair] = []
     changes: RunChanges | None = None
     snapshot_digest: str | None = None
+    # The last HISTORY_RUNS runs, oldest first, this one last (only with --state).
+    history: list[RunRecord] = Field(default=[], exclude_if=lambda runs: not runs)
 
     def incomplete_because(self) -> str:
         """Why the report is incomplete, in the words every output format uses."""
@@ -130,7 +152,10 @@ class Report(_Model):
         return self.access_matrix.verdict_count("unknown")
 
     def worst_severity(self) -> Severity | None:
-        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+        """The most severe finding that counts (accepted ones do not: CONTRACT §6.2)."""
+        return max(
+            (f.severity for f in self.findings if f.counts), key=lambda s: s.rank, default=None
+        )
 
     def with_matrix(self, scope: MatrixScope) -> Report:
         """This report listing only the cells `scope` keeps (`--matrix`), and saying so."""
