@@ -362,6 +362,39 @@ def demo(
     raise typer.Exit(outcome.exit_code)
 
 
+@app.command()
+def emulator(
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1 (moto's default 5000; 0: a free one).")
+    ] = 5000,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            help="Write the seeded app's baseline.yaml to this folder (default: a "
+            "temporary one, removed on exit)."
+        ),
+    ] = None,
+    empty: Annotated[
+        bool, typer.Option(help="Serve an empty emulator instead of the demo's drifted app.")
+    ] = False,
+) -> None:
+    """Serve the embedded AWS emulator, seeded with the demo's app, until Ctrl-C or SIGTERM."""
+    from auditor.commands.atomic import writable_folder
+
+    if empty and keep is not None:
+        raise InputError("--keep", None, "--empty seeds no app, so there is no baseline to keep")
+    folder = None if keep is None else writable_folder(keep, "--keep")
+    try:
+        from auditor.commands.emulator_cmd import serve
+    except ModuleNotFoundError as exc:  # moto is an extra: a production install lacks it
+        raise InputError(
+            "emulator",
+            None,
+            f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'",
+        ) from exc
+    raise typer.Exit(serve(port=port, keep=folder, empty=empty))
+
+
 @baseline_app.command("init")
 def baseline_init(
     user_pool: Annotated[str, typer.Option(help="User pool id.")],

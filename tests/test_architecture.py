@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
-# The edges: collection, the emulator and demo seeding, S3 state and the Lambda handler.
+# The edges: collection, the emulator, demo seeding (`demo`, `emulator`), S3 state, Lambda.
 AWS_EDGES = (
     "collect/",
     "emulator/",
     "commands/demo.py",
+    "commands/emulator_cmd.py",
     "unattended/stores.py",
     "unattended/aws_lambda.py",
 )
