@@ -151,6 +151,8 @@ def acceptance_review(baseline: Baseline, report: Report, today: date | None = N
     """One line per accepted entry that needs a person's attention after this audit: expired
     ones, and, when the report is complete, those that match none of its findings (after a
     failed read a finding may only have gone unseen, so no entry is called unused then)."""
+    if not baseline.accepted:
+        return []
     findings = report.findings if report.status == "complete" else None
     review = AcceptanceReview.of(baseline.source, baseline.accepted, today or today_utc(), findings)
     return review.lines()
