@@ -115,7 +115,7 @@ def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Half a million acyclic cells would trigger full collections over an ever larger heap.
 
     Nothing is frozen afterwards (gc.freeze): the scheduler and a warm Lambda audit again
@@ -143,7 +143,7 @@ def audit(
     The baseline's accepted entries mark the findings they match, judged as of `today` (UTC;
     default: the real day). `timings`, if given, receives the seconds each phase took
     ("resolve", "matrix", "checks", "report"): the benchmarks fit each phase's growth."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _audit(snapshot, baseline, config_change, _Clock(timings), today or today_utc())
 
 

@@ -11,7 +11,7 @@ and accepts nothing from the day after.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fnmatch import translate
@@ -41,9 +41,10 @@ class AcceptedRisk(BaseModel):
         return self.expires is not None and today > self.expires
 
     @cached_property
-    def _patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    def _matchers(self) -> tuple[tuple[str, Callable[[str], re.Match[str] | None]], ...]:
+        """(field, its compiled pattern's match) for each field the entry narrows by."""
         return tuple(
-            (name, re.compile(translate(pattern)))
+            (name, re.compile(translate(pattern)).match)
             for name in _NARROWING
             if (pattern := getattr(self, name)) is not None
         )
@@ -51,13 +52,13 @@ class AcceptedRisk(BaseModel):
     def matches(self, finding: Finding) -> bool:
         if finding.rule_id != self.rule:
             return False
-        for name, pattern in self._patterns:
+        for name, match in self._matchers:
             value = getattr(finding, name)
-            if value is None or pattern.match(value) is None:
+            if value is None or match(value) is None:
                 return False
         return True
 
-    @property
+    @cached_property
     def acceptance(self) -> Acceptance:
         expires = self.expires.isoformat() if self.expires else None
         return Acceptance(reason=self.reason, expires=expires)
@@ -89,15 +90,20 @@ def apply_acceptance(
     findings: Sequence[Finding], entries: Sequence[AcceptedRisk], today: date
 ) -> list[Finding]:
     """The findings, each one an unexpired entry matches marked accepted by the first such
-    entry (in file order). Only findings of an accepted rule are matched."""
+    entry (in file order); the others unchanged. Only findings of an accepted rule are
+    matched."""
     by_rule = _live_by_rule(entries, today)
     if not by_rule:
         return list(findings)
     out: list[Finding] = []
     for finding in findings:
-        entry = next((e for _, e in by_rule.get(finding.rule_id, ()) if e.matches(finding)), None)
+        accepted = None
+        for _, entry in by_rule.get(finding.rule_id, ()):
+            if entry.matches(finding):
+                accepted = entry.acceptance
+                break
         out.append(
-            finding if entry is None else finding.model_copy(update={"accepted": entry.acceptance})
+            finding if accepted is None else finding.model_copy(update={"accepted": accepted})
         )
     return out
 

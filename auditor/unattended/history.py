@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from auditor.audit.catalog import get_rule
 from auditor.audit.summary import carry_over, summarize
+from auditor.checks.run import no_cycle_collection
 from auditor.commands.options import RunOptions
 from auditor.model.findings import Finding, Severity
 from auditor.model.report import (
@@ -95,6 +96,20 @@ def compare(
     The state keeps the previous pending alert: whether this alert replaces it depends on
     its delivery, which is the caller's.
     """
+    # A copy of every finding (since when it is seen) is as many acyclic objects as the
+    # audit made: no cycle collection over them either.
+    with no_cycle_collection():
+        return _compare(previous, report, snapshot, now=now, current=current)
+
+
+def _compare(
+    previous: State | None,
+    report: Report,
+    snapshot: Snapshot,
+    *,
+    now: str,
+    current: ConfigSummary | None,
+) -> tuple[Report, State | None, PendingAlert]:
     findings = report.findings
     if current is not None:
         findings = [_seen(f, previous, now) for f in findings]
