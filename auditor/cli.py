@@ -220,17 +220,27 @@ def snapshot_command(
 
 
 @app.command()
-def validate(baseline: Annotated[str, typer.Argument(help="Baseline YAML or JSON.")]) -> None:
-    """Check a baseline against its JSON Schema; print the path of every error."""
+def validate(
+    baseline: Annotated[str, typer.Argument(help="Baseline YAML or JSON.")],
+    snapshot: Annotated[
+        str | None,
+        typer.Option(help="Also list accepted entries that match no finding of this snapshot."),
+    ] = None,
+) -> None:
+    """Check a baseline against its JSON Schema; print the path of every error, and the
+    accepted entries that expired (or, with --snapshot, match no finding)."""
     from auditor.commands.paths import input_file
-    from auditor.model.baseline_file import check_baseline_file
+    from auditor.commands.validate import validate_baseline
 
     path = input_file(baseline, "BASELINE")
-    problems, _ = check_baseline_file(path)  # the schema, then the typed model
-    for problem in problems:
+    snapshot_path = input_file(snapshot, "--snapshot") if snapshot is not None else None
+    result = validate_baseline(path, snapshot_path)
+    for problem in result.problems:
         typer.echo(str(problem), err=True)
-    if problems:
+    if result.problems:
         raise typer.Exit(EXIT_INPUT)
+    for note in result.notes:  # worth a look, yet the file is valid
+        typer.echo(f"warning: {note}", err=True)
     typer.echo(f"{baseline}: valid")
 
 

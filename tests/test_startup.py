@@ -66,6 +66,18 @@ def test_validate_imports_neither_aws_nor_rich_nor_the_scheduler(
     assert packages.isdisjoint(ELSEWHERE), sorted(packages & ELSEWHERE)
 
 
+def test_validate_against_a_snapshot_imports_neither_aws_nor_rich(tmp_path: Path) -> None:
+    """Listing the accepted entries that match no finding audits the snapshot offline."""
+    app = small_app()
+    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
+    accepted = [{"rule": "group-undeclared", "reason": "matches nothing here"}]
+    baseline.write_text(yaml.safe_dump({**app.baseline, "accepted": accepted}))
+    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    code, packages = imported_by("validate", str(baseline), "--snapshot", str(snapshot))
+    assert code == 0 and "auditor" in packages
+    assert packages.isdisjoint(ELSEWHERE), sorted(packages & ELSEWHERE)
+
+
 def test_help_imports_only_the_command_line() -> None:
     code, packages = imported_by("--help")
     assert code == 0 and "typer" in packages

@@ -6,7 +6,7 @@ import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from auditor import __version__
 from auditor.audit.catalog import make_finding, rules_for
@@ -16,6 +16,7 @@ from auditor.audit.pairs import group_pairs
 from auditor.audit.resolve import resolve_personas
 from auditor.audit.routes import audited_stages, refs_of
 from auditor.checks import CHECKS, AuditContext, policies
+from auditor.model.accepted import AcceptanceReview, apply_acceptance, today_utc
 from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding, report_order
@@ -114,7 +115,7 @@ def _same_pool(ref: PoolRef, live_id: str, live_name: str) -> bool:
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Half a million acyclic cells would trigger full collections over an ever larger heap.
 
     Nothing is frozen afterwards (gc.freeze): the scheduler and a warm Lambda audit again
@@ -135,13 +136,26 @@ def audit(
     config_change: ConfigChange | None = None,
     *,
     timings: dict[str, float] | None = None,
+    today: date | None = None,
 ) -> Report:
     """The report on `snapshot` against `baseline`; `config_change` (the previous run's
     configuration and this one's, with --state) lets changed-since-last-run say what changed.
-    `timings`, if given, receives the seconds each phase took ("resolve", "matrix", "checks",
-    "report"): the benchmarks fit each phase's growth."""
-    with _no_cycle_collection():
-        return _audit(snapshot, baseline, config_change, _Clock(timings))
+    The baseline's accepted entries mark the findings they match, judged as of `today` (UTC;
+    default: the real day). `timings`, if given, receives the seconds each phase took
+    ("resolve", "matrix", "checks", "report"): the benchmarks fit each phase's growth."""
+    with no_cycle_collection():
+        return _audit(snapshot, baseline, config_change, _Clock(timings), today or today_utc())
+
+
+def acceptance_review(baseline: Baseline, report: Report, today: date | None = None) -> list[str]:
+    """One line per accepted entry that needs a person's attention after this audit: expired
+    ones, and, when the report is complete, those that match none of its findings (after a
+    failed read a finding may only have gone unseen, so no entry is called unused then)."""
+    if not baseline.accepted:
+        return []
+    findings = report.findings if report.status == "complete" else None
+    review = AcceptanceReview.of(baseline.source, baseline.accepted, today or today_utc(), findings)
+    return review.lines()
 
 
 class _Clock:
@@ -159,7 +173,11 @@ class _Clock:
 
 
 def _audit(
-    snapshot: Snapshot, baseline: Baseline, config_change: ConfigChange | None, clock: _Clock
+    snapshot: Snapshot,
+    baseline: Baseline,
+    config_change: ConfigChange | None,
+    clock: _Clock,
+    today: date,
 ) -> Report:
     resolutions = resolve_personas(snapshot)
     pairs = group_pairs(snapshot)
@@ -175,7 +193,8 @@ def _audit(
         for issue in check(context):
             finding = make_finding(issue)
             findings.setdefault(finding.fingerprint, finding)
-    ordered = report_order(findings.values())
+    # Accepted findings stay in the report, marked; only whether they count changes.
+    ordered = apply_acceptance(report_order(findings.values()), baseline.accepted, today)
     # What the auditor could not evaluate leaves the report as incomplete as a failed read:
     # its errors, not the snapshot's, so no rule is skipped for them (failed_services).
     unevaluated = policies.problems(ordered) + _unread_stages(snapshot, baseline)

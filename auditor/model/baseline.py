@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from auditor.model.accepted import AcceptedRisk
 from auditor.model.http import DEFAULT_ROUTE
 from auditor.model.personas import DEFAULT, UNAUTHENTICATED, claim_name, member_groups
 from auditor.model.refs import ApiRef, PoolRef
@@ -118,6 +119,7 @@ class Baseline(_Model):
     routes: RoutesBaseline = RoutesBaseline()
     groups: dict[str, GroupBaseline] = {}
     claims: dict[str, ClaimBaseline] = {}  # by `<Claim> <MatchType> <Value>`
+    accepted: list[AcceptedRisk] = []  # CONTRACT §6.2; see accepted.py
     source: str = Field(default="<baseline>", exclude=True)  # file it came from, for messages
 
     _patterns = field_validator("public_routes", mode="before")(_parse_patterns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +48,31 @@ def explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
         if len(instance) > schema.get("maxLength", len(instance)):
             return []  # its `maxLength` error says what is wrong
         return [(loc, _pattern_message(loc, instance, str(error.validator_value)))]
+    if kind == "format":
+        if not _DATE_SHAPE.fullmatch(str(instance)):
+            return []  # its `pattern` error says what is wrong
+        return [(loc, f"{_shown(instance)} is not a day of the calendar (YYYY-MM-DD)")]
+    if kind == "enum" and _is_accepted(loc) and loc[-1] == "rule":
+        known: Any = error.validator_value
+        return [(loc, _unknown_rule(instance, [str(rule) for rule in known]))]
     return [(loc, _MESSAGES.get(kind, _unknown_kind)(error))]
+
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _is_accepted(loc: tuple[Any, ...]) -> bool:
+    """Is this inside an `accepted:` entry (accepted[N].field)?"""
+    return len(loc) == 3 and loc[0] == "accepted"
+
+
+def _unknown_rule(rule: object, known: list[str]) -> str:
+    """An entry naming no rule would silently accept nothing: say which it may mean."""
+    if not isinstance(rule, str):
+        return f"expected a rule id, not {_kind_of(rule)}"
+    hint = difflib.get_close_matches(rule, known, n=1) if len(rule) <= 64 else []
+    guess = f"; did you mean {hint[0]!r}?" if hint else "; `auditor rules` lists them"
+    return f"{_shown(rule)} is not a rule id{guess}"
 
 
 def _name_message(loc: tuple[Any, ...], name: object) -> str:
@@ -178,7 +203,7 @@ _MESSAGES: dict[str, Callable[[JsonSchemaError], str]] = {
 
 # Every keyword that can fail in the baseline schema has its phrasing (a test walks it).
 EXPLAINED_KEYWORDS = frozenset(
-    {*_MESSAGES, "additionalProperties", "oneOf", "pattern", "propertyNames", "not"}
+    {*_MESSAGES, "additionalProperties", "oneOf", "pattern", "propertyNames", "not", "format"}
 )
 
 
@@ -192,6 +217,10 @@ def _pattern_message(loc: tuple[Any, ...], value: str, pattern: str) -> str:
     what = {"region": "an AWS region like us-east-1", "id": "a valid id"}.get(
         str(loc[-1]) if loc else "", "valid here"
     )
+    if _is_accepted(loc) and loc[-1] == "expires":
+        return f"{shown(value)} is not a date like 2026-12-31 (YYYY-MM-DD, quoted or not)"
+    if _is_accepted(loc) and loc[-1] == "reason":
+        return "must say why the risk is accepted, not be blank"
     if loc[:2] == ("identity_pool", "app_clients"):
         what = "an app client id (letters, digits, '_' and '+')"
     elif loc[:1] == ("user_pool",):

@@ -8,6 +8,7 @@ auditor.unattended.stores; how a snapshot becomes a ConfigSummary is auditor.aud
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from auditor.model.errors import InputError
 from auditor.model.findings import Finding
 from auditor.model.inputs import MIB, InputFormat, load_input
+from auditor.model.report import RunRecord
 from auditor.model.snapshot import Snapshot, canonical_json
 
 STATE_SCHEMA_VERSION = "1"
@@ -109,11 +111,23 @@ class State(_Model):
     target: StateTarget
     snapshot_digest: str | None = None
     config: ConfigSummary
+    # Each with first_seen / last_seen and, when accepted, why (absent in states before 0.2's
+    # issue 14: read as unknown).
     open_findings: list[Finding] = []
     pending_alert: PendingAlert | None = None
+    # The last HISTORY_RUNS runs, oldest first (absent in earlier states: none yet).
+    history: list[RunRecord] = []
 
     def to_json(self) -> str:
         return canonical_json(self.model_dump(mode="json"))
+
+    def open_finding(self, fingerprint: str) -> Finding | None:
+        """The open finding of that fingerprint, if any (indexed once per state)."""
+        return self._open_by_fingerprint.get(fingerprint)
+
+    @cached_property
+    def _open_by_fingerprint(self) -> dict[str, Finding]:
+        return {finding.fingerprint: finding for finding in self.open_findings}
 
     @classmethod
     def from_json(cls, text: str, *, source: str) -> State:

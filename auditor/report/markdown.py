@@ -29,11 +29,15 @@ _TRUNCATED = "\n\n… (truncated to fit the size limit)\n"
 
 
 def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
-    """The report as GitHub-flavoured Markdown of at most `limit` characters."""
+    """The report as GitHub-flavoured Markdown of at most `limit` characters. Accepted
+    findings are listed in their own section, after the open ones."""
     head = _summary(report)
+    counting = [f for f in report.findings if f.counts]
+    accepted = [f for f in report.findings if not f.counts]
     tail = "".join(
         s
         for s in (
+            _accepted(accepted, limit // 10),
             _scope(report.matrix_note()),
             _matrix_drift(report.access_matrix, limit // 5),
             _matrix_unknown(report.access_matrix, limit // 10),
@@ -42,7 +46,10 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
         if s
     )
     findings = _findings(
-        report.findings, limit - len(head) - len(tail), complete=report.status == "complete"
+        counting,
+        limit - len(head) - len(tail),
+        complete=report.status == "complete",
+        accepted=len(accepted),
     )
     text = head + findings + tail
     if len(text) > limit:  # only when `limit` is too small for even the summary
@@ -103,11 +110,23 @@ def _summary(report: Report) -> str:
         if len(report.errors) > MAX_ERRORS:
             out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more errors\n")
         out.append("\n")
-    counts = report.summary.by_severity
+    # By severity, the findings that count; accepted ones in a column of their own.
+    counts = Counter(f.severity.value for f in report.findings if f.counts)
+    accepted = report.summary.accepted
     out.append(
         _table(
-            [*(f"{_ICONS[s.value]} {s.value}" for s in Severity), "total"],
-            [[*(f"{counts.get(s.value, 0):,}" for s in Severity), f"{report.summary.findings:,}"]],
+            [
+                *(f"{_ICONS[s.value]} {s.value}" for s in Severity),
+                *(["accepted"] if accepted else []),
+                "total",
+            ],
+            [
+                [
+                    *(f"{counts.get(s.value, 0):,}" for s in Severity),
+                    *([f"{accepted:,}"] if accepted else []),
+                    f"{report.summary.findings:,}",
+                ]
+            ],
         )
     )
     return "".join(out)
@@ -122,16 +141,23 @@ def _finding_row(f: Finding) -> str:
         code(route),
         code(f.api_id or ""),
         code(f.resource),
-        f"**{text(f.title)}**<br>{text(f.message)}",
+        f"**{text(f.title)}**<br>{text(f.message)}{_since(f)}",
     ]
     return "| " + " | ".join(cells) + " |\n"
 
 
-def _findings(findings: list[Finding], budget: int, *, complete: bool) -> str:
+def _since(f: Finding) -> str:
+    """ "open since" when a run with --state knows it (its day: the time adds little)."""
+    return f"<br>_open since {text(f.first_seen[:10])}_" if f.first_seen else ""
+
+
+def _findings(findings: list[Finding], budget: int, *, complete: bool, accepted: int = 0) -> str:
+    """The findings that count, most severe first; `accepted`: how many are listed apart."""
     if not findings:
+        none = "No open findings (the accepted ones are below)." if accepted else "No findings."
         # An incomplete run must never read as "no drift".
         return (
-            "\n### Findings\n\nNo findings.\n"
+            f"\n### Findings\n\n{none}\n"
             if complete
             else "\n### Findings\n\nNo findings in the state that could be read; see the failed "
             "reads above.\n"
@@ -168,6 +194,41 @@ def _omitted(rest: list[Finding]) -> str:
         f"\n**… and {len(rest):,} more findings not shown: {sev}.** "
         f"By rule: {rules}. Use `--format json` or `--format html` for the full list.\n"
     )
+
+
+def _accepted(findings: list[Finding], budget: int) -> str:
+    """Accepted findings, apart from the open ones: why, and until when."""
+    if not findings:
+        return ""
+    out = f"\n### Accepted risk ({len(findings):,})\n\n" + _table(
+        ["Severity", "Rule", "Persona", "Route", "Resource", "Reason", "Expires"], []
+    )
+    shown = 0
+    for f in findings:
+        why = f.accepted
+        assert why is not None  # only accepted findings are listed here
+        row = (
+            "| "
+            + " | ".join(
+                [
+                    f"{_ICONS[f.severity.value]} {f.severity.value}",
+                    code(f.rule_id),
+                    code(persona_label(f.persona, f.app_client)),
+                    code(f.route or ""),
+                    code(f.resource),
+                    text(why.reason) + _since(f),
+                    text(why.expires or "never"),
+                ]
+            )
+            + " |\n"
+        )
+        if len(out) + len(row) > budget:
+            break
+        out += row
+        shown += 1
+    if shown < len(findings):
+        out += f"\n_… and {len(findings) - shown:,} more accepted findings._\n"
+    return out
 
 
 def _scope(note: str | None) -> str:

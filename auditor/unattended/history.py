@@ -9,15 +9,23 @@ the previous state, summarises this run's configuration once, audits with the ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from auditor.audit.catalog import get_rule
 from auditor.audit.summary import carry_over, summarize
+from auditor.checks.run import no_cycle_collection
 from auditor.commands.options import RunOptions
-from auditor.model.findings import Finding
-from auditor.model.report import SLACK_SERVICE, Report, ReportError, RunChanges
+from auditor.model.findings import Finding, Severity
+from auditor.model.report import (
+    HISTORY_RUNS,
+    SLACK_SERVICE,
+    Report,
+    ReportError,
+    RunChanges,
+    RunRecord,
+)
 from auditor.model.snapshot import Snapshot
 from auditor.model.state import ConfigChange, ConfigSummary, PendingAlert, State, StateTarget
 from auditor.unattended.slack import (
@@ -28,6 +36,9 @@ from auditor.unattended.slack import (
     send,
 )
 from auditor.unattended.stores import open_store
+
+# The event rule whose findings say what changed in the configuration.
+CHANGE_RULE = "changed-since-last-run"
 
 # This run's audit, given what changed in the configuration since the previous run (None: a
 # first run, or no --state).
@@ -77,37 +88,100 @@ def compare(
     (None without `current`, this run's configuration summary: only a state file keeps it)
     and the alert owed since the last delivered one.
 
+    With a state, every finding carries since when it is open (first_seen, carried from the
+    previous run) and last_seen (now), and the report the state's short history, this run
+    last. The alert speaks only of findings that count: an accepted finding is never new,
+    one whose acceptance expired is new again, and one that became accepted is not resolved.
+
     The state keeps the previous pending alert: whether this alert replaces it depends on
     its delivery, which is the caller's.
     """
+    # A copy of every finding (since when it is seen) is as many acyclic objects as the
+    # audit made: no cycle collection over them either.
+    with no_cycle_collection():
+        return _compare(previous, report, snapshot, now=now, current=current)
+
+
+def _compare(
+    previous: State | None,
+    report: Report,
+    snapshot: Snapshot,
+    *,
+    now: str,
+    current: ConfigSummary | None,
+) -> tuple[Report, State | None, PendingAlert]:
+    findings = report.findings
+    if current is not None:
+        findings = [_seen(f, previous, now) for f in findings]
     # The report's status, not the snapshot's: a finding may also vanish behind a verdict
     # the auditor could not judge.
-    changes, open_findings = classify(
-        report.findings, previous, complete=report.status == "complete"
+    changes, open_findings = classify(findings, previous, complete=report.status == "complete")
+    counted_before = (
+        {f.fingerprint for f in previous.open_findings if f.counts} if previous else set()
     )
-    by_fingerprint = {f.fingerprint: f for f in report.findings}
+    new = [f for f in findings if _lasting(f) and f.counts and f.fingerprint not in counted_before]
+    resolved = [f for f in changes.resolved if f.counts]
     pending = previous.pending_alert if previous else None
     alert = merge_pending(
         pending,
-        new=[by_fingerprint[fp] for fp in changes.new],
-        resolved=changes.resolved,
-        open_now=set(open_findings),
+        new=new,
+        resolved=resolved,
+        open_now={fp for fp, f in open_findings.items() if f.counts},
+        accepted_now={fp for fp, f in open_findings.items() if not f.counts},
         now=now,
     )
-    updated = report.model_copy(update={"changes": changes})
-    state = (
-        State(
-            updated_at=now,
-            target=StateTarget.of(snapshot),
-            snapshot_digest=updated.snapshot_digest,
-            config=carry_over(current, previous.config if previous else None),
-            open_findings=list(open_findings.values()),
-            pending_alert=pending,
-        )
-        if current is not None
-        else None
+    updated = report.model_copy(update={"changes": changes, "findings": findings})
+    if current is None:
+        return updated, None, alert
+    record = run_record(updated, now=now, new=len(new), resolved=len(resolved))
+    history = [*(previous.history if previous else []), record][-HISTORY_RUNS:]
+    state = State(
+        updated_at=now,
+        target=StateTarget.of(snapshot),
+        snapshot_digest=updated.snapshot_digest,
+        config=carry_over(current, previous.config if previous else None),
+        open_findings=list(open_findings.values()),
+        pending_alert=pending,
+        history=history,
     )
-    return updated, state, alert
+    return updated.model_copy(update={"history": history}), state, alert
+
+
+def _seen(finding: Finding, previous: State | None, now: str) -> Finding:
+    """`finding` with since when it is open: as the previous run's open finding says, else
+    now. A finding of a state written before first_seen was kept was seen at least when that
+    state was."""
+    if previous is None or (prior := previous.open_finding(finding.fingerprint)) is None:
+        return finding.model_copy(update={"first_seen": now, "last_seen": now})
+    first = prior.first_seen or previous.updated_at
+    return finding.model_copy(update={"first_seen": first, "last_seen": now})
+
+
+# Lines of configuration change one run keeps in the history: a reorganisation can change
+# thousands of things, and the state keeps thirty runs.
+MAX_CHANGE_LINES = 20
+
+
+def run_record(report: Report, *, now: str, new: int, resolved: int) -> RunRecord:
+    """What the history keeps of this run: counts of the findings that count, and what
+    changed in the configuration (changed-since-last-run's messages)."""
+    by_severity = {s.value: 0 for s in Severity}
+    for finding in report.findings:
+        if finding.counts:
+            by_severity[finding.severity.value] += 1
+    changes = [f.message for f in report.findings if f.rule_id == CHANGE_RULE]
+    if len(changes) > MAX_CHANGE_LINES:
+        rest = len(changes) - MAX_CHANGE_LINES + 1
+        changes = [*changes[: MAX_CHANGE_LINES - 1], f"... and {rest} more changes"]
+    return RunRecord(
+        at=now,
+        status=report.status,
+        by_severity=by_severity,
+        accepted=report.summary.accepted,
+        new=new,
+        resolved=resolved,
+        changes=changes,
+    )
 
 
 def _send(
@@ -179,12 +253,15 @@ def merge_pending(
     new: list[Finding],
     resolved: list[Finding],
     open_now: set[str],
+    accepted_now: Collection[str] = (),
     now: str | None = None,
 ) -> PendingAlert:
     """This run's alert plus an undelivered one, as the net change since the last delivery.
 
-    A finding that appeared and was fixed before any alert got through is dropped; one
-    reported resolved and open again is simply open.
+    `open_now`: the findings open now that count; `accepted_now`: those open but accepted.
+    A finding that appeared and was fixed (or accepted) before any alert got through is
+    dropped; one reported resolved and open again is simply open, and so is one reported
+    resolved that is now accepted (becoming accepted is no resolution).
     """
     earlier_new = {f.fingerprint: f for f in pending.new} if pending else {}
     earlier_resolved = {f.fingerprint: f for f in pending.resolved} if pending else {}
@@ -193,7 +270,9 @@ def merge_pending(
     net_new += [
         f for f in new if f.fingerprint not in earlier_resolved and f.fingerprint not in earlier_new
     ]
-    net_resolved = [f for fp, f in earlier_resolved.items() if fp not in open_now]
+    net_resolved = [
+        f for fp, f in earlier_resolved.items() if fp not in open_now and fp not in accepted_now
+    ]
     net_resolved += [
         f
         for f in resolved

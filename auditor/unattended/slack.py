@@ -180,12 +180,25 @@ def _target_line(report: Report) -> str:
     return ", ".join(parts)
 
 
+def _counting_by_severity(report: Report) -> dict[str, int]:
+    """Findings by severity, accepted ones left out: an alert speaks of what counts."""
+    counts = dict.fromkeys(report.summary.by_severity, 0)
+    for finding in report.findings:
+        if finding.counts:
+            counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    return counts
+
+
 def summary_text(content: AlertContent) -> str:
     """Plain-text fallback (notifications, screen readers)."""
-    pool = content.report.target.user_pool_id or content.report.target.region
+    report = content.report
+    pool = report.target.user_pool_id or report.target.region
+    accepted = report.summary.accepted
+    open_count = report.summary.findings - accepted
     return (
         f"Cognito route audit of {pool}: {len(content.new)} new, "
-        f"{len(content.resolved)} resolved, {content.report.summary.findings} open findings"
+        f"{len(content.resolved)} resolved, {open_count} open findings"
+        + (f" ({accepted} accepted not counted)" if accepted else "")
     )
 
 
@@ -217,10 +230,14 @@ def build_blocks(content: AlertContent) -> list[dict[str, Any]]:
             "type": "section",
             "fields": [
                 {"type": "mrkdwn", "text": f"*{severity}*: {count}"}
-                for severity, count in report.summary.by_severity.items()
+                for severity, count in _counting_by_severity(report).items()
             ],
         },
     ]
+    if report.summary.accepted:
+        blocks[-1]["fields"].append(
+            {"type": "mrkdwn", "text": f"*accepted* (not counted): {report.summary.accepted}"}
+        )
     if report.status != "complete":
         blocks.append(
             {

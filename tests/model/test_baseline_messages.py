@@ -107,8 +107,8 @@ def _check(tmp_path: Path, data: dict[str, Any]) -> list[tuple[str, str]]:
                 (
                     f'["{"x" * 60}"...]',
                     f"unknown key {'x' * 60!r}... (1000000 characters); expected one of: "
-                    "apis, claims, groups, identity_pool, public_routes, region, routes, "
-                    "user_pool, version",
+                    "accepted, apis, claims, groups, identity_pool, public_routes, region, "
+                    "routes, user_pool, version",
                 )
             ],
         ),

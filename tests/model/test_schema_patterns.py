@@ -72,6 +72,11 @@ EXAMPLES: dict[str, list[str]] = {
         "ANY /{proxy+}",
         "$default",
     ],
+    "baseline.schema.json#/properties/accepted/items/properties/reason/pattern": [
+        "legacy role, ticket SEC-12",
+        " x",
+    ],
+    "baseline.schema.json#/properties/accepted/items/properties/expires/pattern": ["2026-12-31"],
     "rule.schema.json#/properties/id/pattern": ["missing-route", "trust-missing-aud"],
     "rule.schema.json#/properties/references/items/pattern": ["https://docs.aws.amazon.com/x"],
 }
