@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable
 from html import escape
 from importlib.resources import files
@@ -80,10 +81,19 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+_AFTER_SEPARATOR = re.compile(r"(?<=[/:])")
+
+
 def breakable(value: object) -> str:
-    """Escaped, with a line break allowed after each "/" and ":" (and nowhere else): ARNs and
-    ids wrap at their separators, and only where the line is full. Escaping adds neither."""
-    return _e(value).replace("/", "/<wbr>").replace(":", ":<wbr>")
+    """Escaped, with a line break allowed after each "/" and ":" and nowhere else: ARNs and
+    ids wrap at their separators, only where the line is full. A part with a hyphen, where
+    browsers also break ("execute-api", "us-east-1"), is kept whole. Escaping adds no
+    separator or hyphen."""
+    return "<wbr>".join(
+        f'<span class="nb">{part}</span>' if "-" in part else part
+        for part in _AFTER_SEPARATOR.split(_e(value))
+        if part
+    )
 
 
 def _script_json(data: Any) -> str:
@@ -128,6 +138,7 @@ def _header(report: Report, open_findings: list[Finding], accepted: int) -> str:
         f'<b data-severity="{s.value}">{n}</b></li>'
         for s, n in by_severity.items()
     )
+    counts += f'<li><span>open</span> <b id="count-open">{len(open_findings)}</b></li>'
     if accepted:
         counts += (
             '<li class="accepted"><a href="#accepted-section">accepted</a> '
@@ -135,8 +146,7 @@ def _header(report: Report, open_findings: list[Finding], accepted: int) -> str:
         )
     return (
         f'<header><h1>Cognito route audit</h1><dl class="target">{dl}</dl>{status}'
-        f'<ul id="counts" class="counts">{counts}'
-        f'<li><span>open</span> <b id="count-open">{len(open_findings)}</b></li></ul></header>'
+        f'<ul id="counts" class="counts">{counts}</ul></header>'
     )
 
 

@@ -54,9 +54,13 @@ def who_gained_and_lost(findings: Iterable[Finding]) -> dict[str, _Access]:
     return {who: people[who] for who in sorted(people, key=_order)}
 
 
+_EVERYONE_FIRST = {label: i for i, label in enumerate(EVERYONE.values())}
+
+
 def _order(who: str) -> tuple[int, tuple[int, str]]:
-    # Everyone's exposure first: it is the widest.
-    return (0 if who in EVERYONE.values() else 1, reading_order(who))
+    # Everyone's exposure first, the widest first; then the personas as reports list them.
+    first = _EVERYONE_FIRST.get(who)
+    return (0, (first, "")) if first is not None else (1, reading_order(who))
 
 
 def _route_links(findings: list[Finding], new: set[str]) -> str:
@@ -124,7 +128,8 @@ def _since_last_run(report: Report, new: set[str]) -> str:
         f'(<a href="#changes">details</a>), <b>{len(changes.still_open)}</b> still open.</p>'
         + (f'<ul id="since-new-list" class="compact">{items}{more}</ul>' if items else "")
         + (
-            f'<p>What changed in the configuration:</p><ul id="since-config">{changed}</ul>'
+            "<p>What changed in the configuration:</p>"
+            f'<ul id="since-config" class="compact">{changed}</ul>'
             if changed
             else ""
         )
@@ -137,14 +142,14 @@ def glance(report: Report) -> str:
     new = set(report.changes.new) if report.changes else set()
     return (
         '<section id="glance"><h2>Who gained and who lost access</h2>'
-        f"{_access_table(report, new)}{_since_last_run(report, new)}"
-        f"{timeline(report.history)}</section>"
+        f'{_access_table(report, new)}<div class="glance-row">{_since_last_run(report, new)}'
+        f"{timeline(report.history)}</div></section>"
     )
 
 
 # -- timeline --------------------------------------------------------------------------------
 
-BAR_W, GAP, PLOT_H, TOP, BOTTOM = 18, 6, 90, 16, 30
+BAR_W, GAP, PLOT_H, TOP, BOTTOM, MIN_WIDTH = 18, 6, 90, 16, 30, 180
 
 
 def _run_title(run: RunRecord) -> str:
@@ -166,7 +171,8 @@ def timeline(history: list[RunRecord]) -> str:
     totals = [sum(max(0, n) for n in run.by_severity.values()) for run in history]
     scale = PLOT_H / max(1, *totals)
     step = BAR_W + GAP
-    width, height = len(history) * step + GAP, TOP + PLOT_H + BOTTOM
+    # Wide enough for the first and last dates under even two bars.
+    width, height = max(len(history) * step + GAP, MIN_WIDTH), TOP + PLOT_H + BOTTOM
     base = TOP + PLOT_H
     parts = []
     for i, run in enumerate(history):
