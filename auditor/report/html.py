@@ -161,6 +161,12 @@ _FINDING_COLUMNS = (
     ("message", "Finding"),
 )
 
+# The open findings' header: its buttons sort (report.js).
+_HEAD = "".join(
+    f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button">{label}</button></th>'
+    for key, label in _FINDING_COLUMNS
+)
+
 
 def _findings(
     findings: list[Finding], new: set[str], *, complete: bool, accepted: list[Finding]
@@ -194,12 +200,6 @@ def _findings(
         f'<table id="findings"><thead><tr>{_HEAD}</tr></thead><tbody>\n{rows}\n</tbody>'
         "</table></section>"
     )
-
-
-_HEAD = "".join(
-    f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button">{label}</button></th>'
-    for key, label in _FINDING_COLUMNS
-)
 
 
 def _accepted(findings: list[Finding], new: set[str]) -> str:
