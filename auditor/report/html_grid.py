@@ -17,6 +17,7 @@ from html import escape
 from operator import attrgetter
 from typing import Any
 
+from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label, reading_order
 from auditor.model.report import MatrixCell
 
@@ -171,8 +172,30 @@ def _sparse(row_details: list[int]) -> list[int]:
     return out
 
 
-def grid_data(grid: Grid) -> dict[str, Any]:
-    """What the script needs, with every string interned (roles and statements repeat)."""
+def exposed_rows(routes: list[RouteKey], findings: Iterable[Finding]) -> dict[int, str]:
+    """The rows (as indexes into `routes`) of the routes a route-not-iam finding names, with
+    the finding's severity: served without AWS_IAM and not in public_routes, unlike an
+    intended public route. The finding names its stage only where the stages disagree."""
+    named: dict[tuple[str, str], list[tuple[str | None, Finding]]] = {}
+    for f in findings:
+        if f.rule_id == "route-not-iam" and f.api_id and f.route:
+            stage = f.evidence.get("stage")
+            named.setdefault((f.api_id, f.route), []).append(
+                (stage if isinstance(stage, str) else None, f)
+            )
+    rows: dict[int, str] = {}
+    for row, (api_id, stage, route) in enumerate(routes):
+        for on_stage, f in named.get((api_id, route), ()):
+            if on_stage in (None, stage):
+                known = rows.get(row)
+                if known is None or f.severity.rank > Severity(known).rank:
+                    rows[row] = f.severity.value
+    return rows
+
+
+def grid_data(grid: Grid, exposed: dict[int, str] | None = None) -> dict[str, Any]:
+    """What the script needs, with every string interned (roles and statements repeat).
+    `exposed`: the rows of exposed_rows, which the script colours by severity."""
     strings: list[str] = []
     index: dict[str, int] = {}
 
@@ -219,6 +242,7 @@ def grid_data(grid: Grid) -> dict[str, Any]:
         "strings": strings,
         "classes": CODE_CLASSES,
         "fullGridCells": FULL_GRID_CELLS,
+        "exposed": {str(row): severity for row, severity in (exposed or {}).items()},
     }
 
 
@@ -232,7 +256,12 @@ LEGEND = (
     '(some requests or conditional)</li><li><span class="sw d"></span>denied</li>'
     '<li><span class="sw u"></span>unknown (the auditor could not judge it: never read '
     "as denied)</li>"
-    '<li><span class="sw n"></span>not IAM-governed (authorizer is not AWS_IAM)</li>'
+    '<li><span class="sw n"></span>not IAM-governed and listed in public_routes '
+    "(public as intended)</li>"
+    '<li><span class="sw n pub-critical"></span>public and not in public_routes '
+    "(route-not-iam, critical)</li>"
+    '<li><span class="sw n pub-high"></span>not IAM-governed and not in public_routes '
+    "(route-not-iam, high)</li>"
     '<li><span class="sw d x"></span>differs from the baseline</li>'
     '<li><span class="sw e"></span>not evaluated</li></ul>'
 )

@@ -15,6 +15,7 @@ from auditor.commands.run import execute
 from tests.report.test_html_browser import (
     ARTIFACTS,
     COLOURS,
+    CRITICAL,
     assert_report_dom,
     browser,
     open_report,
@@ -75,8 +76,12 @@ def test_emulated_audit_renders_in_chromium(browser: Any, audited: Any, tmp_path
     assert classes.split() == ["a", "x"] and colour == COLOURS["a"]
     classes, colour = _cell_colour(page, "group:editors", "GET /items")
     assert classes.split() == ["d", "x"] and colour == COLOURS["d"]
+    # Public and not in public_routes (route-not-iam, critical): the critical colour, unlike
+    # the intended public route.
     classes, colour = _cell_colour(page, "default", "GET /debug/config")
-    assert "n" in classes.split() and colour == COLOURS["n"]
+    assert "n" in classes.split() and colour == CRITICAL
+    classes, colour = _cell_colour(page, "default", "GET /health")
+    assert classes.split() == ["n"] and colour == COLOURS["n"]
 
     assert page.locator("img").count() == 0
     assert HOSTILE in page.locator("#matrix thead").inner_text()

@@ -16,6 +16,12 @@
   var nPersonas = data.personas.length;
   var nRoutes = data.routes.length;
   var FLAGGED = /[A-Zu]/g;  // differs from the baseline, or could not be judged
+  // Rows of routes served without AWS_IAM that are not in public_routes: their severity.
+  var exposed = data.exposed || {};
+  var EXPOSED_TEXT = "not IAM-governed and not in public_routes";
+  // A whole grid's cells share the width the route labels leave, up to this many pixels;
+  // from WIDE_CELL on, persona names are written across and verdicts spelled out.
+  var MAX_CELL = 180, WIDE_CELL = 96, MIN_CELL = 22;
   var str = function (i) { return i < 0 ? null : data.strings[i]; };
   var strs = function (list) { return list.map(str); };
   var groupOf = data.routes.map(function (r) { return r[0] + " \u00b7 " + r[1]; });
@@ -132,11 +138,13 @@
         continue;
       }
       var route = data.routes[item];
-      tr.className = "r";
+      var pub = exposed[item];
+      tr.className = pub ? "r pub-" + pub : "r";
       tr.dataset.r = item;
       label.scope = "row";
       label.textContent = route[2];
-      label.title = route[2] + " (" + route[0] + " " + route[1] + ")";
+      label.title = route[2] + " (" + route[0] + " " + route[1] + ")" + (pub ?
+        "\n" + EXPOSED_TEXT + " (route-not-iam, " + pub + ")" : "");
       for (j = j0; j < j0 + nj; j += 1) {
         tr.insertCell().className = cellClass(item, cols[j]);
       }
@@ -157,8 +165,11 @@
       canvas.style.width = "";
       canvas.style.height = "";
       draw(0, items.length, 0, cols.length);
+      fit();
       return;
     }
+    wrap.classList.remove("wide");
+    wrap.style.removeProperty("--cell-w");
     if (!metrics) { draw(0, Math.min(items.length, 2), 0, Math.min(cols.length, 2)); measure(); }
     if (!metrics) { return; }
     // A spare column, and two spare lines (one for a repeated API heading): the last ones
@@ -176,6 +187,16 @@
     printNote.textContent = "Printed here: only the part of the access matrix in view (" +
       routeRows * cols.length + " cells after filtering; up to " + data.fullGridCells +
       " print whole).";
+  };
+
+  // A whole grid uses the box's width: the cells share what the route labels leave.
+  var fit = function () {
+    var label = table.tBodies[0] && table.tBodies[0].querySelector("tr.r th");
+    if (!label || !cols.length) { return; }
+    var spare = wrap.clientWidth - label.getBoundingClientRect().width - 2;
+    var cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(spare / cols.length)));
+    wrap.style.setProperty("--cell-w", cell + "px");
+    wrap.classList.toggle("wide", cell >= WIDE_CELL);
   };
 
   // Scrolling and typing ask for one drawing per frame; a drawing made meanwhile answers it.
@@ -209,7 +230,7 @@
       verdict: raw[0], authorization: str(raw[1]), expected: raw[2] === 1,
       differs: code !== code.toLowerCase(), allowing: strs(raw[3]), denying: strs(raw[4]),
       reasons: strs(raw[5]), witnessAllowed: str(raw[6]), witnessDenied: str(raw[7]),
-      role: str(raw[8] === -2 ? data.roles[c] : raw[8])
+      role: str(raw[8] === -2 ? data.roles[c] : raw[8]), exposed: exposed[r] || null
     };
   };
 
@@ -227,6 +248,7 @@
         (x.differs ? " \u2014 DIFFERS" : "") +
         (x.verdict === "unknown" ? " \u2014 cannot be compared" : ""),
       "role: " + (x.role || "none")];
+    if (x.exposed) { lines.splice(2, 0, EXPOSED_TEXT + " (route-not-iam, " + x.exposed + ")"); }
     if (x.allowing.length) { lines.push("allowed by: " + x.allowing.join("; ")); }
     if (x.denying.length) { lines.push("denied by: " + x.denying.join("; ")); }
     x.reasons.forEach(function (reason) { lines.push("- " + reason); });
@@ -267,7 +289,8 @@
     line(dl, "API", x.api + " (stage " + x.stage + ")");
     line(dl, "Verdict", x.verdict);
     line(dl, "Authorization", x.authorization + (x.authorization === "AWS_IAM" ? "" :
-      " (not IAM-governed)"));
+      x.exposed ? " (" + EXPOSED_TEXT + ": route-not-iam, " + x.exposed + ")" :
+        " (not IAM-governed)"));
     line(dl, "Baseline", (x.expected ? "declared for this persona" : "not declared") +
       (x.verdict === "unknown" ? " \u2014 cannot be compared: the verdict is unknown" :
         x.differs ? " \u2014 differs" : " \u2014 matches"));
@@ -363,7 +386,7 @@
   // A whole grid is drawn once per filter; only a window follows the scroll bars and size.
   var follow = function () { if (!view.full) { schedule(); } };
   wrap.addEventListener("scroll", follow, { passive: true });
-  window.addEventListener("resize", follow);
+  window.addEventListener("resize", function () { if (view.full) { fit(); } else { schedule(); } });
   [fPersona, fRoute].forEach(function (el) { el.addEventListener("input", applyFilters); });
   fOnly.addEventListener("change", applyFilters);
   applyFilters();
