@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
-# The edges: collection, the emulator and demo seeding, S3 state and the Lambda handler.
+# The edges: collection, the emulator and demo seeding, S3 state, reports written to S3,
+# the Security Hub import and the Lambda handler.
 AWS_EDGES = (
     "collect/",
     "emulator/",
     "commands/demo.py",
+    "commands/outputs.py",
     "unattended/stores.py",
+    "unattended/security_hub.py",
     "unattended/aws_lambda.py",
 )
 
