@@ -177,3 +177,23 @@ def test_an_s3_output_that_cannot_be_written_is_one_line(aws: Aws, tmp_path: Pat
     )
     line = one_line(done)
     assert "--output s3://no-such-bucket/r.json" in line and "NoSuchBucket" in line
+
+
+def test_schedule_checks_its_outputs_before_it_starts(tmp_path: Path) -> None:
+    args = offline(tmp_path)[:3]  # run --baseline B
+    schedule = ["schedule", *args[1:], "--cron", "*/15 * * * *"]
+    line = one_line(subprocess_cli([*schedule, "-o", str(tmp_path / "r.pdf")]))
+    assert "--output" in line and "unknown suffix" in line
+    line = one_line(subprocess_cli([*schedule, "-f", "json", "-o", "a.json", "-o", "b.md"]))
+    assert "--format: applies to a single --output" in line
+
+
+def test_demo_writes_several_outputs(tmp_path: Path) -> None:
+    sarif, ocsf = tmp_path / "demo.sarif", tmp_path / "demo.ocsf.json"
+    done = subprocess_cli(["demo", "-o", str(sarif), "-o", str(ocsf)])
+    assert done.exit_code == 1, done
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert len(results) == len(json.loads(ocsf.read_text())) > 0
+    assert done.stderr.splitlines()[-1].endswith(f"-> {sarif}, {ocsf}")
+    line = one_line(subprocess_cli(["demo", "-o", "s3://bucket/demo.json"]))
+    assert "the demo writes local files only" in line
