@@ -68,13 +68,35 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table, json, markdown or html (default: from -o's suffix, else "
-        "table on a terminal, json otherwise).",
+        help="table, json, markdown, html, sarif, junit or ocsf (default: from -o's "
+        "suffix, else table on a terminal, json otherwise).",
     ),
 ]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write here (atomically).")]
+ReportOutputsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report here (atomically), repeatable; the format from each suffix "
+        "(.json .md .html .sarif .xml .ocsf.json .txt), or --format for a single one. "
+        "s3://bucket/key writes to S3.",
+    ),
+]
 FailOnOpt = Annotated[
-    str, typer.Option(help="Exit 1 on findings at or above: critical, high, medium, low, info.")
+    str,
+    typer.Option(
+        help="Exit 1 on findings at or above: critical, high, medium, low, info; "
+        "none: never on findings (an incomplete run still exits 3)."
+    ),
+]
+SecurityHubOpt = Annotated[
+    bool,
+    typer.Option(
+        "--security-hub",
+        help="Also import the findings into AWS Security Hub (BatchImportFindings): the "
+        "one write to the audited account, only with this flag.",
+    ),
 ]
 StateOpt = Annotated[
     str | None,
@@ -143,12 +165,13 @@ def run(
     baseline: BaselineOpt,
     snapshot: Annotated[str | None, typer.Option(help="Audit this saved snapshot offline.")] = None,
     fmt: FormatOpt = None,
-    output: OutputOpt = None,
+    output: ReportOutputsOpt = None,
     fail_on: FailOnOpt = "low",
     matrix: MatrixOpt = "full",
     state: StateOpt = None,
     slack: SlackOpt = False,
     slack_always: SlackAlwaysOpt = False,
+    security_hub: SecurityHubOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -157,22 +180,24 @@ def run(
 ) -> None:
     """Collect live state (or read --snapshot), audit it against the baseline, report."""
     from auditor.commands.options import run_options
-    from auditor.commands.run import execute
+    from auditor.commands.run import announce, execute
 
     options = run_options(
         baseline=baseline,
         aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
         snapshot=snapshot,
         fmt=fmt,
-        output=output,
+        outputs=output,
         fail_on=fail_on,
         matrix=matrix,
         state=state,
         slack=slack,
         slack_always=slack_always,
         terminal=sys.stdout.isatty(),
+        security_hub=security_hub,
     )
     outcome = execute(options, color=sys.stdout.isatty(), stdout=True)
+    announce(outcome, options)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -308,12 +333,13 @@ def schedule(
         str | None, typer.Option(help="File rewritten after every run, for health checks.")
     ] = None,
     fmt: FormatOpt = None,
-    output: OutputOpt = None,
+    output: ReportOutputsOpt = None,
     fail_on: FailOnOpt = "low",
     matrix: MatrixOpt = "full",
     state: StateOpt = None,
     slack: SlackOpt = False,
     slack_always: SlackAlwaysOpt = False,
+    security_hub: SecurityHubOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -331,13 +357,14 @@ def schedule(
     options = run_options(
         baseline=baseline,
         aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
-        fmt=fmt or "json",
-        output=output,
+        fmt=fmt,  # without -o nothing is printed; RunOutcome.rendered is JSON (no terminal)
+        outputs=output,
         fail_on=fail_on,
         matrix=matrix,
         state=state,
         slack=slack,
         slack_always=slack_always,
+        security_hub=security_hub,
     )
     load_baseline(options.baseline)  # a bad baseline should fail now, not at the first tick
     run_schedule(options, cron, timezone=timezone, heartbeat=heartbeat_path)
@@ -346,7 +373,7 @@ def schedule(
 @app.command()
 def demo(
     fmt: FormatOpt = None,
-    output: OutputOpt = None,
+    output: ReportOutputsOpt = None,
     keep: Annotated[
         str | None,
         typer.Option(help="Also write the demo's baseline and snapshot to this folder."),
@@ -354,11 +381,11 @@ def demo(
 ) -> None:
     """Start the embedded AWS emulator, seed an app with drift, and audit it."""
     from auditor.commands.atomic import writable_folder
-    from auditor.commands.options import report_format
-    from auditor.commands.paths import output_file
+    from auditor.commands.options import report_outputs
 
-    path = output_file(output)
-    chosen = report_format(fmt, path, terminal=sys.stdout.isatty())
+    outputs, chosen = report_outputs(output or [], fmt, terminal=sys.stdout.isatty())
+    if any(place.is_s3 for place in outputs):  # the demo's S3 is the emulator's, gone after
+        raise InputError("--output", None, "the demo writes local files only")
     folder = None if keep is None else writable_folder(keep, "--keep")
     try:
         from auditor.commands.demo import run_demo
@@ -366,9 +393,14 @@ def demo(
         raise InputError(
             "demo", None, f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'"
         ) from exc
-    outcome = run_demo(chosen, output=path, keep=folder, color=sys.stdout.isatty())
-    if path is None:
+    outcome = run_demo(chosen, outputs=outputs, keep=folder, color=sys.stdout.isatty())
+    if not outputs:
         typer.echo(outcome.rendered, nl=False)
+    from auditor.commands.console import notice
+    from auditor.commands.outputs import summary_line
+
+    if outputs:
+        notice(summary_line(outcome.report, outputs))
     raise typer.Exit(outcome.exit_code)
 
 

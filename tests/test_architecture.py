@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
-# The edges: collection, the emulator, demo seeding (`demo`, `emulator`), S3 state, Lambda.
+# The edges: collection, the emulator and demo seeding (`demo`, `emulator`), S3 state,
+# reports written to S3, the Security Hub import and the Lambda handler.
 AWS_EDGES = (
     "collect/",
     "emulator/",
     "commands/demo.py",
     "commands/emulator_cmd.py",
+    "commands/outputs.py",
     "unattended/stores.py",
+    "unattended/security_hub.py",
     "unattended/aws_lambda.py",
 )
 

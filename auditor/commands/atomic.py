@@ -149,6 +149,15 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     _fsync_directory(path.parent)
 
 
+def is_stream(path: Path) -> bool:
+    """A device or pipe the auditor writes through (`-o /dev/stdout`): it has no suffix to
+    tell a format by."""
+    try:
+        return _is_stream(path, _stat(path, str(path)))
+    except InputError:
+        return False
+
+
 def _is_stream(path: Path, found: os.stat_result | None) -> bool:
     """A device or pipe, or anything under /dev or /proc (/dev/stdout is a link to the
     process's own descriptor, whatever that is): written to, never replaced."""

@@ -18,7 +18,7 @@ import yaml
 
 from auditor.collect import AwsOptions
 from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions
+from auditor.commands.options import ReportOutput, RunOptions
 from auditor.commands.run import RunOutcome, execute
 from auditor.commands.scoped_env import scoped_environ
 from auditor.emulator import EmulatorServer
@@ -80,7 +80,11 @@ def _fake_credentials() -> AbstractContextManager[None]:
 
 
 def run_demo(
-    fmt: ReportFormat, *, output: Path | None = None, keep: Path | None = None, color: bool = False
+    fmt: ReportFormat,
+    *,
+    outputs: tuple[ReportOutput, ...] = (),
+    keep: Path | None = None,
+    color: bool = False,
 ) -> RunOutcome:
     with (
         _fake_credentials(),
@@ -94,7 +98,7 @@ def run_demo(
         write_text_atomic(baseline, yaml.safe_dump(demo_baseline(seeded), sort_keys=False))
         options = RunOptions(
             baseline=baseline,
-            output=output,
+            outputs=outputs,
             format=fmt,
             aws=AwsOptions(region=REGION, endpoint_url=server.url),
         )

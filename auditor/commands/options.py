@@ -6,17 +6,19 @@ value is an InputError (exit 2) naming the option before any AWS read or audit s
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from auditor.commands.atomic import shown, writable_file
+from auditor.commands.atomic import is_stream, shown, writable_file
 from auditor.commands.exit_codes import EXIT_FINDINGS as EXIT_FINDINGS  # re-exported
 from auditor.commands.exit_codes import EXIT_INCOMPLETE as EXIT_INCOMPLETE
 from auditor.commands.exit_codes import EXIT_INPUT as EXIT_INPUT
 from auditor.commands.exit_codes import EXIT_INTERNAL as EXIT_INTERNAL
 from auditor.commands.exit_codes import EXIT_OK as EXIT_OK
-from auditor.commands.paths import input_file, output_file, refuse_overwriting
+from auditor.commands.paths import input_file, refuse_overwriting
 from auditor.model.access_matrix import MatrixScope
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
@@ -27,13 +29,38 @@ if TYPE_CHECKING:
     from auditor.report.render import ReportFormat
     from auditor.unattended.slack import SlackConfig
 
+# Longest first: "x.ocsf.json" is OCSF, "x.json" JSON.
 SUFFIX_FORMATS: dict[str, ReportFormat] = {
+    ".ocsf.json": "ocsf",
+    ".sarif.json": "sarif",
     ".json": "json",
     ".html": "html",
     ".htm": "html",
     ".md": "markdown",
+    ".sarif": "sarif",
+    ".xml": "junit",
     ".txt": "table",
 }
+S3_SCHEME = "s3://"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+FAIL_NEVER = "none"  # --fail-on none: findings never make the exit code 1
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """One place the report is written (`-o`): a local file or an S3 object, in one format."""
+
+    location: str  # a local path, or s3://bucket/key
+    format: ReportFormat
+
+    @property
+    def path(self) -> Path | None:
+        """The local file; None for S3."""
+        return None if self.is_s3 else Path(self.location)
+
+    @property
+    def is_s3(self) -> bool:
+        return self.location.startswith(S3_SCHEME)
 
 
 @dataclass(frozen=True)
@@ -48,9 +75,10 @@ class RunOptions:
     baseline: Path
     aws: AwsOptions
     snapshot: Path | None = None  # audit this saved snapshot offline instead of collecting
-    output: Path | None = None  # None: stdout
-    format: ReportFormat = "json"
-    fail_on: Severity = Severity.LOW
+    outputs: tuple[ReportOutput, ...] = ()  # none: the report goes to stdout
+    format: ReportFormat = "json"  # on stdout, and of RunOutcome.rendered
+    fail_on: Severity | None = Severity.LOW  # None: --fail-on none
+    security_hub: bool = False  # import the findings into Security Hub (--security-hub)
     state: str | None = None  # local path or s3://bucket/key
     slack: SlackOptions = field(default_factory=SlackOptions)
     report_url: str | None = None  # where the report is published, for the alert's link
@@ -60,8 +88,10 @@ class RunOptions:
 def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> ReportFormat:
     """--format, else the suffix of -o, else a table on a terminal and JSON otherwise."""
     if fmt is None:
-        if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
-            return SUFFIX_FORMATS[output.suffix.lower()]
+        if output is not None:
+            known = suffix_format(output.name)
+            if known is not None:
+                return known
         return "table" if output is None and terminal else "json"
     from auditor.report.render import ReportFormat
 
@@ -70,6 +100,88 @@ def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> Re
         if fmt.lower() == known:
             return known
     raise InputError("--format", None, f"{shown(fmt)} is not one of {', '.join(formats)}")
+
+
+def suffix_format(name: str) -> ReportFormat | None:
+    lowered = name.lower()
+    for suffix, fmt in SUFFIX_FORMATS.items():
+        if lowered.endswith(suffix):
+            return fmt
+    return None
+
+
+def report_outputs(
+    raw: list[str],
+    fmt: str | None,
+    *,
+    terminal: bool,
+    keep: dict[str, Path | None] | None = None,
+) -> tuple[tuple[ReportOutput, ...], ReportFormat]:
+    """Every -o checked, with its format, and the format of stdout.
+
+    No -o: stdout in --format (else a table on a terminal, JSON otherwise). One -o: --format
+    if given (as before), else the path's suffix. Several: each from its suffix, and --format
+    is refused (it could only apply to one of them). A suffix the auditor does not know,
+    without --format, is refused: `-o report.pdf` would otherwise be JSON in disguise.
+    No output may be one of the files in `keep` (the inputs and the state): that is said
+    first, since `-o baseline.yaml` is a worse mistake than its suffix.
+    """
+    stdout_format = report_format(fmt, None, terminal=terminal)
+    if len(raw) > 1 and fmt is not None:
+        raise InputError(
+            "--format",
+            None,
+            "applies to a single --output; with several, each takes its format from its suffix",
+        )
+    outputs: list[ReportOutput] = []
+    for location in raw:
+        where = f"--output {shown(location)}"
+        chosen: ReportFormat | None
+        if location.startswith(S3_SCHEME):
+            _check_s3(location, where)
+            chosen = stdout_format if fmt is not None else suffix_format(location)
+        else:
+            path = writable_file(location, "--output")
+            refuse_overwriting({"--output": path}, keep or {})
+            # A device or pipe (-o /dev/stdout) has no suffix: JSON, as it always had.
+            by_suffix = "json" if is_stream(path) else suffix_format(path.name)
+            chosen = stdout_format if fmt is not None else by_suffix
+        if chosen is None:
+            known = " ".join(SUFFIX_FORMATS)
+            raise InputError(where, None, f"unknown suffix: use one of {known}, or --format")
+        outputs.append(ReportOutput(location, chosen))
+    _refuse_duplicates(outputs)
+    return tuple(outputs), stdout_format
+
+
+def _check_s3(location: str, where: str) -> None:
+    bucket, _, key = location.removeprefix(S3_SCHEME).partition("/")
+    if not bucket or not key or key.endswith("/"):
+        raise InputError(where, None, "expected s3://bucket/key (a key, not a folder)")
+    # S3's own rules for a bucket name, so that a typo fails here and not after the audit.
+    if not _BUCKET.fullmatch(bucket):
+        raise InputError(where, None, f"{shown(bucket)} is not a valid S3 bucket name")
+
+
+def _refuse_duplicates(outputs: list[ReportOutput]) -> None:
+    seen: set[str] = set()
+    for output in outputs:
+        local = output.path
+        key = output.location if local is None else os.path.realpath(local)
+        if key in seen:
+            raise InputError(f"--output {shown(output.location)}", None, "is given twice")
+        seen.add(key)
+
+
+def fail_on_level(raw: str) -> Severity | None:
+    """--fail-on: a severity, or `none` (findings never fail the run; exit 3 still does)."""
+    if raw.lower() == FAIL_NEVER:
+        return None
+    try:
+        return Severity.parse(raw, "--fail-on")
+    except InputError:
+        names = ", ".join([*(s.value for s in Severity), FAIL_NEVER])
+        raise InputError("--fail-on", None, f"{shown(raw)} is not one of {names}") from None
 
 
 def state_location(raw: str | None) -> str | None:
@@ -114,24 +226,30 @@ def run_options(
     aws: AwsOptions,
     snapshot: str | None = None,
     fmt: str | None = None,
-    output: str | None = None,
+    outputs: list[str] | None = None,
     fail_on: str = "low",
     state: str | None = None,
     slack: bool = False,
     slack_always: bool = False,
     terminal: bool = False,
     matrix: str = "full",
+    security_hub: bool = False,
 ) -> RunOptions:
     """Every option of `run` and `schedule` checked, cheapest first, before any work."""
-    output_path = output_file(output)
+    baseline_path = input_file(baseline, "--baseline")
+    snapshot_path = None if snapshot is None else input_file(snapshot, "--snapshot")
+    state_at = state_location(state)
+    keep = {"--baseline": baseline_path, "--snapshot": snapshot_path, "--state": _local(state_at)}
+    written, stdout_format = report_outputs(outputs or [], fmt, terminal=terminal, keep=keep)
     options = RunOptions(
-        baseline=input_file(baseline, "--baseline"),
+        baseline=baseline_path,
         aws=aws,
-        snapshot=None if snapshot is None else input_file(snapshot, "--snapshot"),
-        output=output_path,
-        format=report_format(fmt, output_path, terminal=terminal),
-        fail_on=Severity.parse(fail_on, "--fail-on"),
-        state=state_location(state),
+        snapshot=snapshot_path,
+        outputs=written,
+        format=stdout_format,
+        fail_on=fail_on_level(fail_on),
+        security_hub=security_hub,
+        state=state_at,
         slack=slack_options(slack, slack_always),
         matrix=matrix_scope(matrix),
     )
@@ -140,9 +258,10 @@ def run_options(
 
 
 def _refuse_overwriting_inputs(options: RunOptions) -> None:
-    state = options.state
-    local_state = Path(state) if state and not state.startswith("s3://") else None
-    refuse_overwriting(
-        {"--output": options.output, "--state": local_state},
-        {"--baseline": options.baseline, "--snapshot": options.snapshot},
-    )
+    """The state is no input either (each output was checked against all three already)."""
+    read = {"--baseline": options.baseline, "--snapshot": options.snapshot}
+    refuse_overwriting({"--state": _local(options.state)}, read)
+
+
+def _local(state: str | None) -> Path | None:
+    return Path(state) if state and not state.startswith(S3_SCHEME) else None

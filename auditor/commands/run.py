@@ -13,13 +13,14 @@ from typing import Any
 
 from auditor.checks.run import audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.commands.atomic import atomic_output
+from auditor.commands.console import notice
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_OK,
     RunOptions,
 )
+from auditor.commands.outputs import summary_line, write_outputs
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
@@ -76,12 +77,15 @@ def obtain_snapshot(options: RunOptions, baseline: Baseline) -> Snapshot:
     return collect_snapshot(target_of(baseline), aws_for(baseline, options.aws))
 
 
-def exit_code(report: Report, fail_on: Severity) -> int:
-    """CONTRACT §1: 3 (incomplete) wins over 1 (findings at or above --fail-on)."""
+def exit_code(report: Report, fail_on: Severity | None) -> int:
+    """CONTRACT §1: 3 (incomplete) wins over 1 (findings at or above --fail-on; never with
+    --fail-on none)."""
     if report.status == "incomplete":
         return EXIT_INCOMPLETE
     worst = report.worst_severity()
-    return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
+    if fail_on is None or worst is None:
+        return EXIT_OK
+    return EXIT_FINDINGS if worst.rank >= fail_on.rank else EXIT_OK
 
 
 def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
@@ -98,33 +102,43 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     published: before the state is saved, so a state that cannot be saved loses nothing."""
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
+    aws = aws_for(baseline, options.aws)
+    final: list[Report] = []  # the report as published: with a failed import among its errors
     published: list[Report] = []
 
     def publish(report: Report) -> None:
+        if options.security_hub:
+            from auditor.unattended.security_hub import import_findings
+
+            report = import_findings(report, aws)
+        final.append(report)
         published.append(report.with_matrix(options.matrix))
-        if options.output is None and not stdout:
-            return  # the scheduler or the Lambda without -o: rendered only if asked (rendered)
-        chunks = render_chunks(
-            published[-1], options.format, color=color and options.output is None
-        )
-        if options.output is not None:
-            with atomic_output(options.output) as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
+        if options.outputs:
+            write_outputs(published[-1], options.outputs, aws, baseline=options.baseline)
         elif stdout:
+            chunks = render_chunks(
+                published[-1], options.format, color=color, baseline=options.baseline
+            )
             for chunk in chunks:
                 sys.stdout.write(chunk)
             sys.stdout.flush()
+        # else: the scheduler or the Lambda without -o: rendered only if asked (rendered)
 
     if options.state or options.slack.enabled:
         # The edge with S3 and Slack, only when asked for: it audits with what changed since
         # the previous run at hand, and publishes the report before it saves the state.
         from auditor.unattended.history import track
 
-        report = track(snapshot, options, lambda change: audit(snapshot, baseline, change), publish)
+        track(snapshot, options, lambda change: audit(snapshot, baseline, change), publish)
     else:
-        report = audit(snapshot, baseline)
-        publish(report)
+        publish(audit(snapshot, baseline))
+    report = final[-1]
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
     code = exit_code(report, options.fail_on)
     return RunOutcome(report, snapshot, code, published[-1], options.format)
+
+
+def announce(outcome: RunOutcome, options: RunOptions) -> None:
+    """The one line for the person at the terminal once the report went to -o."""
+    if options.outputs:
+        notice(summary_line(outcome.report, options.outputs))

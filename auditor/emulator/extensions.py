@@ -54,11 +54,12 @@ def install() -> None:
     _install_get_resources_paging()
     _install_escaped_rest_policy()
     # Larger gaps, each in its own module (they import `patch` from here).
-    from auditor.emulator import http_deployments, rest_deployments, user_pools
+    from auditor.emulator import http_deployments, rest_deployments, security_hub, user_pools
 
     rest_deployments.install()
     http_deployments.install()
     user_pools.install()
+    security_hub.install()
     _installed = True
 
 

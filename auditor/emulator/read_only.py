@@ -31,6 +31,11 @@ _WRITES_NAMED_AS_READS = frozenset(
 # The one write: the tool's own outputs (`--state s3://...`, `-o s3://...`), never anything
 # it audits.
 _OWN_OUTPUT_WRITES = frozenset({"s3:PutObject"})
+# Writes to the audited account that a run makes only when its user asks for them, by the
+# flag named: allowed to such a run (the caller of is_allowed says it was given), never else.
+OPT_IN_WRITES: dict[str, frozenset[str]] = {
+    "--security-hub": frozenset({"securityhub:BatchImportFindings"}),
+}
 # Services the auditor reads; a call to any other is a violation, whatever its name.
 _READ_SERVICES = frozenset(
     {
@@ -48,9 +53,12 @@ _READ_SERVICES = frozenset(
 )
 
 
-def is_allowed(operation: str) -> bool:
-    """True for a read (or the tool's own output) named 'service:Operation'."""
+def is_allowed(operation: str, *, opted_in: Iterable[str] = ()) -> bool:
+    """True for a read (or the tool's own output) named 'service:Operation', or a write of
+    OPT_IN_WRITES whose flag is among `opted_in`."""
     if operation in _READS or operation in _OWN_OUTPUT_WRITES:
+        return True
+    if any(operation in OPT_IN_WRITES.get(flag, ()) for flag in opted_in):
         return True
     if operation in _WRITES_NAMED_AS_READS:
         return False
@@ -58,9 +66,13 @@ def is_allowed(operation: str) -> bool:
     return service in _READ_SERVICES and name.startswith(_READ_PREFIXES) and " " not in name
 
 
-def mutating_calls(operations: Iterable[str]) -> list[str]:
-    """The calls of `operations` that are not allowed, sorted, each once."""
-    return sorted({operation for operation in operations if not is_allowed(operation)})
+def mutating_calls(operations: Iterable[str], *, opted_in: Iterable[str] = ()) -> list[str]:
+    """The calls of `operations` that are not allowed (given the flags `opted_in`), sorted,
+    each once."""
+    flags = tuple(opted_in)
+    return sorted(
+        {operation for operation in operations if not is_allowed(operation, opted_in=flags)}
+    )
 
 
 def violation_report(tool_operations: Mapping[str, int]) -> str | None:

@@ -102,7 +102,7 @@ def operation_name(environ: WsgiEnviron, body: bytes) -> str | None:
         params.update(query)
         if "Action" in params:
             return f"{service}:{params['Action'][0]}"
-    if service in ("apigateway", "s3"):
+    if service in ("apigateway", "s3", "securityhub"):
         # apigatewayv2 signs as "apigateway" too; its paths start with /v2/.
         model = "apigatewayv2" if path.startswith("/v2/") else service
         for route in _rest_routes(model):

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
 
 from auditor.model.report import Report
 from auditor.model.report_json import json_chunks
 
-ReportFormat = Literal["table", "json", "markdown", "html"]
+ReportFormat = Literal["table", "json", "markdown", "html", "sarif", "junit", "ocsf"]
 
 
-def render(report: Report, fmt: ReportFormat, *, color: bool = False) -> str:
-    return "".join(render_chunks(report, fmt, color=color))
+def render(
+    report: Report, fmt: ReportFormat, *, color: bool = False, baseline: Path | None = None
+) -> str:
+    return "".join(render_chunks(report, fmt, color=color, baseline=baseline))
 
 
-def render_chunks(report: Report, fmt: ReportFormat, *, color: bool = False) -> Iterator[str]:
+def render_chunks(
+    report: Report, fmt: ReportFormat, *, color: bool = False, baseline: Path | None = None
+) -> Iterator[str]:
     """The report's text in pieces, for a writer that streams: JSON is made row by row (a
-    10,000-group matrix is never one string); the other formats are one piece."""
+    10,000-group matrix is never one string); the other formats are one piece. `baseline`
+    is the audited baseline file, for the formats that point at a file (SARIF)."""
     if fmt == "json":
         return json_chunks(report)
-    return iter((_rendered(report, fmt, color),))
+    return iter((_rendered(report, fmt, color, baseline),))
 
 
-def _rendered(report: Report, fmt: ReportFormat, color: bool) -> str:
+def _rendered(report: Report, fmt: ReportFormat, color: bool, baseline: Path | None) -> str:
     # Each renderer is imported when asked for: a JSON run never loads rich.
     if fmt == "markdown":
         from auditor.report.markdown import render_markdown
@@ -33,6 +39,18 @@ def _rendered(report: Report, fmt: ReportFormat, color: bool) -> str:
         from auditor.report.html import render_html
 
         return render_html(report)
+    if fmt == "sarif":
+        from auditor.report.sarif import render_sarif
+
+        return render_sarif(report, baseline=baseline)
+    if fmt == "junit":
+        from auditor.report.junit import render_junit
+
+        return render_junit(report)
+    if fmt == "ocsf":
+        from auditor.report.ocsf import render_ocsf
+
+        return render_ocsf(report)
     from auditor.report.table import render_table
 
     return render_table(report, color=color)

@@ -1,8 +1,13 @@
 """AWS Lambda entry point (`auditor.unattended.aws_lambda.handler`), run on an EventBridge schedule.
 
 Environment:
-  REPORT_BUCKET        bucket for reports (reports/YYYY/MM/DD/<stamp>.json|.html, reports/latest.*)
+  REPORT_BUCKET        bucket for reports (reports/YYYY/MM/DD/<stamp>.<suffix>, reports/latest.*)
                        and the state between runs (state/state.json)
+  REPORT_FORMATS       formats written, comma-separated (default "json,html"): json, html,
+                       markdown, sarif, junit, ocsf (suffixes .json .html .md .sarif .xml
+                       .ocsf.json)
+  SECURITY_HUB         "true": also import the findings into Security Hub (BatchImportFindings;
+                       the template grants it only with EnableSecurityHub)
   BASELINE_PATH        baseline file inside the deployment package, or
   BASELINE_S3_URI      s3://bucket/key of the baseline
   SLACK_SECRET_ARN     Secrets Manager secret, JSON {"bot_token", "channel"} or {"webhook_url"}
@@ -32,6 +37,7 @@ from auditor.model.inputs import read_capped
 from auditor.unattended.stores import s3_location
 
 if TYPE_CHECKING:
+    from auditor.report.render import ReportFormat
     from auditor.unattended.slack import SlackConfig
 
 log = logging.getLogger(__name__)
@@ -40,23 +46,49 @@ log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
 STATE_KEY = "state/state.json"
 
 
+# Each format's suffix on S3, as `-o` reads them (commands/options.SUFFIX_FORMATS).
+FORMAT_SUFFIXES: dict[ReportFormat, str] = {
+    "json": ".json",
+    "html": ".html",
+    "markdown": ".md",
+    "sarif": ".sarif",
+    "junit": ".xml",
+    "ocsf": ".ocsf.json",
+}
+
+
+def report_formats(raw: str) -> list[ReportFormat]:
+    """REPORT_FORMATS: known formats, each once, in the order given; an InputError otherwise."""
+    chosen: list[ReportFormat] = []
+    for name in (part.strip().lower() for part in raw.split(",")):
+        found = next((fmt for fmt in FORMAT_SUFFIXES if fmt == name), None)
+        if found is None:
+            known = ", ".join(FORMAT_SUFFIXES)
+            raise InputError("REPORT_FORMATS", None, f"{name!r} is not one of {known}")
+        if found not in chosen:
+            chosen.append(found)
+    return chosen
+
+
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    from auditor.commands.outputs import CONTENT_TYPES
     from auditor.commands.run import execute
-    from auditor.report.html import render_html
+    from auditor.report.render import render
 
     env = os.environ
     bucket = _required(env, "REPORT_BUCKET")
     matrix = matrix_scope(env.get("MATRIX", "full"), "MATRIX")  # checked before any read
+    formats = report_formats(env.get("REPORT_FORMATS", "json,html"))
     clients = AwsClients(AwsOptions(region=env.get("AWS_REGION") or None))
     s3 = clients.client("s3")
     now = datetime.now(UTC)
     stem = f"reports/{now:%Y/%m/%d}/{now:%Y%m%dT%H%M%SZ}"
-    keys = {
-        "json": f"{stem}.json",
-        "html": f"{stem}.html",
-        "latest_json": "reports/latest.json",
-        "latest_html": "reports/latest.html",
-    }
+    keys: dict[str, str] = {}
+    for fmt in formats:
+        keys[fmt] = f"{stem}{FORMAT_SUFFIXES[fmt]}"
+        keys[f"latest_{fmt}"] = f"reports/latest{FORMAT_SUFFIXES[fmt]}"
+    # The alert links to the page a person reads: the HTML when written, else the first.
+    linked = keys.get("html", keys[formats[0]])
     slack = _slack_secret(clients, env)
     options = RunOptions(
         baseline=_baseline(s3, env),
@@ -69,19 +101,16 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
             config=slack,
             always=env.get("SLACK_ALWAYS", "").lower() == "true",
         ),
-        report_url=_report_url(env, bucket, keys["html"], clients.region),
+        report_url=_report_url(env, bucket, linked, clients.region),
         matrix=matrix,
+        security_hub=env.get("SECURITY_HUB", "").lower() == "true",
     )
     outcome = execute(options)
     report = outcome.report
-    html = render_html(outcome.published)
-    for key, body, kind in (
-        (keys["json"], outcome.rendered, "application/json"),
-        (keys["html"], html, "text/html; charset=utf-8"),
-        (keys["latest_json"], outcome.rendered, "application/json"),
-        (keys["latest_html"], html, "text/html; charset=utf-8"),
-    ):
-        s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType=kind)
+    for fmt in formats:
+        body = (outcome.rendered if fmt == "json" else render(outcome.published, fmt)).encode()
+        for key in (keys[fmt], keys[f"latest_{fmt}"]):
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=CONTENT_TYPES[fmt])
     summary = {
         "status": report.status,
         **outcome.counts(),
@@ -95,7 +124,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
         outcome.exit_code,
         report.summary.findings,
         bucket,
-        keys["json"],
+        linked,
     )
     return summary
 

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.collect import AwsOptions
 from auditor.commands import run
-from auditor.commands.options import RunOptions
+from auditor.commands.options import ReportOutput, RunOptions
 from auditor.model.snapshot import Snapshot
 from tests.support.snapshots import small_app
 
@@ -44,7 +44,7 @@ def test_without_a_destination_nothing_is_rendered_until_asked(
 
 def test_a_report_file_holds_the_published_matrix(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    options = _options(tmp_path, output=out, matrix="none")
+    options = _options(tmp_path, outputs=(ReportOutput(str(out), "json"),), matrix="none")
     options = RunOptions(**{**options.__dict__, "format": "json"})
     outcome = run.execute(options)
     written = json.loads(out.read_text())

@@ -32,7 +32,7 @@ def test_exit_0_clean_with_aws_endpoint_url_from_the_environment(world: World) -
     result = subprocess_cli(
         ["run", "--baseline", str(world.baseline_path), "-o", str(out)], endpoint=world.url
     )
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, f"0 findings -> {out}\n")
     assert load_report(out)["findings"] == []
 
 

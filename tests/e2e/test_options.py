@@ -126,7 +126,8 @@ def test_a_device_is_written_through_not_replaced(world: World) -> None:
     # `-o /dev/null` keeps only the exit code; `-o /dev/stdout` writes the report to whatever
     # stdout is (a pipe here): neither device is swapped for a regular file.
     done = subprocess_cli(run_args(world, "-o", "/dev/null"), endpoint=world.url)
-    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "")  # the world is clean
+    # The world is clean: nothing but the summary line.
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "0 findings -> /dev/null\n")
     assert Path("/dev/null").is_char_device()
     done = subprocess_cli(run_args(world, "-o", "/dev/stdout"), endpoint=world.url)
     assert done.exit_code == 0 and json.loads(done.stdout)["status"] == "complete"
@@ -200,7 +201,7 @@ def test_valid_edge_values_are_accepted(world: World) -> None:
             str(out),
         )
     )
-    assert (result.exit_code, result.stderr) == (0, ""), result
+    assert (result.exit_code, result.stderr) == (0, f"0 findings -> {out}\n"), result
     assert out.is_file()
 
 

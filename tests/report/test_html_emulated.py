@@ -10,7 +10,7 @@ import yaml
 
 from auditor.collect import AwsOptions
 from auditor.commands.demo import demo_baseline, seed_demo
-from auditor.commands.options import RunOptions
+from auditor.commands.options import ReportOutput, RunOptions
 from auditor.commands.run import execute
 from tests.report.test_html_browser import (
     ARTIFACTS,
@@ -42,7 +42,7 @@ def audited(aws: Any, tmp_path: Path) -> Any:
         RunOptions(
             baseline=baseline,
             format="html",
-            output=tmp_path / "report.html",
+            outputs=(ReportOutput(str(tmp_path / "report.html"), "html"),),
             aws=AwsOptions(region=aws.region, endpoint_url=aws.url),
         )
     )

@@ -27,16 +27,31 @@ READ_PREFIXES = ("Get", "List", "Describe", "GET")
 _REST = ("apigateway", "apigatewayv2")
 
 
-def _statements() -> list[dict[str, Any]]:
-    """Every Allow/Deny statement of the function's role, Fn::If branches included."""
-    template = cfn_yaml.loads(TEMPLATE.read_text(encoding="utf-8"))
-    policies = template["Resources"]["AuditRole"]["Properties"]["Policies"]
+def _statements(*, conditions: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Every Allow/Deny statement of the function's role, Fn::If branches included (with
+    `conditions`, only the unconditional ones and those of policies under these)."""
     statements = []
-    for policy in policies:
-        if "Fn::If" in policy:
-            policy = policy["Fn::If"][1]  # the "configured" branch
+    for condition, policy in _policies():
+        if conditions is not None and condition is not None and condition not in conditions:
+            continue
         statements += policy["PolicyDocument"]["Statement"]
     return statements
+
+
+def _policies() -> list[tuple[str | None, dict[str, Any]]]:
+    """(the condition a policy is granted under, or None; the policy)."""
+    template = cfn_yaml.loads(TEMPLATE.read_text(encoding="utf-8"))
+    found: list[tuple[str | None, dict[str, Any]]] = []
+    for policy in template["Resources"]["AuditRole"]["Properties"]["Policies"]:
+        if "Fn::If" in policy:
+            condition, configured, _ = policy["Fn::If"]
+            found.append((condition, configured))  # the "configured" branch
+        else:
+            found.append((None, policy))
+    return found
+
+
+SECURITY_HUB_IMPORT = "securityhub:BatchImportFindings"
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -99,6 +114,7 @@ def test_role_read_actions_are_exactly_the_declared_operations() -> None:
         for s in _statements()
         for a in _actions(s)
         if not a.startswith(("s3:", "logs:", "secretsmanager:", "ssm:"))
+        and a != SECURITY_HUB_IMPORT
     }
     assert granted == set(OPERATIONS)
 
@@ -116,6 +132,8 @@ def test_no_write_action_outside_own_bucket_and_logs() -> None:
                 assert all("ReportsBucket.Arn" in r for r in resources), (action, resources)
             elif service == "logs":
                 assert all("AuditLogGroup.Arn" in r for r in resources), (action, resources)
+            elif action == SECURITY_HUB_IMPORT:
+                continue  # opt-in: test_security_hub_import_is_granted_only_when_enabled
             else:
                 pytest.fail(f"write action {action} on {resources}")
 
@@ -149,3 +167,26 @@ def test_scoped_resources_are_of_the_actions_service() -> None:
             if action in OPERATIONS:
                 service = action.split(":", 1)[0]
                 assert all(f":{service}:" in r for r in scoped), (action, scoped)
+
+
+def test_security_hub_import_is_granted_only_when_enabled() -> None:
+    # The one write to the audited account (--security-hub), under EnableSecurityHub only,
+    # and only into the account's own default product.
+    granting = [
+        (condition, statement)
+        for condition, policy in _policies()
+        for statement in policy["PolicyDocument"]["Statement"]
+        if SECURITY_HUB_IMPORT in _actions(statement)
+    ]
+    assert [condition for condition, _ in granting] == ["SecurityHubEnabled"]
+    assert not any(
+        SECURITY_HUB_IMPORT in _actions(s) for s in _statements(conditions=("HasSlackSecret",))
+    )
+    template = cfn_yaml.loads(TEMPLATE.read_text(encoding="utf-8"))
+    condition = template["Conditions"]["SecurityHubEnabled"]
+    assert condition == {"Fn::Equals": [{"Ref": "EnableSecurityHub"}, "true"]}
+    assert template["Parameters"]["EnableSecurityHub"]["Default"] == "false"
+    ((_, statement),) = granting
+    assert all(":securityhub:" in r and "product/" in r for r in _resources(statement))
+    variables = template["Resources"]["AuditFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["SECURITY_HUB"] == {"Ref": "EnableSecurityHub"}

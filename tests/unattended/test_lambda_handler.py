@@ -123,6 +123,8 @@ def test_malformed_secret_is_refused_without_echoing_it(
     [
         ("FAIL_ON", "severe", "FAIL_ON: 'severe' is not one of critical, high, medium, low, info"),
         ("MATRIX", "some", "MATRIX: 'some' is not one of full, differing, none"),
+        ("REPORT_FORMATS", "json,pdf", "REPORT_FORMATS: 'pdf' is not one of json, html"),
+        ("REPORT_FORMATS", "", "REPORT_FORMATS: '' is not one of"),
         ("BASELINE_S3_URI", "s3://only-a-bucket", "BASELINE_S3_URI: expected s3://bucket/key"),
         ("BASELINE_S3_URI", "/local/baseline.yaml", "BASELINE_S3_URI: expected s3://bucket/key"),
     ],
@@ -137,3 +139,25 @@ def test_bad_setting_is_an_input_error_naming_it(
         handler({}, None)
     assert str(raised.value).startswith(says), str(raised.value)
     assert "Contents" not in world.client("s3").list_objects_v2(Bucket=BUCKET)  # nothing ran
+
+
+def test_report_formats_each_written_dated_and_latest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASELINE_PATH", str(world.baseline_path))
+    monkeypatch.setenv("REPORT_FORMATS", "sarif, ocsf,junit,sarif")
+    world.client("cognito-idp").create_group(GroupName="testers", UserPoolId=world.user_pool_id)
+    summary: dict[str, Any] = handler({}, None)
+    keys = summary["report_keys"]
+    assert sorted(keys) == sorted(
+        ["sarif", "latest_sarif", "ocsf", "latest_ocsf", "junit", "latest_junit"]
+    )
+    assert keys["latest_ocsf"] == "reports/latest.ocsf.json" and keys["junit"].endswith(".xml")
+    sarif = json.loads(_object(world, keys["sarif"]))
+    assert sarif["version"] == "2.1.0"
+    assert "group-undeclared" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert _object(world, keys["latest_sarif"]) == _object(world, keys["sarif"])
+    assert json.loads(_object(world, keys["ocsf"]))[0]["class_uid"] == 2004
+    assert _object(world, keys["junit"]).startswith("<?xml")
+    listed = world.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="reports/")["Contents"]
+    assert len(listed) == 6  # no JSON or HTML unless asked for

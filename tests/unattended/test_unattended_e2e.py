@@ -12,7 +12,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from auditor.collect import AwsOptions
-from auditor.commands.options import RunOptions, SlackOptions
+from auditor.commands.options import ReportOutput, RunOptions, SlackOptions
 from auditor.commands.run import RunOutcome, execute
 from auditor.model.errors import InputError
 from auditor.unattended.schedule import run_schedule
@@ -32,7 +32,7 @@ def _options(world: World) -> RunOptions:
     return RunOptions(
         baseline=world.baseline_path,
         aws=AwsOptions(endpoint_url=world.url, max_attempts=2),
-        output=world.folder / "report.json",
+        outputs=(ReportOutput(str(world.folder / "report.json"), "json"),),
         format="json",
         state=str(world.folder / "state" / "state.json"),
         slack=SlackOptions(enabled=True),
@@ -130,7 +130,8 @@ def test_slack_down_keeps_report_state_and_pending_alert(
     outcome = execute(options)
     assert time.monotonic() - started < 30
 
-    written = json.loads(options.output.read_text())  # type: ignore[union-attr]
+    report_file = Path(options.outputs[0].location)
+    written = json.loads(report_file.read_text())
     assert {f["rule_id"] for f in written["findings"]} == {"group-undeclared", "excess-route"}
     assert [(e["service"], e["operation"]) for e in written["errors"]] == [
         ("slack", "chat.postMessage")
@@ -139,7 +140,7 @@ def test_slack_down_keeps_report_state_and_pending_alert(
     stderr = capsys.readouterr().err
     assert stderr.count("auditor: slack chat.postMessage failed") == 1 and TOKEN not in stderr
     state_text = Path(options.state or "").read_text()
-    assert TOKEN not in state_text and TOKEN not in options.output.read_text()  # type: ignore[union-attr]
+    assert TOKEN not in state_text and TOKEN not in report_file.read_text()
     saved = LocalStateStore(Path(options.state or "")).load()
     assert saved is not None and saved.pending_alert is not None
     assert {f.rule_id for f in saved.pending_alert.new} == {"group-undeclared", "excess-route"}
@@ -164,7 +165,7 @@ def test_a_state_that_cannot_be_saved_leaves_the_report_on_stdout(
         raise InputError(str(self.path), None, "cannot write (No space left on device)")
 
     monkeypatch.setattr(LocalStateStore, "save", full_disk)
-    options = replace(_options(world), output=None, slack=SlackOptions())
+    options = replace(_options(world), outputs=(), slack=SlackOptions())
     with pytest.raises(InputError, match="No space left"):
         execute(options, stdout=True)
     assert json.loads(capsys.readouterr().out)["status"] == "complete"

@@ -1,0 +1,84 @@
+"""Where a run's report goes: each `-o` in its format, a local file (atomically) or an S3
+object (one PutObject, atomic too), and the one line that says what was written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.commands.atomic import atomic_output
+from auditor.commands.options import S3_SCHEME, ReportOutput
+from auditor.model.errors import InputError
+from auditor.model.findings import Severity
+from auditor.model.report import Report
+from auditor.report.render import ReportFormat, render_chunks
+
+if TYPE_CHECKING:
+    from auditor.collect import AwsOptions
+
+CONTENT_TYPES: dict[ReportFormat, str] = {
+    "json": "application/json",
+    "ocsf": "application/json",
+    "sarif": "application/sarif+json",
+    "junit": "application/xml",
+    "html": "text/html; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+}
+
+
+def write_outputs(
+    report: Report, outputs: Sequence[ReportOutput], aws: AwsOptions, *, baseline: Path
+) -> None:
+    """Every output, in the order given; a failure is one InputError naming the output."""
+    for output in outputs:
+        chunks = render_chunks(report, output.format, baseline=baseline)
+        if output.path is not None:
+            with atomic_output(output.path) as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+        else:
+            put_s3(output.location, "".join(chunks), CONTENT_TYPES[output.format], aws)
+
+
+def put_s3(location: str, text: str, content_type: str, aws: AwsOptions) -> None:
+    """One PutObject through the collectors' session and endpoint: readers see the old
+    object or the new one, never half of it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from auditor.collect.session import AwsClients
+
+    bucket, _, key = location.removeprefix(S3_SCHEME).partition("/")
+    try:
+        AwsClients(aws).client("s3").put_object(
+            Bucket=bucket, Key=key, Body=text.encode(), ContentType=content_type
+        )
+    except ClientError as exc:
+        # The code only: S3's message may quote the request.
+        code = exc.response.get("Error", {}).get("Code", "") or "error"
+        raise InputError(f"--output {location}", None, f"cannot write: {code}") from None
+    except BotoCoreError as exc:
+        raise InputError(f"--output {location}", None, f"cannot write: {exc}") from None
+
+
+def summary_line(report: Report, outputs: Sequence[ReportOutput]) -> str:
+    """`8 findings (2 critical, 1 accepted) -> report.html, report.sarif`: what a person
+    needs to know once the report went to files, not to the terminal."""
+    counting = {severity: 0 for severity in Severity}
+    accepted = 0
+    for finding in report.findings:
+        if finding.counts:
+            counting[finding.severity] += 1
+        else:
+            accepted += 1
+    parts = [f"{count} {severity.value}" for severity, count in counting.items() if count]
+    if accepted:
+        parts.append(f"{accepted} accepted")
+    total = len(report.findings)
+    line = f"{total} finding{'' if total == 1 else 's'}"
+    if parts:
+        line += f" ({', '.join(parts)})"
+    if report.status == "incomplete":
+        line = f"incomplete ({report.incomplete_because()}): {line}"
+    return f"{line} -> {', '.join(output.location for output in outputs)}"

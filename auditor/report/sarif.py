@@ -1,0 +1,175 @@
+"""The report as SARIF 2.1.0, the format code scanning reads (GitHub, Azure DevOps, IDEs).
+
+One `rule` per catalog rule the report's findings use, one `result` per finding. GitHub files
+an alert under the rule's `security-severity` (a CVSS-like number) and keeps it across runs
+by `partialFingerprints`, which is the finding's own fingerprint. The audited things are AWS
+resources, not lines of code: each result names its role ARN, persona and route as a logical
+location, and the baseline file (when the caller names it) as the physical location, so that
+code scanning has a file to show the alert on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from auditor.audit.catalog import Rule, get_rule
+from auditor.model.findings import Finding, Severity
+from auditor.model.report import Report
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "auditorFingerprint/v1"
+
+# GitHub: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below 4.0 low.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+def render_sarif(report: Report, *, baseline: Path | None = None) -> str:
+    return json.dumps(sarif_log(report, baseline=baseline), indent=2) + "\n"
+
+
+def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]:
+    rule_index: dict[str, int] = {}
+    rules: list[dict[str, Any]] = []
+    for finding in report.findings:
+        if finding.rule_id not in rule_index:
+            rule_index[finding.rule_id] = len(rules)
+            rules.append(_rule(get_rule(finding.rule_id)))
+    artifact = None if baseline is None else _artifact_uri(baseline)
+    results = [_result(f, rule_index[f.rule_id], artifact) for f in report.findings]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": report.tool.name,
+                "version": report.tool.version,
+                "semanticVersion": report.tool.version,
+                "rules": rules,
+            }
+        },
+        "invocations": [_invocation(report)],
+        "results": results,
+        "properties": {"target": report.target.model_dump(mode="json", exclude_none=True)},
+    }
+    if artifact is not None:
+        run["artifacts"] = [{"location": {"uri": artifact}, "roles": ["analysisTarget"]}]
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": rule.remediation},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": ["security", "iam", "cognito", "api-gateway"],
+            "references": rule.references,
+        },
+    }
+    if rule.references:
+        entry["helpUri"] = rule.references[0]
+    return entry
+
+
+def _result(finding: Finding, index: int, artifact: str | None) -> dict[str, Any]:
+    location: dict[str, Any] = {"logicalLocations": _logical_locations(finding)}
+    if artifact is not None:
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": artifact, "index": 0},
+            "region": {"startLine": 1},
+        }
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": _properties(finding),
+    }
+    if finding.accepted is not None:
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": finding.accepted.reason,
+                **(
+                    {"properties": {"expires": finding.accepted.expires}}
+                    if finding.accepted.expires
+                    else {}
+                ),
+            }
+        ]
+    return result
+
+
+def _logical_locations(finding: Finding) -> list[dict[str, Any]]:
+    """The resource, then who and what: the path a reader follows to the problem."""
+    locations = [{"name": finding.resource, "kind": "resource"}]
+    if finding.persona:
+        locations.append({"name": finding.persona, "kind": "object"})
+    if finding.route:
+        qualified = f"{finding.api_id}:{finding.route}" if finding.api_id else finding.route
+        locations.append({"name": finding.route, "fullyQualifiedName": qualified, "kind": "member"})
+    return locations
+
+
+def _properties(finding: Finding) -> dict[str, Any]:
+    shown = {
+        "severity": finding.severity.value,
+        "resource": finding.resource,
+        "persona": finding.persona,
+        "route": finding.route,
+        "api_id": finding.api_id,
+        "app_client": finding.app_client,
+        "remediation": finding.remediation,
+        "first_seen": finding.first_seen,
+        "last_seen": finding.last_seen,
+    }
+    return {key: value for key, value in shown.items() if value is not None}
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    invocation: dict[str, Any] = {
+        "executionSuccessful": report.status == "complete",
+        "endTimeUtc": report.generated_at,
+    }
+    if report.errors:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "error",
+                "message": {"text": f"{error.service} {error.operation} failed: {error.message}"},
+                "descriptor": {"id": f"{error.service}:{error.operation}"},
+            }
+            for error in report.errors
+        ]
+    return invocation
+
+
+def _artifact_uri(baseline: Path) -> str:
+    """The baseline relative to the working directory (a checkout's root, where code
+    scanning resolves paths), else as a file URI."""
+    resolved = baseline.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_uri() if os.path.isabs(resolved) else baseline.as_posix()
