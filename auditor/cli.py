@@ -387,12 +387,11 @@ def demo(
     if any(place.is_s3 for place in outputs):  # the demo's S3 is the emulator's, gone after
         raise InputError("--output", None, "the demo writes local files only")
     folder = None if keep is None else writable_folder(keep, "--keep")
-    try:
-        from auditor.commands.demo import run_demo
-    except ModuleNotFoundError as exc:  # moto is an extra: a production install lacks it
-        raise InputError(
-            "demo", None, f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'"
-        ) from exc
+    from auditor.commands.emulator_cmd import require_moto
+
+    require_moto("demo")  # moto is an extra: a production install lacks it
+    from auditor.commands.demo import run_demo
+
     outcome = run_demo(chosen, outputs=outputs, keep=folder, color=sys.stdout.isatty())
     if not outputs:
         typer.echo(outcome.rendered, nl=False)

@@ -82,13 +82,14 @@ def check_port_free(port: int) -> None:
         probe.close()
 
 
-def require_moto() -> None:
-    """The same one line as `auditor demo` when the optional extra is missing (exit 2)."""
+def require_moto(command: str = "emulator") -> None:
+    """One line naming `command` when the optional demo extra (moto) is missing: exit 2, where
+    the emulator's server thread would otherwise fail deep inside (exit 4)."""
     try:
         import moto.moto_server.threaded_moto_server  # noqa: F401
     except ImportError as exc:
         raise InputError(
-            "emulator",
+            command,
             None,
             f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'",
         ) from exc

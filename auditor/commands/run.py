@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from auditor.checks.run import audit, check_snapshot_matches
+from auditor.checks.run import acceptance_review, audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
 from auditor.commands.console import notice
 from auditor.commands.options import (
@@ -134,6 +134,9 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
         publish(audit(snapshot, baseline))
     report = final[-1]
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
+    # Accepted entries that expired or match no finding: a person should look (--quiet: not).
+    for line in acceptance_review(baseline, report):
+        notice(f"auditor: warning: {line}")
     code = exit_code(report, options.fail_on)
     return RunOutcome(report, snapshot, code, published[-1], options.format)
 

@@ -24,6 +24,8 @@ AUDITOR_SERVICE = "auditor"
 UNREAD_STAGE = "ReadStage"
 # ReportError.service of an alert that could not be delivered (with --slack): no read failed.
 SLACK_SERVICE = "slack"
+# ReportError.service of a Security Hub import that failed (with --security-hub): a write.
+SECURITY_HUB_SERVICE = "securityhub"
 
 
 class _Model(BaseModel):
@@ -44,7 +46,7 @@ class ReportError(_Model):
     def is_read(self) -> bool:
         """A failed AWS read, rather than something the auditor could not evaluate or an alert
         it could not deliver."""
-        return self.service not in (AUDITOR_SERVICE, SLACK_SERVICE)
+        return self.service not in (AUDITOR_SERVICE, SLACK_SERVICE, SECURITY_HUB_SERVICE)
 
 
 class ApiTarget(_Model):

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.audit.catalog import get_rule
 from auditor.model.findings import Finding, Severity
-from auditor.model.report import Report, ReportError
+from auditor.model.report import SECURITY_HUB_SERVICE, Report, ReportError
 
 if TYPE_CHECKING:
     from auditor.collect import AwsOptions
 
-SERVICE = "securityhub"
+SERVICE = SECURITY_HUB_SERVICE
 OPERATION = "BatchImportFindings"
 BATCH = 100  # BatchImportFindings takes at most 100 findings per call
 ASFF_VERSION = "2018-10-08"

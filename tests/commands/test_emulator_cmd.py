@@ -102,11 +102,13 @@ def test_keep_with_empty_is_exit_2_before_serving(tmp_path: Path) -> None:
     assert line.startswith("auditor: error: --keep:") and "--empty" in line
 
 
-def test_without_moto_it_names_the_extra_in_one_line() -> None:
+@pytest.mark.parametrize(
+    ("command", "argv"), [("emulator", "['emulator', '--port', '0']"), ("demo", "['demo']")]
+)
+def test_without_moto_it_names_the_extra_in_one_line(command: str, argv: str) -> None:
+    # `demo` used to reach the emulator's server thread and exit 4 (an internal error).
     hide_moto = (
-        "import sys; sys.modules['moto'] = None\n"
-        "from auditor.cli import main\n"
-        "main(['emulator', '--port', '0'])\n"
+        f"import sys; sys.modules['moto'] = None\nfrom auditor.cli import main\nmain({argv})\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", hide_moto],
@@ -118,5 +120,5 @@ def test_without_moto_it_names_the_extra_in_one_line() -> None:
     )
     assert done.returncode == 2
     (line,) = done.stderr.splitlines()
-    assert line.startswith("auditor: error: emulator: needs the demo extra")
+    assert line.startswith(f"auditor: error: {command}: needs the demo extra")
     assert "pip install 'cognito-route-auditor[demo]'" in line
