@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from auditor.commands.console import LogFormat, LogLevel
 from auditor.commands.exit_codes import EXIT_INCOMPLETE, EXIT_INPUT
 from auditor.commands.guard import DEBUG_FLAG, PROG, say
 from auditor.model.errors import AuditorError, InputError
@@ -100,6 +101,7 @@ def aws_options(
 ) -> AwsOptions:
     """Checked here, before any file is read: AwsOptions rejects what botocore would choke on."""
     from auditor.collect.session import AwsOptions
+    from auditor.commands.console import read_progress
 
     return AwsOptions(
         region=region,
@@ -107,6 +109,7 @@ def aws_options(
         endpoint_url=endpoint_url,
         retry_mode=retry_mode,
         max_attempts=max_attempts,
+        progress=read_progress(),
     )
 
 
@@ -132,10 +135,37 @@ def _root(
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Nothing on stderr but errors (no progress, no summary)."
+        ),
+    ] = False,
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(
+            case_sensitive=False,
+            help="What goes to stderr: debug (every AWS page read), info, warning or error.",
+        ),
+    ] = "info",
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            case_sensitive=False,
+            help="text, or json: one object per line (time, level, message, fields).",
+        ),
+    ] = "text",
 ) -> None:
-    """Audit who can call which API Gateway route through Cognito group roles."""
-    # --debug is taken off the command line by main() wherever it stands; this declaration
-    # documents it in --help and accepts it under typer's test runner.
+    """Audit who can call which API Gateway route through Cognito group roles.
+
+    --debug, --quiet, --log-level and --log-format may stand before or after the command.
+    """
+    # --debug is taken off the command line by main() wherever it stands, and the other
+    # root options moved before the command; declared here, they show in --help and work
+    # under typer's test runner (before the command).
+    from auditor.commands.console import configure
+
+    configure(quiet=quiet, level=log_level.lower(), fmt=log_format.lower(), debug=debug)
 
 
 @app.command()
