@@ -8,7 +8,8 @@ import time
 from collections import Counter
 
 from rich.console import Console
-from rich.status import Status
+from rich.live import Live
+from rich.spinner import Spinner
 from rich.text import Text
 
 
@@ -23,27 +24,40 @@ class _Tally:
         self.pages[service] += 1
         self.items[service] += items
 
+    def total(self) -> int:
+        return sum(self.pages.values())
+
+    def of(self, service: str) -> str:
+        pages = self.pages[service]
+        return f"{service} {pages} {_pages(pages)}/{self.items[service]} items"
+
     def summary(self) -> str:
-        return ", ".join(
-            f"{service} {pages} {'page' if pages == 1 else 'pages'}/{self.items[service]} items"
-            for service, pages in self.pages.items()
-        )
+        return ", ".join(self.of(service) for service in self.pages)
+
+
+def _pages(count: int) -> str:
+    return "page" if count == 1 else "pages"
 
 
 class LiveReads:
-    """A spinner line on stderr: the call in progress, what each service gave so far, and
-    the retries of a read that fails ("cognito-idp: retrying (3/10)"). Transient: the line
-    is gone once collection ends, leaving the report and its error lines."""
+    """A spinner line on stderr: how many pages were read, the call in progress, what its
+    service gave so far, and the retries of a read that fails ("cognito-idp: retrying
+    (3/10)"), with the seconds spent. Transient: the line is gone once collection ends,
+    leaving the report and its error lines."""
+
+    REFRESH_PER_SECOND = 8
 
     def __init__(self, *, color: bool) -> None:
         self._console = Console(stderr=True, no_color=not color, highlight=False)
-        self._status: Status | None = None
+        self._live: Live | None = None
+        self._spinner = Spinner("dots")
         self._tally = _Tally()
         self._doing = ""
+        self._service = ""
         self._started = time.monotonic()
 
     def calling(self, service: str, operation: str) -> None:
-        self._doing = f"{service} {operation}"
+        self._service, self._doing = service, f"{service} {operation}"
         self._show()
 
     def answered(self, service: str, operation: str, items: int) -> None:
@@ -51,29 +65,41 @@ class LiveReads:
         self._show()
 
     def retrying(self, service: str, operation: str, attempt: int, max_attempts: int) -> None:
+        self._service = service
         self._doing = f"{service}: retrying ({attempt}/{max_attempts}) {operation}"
-        self._show()
+        self._show(now=True)  # rare and telling: drawn at once, not at the next refresh
 
     def finished(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
+        if self._live is not None:
+            self._live.stop()  # draws the last state, then erases the line
+            self._live = None
         self._tally = _Tally()
 
-    def _show(self) -> None:
-        if self._status is None:
+    def _show(self, *, now: bool = False) -> None:
+        if self._live is None:
             self._started = time.monotonic()
+            self._live = Live(
+                console=self._console,
+                get_renderable=self._line,
+                transient=True,
+                refresh_per_second=self.REFRESH_PER_SECOND,
+            )
+            self._live.start()
+        elif now:
+            self._live.refresh()
+
+    def _line(self) -> Spinner:
+        """Made at each refresh (a dozen times a second at most, whatever the pace of the
+        reads), so that the seconds go on while one read waits."""
         seconds = time.monotonic() - self._started
-        line = Text(f"reading AWS ({seconds:.0f}s): {self._doing}")
-        done = self._tally.summary()
-        if done:
-            line.append(f"  [{done}]", style="dim")
+        # What matters first, for a narrow terminal cuts the end: how much, then what now.
+        total = self._tally.total()
+        line = Text(f"reading AWS: {total} {_pages(total)} ({seconds:.0f}s) · {self._doing}")
+        if self._service in self._tally.pages:
+            line.append(f" · {self._tally.of(self._service)}", style="dim")
         line.truncate(max(10, self._console.width - 2), overflow="ellipsis")
-        if self._status is None:
-            self._status = self._console.status(line, spinner="dots")
-            self._status.start()
-        else:
-            self._status.update(line)
+        self._spinner.update(text=line)
+        return self._spinner
 
 
 class LoggedReads:
