@@ -83,6 +83,9 @@ class LiveReads:
                 get_renderable=self._line,
                 transient=True,
                 refresh_per_second=self.REFRESH_PER_SECOND,
+                # stdout is the report's, never the terminal's stderr; lines logged to stderr
+                # meanwhile are printed above the live line.
+                redirect_stdout=False,
             )
             self._live.start()
         elif now:

@@ -62,6 +62,7 @@ def test_an_unreachable_endpoint_shows_each_retry() -> None:
     assert "cognito-idp: retrying (3/3)" in run.stderr
     # The live line is gone at the end: the failed reads are what stays.
     assert "auditor: sts GetCallerIdentity failed" in run.stderr
+    assert json.loads(run.stdout)["errors"]  # stdout, a pipe, holds the snapshot alone
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
