@@ -160,9 +160,8 @@ def _root(
 
     --debug, --quiet, --log-level and --log-format may stand before or after the command.
     """
-    # --debug is taken off the command line by main() wherever it stands, and the other
-    # root options moved before the command; declared here, they show in --help and work
-    # under typer's test runner (before the command).
+    # main() moves these options before the command wherever they stand (guard.py); under
+    # typer's test runner they work before the command.
     from auditor.commands.console import configure
 
     configure(quiet=quiet, level=log_level.lower(), fmt=log_format.lower(), debug=debug)
