@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
+from auditor.model.redact import scrub
+
 if TYPE_CHECKING:
     from auditor.collect.session import ReadProgress
 
@@ -27,6 +29,8 @@ LogFormat = Literal["text", "json"]
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 LOG_FORMATS: tuple[LogFormat, ...] = get_args(LogFormat)
 LOGGER = "auditor"
+# Loggers under "auditor" that a library writes to, never shown on stderr (see _StderrHandler).
+FOREIGN_LOGGERS = ("auditor.unattended.slack_sdk",)
 DEFAULT_WIDTH = 80  # a file, a pipe, or a terminal that does not say
 MIN_WIDTH = 40  # rich cannot lay a table out in less
 
@@ -53,6 +57,13 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, value: TextIO) -> None:
         pass  # StreamHandler.__init__ sets it; sys.stderr is read at each line instead
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A library logging through a logger named under ours (slack-sdk, pinned there for its
+        # level) quotes requests, webhook URLs included: the auditor says its failures itself.
+        if record.name.startswith(FOREIGN_LOGGERS):
+            return False
+        return bool(super().filter(record))
+
     def handleError(self, record: logging.LogRecord) -> None:
         pass  # stderr closed: the exit code still tells
 
@@ -63,7 +74,7 @@ class _Formatter(logging.Formatter):
         trace = None
         if record.exc_info and (_settings.debug or _settings.level <= logging.DEBUG):
             trace = self.formatException(record.exc_info)
-        return _line(record.levelno, record.getMessage(), fields, trace)
+        return scrub(_line(record.levelno, record.getMessage(), fields, trace))
 
 
 def _line(level: int, message: str, fields: dict[str, Any], trace: str | None = None) -> str:
@@ -114,7 +125,7 @@ def notice(line: str, **fields: Any) -> None:
     --quiet or --log-level above info."""
     if _settings.quiet or _settings.level > logging.INFO:
         return
-    _write(_line(logging.INFO, line, fields))
+    _write(scrub(_line(logging.INFO, line, fields)))
 
 
 def error_line(text: str) -> str:

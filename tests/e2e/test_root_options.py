@@ -4,6 +4,7 @@ or after the command; errors stay one line (a JSON object under --log-format jso
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,22 @@ def test_quiet_json_logging_of_an_offline_run_imports_no_rich(tmp_path: Path) ->
 def test_version_is_kept() -> None:
     done = subprocess_cli(["--version", "--quiet"])
     assert done.exit_code == 0 and done.stdout.startswith("auditor ")
+
+
+def test_a_library_logging_under_our_name_never_reaches_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """slack-sdk logs its requests (webhook URLs) through auditor.unattended.slack_sdk."""
+    from auditor.commands import console
+
+    console.configure(level="debug")
+    try:
+        logging.getLogger("auditor.unattended.slack_sdk").error("POST /services/T0/B0/secret")
+        logging.getLogger("auditor.unattended.schedule").info("schedule started")
+        logging.getLogger("auditor.collect").debug("key AKIAABCDEFGHIJKLMNOP")
+    finally:
+        console.configure()
+    assert capsys.readouterr().err.splitlines() == [
+        "schedule started",
+        "auditor: debug: key ***",
+    ]
