@@ -19,6 +19,7 @@ from auditor.model.snapshot import Snapshot
 from tests.support.cli import invoke
 from tests.support.snapshots import SmallApp, small_app
 from tests.support.terminal import run_on_terminal
+from tests.support.world import World
 
 WIDE = "250"  # one grid, whatever the number of personas
 
@@ -161,3 +162,22 @@ def test_a_terminal_without_unicode_gets_ascii(tmp_path: Path) -> None:
     )
     assert run.exit_code == 1, run.stderr
     assert _grid(run.stdout, ["GET /me"]) == {"GET /me": [ASCII_GLYPHS["allowed"] + "+"]}
+
+
+def test_live_against_the_emulator_like_run(world: World, tmp_path: Path) -> None:
+    """Collected live (AWS options as run's): the clean world differs nowhere; an
+    undeclared group shows what it reaches as excess, exit 1."""
+    live = ["matrix", "--baseline", str(world.baseline_path), "--endpoint-url", world.url]
+    clean = invoke(live)
+    assert clean.exit_code == 0, clean.stderr
+    assert re.search(r"\d+ personas x \d+ routes: 0 cells differ", clean.stdout)
+    world.client("cognito-idp").create_group(
+        GroupName="testers", UserPoolId=world.user_pool_id, Precedence=20
+    )
+    drifted = invoke([*live, "--differing"])
+    # An undeclared group without a role: its members get the default role, and reach
+    # GET /me, which nothing declares for them.
+    assert drifted.exit_code == 1
+    assert _grid(drifted.stdout, ["GET /me"]) == {"GET /me": ["●+"]}
+    assert "1 personas x 1 routes: 1 cells differ" in drifted.stdout
+    assert "testers" in drifted.stdout
