@@ -313,11 +313,11 @@ def matrix(
     Exit codes as for run: 1 on findings at or above --fail-on, 3 when incomplete.
     """
     from auditor.checks.run import audit
-    from auditor.commands.console import terminal_width, use_color
     from auditor.commands.matrix_view import render_matrix, stdout_takes_unicode
     from auditor.commands.options import run_options
     from auditor.commands.run import exit_code, obtain_snapshot, print_failures
     from auditor.model.baseline_file import load_baseline
+    from auditor.report.terminal import terminal_width, use_color
 
     options = run_options(
         baseline=baseline,
@@ -361,7 +361,7 @@ def rules(
     from rich.console import Console
     from rich.table import Table
 
-    from auditor.commands.console import terminal_width, use_color
+    from auditor.report.terminal import terminal_width, use_color
 
     table = Table(show_lines=False, expand=True)
     table.add_column("rule", no_wrap=True)  # an id is never split

@@ -3,7 +3,7 @@
 One place decides how stderr looks: `configure` (the root options --quiet, --log-level,
 --log-format) sets up the "auditor" logger; `notice` is a line for a person; `error_line` is
 how the guard's one error line is written; `read_progress` is the live line while collecting
-(rich, only on a terminal); `use_color` and `terminal_width` say how stdout may be drawn.
+(rich, only on a terminal). How stdout is drawn (width, colour) is report/terminal.py's.
 
 Nothing here imports rich unless stderr is a terminal: `validate` and offline runs start fast.
 """
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
 from auditor.model.redact import scrub
+from auditor.report.terminal import use_color
 
 if TYPE_CHECKING:
     from auditor.collect.session import ReadProgress
@@ -31,8 +30,6 @@ LOG_FORMATS: tuple[LogFormat, ...] = get_args(LogFormat)
 LOGGER = "auditor"
 # Loggers under "auditor" that a library writes to, never shown on stderr (see _StderrHandler).
 FOREIGN_LOGGERS = ("auditor.unattended.slack_sdk",)
-DEFAULT_WIDTH = 80  # a file, a pipe, or a terminal that does not say
-MIN_WIDTH = 40  # rich cannot lay a table out in less
 
 
 @dataclass
@@ -142,25 +139,6 @@ def _write(line: str) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
-
-
-# --- stdout: colour and width -----------------------------------------------------------------
-
-
-def use_color(terminal: bool) -> bool:
-    """Colour on a terminal unless NO_COLOR is set to anything but "" (no-color.org)."""
-    return terminal and not os.environ.get("NO_COLOR")
-
-
-def terminal_width(terminal: bool) -> int:
-    """COLUMNS when set, else the terminal's width, else DEFAULT_WIDTH (a file or a pipe)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return max(MIN_WIDTH, int(columns))
-    if terminal:
-        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-        return max(MIN_WIDTH, width or DEFAULT_WIDTH)
-    return DEFAULT_WIDTH
 
 
 # --- progress while collecting ----------------------------------------------------------------

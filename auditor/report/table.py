@@ -10,10 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from auditor.commands.console import terminal_width, use_color
 from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label
 from auditor.model.report import Report
+from auditor.report.terminal import terminal_width, use_color
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
