@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from auditor.commands.console import LogFormat, LogLevel
 from auditor.commands.exit_codes import EXIT_INCOMPLETE, EXIT_INPUT
 from auditor.commands.guard import DEBUG_FLAG, PROG, say
 from auditor.model.errors import AuditorError, InputError
@@ -122,6 +123,7 @@ def aws_options(
 ) -> AwsOptions:
     """Checked here, before any file is read: AwsOptions rejects what botocore would choke on."""
     from auditor.collect.session import AwsOptions
+    from auditor.commands.console import read_progress
 
     return AwsOptions(
         region=region,
@@ -129,6 +131,7 @@ def aws_options(
         endpoint_url=endpoint_url,
         retry_mode=retry_mode,
         max_attempts=max_attempts,
+        progress=read_progress(),
     )
 
 
@@ -154,10 +157,36 @@ def _root(
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Nothing on stderr but errors (no progress, no summary)."
+        ),
+    ] = False,
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(
+            case_sensitive=False,
+            help="What goes to stderr: debug (every AWS page read), info, warning or error.",
+        ),
+    ] = "info",
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            case_sensitive=False,
+            help="text, or json: one object per line (time, level, message, fields).",
+        ),
+    ] = "text",
 ) -> None:
-    """Audit who can call which API Gateway route through Cognito group roles."""
-    # --debug is taken off the command line by main() wherever it stands; this declaration
-    # documents it in --help and accepts it under typer's test runner.
+    """Audit who can call which API Gateway route through Cognito group roles.
+
+    --debug, --quiet, --log-level and --log-format may stand before or after the command.
+    """
+    # main() moves these options before the command wherever they stand (guard.py); under
+    # typer's test runner they work before the command.
+    from auditor.commands.console import configure
+
+    configure(quiet=quiet, level=log_level.lower(), fmt=log_format.lower(), debug=debug)
 
 
 @app.command()
@@ -293,6 +322,62 @@ def explain(
 
 
 @app.command()
+def matrix(
+    baseline: BaselineOpt,
+    snapshot: Annotated[str | None, typer.Option(help="Audit this saved snapshot offline.")] = None,
+    persona: Annotated[
+        list[str] | None,
+        typer.Option(help='Only these personas (fnmatch, repeatable): "group:*", default.'),
+    ] = None,
+    route: Annotated[
+        list[str] | None,
+        typer.Option(help='Only these routes (fnmatch, repeatable): "GET /items*".'),
+    ] = None,
+    differing: Annotated[
+        bool, typer.Option(help="Only the routes and personas with a cell that differs.")
+    ] = False,
+    fail_on: FailOnOpt = "low",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    retry_mode: RetryOpt = "standard",
+    max_attempts: AttemptsOpt = 10,
+) -> None:
+    """Show who can call which route, as a grid; cells that differ from the baseline marked.
+
+    Exit codes as for run: 1 on findings at or above --fail-on, 3 when incomplete.
+    """
+    from auditor.checks.run import audit
+    from auditor.commands.matrix_view import render_matrix, stdout_takes_unicode
+    from auditor.commands.options import run_options
+    from auditor.commands.run import exit_code, obtain_snapshot, print_failures
+    from auditor.model.baseline_file import load_baseline
+    from auditor.report.terminal import terminal_width, use_color
+
+    options = run_options(
+        baseline=baseline,
+        snapshot=snapshot,
+        fail_on=fail_on,
+        aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+    )
+    loaded = load_baseline(options.baseline)
+    report = audit(obtain_snapshot(options, loaded), loaded)
+    terminal = sys.stdout.isatty()
+    text = render_matrix(
+        report,
+        personas=persona or (),
+        routes=route or (),
+        differing_only=differing,
+        width=terminal_width(terminal),
+        color=use_color(terminal),
+        unicode=stdout_takes_unicode(),
+    )
+    typer.echo(text, nl=False)
+    print_failures(report.errors)
+    raise typer.Exit(exit_code(report, options.fail_on))
+
+
+@app.command()
 def rules(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
@@ -311,12 +396,19 @@ def rules(
     from rich.console import Console
     from rich.table import Table
 
+    from auditor.report.terminal import terminal_width, use_color
+
     table = Table(show_lines=False, expand=True)
-    for column in ("rule", "severity", "title"):
-        table.add_column(column, overflow="fold")
+    table.add_column("rule", no_wrap=True)  # an id is never split
+    table.add_column("severity", no_wrap=True)
+    table.add_column("title", overflow="fold")
     for rule in catalog:
         table.add_row(rule.id, rule.severity.value, rule.title)
-    console = Console()
+    terminal = sys.stdout.isatty()
+    color = use_color(terminal)
+    console = Console(
+        width=terminal_width(terminal), force_terminal=color, no_color=not color, highlight=False
+    )
     # Rendered first, then echoed: rich would exit 1 on its own when the reader of stdout
     # goes away, where main() exits quietly with 141.
     with console.capture() as captured:

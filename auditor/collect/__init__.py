@@ -29,6 +29,14 @@ CALLS: tuple[str, ...] = tuple(
 
 
 def collect_snapshot(target: TargetRef, options: AwsOptions) -> Snapshot:
+    try:
+        return _collect(target, options)
+    finally:
+        if options.progress is not None:  # a live line on the terminal goes away here
+            options.progress.finished()
+
+
+def _collect(target: TargetRef, options: AwsOptions) -> Snapshot:
     clients = AwsClients(options)
     reads = Reads()
     caller = reads.run("sts", "GetCallerIdentity", None, lambda: _caller(clients))

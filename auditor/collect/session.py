@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditor.model.errors import InputError
@@ -28,6 +28,16 @@ _ENDPOINT_SCHEMES = ("http", "https")
 USER_AGENT = "cognito-route-auditor"
 
 
+class ReadProgress(Protocol):
+    """Told of every AWS call as it happens, so that a slow or unreachable endpoint is seen
+    (commands/progress.py draws it on a terminal). Calls come from one thread, in order."""
+
+    def calling(self, service: str, operation: str) -> None: ...
+    def answered(self, service: str, operation: str, items: int) -> None: ...
+    def retrying(self, service: str, operation: str, attempt: int, max_attempts: int) -> None: ...
+    def finished(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class AwsOptions:
     region: str | None = None
@@ -36,6 +46,8 @@ class AwsOptions:
     endpoint_url: str | None = None
     retry_mode: str = "standard"
     max_attempts: int = 10
+    # Not an option of the audit: who watches the reads (None: nobody).
+    progress: ReadProgress | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Here, so that offline runs (--snapshot) reject bad options too.
@@ -91,6 +103,32 @@ def _as_sent(value: Any) -> Any:
     return value
 
 
+def _watch_reads(core: Any, progress: ReadProgress, max_attempts: int) -> None:
+    """botocore's own events, registered on the session: no collector is told of progress.
+    `request-created` comes once per attempt; its context counts the attempts."""
+    current = ["", ""]  # service, operation of the call in progress
+
+    def before_call(model: Any, **_: Any) -> None:
+        current[:] = [model.service_model.service_name, model.name]
+        progress.calling(*current)
+
+    def after_call(model: Any, parsed: Any, **_: Any) -> None:
+        items = 0
+        if isinstance(parsed, dict):  # a page's items: the lists it holds
+            items = sum(len(value) for value in parsed.values() if isinstance(value, list))
+        progress.answered(model.service_model.service_name, model.name, items)
+
+    def request_created(request: Any, **_: Any) -> None:
+        retries = getattr(request, "context", {}).get("retries") or {}
+        attempt = retries.get("attempt", 1)
+        if isinstance(attempt, int) and attempt > 1:
+            progress.retrying(current[0], current[1], attempt, max_attempts)
+
+    core.register("before-call", before_call, unique_id="auditor-progress-before")
+    core.register("after-call", after_call, unique_id="auditor-progress-after")
+    core.register("request-created", request_created, unique_id="auditor-progress-attempt")
+
+
 class AwsClients:
     """Creates each service client once, all sharing the session, region and retry policy."""
 
@@ -107,6 +145,8 @@ class AwsClients:
             # client's own time collecting 600 roles.
             parsers = core.get_component("response_parser_factory")
             parsers.set_parser_defaults(timestamp_parser=_as_sent)
+            if options.progress is not None:  # before any client: each copies the handlers
+                _watch_reads(core, options.progress, options.max_attempts)
             self.session = boto3.Session(
                 botocore_session=core, profile_name=options.profile, region_name=options.region
             )

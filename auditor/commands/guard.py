@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from auditor.commands.console import error_line
 from auditor.commands.exit_codes import EXIT_INPUT, EXIT_INTERNAL
 from auditor.model.errors import AuditorError
 from auditor.model.redact import scrub
@@ -35,18 +36,38 @@ def _open_closed_streams() -> None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
 
 
-def _take_debug_flag(args: list[str]) -> bool:
-    """Remove --debug wherever it stands before a `--`; True when it was there."""
+# The root options a person may put after the command too (`auditor run ... --quiet`):
+# moved before it, where click reads them. The value-taking ones take the next argument.
+_ROOT_FLAGS = frozenset({DEBUG_FLAG, "--quiet", "-q"})
+_ROOT_VALUED = frozenset({"--log-level", "--log-format"})
+
+
+def _lift_root_options(args: list[str]) -> bool:
+    """Move the root options standing before a `--` to the front; True when --debug was
+    among them."""
     end = args.index("--") if "--" in args else len(args)
-    found = DEBUG_FLAG in args[:end]
-    args[:end] = [arg for arg in args[:end] if arg != DEBUG_FLAG]
-    return found
+    lifted: list[str] = []
+    rest: list[str] = []
+    at = 0
+    while at < end:
+        arg = args[at]
+        name = arg.split("=", 1)[0]
+        if arg in _ROOT_FLAGS or (name in _ROOT_VALUED and "=" in arg):
+            lifted.append(arg)
+        elif arg in _ROOT_VALUED:
+            lifted.extend(args[at : at + 2])  # a missing value stays click's usage error
+            at += 1
+        else:
+            rest.append(arg)
+        at += 1
+    args[:end] = lifted + rest
+    return DEBUG_FLAG in lifted
 
 
 def run_guarded(app: typer.Typer, args: list[str]) -> int:
     """Run `app` on `args` (as the console script would), turning every way out into an
     exit code and at most one line on stderr (the traceback too with --debug)."""
-    debug = _take_debug_flag(args)
+    debug = _lift_root_options(args)
     _open_closed_streams()
     try:
         code = _invoke(typer.main.get_command(app), args)
@@ -110,7 +131,7 @@ def say(line: str) -> None:
     if len(text) > _LINE_CHARS:
         text = text[: _LINE_CHARS - 3] + "..."
     try:
-        sys.stderr.write(text + "\n")
+        sys.stderr.write(error_line(text) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr closed too: the exit code still tells
         pass

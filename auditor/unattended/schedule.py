@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from auditor.commands.atomic import shown, write_text_atomic
 from auditor.commands.options import EXIT_INTERNAL, RunOptions
 from auditor.model.errors import AuditorError, InputError
+from auditor.model.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -151,20 +152,29 @@ def run_schedule(
     restore = _install_signal_handlers(stop)
     try:
         scheduler.start()
+        next_run = audit.next_run()
         log.info(
-            "scheduled audit of %s: %s (%s), next run %s",
+            "schedule started: auditing %s on cron %r (%s), next run %s",
             options.baseline,
             cron,
             timezone,
-            audit.next_run(),
+            next_run,
+            extra={
+                "fields": {
+                    "event": "started",
+                    "baseline": str(options.baseline),
+                    "cron": cron,
+                    "timezone": timezone,
+                    "next_run_at": next_run,
+                }
+            },
         )
         stop.wait()
-        log.info("stopping: waiting for the run in progress")
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)  # lets the running audit finish and save its state
         restore()
-    log.info("scheduler stopped")
+    log.info("schedule stopped", extra={"fields": {"event": "stopped", "runs": audit.runs}})
 
 
 class _Audit:
@@ -181,6 +191,7 @@ class _Audit:
         self.execute = execute
         self.heartbeat = heartbeat
         self.trigger = trigger
+        self.runs = 0
 
     def next_run(self) -> str | None:
         # Asked of the trigger, not the scheduler: scheduler.get_job() inside a job deadlocks
@@ -191,34 +202,58 @@ class _Audit:
     def __call__(self) -> None:
         started = time.monotonic()
         beat: dict[str, Any] = {"last_run_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        report: Report | None = None
         try:
             outcome = self.execute(self.options)
         except AuditorError as exc:
             beat.update(outcome="error", exit_code=exc.exit_code, error=str(exc))
-            log.error("audit failed (exit %d): %s", exc.exit_code, exc)
+            log.error(
+                "audit failed (exit %d): %s",
+                exc.exit_code,
+                exc,
+                extra={"fields": {"event": "run", "exit_code": exc.exit_code}},
+            )
         except Exception as exc:  # keep the scheduler alive; the next tick may succeed
             beat.update(outcome="error", exit_code=EXIT_INTERNAL, error=type(exc).__name__)
-            log.exception("audit crashed")
+            log.exception(
+                "audit crashed (exit %d): %s",
+                EXIT_INTERNAL,
+                type(exc).__name__,
+                extra={"fields": {"event": "run", "exit_code": EXIT_INTERNAL}},
+            )
         else:
             report = outcome.report
             beat.update(outcome=report.status, errors=len(report.errors), **outcome.counts())
-            log.info(
-                "audit %s: exit %d, %d findings (%s), %s new, %s resolved, %.1fs",
-                report.status,
-                outcome.exit_code,
-                report.summary.findings,
-                ", ".join(f"{k} {v}" for k, v in report.summary.by_severity.items() if v) or "none",
-                beat["new"],
-                beat["resolved"],
-                time.monotonic() - started,
-            )
+        self.runs += 1
         beat["duration_seconds"] = round(time.monotonic() - started, 3)
         beat["next_run_at"] = self.next_run()
+        if report is not None:
+            _log_run(report, beat)
         if self.heartbeat is not None:
             try:
                 write_heartbeat(self.heartbeat, beat)
             except AuditorError as exc:  # a full disk must not stop the schedule
                 log.error("cannot write heartbeat: %s", exc)
+
+
+def _log_run(report: Report, beat: dict[str, Any]) -> None:
+    """One line per run: its exit code, its findings, how long it took, the next run."""
+    summary = report.summary
+    severities = ", ".join(f"{v} {k}" for k, v in summary.by_severity.items() if v) or "none"
+    accepted = f", {summary.accepted} accepted" if summary.accepted else ""
+    changes = "" if beat["new"] is None else f", {beat['new']} new, {beat['resolved']} resolved"
+    log.info(
+        "run %s: exit %d, %d findings (%s)%s%s, %.1fs; next run %s",
+        report.status,
+        beat["exit_code"],
+        summary.findings - summary.accepted,
+        severities,
+        accepted,
+        changes,
+        beat["duration_seconds"],
+        beat["next_run_at"],
+        extra={"fields": {"event": "run", **beat, "accepted": summary.accepted}},
+    )
 
 
 def write_heartbeat(path: Path, data: dict[str, Any]) -> None:
@@ -232,7 +267,12 @@ def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
         return lambda: None
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        log.info(
+            "received %s: stopping after the run in progress",
+            name,
+            extra={"fields": {"event": "signal", "signal": name}},
+        )
         stop.set()
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
