@@ -170,3 +170,22 @@ def test_two_runs_with_state_remember_the_first_sighting_and_the_history(tmp_pat
     saved = json.loads(state.read_text(encoding="utf-8"))
     assert len(saved["history"]) == 2
     assert saved["open_findings"][0]["first_seen"] == seen_first
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_run_warns_of_an_expired_and_an_unused_entry_unless_quiet(
+    tmp_path: Path, quiet: bool
+) -> None:
+    expired = {"rule": "trust-missing-aud", "reason": "SEC-12", "expires": PAST}
+    unused = {"rule": "group-missing", "reason": "SEC-13"}
+    baseline, snapshot = _files(tmp_path, _app_with_a_critical_finding(), expired, unused)
+    args = ["run", "-b", str(baseline), "--snapshot", str(snapshot), "-o", str(tmp_path / "r.json")]
+    result = invoke(["--quiet", *args] if quiet else args)
+    assert result.exit_code == 1  # the expired entry accepts nothing
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    if quiet:
+        assert warnings == []
+        return
+    assert len(warnings) == 2, result.stderr
+    assert "accepted[0]" in warnings[0] and PAST in warnings[0]
+    assert "accepted[1]" in warnings[1] and "group-missing" in warnings[1]
