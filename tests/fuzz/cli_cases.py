@@ -32,8 +32,6 @@ FOLDER = "adir"
 
 # (argv, allowed exits, what an exit-2 message must name)
 Template = tuple[tuple[str, ...], frozenset[int], tuple[str, ...]]
-# CONTRACT §6.3's outputs (sarif, junit, ocsf, repeated -o, unknown suffixes, --fail-on
-# none) join these cases with the issue that builds them.
 TEMPLATES: tuple[Template, ...] = (
     ((*RUN, "-o", f"{FOLDER}/"), INPUT_ERROR, (FOLDER,)),
     ((*RUN, "-o", FOLDER), INPUT_ERROR, (FOLDER,)),
@@ -41,6 +39,22 @@ TEMPLATES: tuple[Template, ...] = (
     ((*RUN, "-o", f"{BASELINE_YAML}/x"), INPUT_ERROR, (f"{BASELINE_YAML}/x",)),
     ((*RUN, "-o", "/proc/version"), INPUT_ERROR, ("/proc/version",)),
     ((*RUN, "-o", "missing/dir/r.json"), ANY_EXIT, ("missing/dir/r.json",)),
+    # CONTRACT §6.3: several outputs, each format from its suffix; an unknown one is exit 2.
+    ((*RUN, "-o", "r.pdf"), INPUT_ERROR, ("--output", "r.pdf")),
+    ((*RUN, "-o", "r.sarif", "-o", "r"), INPUT_ERROR, ("--output",)),
+    ((*RUN, "-o", "r.json", "-o", "r.json"), INPUT_ERROR, ("r.json",)),
+    ((*RUN, "-o", "r.json", "-o", "r.xml", "-f", "json"), INPUT_ERROR, ("--format",)),
+    ((*RUN, "-o", "s3://"), INPUT_ERROR, ("s3://",)),
+    ((*RUN, "-o", "s3://bucket"), INPUT_ERROR, ("s3://bucket",)),
+    ((*RUN, "-o", "s3://Not_A_Bucket/r.json"), INPUT_ERROR, ("s3://Not_A_Bucket/r.json",)),
+    ((*RUN, "-o", "r.sarif", "-o", "r.xml", "-o", "r.ocsf.json", "-o", "r.md"), ANY_EXIT, ()),
+    ((*RUN, "-f", "sarif", "-o", "r.out"), ANY_EXIT, ("-f",)),
+    ((*RUN, "-f", "pdf"), INPUT_ERROR, ("--format",)),
+    ((*RUN, "--fail-on", "none", "-o", "r.json"), NOT_INPUT_ERROR, ()),
+    ((*RUN, "--fail-on", "nothing"), INPUT_ERROR, ("--fail-on",)),
+    (("--quiet", *RUN, "-o", "r.junit.xml"), NOT_INPUT_ERROR, ()),
+    (("--log-format", "yaml", *RUN), INPUT_ERROR, ("--log-format",)),
+    (("--log-level", "loud", *RUN), INPUT_ERROR, ("--log-level",)),
     ((*RUN, "--fail-on", "CRITICAL", "-o", "r.json"), ANY_EXIT, ("--fail-on",)),
     ((*RUN, "--max-attempts", "abc"), INPUT_ERROR, ("--max-attempts",)),
     ((*RUN, "--max-attempts", "-1"), INPUT_ERROR, ("--max-attempts",)),
