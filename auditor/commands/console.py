@@ -125,6 +125,21 @@ def notice(line: str, **fields: Any) -> None:
     _write(scrub(_line(logging.INFO, line, fields)))
 
 
+def warning(message: str, **fields: Any) -> None:
+    """`auditor: warning: <message>` on stderr (a JSON object under --log-format json), unless
+    --quiet or --log-level above warning."""
+    if _settings.level > logging.WARNING:
+        return
+    _write(scrub(_line(logging.WARNING, message, fields)))
+
+
+def failure(text: str, **fields: Any) -> None:
+    """A failed read or delivery: `text` as written, or a JSON object at level error under
+    --log-format json; shown under --quiet too (it is an error)."""
+    message = text.removeprefix("auditor: ")
+    _write(scrub(_line(logging.ERROR, message, fields) if _settings.json else text))
+
+
 def error_line(text: str) -> str:
     """The guard's one error line as written: itself, or a JSON object under --log-format json."""
     if not _settings.json:

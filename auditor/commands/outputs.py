@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from auditor.commands.atomic import atomic_output
 from auditor.commands.options import S3_SCHEME, ReportOutput
 from auditor.model.errors import InputError
-from auditor.model.findings import Severity
 from auditor.model.report import Report
 from auditor.report.render import ReportFormat, render_chunks
 
@@ -65,14 +64,10 @@ def put_s3(location: str, text: str, content_type: str, aws: AwsOptions) -> None
 def summary_line(report: Report, outputs: Sequence[ReportOutput]) -> str:
     """`8 findings (2 critical, 1 accepted) -> report.html, report.sarif`: what a person
     needs to know once the report went to files, not to the terminal."""
-    counting = {severity: 0 for severity in Severity}
-    accepted = 0
-    for finding in report.findings:
-        if finding.counts:
-            counting[finding.severity] += 1
-        else:
-            accepted += 1
-    parts = [f"{count} {severity.value}" for severity, count in counting.items() if count]
+    accepted = report.summary.accepted
+    parts = [
+        f"{count} {severity}" for severity, count in report.open_by_severity().items() if count
+    ]
     if accepted:
         parts.append(f"{accepted} accepted")
     total = len(report.findings)

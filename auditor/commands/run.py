@@ -13,7 +13,7 @@ from typing import Any
 
 from auditor.checks.run import acceptance_review, audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
-from auditor.commands.console import notice
+from auditor.commands.console import failure, notice, warning
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -49,8 +49,11 @@ class RunOutcome:
         changes = report.changes
         return {
             "exit_code": self.exit_code,
-            "findings": report.summary.findings,
-            "by_severity": report.summary.by_severity,
+            # What counts, as --fail-on sees it: a monitor on `critical > 0` must not fire on
+            # an accepted finding.
+            "findings": report.summary.findings - report.summary.accepted,
+            "by_severity": report.open_by_severity(),
+            "accepted": report.summary.accepted,
             "new": len(changes.new) if changes else None,
             "resolved": len(changes.resolved) if changes else None,
         }
@@ -90,10 +93,11 @@ def exit_code(report: Report, fail_on: Severity | None) -> int:
 
 def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
     """One stderr line per failed read or delivery."""
-    for failure in failures:
-        print(
-            f"auditor: {failure.service} {failure.operation} failed: {failure.message}",
-            file=sys.stderr,
+    for problem in failures:
+        failure(
+            f"auditor: {problem.service} {problem.operation} failed: {problem.message}",
+            service=problem.service,
+            operation=problem.operation,
         )
 
 
@@ -102,6 +106,9 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     published: before the state is saved, so a state that cannot be saved loses nothing."""
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
+    # The progress line is collection's: the writes after it (state, -o s3://, Security Hub)
+    # would start it again, and nothing would stop it (a spinner and a hidden cursor at exit).
+    options = replace(options, aws=replace(options.aws, progress=None))
     aws = aws_for(baseline, options.aws)
     final: list[Report] = []  # the report as published: with a failed import among its errors
     published: list[Report] = []
@@ -136,7 +143,7 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
     # Accepted entries that expired or match no finding: a person should look (--quiet: not).
     for line in acceptance_review(baseline, report):
-        notice(f"auditor: warning: {line}")
+        warning(line)
     code = exit_code(report, options.fail_on)
     return RunOutcome(report, snapshot, code, published[-1], options.format)
 

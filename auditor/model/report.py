@@ -153,6 +153,15 @@ class Report(_Model):
             return self.access_matrix_scope.unknown
         return self.access_matrix.verdict_count("unknown")
 
+    def open_by_severity(self) -> dict[str, int]:
+        """Findings that count, by severity, most severe first: accepted ones left out (the
+        summary's `by_severity` counts every finding listed)."""
+        counts = {severity.value: 0 for severity in Severity}
+        for finding in self.findings:
+            if finding.counts:
+                counts[finding.severity.value] += 1
+        return counts
+
     def worst_severity(self) -> Severity | None:
         """The most severe finding that counts (accepted ones do not: CONTRACT §6.2)."""
         return max(

@@ -119,10 +119,11 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
         "bucket": bucket,
     }
     log.info(
-        "audit %s: exit %d, %d findings, report s3://%s/%s",
+        "audit %s: exit %d, %d findings (%d accepted), report s3://%s/%s",
         report.status,
         outcome.exit_code,
         report.summary.findings,
+        report.summary.accepted,
         bucket,
         linked,
     )

@@ -239,7 +239,7 @@ class _Audit:
 def _log_run(report: Report, beat: dict[str, Any]) -> None:
     """One line per run: its exit code, its findings, how long it took, the next run."""
     summary = report.summary
-    severities = ", ".join(f"{v} {k}" for k, v in summary.by_severity.items() if v) or "none"
+    severities = ", ".join(f"{v} {k}" for k, v in report.open_by_severity().items() if v) or "none"
     accepted = f", {summary.accepted} accepted" if summary.accepted else ""
     changes = "" if beat["new"] is None else f", {beat['new']} new, {beat['resolved']} resolved"
     log.info(

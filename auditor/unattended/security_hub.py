@@ -3,9 +3,15 @@
 The only write the auditor makes to the account it audits, and only when asked: its
 permission is in the deploy template only under EnableSecurityHub, and the read-only guard
 allows it only to a run given the flag (emulator/read_only.py, OPT_IN_WRITES). A finding's
-Id is its fingerprint, so that a re-run updates it rather than adding a copy; an accepted
-finding is imported with its workflow SUPPRESSED. A failed import is one of the report's
-errors (service "securityhub"), never a crash: the report is still written.
+Id is its fingerprint, so that a re-run updates it rather than adding a copy.
+
+After a finding is created, BatchImportFindings cannot change its Workflow or Note (they are
+the customer's, set with BatchUpdateFindings, a write the auditor does not make), so
+acceptance is told with what a provider may update: an accepted finding is imported ARCHIVED
+(RecordState) with the reason in its ProductFields, and ACTIVE again once its entry expires;
+a finding resolved since the previous run (--state) is imported ARCHIVED. Severity goes in
+FindingProviderFields as well, as AWS asks of providers. A failed import is one of the
+report's errors (service "securityhub"), never a crash: the report is still written.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.audit.catalog import get_rule
 from auditor.model.findings import Finding, Severity
+from auditor.model.redact import scrub
 from auditor.model.report import SECURITY_HUB_SERVICE, Report, ReportError
 
 if TYPE_CHECKING:
@@ -33,6 +40,7 @@ _LABEL = {
     Severity.INFO: "INFORMATIONAL",
 }
 _TITLE_MAX, _DESCRIPTION_MAX, _TEXT_MAX = 256, 1024, 512
+_TYPE = "Software and Configuration Checks/AWS Security Best Practices"
 
 
 def import_findings(report: Report, aws: AwsOptions) -> Report:
@@ -48,6 +56,8 @@ def import_findings(report: Report, aws: AwsOptions) -> Report:
         region = report.target.region or clients.region
         hub = clients.client(SERVICE)
         findings = [asff(f, report, account, region) for f in report.findings]
+        resolved = report.changes.resolved if report.changes else []
+        findings += [asff(f, report, account, region, archived=True) for f in resolved]
         for batch in _batches(findings):
             answer = hub.batch_import_findings(Findings=batch)
             for failed in answer.get("FailedFindings", []):
@@ -63,10 +73,13 @@ def import_findings(report: Report, aws: AwsOptions) -> Report:
     return report.model_copy(update={"errors": [*report.errors, *failures]})
 
 
-def asff(finding: Finding, report: Report, account: str, region: str) -> dict[str, Any]:
-    """One finding in the AWS Security Finding Format."""
+def asff(
+    finding: Finding, report: Report, account: str, region: str, *, archived: bool = False
+) -> dict[str, Any]:
+    """One finding in the AWS Security Finding Format; `archived`: resolved since."""
     rule = get_rule(finding.rule_id)
     now = _iso(report.generated_at)
+    severity = {"Label": _LABEL[finding.severity], "Original": finding.severity.value}
     product = f"arn:aws:securityhub:{region}:{account}:product/{account}/default"
     entry: dict[str, Any] = {
         "SchemaVersion": ASFF_VERSION,
@@ -76,28 +89,22 @@ def asff(finding: Finding, report: Report, account: str, region: str) -> dict[st
         "GeneratorId": f"{report.tool.name}/{finding.rule_id}",
         "AwsAccountId": account,
         "Region": region,
-        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
+        "Types": [_TYPE],
         "CreatedAt": _iso(finding.first_seen) or now,
         "UpdatedAt": now,
         "FirstObservedAt": _iso(finding.first_seen) or now,
         "LastObservedAt": _iso(finding.last_seen) or now,
-        "Severity": {"Label": _LABEL[finding.severity], "Original": finding.severity.value},
+        "Severity": severity,
+        "FindingProviderFields": {"Severity": severity, "Types": [_TYPE]},
         "Title": finding.title[:_TITLE_MAX],
         "Description": finding.message[:_DESCRIPTION_MAX],
         "Remediation": {"Recommendation": {"Text": finding.remediation[:_TEXT_MAX]}},
         "Resources": [_resource(finding.resource, region)],
-        "RecordState": "ACTIVE",
-        "Workflow": {"Status": "NEW" if finding.counts else "SUPPRESSED"},
+        "RecordState": "ARCHIVED" if archived or not finding.counts else "ACTIVE",
         "ProductFields": _fields(finding),
     }
     if rule.references:
         entry["Remediation"]["Recommendation"]["Url"] = rule.references[0]
-    if finding.accepted is not None:
-        entry["Note"] = {
-            "Text": f"accepted: {finding.accepted.reason}"[:_TEXT_MAX],
-            "UpdatedBy": report.tool.name,
-            "UpdatedAt": now,
-        }
     return entry
 
 
@@ -114,6 +121,8 @@ def _fields(finding: Finding) -> dict[str, str]:
         "api_id": finding.api_id,
         "app_client": finding.app_client,
         "fingerprint": finding.fingerprint,
+        "accepted": finding.accepted.reason[:_TEXT_MAX] if finding.accepted else None,
+        "accepted_until": finding.accepted.expires if finding.accepted else None,
     }
     return {key: value for key, value in shown.items() if value}
 
@@ -124,7 +133,8 @@ def _batches(findings: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def _error(message: str) -> ReportError:
-    return ReportError(service=SERVICE, operation=OPERATION, message=message)
+    # AWS's messages may quote the request's credential (an IncompleteSignature answer).
+    return ReportError(service=SERVICE, operation=OPERATION, message=scrub(message))
 
 
 def _iso(stamp: str | None) -> str | None:

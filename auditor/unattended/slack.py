@@ -180,15 +180,6 @@ def _target_line(report: Report) -> str:
     return ", ".join(parts)
 
 
-def _counting_by_severity(report: Report) -> dict[str, int]:
-    """Findings by severity, accepted ones left out: an alert speaks of what counts."""
-    counts = dict.fromkeys(report.summary.by_severity, 0)
-    for finding in report.findings:
-        if finding.counts:
-            counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
-    return counts
-
-
 def summary_text(content: AlertContent) -> str:
     """Plain-text fallback (notifications, screen readers)."""
     report = content.report
@@ -230,7 +221,7 @@ def build_blocks(content: AlertContent) -> list[dict[str, Any]]:
             "type": "section",
             "fields": [
                 {"type": "mrkdwn", "text": f"*{severity}*: {count}"}
-                for severity, count in _counting_by_severity(report).items()
+                for severity, count in report.open_by_severity().items()
             ],
         },
     ]

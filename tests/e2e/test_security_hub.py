@@ -90,7 +90,8 @@ def test_findings_are_imported_in_batches_of_at_most_100(
     asff = found[f"cognito-route-auditor/{one['fingerprint']}"]
     assert asff["Severity"]["Label"] == one["severity"].upper()
     assert asff["Resources"][0]["Id"] == one["resource"]
-    assert asff["Workflow"]["Status"] == "NEW"
+    assert asff["RecordState"] == "ACTIVE"
+    assert asff["FindingProviderFields"]["Severity"]["Label"] == one["severity"].upper()
     assert asff["AwsAccountId"] == report["target"]["account_id"]
 
 
@@ -149,3 +150,67 @@ def test_the_emulator_refuses_what_security_hub_refuses(hub: Any) -> None:
     with pytest.raises(ClientError, match="InvalidInputException"):
         hub.batch_import_findings(Findings=[{**finding, "Id": str(i)} for i in range(101)])
     assert hub.batch_import_findings(Findings=[finding])["SuccessCount"] == 1
+
+
+def _accepting(folder: Path, app: SmallApp, expires: str) -> list[str]:
+    """The run of `offline`, its baseline accepting every route-not-iam finding."""
+    args = offline(folder, app)
+    entry = {"rule": "route-not-iam", "reason": "SEC-9 debug routes", "expires": expires}
+    (folder / "baseline.json").write_text(json.dumps({**app.baseline, "accepted": [entry]}))
+    return args
+
+
+def test_acceptance_reaches_security_hub_and_its_expiry_brings_the_finding_back(
+    hub: Any, tmp_path: Path
+) -> None:
+    """BatchImportFindings cannot change a finding's Workflow or Note once it exists (the
+    emulator keeps them, as AWS does): acceptance is told with RecordState, which a provider
+    may update, so a finding first imported open is archived once accepted, and active again
+    once the acceptance expired."""
+    app = public_routes(1)
+    assert invoke([*offline(tmp_path, app), FLAG]).exit_code == 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    [public] = [f for f in report["findings"] if f["rule_id"] == "route-not-iam"]
+    key = f"cognito-route-auditor/{public['fingerprint']}"
+
+    def state() -> tuple[str, str | None]:
+        found = {f["Id"]: f for f in imported(hub)}[key]
+        return found["RecordState"], found.get("ProductFields", {}).get("accepted")
+
+    assert state() == ("ACTIVE", None)
+    invoke([*_accepting(tmp_path, app, "2999-12-31"), FLAG])
+    assert state() == ("ARCHIVED", "SEC-9 debug routes")
+    invoke([*_accepting(tmp_path, app, "2000-01-01"), FLAG])  # expired: counts again
+    assert state() == ("ACTIVE", None)
+
+
+def test_a_finding_resolved_since_the_last_run_is_archived(hub: Any, tmp_path: Path) -> None:
+    state = ["--state", str(tmp_path / "state.json")]
+    assert invoke([*offline(tmp_path, public_routes(1)), *state, FLAG]).exit_code == 1
+    before = {f["Id"]: f["RecordState"] for f in imported(hub)}
+    assert set(before.values()) == {"ACTIVE"}
+    invoke([*offline(tmp_path, small_app()), *state, FLAG])  # the public route is gone
+    after = {f["Id"]: f["RecordState"] for f in imported(hub)}
+    # The public route's findings are archived (this run's changed-since-last-run is new).
+    assert {key: after[key] for key in before} == dict.fromkeys(before, "ARCHIVED")
+
+
+def test_the_emulator_keeps_the_customer_fields_of_an_existing_finding(hub: Any) -> None:
+    finding = {
+        "SchemaVersion": "2018-10-08",
+        "Id": "kept",
+        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+        "GeneratorId": "g",
+        "AwsAccountId": "123456789012",
+        "CreatedAt": "2024-05-01T12:00:00Z",
+        "UpdatedAt": "2024-05-01T12:00:00Z",
+        "Title": "t",
+        "Description": "d",
+        "Severity": {"Label": "HIGH"},
+        "Resources": [{"Type": "Other", "Id": "r"}],
+        "Workflow": {"Status": "NEW"},
+    }
+    hub.batch_import_findings(Findings=[finding])
+    hub.batch_import_findings(Findings=[{**finding, "Workflow": {"Status": "SUPPRESSED"}}])
+    [stored] = imported(hub)
+    assert stored["Workflow"]["Status"] == "NEW"
