@@ -128,3 +128,29 @@ def test_no_color_on_a_terminal_and_columns_in_a_pipe(tmp_path: Path) -> None:
     piped = subprocess_cli([*args, "-f", "table"])  # a pipe: 80 columns, no colour
     assert ESCAPE not in piped.stdout
     assert max(len(line) for line in piped.stdout.splitlines()) == 80
+
+
+def test_the_progress_line_ends_with_collection(world: World) -> None:
+    """The writes after collection (-o s3://, --state s3://) go through the same AWS options:
+    they must not start the progress line again, which nothing would then stop (a spinner
+    left on screen and the cursor hidden after exit)."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=world.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket="reports")
+    run = run_on_terminal(
+        ["run", "--baseline", str(world.baseline_path), "-o", "s3://reports/r.json"],
+        on_terminal=("stderr",),
+        endpoint=world.url,
+    )
+    assert run.exit_code in (0, 1), run.stderr
+    assert "reading AWS" in run.stderr
+    after_summary = run.stderr.rpartition("-> s3://reports/r.json")[2]
+    assert "reading AWS" not in after_summary and "PutObject" not in run.stderr
+    assert run.stderr.rfind("\x1b[?25l") < run.stderr.rfind("\x1b[?25h")  # cursor shown
