@@ -4,10 +4,13 @@ show as test results.
 One test suite per rule in the catalog, so a clean run is a list of passing checks rather
 than an empty page: a rule with findings has a failing test case per finding that counts and
 a skipped one (with the reason) per accepted finding; a rule without findings one passing
-case. An incomplete run adds a suite "collection" with an errored case per failed read: the
-auditor could not judge, which is neither a pass nor a failure. The layout follows the Ant
-JUnit schema that most readers accept (windyroad's JUnit.xsd): `testsuites` around
-`testsuite`s, each with its properties, cases, system-out and system-err.
+case, or, when the run is incomplete, a skipped one ("not judged"). An incomplete run also
+adds a suite "collection" with an errored case per failed read or per thing the auditor could
+not evaluate: the auditor could not judge, which is neither a pass nor a failure. An alert or
+import that could not be delivered (Slack, Security Hub) is an errored case of a suite
+"delivery". The layout follows the Ant JUnit schema that most readers accept (windyroad's
+JUnit.xsd): `testsuites` around `testsuite`s, each with its properties, cases, system-out and
+system-err.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import datetime
 
 from auditor.audit.catalog import load_catalog
 from auditor.model.findings import Finding
-from auditor.model.report import Report
+from auditor.model.report import AUDITOR_SERVICE, Report, ReportError
 
 _PACKAGE = "cognito-route-auditor"
 # What XML 1.0 cannot carry (a policy or a name may hold control characters: issue 12).
@@ -37,6 +40,9 @@ def render_junit(report: Report) -> str:
     for finding in report.findings:
         by_rule[finding.rule_id].append(finding)
     rule_ids = list(load_catalog()) + sorted(set(by_rule) - set(load_catalog()))
+    unjudged = None
+    if report.status == "incomplete":
+        unjudged = _x(f"not judged: the collection is incomplete ({report.incomplete_because()})")
     for index, rule_id in enumerate(rule_ids):
         suite = _suite(root, rule_id, index, stamp, report)
         findings = by_rule.get(rule_id, [])
@@ -52,15 +58,31 @@ def render_junit(report: Report) -> str:
                 )
                 failure.text = _x(_details(finding))
         if not findings:
-            _case(suite, rule_id, "no finding")
-        _close(suite, findings)
-    if report.errors:
-        suite = _suite(root, "collection", len(rule_ids), stamp, report)
-        for error in report.errors:
-            case = _case(suite, "collection", f"{error.service} {error.operation}")
-            failed = ET.SubElement(case, "error", message=_x(error.message), type=_x(error.service))
-            failed.text = _x(f"{error.service} {error.operation} failed: {error.message}")
-        _close(suite, [], errors=len(report.errors))
+            case = _case(suite, rule_id, "no finding")
+            if unjudged is not None:
+                # Which rules a failed read affected cannot be told reliably: none of them
+                # may show as a pass.
+                ET.SubElement(case, "skipped", message=unjudged)
+        _close(suite)
+    collection = [e for e in report.errors if e.is_read or e.service == AUDITOR_SERVICE]
+    delivery = [e for e in report.errors if e not in collection]
+    if collection or report.status == "incomplete":
+        suite = _suite(root, "collection", len(root), stamp, report)
+        for error in collection:
+            _error_case(suite, "collection", error)
+        if not collection:
+            # Incomplete with no error to name (a snapshot marked so): still never clean.
+            case = _case(suite, "collection", "incomplete")
+            why = _x(report.incomplete_because())
+            ET.SubElement(case, "error", message=why, type="incomplete")
+        _close(suite)
+    # A failed Slack alert or Security Hub import is no collection failure (every rule was
+    # judged), but nobody learns of the findings through it: left out, it would go unseen.
+    if delivery:
+        suite = _suite(root, "delivery", len(root), stamp, report)
+        for error in delivery:
+            _error_case(suite, "delivery", error)
+        _close(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -93,14 +115,19 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
     return ET.SubElement(suite, "testcase", name=_x(name), classname=_x(classname), time="0")
 
 
-def _close(suite: ET.Element, findings: list[Finding], *, errors: int = 0) -> None:
-    """The counts the schema asks for, then the two (empty) output streams it requires."""
-    accepted = sum(1 for f in findings if f.accepted is not None)
-    cases = errors or max(len(findings), 1)
-    suite.set("tests", str(cases))
-    suite.set("failures", str(len(findings) - accepted))
-    suite.set("errors", str(errors))
-    suite.set("skipped", str(accepted))
+def _error_case(suite: ET.Element, classname: str, error: ReportError) -> None:
+    case = _case(suite, classname, f"{error.service} {error.operation}")
+    failed = ET.SubElement(case, "error", message=_x(error.message), type=_x(error.service))
+    failed.text = _x(f"{error.service} {error.operation} failed: {error.message}")
+
+
+def _close(suite: ET.Element) -> None:
+    """The counts the schema asks for, from the suite's cases, then the two (empty) output
+    streams it requires."""
+    cases = suite.findall("testcase")
+    suite.set("tests", str(len(cases)))
+    for outcome, key in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
+        suite.set(key, str(sum(1 for case in cases if case.find(outcome) is not None)))
     ET.SubElement(suite, "system-out")
     ET.SubElement(suite, "system-err")
 

@@ -28,6 +28,9 @@ SEVERITY_ID = {
     Severity.HIGH: 4,
     Severity.CRITICAL: 5,
 }
+# `severity` must be the caption OCSF's dictionary gives the severity_id (not our own word:
+# 1 is "Informational", never "Info").
+SEVERITY_CAPTION = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical"}
 INCOMPLETE_TYPE = "audit-incomplete"
 
 
@@ -89,7 +92,7 @@ def _finding(finding: Finding, common: dict[str, Any], report: Report) -> dict[s
     event: dict[str, Any] = {
         **common,
         "severity_id": SEVERITY_ID[finding.severity],
-        "severity": finding.severity.value.capitalize(),
+        "severity": SEVERITY_CAPTION[SEVERITY_ID[finding.severity]],
         "message": finding.message,
         "is_alert": finding.counts,
         "finding_info": info,
@@ -134,7 +137,7 @@ def _incomplete(report: Report, common: dict[str, Any]) -> dict[str, Any]:
     return {
         **common,
         "severity_id": SEVERITY_ID[Severity.MEDIUM],
-        "severity": "Medium",
+        "severity": SEVERITY_CAPTION[SEVERITY_ID[Severity.MEDIUM]],
         "message": f"The audit is incomplete: {why}; no finding may be read as no drift.",
         "is_alert": True,
         "status_id": STATUS_NEW,

@@ -1,7 +1,8 @@
 """The report as SARIF 2.1.0, the format code scanning reads (GitHub, Azure DevOps, IDEs).
 
 One `rule` per catalog rule the report's findings use, one `result` per finding. GitHub files
-an alert under the rule's `security-severity` (a CVSS-like number) and keeps it across runs
+an alert under the rule's `security-severity` (a CVSS-like number: that of the rule's most
+severe finding in the report; each result also carries its own) and keeps it across runs
 by `partialFingerprints`, which is the finding's own fingerprint. The audited things are AWS
 resources, not lines of code: each result names its role ARN, persona and route as a logical
 location, and the baseline file (when the caller names it) as the physical location, so that
@@ -45,12 +46,16 @@ def render_sarif(report: Report, *, baseline: Path | None = None) -> str:
 
 
 def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]:
-    rule_index: dict[str, int] = {}
-    rules: list[dict[str, Any]] = []
+    # GitHub ranks a rule's alerts by the rule's security-severity, so it is that of the
+    # rule's most severe finding here, not the catalog's default (a route open to anyone is
+    # critical though route-not-iam defaults to high): over-stating beats under-stating.
+    worst: dict[str, Severity] = {}
     for finding in report.findings:
-        if finding.rule_id not in rule_index:
-            rule_index[finding.rule_id] = len(rules)
-            rules.append(_rule(get_rule(finding.rule_id)))
+        known = worst.get(finding.rule_id)
+        if known is None or finding.severity.rank > known.rank:
+            worst[finding.rule_id] = finding.severity
+    rule_index = {rule_id: index for index, rule_id in enumerate(worst)}
+    rules = [_rule(get_rule(rule_id), severity) for rule_id, severity in worst.items()]
     artifact = None if baseline is None else _artifact_uri(baseline)
     results = [_result(f, rule_index[f.rule_id], artifact) for f in report.findings]
     run: dict[str, Any] = {
@@ -71,16 +76,16 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _rule(rule: Rule) -> dict[str, Any]:
+def _rule(rule: Rule, severity: Severity) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.description},
         "help": {"text": rule.remediation},
-        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
-            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "security-severity": SECURITY_SEVERITY[severity],
             "tags": ["security", "iam", "cognito", "api-gateway"],
             "references": rule.references,
         },
@@ -136,6 +141,8 @@ def _logical_locations(finding: Finding) -> list[dict[str, Any]]:
 def _properties(finding: Finding) -> dict[str, Any]:
     shown = {
         "severity": finding.severity.value,
+        # The finding's own rank, which the rule's (its worst finding's) may exceed.
+        "security-severity": SECURITY_SEVERITY[finding.severity],
         "resource": finding.resource,
         "persona": finding.persona,
         "route": finding.route,

@@ -12,11 +12,27 @@ import jsonschema
 import pytest
 import xmlschema
 
-from auditor.model.findings import Acceptance, Finding
-from auditor.model.report import Report, Summary
+from auditor.audit.catalog import get_rule, load_catalog
+from auditor.model.findings import Acceptance, Finding, Severity
+from auditor.model.report import (
+    AUDITOR_SERVICE,
+    SECURITY_HUB_SERVICE,
+    SLACK_SERVICE,
+    UNREAD_STAGE,
+    Report,
+    ReportError,
+    Summary,
+)
 from auditor.report.render import render
-from tests.support.ocsf_schema import class_schema
-from tests.support.reports import HOSTILE_GROUP, sample_report, scaled_report
+from tests.support.ocsf_schema import SOURCES, class_schema
+from tests.support.reports import (
+    HOSTILE_GROUP,
+    build_report,
+    role_arn,
+    sample_report,
+    scaled_report,
+)
+from tests.support.reports import finding as a_finding
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -65,12 +81,41 @@ def hostile(report: Report) -> Report:
     return report.model_copy(update={"findings": [first, *report.findings[1:]]})
 
 
+def open_routes() -> Report:
+    """route-not-iam (high in the catalog) found critical (authorization NONE) and high."""
+    return build_report(
+        [
+            a_finding("route-not-iam", route="GET /items", resource="a1b2c3d4e5/GET /items"),
+            a_finding(
+                "route-not-iam",
+                route="DELETE /items/{id}",
+                resource="a1b2c3d4e5/DELETE /items/{id}",
+                severity=Severity.HIGH,
+            ),
+        ]
+    )
+
+
+AUDITOR_ERROR = ReportError(service=AUDITOR_SERVICE, operation=UNREAD_STAGE, message="prod")
+UNDELIVERED = [
+    ReportError(service=SLACK_SERVICE, operation="chat.postMessage", message="channel_not_found"),
+    ReportError(service=SECURITY_HUB_SERVICE, operation="BatchImportFindings", message="denied"),
+]
+
+
+def undelivered(report: Report) -> Report:
+    """`report` whose Slack alert and Security Hub import failed (its status unchanged)."""
+    return report.model_copy(update={"errors": [*report.errors, *UNDELIVERED]})
+
+
 REPORTS = {
     "sample": lambda: sample_report(),
     "incomplete": lambda: sample_report(incomplete=True),
     "accepted": lambda: with_accepted(sample_report())[0],
     "hostile": lambda: hostile(sample_report()),
     "empty": lambda: sample_report().model_copy(update={"findings": [], "summary": Summary.of([])}),
+    "open-routes": open_routes,
+    "undelivered": lambda: undelivered(sample_report()),
 }
 
 
@@ -102,16 +147,43 @@ def test_sarif_has_a_rule_per_rule_used_and_a_result_per_finding() -> None:
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
-def test_sarif_severity_follows_github_bands() -> None:
-    report = sample_report()
-    rules = json.loads(render(report, "sarif"))["runs"][0]["tool"]["driver"]["rules"]
-    by_id = {r["id"]: float(r["properties"]["security-severity"]) for r in rules}
-    from auditor.audit.catalog import get_rule
+BANDS = {"critical": (9.0, 10.0), "high": (7.0, 8.9), "medium": (4.0, 6.9)}
 
-    bands = {"critical": (9.0, 10.0), "high": (7.0, 8.9), "medium": (4.0, 6.9)}
+
+def test_sarif_severity_follows_github_bands() -> None:
+    # A rule ranks as its most severe finding (sample: a critical excess-route, high in the
+    # catalog); each result as its own finding.
+    report = sample_report()
+    run = json.loads(render(report, "sarif"))["runs"][0]
+    by_id = {
+        r["id"]: float(r["properties"]["security-severity"]) for r in run["tool"]["driver"]["rules"]
+    }
+    worst = {
+        rule_id: max(
+            (f.severity for f in report.findings if f.rule_id == rule_id), key=lambda s: s.rank
+        )
+        for rule_id in by_id
+    }
+    assert worst["excess-route"] is Severity.CRITICAL
     for rule_id, score in by_id.items():
-        low, high = bands.get(get_rule(rule_id).severity.value, (0.1, 3.9))
+        low, high = BANDS.get(worst[rule_id].value, (0.1, 3.9))
         assert low <= score <= high, (rule_id, score)
+    for result, found in zip(run["results"], report.findings, strict=True):
+        low, high = BANDS.get(found.severity.value, (0.1, 3.9))
+        assert low <= float(result["properties"]["security-severity"]) <= high, found.rule_id
+
+
+def test_sarif_ranks_a_rule_by_its_most_severe_finding_not_the_catalog() -> None:
+    report = open_routes()
+    assert get_rule("route-not-iam").severity is Severity.HIGH  # else this proves nothing
+    document = json.loads(render(report, "sarif"))
+    assert errors_of(sarif_validator(), document) == []
+    run = document["runs"][0]
+    (rule,) = run["tool"]["driver"]["rules"]
+    assert rule["properties"]["security-severity"] == "9.5"
+    assert rule["defaultConfiguration"]["level"] == "error"
+    scores = [r["properties"]["security-severity"] for r in run["results"]]
+    assert scores == ["9.5", "8.0"]
 
 
 def test_sarif_marks_an_accepted_finding_suppressed_with_its_reason() -> None:
@@ -167,8 +239,6 @@ def test_junit_fails_a_case_per_counting_finding_and_skips_accepted_ones() -> No
     assert len(skipped) == 1 and skipped[0]["suite"] == accepted.rule_id
     assert "legacy role, ticket SEC-12" in skipped[0]["skipped"]["@message"]
     # Every other rule of the catalog is a passing case: a clean rule is a visible pass.
-    from auditor.audit.catalog import load_catalog
-
     fired = {f.rule_id for f in report.findings}
     passing = {c["suite"] for c in cases if not ({"failure", "skipped", "error"} & set(c))}
     assert passing == set(load_catalog()) - fired
@@ -179,6 +249,63 @@ def test_junit_reports_an_incomplete_run_as_errors_not_passes() -> None:
     errored = [c for c in _cases(render(report, "junit")) if "error" in c]
     assert len(errored) == len(report.errors) > 0
     assert {c["suite"] for c in errored} == {"collection"}
+
+
+def _suites(text: str) -> dict[str, dict[str, Any]]:
+    return {suite["@name"]: suite for suite in junit_schema().to_dict(text)["testsuite"]}
+
+
+def test_junit_passes_no_rule_of_an_incomplete_run() -> None:
+    # A failed read may hide any rule's findings: "no finding" is not judged, never a pass.
+    report = sample_report(incomplete=True)
+    text = render(report, "junit")
+    cases = _cases(text)
+    assert [c for c in cases if not ({"failure", "skipped", "error"} & set(c))] == []
+    fired = {f.rule_id for f in report.findings}
+    unjudged = [c for c in cases if c["suite"] not in fired and c["suite"] != "collection"]
+    assert {c["suite"] for c in unjudged} == set(load_catalog()) - fired
+    message = "not judged: the collection is incomplete (1 AWS read(s) failed)"
+    assert all(c["skipped"]["@message"] == message for c in unjudged)
+    for name, suite in _suites(text).items():
+        skipped = sum(1 for c in suite.get("testcase", []) if "skipped" in c)
+        assert (suite["@tests"], suite["@skipped"]) == (len(suite["testcase"]), skipped), name
+
+
+def test_junit_puts_failed_deliveries_in_their_own_suite() -> None:
+    # A complete run whose alert and import failed: every rule was judged (clean ones pass),
+    # and the failures are "delivery" errors, not a collection that failed.
+    report = undelivered(sample_report())
+    assert report.status == "complete"
+    text = render(report, "junit")
+    junit_schema().validate(text)
+    suites = _suites(text)
+    assert "collection" not in suites
+    delivery = suites["delivery"]
+    assert [c["@name"] for c in delivery["testcase"]] == [
+        "slack chat.postMessage",
+        "securityhub BatchImportFindings",
+    ]
+    assert all("error" in c for c in delivery["testcase"]) and delivery["@errors"] == 2
+    assert not [c for c in _cases(text) if "skipped" in c]
+
+
+def test_junit_collection_lists_failed_reads_and_unevaluated_only() -> None:
+    base = sample_report(incomplete=True)
+    report = undelivered(base.model_copy(update={"errors": [*base.errors, AUDITOR_ERROR]}))
+    suites = _suites(render(report, "junit"))
+    names = [c["@name"] for c in suites["collection"]["testcase"]]
+    assert names == ["iam GetRolePolicy", f"auditor {UNREAD_STAGE}"]
+    assert suites["collection"]["@errors"] == 2
+    assert len(suites["delivery"]["testcase"]) == 2
+
+
+def test_junit_never_shows_an_incomplete_run_without_errors_as_clean() -> None:
+    # A snapshot marked incomplete names no failed read: the run still errs, not passes.
+    report = sample_report().model_copy(update={"status": "incomplete"})
+    text = render(report, "junit")
+    junit_schema().validate(text)
+    (case,) = _suites(text)["collection"]["testcase"]
+    assert case["error"]["@message"] == "the collection is incomplete"
 
 
 def test_junit_carries_hostile_text_as_text() -> None:
@@ -230,6 +357,24 @@ def test_ocsf_maps_severity_status_and_seen_times() -> None:
         assert event["remediation"]["desc"] == finding.remediation
         assert event["class_uid"] == 2004 and event["type_uid"] == 200401
     assert [e["status_id"] for e in events].count(1) == len(events) - 1
+
+
+def test_ocsf_severity_is_the_dictionarys_caption_of_its_id() -> None:
+    dictionary = json.loads((SOURCES / "dictionary.json").read_text(encoding="utf-8"))
+    captions = {
+        int(uid): entry["caption"]
+        for uid, entry in dictionary["attributes"]["severity_id"]["enum"].items()
+    }
+    assert captions[1] == "Informational"
+    findings = [
+        a_finding("excess-route", persona=s.value, resource=role_arn(s.value), severity=s)
+        for s in Severity
+    ]
+    events = json.loads(render(build_report(findings, errors=[AUDITOR_ERROR]), "ocsf"))
+    assert len(events) == len(Severity) + 1  # and the incomplete run's own finding
+    assert {e["severity_id"] for e in events} == {1, 2, 3, 4, 5}
+    for event in events:
+        assert event["severity"] == captions[event["severity_id"]]
 
 
 def test_an_incomplete_run_is_an_ocsf_finding_of_its_own() -> None:
