@@ -21,6 +21,7 @@ from auditor.commands.options import (
     RunOptions,
 )
 from auditor.commands.outputs import summary_line, write_outputs
+from auditor.model.accepted import today_utc
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
@@ -106,6 +107,7 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     published: before the state is saved, so a state that cannot be saved loses nothing."""
     baseline = load_baseline(options.baseline)
     snapshot = obtain_snapshot(options, baseline)
+    today = today_utc()  # one day for the audit and its warnings, even across midnight
     # The progress line is collection's: the writes after it (state, -o s3://, Security Hub)
     # would start it again, and nothing would stop it (a spinner and a hidden cursor at exit).
     options = replace(options, aws=replace(options.aws, progress=None))
@@ -136,13 +138,18 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
         # the previous run at hand, and publishes the report before it saves the state.
         from auditor.unattended.history import track
 
-        track(snapshot, options, lambda change: audit(snapshot, baseline, change), publish)
+        track(
+            snapshot,
+            options,
+            lambda change: audit(snapshot, baseline, change, today=today),
+            publish,
+        )
     else:
-        publish(audit(snapshot, baseline))
+        publish(audit(snapshot, baseline, today=today))
     report = final[-1]
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
     # Accepted entries that expired or match no finding: a person should look (--quiet: not).
-    for line in acceptance_review(baseline, report):
+    for line in acceptance_review(baseline, report, today):
         warning(line)
     code = exit_code(report, options.fail_on)
     return RunOutcome(report, snapshot, code, published[-1], options.format)

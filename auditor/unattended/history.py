@@ -193,7 +193,7 @@ def _send(
         report=report,
         new=alert.new,
         resolved=alert.resolved,
-        config_changes=sum(1 for f in report.findings if not _lasting(f)),
+        config_changes=sum(1 for f in report.findings if f.counts and not _lasting(f)),
         report_url=options.report_url,
     )
     if not (content.has_changes or options.slack.always):

@@ -150,6 +150,18 @@ def test_an_expiry_reads_the_same_quoted_or_not(tmp_path: Path, written: str) ->
     assert entry.expires == date(2026, 3, 1)
 
 
+@pytest.mark.parametrize("written", ["null", "~"])
+def test_a_null_expiry_is_no_expiry(tmp_path: Path, written: str) -> None:
+    file = tmp_path / "b.yaml"
+    file.write_text(
+        HEAD + f"accepted:\n  - {{rule: trust-missing-aud, reason: x, expires: {written}}}\n"
+    )
+    problems, _ = check_baseline_file(file)
+    assert problems == []
+    [entry] = load_baseline(file).accepted
+    assert entry.expires is None and not entry.expired(date(9999, 12, 31))
+
+
 def test_a_json_baseline_takes_accepted_entries(tmp_path: Path) -> None:
     file = tmp_path / "b.json"
     file.write_text(
