@@ -479,6 +479,11 @@ def demo(
     if any(place.is_s3 for place in outputs):  # the demo's S3 is the emulator's, gone after
         raise InputError("--output", None, "the demo writes local files only")
     folder = None if keep is None else writable_folder(keep, "--keep")
+    if folder is not None:  # the kept files and a report must not overwrite one another
+        kept = {(folder / name).resolve() for name in ("baseline.yaml", "snapshot.json")}
+        for place in outputs:
+            if place.path is not None and place.path.resolve() in kept:
+                raise InputError("--output", None, f"{place.location} is a file --keep writes")
     from auditor.commands.emulator_cmd import require_moto
 
     require_moto("demo")  # moto is an extra: a production install lacks it

@@ -122,3 +122,13 @@ def test_without_moto_it_names_the_extra_in_one_line(command: str, argv: str) ->
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"auditor: error: {command}: needs the demo extra")
     assert "pip install 'cognito-route-auditor[demo]'" in line
+
+
+def test_demo_refuses_an_output_that_keep_writes(tmp_path: Path) -> None:
+    from tests.support.cli import invoke
+
+    kept = tmp_path / "kept"
+    done = invoke(["demo", "--keep", str(kept), "-o", str(kept / "snapshot.json")])
+    assert done.exit_code == 2
+    assert "--output" in done.stderr and "--keep" in done.stderr
+    assert not (kept / "snapshot.json").exists()  # refused before the demo ran
