@@ -113,6 +113,20 @@ class Finding(_Facts, _Rated):
     first_seen: str | None = Field(default=None, exclude_if=_unset)
     last_seen: str | None = Field(default=None, exclude_if=_unset)
 
+    def names(self) -> dict[str, str]:
+        """What names the problem beyond its resource, for formats with a free-form map
+        (OCSF `unmapped`, Security Hub `ProductFields`): the fields that are set, plus the
+        acceptance's expiry."""
+        named = {
+            "rule_id": self.rule_id,
+            "persona": self.persona,
+            "route": self.route,
+            "api_id": self.api_id,
+            "app_client": self.app_client,
+            "accepted_until": self.accepted.expires if self.accepted else None,
+        }
+        return {key: value for key, value in named.items() if value}
+
     @property
     def counts(self) -> bool:
         """Does it count for --fail-on, the exit code and alerts? Not once accepted."""

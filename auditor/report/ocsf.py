@@ -120,15 +120,7 @@ def _resource(resource: str, report: Report) -> dict[str, Any]:
 
 def _unmapped(finding: Finding) -> dict[str, Any]:
     """The auditor's own words for who and what, which OCSF has no attribute for."""
-    shown = {
-        "rule_id": finding.rule_id,
-        "persona": finding.persona,
-        "route": finding.route,
-        "api_id": finding.api_id,
-        "app_client": finding.app_client,
-        "accepted_until": finding.accepted.expires if finding.accepted else None,
-    }
-    return {key: value for key, value in shown.items() if value is not None}
+    return dict(finding.names())
 
 
 def _incomplete(report: Report, common: dict[str, Any]) -> dict[str, Any]:

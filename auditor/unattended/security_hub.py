@@ -114,17 +114,10 @@ def _resource(resource: str, region: str) -> dict[str, Any]:
 
 
 def _fields(finding: Finding) -> dict[str, str]:
-    shown = {
-        "rule_id": finding.rule_id,
-        "persona": finding.persona,
-        "route": finding.route,
-        "api_id": finding.api_id,
-        "app_client": finding.app_client,
-        "fingerprint": finding.fingerprint,
-        "accepted": finding.accepted.reason[:_TEXT_MAX] if finding.accepted else None,
-        "accepted_until": finding.accepted.expires if finding.accepted else None,
-    }
-    return {key: value for key, value in shown.items() if value}
+    fields = {**finding.names(), "fingerprint": finding.fingerprint}
+    if finding.accepted:
+        fields["accepted"] = finding.accepted.reason[:_TEXT_MAX]
+    return fields
 
 
 def _batches(findings: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
