@@ -56,9 +56,10 @@ def explore(rest: TemplateRest | None, node: PatternNode) -> Outcome:
     hit: Outcome | None = node.outcomes.get(key)
     if hit is not None:
         return hit
-    cls = node.settled
-    if cls is None and rest is None:
-        cls = node.classify()
+    # The request that ends here is classified exactly: a settled class names only the
+    # statements that match whatever follows, and a glob that ends here (an exact grant of
+    # the root route) matches this request though no continuation of it.
+    cls = node.classify() if rest is None else node.settled
     if cls is not None:
         hit = _whole(cls, () if rest is None else rest.shortest)
     else:

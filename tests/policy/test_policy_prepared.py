@@ -137,6 +137,22 @@ def test_prefilter_changes_nothing(
         role_routes_module._MAX_OWN = saved
 
 
+def test_a_root_route_granted_by_the_boundary_alone_names_it_with_any_automaton() -> None:
+    """The root route's only request ends right after the lead: a boundary glob that is
+    exactly the lead matches it. Found by the property above (its settled class, which
+    names only what matches whatever follows, was used for the request ending there)."""
+    identity = [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{ARN}api/s/GET/ab*"}
+    ]
+    boundary = [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{ARN}api/s/GET/"}]
+    for own in (0, 1):
+        saved, role_routes_module._MAX_OWN = role_routes_module._MAX_OWN, own
+        try:
+            check_prefilter(identity, boundary, None, {}, [("api", "s", "GET", "/")])
+        finally:
+            role_routes_module._MAX_OWN = saved
+
+
 def check_prefilter(
     identity: list[dict[str, Any]],
     boundary: list[dict[str, Any]] | None,
