@@ -1,4 +1,5 @@
-"""SARIF, JUnit and OCSF over large reports: time and size of each, next to the JSON writer.
+"""SARIF, JUnit and OCSF over large reports: time and size of each, next to the JSON writer;
+and what the terminal shows of the same audit (the table, `auditor matrix`).
 
     python benchmarks/report_formats.py                  # 10,000 groups, --matrix differing
     python benchmarks/report_formats.py --groups 1000 --routes 100
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,7 +39,8 @@ def timed(report: Report, fmt: ReportFormat) -> tuple[float, int]:
 def audited(groups: int, routes: int) -> None:
     snapshot, baseline = synthetic(groups, routes, shared_roles=groups // 10 or None)
     started = time.perf_counter()
-    report = audit(snapshot, baseline).with_matrix("differing")
+    full = audit(snapshot, baseline)
+    report = full.with_matrix("differing")
     print(
         f"{groups:,} groups x {routes} routes: audit {time.perf_counter() - started:.2f} s, "
         f"{len(report.findings):,} findings, {len(report.access_matrix):,} cells listed"
@@ -45,6 +48,24 @@ def audited(groups: int, routes: int) -> None:
     for fmt in FORMATS:
         seconds, size = timed(report, fmt)
         print(f"  {fmt:6} {seconds:6.2f} s  {size / 2**20:7.1f} MiB")
+    terminal(full)
+
+
+def terminal(report: Report) -> None:
+    """The table and `auditor matrix` (every cell, and --differing) at 160 columns."""
+    from auditor.commands.matrix_view import render_matrix
+    from auditor.report.table import render_table
+
+    shown: dict[str, Callable[[], str]] = {
+        "table": lambda: render_table(report, width=160),
+        "matrix": lambda: render_matrix(report, width=160),
+        "matrix --differing": lambda: render_matrix(report, differing_only=True, width=160),
+    }
+    for name, render in shown.items():
+        started = time.perf_counter()
+        size = len(render())
+        seconds = time.perf_counter() - started
+        print(f"  {name:18} {seconds:6.2f} s  {size / 2**20:7.1f} MiB of text")
 
 
 def scaled(sizes: list[int]) -> None:
