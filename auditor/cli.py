@@ -550,6 +550,8 @@ def baseline_init(
     """Draft a baseline YAML describing what is live today."""
     from auditor.collect import collect_snapshot
     from auditor.commands.atomic import write_text_atomic
+    from auditor.commands.console import failure, notice
+    from auditor.commands.console import warning as console_warning
     from auditor.commands.draft import draft_baseline, draft_warnings
     from auditor.commands.paths import output_file
     from auditor.commands.run import print_failures
@@ -562,16 +564,16 @@ def baseline_init(
     snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api or []), aws)
     if snapshot.errors:
         print_failures(snapshot.errors)
-        typer.echo("auditor: error: collection incomplete; no baseline drafted", err=True)
+        failure("auditor: error: collection incomplete; no baseline drafted")
         raise typer.Exit(EXIT_INCOMPLETE)
     text = draft_baseline(snapshot)
     for warning in draft_warnings(snapshot):
-        typer.echo(f"auditor: warning: {warning}", err=True)
+        console_warning(warning)
     if path is None:
         typer.echo(text, nl=False)
     else:
         write_text_atomic(path, text)
-        typer.echo(f"wrote {path}", err=True)
+        notice(f"wrote {path}", output=str(path))
 
 
 # --- the guard: every way out is an exit code and at most one line -------------------------

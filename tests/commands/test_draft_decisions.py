@@ -108,6 +108,17 @@ def test_refuses_to_overwrite_without_force(aws: Aws, tmp_path: Path) -> None:
     forced = cli.init(seeded, out, "files:prod", force=True)
     assert forced.exit_code == 0, forced.output
     assert [str(p) for p in load_baseline(out).routes.all_users] == ["GET /items"]
+    assert f"wrote {out}" in forced.stderr
+
+
+def test_quiet_drafts_without_a_word(aws: Aws, tmp_path: Path) -> None:
+    seeded = _default_role_app(aws, {"GET /items": "AWS_IAM"}, "GET/items")
+    out = tmp_path / "B.yaml"
+    args = ["baseline", "init", "--user-pool", seeded.user_pool_id or ""]
+    args += ["--identity-pool", seeded.identity_pool_id or "", "--api", seeded.api_ids["files"]]
+    result = Cli(aws)("--quiet", *args, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and load_baseline(out).routes.all_users
 
 
 def test_without_output_the_draft_goes_to_stdout(aws: Aws) -> None:
