@@ -68,6 +68,23 @@ def public_routes(count: int) -> SmallApp:
     return app
 
 
+def asff_finding(finding_id: str) -> dict[str, Any]:
+    """A finding with the fields the AWS Security Finding Format requires, and no more."""
+    return {
+        "Id": finding_id,
+        "SchemaVersion": "2018-10-08",
+        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+        "GeneratorId": "g",
+        "AwsAccountId": "123456789012",
+        "CreatedAt": "2024-05-01T12:00:00Z",
+        "UpdatedAt": "2024-05-01T12:00:00Z",
+        "Title": "t",
+        "Description": "d",
+        "Severity": {"Label": "HIGH"},
+        "Resources": [{"Type": "Other", "Id": "r"}],
+    }
+
+
 def imported(hub: Any) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     for page in hub.get_paginator("get_findings").paginate():
@@ -134,19 +151,7 @@ def test_a_failed_import_is_a_report_error_not_a_crash(
 def test_the_emulator_refuses_what_security_hub_refuses(hub: Any) -> None:
     from botocore.exceptions import ClientError
 
-    finding = {
-        "SchemaVersion": "2018-10-08",
-        "Id": "x",
-        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
-        "GeneratorId": "g",
-        "AwsAccountId": "123456789012",
-        "CreatedAt": "2024-05-01T12:00:00Z",
-        "UpdatedAt": "2024-05-01T12:00:00Z",
-        "Title": "t",
-        "Description": "d",
-        "Severity": {"Label": "HIGH"},
-        "Resources": [{"Type": "Other", "Id": "r"}],
-    }
+    finding = asff_finding("x")
     with pytest.raises(ClientError, match="InvalidInputException"):
         hub.batch_import_findings(Findings=[{**finding, "Id": str(i)} for i in range(101)])
     assert hub.batch_import_findings(Findings=[finding])["SuccessCount"] == 1
@@ -196,20 +201,7 @@ def test_a_finding_resolved_since_the_last_run_is_archived(hub: Any, tmp_path: P
 
 
 def test_the_emulator_keeps_the_customer_fields_of_an_existing_finding(hub: Any) -> None:
-    finding = {
-        "SchemaVersion": "2018-10-08",
-        "Id": "kept",
-        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
-        "GeneratorId": "g",
-        "AwsAccountId": "123456789012",
-        "CreatedAt": "2024-05-01T12:00:00Z",
-        "UpdatedAt": "2024-05-01T12:00:00Z",
-        "Title": "t",
-        "Description": "d",
-        "Severity": {"Label": "HIGH"},
-        "Resources": [{"Type": "Other", "Id": "r"}],
-        "Workflow": {"Status": "NEW"},
-    }
+    finding = {**asff_finding("kept"), "Workflow": {"Status": "NEW"}}
     hub.batch_import_findings(Findings=[finding])
     hub.batch_import_findings(Findings=[{**finding, "Workflow": {"Status": "SUPPRESSED"}}])
     [stored] = imported(hub)
