@@ -130,13 +130,9 @@ def _header(report: Report, open_findings: list[Finding], accepted: int) -> str:
             f'drift.</p><ul id="errors">{errors}</ul></div>'
         )
     # Open findings only: accepted ones are counted apart, as --fail-on and alerts do.
-    by_severity = dict.fromkeys(Severity, 0)
-    for f in open_findings:
-        by_severity[f.severity] += 1
     counts = "".join(
-        f'<li class="sev-{s.value}"><span>{s.value}</span> '
-        f'<b data-severity="{s.value}">{n}</b></li>'
-        for s, n in by_severity.items()
+        f'<li class="sev-{s}"><span>{s}</span> <b data-severity="{s}">{n}</b></li>'
+        for s, n in report.open_by_severity().items()
     )
     counts += f'<li><span>open</span> <b id="count-open">{len(open_findings)}</b></li>'
     if accepted:

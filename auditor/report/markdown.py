@@ -111,7 +111,7 @@ def _summary(report: Report) -> str:
             out.append(f"> - … and {len(report.errors) - MAX_ERRORS:,} more errors\n")
         out.append("\n")
     # By severity, the findings that count; accepted ones in a column of their own.
-    counts = Counter(f.severity.value for f in report.findings if f.counts)
+    counts = report.open_by_severity()
     accepted = report.summary.accepted
     out.append(
         _table(
@@ -122,7 +122,7 @@ def _summary(report: Report) -> str:
             ],
             [
                 [
-                    *(f"{counts.get(s.value, 0):,}" for s in Severity),
+                    *(f"{counts[s.value]:,}" for s in Severity),
                     *([f"{accepted:,}"] if accepted else []),
                     f"{report.summary.findings:,}",
                 ]

@@ -17,7 +17,7 @@ from auditor.audit.catalog import get_rule
 from auditor.audit.summary import carry_over, summarize
 from auditor.checks.run import no_cycle_collection
 from auditor.commands.options import RunOptions
-from auditor.model.findings import Finding, Severity
+from auditor.model.findings import Finding
 from auditor.model.report import (
     HISTORY_RUNS,
     SLACK_SERVICE,
@@ -165,10 +165,6 @@ MAX_CHANGE_LINES = 20
 def run_record(report: Report, *, now: str, new: int, resolved: int) -> RunRecord:
     """What the history keeps of this run: counts of the findings that count, and what
     changed in the configuration (changed-since-last-run's messages)."""
-    by_severity = {s.value: 0 for s in Severity}
-    for finding in report.findings:
-        if finding.counts:
-            by_severity[finding.severity.value] += 1
     changes = [f.message for f in report.findings if f.rule_id == CHANGE_RULE]
     if len(changes) > MAX_CHANGE_LINES:
         rest = len(changes) - MAX_CHANGE_LINES + 1
@@ -176,7 +172,7 @@ def run_record(report: Report, *, now: str, new: int, resolved: int) -> RunRecor
     return RunRecord(
         at=now,
         status=report.status,
-        by_severity=by_severity,
+        by_severity=report.open_by_severity(),
         accepted=report.summary.accepted,
         new=new,
         resolved=resolved,
