@@ -96,7 +96,7 @@ def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
     """One stderr line per failed read or delivery."""
     for problem in failures:
         failure(
-            f"auditor: {problem.service} {problem.operation} failed: {problem.message}",
+            f"auditor: {problem.describe()}",
             service=problem.service,
             operation=problem.operation,
         )

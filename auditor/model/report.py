@@ -42,6 +42,15 @@ class ReportError(_Model):
     operation: str
     message: str
 
+    def describe(self) -> str:
+        """The one wording every format and stderr use."""
+        return f"{self.service} {self.operation} failed: {self.message}"
+
+    @property
+    def is_delivery(self) -> bool:
+        """An alert or an import that did not get through: every rule was still judged."""
+        return self.service in (SLACK_SERVICE, SECURITY_HUB_SERVICE)
+
     @property
     def is_read(self) -> bool:
         """A failed AWS read, rather than something the auditor could not evaluate or an alert

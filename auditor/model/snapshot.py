@@ -68,6 +68,10 @@ class CollectionError(_Model):
     message: str  # AWS's words, unbounded: recording a failure must never fail itself
     resource: str | None = None
 
+    def describe(self) -> str:
+        """As ReportError.describe words it: one wording on stderr and in every format."""
+        return f"{self.service} {self.operation} failed: {self.message}"
+
 
 class Group(_Model):
     name: Annotated[str, text(128, min_length=1)]

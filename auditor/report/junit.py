@@ -22,7 +22,7 @@ from datetime import datetime
 
 from auditor.audit.catalog import load_catalog
 from auditor.model.findings import Finding
-from auditor.model.report import AUDITOR_SERVICE, Report, ReportError
+from auditor.model.report import Report, ReportError
 
 _PACKAGE = "cognito-route-auditor"
 # What XML 1.0 cannot carry (a policy or a name may hold control characters: issue 12).
@@ -64,8 +64,8 @@ def render_junit(report: Report) -> str:
                 # may show as a pass.
                 ET.SubElement(case, "skipped", message=unjudged)
         _close(suite)
-    collection = [e for e in report.errors if e.is_read or e.service == AUDITOR_SERVICE]
-    delivery = [e for e in report.errors if e not in collection]
+    collection = [e for e in report.errors if not e.is_delivery]
+    delivery = [e for e in report.errors if e.is_delivery]
     if collection or report.status == "incomplete":
         suite = _suite(root, "collection", len(root), stamp, report)
         for error in collection:
@@ -118,7 +118,7 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
 def _error_case(suite: ET.Element, classname: str, error: ReportError) -> None:
     case = _case(suite, classname, f"{error.service} {error.operation}")
     failed = ET.SubElement(case, "error", message=_x(error.message), type=_x(error.service))
-    failed.text = _x(f"{error.service} {error.operation} failed: {error.message}")
+    failed.text = _x(error.describe())
 
 
 def _close(suite: ET.Element) -> None:

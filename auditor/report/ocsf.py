@@ -124,7 +124,7 @@ def _unmapped(finding: Finding) -> dict[str, Any]:
 
 
 def _incomplete(report: Report, common: dict[str, Any]) -> dict[str, Any]:
-    failed = [f"{e.service} {e.operation} failed: {e.message}" for e in report.errors]
+    failed = [error.describe() for error in report.errors]
     why = report.incomplete_because()
     return {
         **common,

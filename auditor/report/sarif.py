@@ -12,7 +12,6 @@ code scanning has a file to show the alert on.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,11 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
     rules = [_rule(get_rule(rule_id), severity) for rule_id, severity in worst.items()]
     artifact = None if baseline is None else _artifact_uri(baseline)
     results = [_result(f, rule_index[f.rule_id], artifact) for f in report.findings]
+    if report.status == "incomplete":
+        # Code scanning closes an alert whose result is missing from an upload: a failed read
+        # must leave an open alert of its own, not fewer alerts that read as "fixed".
+        rules.append(INCOMPLETE_RULE)
+        results.append(_incomplete(report, len(rules) - 1))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -74,6 +78,32 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
     if artifact is not None:
         run["artifacts"] = [{"location": {"uri": artifact}, "roles": ["analysisTarget"]}]
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+INCOMPLETE_ID = "audit-incomplete"
+INCOMPLETE_RULE: dict[str, Any] = {
+    "id": INCOMPLETE_ID,
+    "name": "AuditIncomplete",
+    "shortDescription": {"text": "The audit is incomplete"},
+    "fullDescription": {
+        "text": "An AWS read failed or a policy could not be judged: findings may be missing, "
+        "and an alert missing from this run is not fixed."
+    },
+    "defaultConfiguration": {"level": "error"},
+    "properties": {"security-severity": SECURITY_SEVERITY[Severity.HIGH], "tags": ["security"]},
+}
+
+
+def _incomplete(report: Report, index: int) -> dict[str, Any]:
+    """One result while the audit is incomplete, the same alert run after run (its
+    fingerprint is constant), closed by the first complete run."""
+    return {
+        "ruleId": INCOMPLETE_ID,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": f"The audit is incomplete: {report.incomplete_because()}."},
+        "partialFingerprints": {FINGERPRINT_KEY: INCOMPLETE_ID},
+    }
 
 
 def _rule(rule: Rule, severity: Severity) -> dict[str, Any]:
@@ -160,15 +190,19 @@ def _invocation(report: Report) -> dict[str, Any]:
         "executionSuccessful": report.status == "complete",
         "endTimeUtc": report.generated_at,
     }
-    if report.errors:
-        invocation["toolExecutionNotifications"] = [
-            {
-                "level": "error",
-                "message": {"text": f"{error.service} {error.operation} failed: {error.message}"},
-                "descriptor": {"id": f"{error.service}:{error.operation}"},
-            }
-            for error in report.errors
-        ]
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": error.describe()},
+            "descriptor": {"id": f"{error.service}:{error.operation}"},
+        }
+        for error in report.errors
+    ]
+    if report.status == "incomplete" and not any(error.is_read for error in report.errors):
+        # Incomplete though no read is named (a snapshot marked so): still said.
+        notifications.append({"level": "error", "message": {"text": report.incomplete_because()}})
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     return invocation
 
 
@@ -179,4 +213,4 @@ def _artifact_uri(baseline: Path) -> str:
     try:
         return resolved.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return resolved.as_uri() if os.path.isabs(resolved) else baseline.as_posix()
+        return resolved.as_uri()
