@@ -138,7 +138,7 @@ def report_outputs(
         where = f"--output {shown(location)}"
         chosen: ReportFormat | None
         if location.startswith(S3_SCHEME):
-            _check_s3(location, where)
+            s3_address(location, where)
             chosen = stdout_format if fmt is not None else suffix_format(location)
         else:
             path = writable_file(location, "--output")
@@ -154,13 +154,16 @@ def report_outputs(
     return tuple(outputs), stdout_format
 
 
-def _check_s3(location: str, where: str) -> None:
+def s3_address(location: str, where: str) -> tuple[str, str]:
+    """(bucket, key) of `s3://bucket/key`: -o, --state and the Lambda's baseline all parse it
+    here; an InputError naming `where` otherwise."""
     bucket, _, key = location.removeprefix(S3_SCHEME).partition("/")
-    if not bucket or not key or key.endswith("/"):
+    if not location.startswith(S3_SCHEME) or not bucket or not key or key.endswith("/"):
         raise InputError(where, None, "expected s3://bucket/key (a key, not a folder)")
     # S3's own rules for a bucket name, so that a typo fails here and not after the audit.
     if not _BUCKET.fullmatch(bucket):
         raise InputError(where, None, f"{shown(bucket)} is not a valid S3 bucket name")
+    return bucket, key
 
 
 def _refuse_duplicates(outputs: list[ReportOutput]) -> None:
@@ -188,10 +191,8 @@ def state_location(raw: str | None) -> str | None:
     """--state: an s3://bucket/key, or a local file the state can be written back to."""
     if raw is None:
         return None
-    if raw.startswith("s3://"):
-        bucket, _, key = raw.removeprefix("s3://").partition("/")
-        if not bucket or not key:
-            raise InputError("--state", None, f"expected s3://bucket/key, got {shown(raw)}")
+    if raw.startswith(S3_SCHEME):
+        s3_address(raw, f"--state {shown(raw)}")
         return raw
     return str(writable_file(raw, "--state"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.atomic import atomic_output
-from auditor.commands.options import S3_SCHEME, ReportOutput
+from auditor.commands.options import ReportOutput, s3_address
 from auditor.model.errors import InputError
 from auditor.model.report import Report
 from auditor.report.render import ReportFormat, render_chunks
@@ -48,7 +48,7 @@ def put_s3(location: str, text: str, content_type: str, aws: AwsOptions) -> None
 
     from auditor.collect.session import AwsClients
 
-    bucket, _, key = location.removeprefix(S3_SCHEME).partition("/")
+    bucket, key = s3_address(location, f"--output {location}")
     try:
         AwsClients(aws).client("s3").put_object(
             Bucket=bucket, Key=key, Body=text.encode(), ContentType=content_type

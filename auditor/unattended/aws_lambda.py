@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.collect.session import AwsClients, AwsOptions
 from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions, SlackOptions, matrix_scope
+from auditor.commands.options import RunOptions, SlackOptions, matrix_scope, s3_address
 from auditor.model.baseline_file import BASELINE_MAX_BYTES
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 from auditor.model.inputs import read_capped
-from auditor.unattended.stores import s3_location
 
 if TYPE_CHECKING:
     from auditor.report.render import ReportFormat
@@ -144,7 +143,7 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     if env.get("BASELINE_PATH"):
         return Path(env["BASELINE_PATH"])
     uri = _required(env, "BASELINE_S3_URI")
-    bucket, key = s3_location(uri, "BASELINE_S3_URI")
+    bucket, key = s3_address(uri, "BASELINE_S3_URI")
     target = Path(env.get("TMPDIR", "/tmp")) / f"baseline{Path(key).suffix or '.yaml'}"
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]

@@ -93,16 +93,10 @@ class S3StateStore:
             raise InputError(self.location, None, f"cannot write state: {exc}") from None
 
 
-def s3_location(uri: str, source: str) -> tuple[str, str]:
-    """(bucket, key) of `s3://bucket/key`; an InputError naming `source` otherwise."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not uri.startswith("s3://") or not bucket or not key:
-        raise InputError(source, None, f"expected s3://bucket/key, got {uri!r}")
-    return bucket, key
-
-
 def open_store(location: str, aws: AwsOptions | None = None) -> StateStore:
     if location.startswith("s3://"):
-        bucket, key = s3_location(location, location)
+        from auditor.commands.options import s3_address
+
+        bucket, key = s3_address(location, location)
         return S3StateStore(bucket=bucket, key=key, aws=aws)
     return LocalStateStore(Path(location))

@@ -135,7 +135,11 @@ def test_a_device_is_written_through_not_replaced(world: World) -> None:
 
 
 def test_the_state_location_must_be_a_file_or_an_s3_key(world: World, places: Path) -> None:
-    for raw, says in (("s3://bucket", "expected s3://bucket/key"), ("s3:///key", "expected")):
+    for raw, says in (
+        ("s3://bucket", "expected s3://bucket/key"),
+        ("s3:///key", "expected"),
+        ("s3://Bad_Bucket/state.json", "not a valid S3 bucket name"),  # as -o says it
+    ):
         line = one_line(subprocess_cli(run_args(world, "--state", raw), endpoint=world.url))
         assert "--state" in line and says in line
     assert world.emulator.operations() == {}
