@@ -293,8 +293,10 @@ def validate(
         typer.echo(str(problem), err=True)
     if result.problems:
         raise typer.Exit(EXIT_INPUT)
+    from auditor.commands.console import warning
+
     for note in result.notes:  # worth a look, yet the file is valid
-        typer.echo(f"warning: {note}", err=True)
+        warning(note)
     typer.echo(f"{baseline}: valid")
 
 

@@ -47,7 +47,6 @@ class RunOutcome:
     def counts(self) -> dict[str, Any]:
         """What a heartbeat or a Lambda result says of a run (each adds its own keys)."""
         report = self.report
-        changes = report.changes
         return {
             "exit_code": self.exit_code,
             # What counts, as --fail-on sees it: a monitor on `critical > 0` must not fire on
@@ -55,8 +54,22 @@ class RunOutcome:
             "findings": report.summary.findings - report.summary.accepted,
             "by_severity": report.open_by_severity(),
             "accepted": report.summary.accepted,
-            "new": len(changes.new) if changes else None,
-            "resolved": len(changes.resolved) if changes else None,
+            **self._news(),
+        }
+
+    def _news(self) -> dict[str, int | None]:
+        """New and resolved as the history and the alert count them: never an accepted
+        finding."""
+        report = self.report
+        if report.history:  # --state: this run's record, acceptance flips included
+            last = report.history[-1]
+            return {"new": last.new, "resolved": last.resolved}
+        if report.changes is None:
+            return {"new": None, "resolved": None}
+        counting = {f.fingerprint for f in report.findings if f.counts}
+        return {
+            "new": sum(1 for fingerprint in report.changes.new if fingerprint in counting),
+            "resolved": sum(1 for f in report.changes.resolved if f.counts),
         }
 
 

@@ -37,10 +37,12 @@ def validate_baseline(
     if snapshot is None:
         review = AcceptanceReview.of(baseline.source, baseline.accepted, today)
         return Validation([], review.lines())
-    if not baseline.accepted:
-        return Validation([], [])  # nothing to review: the audit would be wasted
+    # The snapshot is checked whatever the baseline holds: a --snapshot that cannot be read
+    # or is of another target must not pass as "valid".
     loaded = Snapshot.load(snapshot)
     check_snapshot_matches(loaded, baseline, str(snapshot))
+    if not baseline.accepted:
+        return Validation([], [])  # nothing to review: the audit would be wasted
     report = audit(loaded, baseline, today=today)
     notes = acceptance_review(baseline, report, today)
     if report.status != "complete":

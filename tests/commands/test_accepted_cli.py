@@ -107,7 +107,7 @@ def test_validate_lists_expired_entries_and_stays_valid(tmp_path: Path) -> None:
     result = invoke(["validate", str(baseline)])
     assert result.exit_code == 0 and result.stdout == f"{baseline}: valid\n"
     assert result.stderr.splitlines() == [
-        f"warning: {baseline}: accepted[0]: trust-missing-aud expired on {PAST}; "
+        f"auditor: warning: {baseline}: accepted[0]: trust-missing-aud expired on {PAST}; "
         "it accepts nothing now"
     ]
 
@@ -122,9 +122,10 @@ def test_validate_against_a_snapshot_lists_unused_entries(tmp_path: Path) -> Non
     result = invoke(["validate", str(baseline), "--snapshot", str(snapshot)])
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines() == [
-        f"warning: {baseline}: accepted[1]: ambiguous-precedence, persona group:* matches "
-        "no finding; remove it or fix its patterns",
-        f"warning: {baseline}: accepted[2]: excess-route expired on {PAST}; it accepts nothing now",
+        f"auditor: warning: {baseline}: accepted[1]: ambiguous-precedence, persona group:* "
+        "matches no finding; remove it or fix its patterns",
+        f"auditor: warning: {baseline}: accepted[2]: excess-route expired on {PAST}; "
+        "it accepts nothing now",
     ]
     # Without the snapshot nothing is audited, so nothing is called unused.
     assert "accepted[1]" not in invoke(["validate", str(baseline)]).stderr
@@ -189,3 +190,56 @@ def test_run_warns_of_an_expired_and_an_unused_entry_unless_quiet(
     assert len(warnings) == 2, result.stderr
     assert "accepted[0]" in warnings[0] and PAST in warnings[0]
     assert "accepted[1]" in warnings[1] and "group-missing" in warnings[1]
+
+
+def test_validate_checks_the_snapshot_even_without_accepted_entries(tmp_path: Path) -> None:
+    baseline, _ = _files(tmp_path, _app_with_a_critical_finding())
+    junk = tmp_path / "junk.json"
+    junk.write_text("{}")
+    for snapshot in (junk, tmp_path / "missing.json"):
+        result = invoke(["validate", str(baseline), "--snapshot", str(snapshot)])
+        assert result.exit_code == 2, result  # never "valid" beside an unreadable snapshot
+        assert str(snapshot) in result.stderr
+
+
+def test_validate_warnings_are_log_lines(tmp_path: Path) -> None:
+    entry = {"rule": "trust-missing-aud", "reason": "a", "expires": PAST}
+    baseline, _ = _files(tmp_path, _app_with_a_critical_finding(), entry)
+    [line] = invoke(["--log-format", "json", "validate", str(baseline)]).stderr.splitlines()
+    assert json.loads(line)["level"] == "warning" and "accepted[0]" in json.loads(line)["message"]
+    quiet = invoke(["--quiet", "validate", str(baseline)])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_an_accepted_unreadable_policy_still_leaves_the_run_incomplete(tmp_path: Path) -> None:
+    """Accepting policy-unreadable mutes the finding, never the doubt: the verdicts it
+    leaves unknown are still unknown, so the run is incomplete (exit 3), not clean."""
+    app = small_app()
+    role = app.snapshot["roles"][EDITORS]
+    role["inline_policies"].append(
+        {"name": "odd", "document": {"Version": "2012-10-17", "Statement": "not a list"}}
+    )
+    entry = {"rule": "policy-unreadable", "reason": "known"}
+    baseline, snapshot = _files(tmp_path, app, entry)
+    out = tmp_path / "report.json"
+    assert _run(baseline, snapshot, out) == 3
+    report = load_report(out)
+    assert report["status"] == "incomplete"
+    unreadable = [f for f in report["findings"] if f["rule_id"] == "policy-unreadable"]
+    assert unreadable and all(f["accepted"]["reason"] == "known" for f in unreadable)
+
+
+def test_the_heartbeat_counts_no_accepted_finding_as_new(tmp_path: Path) -> None:
+    from auditor.collect.session import AwsOptions
+    from auditor.commands.options import run_options
+    from auditor.commands.run import execute
+
+    entry = {"rule": "trust-missing-aud", "reason": "SEC-12"}
+    baseline, snapshot = _files(tmp_path, _app_with_a_critical_finding(), entry)
+    for state in (None, str(tmp_path / "state.json")):
+        options = run_options(
+            baseline=str(baseline), snapshot=str(snapshot), aws=AwsOptions(), state=state
+        )
+        counts = execute(options).counts()
+        assert counts["findings"] == 0 and counts["accepted"] == 1
+        assert counts["new"] in (None, 0), counts
