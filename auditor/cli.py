@@ -226,7 +226,7 @@ def run(
         security_hub=security_hub,
     )
     outcome = execute(options, color=sys.stdout.isatty(), stdout=True)
-    announce(outcome, options)
+    announce(outcome, options.outputs)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -494,11 +494,9 @@ def demo(
     outcome = run_demo(chosen, outputs=outputs, keep=folder, color=sys.stdout.isatty())
     if not outputs:
         typer.echo(outcome.rendered, nl=False)
-    from auditor.commands.console import notice
-    from auditor.commands.outputs import summary_line
+    from auditor.commands.run import announce
 
-    if outputs:
-        notice(summary_line(outcome.report, outputs))
+    announce(outcome, outputs)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -524,14 +522,8 @@ def emulator(
     if empty and keep is not None:
         raise InputError("--keep", None, "--empty seeds no app, so there is no baseline to keep")
     folder = None if keep is None else writable_folder(keep, "--keep")
-    try:
-        from auditor.commands.emulator_cmd import serve
-    except ModuleNotFoundError as exc:  # moto is an extra: a production install lacks it
-        raise InputError(
-            "emulator",
-            None,
-            f"needs the demo extra ({exc}): pip install 'cognito-route-auditor[demo]'",
-        ) from exc
+    from auditor.commands.emulator_cmd import serve  # moto only inside: serve() says if absent
+
     raise typer.Exit(serve(port=port, keep=folder, empty=empty))
 
 

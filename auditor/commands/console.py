@@ -15,7 +15,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from auditor.model.redact import scrub
 from auditor.report.terminal import use_color
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 LogFormat = Literal["text", "json"]
-LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
-LOG_FORMATS: tuple[LogFormat, ...] = get_args(LogFormat)
 LOGGER = "auditor"
 # Loggers under "auditor" that a library writes to, never shown on stderr (see _StderrHandler).
 FOREIGN_LOGGERS = ("auditor.unattended.slack_sdk",)
@@ -107,14 +105,6 @@ def configure(
     handler.setFormatter(_Formatter())
     logger.addHandler(handler)
     logger.setLevel(_settings.level)
-
-
-def set_debug(debug: bool) -> None:
-    _settings.debug = debug
-
-
-def set_quiet(quiet: bool) -> None:
-    configure(quiet=quiet, level="info", fmt="json" if _settings.json else "text")
 
 
 def notice(line: str, **fields: Any) -> None:

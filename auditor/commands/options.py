@@ -85,14 +85,11 @@ class RunOptions:
     matrix: MatrixScope = "full"  # which cells the report lists (the checks see them all)
 
 
-def report_format(fmt: str | None, output: Path | None, *, terminal: bool) -> ReportFormat:
-    """--format, else the suffix of -o, else a table on a terminal and JSON otherwise."""
+def report_format(fmt: str | None, *, terminal: bool) -> ReportFormat:
+    """--format, else a table on a terminal and JSON otherwise (an -o's suffix is
+    report_outputs')."""
     if fmt is None:
-        if output is not None:
-            known = suffix_format(output.name)
-            if known is not None:
-                return known
-        return "table" if output is None and terminal else "json"
+        return "table" if terminal else "json"
     from auditor.report.render import ReportFormat
 
     formats: tuple[ReportFormat, ...] = get_args(ReportFormat)
@@ -126,7 +123,7 @@ def report_outputs(
     No output may be one of the files in `keep` (the inputs and the state): that is said
     first, since `-o baseline.yaml` is a worse mistake than its suffix.
     """
-    stdout_format = report_format(fmt, None, terminal=terminal)
+    stdout_format = report_format(fmt, terminal=terminal)
     if len(raw) > 1 and fmt is not None:
         raise InputError(
             "--format",

@@ -18,6 +18,7 @@ from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_OK,
+    ReportOutput,
     RunOptions,
 )
 from auditor.commands.outputs import summary_line, write_outputs
@@ -168,7 +169,7 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     return RunOutcome(report, snapshot, code, published[-1], options.format)
 
 
-def announce(outcome: RunOutcome, options: RunOptions) -> None:
+def announce(outcome: RunOutcome, outputs: Sequence[ReportOutput]) -> None:
     """The one line for the person at the terminal once the report went to -o."""
-    if options.outputs:
-        notice(summary_line(outcome.report, options.outputs))
+    if outputs:
+        notice(summary_line(outcome.report, outputs))
