@@ -52,7 +52,7 @@ class RunOutcome:
             "exit_code": self.exit_code,
             # What counts, as --fail-on sees it: a monitor on `critical > 0` must not fire on
             # an accepted finding.
-            "findings": report.summary.findings - report.summary.accepted,
+            "findings": report.summary.open,
             "by_severity": report.open_by_severity(),
             "accepted": report.summary.accepted,
             **self._news(),

@@ -5,6 +5,7 @@ whoever reads a report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,11 +82,21 @@ class Summary(_Model):
 
     @classmethod
     def of(cls, findings: list[Finding]) -> Summary:
-        counts = {s.value: 0 for s in Severity}
-        for finding in findings:
-            counts[finding.severity.value] += 1
         accepted = sum(1 for finding in findings if not finding.counts)
-        return cls(findings=len(findings), by_severity=counts, accepted=accepted)
+        return cls(findings=len(findings), by_severity=by_severity(findings), accepted=accepted)
+
+    @property
+    def open(self) -> int:
+        """The findings that count (for --fail-on, alerts, what a person reads as open)."""
+        return self.findings - self.accepted
+
+
+def by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """How many of `findings` are of each severity, most severe first, zeros included."""
+    counts = {severity.value: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity.value] += 1
+    return counts
 
 
 class GroupPair(_Model):
@@ -165,11 +176,7 @@ class Report(_Model):
     def open_by_severity(self) -> dict[str, int]:
         """Findings that count, by severity, most severe first: accepted ones left out (the
         summary's `by_severity` counts every finding listed)."""
-        counts = {severity.value: 0 for severity in Severity}
-        for finding in self.findings:
-            if finding.counts:
-                counts[finding.severity.value] += 1
-        return counts
+        return by_severity(f for f in self.findings if f.counts)
 
     def worst_severity(self) -> Severity | None:
         """The most severe finding that counts (accepted ones do not: CONTRACT §6.2)."""
@@ -182,9 +189,10 @@ class Report(_Model):
         if scope == "full":
             return self
         kept = self.access_matrix.scoped(scope)
+        judged = self.access_matrix_scope  # scoped before: its count of the judged cells holds
         note = ScopeNote(
             scope=scope,
-            cells=len(self.access_matrix),
+            cells=len(self.access_matrix) if judged is None else judged.cells,
             listed=len(kept),
             unknown=self.unknown_cells(),
         )

@@ -50,7 +50,7 @@ def _header(report: Report) -> Panel:
     summary = report.summary
     counts = "  ".join(f"{name} {count}" for name, count in report.open_by_severity().items())
     accepted = f"  (+ {summary.accepted} accepted)" if summary.accepted else ""
-    lines.append(f"{summary.findings - summary.accepted} findings: {counts}{accepted}")
+    lines.append(f"{summary.open} findings: {counts}{accepted}")
     return Panel(lines, title="cognito-route-auditor", expand=True)
 
 

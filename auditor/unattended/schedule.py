@@ -246,7 +246,7 @@ def _log_run(report: Report, beat: dict[str, Any]) -> None:
         "run %s: exit %d, %d findings (%s)%s%s, %.1fs; next run %s",
         report.status,
         beat["exit_code"],
-        summary.findings - summary.accepted,
+        summary.open,
         severities,
         accepted,
         changes,

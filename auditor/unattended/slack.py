@@ -185,7 +185,7 @@ def summary_text(content: AlertContent) -> str:
     report = content.report
     pool = report.target.user_pool_id or report.target.region
     accepted = report.summary.accepted
-    open_count = report.summary.findings - accepted
+    open_count = report.summary.open
     return (
         f"Cognito route audit of {pool}: {len(content.new)} new, "
         f"{len(content.resolved)} resolved, {open_count} open findings"

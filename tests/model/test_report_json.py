@@ -171,6 +171,9 @@ def test_differing_keeps_what_is_not_denied_or_is_declared(cells: list[MatrixCel
     assert none.unknown_cells() == report.unknown_cells() == scoped.unknown_cells()
     assert report.with_matrix("full") is report
     assert "access_matrix_scope" not in json.loads(report.to_json())
+    # Scoped again, it still counts the cells the audit judged, not those listed.
+    twice = scoped.with_matrix("none").access_matrix_scope
+    assert twice is not None and (twice.cells, twice.listed) == (len(cells), 0)
 
 
 def test_every_format_that_shows_the_matrix_says_what_it_leaves_out() -> None:
