@@ -14,6 +14,7 @@ Environment:
   SLACK_SSM_PARAMETER  or an SSM SecureString parameter holding the same JSON
   SLACK_ALWAYS         "true": alert on every run, not only when findings change
   FAIL_ON              severity for the exit code in the summary (default low)
+  MATRIX               access-matrix cells the reports list: full (default), differing, none
   REPORT_BASE_URL      link target for the alert (default: the S3 console page of the report)
 """
 
@@ -107,7 +108,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     outcome = execute(options)
     report = outcome.report
     for fmt in formats:
-        body = (outcome.rendered if fmt == "json" else render(outcome.published, fmt)).encode()
+        body = render(outcome.published, fmt).encode()
         for key in (keys[fmt], keys[f"latest_{fmt}"]):
             s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=CONTENT_TYPES[fmt])
     summary = {

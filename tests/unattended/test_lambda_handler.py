@@ -161,3 +161,13 @@ def test_report_formats_each_written_dated_and_latest(
     assert _object(world, keys["junit"]).startswith("<?xml")
     listed = world.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="reports/")["Contents"]
     assert len(listed) == 6  # no JSON or HTML unless asked for
+
+
+def test_each_lambda_suffix_reads_back_as_its_format() -> None:
+    """The keys the Lambda writes are named as `-o` reads suffixes: one table, not two."""
+    from auditor.commands.options import suffix_format
+    from auditor.unattended.aws_lambda import FORMAT_SUFFIXES
+
+    assert FORMAT_SUFFIXES and all(
+        suffix_format(f"report{suffix}") == fmt for fmt, suffix in FORMAT_SUFFIXES.items()
+    )
