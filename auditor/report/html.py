@@ -29,6 +29,7 @@ from auditor.report.html_grid import (
     grid_data,
     matrix_section,
 )
+from auditor.report.html_grid import escaped as _e
 
 __all__ = ["CSP", "VERDICT_CLASS", "cell_classes", "render_html"]
 
@@ -75,10 +76,6 @@ def render_html(report: Report) -> str:
         "</body></html>\n",
     ]
     return "\n".join(p for p in parts if p)
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 _AFTER_SEPARATOR = re.compile(r"(?<=[/:])")

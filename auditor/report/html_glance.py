@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
 
 from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label, reading_order
 from auditor.model.report import Report, RunRecord
+from auditor.report.html_grid import escaped as _e
 
 GAINED_RULES = frozenset({"excess-route"})
 LOST_RULES = frozenset({"missing-route", "missing-all-users-route"})
@@ -21,10 +21,6 @@ EVERYONE = {
     Severity.HIGH: "any token holder (not AWS_IAM)",
 }
 NEW_LISTED = 10  # new findings named in the summary; the rest are counted
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 def anchor(f: Finding) -> str:

@@ -246,8 +246,12 @@ def grid_data(grid: Grid, exposed: dict[int, str] | None = None) -> dict[str, An
     }
 
 
-def _e(value: object) -> str:
+def escaped(value: object) -> str:
+    """`value` as HTML text or attribute value: every string from AWS goes through it."""
     return escape(str(value), quote=True)
+
+
+_e = escaped
 
 
 LEGEND = (

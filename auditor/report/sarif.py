@@ -170,14 +170,11 @@ def _logical_locations(finding: Finding) -> list[dict[str, Any]]:
 
 def _properties(finding: Finding) -> dict[str, Any]:
     shown = {
+        **finding.names(),
         "severity": finding.severity.value,
         # The finding's own rank, which the rule's (its worst finding's) may exceed.
         "security-severity": SECURITY_SEVERITY[finding.severity],
         "resource": finding.resource,
-        "persona": finding.persona,
-        "route": finding.route,
-        "api_id": finding.api_id,
-        "app_client": finding.app_client,
         "remediation": finding.remediation,
         "first_seen": finding.first_seen,
         "last_seen": finding.last_seen,
