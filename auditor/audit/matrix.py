@@ -72,12 +72,18 @@ class Matrix:
                 yield self._cell(row, j)
 
     def unknown_cells(self) -> int:
-        return sum(
-            1
-            for row in self.rows
-            for j in self._reached_in(row)
-            if row.verdicts[j].verdict == "unknown"
-        )
+        """Cells not judged; rows share verdict lists, so each list is counted once."""
+        counted: dict[int, int] = {}
+        total = 0
+        for row in self.rows:
+            held = counted.get(id(row.verdicts))
+            if held is None:
+                verdicts = row.verdicts
+                held = counted[id(verdicts)] = sum(
+                    1 for j in self._reached_in(row) if verdicts[j].verdict == "unknown"
+                )
+            total += held
+        return total
 
     def _reached_in(self, row: Row) -> tuple[int, ...]:
         held = self._reached.get(id(row.verdicts))
