@@ -3,7 +3,7 @@ object (one PutObject, atomic too), and the one line that says what was written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from auditor.model.report import Report
 from auditor.report.render import ReportFormat, render_chunks
 
 if TYPE_CHECKING:
-    from auditor.collect import AwsOptions
+    from auditor.collect.session import AwsClients
 
 CONTENT_TYPES: dict[ReportFormat, str] = {
     "json": "application/json",
@@ -28,9 +28,14 @@ CONTENT_TYPES: dict[ReportFormat, str] = {
 
 
 def write_outputs(
-    report: Report, outputs: Sequence[ReportOutput], aws: AwsOptions, *, baseline: Path
+    report: Report,
+    outputs: Sequence[ReportOutput],
+    clients: Callable[[], AwsClients],
+    *,
+    baseline: Path,
 ) -> None:
-    """Every output, in the order given; a failure is one InputError naming the output."""
+    """Every output, in the order given; a failure is one InputError naming the output.
+    `clients`: the run's AWS clients, made on the first S3 output (local files need none)."""
     for output in outputs:
         chunks = render_chunks(report, output.format, baseline=baseline)
         if output.path is not None:
@@ -38,19 +43,17 @@ def write_outputs(
                 for chunk in chunks:
                     handle.write(chunk)
         else:
-            put_s3(output.location, "".join(chunks), CONTENT_TYPES[output.format], aws)
+            put_s3(output.location, "".join(chunks), CONTENT_TYPES[output.format], clients())
 
 
-def put_s3(location: str, text: str, content_type: str, aws: AwsOptions) -> None:
+def put_s3(location: str, text: str, content_type: str, clients: AwsClients) -> None:
     """One PutObject through the collectors' session and endpoint: readers see the old
     object or the new one, never half of it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from auditor.collect.session import AwsClients
-
     bucket, key = s3_address(location, f"--output {location}")
     try:
-        AwsClients(aws).client("s3").put_object(
+        clients.client("s3").put_object(
             Bucket=bucket, Key=key, Body=text.encode(), ContentType=content_type
         )
     except ClientError as exc:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from auditor.checks.run import acceptance_review, audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
@@ -29,6 +29,9 @@ from auditor.model.findings import Severity
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import CollectionError, Snapshot, TargetRef
 from auditor.report.render import ReportFormat, render, render_chunks
+
+if TYPE_CHECKING:
+    from auditor.collect.session import AwsClients
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,15 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
     # would start it again, and nothing would stop it (a spinner and a hidden cursor at exit).
     options = replace(options, aws=replace(options.aws, progress=None))
     aws = aws_for(baseline, options.aws)
+
+    @cache
+    def clients() -> AwsClients:
+        """One session for every write after the audit (-o s3://, Security Hub), made only
+        when one needs it: an offline run writing local files never imports boto3."""
+        from auditor.collect.session import AwsClients
+
+        return AwsClients(aws)
+
     final: list[Report] = []  # the report as published: with a failed import among its errors
     published: list[Report] = []
 
@@ -133,11 +145,11 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
         if options.security_hub:
             from auditor.unattended.security_hub import import_findings
 
-            report = import_findings(report, aws)
+            report = import_findings(report, clients())
         final.append(report)
         published.append(report.with_matrix(options.matrix))
         if options.outputs:
-            write_outputs(published[-1], options.outputs, aws, baseline=options.baseline)
+            write_outputs(published[-1], options.outputs, clients, baseline=options.baseline)
         elif stdout:
             chunks = render_chunks(
                 published[-1], options.format, color=color, baseline=options.baseline

@@ -26,7 +26,7 @@ from auditor.model.redact import scrub
 from auditor.model.report import SECURITY_HUB_SERVICE, Report, ReportError
 
 if TYPE_CHECKING:
-    from auditor.collect import AwsOptions
+    from auditor.collect.session import AwsClients
 
 SERVICE = SECURITY_HUB_SERVICE
 OPERATION = "BatchImportFindings"
@@ -43,13 +43,10 @@ _TITLE_MAX, _DESCRIPTION_MAX, _TEXT_MAX = 256, 1024, 512
 _TYPE = "Software and Configuration Checks/AWS Security Best Practices"
 
 
-def import_findings(report: Report, aws: AwsOptions) -> Report:
-    """`report` imported, with any failure among its errors."""
+def import_findings(report: Report, clients: AwsClients) -> Report:
+    """`report` imported through the run's AWS clients, with any failure among its errors."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from auditor.collect.session import AwsClients
-
-    clients = AwsClients(aws)
     failures: list[ReportError] = []
     try:
         account = report.target.account_id or clients.client("sts").get_caller_identity()["Account"]

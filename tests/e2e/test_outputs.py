@@ -150,7 +150,19 @@ def test_fail_on_none_never_fails_on_findings_but_incomplete_still_does(tmp_path
 # --- S3 --------------------------------------------------------------------------------------
 
 
-def test_outputs_go_to_s3_through_the_endpoint(aws: Aws, tmp_path: Path) -> None:
+def test_outputs_go_to_s3_through_the_endpoint(
+    aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.collect import session
+
+    sessions: list[object] = []
+    made = session.AwsClients.__init__
+
+    def counted(self: session.AwsClients, options: session.AwsOptions) -> None:
+        sessions.append(options)
+        made(self, options)
+
+    monkeypatch.setattr(session.AwsClients, "__init__", counted)
     s3 = aws.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     args = offline(tmp_path)
@@ -169,6 +181,7 @@ def test_outputs_go_to_s3_through_the_endpoint(aws: Aws, tmp_path: Path) -> None
     assert bodies["runs/r.html"]["ContentType"].startswith("text/html")
     assert f"s3://{BUCKET}/runs/r.sarif" in done.stderr
     assert aws.emulator.operations()["s3:PutObject"] == 3
+    assert len(sessions) == 1  # one session for every write, not one per output
 
 
 def test_an_s3_output_that_cannot_be_written_is_one_line(aws: Aws, tmp_path: Path) -> None:
