@@ -29,9 +29,12 @@ ALLOWED: dict[str, set[str]] = {
     layer: set(_CHAIN[: index + 1]) for index, layer in enumerate(_CHAIN)
 }
 ALLOWED["collect"] = {"model", "collect"}
-ALLOWED["emulator"] = {"emulator"}
-ALLOWED["edges"] |= {"collect", "emulator"}
-ALLOWED["cli"] |= {"collect", "emulator"}
+# Templates are read like collect reads AWS, into the model's snapshot; the emulator's
+# template deployer resolves intrinsics with it.
+ALLOWED["template"] = {"model", "template"}
+ALLOWED["emulator"] = {"emulator", "template", "model"}
+ALLOWED["edges"] |= {"collect", "emulator", "template"}
+ALLOWED["cli"] |= {"collect", "emulator", "template"}
 # Where each top-level module or package of auditor/ belongs.
 LAYER_OF = {
     "__init__": "model",
@@ -47,6 +50,7 @@ LAYER_OF = {
     "__main__": "cli",
     "collect": "collect",
     "emulator": "emulator",
+    "template": "template",
 }
 
 

@@ -97,6 +97,16 @@ def _unset(value: object) -> bool:
     return value is None
 
 
+class TemplateLocation(_Frozen):
+    """Where a finding's resource is written in infrastructure code (CONTRACT §6.5): the file as
+    given on the command line, the resource's logical id (for Serverless functions, the
+    function's key) and the 1-based line of that id."""
+
+    path: str
+    logical_id: str
+    line: int
+
+
 class Finding(_Facts, _Rated):
     """One reported problem, in the report's shape (CONTRACT §4).
 
@@ -112,6 +122,8 @@ class Finding(_Facts, _Rated):
     # When a run with --state first and last saw this problem (ISO 8601, UTC): "open since".
     first_seen: str | None = Field(default=None, exclude_if=_unset)
     last_seen: str | None = Field(default=None, exclude_if=_unset)
+    # From a template audit (`auditor template`): the resource to change.
+    template: TemplateLocation | None = Field(default=None, exclude_if=_unset)
 
     def names(self) -> dict[str, str]:
         """What names the problem beyond its resource, for formats with a free-form map
