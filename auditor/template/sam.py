@@ -1,0 +1,197 @@
+"""SAM templates through AWS's SAM translator, offline: the CloudFormation it deploys, each
+generated resource pointing at the SAM resource the user wrote, each route at its function's
+Events entry.
+
+The translator works on a plain copy (it rewrites dicts in place and knows nothing of line
+marks); the lines come from cfn-lint's decoded original, matched back by logical id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+from auditor.template.model import Resource, Unresolved
+
+# The APIs SAM creates when a function's event names none.
+IMPLICIT_REST_API = "ServerlessRestApi"
+IMPLICIT_HTTP_API = "ServerlessHttpApi"
+_IMPLICIT_API = {"Api": IMPLICIT_REST_API, "HttpApi": IMPLICIT_HTTP_API}
+_API_ID_PROPERTY = {"Api": "RestApiId", "HttpApi": "ApiId"}
+# The template sections intrinsics read, returned beside the resources.
+SECTIONS = ("Parameters", "Conditions", "Mappings")
+
+
+class _RegionOnly:
+    """All the translator reads of a boto3 Session (region_name): the region is known, no
+    session (nor boto3) is needed to translate offline."""
+
+    def __init__(self, region_name: str) -> None:
+        self.region_name = region_name
+
+
+def translate(
+    template: Mapping[str, Any],
+    path: str,
+    *,
+    region: str,
+    account_id: str,
+    partition: str,
+    parameter_values: Mapping[str, str],
+) -> tuple[dict[str, Resource], list[Unresolved], dict[str, Any]]:
+    """Every resource of the translated `template` (cfn-lint's decoded SAM template, read from
+    `path`), the values the translation could not know (none so far: intrinsics stay for the
+    resolver), and the translated template's Parameters, Conditions and Mappings (each a dict,
+    empty when absent)."""
+    try:
+        # Imported here: costly, and only template audits need them.
+        from samtranslator.model.exceptions import (  # type: ignore[import-untyped]
+            ExceptionWithMessage,
+            InvalidDocumentException,
+        )
+        from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+        from samtranslator.translator.translator import (  # type: ignore[import-untyped]
+            Translator,
+        )
+    except ImportError as missing:
+        raise InputError(
+            path, None, "SAM needs: pip install 'cognito-route-auditor[templates]'"
+        ) from missing
+
+    plain = json.loads(json.dumps(template))
+    values = {
+        **parameter_values,
+        "AWS::AccountId": account_id,
+        "AWS::Region": region,
+        "AWS::Partition": partition,
+    }
+    translator = Translator(None, Parser(), boto_session=_RegionOnly(region))
+    try:
+        translated = translator.translate(
+            plain,
+            parameter_values=values,
+            get_managed_policy_map=lambda: aws_managed_policy_map(template, partition),
+        )
+    except InvalidDocumentException as invalid:
+        raise _input_error(path, invalid.causes[0] if invalid.causes else invalid) from invalid
+    except ExceptionWithMessage as invalid:
+        raise _input_error(path, invalid) from invalid
+
+    originals = template.get("Resources") or {}
+    own = {str(logical_id): _location(path, logical_id) for logical_id in originals}
+    implicit = _implicit_api_locations(path, originals)
+    routes = route_locations(path, originals)
+    resources = {}
+    for logical_id, body in (translated.get("Resources") or {}).items():
+        resources[logical_id] = Resource(
+            logical_id=logical_id,
+            type=body.get("Type", ""),
+            properties=body.get("Properties") or {},
+            location=_origin(path, logical_id, {**implicit, **own}, own),
+            condition=body.get("Condition"),
+            route_locations=routes.get(logical_id, {}),
+        )
+    sections = {name: dict(translated.get(name) or {}) for name in SECTIONS}
+    return resources, [], sections
+
+
+def aws_managed_policy_map(template: Mapping[str, Any], partition: str) -> dict[str, str]:
+    """Bare policy names in SAM `Policies` -> AWS managed policy ARNs. samtranslator ships no
+    offline map (SAM CLI asks IAM); a bare name is taken to be an AWS managed policy at the
+    root path, `arn:<partition>:iam::aws:policy/<name>` (those under a path such as
+    service-role/ must be written as ARNs to be exact)."""
+    names: set[str] = set()
+    globals_function = (template.get("Globals") or {}).get("Function") or {}
+    bodies = [{"Properties": globals_function}, *(template.get("Resources") or {}).values()]
+    for body in bodies:
+        policies = (
+            (body.get("Properties") or {}).get("Policies") if isinstance(body, Mapping) else None
+        )
+        for policy in policies if isinstance(policies, list) else [policies]:
+            if isinstance(policy, str) and not policy.startswith("arn:"):
+                names.add(str(policy))
+    return {name: f"arn:{partition}:iam::aws:policy/{name}" for name in sorted(names)}
+
+
+def route_locations(
+    path: str, originals: Mapping[str, Any]
+) -> dict[str, dict[tuple[str, str], TemplateLocation]]:
+    """API logical id -> (METHOD, path) -> the function Events entry that declared it."""
+    found: dict[str, dict[tuple[str, str], TemplateLocation]] = {}
+    for function_id, kind, event_key, properties in _api_events(originals):
+        api_id = _referenced_id(properties.get(_API_ID_PROPERTY[kind])) or _IMPLICIT_API[kind]
+        if "Path" in properties or "Method" in properties or kind == "Api":
+            route = (str(properties.get("Method", "ANY")).upper(), str(properties.get("Path", "")))
+        else:  # an HttpApi event without Path and Method is the $default route
+            route = ("ANY", "$default")
+        if route[0] == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+            route = ("ANY", route[1])
+        location = TemplateLocation(path=path, logical_id=function_id, line=_line(event_key))
+        found.setdefault(api_id, {}).setdefault(route, location)
+    return found
+
+
+def _api_events(originals: Mapping[str, Any]) -> Iterator[tuple[str, str, Any, Mapping[str, Any]]]:
+    """(function logical id, "Api" | "HttpApi", the event's decoded key, its Properties)."""
+    for function_id, body in originals.items():
+        if not isinstance(body, Mapping) or body.get("Type") != "AWS::Serverless::Function":
+            continue
+        events = (body.get("Properties") or {}).get("Events") or {}
+        for event_key, event in events.items() if isinstance(events, Mapping) else ():
+            kind = event.get("Type") if isinstance(event, Mapping) else None
+            if kind in _IMPLICIT_API:
+                properties = event.get("Properties") or {}
+                yield str(function_id), str(kind), event_key, properties
+
+
+def _implicit_api_locations(path: str, originals: Mapping[str, Any]) -> dict[str, TemplateLocation]:
+    """ServerlessRestApi / ServerlessHttpApi -> the first function event that creates it."""
+    found: dict[str, TemplateLocation] = {}
+    for function_id, kind, event_key, properties in _api_events(originals):
+        if _referenced_id(properties.get(_API_ID_PROPERTY[kind])) is None:
+            location = TemplateLocation(path=path, logical_id=function_id, line=_line(event_key))
+            found.setdefault(_IMPLICIT_API[kind], location)
+    return found
+
+
+def _referenced_id(value: Any) -> str | None:
+    """The logical id in `{"Ref": X}` or a bare X; None when absent."""
+    if isinstance(value, Mapping) and "Ref" in value:
+        return str(value["Ref"])
+    return str(value) if isinstance(value, str) else None
+
+
+def _origin(
+    path: str,
+    logical_id: str,
+    candidates: Mapping[str, TemplateLocation],
+    own: Mapping[str, TemplateLocation],
+) -> TemplateLocation:
+    """The resource `logical_id` was generated from: itself, else the longest logical-id
+    prefix (FnRole from Fn, ApiprodStage from Api), else the template's first resource."""
+    prefixes = [known for known in candidates if logical_id.startswith(known)]
+    if prefixes:
+        return candidates[max(prefixes, key=len)]
+    if own:
+        return min(own.values(), key=lambda location: location.line)
+    return TemplateLocation(path=path, logical_id=logical_id, line=1)
+
+
+def _location(path: str, logical_id: Any) -> TemplateLocation:
+    return TemplateLocation(path=path, logical_id=str(logical_id), line=_line(logical_id))
+
+
+def _line(decoded_key: Any) -> int:
+    """The 1-based line of a key cfn-lint decoded (its marks are 0-based); 1 without marks."""
+    mark = getattr(decoded_key, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 1
+
+
+def _input_error(path: str, cause: Any) -> InputError:
+    """The translator's complaint as one line naming the resource where it names one."""
+    logical_id = getattr(cause, "_logical_id", None)
+    field = f"Resources.{logical_id}" if isinstance(logical_id, str) else None
+    message = " ".join(str(getattr(cause, "message", cause)).split())
+    return InputError(path, field, message)
