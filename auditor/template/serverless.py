@@ -1,0 +1,429 @@
+"""Serverless Framework `serverless.yml` -> the CloudFormation resources `serverless deploy`
+creates for what the audit reads: the REST API of `http` events (its resources, methods, a
+deployment and the stage), the HTTP API of `httpApi` events (routes, `$default` stage), the
+Lambda execution role of `provider.iam`, and `resources` as written. Logical ids follow
+Serverless's naming (ApiGatewayMethodItemsIdVarGet, HttpApiRouteGetItems); each route points
+at its function's events entry, the role at `provider.iam`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+from auditor.template.model import Resource, Unresolved
+from auditor.template.serverless_events import EventRoute, http_route, normalize_path, rest_route
+from auditor.template.serverless_vars import Unknown, Variables
+
+REST_API = "ApiGatewayRestApi"
+HTTP_API = "HttpApi"
+ROLE = "IamRoleLambdaExecution"
+_ROOT = {"Fn::GetAtt": [REST_API, "RootResourceId"]}
+_LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["lambda.amazonaws.com"]},
+            "Action": ["sts:AssumeRole"],
+        }
+    ],
+}
+# The snapshot section a resource type's unresolved value leaves unknown; other types are not
+# audited, so what they cannot resolve does not make the report incomplete.
+_SERVICE_OF_TYPE = (
+    ("AWS::IAM::", "iam"),
+    ("AWS::Cognito::IdentityPool", "cognito-identity"),
+    ("AWS::Cognito::", "cognito-idp"),
+    ("AWS::ApiGatewayV2::", "apigatewayv2"),
+    ("AWS::ApiGateway::", "apigateway"),
+)
+_SECTIONS = ("Conditions", "Outputs", "Mappings", "Parameters")
+
+
+def convert(
+    path: Path,
+    decoded: Mapping[str, Any],
+    *,
+    stage: str | None,
+    region: str,
+    parameter_values: Mapping[str, str],
+) -> tuple[dict[str, Resource], list[Unresolved]]:
+    """The resources `serverless deploy` would create from `decoded` (cfn-lint's decoding of
+    the serverless.yml at `path`), and what could not be known offline."""
+    resources, unresolved, _ = convert_with_sections(
+        path, decoded, stage=stage, region=region, parameter_values=parameter_values
+    )
+    return resources, unresolved
+
+
+def convert_with_sections(
+    path: Path,
+    decoded: Mapping[str, Any],
+    *,
+    stage: str | None,
+    region: str,
+    parameter_values: Mapping[str, str],
+) -> tuple[dict[str, Resource], list[Unresolved], dict[str, Any]]:
+    """convert(), plus the Conditions, Outputs, Mappings and Parameters of `resources` (each a
+    dict, empty when absent), which intrinsics read."""
+    if not isinstance(decoded, Mapping) or "service" not in decoded:
+        raise InputError(str(path), "service", "not a serverless.yml: it names no service")
+    return _Converter(path, decoded, stage, region, parameter_values).run()
+
+
+class _Converter:
+    def __init__(
+        self,
+        path: Path,
+        decoded: Mapping[str, Any],
+        stage: str | None,
+        region: str,
+        parameter_values: Mapping[str, str],
+    ) -> None:
+        self.path = path
+        self.decoded = decoded
+        self.resources: dict[str, Resource] = {}
+        self.unresolved: list[Unresolved] = []
+        self.provider = decoded.get("provider") or {}
+        # provider.stage may itself use ${opt:stage, 'dev'}: read it with the default stage,
+        # then resolve everything with the stage it names.
+        self.vars = Variables(
+            path, decoded, stage or "dev", region, parameter_values, stage is not None
+        )
+        declared = self.provider.get("stage", "dev")
+        self.stage = stage or str(
+            self._value(declared, self._here("provider"), "provider.stage", "apigateway", "dev")
+        )
+        self.vars.stage = self.stage
+        service = self._value(
+            decoded["service"], self._here("service"), "service", "apigateway", "service"
+        )
+        self.service = str(
+            service.get("name", "service") if isinstance(service, Mapping) else service
+        )
+
+    def run(self) -> tuple[dict[str, Resource], list[Unresolved], dict[str, Any]]:
+        rest, http = [], []
+        for function, item, index, kind, event in self._events():
+            location = TemplateLocation(path=str(self.path), logical_id=function, line=_line(item))
+            where = f"functions.{function}.events[{index}].{kind}"
+            service = "apigateway" if kind == "http" else "apigatewayv2"
+            value = self._value(event, location, where, service, None)
+            if value is None:
+                continue
+            if kind == "http":
+                rest.append(rest_route(value, location, self.path, where))
+            else:
+                http.append(http_route(value, location, self.path, where, self.provider))
+        if rest:
+            self._rest_api(rest)
+        if http:
+            self._http_api(http)
+        if self.decoded.get("functions"):
+            self._execution_role()
+        sections = self._resources_section()
+        return self.resources, self.unresolved, sections
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _value(
+        self, raw: Any, location: TemplateLocation, field: str, service: str, default: Any
+    ) -> Any:
+        """`raw` with its variables resolved; `default` and an Unresolved when it cannot be."""
+        try:
+            return self.vars.resolve(raw)
+        except Unknown as unknown:
+            self.unresolved.append(Unresolved(location, field, unknown.reason, service))
+            return default
+
+    def _here(self, key: str) -> TemplateLocation:
+        return TemplateLocation(
+            path=str(self.path), logical_id=key, line=_key_line(self.decoded, key)
+        )
+
+    def _events(self) -> Iterator[tuple[str, Any, int, str, Any]]:
+        """(function key, the events item as decoded, its index, "http" | "httpApi", value)."""
+        for name, function in self._functions():
+            events = function.get("events") if isinstance(function, Mapping) else None
+            if isinstance(events, str):
+                events = self._shallow(events, name)
+            for index, item in enumerate(events if isinstance(events, list) else []):
+                if not isinstance(item, Mapping):
+                    raise InputError(
+                        str(self.path), f"functions.{name}.events[{index}]", "not a mapping"
+                    )
+                for kind in ("http", "httpApi"):
+                    if kind in item:
+                        yield name, item, index, kind, item[kind]
+
+    def _functions(self) -> Iterator[tuple[str, Any]]:
+        functions = self.decoded.get("functions") or {}
+        groups = functions if isinstance(functions, list) else [functions]
+        for group in groups:
+            if isinstance(group, str):
+                group = self._shallow(group, "functions")
+            if not isinstance(group, Mapping):
+                raise InputError(str(self.path), "functions", "not a mapping of functions")
+            for name, function in group.items():
+                yield (
+                    str(name),
+                    self._shallow(function, name) if isinstance(function, str) else function,
+                )
+
+    def _shallow(self, text: str, where: str) -> Any:
+        try:
+            return self.vars.shallow(text)
+        except Unknown as unknown:
+            self.unresolved.append(
+                Unresolved(self._here("functions"), where, unknown.reason, "apigateway")
+            )
+            return None
+
+    # --- what Serverless creates ----------------------------------------------------------
+
+    def _add(
+        self,
+        logical_id: str,
+        kind: str,
+        properties: dict[str, Any],
+        location: TemplateLocation,
+        **extra: Any,
+    ) -> None:
+        self.resources[logical_id] = Resource(
+            logical_id=logical_id, type=kind, properties=properties, location=location, **extra
+        )
+
+    def _rest_api(self, routes: list[EventRoute]) -> None:
+        name = self.provider.get("apiName") or f"{self.stage}-{self.service}"
+        located = {(route.method, route.path): route.location for route in routes}
+        self._add(
+            REST_API,
+            "AWS::ApiGateway::RestApi",
+            {"Name": str(name), "EndpointConfiguration": {"Types": ["EDGE"]}},
+            routes[0].location,
+            route_locations=located,
+        )
+        methods = []
+        for route in routes:
+            parent = self._rest_resources(route.path, route.location)
+            for method, authorization in route.methods():
+                logical_id = f"ApiGatewayMethod{normalize_path(route.path)}{method.capitalize()}"
+                methods.append(logical_id)
+                self._add(
+                    logical_id,
+                    "AWS::ApiGateway::Method",
+                    {
+                        "HttpMethod": method,
+                        "RestApiId": {"Ref": REST_API},
+                        "ResourceId": parent,
+                        "AuthorizationType": authorization,
+                    },
+                    route.location,
+                )
+        digest = hashlib.sha256("\n".join(sorted(methods)).encode()).hexdigest()[:10]
+        deployment = f"ApiGatewayDeployment{digest}"
+        self._add(
+            deployment,
+            "AWS::ApiGateway::Deployment",
+            {"RestApiId": {"Ref": REST_API}},
+            routes[0].location,
+        )
+        self._add(
+            "ApiGatewayStage",
+            "AWS::ApiGateway::Stage",
+            {
+                "RestApiId": {"Ref": REST_API},
+                "DeploymentId": {"Ref": deployment},
+                "StageName": self.stage,
+            },
+            routes[0].location,
+        )
+
+    def _rest_resources(self, path: str, location: TemplateLocation) -> Any:
+        """The ApiGatewayResource for each segment of `path` (made once); the last's Ref."""
+        parent: Any = _ROOT
+        segments = [segment for segment in path.split("/") if segment]
+        for depth in range(1, len(segments) + 1):
+            logical_id = f"ApiGatewayResource{normalize_path('/'.join(segments[:depth]))}"
+            if logical_id not in self.resources:
+                self._add(
+                    logical_id,
+                    "AWS::ApiGateway::Resource",
+                    {
+                        "ParentId": parent,
+                        "PathPart": segments[depth - 1],
+                        "RestApiId": {"Ref": REST_API},
+                    },
+                    location,
+                )
+            parent = {"Ref": logical_id}
+        return parent
+
+    def _http_api(self, routes: list[EventRoute]) -> None:
+        name = (self.provider.get("httpApi") or {}).get("name") or f"{self.stage}-{self.service}"
+        located = {(route.method, route.path): route.location for route in routes}
+        self._add(
+            HTTP_API,
+            "AWS::ApiGatewayV2::Api",
+            {"Name": str(name), "ProtocolType": "HTTP"},
+            routes[0].location,
+            route_locations=located,
+        )
+        self._add(
+            "HttpApiStage",
+            "AWS::ApiGatewayV2::Stage",
+            {"ApiId": {"Ref": HTTP_API}, "StageName": "$default", "AutoDeploy": True},
+            routes[0].location,
+        )
+        for route in routes:
+            key = "$default" if route.path == "$default" else f"{route.method} {route.path}"
+            suffix = (
+                "Default"
+                if route.path == "$default"
+                else f"{route.method.capitalize()}{normalize_path(route.path)}"
+            )
+            self._add(
+                f"HttpApiRoute{suffix}",
+                "AWS::ApiGatewayV2::Route",
+                {
+                    "ApiId": {"Ref": HTTP_API},
+                    "RouteKey": key,
+                    "AuthorizationType": route.authorization,
+                },
+                route.location,
+            )
+
+    def _execution_role(self) -> None:
+        """IamRoleLambdaExecution: the role Serverless makes for the functions, with the
+        statements of provider.iam.role (or the older provider.iamRoleStatements)."""
+        iam = self.provider.get("iam") or {}
+        role = iam.get("role") if isinstance(iam, Mapping) else None
+        if isinstance(role, str):
+            return  # an existing role's ARN: Serverless creates none
+        role = role or {}
+        key = "iam" if "iam" in self.provider else "iamRoleStatements"
+        location = TemplateLocation(
+            path=str(self.path),
+            logical_id=f"provider.{key}",
+            line=_key_line(self.provider, key) or _key_line(self.decoded, "provider"),
+        )
+        statements = self._value(
+            role.get("statements", self.provider.get("iamRoleStatements", [])),
+            location,
+            f"provider.{key}",
+            "iam",
+            [],
+        )
+        managed = self._value(
+            role.get("managedPolicies", self.provider.get("iamManagedPolicies", [])),
+            location,
+            f"provider.{key}",
+            "iam",
+            [],
+        )
+        region = self.vars.region
+        properties: dict[str, Any] = {
+            "AssumeRolePolicyDocument": _LAMBDA_TRUST,
+            "Path": str(role.get("path", "/")),
+            "RoleName": str(role.get("name") or f"{self.service}-{self.stage}-{region}-lambdaRole"),
+            "Policies": [
+                {
+                    "PolicyName": f"{self.service}-{self.stage}-lambda",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": list(statements or []),
+                    },
+                }
+            ],
+        }
+        if managed:
+            properties["ManagedPolicyArns"] = list(managed)
+        self._add(ROLE, "AWS::IAM::Role", properties, location)
+
+    def _resources_section(self) -> dict[str, Any]:
+        """`resources` (a mapping, or a list of mappings and ${file(...)} includes) as written,
+        each resource located in the file it is written in."""
+        sections: dict[str, Any] = {name: {} for name in _SECTIONS}
+        raw = self.decoded.get("resources")
+        for part, source in self._resource_parts(raw):
+            for logical_id, body in (part.get("Resources") or {}).items():
+                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+            for name in _SECTIONS:
+                section = part.get(name) or {}
+                location = TemplateLocation(
+                    path=str(source), logical_id=name, line=_key_line(part, name)
+                )
+                sections[name].update(self._value(section, location, name, "iam", {}))
+        return sections
+
+    def _resource_parts(self, raw: Any) -> Iterator[tuple[Mapping[str, Any], Path]]:
+        """Each mapping of `resources` with the file it was read from."""
+        for item in raw if isinstance(raw, list) else [raw] if raw else []:
+            source = self.path
+            if isinstance(item, str):
+                source = _included_file(item, self.path)
+                item = self._shallow(item, "resources")
+            if item is None:
+                continue
+            if not isinstance(item, Mapping):
+                raise InputError(
+                    str(source), "resources", "not a mapping of CloudFormation sections"
+                )
+            yield item, source
+
+    def _cloudformation_resource(self, logical_id: str, body: Any, source: Path, line: int) -> None:
+        location = TemplateLocation(path=str(source), logical_id=logical_id, line=line)
+        if not isinstance(body, Mapping) or "Type" not in body:
+            raise InputError(str(source), f"Resources.{logical_id}", "a resource needs a Type")
+        kind = str(body["Type"])
+        service = next((name for prefix, name in _SERVICE_OF_TYPE if kind.startswith(prefix)), None)
+        try:
+            properties = self.vars.resolve(body.get("Properties") or {})
+        except Unknown as unknown:
+            if service is not None:
+                self.unresolved.append(
+                    Unresolved(
+                        location, f"Resources.{logical_id}.Properties", unknown.reason, service
+                    )
+                )
+            properties = _plain_copy(body.get("Properties") or {})
+        condition = body.get("Condition")
+        self._add(
+            logical_id, kind, properties, location, condition=str(condition) if condition else None
+        )
+
+
+def _included_file(text: str, path: Path) -> Path:
+    """The file of `${file(x)}` (for locating what it holds), else `path` itself."""
+    match = re.fullmatch(r"\$\{file\((?P<file>[^)]+)\)(:[^}]*)?\}", text.strip())
+    if match is None:
+        return path
+    return Path(os.path.normpath(path.parent / match["file"].strip().strip("'\"")))
+
+
+def _key_line(mapping: Any, key: str) -> int:
+    """The 1-based line of `key` in a decoded mapping; 1 when absent or unmarked."""
+    for candidate in mapping if isinstance(mapping, Mapping) else ():
+        if candidate == key:
+            return _line(candidate)
+    return 1
+
+
+def _line(node: Any) -> int:
+    """The 1-based line of a decoded node (cfn-lint's marks are 0-based)."""
+    mark = getattr(node, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 1
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(item) for item in value]
+    return value

@@ -1,0 +1,123 @@
+"""Serverless `http` and `httpApi` events -> routes (METHOD, path, authorization), and
+the logical-id form of a path Serverless names its API Gateway resources with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+
+
+class EventRoute:
+    """One http or httpApi event: METHOD, path, authorization, where it is written."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        authorization: str,
+        location: TemplateLocation,
+        cors: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.authorization = authorization
+        self.location = location
+        self.cors = cors
+
+    def methods(self) -> list[tuple[str, str]]:
+        """What API Gateway serves: the method, and with cors its OPTIONS preflight, which
+        Serverless deploys as a MOCK integration open to anyone."""
+        return [
+            (self.method, self.authorization),
+            *([("OPTIONS", "NONE")] if self.cors and self.method != "OPTIONS" else []),
+        ]
+
+
+def rest_route(value: Any, location: TemplateLocation, path: Path, where: str) -> EventRoute:
+    if isinstance(value, str):
+        method, _, route_path = value.strip().partition(" ")
+        value = {"method": method, "path": route_path}
+    if not isinstance(value, Mapping) or "path" not in value or "method" not in value:
+        raise InputError(str(path), where, "an http event needs a method and a path")
+    return EventRoute(
+        method=_method(str(value["method"])),
+        path="/" + str(value["path"]).strip().strip("/"),
+        authorization=rest_authorization(value.get("authorizer")),
+        location=location,
+        cors=bool(value.get("cors")),
+    )
+
+
+def rest_authorization(authorizer: Any) -> str:
+    """Serverless's `authorizer` -> the method's AuthorizationType."""
+    if authorizer is None:
+        return "NONE"
+    if isinstance(authorizer, str):
+        return "AWS_IAM" if authorizer.lower() == "aws_iam" else "CUSTOM"
+    kind = str(authorizer.get("type", "")).lower() if isinstance(authorizer, Mapping) else ""
+    arn = str(authorizer.get("arn", "")) if isinstance(authorizer, Mapping) else ""
+    if kind == "aws_iam":
+        return "AWS_IAM"
+    if kind == "cognito_user_pools" or (not kind and ":cognito-idp:" in arn):
+        return "COGNITO_USER_POOLS"
+    return "CUSTOM"
+
+
+def http_route(
+    value: Any, location: TemplateLocation, path: Path, where: str, provider: Mapping[str, Any]
+) -> EventRoute:
+    if isinstance(value, str):
+        if value.strip() == "*":
+            value = {"method": "*", "path": "$default"}
+        else:
+            method, _, route_path = value.strip().partition(" ")
+            value = {"method": method, "path": route_path}
+    if not isinstance(value, Mapping) or "path" not in value:
+        raise InputError(str(path), where, "an httpApi event needs a path")
+    route_path = str(value["path"]).strip()
+    method = _method(str(value.get("method", "*")))
+    return EventRoute(
+        method="ANY" if route_path == "$default" else method,
+        path=route_path,
+        authorization=http_authorization(value.get("authorizer"), provider),
+        location=location,
+    )
+
+
+def http_authorization(authorizer: Any, provider: Mapping[str, Any]) -> str:
+    """httpApi `authorizer` -> the route's AuthorizationType: `{type: aws_iam}` AWS_IAM, a
+    named authorizer JWT, or CUSTOM when provider.httpApi.authorizers declares it `request`."""
+    if authorizer is None:
+        return "NONE"
+    if isinstance(authorizer, str):
+        name, kind = authorizer, ""
+    else:
+        name, kind = str(authorizer.get("name", "")), str(authorizer.get("type", "")).lower()
+    if kind == "aws_iam" or name.lower() == "aws_iam":
+        return "AWS_IAM"
+    declared = ((provider.get("httpApi") or {}).get("authorizers") or {}).get(name) or {}
+    if kind == "request" or str(declared.get("type", "")).lower() == "request":
+        return "CUSTOM"
+    return "JWT"
+
+
+def _method(text: str) -> str:
+    method = text.strip().upper()
+    return "ANY" if method in ("*", "ANY") else method
+
+
+def normalize_path(path: str) -> str:
+    """Serverless's logical-id form of a path: /items/{id} -> ItemsIdVar, my-list -> MyDashlist."""
+    parts = []
+    for segment in (s for s in path.split("/") if s):
+        if segment.startswith("{"):
+            segment = segment.strip("{}").rstrip("+") + "Var"
+        segment = segment.replace("-", "Dash").replace("_", "Underscore").replace(".", "Dot")
+        segment = re.sub(r"[^A-Za-z0-9]", "", segment)
+        parts.append(segment[:1].upper() + segment[1:])
+    return "".join(parts)
