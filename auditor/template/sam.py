@@ -78,6 +78,10 @@ def translate(
         raise _input_error(path, invalid.causes[0] if invalid.causes else invalid) from invalid
     except ExceptionWithMessage as invalid:
         raise _input_error(path, invalid) from invalid
+    finally:
+        # The translator's metrics go nowhere (a dummy publisher), but left unpublished they
+        # log a warning to stderr when collected.
+        translator.metrics.publish()
 
     originals = template.get("Resources") or {}
     own = {str(logical_id): _location(path, logical_id) for logical_id in originals}

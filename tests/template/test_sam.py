@@ -1,0 +1,189 @@
+"""SAM through AWS's translator: what CloudFormation deploys, located where the user wrote it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+from auditor.template.model import Resource
+from auditor.template.sam import aws_managed_policy_map, translate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sam"
+APP = FIXTURES / "app.yaml"
+
+
+def decoded(path: Path) -> Any:
+    from cfnlint.decode import decode
+
+    template, problems = decode(str(path))
+    assert problems == []
+    return template
+
+
+def translated(path: Path = APP, **options: Any) -> tuple[dict[str, Resource], dict[str, Any]]:
+    settings = {
+        "region": "us-east-1",
+        "account_id": "123456789012",
+        "partition": "aws",
+        "parameter_values": {},
+    } | options
+    resources, unresolved, sections = translate(decoded(path), str(path), **settings)
+    assert unresolved == []
+    return resources, sections
+
+
+def at(logical_id: str, line: int) -> TemplateLocation:
+    return TemplateLocation(path=str(APP), logical_id=logical_id, line=line)
+
+
+def test_every_generated_resource_points_at_the_sam_resource_it_comes_from() -> None:
+    resources, _ = translated()
+    located = {
+        logical_id: (r.type, r.location.logical_id, r.location.line)
+        for logical_id, r in resources.items()
+        if not logical_id.startswith(("ItemsApiDeployment", "ServerlessRestApiDeployment"))
+    }
+    assert located == {
+        "ItemsApi": ("AWS::ApiGateway::RestApi", "ItemsApi", 10),
+        "ItemsApiStage": ("AWS::ApiGateway::Stage", "ItemsApi", 10),
+        "ItemsHttpApi": ("AWS::ApiGatewayV2::Api", "ItemsHttpApi", 16),
+        "ItemsHttpApiApiGatewayDefaultStage": ("AWS::ApiGatewayV2::Stage", "ItemsHttpApi", 16),
+        "ItemsFunction": ("AWS::Lambda::Function", "ItemsFunction", 22),
+        "ItemsFunctionRole": ("AWS::IAM::Role", "ItemsFunction", 22),
+        "ItemsFunctionHealthPermissionStage": ("AWS::Lambda::Permission", "ItemsFunction", 22),
+        "ItemsFunctionListItemsPermissionStage": ("AWS::Lambda::Permission", "ItemsFunction", 22),
+        "ItemsFunctionGetItemV2Permission": ("AWS::Lambda::Permission", "ItemsFunction", 22),
+        "ItemsFunctionLegacyPermissionProd": ("AWS::Lambda::Permission", "ItemsFunction", 22),
+        # The implicit API: where the first event that needs it is written.
+        "ServerlessRestApi": ("AWS::ApiGateway::RestApi", "ItemsFunction", 53),
+        "ServerlessRestApiProdStage": ("AWS::ApiGateway::Stage", "ItemsFunction", 53),
+        # Untouched by the translator: itself.
+        "UserPool": ("AWS::Cognito::UserPool", "UserPool", 58),
+    }
+    deployments = {
+        logical_id.rstrip("0123456789abcdef"): (r.type, r.location.logical_id, r.location.line)
+        for logical_id, r in resources.items()
+        if logical_id not in located
+    }
+    assert deployments == {
+        "ItemsApiDeployment": ("AWS::ApiGateway::Deployment", "ItemsApi", 10),
+        "ServerlessRestApiDeployment": ("AWS::ApiGateway::Deployment", "ItemsFunction", 53),
+    }
+
+
+def test_routes_point_at_the_events_entry_that_declared_them() -> None:
+    resources, _ = translated()
+    assert resources["ItemsApi"].route_locations == {
+        ("GET", "/items"): at("ItemsFunction", 33),
+        ("ANY", "/health"): at("ItemsFunction", 39),
+    }
+    assert resources["ItemsHttpApi"].route_locations == {
+        ("GET", "/items/{id}"): at("ItemsFunction", 47)
+    }
+    assert resources["ServerlessRestApi"].route_locations == {
+        ("POST", "/legacy"): at("ItemsFunction", 53)
+    }
+    assert resources["UserPool"].route_locations == {}
+
+
+def test_default_authorizer_aws_iam_and_a_public_event_become_openapi_security() -> None:
+    resources, _ = translated()
+    rest = resources["ItemsApi"].properties["Body"]
+    assert rest["paths"]["/items"]["get"]["security"] == [{"AWS_IAM": []}]
+    assert rest["paths"]["/health"]["x-amazon-apigateway-any-method"]["security"] == [{"NONE": []}]
+    assert rest["securityDefinitions"]["AWS_IAM"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    # HTTP API IAM auth: an OpenAPI 3 body, the same security object (no authorizer).
+    http = resources["ItemsHttpApi"].properties["Body"]
+    assert http["paths"]["/items/{id}"]["get"]["security"] == [{"AWS_IAM": []}]
+    scheme = http["components"]["securitySchemes"]["AWS_IAM"]
+    assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
+    # No Auth at all: the implicit API's method has no security (NONE when deployed).
+    legacy = resources["ServerlessRestApi"].properties["Body"]["paths"]["/legacy"]["post"]
+    assert "security" not in legacy
+
+
+def test_policy_templates_and_bare_managed_policy_names_become_what_iam_gets() -> None:
+    resources, _ = translated(partition="aws-cn", region="cn-north-1")
+    role = resources["ItemsFunctionRole"].properties
+    assert "arn:aws-cn:iam::aws:policy/AmazonDynamoDBReadOnlyAccess" in role["ManagedPolicyArns"]
+    [poller] = role["Policies"]
+    assert "sqs:ReceiveMessage" in poller["PolicyDocument"]["Statement"][0]["Action"]
+    assert poller["PolicyDocument"]["Statement"][0]["Resource"]["Fn::Sub"][1] == {
+        "queueName": "items-queue"
+    }
+
+
+def test_managed_policy_map_names_only_bare_names() -> None:
+    template = {
+        "Globals": {"Function": {"Policies": "ReadOnlyAccess"}},
+        "Resources": {
+            "F": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Policies": ["A", "arn:aws:iam::1:policy/B", {"S3ReadPolicy": {}}]},
+            }
+        },
+    }
+    assert aws_managed_policy_map(template, "aws") == {
+        "A": "arn:aws:iam::aws:policy/A",
+        "ReadOnlyAccess": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    }
+
+
+def test_sections_are_the_translated_templates() -> None:
+    resources, sections = translated()
+    assert sections["Parameters"] == {"StageName": {"Type": "String", "Default": "prod"}}
+    assert sections["Conditions"] == {"IsProd": {"Fn::Equals": [{"Ref": "StageName"}, "prod"]}}
+    assert sections["Mappings"] == {}
+    # Intrinsics stay for the resolver.
+    assert resources["ItemsApiStage"].properties["StageName"] == {"Ref": "StageName"}
+
+
+def test_a_conditional_sam_resource_keeps_its_condition(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Conditions:\n  Enabled: !Equals [a, a]\n"
+        "Resources:\n"
+        "  Api:\n    Type: AWS::Serverless::Api\n    Condition: Enabled\n"
+        "    Properties: {StageName: v1}\n"
+    )
+    resources, _ = translated(path)
+    assert {r.logical_id: r.condition for r in resources.values()} == {
+        logical_id: "Enabled" for logical_id in resources
+    }
+    assert "Api" in resources
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        (
+            "  Api:\n    Type: AWS::Serverless::Api\n    Properties: {StageName: v1, Auth: 3}\n",
+            "Resources.Api",
+            "Auth",
+        ),
+        (
+            "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Runtime: python3.12\n      Handler: a.b\n      InlineCode: x\n"
+            "      Events:\n        E:\n          Type: Api\n"
+            "          Properties: {Path: /x}\n",
+            "Resources.F",
+            "Method",
+        ),
+    ],
+)
+def test_translator_errors_are_one_line_input_errors_naming_the_resource(
+    tmp_path: Path, body: str, field: str, words: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n" + body)
+    with pytest.raises(InputError) as raised:
+        translated(path)
+    assert raised.value.source == str(path)
+    assert raised.value.field == field
+    assert words in raised.value.problem
+    assert "\n" not in str(raised.value)
