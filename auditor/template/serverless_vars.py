@@ -163,7 +163,9 @@ class Variables:
     def _guarded(self, name: str, compute: Callable[[], Any]) -> Any:
         """`compute()`, refusing to start `name` again before it ends: a cycle."""
         if name in self._resolving:
-            chain = " -> ".join([*self._resolving[self._resolving.index(name) :], name])
+            # A reference and the value it leads to share a name (the latter marked #).
+            names = [*self._resolving[self._resolving.index(name) :], name]
+            chain = " -> ".join(n for n in names if not n.endswith("#"))
             raise InputError(
                 str(self.path), name.rstrip("#"), f"variables refer in a cycle: {chain}"
             )

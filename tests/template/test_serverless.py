@@ -1,0 +1,343 @@
+"""serverless.yml -> the CloudFormation `serverless deploy` creates, each piece located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+from auditor.template.model import Resource, Unresolved
+from auditor.template.serverless import convert, convert_with_sections
+
+APP = Path(__file__).parent / "fixtures" / "serverless" / "app" / "serverless.yml"
+COGNITO = APP.parent / "resources" / "cognito.yml"
+
+
+def decoded(path: Path) -> Any:
+    from cfnlint.decode import decode
+
+    document, problems = decode(str(path))
+    assert problems == []
+    return document
+
+
+def converted(
+    path: Path = APP, stage: str | None = None, **values: str
+) -> tuple[dict[str, Resource], list[Unresolved]]:
+    return convert(path, decoded(path), stage=stage, region="eu-west-1", parameter_values=values)
+
+
+def write(tmp_path: Path, text: str, name: str = "serverless.yml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def at(logical_id: str, line: int, path: Path = APP) -> TemplateLocation:
+    return TemplateLocation(path=str(path), logical_id=logical_id, line=line)
+
+
+def test_http_events_become_the_rest_api_serverless_deploys() -> None:
+    resources, unresolved = converted()
+    assert unresolved == []
+    methods = {
+        r.logical_id: (
+            r.properties["HttpMethod"],
+            r.properties["ResourceId"],
+            r.properties["AuthorizationType"],
+            r.location,
+        )
+        for r in resources.values()
+        if r.type == "AWS::ApiGateway::Method"
+    }
+    assert methods == {
+        "ApiGatewayMethodItemsGet": (
+            "GET",
+            {"Ref": "ApiGatewayResourceItems"},
+            "AWS_IAM",
+            at("items", 27),
+        ),
+        "ApiGatewayMethodItemsIdVarGet": (
+            "GET",
+            {"Ref": "ApiGatewayResourceItemsIdVar"},
+            "AWS_IAM",
+            at("items", 31),
+        ),
+        "ApiGatewayMethodItemsPost": (
+            "POST",
+            {"Ref": "ApiGatewayResourceItems"},
+            "NONE",
+            at("items", 36),
+        ),
+        "ApiGatewayMethodAdminProxyVarAny": (
+            "ANY",
+            {"Ref": "ApiGatewayResourceAdminProxyVar"},
+            "AWS_IAM",
+            at("items", 37),
+        ),
+        "ApiGatewayMethodHealthGet": (
+            "GET",
+            {"Ref": "ApiGatewayResourceHealth"},
+            "NONE",
+            at("health", 44),
+        ),
+        # cors: true deploys an OPTIONS preflight open to anyone.
+        "ApiGatewayMethodHealthOptions": (
+            "OPTIONS",
+            {"Ref": "ApiGatewayResourceHealth"},
+            "NONE",
+            at("health", 44),
+        ),
+    }
+    paths = {
+        r.logical_id: (r.properties["ParentId"], r.properties["PathPart"])
+        for r in resources.values()
+        if r.type == "AWS::ApiGateway::Resource"
+    }
+    root = {"Fn::GetAtt": ["ApiGatewayRestApi", "RootResourceId"]}
+    assert paths == {
+        "ApiGatewayResourceItems": (root, "items"),
+        "ApiGatewayResourceItemsIdVar": ({"Ref": "ApiGatewayResourceItems"}, "{id}"),
+        "ApiGatewayResourceAdmin": (root, "admin"),
+        "ApiGatewayResourceAdminProxyVar": ({"Ref": "ApiGatewayResourceAdmin"}, "{proxy+}"),
+        "ApiGatewayResourceHealth": (root, "health"),
+    }
+    api = resources["ApiGatewayRestApi"]
+    assert (api.type, api.properties["Name"]) == ("AWS::ApiGateway::RestApi", "dev-items")
+    assert api.route_locations == {
+        ("GET", "/items"): at("items", 27),
+        ("GET", "/items/{id}"): at("items", 31),
+        ("POST", "/items"): at("items", 36),
+        ("ANY", "/admin/{proxy+}"): at("items", 37),
+        ("GET", "/health"): at("health", 44),
+    }
+    [deployment] = [r for r in resources.values() if r.type == "AWS::ApiGateway::Deployment"]
+    assert resources["ApiGatewayStage"].properties == {
+        "RestApiId": {"Ref": "ApiGatewayRestApi"},
+        "DeploymentId": {"Ref": deployment.logical_id},
+        "StageName": "dev",
+    }
+
+
+def test_http_api_events_become_routes_on_the_default_stage() -> None:
+    resources, _ = converted(stage="prod")
+    routes = {
+        r.logical_id: (r.properties["RouteKey"], r.properties["AuthorizationType"], r.location)
+        for r in resources.values()
+        if r.type == "AWS::ApiGatewayV2::Route"
+    }
+    assert routes == {
+        "HttpApiRouteGetV2Items": ("GET /v2/items", "AWS_IAM", at("health", 48)),
+        "HttpApiRouteDeleteV2ItemsIdVar": ("DELETE /v2/items/{id}", "NONE", at("health", 53)),
+    }
+    assert resources["HttpApi"].properties == {"Name": "prod-items", "ProtocolType": "HTTP"}
+    assert resources["HttpApiStage"].properties["StageName"] == "$default"
+    assert set(resources["HttpApi"].route_locations) == {
+        ("GET", "/v2/items"),
+        ("DELETE", "/v2/items/{id}"),
+    }
+
+
+def test_provider_iam_becomes_the_lambda_execution_role() -> None:
+    resources, _ = converted(stage="prod")
+    role = resources["IamRoleLambdaExecution"]
+    assert role.type == "AWS::IAM::Role"
+    assert role.location == at("provider.iam", 16)
+    assert role.properties["RoleName"] == "items-prod-eu-west-1-lambdaRole"
+    [policy] = role.properties["Policies"]
+    assert policy["PolicyName"] == "items-prod-lambda"
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:GetItem",
+            "Resource": "arn:aws:dynamodb:eu-west-1:*:table/items-live",
+        }
+    ]
+    trust = role.properties["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+
+
+def test_the_older_iam_role_statements_and_an_existing_role(tmp_path: Path) -> None:
+    old = write(
+        tmp_path,
+        "service: s\nprovider:\n  name: aws\n  iamRoleStatements:\n"
+        "    - {Effect: Allow, Action: 's3:*', Resource: '*'}\n"
+        "functions:\n  f: {handler: h}\n",
+    )
+    resources, _ = converted(old)
+    role = resources["IamRoleLambdaExecution"]
+    assert role.location == at("provider.iamRoleStatements", 4, old)
+    assert role.properties["Policies"][0]["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    ]
+    existing = write(
+        tmp_path,
+        "service: s\nprovider:\n  iam:\n    role: arn:aws:iam::1:role/x\n"
+        "functions:\n  f: {handler: h}\n",
+        "other/serverless.yml",
+    )
+    assert "IamRoleLambdaExecution" not in converted(existing)[0]
+
+
+def test_resources_are_kept_as_written_with_their_own_file_and_line() -> None:
+    resources, sections = convert_with_sections(
+        APP, decoded(APP), stage="prod", region="eu-west-1", parameter_values={}
+    )[0::2]
+    assert resources["UserPool"].location == at("UserPool", 2, COGNITO)
+    assert resources["UserPool"].properties == {"UserPoolName": "items-prod-users"}
+    assert resources["AdminGroup"].location == at("AdminGroup", 6, COGNITO)
+    assert resources["AdminGroup"].properties["UserPoolId"] == {"Ref": "UserPool"}
+    policy = resources["AllUsersPolicy"]
+    assert policy.location == at("AllUsersPolicy", 58)
+    # Fn::Sub's own ${...} stay for the resolver; the Serverless variable is replaced.
+    assert policy.properties["PolicyDocument"]["Statement"][0]["Resource"] == {
+        "Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:"
+        "${ApiGatewayRestApi}/prod/GET/items"
+    }
+    assert sections["Conditions"] == {"IsProd": {"Fn::Equals": ["prod", "prod"]}}
+    assert sections["Outputs"] == {"PoolId": {"Value": {"Ref": "UserPool"}}}
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "expected"),
+    [
+        ("aws_iam", "AWS_IAM"),
+        ("AWS_IAM", "AWS_IAM"),
+        ("{type: aws_iam}", "AWS_IAM"),
+        (
+            "{type: COGNITO_USER_POOLS, arn: 'arn:aws:cognito-idp:r:1:userpool/p'}",
+            "COGNITO_USER_POOLS",
+        ),
+        ("{arn: 'arn:aws:cognito-idp:r:1:userpool/p'}", "COGNITO_USER_POOLS"),
+        ("myAuthorizerFunction", "CUSTOM"),
+        ("{name: auth, type: request}", "CUSTOM"),
+    ],
+)
+def test_rest_authorizers(tmp_path: Path, authorizer: str, expected: str) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nfunctions:\n  f:\n    handler: h\n    events:\n"
+        f"      - http: {{path: /, method: get, authorizer: {authorizer}}}\n",
+    )
+    resources, _ = converted(path)
+    assert resources["ApiGatewayMethodGet"].properties["AuthorizationType"] == expected
+    assert resources["ApiGatewayMethodGet"].properties["ResourceId"] == {
+        "Fn::GetAtt": ["ApiGatewayRestApi", "RootResourceId"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "route_id", "key", "expected"),
+    [
+        (
+            "{method: get, path: /a, authorizer: {type: aws_iam}}",
+            "HttpApiRouteGetA",
+            "GET /a",
+            "AWS_IAM",
+        ),
+        ("{method: '*', path: /a}", "HttpApiRouteAnyA", "ANY /a", "NONE"),
+        ("'*'", "HttpApiRouteDefault", "$default", "NONE"),
+        ("{method: get, path: /a, authorizer: {name: jwt1}}", "HttpApiRouteGetA", "GET /a", "JWT"),
+        (
+            "{method: get, path: /a, authorizer: {name: lambda1}}",
+            "HttpApiRouteGetA",
+            "GET /a",
+            "CUSTOM",
+        ),
+    ],
+)
+def test_http_api_routes(
+    tmp_path: Path, event: str, route_id: str, key: str, expected: str
+) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nprovider:\n  httpApi:\n    authorizers:\n"
+        "      jwt1: {identitySource: $request.header.Authorization}\n"
+        "      lambda1: {type: request, functionName: f}\n"
+        f"functions:\n  f:\n    handler: h\n    events:\n      - httpApi: {event}\n",
+    )
+    route = converted(path)[0][route_id]
+    assert (route.properties["RouteKey"], route.properties["AuthorizationType"]) == (key, expected)
+    assert route.location == at("f", 11, path)
+
+
+def test_an_unresolvable_variable_in_an_event_is_named_and_the_route_left_out(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nfunctions:\n  f:\n    handler: h\n    events:\n"
+        "      - http: {path: '${ssm:/app/path}', method: get, authorizer: aws_iam}\n"
+        "      - http: {path: ok, method: get, authorizer: aws_iam}\n",
+    )
+    resources, unresolved = converted(path)
+    assert unresolved == [
+        Unresolved(
+            location=at("f", 6, path),
+            field="functions.f.events[0].http",
+            reason="${ssm:/app/path} is known only at deploy time",
+            service="apigateway",
+        )
+    ]
+    assert set(resources["ApiGatewayRestApi"].route_locations) == {("GET", "/ok")}
+
+
+def test_an_unresolvable_variable_in_an_audited_resource_is_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nresources:\n  Resources:\n"
+        "    Role:\n      Type: AWS::IAM::Role\n      Properties:\n"
+        "        RoleName: ${cf:other.RoleName}\n"
+        "    Queue:\n      Type: AWS::SQS::Queue\n      Properties:\n"
+        "        QueueName: ${env:QUEUE}\n",
+    )
+    resources, unresolved = converted(path)
+    # The queue is not audited: its unknown name does not make the report incomplete.
+    assert unresolved == [
+        Unresolved(
+            location=at("Role", 4, path),
+            field="Resources.Role.Properties",
+            reason="${cf:other.RoleName} is known only at deploy time",
+            service="iam",
+        )
+    ]
+    assert resources["Role"].properties == {"RoleName": "${cf:other.RoleName}"}
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ("provider: {name: aws}\n", "service", "names no service"),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n      - http: {path: /a}\n",
+            "functions.f.events[0].http",
+            "method",
+        ),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n      - http\n",
+            "functions.f.events[0]",
+            "not a mapping",
+        ),
+        ("service: s\nresources:\n  Resources:\n    X: {Properties: {}}\n", "Resources.X", "Type"),
+    ],
+)
+def test_malformed_files_are_input_errors_naming_the_field(
+    tmp_path: Path, text: str, field: str, words: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as raised:
+        converted(path)
+    assert (raised.value.source, raised.value.field) == (str(path), field)
+    assert words in raised.value.problem
+
+
+def test_a_missing_included_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "service: s\nresources:\n  - ${file(resources/none.yml)}\n")
+    with pytest.raises(InputError) as raised:
+        converted(path)
+    assert raised.value.source == str(path)
+    assert raised.value.field == str(tmp_path / "resources" / "none.yml")
