@@ -20,6 +20,12 @@ IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 _IMPLICIT_API = {"Api": IMPLICIT_REST_API, "HttpApi": IMPLICIT_HTTP_API}
 _API_ID_PROPERTY = {"Api": "RestApiId", "HttpApi": "ApiId"}
+_SAM_APIS = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
+# OpenAPI operation keys -> API Gateway methods.
+_OPENAPI_METHODS = {
+    **{verb: verb.upper() for verb in ("get", "put", "post", "delete", "options", "head", "patch")},
+    "x-amazon-apigateway-any-method": "ANY",
+}
 # The template sections intrinsics read, returned beside the resources.
 SECTIONS = ("Parameters", "Conditions", "Mappings")
 
@@ -122,7 +128,8 @@ def aws_managed_policy_map(template: Mapping[str, Any], partition: str) -> dict[
 def route_locations(
     path: str, originals: Mapping[str, Any]
 ) -> dict[str, dict[tuple[str, str], TemplateLocation]]:
-    """API logical id -> (METHOD, path) -> the function Events entry that declared it."""
+    """API logical id -> (METHOD, path) -> the function Events entry that declared it, else
+    the operation's key in the API's inline DefinitionBody."""
     found: dict[str, dict[tuple[str, str], TemplateLocation]] = {}
     for function_id, kind, event_key, properties in _api_events(originals):
         api_id = _referenced_id(properties.get(_API_ID_PROPERTY[kind])) or _IMPLICIT_API[kind]
@@ -134,7 +141,25 @@ def route_locations(
             route = ("ANY", route[1])
         location = TemplateLocation(path=path, logical_id=function_id, line=_line(event_key))
         found.setdefault(api_id, {}).setdefault(route, location)
+    for api_id, body in originals.items():
+        definition = _inline_definition(body)
+        for route_path, operations in (definition.get("paths") or {}).items():
+            for verb in operations if isinstance(operations, Mapping) else ():
+                method = _OPENAPI_METHODS.get(str(verb).lower())
+                if method is not None:
+                    location = TemplateLocation(path=path, logical_id=str(api_id), line=_line(verb))
+                    found.setdefault(str(api_id), {}).setdefault(
+                        (method, str(route_path)), location
+                    )
     return found
+
+
+def _inline_definition(body: Any) -> Mapping[str, Any]:
+    """The OpenAPI document written inline in an Api's or HttpApi's DefinitionBody, else {}."""
+    if not isinstance(body, Mapping) or body.get("Type") not in _SAM_APIS:
+        return {}
+    definition = (body.get("Properties") or {}).get("DefinitionBody")
+    return definition if isinstance(definition, Mapping) else {}
 
 
 def _api_events(originals: Mapping[str, Any]) -> Iterator[tuple[str, str, Any, Mapping[str, Any]]]:

@@ -45,7 +45,7 @@ def test_every_generated_resource_points_at_the_sam_resource_it_comes_from() -> 
     located = {
         logical_id: (r.type, r.location.logical_id, r.location.line)
         for logical_id, r in resources.items()
-        if not logical_id.startswith(("ItemsApiDeployment", "ServerlessRestApiDeployment"))
+        if "Deployment" not in logical_id
     }
     assert located == {
         "ItemsApi": ("AWS::ApiGateway::RestApi", "ItemsApi", 10),
@@ -63,6 +63,8 @@ def test_every_generated_resource_points_at_the_sam_resource_it_comes_from() -> 
         "ServerlessRestApiProdStage": ("AWS::ApiGateway::Stage", "ItemsFunction", 53),
         # Untouched by the translator: itself.
         "UserPool": ("AWS::Cognito::UserPool", "UserPool", 58),
+        "DefinedApi": ("AWS::ApiGateway::RestApi", "DefinedApi", 62),
+        "DefinedApiv1Stage": ("AWS::ApiGateway::Stage", "DefinedApi", 62),
     }
     deployments = {
         logical_id.rstrip("0123456789abcdef"): (r.type, r.location.logical_id, r.location.line)
@@ -72,6 +74,7 @@ def test_every_generated_resource_points_at_the_sam_resource_it_comes_from() -> 
     assert deployments == {
         "ItemsApiDeployment": ("AWS::ApiGateway::Deployment", "ItemsApi", 10),
         "ServerlessRestApiDeployment": ("AWS::ApiGateway::Deployment", "ItemsFunction", 53),
+        "DefinedApiDeployment": ("AWS::ApiGateway::Deployment", "DefinedApi", 62),
     }
 
 
@@ -88,6 +91,19 @@ def test_routes_point_at_the_events_entry_that_declared_them() -> None:
         ("POST", "/legacy"): at("ItemsFunction", 53)
     }
     assert resources["UserPool"].route_locations == {}
+
+
+def test_routes_of_an_inline_definition_body_point_at_their_operation() -> None:
+    resources, _ = translated()
+    assert resources["DefinedApi"].route_locations == {
+        ("GET", "/reports"): at("DefinedApi", 71),
+        ("ANY", "/reports"): at("DefinedApi", 74),
+    }
+    # The body is deployed as written: its security scheme keeps the author's name
+    # (sigv4), so the authorization is read from x-amazon-apigateway-authtype.
+    body = resources["DefinedApi"].properties["Body"]
+    assert body["paths"]["/reports"]["get"]["security"] == [{"sigv4": []}]
+    assert body["securityDefinitions"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
 
 
 def test_default_authorizer_aws_iam_and_a_public_event_become_openapi_security() -> None:
