@@ -121,14 +121,30 @@ class _Converter:
                 rest.append(rest_route(value, location, self.path, where))
             else:
                 http.append(http_route(value, location, self.path, where, self.provider))
-        if rest:
+        if rest and not self._shared_api("apiGateway", "restApiId", "apigateway", rest):
             self._rest_api(rest)
-        if http:
+        if http and not self._shared_api("httpApi", "id", "apigatewayv2", http):
             self._http_api(http)
         if self.decoded.get("functions"):
             self._execution_role()
         sections = self._resources_section()
         return self.resources, self.unresolved, sections
+
+    def _shared_api(self, section: str, key: str, service: str, routes: list[EventRoute]) -> bool:
+        """Whether the routes go into an API another stack created (provider.apiGateway.
+        restApiId, provider.httpApi.id): its other routes, authorizations and policy are not
+        in this file, so that API is unknown here (incomplete), never audited in part."""
+        settings = self.provider.get(section)
+        if not isinstance(settings, Mapping) or key not in settings:
+            return False
+        for route in routes:
+            reason = (
+                f"the route goes into an API this file does not create (provider.{section}.{key})"
+            )
+            self.unresolved.append(
+                Unresolved(route.location, f"provider.{section}.{key}", reason, service)
+            )
+        return True
 
     # --- reading -----------------------------------------------------------------------
 

@@ -341,3 +341,27 @@ def test_a_missing_included_file_is_an_input_error_naming_it(tmp_path: Path) -> 
         converted(path)
     assert raised.value.source == str(path)
     assert raised.value.field == str(tmp_path / "resources" / "none.yml")
+
+
+@pytest.mark.parametrize(
+    ("provider", "event", "service"),
+    [
+        (
+            "apiGateway: {restApiId: abc123, restApiRootResourceId: root1}",
+            "http: GET /a",
+            "apigateway",
+        ),
+        ("httpApi: {id: '${cf:shared.HttpApiId}'}", "httpApi: GET /a", "apigatewayv2"),
+    ],
+)
+def test_routes_into_an_api_another_stack_created_are_unresolved(
+    tmp_path: Path, provider: str, event: str, service: str
+) -> None:
+    path = write(
+        tmp_path,
+        f"service: s\nprovider:\n  {provider}\n"
+        f"functions:\n  f:\n    handler: h\n    events:\n      - {event}\n",
+    )
+    resources, unresolved = converted(path)
+    assert [(u.location, u.service) for u in unresolved] == [(at("f", 8, path), service)]
+    assert not [r for r in resources.values() if r.type.startswith("AWS::ApiGateway")]
