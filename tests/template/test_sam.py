@@ -203,3 +203,34 @@ def test_translator_errors_are_one_line_input_errors_naming_the_resource(
     assert raised.value.field == field
     assert words in raised.value.problem
     assert "\n" not in str(raised.value)
+
+
+def test_implicit_apis_globals_and_the_http_default_route() -> None:
+    path = FIXTURES / "implicit.yaml"
+    resources, _ = translated(path)
+
+    def here(line: int) -> TemplateLocation:
+        return TemplateLocation(path=str(path), logical_id="Fn", line=line)
+
+    # An HttpApi event without Path and Method is the $default catch-all.
+    assert resources["ServerlessHttpApi"].route_locations == {("ANY", "$default"): here(23)}
+    assert resources["ServerlessHttpApi"].location == here(23)
+    assert resources["ServerlessHttpApiApiGatewayDefaultStage"].location == here(23)
+    assert resources["ServerlessRestApi"].route_locations == {("GET", "/imp"): here(25)}
+    # Globals.Api.Auth reaches the implicit REST API.
+    imp = resources["ServerlessRestApi"].properties["Body"]["paths"]["/imp"]["get"]
+    assert imp["security"] == [{"AWS_IAM": []}]
+    assert resources["HttpApiGatewayDefaultStage"].location.logical_id == "Http"
+
+
+def test_http_api_iam_default_without_enabling_the_iam_authorizer_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        (FIXTURES / "implicit.yaml").read_text().replace("        EnableIamAuthorizer: true\n", "")
+    )
+    with pytest.raises(InputError) as raised:
+        translated(path)
+    assert raised.value.field == "Resources.Http"
+    assert "'AWS_IAM' was not defined in 'Authorizers'" in raised.value.problem
