@@ -28,6 +28,7 @@ from auditor.template.load import load_application
 
 ACCOUNT = "123456789012"
 ALL_USERS = 5  # routes every role reaches, through one managed policy
+NOTHING = "                  - arn:aws:execute-api:us-east-1:1:none/prod/GET/none\n"  # no route
 TRUST = """      AssumeRolePolicyDocument:
         Statement:
           - Effect: Allow
@@ -61,12 +62,14 @@ def template(groups: int, routes: int) -> str:
         "        web:\n"
         '          IdentityProvider: !Sub "${UserPool.ProviderName}:${Client}"\n'
         "          Type: Token\n          AmbiguousRoleResolution: AuthenticatedRole\n",
-        f"  DefaultRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: default\n{TRUST}",
+        "  DefaultRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: default\n",
+        TRUST,
         "  AllUsers:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n"
         "      ManagedPolicyName: all-users\n      Roles:\n        - !Ref DefaultRole\n",
         *(f"        - !Ref Role{g}\n" for g in range(groups)),
         "      PolicyDocument:\n        Statement:\n"
-        "          - Effect: Allow\n            Action: execute-api:Invoke\n            Resource:\n",
+        "          - Effect: Allow\n            Action: execute-api:Invoke\n",
+        "            Resource:\n",
         *(f'              - !Sub "{invoke}/GET/r{r}"\n' for r in range(ALL_USERS)),
         "  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties: {Name: bench-api}\n",
         "  Stage:\n    Type: AWS::ApiGateway::Stage\n"
@@ -94,7 +97,7 @@ def template(groups: int, routes: int) -> str:
             f"{TRUST}      Policies:\n        - PolicyName: routes\n          PolicyDocument:\n"
             "            Statement:\n              - Effect: Allow\n"
             "                Action: execute-api:Invoke\n                Resource:\n"
-            f"{owned or '                  - arn:aws:execute-api:us-east-1:1:none/prod/GET/none' + chr(10)}"
+            f"{owned or NOTHING}"
         )
     return "".join(parts)
 
