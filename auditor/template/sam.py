@@ -51,6 +51,7 @@ def translate(
     `path`), the values the translation could not know (none so far: intrinsics stay for the
     resolver), and the translated template's Parameters, Conditions and Mappings (each a dict,
     empty when absent)."""
+    path = str(path)  # a Path works too: locations hold the text given on the command line
     try:
         # Imported here: costly, and only template audits need them.
         from samtranslator.model.exceptions import (  # type: ignore[import-untyped]

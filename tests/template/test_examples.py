@@ -67,7 +67,7 @@ def test_serverless_app_admin_role_trusts_any_identity_pool(tmp_path: Path) -> N
     assert found == {
         (
             "trust-missing-aud",
-            "group:admin",
+            None,
             None,
             f"{ACCOUNT}:role/items-admin",
             included,
