@@ -71,3 +71,59 @@ def test_the_same_routes_with_the_same_authorization() -> None:
     assert ("items-rest", "prod", "DELETE", "/items/{id}", "NONE") in cloudformation
     assert ("items-http", "$default", "GET", "/v2/items", "AWS_IAM") in cloudformation
     assert served(FIXTURES / "serverless" / "same-app" / "serverless.yml") == cloudformation
+
+
+SAME_APP_LOCATIONS = [
+    (
+        FIXTURES / "sam" / "same-app" / "cloudformation.yaml",
+        {
+            "DELETE /items/{id}": ("cloudformation.yaml", "DeleteItem", 52),
+            "POST /v2/items": ("cloudformation.yaml", "CreateItemV2", 96),
+            "GET /items": ("cloudformation.yaml", "EditorsRole", 191),
+        },
+    ),
+    pytest.param(
+        FIXTURES / "sam" / "same-app" / "template.yaml",
+        {
+            # a route: the function's Events entry that declared it
+            "DELETE /items/{id}": ("template.yaml", "ItemsFunction", 37),
+            "POST /v2/items": ("template.yaml", "ItemsFunction", 54),
+            "GET /items": ("template.yaml", "EditorsRole", 150),
+        },
+        marks=pytest.mark.xfail(strict=True, reason=SAM_NEEDS),
+    ),
+    (
+        FIXTURES / "serverless" / "same-app" / "serverless.yml",
+        {
+            # a route: the function's events entry; a role: where resources/ include it
+            "DELETE /items/{id}": ("serverless.yml", "items", 19),
+            "POST /v2/items": ("serverless.yml", "items", 22),
+            "GET /items": ("cognito.yml", "EditorsRole", 91),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"), SAME_APP_LOCATIONS, ids=["cloudformation", "sam", "serverless"]
+)
+def test_findings_point_where_each_dialect_writes_the_thing_to_change(
+    tmp_path: Path, template: Path, expected: dict[str, tuple[str, str, int]]
+) -> None:
+    from tests.support.cli import invoke
+    from tests.support.findings import load_report
+
+    out = tmp_path / "report.json"
+    command = ["template", str(template), "--baseline", str(BASELINE), "--format", "json"]
+    result = invoke([*command, "-o", str(out)])
+    assert result.exit_code == 1, result.stderr
+    located = {
+        f["route"]: (
+            Path(f["template"]["path"]).name,
+            f["template"]["logical_id"],
+            f["template"]["line"],
+        )
+        for f in load_report(out)["findings"]
+        if f["route"] in expected and f["rule_id"] in ("route-not-iam", "missing-all-users-route")
+    }
+    assert located == expected
