@@ -216,14 +216,35 @@ class _Converter:
         )
 
     def _rest_api(self, routes: list[EventRoute]) -> None:
-        name = self.provider.get("apiName") or f"{self.stage}-{self.service}"
+        provider = self._here("provider")
+        name = self._value(
+            self.provider.get("apiName"), provider, "provider.apiName", "apigateway", None
+        )
+        properties: dict[str, Any] = {
+            "Name": str(name or f"{self.stage}-{self.service}"),
+            "EndpointConfiguration": {"Types": ["EDGE"]},
+        }
+        location = routes[0].location
+        settings = self.provider.get("apiGateway")
+        if isinstance(settings, Mapping) and "resourcePolicy" in settings:
+            # Who may invoke the API at all: a finding about it points at provider.apiGateway.
+            location = TemplateLocation(
+                path=str(self.path),
+                logical_id="provider.apiGateway",
+                line=_key_line(self.provider, "apiGateway"),
+            )
+            statements = self._value(
+                settings["resourcePolicy"],
+                location,
+                "provider.apiGateway.resourcePolicy",
+                "apigateway",
+                None,
+            )
+            if statements is not None:
+                properties["Policy"] = {"Version": "2012-10-17", "Statement": statements}
         located = {(route.method, route.path): route.location for route in routes}
         self._add(
-            REST_API,
-            "AWS::ApiGateway::RestApi",
-            {"Name": str(name), "EndpointConfiguration": {"Types": ["EDGE"]}},
-            routes[0].location,
-            route_locations=located,
+            REST_API, "AWS::ApiGateway::RestApi", properties, location, route_locations=located
         )
         methods = []
         for route in routes:
@@ -282,7 +303,11 @@ class _Converter:
         return parent
 
     def _http_api(self, routes: list[EventRoute]) -> None:
-        name = (self.provider.get("httpApi") or {}).get("name") or f"{self.stage}-{self.service}"
+        declared = (self.provider.get("httpApi") or {}).get("name")
+        name = self._value(
+            declared, self._here("provider"), "provider.httpApi.name", "apigatewayv2", None
+        )
+        name = name or f"{self.stage}-{self.service}"
         located = {(route.method, route.path): route.location for route in routes}
         self._add(
             HTTP_API,

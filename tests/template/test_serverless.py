@@ -365,3 +365,35 @@ def test_routes_into_an_api_another_stack_created_are_unresolved(
     resources, unresolved = converted(path)
     assert [(u.location, u.service) for u in unresolved] == [(at("f", 8, path), service)]
     assert not [r for r in resources.values() if r.type.startswith("AWS::ApiGateway")]
+
+
+def test_api_names_and_the_rest_resource_policy(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "service: s\ncustom:\n  prefix: shop\nprovider:\n"
+        "  apiName: ${self:custom.prefix}-rest\n"
+        "  httpApi:\n    name: ${self:custom.prefix}-http\n"
+        "  apiGateway:\n    resourcePolicy:\n"
+        "      - Effect: Allow\n        Principal: '*'\n        Action: execute-api:Invoke\n"
+        "        Resource: execute-api:/*\n"
+        "functions:\n  f:\n    handler: h\n    events:\n"
+        "      - http: GET /a\n      - httpApi: GET /b\n",
+    )
+    resources, unresolved = converted(path)
+    assert unresolved == []
+    api = resources["ApiGatewayRestApi"]
+    assert api.properties["Name"] == "shop-rest"
+    assert api.properties["Policy"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+            }
+        ],
+    }
+    assert api.location == at("provider.apiGateway", 8, path)
+    assert api.route_locations == {("GET", "/a"): at("f", 18, path)}
+    assert resources["HttpApi"].properties["Name"] == "shop-http"
