@@ -48,9 +48,9 @@ def translate(
     parameter_values: Mapping[str, str],
 ) -> tuple[dict[str, Resource], list[Unresolved], dict[str, Any]]:
     """Every resource of the translated `template` (cfn-lint's decoded SAM template, read from
-    `path`), the values the translation could not know (none so far: intrinsics stay for the
-    resolver), and the translated template's Parameters, Conditions and Mappings (each a dict,
-    empty when absent)."""
+    `path`), what the translation cannot know offline (the contents of a Serverless
+    Application Repository app; intrinsics stay for the resolver), and the translated
+    template's Parameters, Conditions and Mappings (each a dict, empty when absent)."""
     path = str(path)  # a Path works too: locations hold the text given on the command line
     try:
         # Imported here: costly, and only template audits need them.
@@ -59,6 +59,9 @@ def translate(
             InvalidDocumentException,
         )
         from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+        from samtranslator.plugins.application.serverless_app_plugin import (  # type: ignore[import-untyped]
+            ServerlessAppPlugin,
+        )
         from samtranslator.translator.translator import (  # type: ignore[import-untyped]
             Translator,
         )
@@ -68,13 +71,17 @@ def translate(
         ) from missing
 
     plain = json.loads(json.dumps(template))
+    unresolved = _stand_in_for_repository_apps(path, template, plain)
     values = {
         **parameter_values,
         "AWS::AccountId": account_id,
         "AWS::Region": region,
         "AWS::Partition": partition,
     }
-    translator = Translator(None, Parser(), boto_session=_RegionOnly(region))
+    # The translator's own app plugin would call the Serverless Application Repository (real
+    # AWS, with whatever credentials are about); given a client that refuses, it cannot.
+    offline = ServerlessAppPlugin(sar_client_creator=_no_repository_calls, parameters=values)
+    translator = Translator(None, Parser(), plugins=[offline], boto_session=_RegionOnly(region))
     try:
         translated = translator.translate(
             plain,
@@ -105,7 +112,46 @@ def translate(
             route_locations=routes.get(logical_id, {}),
         )
     sections = {name: dict(translated.get(name) or {}) for name in SECTIONS}
-    return resources, [], sections
+    return resources, unresolved, sections
+
+
+def _stand_in_for_repository_apps(
+    path: str, template: Mapping[str, Any], plain: dict[str, Any]
+) -> list[Unresolved]:
+    """Each AWS::Serverless::Application from the Serverless Application Repository (Location
+    {ApplicationId, SemanticVersion}) becomes in `plain` the nested stack it deploys, with a
+    made-up TemplateURL; what that stack creates (roles, say) is unknown: an Unresolved."""
+    unresolved = []
+    for logical_id, body in (template.get("Resources") or {}).items():
+        if not isinstance(body, Mapping) or body.get("Type") != "AWS::Serverless::Application":
+            continue
+        properties = body.get("Properties") or {}
+        location = properties.get("Location")
+        if not isinstance(location, Mapping):
+            continue  # a local template: the translator makes its nested stack offline
+        application = json.loads(json.dumps(location.get("ApplicationId")))
+        plain["Resources"][str(logical_id)] = {
+            **{k: v for k, v in plain["Resources"][str(logical_id)].items() if k != "Properties"},
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {
+                "TemplateURL": f"serverlessrepo:{application}",
+                "Parameters": json.loads(json.dumps(properties.get("Parameters") or {})),
+            },
+        }
+        unresolved.append(
+            Unresolved(
+                location=_location(path, logical_id),
+                field="Properties.Location",
+                reason=f"the Serverless Application Repository app {application} is known "
+                "only at deploy time (its roles and policies too)",
+                service="iam",
+            )
+        )
+    return unresolved
+
+
+def _no_repository_calls() -> Any:
+    raise RuntimeError("the Serverless Application Repository is not called offline")
 
 
 def aws_managed_policy_map(template: Mapping[str, Any], partition: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from auditor.model.errors import InputError
 from auditor.model.findings import TemplateLocation
-from auditor.template.model import Resource
+from auditor.template.model import Resource, Unresolved
 from auditor.template.sam import aws_managed_policy_map, translate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sam"
@@ -234,3 +234,44 @@ def test_http_api_iam_default_without_enabling_the_iam_authorizer_is_refused(
         translated(path)
     assert raised.value.field == "Resources.Http"
     assert "'AWS_IAM' was not defined in 'Authorizers'" in raised.value.problem
+
+
+def test_a_repository_app_is_unresolved_and_never_fetched(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Auth:\n"
+        "    Type: AWS::Serverless::Application\n"
+        "    Properties:\n"
+        "      Location:\n"
+        "        ApplicationId: arn:aws:serverlessrepo:us-east-1:123456789012:applications/x\n"
+        "        SemanticVersion: 1.0.0\n"
+        "      Parameters: {Stage: prod}\n"
+        "  Local:\n"
+        "    Type: AWS::Serverless::Application\n"
+        "    Properties:\n"
+        "      Location: nested.yaml\n"
+    )
+    resources, unresolved, _ = translate(
+        decoded(path),
+        str(path),
+        region="us-east-1",
+        account_id="123456789012",
+        partition="aws",
+        parameter_values={},
+    )
+    assert unresolved == [
+        Unresolved(
+            location=TemplateLocation(path=str(path), logical_id="Auth", line=3),
+            field="Properties.Location",
+            reason="the Serverless Application Repository app "
+            "arn:aws:serverlessrepo:us-east-1:123456789012:applications/x is known only at "
+            "deploy time (its roles and policies too)",
+            service="iam",
+        )
+    ]
+    assert resources["Auth"].type == "AWS::CloudFormation::Stack"
+    assert resources["Auth"].properties["Parameters"] == {"Stage": "prod"}
+    assert resources["Local"].type == "AWS::CloudFormation::Stack"
+    assert resources["Local"].properties["TemplateURL"] == "nested.yaml"
