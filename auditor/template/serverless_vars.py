@@ -183,9 +183,12 @@ def decode_yaml(target: Path, *, referenced_from: Path) -> Any:
 
     if not target.is_file():
         raise InputError(str(referenced_from), str(target), "the file does not exist")
-    document, problems = decode(str(target))
+    try:
+        document, problems = decode(str(target))
+    except (OSError, UnicodeDecodeError, ValueError) as unreadable:
+        raise InputError(str(target), None, f"cannot be read: {unreadable}") from None
     if document is None or problems:
-        detail = str(problems[0].message) if problems else "cannot be decoded"
+        detail = " ".join(str(problems[0].message).split()) if problems else "cannot be decoded"
         line = problems[0].linenumber if problems else None
         raise InputError(str(target), f"line {line}" if line else None, detail)
     return document

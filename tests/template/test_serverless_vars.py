@@ -166,3 +166,12 @@ def test_a_missing_or_malformed_file_is_an_input_error(tmp_path: Path) -> None:
         decode_yaml(bad, referenced_from=tmp_path / "serverless.yml")
     assert malformed.value.source == str(bad)
     assert malformed.value.field is not None and malformed.value.field.startswith("line ")
+
+
+def test_an_unreadable_included_file_is_one_line(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.yml"
+    binary.write_bytes(b"\xff\xfe\x00\x01key: [\n")
+    with pytest.raises(InputError) as raised:
+        variables(tmp_path).resolve("${file(blob.yml)}")
+    assert raised.value.source == str(binary)
+    assert "\n" not in str(raised.value)
