@@ -112,12 +112,13 @@ def _method(text: str) -> str:
 
 
 def normalize_path(path: str) -> str:
-    """Serverless's logical-id form of a path: /items/{id} -> ItemsIdVar, my-list -> MyDashlist."""
+    """Serverless's logical-id form of a path, part by part as its naming.normalizePathPart
+    does (lodash capitalize, so the rest of a part is lower case): /items/{itemId} ->
+    ItemsItemidVar, my-list -> MyDashlist, {proxy+} -> ProxyVar."""
     parts = []
     for segment in (s for s in path.split("/") if s):
-        if segment.startswith("{"):
-            segment = segment.strip("{}").rstrip("+") + "Var"
-        segment = segment.replace("-", "Dash").replace("_", "Underscore").replace(".", "Dot")
-        segment = re.sub(r"[^A-Za-z0-9]", "", segment)
+        segment = segment[:1].upper() + segment[1:].lower()
+        segment = re.sub(r"\{(.*)\}", r"\1Var", segment.replace("-", "Dash"))
+        segment = re.sub(r"[^0-9A-Za-z]", "", segment)
         parts.append(segment[:1].upper() + segment[1:])
     return "".join(parts)

@@ -397,3 +397,20 @@ def test_api_names_and_the_rest_resource_policy(tmp_path: Path) -> None:
     assert api.location == at("provider.apiGateway", 8, path)
     assert api.route_locations == {("GET", "/a"): at("f", 18, path)}
     assert resources["HttpApi"].properties["Name"] == "shop-http"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/items/{id}", "ItemsIdVar"),
+        ("/items/{itemId}", "ItemsItemidVar"),
+        ("/files/{proxy+}", "FilesProxyVar"),
+        ("/my-list/v2", "MyDashlistV2"),
+        ("/user_profiles", "Userprofiles"),
+        ("/", ""),
+    ],
+)
+def test_logical_ids_follow_serverless_naming(path: str, expected: str) -> None:
+    from auditor.template.serverless_events import normalize_path
+
+    assert normalize_path(path) == expected
