@@ -7,6 +7,7 @@ marks); the lines come from cfn-lint's decoded original, matched back by logical
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -70,7 +71,10 @@ def translate(
             path, None, "SAM needs: pip install 'cognito-route-auditor[templates]'"
         ) from missing
 
-    plain = json.loads(json.dumps(template))
+    try:
+        plain = json.loads(json.dumps(template, default=_yaml_scalar))
+    except TypeError as strange:  # a YAML tag JSON has no form for (!!binary, say)
+        raise InputError(path, None, str(strange)) from None
     unresolved = _stand_in_for_repository_apps(path, template, plain)
     values = {
         **parameter_values,
@@ -148,6 +152,14 @@ def _stand_in_for_repository_apps(
             )
         )
     return unresolved
+
+
+def _yaml_scalar(value: Any) -> str:
+    """What CloudFormation makes of a YAML scalar JSON has no type for: an unquoted
+    `Version: 2012-10-17` is the string "2012-10-17" to CloudFormation, a date to YAML."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a template value")
 
 
 def _no_repository_calls() -> Any:

@@ -7,6 +7,7 @@ at its function's events entry, the role at `provider.iam`."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import re
@@ -463,8 +464,9 @@ def _line(node: Any) -> int:
 
 
 def _plain_copy(value: Any) -> Any:
+    """A resource's properties as written, where a variable in them cannot be resolved."""
     if isinstance(value, Mapping):
         return {str(key): _plain_copy(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain_copy(item) for item in value]
-    return value
+    return value.isoformat() if isinstance(value, datetime.date) else value

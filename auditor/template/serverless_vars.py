@@ -12,6 +12,7 @@ InputError (exit 2), as `serverless deploy` fails on them too."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -256,7 +257,10 @@ def _literal(text: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """cfn-lint's str/int nodes as plain Python values."""
+    """cfn-lint's str/int nodes as plain Python values; a YAML date (an unquoted
+    `Version: 2012-10-17`) as the string CloudFormation reads."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     for kind in (bool, int, float, str):
         if isinstance(value, kind):
             return kind(value)

@@ -275,3 +275,23 @@ def test_a_repository_app_is_unresolved_and_never_fetched(tmp_path: Path) -> Non
     assert resources["Auth"].properties["Parameters"] == {"Stage": "prod"}
     assert resources["Local"].type == "AWS::CloudFormation::Stack"
     assert resources["Local"].properties["TemplateURL"] == "nested.yaml"
+
+
+def test_an_unquoted_policy_version_is_the_string_cloudformation_reads(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n"
+        "      PolicyDocument: {Version: 2012-10-17, Statement: []}\n"
+        "  B:\n    Type: AWS::SSM::Parameter\n"
+        "    Properties: {Value: !!binary aGk=, Type: String}\n"
+    )
+    with pytest.raises(InputError) as raised:
+        translated(path)
+    assert (raised.value.source, raised.value.problem) == (
+        str(path),
+        "bytes is not a template value",
+    )
+    path.write_text(path.read_text().split("  B:")[0])
+    resources, _ = translated(path)
+    assert resources["P"].properties["PolicyDocument"]["Version"] == "2012-10-17"

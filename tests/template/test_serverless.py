@@ -414,3 +414,22 @@ def test_logical_ids_follow_serverless_naming(path: str, expected: str) -> None:
     from auditor.template.serverless_events import normalize_path
 
     assert normalize_path(path) == expected
+
+
+def test_an_unquoted_policy_version_is_the_string_cloudformation_reads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nprovider:\n  iam:\n    role:\n      statements: []\n"
+        "functions:\n  f: {handler: h}\n"
+        "resources:\n  Resources:\n"
+        "    P:\n      Type: AWS::IAM::ManagedPolicy\n      Properties:\n"
+        "        PolicyDocument: {Version: 2012-10-17, Statement: []}\n"
+        "    Q:\n      Type: AWS::IAM::ManagedPolicy\n      Properties:\n"
+        "        Description: ${env:NOPE}\n"
+        "        PolicyDocument: {Version: 2012-10-17, Statement: []}\n",
+    )
+    resources, unresolved = converted(path)
+    assert resources["P"].properties["PolicyDocument"]["Version"] == "2012-10-17"
+    # kept as written where a variable cannot be resolved, the date still a string
+    assert resources["Q"].properties["PolicyDocument"]["Version"] == "2012-10-17"
+    assert [u.field for u in unresolved] == ["Resources.Q.Properties"]
