@@ -75,7 +75,10 @@ def convert_with_sections(
     dict, empty when absent), which intrinsics read."""
     if not isinstance(decoded, Mapping) or "service" not in decoded:
         raise InputError(str(path), "service", "not a serverless.yml: it names no service")
-    return _Converter(path, decoded, stage, region, parameter_values).run()
+    try:
+        return _Converter(path, decoded, stage, region, parameter_values).run()
+    except RecursionError:  # a chain of thousands of variables, or as deep a document
+        raise InputError(str(path), None, "variables or values nest too deeply") from None
 
 
 class _Converter:

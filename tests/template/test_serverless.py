@@ -433,3 +433,19 @@ def test_an_unquoted_policy_version_is_the_string_cloudformation_reads(tmp_path:
     # kept as written where a variable cannot be resolved, the date still a string
     assert resources["Q"].properties["PolicyDocument"]["Version"] == "2012-10-17"
     assert [u.field for u in unresolved] == ["Resources.Q.Properties"]
+
+
+def test_a_chain_too_long_to_follow_is_one_line(tmp_path: Path) -> None:
+    links = "".join(f"  v{i}: ${{self:custom.v{i + 1}}}\n" for i in range(3000))
+    path = write(
+        tmp_path,
+        f"service: s\ncustom:\n{links}  v3000: end\n"
+        "provider:\n  apiName: ${self:custom.v0}\n"
+        "functions:\n  f:\n    handler: h\n    events:\n      - http: GET /a\n",
+    )
+    with pytest.raises(InputError) as raised:
+        converted(path)
+    assert (raised.value.source, raised.value.problem) == (
+        str(path),
+        "variables or values nest too deeply",
+    )
