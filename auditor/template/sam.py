@@ -75,6 +75,8 @@ def translate(
         plain = json.loads(json.dumps(template, default=_yaml_scalar))
     except TypeError as strange:  # a YAML tag JSON has no form for (!!binary, say)
         raise InputError(path, None, str(strange)) from None
+    except RecursionError:
+        raise InputError(path, None, "values nest too deeply") from None
     unresolved = _stand_in_for_repository_apps(path, template, plain)
     values = {
         **parameter_values,
@@ -96,6 +98,8 @@ def translate(
         raise _input_error(path, invalid.causes[0] if invalid.causes else invalid) from invalid
     except ExceptionWithMessage as invalid:
         raise _input_error(path, invalid) from invalid
+    except RecursionError:
+        raise InputError(path, None, "values nest too deeply to translate") from None
     finally:
         # The translator's metrics go nowhere (a dummy publisher), but left unpublished they
         # log a warning to stderr when collected.

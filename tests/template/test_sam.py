@@ -295,3 +295,25 @@ def test_an_unquoted_policy_version_is_the_string_cloudformation_reads(tmp_path:
     path.write_text(path.read_text().split("  B:")[0])
     resources, _ = translated(path)
     assert resources["P"].properties["PolicyDocument"]["Version"] == "2012-10-17"
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_values_nested_too_deeply_are_one_line(depth: int) -> None:
+    value: dict[str, Any] = {"a": 1}
+    for _ in range(depth):
+        value = {"k": value}
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": value}},
+    }
+    with pytest.raises(InputError) as raised:
+        translate(
+            template,
+            "deep.yaml",
+            region="us-east-1",
+            account_id="123456789012",
+            partition="aws",
+            parameter_values={},
+        )
+    assert raised.value.source == "deep.yaml"
+    assert raised.value.problem.startswith("values nest too deeply")
