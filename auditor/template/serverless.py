@@ -424,9 +424,10 @@ class _Converter:
 
     def _cloudformation_resource(self, logical_id: str, body: Any, source: Path, line: int) -> None:
         location = TemplateLocation(path=str(source), logical_id=logical_id, line=line)
-        if not isinstance(body, Mapping) or "Type" not in body:
+        generated = self.resources.get(logical_id)
+        if not isinstance(body, Mapping) or ("Type" not in body and generated is None):
             raise InputError(str(source), f"Resources.{logical_id}", "a resource needs a Type")
-        kind = str(body["Type"])
+        kind = str(body.get("Type") or generated.type)  # type: ignore[union-attr]
         service = next((name for prefix, name in _SERVICE_OF_TYPE if kind.startswith(prefix)), None)
         try:
             properties = self.vars.resolve(body.get("Properties") or {})
@@ -439,9 +440,35 @@ class _Converter:
                 )
             properties = _plain_copy(body.get("Properties") or {})
         condition = body.get("Condition")
+        if generated is not None:
+            # Serverless's documented override: a resource named like one it generates is
+            # merged into it (lodash merge). A finding about it points at the override.
+            properties = _merged(dict(generated.properties), properties)
+            condition = condition or generated.condition
         self._add(
-            logical_id, kind, properties, location, condition=str(condition) if condition else None
+            logical_id,
+            kind,
+            properties,
+            location,
+            condition=str(condition) if condition else None,
+            route_locations=generated.route_locations if generated is not None else {},
         )
+
+
+def _merged(base: Any, override: Any) -> Any:
+    """`override` deep-merged into `base` as lodash's merge does: mappings key by key, lists
+    index by index, anything else replaced."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merged(base[key], value) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(override, list):
+        return [
+            _merged(base[i], override[i]) if i < len(base) and i < len(override) else item
+            for i, item in enumerate(override + base[len(override) :])
+        ]
+    return override
 
 
 def _included_file(text: str, path: Path) -> Path:

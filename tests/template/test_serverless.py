@@ -449,3 +449,30 @@ def test_a_chain_too_long_to_follow_is_one_line(tmp_path: Path) -> None:
         str(path),
         "variables or values nest too deeply",
     )
+
+
+def test_a_resource_named_like_a_generated_one_is_merged_into_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nprovider:\n  iam:\n    role:\n      statements:\n"
+        "        - {Effect: Allow, Action: 's3:GetObject', Resource: '*'}\n"
+        "functions:\n  f:\n    handler: h\n    events:\n"
+        "      - http: {path: items, method: get, authorizer: aws_iam}\n"
+        "resources:\n  Resources:\n"
+        "    ApiGatewayMethodItemsGet:\n      Properties:\n        AuthorizationType: NONE\n"
+        "    IamRoleLambdaExecution:\n      Properties:\n        Policies:\n"
+        "          - PolicyDocument:\n              Statement:\n"
+        "                - {Effect: Allow, Action: 's3:*', Resource: '*'}\n",
+    )
+    resources, _ = converted(path)
+    method = resources["ApiGatewayMethodItemsGet"]
+    assert method.type == "AWS::ApiGateway::Method"
+    assert method.properties["AuthorizationType"] == "NONE"
+    assert method.properties["HttpMethod"] == "GET"
+    assert method.location == at("ApiGatewayMethodItemsGet", 14, path)
+    [policy] = resources["IamRoleLambdaExecution"].properties["Policies"]
+    assert policy["PolicyName"] == "s-dev-lambda"
+    assert policy["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    ]
+    assert resources["ApiGatewayRestApi"].route_locations == {("GET", "/items"): at("f", 11, path)}
