@@ -393,11 +393,18 @@ class _Converter:
 
     def _resources_section(self) -> dict[str, Any]:
         """`resources` (a mapping, or a list of mappings and ${file(...)} includes) as written,
-        each resource located in the file it is written in."""
+        each resource located in the file it is written in; `extensions` merged into the
+        resources they name."""
         sections: dict[str, Any] = {name: {} for name in _SECTIONS}
         raw = self.decoded.get("resources")
         for part, source in self._resource_parts(raw):
             for logical_id, body in (part.get("Resources") or {}).items():
+                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+            # resources.extensions: merged into resources that exist, like an override.
+            for logical_id, body in (part.get("extensions") or {}).items():
+                if str(logical_id) not in self.resources:
+                    field = f"resources.extensions.{logical_id}"
+                    raise InputError(str(source), field, "extends a resource that does not exist")
                 self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
             for name in _SECTIONS:
                 section = part.get(name) or {}

@@ -476,3 +476,19 @@ def test_a_resource_named_like_a_generated_one_is_merged_into_it(tmp_path: Path)
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
     ]
     assert resources["ApiGatewayRestApi"].route_locations == {("GET", "/items"): at("f", 11, path)}
+
+
+def test_resources_extensions_merge_into_what_exists(tmp_path: Path) -> None:
+    head = "service: s\nfunctions:\n  f:\n    handler: h\n    events:\n      - http: GET /a\n"
+    path = write(
+        tmp_path,
+        head + "resources:\n  extensions:\n    ApiGatewayMethodAGet:\n"
+        "      Properties: {AuthorizationType: AWS_IAM}\n",
+    )
+    method = converted(path)[0]["ApiGatewayMethodAGet"]
+    assert method.properties["AuthorizationType"] == "AWS_IAM"
+    assert method.location == at("ApiGatewayMethodAGet", 9, path)
+    path.write_text(head + "resources:\n  extensions:\n    Nothing:\n      Properties: {}\n")
+    with pytest.raises(InputError) as raised:
+        converted(path)
+    assert raised.value.field == "resources.extensions.Nothing"
