@@ -8,7 +8,6 @@ at its function's events entry, the role at `provider.iam`."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -18,13 +17,11 @@ from typing import Any
 from auditor.model.errors import InputError
 from auditor.model.findings import TemplateLocation
 from auditor.template.model import Resource, Unresolved
-from auditor.template.serverless_events import EventRoute, http_route, normalize_path, rest_route
+from auditor.template.serverless_apis import http_api, rest_api
+from auditor.template.serverless_events import EventRoute, http_route, rest_route
 from auditor.template.serverless_vars import Unknown, Variables
 
-REST_API = "ApiGatewayRestApi"
-HTTP_API = "HttpApi"
 ROLE = "IamRoleLambdaExecution"
-_ROOT = {"Fn::GetAtt": [REST_API, "RootResourceId"]}
 _LAMBDA_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -224,11 +221,7 @@ class _Converter:
         name = self._value(
             self.provider.get("apiName"), provider, "provider.apiName", "apigateway", None
         )
-        properties: dict[str, Any] = {
-            "Name": str(name or f"{self.stage}-{self.service}"),
-            "EndpointConfiguration": {"Types": ["EDGE"]},
-        }
-        location = routes[0].location
+        location, policy = routes[0].location, None
         settings = self.provider.get("apiGateway")
         if isinstance(settings, Mapping) and "resourcePolicy" in settings:
             # Who may invoke the API at all: a finding about it points at provider.apiGateway.
@@ -237,112 +230,20 @@ class _Converter:
                 logical_id="provider.apiGateway",
                 line=_key_line(self.provider, "apiGateway"),
             )
-            statements = self._value(
-                settings["resourcePolicy"],
-                location,
-                "provider.apiGateway.resourcePolicy",
-                "apigateway",
-                None,
-            )
-            if statements is not None:
-                properties["Policy"] = {"Version": "2012-10-17", "Statement": statements}
-        located = {(route.method, route.path): route.location for route in routes}
-        self._add(
-            REST_API, "AWS::ApiGateway::RestApi", properties, location, route_locations=located
+            field = "provider.apiGateway.resourcePolicy"
+            policy = self._value(settings["resourcePolicy"], location, field, "apigateway", None)
+        api = rest_api(
+            routes, str(name or f"{self.stage}-{self.service}"), self.stage, location, policy
         )
-        methods = []
-        for route in routes:
-            parent = self._rest_resources(route.path, route.location)
-            for method, authorization in route.methods():
-                logical_id = f"ApiGatewayMethod{normalize_path(route.path)}{method.capitalize()}"
-                methods.append(logical_id)
-                self._add(
-                    logical_id,
-                    "AWS::ApiGateway::Method",
-                    {
-                        "HttpMethod": method,
-                        "RestApiId": {"Ref": REST_API},
-                        "ResourceId": parent,
-                        "AuthorizationType": authorization,
-                    },
-                    route.location,
-                )
-        digest = hashlib.sha256("\n".join(sorted(methods)).encode()).hexdigest()[:10]
-        deployment = f"ApiGatewayDeployment{digest}"
-        self._add(
-            deployment,
-            "AWS::ApiGateway::Deployment",
-            {"RestApiId": {"Ref": REST_API}},
-            routes[0].location,
-        )
-        self._add(
-            "ApiGatewayStage",
-            "AWS::ApiGateway::Stage",
-            {
-                "RestApiId": {"Ref": REST_API},
-                "DeploymentId": {"Ref": deployment},
-                "StageName": self.stage,
-            },
-            routes[0].location,
-        )
-
-    def _rest_resources(self, path: str, location: TemplateLocation) -> Any:
-        """The ApiGatewayResource for each segment of `path` (made once); the last's Ref."""
-        parent: Any = _ROOT
-        segments = [segment for segment in path.split("/") if segment]
-        for depth in range(1, len(segments) + 1):
-            logical_id = f"ApiGatewayResource{normalize_path('/'.join(segments[:depth]))}"
-            if logical_id not in self.resources:
-                self._add(
-                    logical_id,
-                    "AWS::ApiGateway::Resource",
-                    {
-                        "ParentId": parent,
-                        "PathPart": segments[depth - 1],
-                        "RestApiId": {"Ref": REST_API},
-                    },
-                    location,
-                )
-            parent = {"Ref": logical_id}
-        return parent
+        self.resources.update((resource.logical_id, resource) for resource in api)
 
     def _http_api(self, routes: list[EventRoute]) -> None:
         declared = (self.provider.get("httpApi") or {}).get("name")
         name = self._value(
             declared, self._here("provider"), "provider.httpApi.name", "apigatewayv2", None
         )
-        name = name or f"{self.stage}-{self.service}"
-        located = {(route.method, route.path): route.location for route in routes}
-        self._add(
-            HTTP_API,
-            "AWS::ApiGatewayV2::Api",
-            {"Name": str(name), "ProtocolType": "HTTP"},
-            routes[0].location,
-            route_locations=located,
-        )
-        self._add(
-            "HttpApiStage",
-            "AWS::ApiGatewayV2::Stage",
-            {"ApiId": {"Ref": HTTP_API}, "StageName": "$default", "AutoDeploy": True},
-            routes[0].location,
-        )
-        for route in routes:
-            key = "$default" if route.path == "$default" else f"{route.method} {route.path}"
-            suffix = (
-                "Default"
-                if route.path == "$default"
-                else f"{route.method.capitalize()}{normalize_path(route.path)}"
-            )
-            self._add(
-                f"HttpApiRoute{suffix}",
-                "AWS::ApiGatewayV2::Route",
-                {
-                    "ApiId": {"Ref": HTTP_API},
-                    "RouteKey": key,
-                    "AuthorizationType": route.authorization,
-                },
-                route.location,
-            )
+        api = http_api(routes, str(name or f"{self.stage}-{self.service}"))
+        self.resources.update((resource.logical_id, resource) for resource in api)
 
     def _execution_role(self) -> None:
         """IamRoleLambdaExecution: the role Serverless makes for the functions, with the
