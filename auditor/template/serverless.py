@@ -91,7 +91,10 @@ class _Converter:
         self.decoded = decoded
         self.resources: dict[str, Resource] = {}
         self.unresolved: list[Unresolved] = []
-        self.provider = decoded.get("provider") or {}
+        provider = decoded.get("provider") or {}
+        if not isinstance(provider, Mapping):
+            raise InputError(str(path), "provider", "not a mapping")
+        self.provider = provider
         # provider.stage may itself use ${opt:stage, 'dev'}: read it with the default stage,
         # then resolve everything with the stage it names.
         self.vars = Variables(
@@ -238,7 +241,8 @@ class _Converter:
         self.resources.update((resource.logical_id, resource) for resource in api)
 
     def _http_api(self, routes: list[EventRoute]) -> None:
-        declared = (self.provider.get("httpApi") or {}).get("name")
+        settings = self.provider.get("httpApi")
+        declared = settings.get("name") if isinstance(settings, Mapping) else None
         name = self._value(
             declared, self._here("provider"), "provider.httpApi.name", "apigatewayv2", None
         )
@@ -250,14 +254,12 @@ class _Converter:
         statements of provider.iam.role (or the older provider.iamRoleStatements)."""
         iam = self.provider.get("iam") or {}
         role = iam.get("role") if isinstance(iam, Mapping) else None
-        if isinstance(role, str):
-            return  # an existing role's ARN: Serverless creates none
-        role = role or {}
+        if isinstance(role, str) or _is_intrinsic(role):
+            return  # an existing role (its ARN, a Ref or GetAtt): Serverless creates none
+        role = role if isinstance(role, Mapping) else {}
         key = "iam" if "iam" in self.provider else "iamRoleStatements"
         location = TemplateLocation(
-            path=str(self.path),
-            logical_id=f"provider.{key}",
-            line=_key_line(self.provider, key) or _key_line(self.decoded, "provider"),
+            path=str(self.path), logical_id=f"provider.{key}", line=_key_line(self.provider, key)
         )
         statements = self._value(
             role.get("statements", self.provider.get("iamRoleStatements", [])),
@@ -273,17 +275,22 @@ class _Converter:
             "iam",
             [],
         )
+        if not isinstance(statements, list) or not isinstance(managed, list):
+            raise InputError(str(self.path), f"provider.{key}", "statements must be a list")
+        name = self._value(role.get("name"), location, f"provider.{key}", "iam", None)
         region = self.vars.region
         properties: dict[str, Any] = {
             "AssumeRolePolicyDocument": _LAMBDA_TRUST,
-            "Path": str(role.get("path", "/")),
-            "RoleName": str(role.get("name") or f"{self.service}-{self.stage}-{region}-lambdaRole"),
+            "Path": str(
+                self._value(role.get("path", "/"), location, f"provider.{key}", "iam", "/")
+            ),
+            "RoleName": str(name or f"{self.service}-{self.stage}-{region}-lambdaRole"),
             "Policies": [
                 {
                     "PolicyName": f"{self.service}-{self.stage}-lambda",
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": list(statements or []),
+                        "Statement": statements,
                     },
                 }
             ],
@@ -361,6 +368,15 @@ class _Converter:
             condition=str(condition) if condition else None,
             route_locations=generated.route_locations if generated is not None else {},
         )
+
+
+def _is_intrinsic(value: Any) -> bool:
+    """`{"Ref": ...}` or `{"Fn::GetAtt": ...}`: a one-key CloudFormation function."""
+    return (
+        isinstance(value, Mapping)
+        and len(value) == 1
+        and ("Ref" in value or str(next(iter(value))).startswith("Fn::"))
+    )
 
 
 def _merged(base: Any, override: Any) -> Any:

@@ -100,7 +100,10 @@ def http_authorization(authorizer: Any, provider: Mapping[str, Any]) -> str:
         name, kind = str(authorizer.get("name", "")), str(authorizer.get("type", "")).lower()
     if kind == "aws_iam" or name.lower() == "aws_iam":
         return "AWS_IAM"
-    declared = ((provider.get("httpApi") or {}).get("authorizers") or {}).get(name) or {}
+    settings = provider.get("httpApi")
+    authorizers = settings.get("authorizers") if isinstance(settings, Mapping) else None
+    declared = authorizers.get(name) if isinstance(authorizers, Mapping) else None
+    declared = declared if isinstance(declared, Mapping) else {}
     if kind == "request" or str(declared.get("type", "")).lower() == "request":
         return "CUSTOM"
     return "JWT"

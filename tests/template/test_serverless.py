@@ -492,3 +492,34 @@ def test_resources_extensions_merge_into_what_exists(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
         converted(path)
     assert raised.value.field == "resources.extensions.Nothing"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("service: s\nprovider: aws\n", "provider"),
+        (
+            "service: s\nprovider:\n  iam:\n    role:\n      statements: {Effect: Allow}\n"
+            "functions:\n  f: {handler: h}\n",
+            "provider.iam",
+        ),
+    ],
+)
+def test_misshapen_provider_sections_are_input_errors(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as raised:
+        converted(path)
+    assert (raised.value.source, raised.value.field) == (str(path), field)
+
+
+def test_an_existing_role_by_reference_makes_no_execution_role(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nprovider:\n  httpApi: shared\n  iam:\n    role: !GetAtt Mine.Arn\n"
+        "functions:\n  f:\n    handler: h\n    events:\n      - httpApi: GET /a\n",
+    )
+    resources, _ = converted(path)
+    assert "IamRoleLambdaExecution" not in resources
+    assert resources["HttpApiRouteGetA"].properties["AuthorizationType"] == "NONE"
