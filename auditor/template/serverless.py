@@ -172,7 +172,7 @@ class _Converter:
         for name, function in self._functions():
             events = function.get("events") if isinstance(function, Mapping) else None
             if isinstance(events, str):
-                events = self._shallow(events, name)
+                events = self._shallow(events, f"functions.{name}.events")
             for index, item in enumerate(events if isinstance(events, list) else []):
                 if not isinstance(item, Mapping):
                     raise InputError(
@@ -193,16 +193,21 @@ class _Converter:
             for name, function in group.items():
                 yield (
                     str(name),
-                    self._shallow(function, name) if isinstance(function, str) else function,
+                    self._shallow(function, f"functions.{name}")
+                    if isinstance(function, str)
+                    else function,
                 )
 
     def _shallow(self, text: str, where: str) -> Any:
+        """A whole section written as a variable (`${file(...)}`); None, and an Unresolved,
+        when only the deploy knows it. Unknown functions leave routes unknown; unknown
+        resources may hold anything: roles, as the most likely, stand for them."""
         try:
             return self.vars.shallow(text)
         except Unknown as unknown:
-            self.unresolved.append(
-                Unresolved(self._here("functions"), where, unknown.reason, "apigateway")
-            )
+            section = "resources" if where.startswith("resources") else "functions"
+            service = "iam" if section == "resources" else "apigateway"
+            self.unresolved.append(Unresolved(self._here(section), where, unknown.reason, service))
             return None
 
     # --- what Serverless creates ----------------------------------------------------------
@@ -306,21 +311,30 @@ class _Converter:
         sections: dict[str, Any] = {name: {} for name in _SECTIONS}
         raw = self.decoded.get("resources")
         for part, source in self._resource_parts(raw):
-            for logical_id, body in (part.get("Resources") or {}).items():
+            for logical_id, body in self._mapping(part, "Resources", source).items():
                 self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
             # resources.extensions: merged into resources that exist, like an override.
-            for logical_id, body in (part.get("extensions") or {}).items():
+            for logical_id, body in self._mapping(part, "extensions", source).items():
                 if str(logical_id) not in self.resources:
                     field = f"resources.extensions.{logical_id}"
                     raise InputError(str(source), field, "extends a resource that does not exist")
                 self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
             for name in _SECTIONS:
-                section = part.get(name) or {}
                 location = TemplateLocation(
                     path=str(source), logical_id=name, line=_key_line(part, name)
                 )
+                section = self._mapping(part, name, source)
                 sections[name].update(self._value(section, location, name, "iam", {}))
         return sections
+
+    def _mapping(self, part: Mapping[str, Any], name: str, source: Path) -> Mapping[str, Any]:
+        """The section `name` of a resources part (a mapping, or a variable naming one)."""
+        section = part.get(name) or {}
+        if isinstance(section, str):
+            section = self._shallow(section, f"resources.{name}") or {}
+        if not isinstance(section, Mapping):
+            raise InputError(str(source), f"resources.{name}", "not a mapping")
+        return section
 
     def _resource_parts(self, raw: Any) -> Iterator[tuple[Mapping[str, Any], Path]]:
         """Each mapping of `resources` with the file it was read from."""
@@ -340,9 +354,10 @@ class _Converter:
     def _cloudformation_resource(self, logical_id: str, body: Any, source: Path, line: int) -> None:
         location = TemplateLocation(path=str(source), logical_id=logical_id, line=line)
         generated = self.resources.get(logical_id)
-        if not isinstance(body, Mapping) or ("Type" not in body and generated is None):
+        written = body.get("Type") if isinstance(body, Mapping) else None
+        if not isinstance(body, Mapping) or not (isinstance(written, str) or generated):
             raise InputError(str(source), f"Resources.{logical_id}", "a resource needs a Type")
-        kind = str(body.get("Type") or generated.type)  # type: ignore[union-attr]
+        kind = written if isinstance(written, str) else generated.type  # type: ignore[union-attr]
         service = next((name for prefix, name in _SERVICE_OF_TYPE if kind.startswith(prefix)), None)
         try:
             properties = self.vars.resolve(body.get("Properties") or {})

@@ -10,6 +10,7 @@ from typing import Any
 
 from auditor.model.errors import InputError
 from auditor.model.findings import TemplateLocation
+from auditor.model.http import HTTP_METHODS
 
 
 class EventRoute:
@@ -44,10 +45,11 @@ def rest_route(value: Any, location: TemplateLocation, path: Path, where: str) -
         value = {"method": method, "path": route_path}
     if not isinstance(value, Mapping) or "path" not in value or "method" not in value:
         raise InputError(str(path), where, "an http event needs a method and a path")
+    route_path = _text(value["path"], path, f"{where}.path")
     return EventRoute(
-        method=_method(str(value["method"])),
-        path="/" + str(value["path"]).strip().strip("/"),
-        authorization=rest_authorization(value.get("authorizer")),
+        method=_method(value["method"], path, f"{where}.method"),
+        path="/" + route_path.strip().strip("/"),
+        authorization=rest_authorization(_authorizer(value, path, where)),
         location=location,
         cors=bool(value.get("cors")),
     )
@@ -79,12 +81,14 @@ def http_route(
             value = {"method": method, "path": route_path}
     if not isinstance(value, Mapping) or "path" not in value:
         raise InputError(str(path), where, "an httpApi event needs a path")
-    route_path = str(value["path"]).strip()
-    method = _method(str(value.get("method", "*")))
+    route_path = _text(value["path"], path, f"{where}.path").strip()
+    if route_path != "$default" and not route_path.startswith("/"):
+        raise InputError(str(path), f"{where}.path", "an HTTP API path starts with /")
+    method = _method(value.get("method", "*"), path, f"{where}.method")
     return EventRoute(
         method="ANY" if route_path == "$default" else method,
         path=route_path,
-        authorization=http_authorization(value.get("authorizer"), provider),
+        authorization=http_authorization(_authorizer(value, path, where), provider),
         location=location,
     )
 
@@ -109,9 +113,26 @@ def http_authorization(authorizer: Any, provider: Mapping[str, Any]) -> str:
     return "JWT"
 
 
-def _method(text: str) -> str:
-    method = text.strip().upper()
-    return "ANY" if method in ("*", "ANY") else method
+def _method(value: Any, path: Path, where: str) -> str:
+    method = _text(value, path, where).strip().upper()
+    if method in ("*", "ANY"):
+        return "ANY"
+    if method not in HTTP_METHODS:
+        raise InputError(str(path), where, f"{value!r} is not an HTTP method")
+    return method
+
+
+def _text(value: Any, path: Path, where: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(str(path), where, "must be a string")
+    return value
+
+
+def _authorizer(event: Mapping[str, Any], path: Path, where: str) -> Any:
+    authorizer = event.get("authorizer")
+    if authorizer is not None and not isinstance(authorizer, str | Mapping):
+        raise InputError(str(path), f"{where}.authorizer", "must be a name or a mapping")
+    return authorizer
 
 
 def normalize_path(path: str) -> str:

@@ -323,6 +323,28 @@ def test_an_unresolvable_variable_in_an_audited_resource_is_named(tmp_path: Path
             "not a mapping",
         ),
         ("service: s\nresources:\n  Resources:\n    X: {Properties: {}}\n", "Resources.X", "Type"),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n      - http: {path: /a, method: fetch}\n",
+            "functions.f.events[0].http.method",
+            "not an HTTP method",
+        ),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n      - httpApi: {path: a, method: get}\n",
+            "functions.f.events[0].httpApi.path",
+            "starts with /",
+        ),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n      - http: {path: 5, method: get}\n",
+            "functions.f.events[0].http.path",
+            "must be a string",
+        ),
+        (
+            "service: s\nfunctions:\n  f:\n    events:\n"
+            "      - http: {path: /a, method: get, authorizer: 1}\n",
+            "functions.f.events[0].http.authorizer",
+            "a name or a mapping",
+        ),
+        ("service: s\nresources:\n  Resources: [a]\n", "resources.Resources", "not a mapping"),
     ],
 )
 def test_malformed_files_are_input_errors_naming_the_field(
