@@ -4,6 +4,7 @@ intrinsics), SAM translated (sam.py), Serverless Framework converted (serverless
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +70,12 @@ def decode(path: Path) -> dict[str, Any]:
     strings whose nodes carry `start_mark` (0-based line). Any error: InputError."""
     source = str(path)
     if not path.is_file():
-        raise InputError(source, None, "no such file")
+        raise InputError(source, None, "is not a file" if path.exists() else "no such file")
     try:
         from cfnlint.decode import decode as cfn_decode  # type: ignore[import-untyped]
     except ImportError:
         raise InputError(source, None, INSTALL_HINT) from None
+    _quiet_cfnlint()
     try:
         template, matches = cfn_decode(source)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -82,10 +84,19 @@ def decode(path: Path) -> dict[str, Any]:
         first = matches[0]
         line = getattr(first, "linenumber", None)
         message = " ".join(str(getattr(first, "message", first)).split())
+        message = message.replace("{filename}", "the file")  # cfn-lint leaves it unformatted
         raise InputError(source, f"line {line}" if line else None, message)
     if not isinstance(template, dict):
         raise InputError(source, None, "is not a mapping of sections")
     return template
+
+
+def _quiet_cfnlint() -> None:
+    """cfn-lint also logs what it returns as matches: stderr gets our one line only."""
+    logger = logging.getLogger("cfnlint")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def is_serverless(path: Path, decoded: Mapping[str, Any]) -> bool:

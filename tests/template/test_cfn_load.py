@@ -5,6 +5,8 @@ a baseline written for the live account adopts its ids, and bad files are exit 2
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -332,3 +334,29 @@ def test_a_logical_id_in_two_files_names_both(tmp_path: Path) -> None:
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_application([tmp_path / "nope.yaml"], region=REGION, account_id=ACCOUNT)
+
+
+def test_an_unreadable_file_is_one_line_and_cfn_lint_prints_nothing(tmp_path: Path) -> None:
+    """In a process of its own: pytest's log capture would hide what cfn-lint logs."""
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(bytes(range(256)))
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from auditor.model.errors import InputError\n"
+        "from auditor.template.load import load_application\n"
+        "try:\n"
+        f"    load_application([Path({str(path)!r})], region='us-east-1', account_id='1')\n"
+        "except InputError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stderr == ""
+    assert done.stdout.startswith(f"{path}: line 1: Cannot read file contents")
+    assert "{filename}" not in done.stdout and done.stdout.count("\n") == 1
+
+
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is not a file"):
+        load_application([tmp_path], region=REGION, account_id=ACCOUNT)
