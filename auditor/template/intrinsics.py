@@ -271,6 +271,8 @@ class Resolver:
         if kind == "AWS::Cognito::IdentityPool":
             return f"{ids.region}:{lid}"
         if kind == "AWS::Cognito::UserPoolGroup":
+            # Without GroupName CloudFormation generates a name we cannot know: the logical
+            # id stands for it (a baseline naming the group otherwise reports it missing).
             return self._named(resource, "GroupName", depth) or lid
         if kind == "AWS::IAM::Role":
             return self._named(resource, "RoleName", depth) or lid

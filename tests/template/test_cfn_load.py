@@ -14,6 +14,17 @@ import pytest
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
+from auditor.model.snapshot import (
+    Api,
+    AppClient,
+    IdentityPool,
+    PoolRef,
+    Role,
+    Snapshot,
+    TargetRef,
+    UserPool,
+)
+from auditor.template.identities import identities_for
 from auditor.template.load import is_sam, is_serverless, load_application
 from tests.template.cfn_app import (
     ACCOUNT,
@@ -360,3 +371,50 @@ def test_an_unreadable_file_is_one_line_and_cfn_lint_prints_nothing(tmp_path: Pa
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is not a file"):
         load_application([tmp_path], region=REGION, account_id=ACCOUNT)
+
+
+def test_against_the_live_account_ids_are_matched_by_name_never_by_reference(
+    tmp_path: Path,
+) -> None:
+    """Template vs live: pools are the live ones, the API by Name, roles by RoleName or
+    CloudFormation's generated name. The default role (no RoleName) is what the live pool
+    hands out as authenticated role, but is not adopted for it: that would hide a role
+    changed in the console."""
+    live_role = "arn:aws:iam::210987654321:role/{}".format
+    app = load_application(
+        written(tmp_path, APP, UNNAMED_ROLES), region="eu-west-1", account_id="210987654321"
+    )
+    live = Snapshot(
+        region="eu-west-1",
+        account_id="210987654321",
+        target=TargetRef(
+            user_pool=PoolRef(id="eu-west-1_Live1"), identity_pool=PoolRef(id="eu-west-1:live")
+        ),
+        user_pool=UserPool(
+            id="eu-west-1_Live1", name="app-users", clients=[AppClient(id="abc123", name="web")]
+        ),
+        identity_pool=IdentityPool(
+            id="eu-west-1:live", name="app-ids", authenticated_role=live_role("made-in-console")
+        ),
+        roles={
+            arn: Role(arn=arn, name=arn.rsplit("/", 1)[1])
+            for arn in map(
+                live_role, ["app-admin", "app-stack-EditorsRole-9Z8Y", "made-in-console"]
+            )
+        },
+        apis=[Api(id="live0api1", name="app-api", kind="REST")],
+    )
+    identities = identities_for(app, live=live)
+    assert (identities.account_id, identities.region) == ("210987654321", "eu-west-1")
+    assert {
+        k: identities.physical[k] for k in ("UserPool", "IdentityPool", "WebClient", "Api")
+    } == {
+        "UserPool": "eu-west-1_Live1",
+        "IdentityPool": "eu-west-1:live",
+        "WebClient": "abc123",
+        "Api": "live0api1",
+    }
+    assert identities.attributes[("AdminRole", "Arn")] == live_role("app-admin")
+    assert identities.attributes[("EditorsRole", "Arn")] == live_role("app-stack-EditorsRole-9Z8Y")
+    assert ("DefaultRole", "Arn") not in identities.attributes
+    assert "DefaultRole" not in identities.physical
