@@ -118,6 +118,14 @@ def test_an_undecidable_condition_leaves_the_resource_unknown(tmp_path: Path) ->
     assert any("EditorsGroup Condition: condition GuestsAllowed" in m for m in messages)
 
 
+# A role nobody hands out whose ARN cannot be known: it must not matter.
+IMPORTED_ROLE = """  Imported:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !ImportValue a-name
+"""
+
+
 def test_an_aws_managed_policy_is_not_guessed(tmp_path: Path) -> None:
     paths = written(
         tmp_path,
@@ -128,12 +136,14 @@ def test_an_aws_managed_policy_is_not_guessed(tmp_path: Path) -> None:
                 "      RoleName: app-editors\n",
                 "      RoleName: app-editors\n      ManagedPolicyArns:\n"
                 "        - arn:aws:iam::aws:policy/AmazonAPIGatewayInvokeFullAccess\n",
-            )
+            ),
+            ("app.yaml", "  DefaultRole:\n", IMPORTED_ROLE + "  DefaultRole:\n"),
         ],
     )
     result = audited(paths)
     assert result.report.status == "incomplete"
-    (error,) = result.built.snapshot.errors
+    imported, error = result.built.snapshot.errors
+    assert imported.resource == "Imported" and "Fn::ImportValue a-name" in imported.message
     assert error.service == "iam" and error.resource == "EditorsRole"
     assert "AmazonAPIGatewayInvokeFullAccess is not defined in the templates" in error.message
 
