@@ -28,6 +28,7 @@ from auditor.template.identities import identities_for
 from auditor.template.load import is_sam, is_serverless, load_application
 from tests.template.cfn_app import (
     ACCOUNT,
+    BASELINE,
     REGION,
     audited,
     written,
@@ -428,3 +429,82 @@ def test_against_the_live_account_ids_are_matched_by_name_never_by_reference(
     assert identities.attributes[("EditorsRole", "Arn")] == live_role("app-stack-EditorsRole-9Z8Y")
     assert ("DefaultRole", "Arn") not in identities.attributes
     assert "DefaultRole" not in identities.physical
+
+
+QUICK_HTTP_API = """Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: app-api, ProtocolType: HTTP, Target: arn:aws:lambda:us-east-1:1:function:f}
+"""
+
+
+def test_a_quick_create_http_api_serves_default_without_authorization(tmp_path: Path) -> None:
+    (app,) = written(tmp_path, ["app.yaml"])
+    api = tmp_path / "quick.yaml"
+    api.write_text(QUICK_HTTP_API, encoding="utf-8")
+    baseline = load_baseline(BASELINE).model_copy(update={"apis": []})
+    snapshot = audited([app, api], baseline).built.snapshot
+    (built,) = snapshot.apis
+    assert (built.kind, built.stages) == ("HTTP", ["$default"])
+    assert [(r.method, r.path, r.authorization_type) for r in built.routes] == [
+        ("ANY", "$default", "NONE")
+    ]
+
+
+def test_a_definition_in_s3_is_unknown(tmp_path: Path) -> None:
+    paths = written(
+        tmp_path,
+        APP,
+        [
+            (
+                "rest_api.yaml",
+                "      Name: app-api\n",
+                "      Name: app-api\n      BodyS3Location: {Bucket: b, Key: k}\n",
+            )
+        ],
+    )
+    result = audited(paths)
+    assert result.report.status == "incomplete"
+    (error,) = result.built.snapshot.errors
+    assert (error.service, error.resource) == ("apigateway", "Api")
+    assert "Properties.BodyS3Location: a definition in S3 is not read offline" in error.message
+
+
+ROLE_POLICY_AND_BOUNDARY = """  EditorsExtra:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref EditorsRole
+      PolicyName: extra
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: execute-api:Invoke, Resource: "*"}
+  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: execute-api:Invoke, Resource: "*"}
+"""
+
+
+def test_role_policies_and_boundaries_defined_beside_the_role(tmp_path: Path) -> None:
+    paths = written(
+        tmp_path,
+        APP,
+        [
+            ("app.yaml", "  AllUsersPolicy:\n", ROLE_POLICY_AND_BOUNDARY + "  AllUsersPolicy:\n"),
+            (
+                "app.yaml",
+                "      RoleName: app-editors\n",
+                "      RoleName: app-editors\n      PermissionsBoundary: !Ref Boundary\n",
+            ),
+        ],
+    )
+    built = audited(paths).built
+    role = built.snapshot.roles[f"arn:aws:iam::{ACCOUNT}:role/app-editors"]
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/Boundary"
+    assert [p.name for p in role.inline_policies] == ["extra", "routes"]
+    assert role.permissions_boundary_arn == boundary
+    assert boundary in built.snapshot.managed_policies
+    assert built.sources.inline_policies[(role.arn, "extra")].logical_id == "EditorsExtra"
+    assert built.sources.managed_policies[boundary].logical_id == "Boundary"
