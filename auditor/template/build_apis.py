@@ -18,7 +18,7 @@ from auditor.model.openapi_routes import openapi_routes
 from auditor.model.refs import ApiRef
 from auditor.model.snapshot import Api, Route
 from auditor.template.build_context import BuildContext, Unknown, bad_input, refused
-from auditor.template.intrinsics import root_resource_id
+from auditor.template.made_up import root_resource_id
 from auditor.template.model import Resource
 
 REST_API = "AWS::ApiGateway::RestApi"

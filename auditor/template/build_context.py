@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from auditor.model.errors import InputError
 from auditor.model.inputs import validation_problem
-from auditor.template.intrinsics import Resolver, service_of
+from auditor.template.intrinsics import Resolver
+from auditor.template.made_up import service_of
 from auditor.template.model import Application, Identities, Resource, Unresolved
 
 
