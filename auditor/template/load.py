@@ -189,6 +189,18 @@ class _Merged:
             merged.update(section)
 
 
+def _reader(path: Path, module: str, what: str) -> Any:
+    """The module of auditor.template that reads `what`: imported when a file needs it (the
+    SAM translator takes a while to load). A library it needs that is missing: exit 2 with
+    the extra to install."""
+    name = f"auditor.template.{module}"
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        problem = f"{what} are not supported yet" if exc.name == name else INSTALL_HINT
+        raise InputError(str(path), None, problem) from None
+
+
 def _sam(
     path: Path,
     decoded: dict[str, Any],
@@ -197,10 +209,7 @@ def _sam(
     partition: str,
     values: dict[str, str],
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
-    try:  # lane B's translator, imported only for SAM files (it loads samtranslator)
-        sam = importlib.import_module("auditor.template.sam")
-    except ImportError:
-        raise InputError(str(path), "Transform", "SAM templates are not supported yet") from None
+    sam = _reader(path, "sam", "SAM templates")  # imported only for SAM files
     translated: tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]
     translated = sam.translate(
         decoded,
@@ -216,12 +225,7 @@ def _sam(
 def _serverless(
     path: Path, decoded: dict[str, Any], stage: str | None, region: str, values: dict[str, str]
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved]]:
-    try:
-        serverless = importlib.import_module("auditor.template.serverless")
-    except ImportError:
-        raise InputError(
-            str(path), None, "Serverless Framework files are not supported yet"
-        ) from None
+    serverless = _reader(path, "serverless", "Serverless Framework files")
     converted: tuple[Mapping[str, Resource], Sequence[Unresolved]]
     converted = serverless.convert(
         path, decoded, stage=stage, region=region, parameter_values=values

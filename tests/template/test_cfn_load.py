@@ -13,7 +13,7 @@ import pytest
 
 from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
-from auditor.template.load import is_sam, is_serverless, load_application
+from auditor.template.load import INSTALL_HINT, is_sam, is_serverless, load_application
 from tests.template.cfn_app import (
     ACCOUNT,
     BASELINE,
@@ -376,3 +376,33 @@ def test_role_policies_and_boundaries_defined_beside_the_role(tmp_path: Path) ->
     assert boundary in built.snapshot.managed_policies
     assert built.sources.inline_policies[(role.arn, "extra")].logical_id == "EditorsExtra"
     assert built.sources.managed_policies[boundary].logical_id == "Boundary"
+
+
+def test_without_the_templates_extra_the_error_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (app,) = written(tmp_path, ["app.yaml"])
+    monkeypatch.setitem(sys.modules, "cfnlint.decode", None)  # as if not installed
+    with pytest.raises(InputError) as raised:
+        load_application([app], region=REGION, account_id=ACCOUNT)
+    assert raised.value.problem == INSTALL_HINT
+    assert "pip install 'cognito-route-auditor[templates]'" in INSTALL_HINT
+
+
+def test_a_sam_file_without_the_translator_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "sam.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  F: {Type: AWS::Serverless::Function}\n",
+        encoding="utf-8",
+    )
+
+    def missing(name: str) -> None:
+        raise ImportError("No module named 'samtranslator'", name="samtranslator")
+
+    monkeypatch.setattr("auditor.template.load.importlib.import_module", missing)
+    with pytest.raises(InputError) as raised:
+        load_application([path], region=REGION, account_id=ACCOUNT)
+    assert (raised.value.source, raised.value.problem) == (str(path), INSTALL_HINT)
