@@ -60,11 +60,17 @@ class BuildContext:
         raw = resource.properties.get(prop)
         if raw is None:
             return default
-        resolved = self.resolver.resolve(raw, resource, f"Properties.{prop}")
+        resolved = self.resolved(resource, raw, f"Properties.{prop}")
+        return default if resolved is None else resolved
+
+    def resolved(self, resource: Resource, value: Any, field_name: str) -> Any:
+        """`value` (of `resource`, at `field_name`) resolved; Unknown (recorded) where it
+        cannot be."""
+        resolved = self.resolver.resolve(value, resource, field_name)
         if isinstance(resolved, Unresolved):
             self.unresolved.append(resolved)
             raise Unknown
-        return default if resolved is None else resolved
+        return resolved
 
     def ref(self, resource: Resource) -> str:
         found = self.resolver.physical_id(resource.logical_id)

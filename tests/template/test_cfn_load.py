@@ -406,3 +406,55 @@ def test_a_sam_file_without_the_translator_says_what_to_install(
     with pytest.raises(InputError) as raised:
         load_application([path], region=REGION, account_id=ACCOUNT)
     assert (raised.value.source, raised.value.problem) == (str(path), INSTALL_HINT)
+
+
+HTTP_BODY_API = """Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: "3.0.1"
+        info: {title: !Sub "${StageName}-api"}
+        components:
+          securitySchemes:
+            AWS_IAM:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authtype: awsSigv4
+            Token:
+              type: apiKey
+              x-amazon-apigateway-authorizer:
+                type: request
+                authorizerUri: !GetAtt Authorizer.Arn
+        paths:
+          /me:
+            get:
+              security: [{AWS_IAM: []}]
+              x-amazon-apigateway-integration:
+                uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/${Function.Arn}"
+          /items:
+            get:
+              security: [{Token: []}]
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: prod}
+"""
+
+
+def test_a_body_is_read_without_what_only_a_deploy_knows(tmp_path: Path) -> None:
+    """Integrations and authorizer functions name Lambda ARNs nobody can know offline, and
+    the audit never needs them; the API is named after the Body's title, as API Gateway
+    names an imported API."""
+    (app,) = written(tmp_path, ["app.yaml"])
+    api = tmp_path / "http.yaml"
+    api.write_text(HTTP_BODY_API, encoding="utf-8")
+    baseline = load_baseline(BASELINE).model_copy(update={"apis": []})
+    snapshot = audited([app, api], baseline).built.snapshot
+    assert snapshot.errors == []
+    (built,) = snapshot.apis
+    assert (built.id, built.name, built.kind) == ("Api", "prod-api", "HTTP")
+    assert [(r.method, r.path, r.authorization_type) for r in built.routes] == [
+        ("GET", "/items", "CUSTOM"),
+        ("GET", "/me", "AWS_IAM"),
+    ]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model.openapi_routes import openapi_routes
+from auditor.model.openapi_routes import authorization_view, openapi_routes
 
 SIGV4 = {
     "type": "apiKey",
@@ -104,3 +104,43 @@ def test_openapi_3_http_api_with_its_default_route() -> None:
 def test_what_cannot_be_read_is_an_error(document: dict[str, Any], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         openapi_routes(document, rest=True)
+
+
+def test_the_authorization_view_keeps_what_decides_who_may_call() -> None:
+    document = swagger(
+        {
+            "/a": {
+                "get": {
+                    "security": [{"Lambda": []}],
+                    "x-amazon-apigateway-integration": {"uri": {"Fn::GetAtt": ["F", "Arn"]}},
+                    "responses": {},
+                },
+                "parameters": [],
+            },
+            "/b": {"Fn::If": ["C", {}, {}]},
+        },
+        info={"title": "t", "version": "1"},
+        definitions={"Item": {}},
+    )
+    document["securityDefinitions"]["Lambda"] = {
+        "type": "apiKey",
+        "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": {"Ref": "F"}},
+    }
+    assert authorization_view(document) == {
+        "swagger": "2.0",
+        "info": {"title": "t", "version": "1"},
+        "securityDefinitions": {
+            "AWS_IAM": {"type": "apiKey", "x-amazon-apigateway-authtype": "awsSigv4"},
+            "api_key": {"type": "apiKey"},
+            "Users": {
+                "type": "apiKey",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools"},
+            },
+            "Lambda": {"type": "apiKey", "x-amazon-apigateway-authorizer": {"type": "token"}},
+        },
+        "paths": {"/a": {"get": {"security": [{"Lambda": []}]}}, "/b": {"Fn::If": ["C", {}, {}]}},
+    }
+    assert routes(authorization_view(document) | {"paths": {"/a": {"get": {}}}}) == [
+        ("GET", "/a", "NONE")
+    ]
