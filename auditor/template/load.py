@@ -173,6 +173,8 @@ class _Merged:
     ) -> None:
         for logical_id, resource in resources.items():
             held = self.resources.get(logical_id)
+            if held is not None and _same_place(held.location, resource.location):
+                continue  # one definition read twice: a file given again, or also included
             if held is not None:
                 raise InputError(
                     source,
@@ -187,6 +189,10 @@ class _Merged:
             if not isinstance(section, Mapping):
                 raise InputError(source, name, "is not a mapping")
             merged.update(section)
+
+
+def _same_place(one: TemplateLocation, other: TemplateLocation) -> bool:
+    return one.line == other.line and Path(one.path).resolve() == Path(other.path).resolve()
 
 
 def _reader(path: Path, module: str, what: str) -> Any:

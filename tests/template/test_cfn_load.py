@@ -458,3 +458,13 @@ def test_a_body_is_read_without_what_only_a_deploy_knows(tmp_path: Path) -> None
         ("GET", "/items", "CUSTOM"),
         ("GET", "/me", "AWS_IAM"),
     ]
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same definition (file and line) met twice, as when a Serverless file includes a
+    resources file that is also given on the command line, is one resource."""
+    app, api = written(tmp_path, APP)
+    monkeypatch.chdir(tmp_path)
+    twice = load_application([app, api, Path("rest_api.yaml")], region=REGION, account_id=ACCOUNT)
+    once = load_application([app, api], region=REGION, account_id=ACCOUNT)
+    assert twice.resources == once.resources
