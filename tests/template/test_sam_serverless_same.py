@@ -31,20 +31,13 @@ EXPECTED = {
         f"arn:aws:execute-api:{REGION}:{ACCOUNT}:HttpApi/*/POST/v2/items",
     ),
 }
-SAM_NEEDS = (
-    "the builder must read a SAM API's body without its Lambda integration's "
-    "Fn::GetAtt Function.Arn, and an HTTP API's name from Body.info.title (lane A)"
-)
 
 
 @pytest.mark.parametrize(
     "template",
     [
         FIXTURES / "sam" / "same-app" / "cloudformation.yaml",
-        pytest.param(
-            FIXTURES / "sam" / "same-app" / "template.yaml",
-            marks=pytest.mark.xfail(strict=True, reason=SAM_NEEDS),
-        ),
+        FIXTURES / "sam" / "same-app" / "template.yaml",
         FIXTURES / "serverless" / "same-app" / "serverless.yml",
     ],
     ids=["cloudformation", "sam", "serverless"],
@@ -82,7 +75,7 @@ SAME_APP_LOCATIONS = [
             "GET /items": ("cloudformation.yaml", "EditorsRole", 191),
         },
     ),
-    pytest.param(
+    (
         FIXTURES / "sam" / "same-app" / "template.yaml",
         {
             # a route: the function's Events entry that declared it
@@ -90,7 +83,6 @@ SAME_APP_LOCATIONS = [
             "POST /v2/items": ("template.yaml", "ItemsFunction", 54),
             "GET /items": ("template.yaml", "EditorsRole", 150),
         },
-        marks=pytest.mark.xfail(strict=True, reason=SAM_NEEDS),
     ),
     (
         FIXTURES / "serverless" / "same-app" / "serverless.yml",
