@@ -5,10 +5,14 @@ access/, optionally with one mistake, committed with git as a user's repository 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHOP = REPO_ROOT / "tests" / "template" / "fixtures" / "deploy" / "shop.yaml"
@@ -65,3 +69,14 @@ def sample_repository(repo: Path, *changes: tuple[str, str]) -> Path:
     git(repo, "add", ".")
     git(repo, "commit", "--quiet", "-m", "the shop")
     return repo
+
+
+def readme_snippets() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The workflow and the .pre-commit-config.yaml of the README's "In code review"."""
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### In code review")
+    section = text[start : text.index("\n### ", start + 1)]
+    workflow, config = (
+        yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
+    )
+    return workflow, config

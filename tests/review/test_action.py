@@ -26,6 +26,7 @@ from tests.review.sample import (
     OPEN_ROUTE,
     REPO_ROOT,
     TEMPLATE_PATH,
+    readme_snippets,
     sample_repository,
     with_auditor_on_path,
 )
@@ -218,3 +219,26 @@ def test_a_job_whose_audit_never_ran_fails_as_a_bug(tmp_path: Path) -> None:
         step("Exit with the auditor's code"), {"steps.audit.outputs.exit-code": ""}, tmp_path, {}
     )
     assert last.returncode == 4
+
+
+def readme_action_step() -> dict[str, Any]:
+    workflow, _ = readme_snippets()
+    (job,) = workflow["jobs"].values()
+    (found,) = [s for s in job["steps"] if "cognito-route-auditor" in s.get("uses", "")]
+    return dict(found)
+
+
+def test_the_readme_workflow_gives_the_inputs_and_the_permission_upload_needs() -> None:
+    workflow, _ = readme_snippets()
+    given = readme_action_step()["with"]
+    inputs = action()["inputs"]
+    assert set(given) <= set(inputs)
+    assert {name for name, spec in inputs.items() if spec.get("required")} <= set(given)
+    assert workflow["permissions"]["security-events"] == "write"
+
+
+def test_the_readme_workflow_fails_on_the_sample_mistake(tmp_path: Path) -> None:
+    repo = sample_repository(tmp_path / "repo", OPEN_ROUTE)
+    run = run_action(repo, **readme_action_step()["with"])
+    assert run.code == 1
+    assert [r["ruleId"] for r in sarif_results(repo / "auditor.sarif")] == ["route-not-iam"]

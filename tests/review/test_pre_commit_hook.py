@@ -27,6 +27,7 @@ from tests.review.sample import (
     REPO_ROOT,
     TEMPLATE_PATH,
     git,
+    readme_snippets,
     sample_repository,
     with_auditor_on_path,
     write_template,
@@ -43,16 +44,11 @@ def hook() -> dict[str, Any]:
 
 
 def user_config(rev: str) -> dict[str, Any]:
-    """The .pre-commit-config.yaml the README shows, this repository as a local path."""
-    return {
-        "repos": [
-            {
-                "repo": str(REPO_ROOT),
-                "rev": rev,
-                "hooks": [{"id": HOOK_ID, "args": [TEMPLATE_PATH, "--baseline", BASELINE_PATH]}],
-            }
-        ]
-    }
+    """The README's .pre-commit-config.yaml, this repository as a local path at `rev`."""
+    _, config = readme_snippets()
+    (entry,) = config["repos"]
+    entry |= {"repo": str(REPO_ROOT), "rev": rev}
+    return dict(config)
 
 
 def with_config(repo: Path, rev: str = "HEAD") -> Path:
@@ -78,6 +74,13 @@ def run_as_pre_commit_does(repo: Path) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def test_the_readme_config_names_this_hook_with_the_sample_paths() -> None:
+    _, config = readme_snippets()
+    (entry,) = config["repos"]
+    assert [h["id"] for h in entry["hooks"]] == [HOOK_ID]
+    assert entry["hooks"][0]["args"] == [TEMPLATE_PATH, "--baseline", BASELINE_PATH]
 
 
 def test_the_hook_fails_on_a_mistake_and_passes_after_the_fix(tmp_path: Path) -> None:
