@@ -52,6 +52,9 @@ class Deployed:
     stack_name: str
     physical: dict[str, str] = field(default_factory=dict)
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (logical id of the role, policy ARN): AWS managed policies the emulator does not have
+    # (moto loads none by default), left unattached; a test says whether that matters.
+    not_attached: list[tuple[str, str]] = field(default_factory=list)
 
     def identities(self) -> Identities:
         return Identities(
@@ -207,7 +210,12 @@ class _Deployment:
                 PolicyDocument=_json(policy["PolicyDocument"]),
             )
         for arn in self.value(resource, "ManagedPolicyArns", []):
-            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+            try:
+                iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+            except iam.exceptions.NoSuchEntityException:
+                if ":iam::aws:policy/" not in arn:
+                    raise
+                self.deployed.not_attached.append((resource.logical_id, arn))
 
     def managed_policy(self, resource: Resource) -> None:
         iam = self.client("iam")

@@ -1,8 +1,8 @@
 """A template audited before deploy finds what the live audit of its deployment finds.
 
-Each case deploys tests/template/fixtures/deploy/shop.yaml (clean, or with one mistake
-written into it) into the emulator with auditor.emulator.deploy_template, which maps
-CloudFormation properties to API calls on its own; then audits it twice with one baseline
+Each case deploys tests/template/fixtures/deploy/shop.yaml or its SAM variant (clean, or
+with one mistake written into it) into the emulator with auditor.emulator.deploy_template,
+which maps CloudFormation properties to API calls on its own; then audits it twice with one baseline
 that names the deployed ids (the APIs by name): live (collect_snapshot + audit) and from
 the template (identities_for + build_snapshot + audit). The findings must be the same: same rule,
 persona, route, and the same resource once the template's ids are mapped to the deployed
@@ -30,7 +30,9 @@ from auditor.template.load import load_application
 from auditor.template.model import Application, Identities
 from tests.support.aws import Aws
 
-SHOP = Path(__file__).parent / "fixtures" / "deploy" / "shop.yaml"
+FIXTURES = Path(__file__).parent / "fixtures" / "deploy"
+SHOP = FIXTURES / "shop.yaml"
+SHOP_SAM = FIXTURES / "shop-sam.yaml"  # the same app, its APIs in SAM
 
 # (anchor, old, new): `old` replaced once, at its first occurrence after `anchor`.
 Mistake = tuple[str, str, str]
@@ -96,6 +98,41 @@ MISTAKES: dict[str, tuple[str, list[Mistake]]] = {
         ],
     ),
 }
+
+
+# The SAM variant shares the Cognito and IAM resources (and so their mistakes); its routes
+# are function events.
+SAM_MISTAKES: dict[str, tuple[str, list[Mistake]]] = {
+    "excess-route": MISTAKES["excess-route"],
+    "trust-missing-aud": MISTAKES["trust-missing-aud"],
+    "route-not-iam": (
+        "route-not-iam",
+        [
+            (
+                "        GetMe:",
+                "            Method: get\n",
+                "            Method: get\n            Auth:\n              Authorizer: NONE\n",
+            )
+        ],
+    ),
+    "http-route-not-iam": (
+        "route-not-iam",
+        [
+            (
+                "        CreateOrder:",
+                "            Method: post\n",
+                "            Method: post\n            Auth:\n              Authorizer: NONE\n",
+            )
+        ],
+    ),
+}
+# Until the builder reads a SAM body without its Lambda integration ARN (which only a deploy
+# knows) and names an HTTP API after its body's title, as API Gateway does.
+SAM_PENDING = pytest.mark.xfail(strict=True, reason="template build of a SAM API body")
+CASES = [pytest.param(SHOP, case, id=f"shop-{case}") for case in sorted(MISTAKES)] + [
+    pytest.param(SHOP_SAM, case, id=f"sam-{case}", marks=SAM_PENDING)
+    for case in sorted(SAM_MISTAKES)
+]
 
 
 def with_mistake(text: str, mistakes: list[Mistake]) -> str:
@@ -187,6 +224,8 @@ def both_audits(aws: Aws, tmp_path: Path, text: str) -> tuple[Report, Report, di
     template.write_text(text, encoding="utf-8")
     app = load_application([template], region=aws.region, account_id="123456789012")
     deployed = deploy_application(app, aws.session, endpoint_url=aws.url)
+    # The emulator has no AWS managed policies: only the function's own role may miss one.
+    assert {role for role, _ in deployed.not_attached} <= {"ShopFunctionRole"}
     baseline_file = tmp_path / "baseline.yaml"
     baseline_file.write_text(yaml.safe_dump(baseline_for(deployed)), encoding="utf-8")
     baseline = load_baseline(baseline_file)
@@ -200,20 +239,27 @@ def both_audits(aws: Aws, tmp_path: Path, text: str) -> tuple[Report, Report, di
     return live, offline, id_map(app, identities, deployed)
 
 
-def test_the_clean_template_is_clean_live_and_before_deploy(aws: Aws, tmp_path: Path) -> None:
-    live, offline, _ = both_audits(aws, tmp_path, SHOP.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(
+    "fixture", [pytest.param(SHOP, id="shop"), pytest.param(SHOP_SAM, id="sam", marks=SAM_PENDING)]
+)
+def test_the_clean_template_is_clean_live_and_before_deploy(
+    aws: Aws, tmp_path: Path, fixture: Path
+) -> None:
+    live, offline, _ = both_audits(aws, tmp_path, fixture.read_text(encoding="utf-8"))
+    assert [e.message for e in (*live.errors, *offline.errors)] == []
     assert (live.status, offline.status) == ("complete", "complete")
     assert [f.rule_id for f in live.findings] == []
     assert [f.rule_id for f in offline.findings] == []
 
 
-@pytest.mark.parametrize("case", sorted(MISTAKES))
+@pytest.mark.parametrize(("fixture", "case"), CASES)
 def test_a_mistake_is_found_the_same_live_and_before_deploy(
-    aws: Aws, tmp_path: Path, case: str
+    aws: Aws, tmp_path: Path, fixture: Path, case: str
 ) -> None:
-    rule, mistakes = MISTAKES[case]
-    text = with_mistake(SHOP.read_text(encoding="utf-8"), mistakes)
+    rule, mistakes = (MISTAKES if fixture == SHOP else SAM_MISTAKES)[case]
+    text = with_mistake(fixture.read_text(encoding="utf-8"), mistakes)
     live, offline, ids = both_audits(aws, tmp_path, text)
+    assert [e.message for e in (*live.errors, *offline.errors)] == []
     assert (live.status, offline.status) == ("complete", "complete")
     assert rule in {f.rule_id for f in live.findings}
     assert findings(offline, ids) == findings(live, {})
