@@ -157,7 +157,7 @@ class _Deployment:
         resolved = resolver.resolve(resource.properties[key], resource, f"Properties.{key}")
         if isinstance(resolved, Unresolved):
             raise DeployError(f"{resource.logical_id} {resolved.field}: {resolved.reason}")
-        return resolved
+        return typed(key, resolved)
 
     def name(self, resource: Resource, key: str, limit: int = 64) -> str:
         given = self.value(resource, key)
@@ -297,7 +297,7 @@ class _Deployment:
         self.record(resource, name)
 
     def identity_pool(self, resource: Resource) -> None:
-        name = self.name(resource, "IdentityPoolName", 128).replace("-", "_")
+        name = self.name(resource, "IdentityPoolName", 128)
         args: dict[str, Any] = {
             "IdentityPoolName": name,
             "AllowUnauthenticatedIdentities": self.value(
@@ -340,6 +340,40 @@ class _Deployment:
         self.deployed.physical[resource.logical_id] = physical
         for name, value in attributes.items():
             self.deployed.attributes[(resource.logical_id, name)] = value
+
+
+# CloudFormation converts text to the type its resource schemas give a property ("true" ->
+# true, "10" -> 10); boto3 would refuse the text. These are the properties of the types
+# deployed here that take a boolean or an integer, at any depth.
+_BOOLEANS = frozenset(
+    {
+        "AllowClassicFlow",
+        "AllowUnauthenticatedIdentities",
+        "ServerSideTokenCheck",
+        "GenerateSecret",
+        "AllowAdminCreateUserOnly",
+        "Mutable",
+        "Required",
+        "DeveloperOnlyAttribute",
+        "AutoDeploy",
+        "ApiKeyRequired",
+    }
+)
+_INTEGERS = frozenset({"Precedence", "MaxSessionDuration"})
+
+
+def typed(key: str, value: Any) -> Any:
+    """`value` of property `key` with text booleans and integers converted, as
+    CloudFormation converts them."""
+    if isinstance(value, dict):
+        return {k: typed(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(key, item) for item in value]
+    if isinstance(value, str) and key in _BOOLEANS and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, str) and key in _INTEGERS and value.lstrip("-").isdigit():
+        return int(value)
+    return value
 
 
 def _json(document: Any) -> str:

@@ -11,6 +11,7 @@ ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ from auditor.template.intrinsics import Resolver
 from auditor.template.load import load_application
 from auditor.template.model import Application, Identities
 from tests.support.aws import Aws
+from tests.template.cfn_app import BASELINE as CFN_BASELINE
+from tests.template.cfn_app import written
+from tests.template.test_cfn_rules import CASES as CFN_CASES
+from tests.template.test_cfn_rules import Case as CfnCase
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deploy"
 SHOP = FIXTURES / "shop.yaml"
@@ -220,14 +225,29 @@ def findings(report: Report, ids: dict[str, str]) -> set[tuple[str, str, str, st
 
 
 def both_audits(aws: Aws, tmp_path: Path, text: str) -> tuple[Report, Report, dict[str, str]]:
+    """The shop (as `text`) deployed, with a baseline naming what was deployed."""
     template = tmp_path / "template.yaml"
     template.write_text(text, encoding="utf-8")
-    app = load_application([template], region=aws.region, account_id="123456789012")
+    return audits_of(aws, tmp_path, [template], baseline_for, {})
+
+
+def audits_of(
+    aws: Aws,
+    tmp_path: Path,
+    paths: list[Path],
+    baseline_of: Callable[[Deployed], dict[str, Any]],
+    parameters: Mapping[str, str],
+) -> tuple[Report, Report, dict[str, str]]:
+    """The live and the template audit of `paths` (one application) deployed, with the
+    baseline `baseline_of` writes, and the template's ids -> the deployed ones."""
+    app = load_application(
+        paths, region=aws.region, account_id="123456789012", parameter_values=parameters
+    )
     deployed = deploy_application(app, aws.session, endpoint_url=aws.url)
     # The emulator has no AWS managed policies: only the function's own role may miss one.
     assert {role for role, _ in deployed.not_attached} <= {"ShopFunctionRole"}
     baseline_file = tmp_path / "baseline.yaml"
-    baseline_file.write_text(yaml.safe_dump(baseline_for(deployed)), encoding="utf-8")
+    baseline_file.write_text(yaml.safe_dump(baseline_of(deployed)), encoding="utf-8")
     baseline = load_baseline(baseline_file)
 
     live = audit(collect_snapshot(target_of(baseline), AwsOptions(endpoint_url=aws.url)), baseline)
@@ -263,3 +283,25 @@ def test_a_mistake_is_found_the_same_live_and_before_deploy(
     assert (live.status, offline.status) == ("complete", "complete")
     assert rule in {f.rule_id for f in live.findings}
     assert findings(offline, ids) == findings(live, {})
+
+
+def cfn_app_baseline(_: Deployed) -> dict[str, Any]:
+    """The CloudFormation app's own baseline: pools and API by name, roles by RoleName,
+    which name the deployment as well as the template."""
+    loaded: dict[str, Any] = yaml.safe_load(CFN_BASELINE.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.mark.parametrize("case", CFN_CASES, ids=[c.shows for c in CFN_CASES])
+def test_the_cloudformation_apps_cases_are_found_the_same_live(
+    aws: Aws, tmp_path: Path, case: CfnCase
+) -> None:
+    # tests/template/test_cfn_rules.py's cases (a stack and its API file as one
+    # application), each also deployed and audited live.
+    paths = written(tmp_path, ["app.yaml", case.api], case.edits)
+    live, offline, ids = audits_of(aws, tmp_path, paths, cfn_app_baseline, case.parameters)
+    assert [e.message for e in (*live.errors, *offline.errors)] == []
+    assert findings(offline, ids) == findings(live, {})
+    assert {f[:3] for f in findings(live, {})} == {
+        (rule, persona or "", route or "") for rule, persona, route, _ in case.expected
+    }
