@@ -15,6 +15,7 @@ from auditor.emulator.deploy_template import (
     deployment_order,
     generated_name,
     references,
+    typed,
 )
 from auditor.emulator.deploy_template_apis import body_operations
 from auditor.model.findings import TemplateLocation
@@ -76,6 +77,16 @@ def test_generated_names_are_cloudformations_shape_repeatable_and_short_enough()
     assert name.startswith("stack-EditorsRole-") and len(name.rsplit("-", 1)[1]) == 12
     assert name == generated_name("stack", "EditorsRole") != generated_name("stack", "Other")
     assert len(generated_name("s" * 80, "L" * 80)) == 64
+
+
+def test_text_booleans_and_integers_are_converted_as_cloudformation_does() -> None:
+    providers = [{"ClientId": "c", "ServerSideTokenCheck": "False"}]
+    assert typed("CognitoIdentityProviders", providers) == [
+        {"ClientId": "c", "ServerSideTokenCheck": False}
+    ]
+    assert (typed("AllowClassicFlow", "true"), typed("Precedence", "10")) == (True, 10)
+    # Only where the property takes one: a name stays text.
+    assert (typed("GroupName", "true"), typed("Precedence", "ten")) == ("true", "ten")
 
 
 SWAGGER = {  # what the SAM translator writes for an AWS::Serverless::Api
