@@ -1,16 +1,18 @@
 """A template audited before deploy finds what the live audit of its deployment finds.
 
-Each case deploys tests/template/fixtures/deploy/shop.yaml or its SAM variant (clean, or
-with one mistake written into it) into the emulator with auditor.emulator.deploy_template,
-which maps CloudFormation properties to API calls on its own; then audits it twice with one baseline
-that names the deployed ids (the APIs by name): live (collect_snapshot + audit) and from
-the template (identities_for + build_snapshot + audit). The findings must be the same: same rule,
-persona, route, and the same resource once the template's ids are mapped to the deployed
-ones.
+Each case deploys tests/template/fixtures/deploy/shop.yaml, its SAM or its Serverless
+variant, or the CloudFormation app of tests/template/test_cfn_rules.py (clean, or with one
+mistake written into it) into the emulator with auditor.emulator.deploy_template, which maps
+CloudFormation properties to API calls on its own; then audits it twice with one baseline
+that names the deployed ids (the APIs by name): live (collect_snapshot + audit) and from the
+template (identities_for + build_snapshot + audit). The findings must be the same: same
+rule, persona, route, and the same resource once the template's ids are mapped to the
+deployed ones.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from tests.template.test_cfn_rules import Case as CfnCase
 FIXTURES = Path(__file__).parent / "fixtures" / "deploy"
 SHOP = FIXTURES / "shop.yaml"
 SHOP_SAM = FIXTURES / "shop-sam.yaml"  # the same app, its APIs in SAM
+SHOP_SERVERLESS = FIXTURES / "serverless"  # and as a Serverless service (serverless.yml)
 
 # (anchor, old, new): `old` replaced once, at its first occurrence after `anchor`.
 Mistake = tuple[str, str, str]
@@ -131,6 +134,39 @@ SAM_MISTAKES: dict[str, tuple[str, list[Mistake]]] = {
         ],
     ),
 }
+# The Serverless service: its routes are functions' events, the rest in resources/access.yml.
+# file -> edits, per case
+SERVERLESS_MISTAKES: dict[str, tuple[str, dict[str, list[Mistake]]]] = {
+    "excess-route": (
+        "excess-route",
+        {
+            "resources/access.yml": [
+                (
+                    "EditorsPolicy:",
+                    "${ApiGatewayRestApi}/prod/POST/items",
+                    "${ApiGatewayRestApi}/prod/*/items*",
+                )
+            ]
+        },
+    ),
+    "trust-missing-aud": (
+        "trust-missing-aud",
+        {"resources/access.yml": MISTAKES["trust-missing-aud"][1]},
+    ),
+    "route-not-iam": (
+        "route-not-iam",
+        {"serverless.yml": [("  getMe:", "          authorizer: aws_iam\n", "")]},
+    ),
+    "http-route-not-iam": (
+        "route-not-iam",
+        {
+            "serverless.yml": [
+                ("  createOrder:", "          authorizer:\n            type: aws_iam\n", "")
+            ]
+        },
+    ),
+}
+
 # Until the builder reads a SAM body without its Lambda integration ARN (which only a deploy
 # knows) and names an HTTP API after its body's title, as API Gateway does.
 SAM_PENDING = pytest.mark.xfail(strict=True, reason="template build of a SAM API body")
@@ -305,3 +341,35 @@ def test_the_cloudformation_apps_cases_are_found_the_same_live(
     assert {f[:3] for f in findings(live, {})} == {
         (rule, persona or "", route or "") for rule, persona, route, _ in case.expected
     }
+
+
+def serverless_service(tmp_path: Path, edits: Mapping[str, list[Mistake]]) -> Path:
+    """The Serverless shop copied to `tmp_path` with `edits`; its serverless.yml."""
+    service = tmp_path / "service"
+    shutil.copytree(SHOP_SERVERLESS, service)
+    for name, mistakes in edits.items():
+        path = service / name
+        path.write_text(with_mistake(path.read_text(encoding="utf-8"), mistakes), "utf-8")
+    return service / "serverless.yml"
+
+
+def test_the_clean_serverless_service_is_clean_live_and_before_deploy(
+    aws: Aws, tmp_path: Path
+) -> None:
+    live, offline, _ = audits_of(
+        aws, tmp_path, [serverless_service(tmp_path, {})], baseline_for, {}
+    )
+    assert [e.message for e in (*live.errors, *offline.errors)] == []
+    assert (live.findings, offline.findings) == ([], [])
+
+
+@pytest.mark.parametrize("case", sorted(SERVERLESS_MISTAKES))
+def test_a_serverless_mistake_is_found_the_same_live_and_before_deploy(
+    aws: Aws, tmp_path: Path, case: str
+) -> None:
+    rule, edits = SERVERLESS_MISTAKES[case]
+    service = serverless_service(tmp_path, edits)
+    live, offline, ids = audits_of(aws, tmp_path, [service], baseline_for, {})
+    assert [e.message for e in (*live.errors, *offline.errors)] == []
+    assert rule in {f.rule_id for f in live.findings}
+    assert findings(offline, ids) == findings(live, {})
