@@ -191,6 +191,19 @@ def test_fail_on_and_args_reach_the_auditor(tmp_path: Path) -> None:
     assert [r["ruleId"] for r in sarif_results(repo / "auditor.sarif")] == ["route-not-iam"]
 
 
+def test_paths_expand_globs_but_args_do_not(tmp_path: Path) -> None:
+    # infra/*.yaml finds the template; in args, `*` is the parameter's value itself, which
+    # a stage cannot be named: bad input naming it, not a file name swapped in for it.
+    repo = sample_repository(tmp_path / "repo")
+    (repo / "Stage=prod").write_text("", encoding="utf-8")  # what a glob of Stage=* finds
+    clean = run_action(repo, paths="infra/*.yaml", baseline=BASELINE_PATH)
+    assert clean.code == 0, clean.stderr
+    starred = run_action(
+        repo, paths="infra/*.yaml", baseline=BASELINE_PATH, args="--parameter Stage=*"
+    )
+    assert starred.code != 0 and "Stage=prod" not in starred.stderr
+
+
 def test_an_incomplete_audit_fails_the_job(tmp_path: Path) -> None:
     repo = sample_repository(tmp_path / "repo", IMPORTED_NAME)
     run = run_action(repo, paths=TEMPLATE_PATH, baseline=BASELINE_PATH, **{"fail-on": "none"})
