@@ -25,9 +25,19 @@ from typing import Any
 
 import boto3
 
-from auditor.emulator.deploy_template_apis import ApiDeployer
+from auditor.emulator.deploy_template_apis import ApiDeployer, DeployError
 from auditor.template.intrinsics import Resolver
 from auditor.template.model import Application, Identities, Resource, Unresolved
+
+__all__ = [
+    "DeployError",
+    "Deployed",
+    "deploy_application",
+    "deployment_order",
+    "generated_name",
+    "references",
+    "typed",
+]
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 # Deployments freeze the methods and routes that exist when they are created.
@@ -36,10 +46,6 @@ _AFTER_EVERY = {
     "AWS::ApiGatewayV2::Deployment": ("AWS::ApiGatewayV2::Route",),
     "AWS::ApiGatewayV2::Stage": ("AWS::ApiGatewayV2::Route",),  # AutoDeploy serves them
 }
-
-
-class DeployError(Exception):
-    """The template cannot be deployed as it is (a cycle, a value not resolvable)."""
 
 
 @dataclass
@@ -239,6 +245,14 @@ class _Deployment:
             iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=document)
         self.record(resource, generated_name(self.deployed.stack_name, resource.logical_id))
 
+    def role_policy(self, resource: Resource) -> None:
+        """AWS::IAM::RolePolicy: one inline policy of one role."""
+        role = self.value(resource, "RoleName")
+        name = self.value(resource, "PolicyName")
+        document = _json(self.value(resource, "PolicyDocument"))
+        self.client("iam").put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=document)
+        self.record(resource, generated_name(self.deployed.stack_name, resource.logical_id))
+
     def user_pool(self, resource: Resource) -> None:
         args: dict[str, Any] = {"PoolName": self.name(resource, "UserPoolName", 128)}
         # Same names in CloudFormation and in CreateUserPool.
@@ -385,6 +399,7 @@ _CREATORS: Mapping[str, str] = {
     "AWS::IAM::Role": "role",
     "AWS::IAM::ManagedPolicy": "managed_policy",
     "AWS::IAM::Policy": "inline_policy",
+    "AWS::IAM::RolePolicy": "role_policy",
     "AWS::Cognito::UserPool": "user_pool",
     "AWS::Cognito::UserPoolClient": "user_pool_client",
     "AWS::Cognito::UserPoolGroup": "user_pool_group",

@@ -21,6 +21,11 @@ _ANY = "x-amazon-apigateway-any-method"
 _AUTHTYPE = {"awssigv4": "AWS_IAM", "cognito_user_pools": "COGNITO_USER_POOLS"}
 
 
+class DeployError(Exception):
+    """The template cannot be deployed as it is (a cycle, a value not resolvable).
+    Defined here, where both deployer modules can reach it; deploy_template exports it."""
+
+
 def body_operations(body: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(METHOD, path, authorization type) of each operation of an OpenAPI 3 / Swagger 2
     body, authorization as API Gateway imports it: the operation's `security`, else the
@@ -87,6 +92,8 @@ class ApiDeployer:
         }.get(resource_type)
 
     def rest_api(self, resource: Resource) -> None:
+        if "BodyS3Location" in resource.properties:
+            raise DeployError(f"{resource.logical_id} Properties.BodyS3Location: not read")
         api = self._d.client("apigateway")
         body = _body(self._d.value(resource, "Body", {}))
         name = self._d.value(resource, "Name") or body.get("info", {}).get("title")
@@ -175,6 +182,8 @@ class ApiDeployer:
         self._d.record(resource, name)
 
     def http_api(self, resource: Resource) -> None:
+        if "BodyS3Location" in resource.properties:
+            raise DeployError(f"{resource.logical_id} Properties.BodyS3Location: not read")
         api = self._d.client("apigatewayv2")
         body = _body(self._d.value(resource, "Body", {}))
         name = self._d.value(resource, "Name") or body.get("info", {}).get("title")

@@ -161,6 +161,14 @@ Resources:
       AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
   Queue:
     Type: AWS::SQS::Queue
+  ReadItems:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref Role
+      PolicyName: read-items
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: execute-api:Invoke, Resource: "*"}]
 """
 
 
@@ -175,6 +183,18 @@ def test_roles_are_named_as_cloudformation_would_and_conditions_are_honoured(
     assert deployed.attributes[("Role", "Arn")] == roles[0]["Arn"]
     assert "GuestRole" not in deployed.physical  # its condition does not hold
     assert deployed.physical["Queue"] == "Queue"  # not an access resource: skipped
+    inline = aws.client("iam").list_role_policies(RoleName=roles[0]["RoleName"])
+    assert inline["PolicyNames"] == ["read-items"]
+
+
+def test_an_api_body_in_s3_is_refused_not_deployed_empty(aws: Aws, tmp_path: Path) -> None:
+    api = "  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n"
+    api += "      BodyS3Location: {Bucket: b, Key: api.yaml}\n"
+    (tmp_path / "t.yaml").write_text(TEMPLATE + api, encoding="utf-8")
+    app = load_application([tmp_path / "t.yaml"], region=aws.region, account_id="123456789012")
+    with pytest.raises(DeployError, match=r"^Api Properties\.BodyS3Location"):
+        deploy_application(app, aws.session, endpoint_url=aws.url)
+    assert aws.client("apigateway").get_rest_apis()["items"] == []
 
 
 def test_a_value_only_a_deployed_account_knows_is_refused(aws: Aws, tmp_path: Path) -> None:
