@@ -109,6 +109,7 @@ def test_the_hook_installs_the_templates_extra() -> None:
         ("serverless.yml", True),
         ("services/orders/serverless.yaml", True),
         ("cloudformation/network/stack.yaml", True),
+        ("services/orders/resources/cognito.yml", True),
         ("access/baseline.yaml", True),
         ("cognito-baseline.yml", True),
         ("src/handler.py", False),
