@@ -11,7 +11,7 @@ import pytest
 
 from auditor.model.findings import TemplateLocation
 from auditor.model.report import Report
-from auditor.report.render import render
+from auditor.report.render import ReportFormat, render
 from tests.report.test_formats import (
     errors_of,
     junit_schema,
@@ -68,7 +68,7 @@ def test_sarif_without_locations_has_no_source_root() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "table", "html", "junit"])
-def test_text_formats_show_path_line_and_logical_id(fmt: str) -> None:
+def test_text_formats_show_path_line_and_logical_id(fmt: ReportFormat) -> None:
     report = sample_report()
     rendered = render(located(report), fmt)
     assert rendered.count(SHOWN) == 1
