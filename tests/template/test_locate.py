@@ -7,6 +7,7 @@ says its kind (`Role...`, `Group...`), so each rule's expected kind is one table
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from auditor.model.snapshot import Snapshot
 from auditor.template.locate import RULE_TARGETS, locate_findings, location_of
 from auditor.template.model import SourceMap, TemplateSnapshot
 from tests.checks.test_coverage import CASES
+from tests.checks.test_template_drift import template_drift_findings as drift_findings
 from tests.support.rule_cases import Case
 from tests.support.snapshots import small_app
 
@@ -89,6 +91,7 @@ EXPECTED_KIND: dict[str, str | tuple[str, ...]] = {
     # A method deleted from the definition but still served is written nowhere: its API.
     "route-undeployed-change": ("Route", "Api"),
     "policy-unreadable": "",  # the document, or the route it leaves unjudged
+    "template-drift": "",  # per change: see test_changes_point_at_what_changed
 }
 FAILING = [case for case in CASES if case.failing and EXPECTED_KIND.get(case.rule_id)]
 
@@ -103,7 +106,7 @@ def findings_of(case: Case) -> tuple[list[Finding], Snapshot]:
 
 
 def test_every_rule_of_the_catalog_has_targets() -> None:
-    assert set(RULE_TARGETS) - {"template-drift"} == set(CHECKS)
+    assert set(RULE_TARGETS) == set(CHECKS)
     assert set(EXPECTED_KIND) == set(CHECKS)
 
 
@@ -162,11 +165,22 @@ def test_without_the_policy_written_apart_the_role_is_pointed_at() -> None:
     assert {location_of(f, built).logical_id[:4] for f in found} == {"Role"}
 
 
+def changes() -> Iterator[tuple[list[Finding], Snapshot]]:
+    """The findings of both rules that compare configurations, on each failing fixture."""
+    for case in CASES:
+        if case.failing and case.rule_id == "changed-since-last-run":
+            yield findings_of(case)
+        elif case.failing and case.rule_id == "template-drift":
+            app = small_app()
+            case.edit(app)
+            yield drift_findings(case.edit, case.before), Snapshot.model_validate(app.snapshot)
+
+
 def test_changes_point_at_what_changed() -> None:
-    cases = [c for c in CASES if c.failing and c.rule_id == "changed-since-last-run"]
     kinds: set[str] = set()
-    for case in cases:
-        found, snapshot = findings_of(case)
+    rules = set()
+    for found, snapshot in changes():
+        rules |= {f.rule_id for f in found}
         built = TemplateSnapshot(snapshot, source_map(snapshot))
         for finding in found:
             kind = location_of(finding, built).logical_id
@@ -180,6 +194,7 @@ def test_changes_point_at_what_changed() -> None:
             else:
                 assert kind in ("IdentityPool", "RoleAttachment")
     assert kinds and kinds != {FALLBACK.logical_id}
+    assert rules == {"changed-since-last-run", "template-drift"}
 
 
 def test_app_clients_the_pool_accepts_point_at_the_identity_pool() -> None:
