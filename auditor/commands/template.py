@@ -118,9 +118,9 @@ def refuse_overwriting_templates(options: RunOptions, raw: Sequence[str]) -> Non
     """`-o template.yaml` would replace a template with the report."""
     from auditor.commands.paths import refuse_overwriting
 
-    read: dict[str, Path | None] = {f"template {text}": Path(text) for text in raw}
-    for output in options.outputs:
-        refuse_overwriting({f"--output {output.location}": output.path}, read)
+    for text in raw:
+        for output in options.outputs:
+            refuse_overwriting({"--output": output.path}, {"template": Path(text)})
 
 
 def read_template(
