@@ -169,11 +169,12 @@ def _nameable(app: Application, identities: Identities) -> Identities:
     which the template audit then adopts from the drafted baseline."""
     physical = dict(identities.physical)
     for logical_id, resource in app.resources.items():
-        if resource.type == "AWS::Cognito::IdentityPool":
-            made_up = physical.get(logical_id, "")
-            region, _, rest = made_up.partition(":")
-            if rest and not all(c in "0123456789abcdef-" for c in rest):
-                physical[logical_id] = f"{region}:{uuid.uuid5(uuid.NAMESPACE_URL, logical_id)}"
+        if resource.type != "AWS::Cognito::IdentityPool":
+            continue
+        _, _, known = physical.get(logical_id, "").partition(":")
+        if not known or not all(c in "0123456789abcdef-" for c in known):
+            made_up = uuid.uuid5(uuid.NAMESPACE_URL, logical_id)
+            physical[logical_id] = f"{identities.region}:{made_up}"
     return replace(identities, physical=physical)
 
 
@@ -185,7 +186,12 @@ class TemplateSource:
         self.built: TemplateSnapshot | None = None
 
     def snapshot(self, options: RunOptions, baseline: Baseline) -> Snapshot:
+        from auditor.checks.run import check_snapshot_matches
+
         self.built = read_template(self.options, baseline)
+        # A baseline that audits what the templates do not deploy (another pool, an API or
+        # a stage they lack) is an input error, as for a saved snapshot: never "no drift".
+        check_snapshot_matches(self.built.snapshot, baseline, str(self.options.paths[0]))
         return self.built.snapshot
 
     def template_change(self, snapshot: Snapshot) -> ConfigChange | None:

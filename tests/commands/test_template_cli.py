@@ -112,7 +112,7 @@ def test_the_declared_template_is_clean(checkout: Path) -> None:
     report = json.loads(result.stdout)
     assert report["status"] == "complete" and report["findings"] == []
     personas = {cell["persona"] for cell in report["access_matrix"]}
-    assert personas == {"group:admin", "group:editors", "default"}
+    assert personas == {"group:admin", "group:editors", "default", "unauthenticated"}
 
 
 def test_each_finding_points_at_the_line_to_change(checkout: Path) -> None:
@@ -205,7 +205,7 @@ def test_a_drafted_baseline_audits_its_own_template_clean(checkout: Path) -> Non
     assert drafted.exit_code == 0, drafted.stderr
     text = (checkout / "drafted.yaml").read_text()
     assert text.startswith("# Drafted from templates")
-    assert "made up" in text.splitlines()[1]
+    assert "made up" in text.splitlines()[0] and "deploying" in text.splitlines()[1]
     assert load_baseline(checkout / "drafted.yaml").groups.keys() == {"admin", "editors"}
     result = invoke(["template", "infra/app.yaml", "--baseline", "drafted.yaml", "-f", "json"])
     assert result.exit_code == 0, result.stdout
