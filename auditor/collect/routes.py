@@ -11,16 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditor.model.http import DEFAULT_ROUTE
+from auditor.model.openapi_routes import openapi_routes
 from auditor.model.snapshot import Route
 from auditor.model.snapshot_fields import one_line_errors
-
-# OpenAPI 3.0 operations of a path item, and API Gateway's catch-all for ANY.
-_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch")
-_ANY_METHOD = "x-amazon-apigateway-any-method"
-# How ExportApi encodes an authorization other than NONE (auditor/emulator/openapi.py says
-# what was confirmed): an awsSigv4 auth type, or an authorizer of a known type.
-_SIGV4 = "awsSigv4"
-_AUTHORIZER_TYPES = {"jwt": "JWT", "request": "CUSTOM"}
 
 
 def by_path(routes: Iterable[Route]) -> list[Route]:
@@ -83,45 +76,7 @@ def http_routes(pages: Iterable[dict[str, Any]]) -> list[Route]:
     return routes
 
 
-@one_line_errors
 def export_routes(document: Any) -> list[Route]:
-    """The routes of an HTTP API's OpenAPI 3.0 export (ExportApi, extensions included). The
-    export names authorizers, not their ids: authorizer_id stays None."""
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise ValueError("the export is not an OpenAPI document with paths")
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    routes = []
-    for path, item in document["paths"].items():
-        for key, operation in item.items():
-            if key != _ANY_METHOD and key not in _OPERATIONS:
-                continue  # parameters, summary, servers...
-            authorization = _authorization(
-                operation.get("security", document.get("security")), schemes
-            )
-            if operation.get("isDefaultRoute"):
-                routes.append(
-                    Route(method="ANY", path=DEFAULT_ROUTE, authorization_type=authorization)
-                )
-            else:
-                method = "ANY" if key == _ANY_METHOD else key.upper()
-                routes.append(Route(method=method, path=path, authorization_type=authorization))
-    return by_path(routes)
-
-
-def _authorization(security: Any, schemes: dict[str, Any]) -> str:
-    """The authorization type an operation's security requirement stands for."""
-    if not security:
-        return "NONE"
-    if len(security) != 1 or len(security[0]) != 1:
-        raise ValueError(f"security {security!r}: API Gateway exports one scheme per route")
-    (name,) = security[0]
-    scheme = schemes.get(name)
-    if not isinstance(scheme, dict):
-        raise ValueError(f"security scheme {name!r} is not defined")
-    if scheme.get("x-amazon-apigateway-authtype") == _SIGV4:
-        return "AWS_IAM"
-    authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
-    found = _AUTHORIZER_TYPES.get(str(authorizer.get("type", "")).lower())
-    if found is None:
-        raise ValueError(f"security scheme {name!r} is not IAM nor a known authorizer")
-    return found
+    """The routes of an HTTP API's OpenAPI 3.0 export (ExportApi, extensions included), read
+    as a template's Body is (model/openapi_routes.py)."""
+    return openapi_routes(document)

@@ -3,10 +3,19 @@ intrinsics), SAM translated (sam.py), Serverless Framework converted (serverless
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from auditor.template.model import Application
+from auditor.model.errors import InputError
+from auditor.model.findings import TemplateLocation
+from auditor.template.model import Application, Resource, Unresolved
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+INSTALL_HINT = "reading templates needs: pip install 'cognito-route-auditor[templates]'"
 
 
 def load_application(
@@ -20,4 +29,190 @@ def load_application(
 ) -> Application:
     """Every resource of `paths`, which form one application. Raises InputError (exit 2,
     naming the file and field) for a file that is not a template or cannot be read."""
-    raise NotImplementedError
+    if not paths:
+        raise InputError("template", None, "no template file given")
+    values = dict(parameter_values or {})
+    merged = _Merged()
+    for path in paths:
+        source = str(path)
+        decoded = decode(path)
+        if is_serverless(path, decoded):
+            resources, unresolved = _serverless(path, decoded, stage, region, values)
+            merged.add(source, resources, unresolved, {})
+        elif is_sam(decoded):
+            resources, unresolved, sections = _sam(
+                path, decoded, region, account_id, partition, values
+            )
+            merged.add(source, resources, unresolved, sections)
+        elif isinstance(decoded.get("Resources"), Mapping):
+            merged.add(source, cfn_resources(source, decoded), [], decoded)
+        else:
+            raise InputError(
+                source,
+                None,
+                "not a CloudFormation, SAM or Serverless Framework template "
+                "(no Resources, Transform or service/provider)",
+            )
+    return Application(
+        files=tuple(str(p) for p in paths),
+        resources=merged.resources,
+        parameters=merged.sections["Parameters"],
+        conditions=merged.sections["Conditions"],
+        mappings=merged.sections["Mappings"],
+        parameter_values=values,
+        unresolved=tuple(merged.unresolved),
+    )
+
+
+def decode(path: Path) -> dict[str, Any]:
+    """The file decoded by cfn-lint (YAML with short-form intrinsics, or JSON): dicts and
+    strings whose nodes carry `start_mark` (0-based line). Any error: InputError."""
+    source = str(path)
+    if not path.is_file():
+        raise InputError(source, None, "no such file")
+    try:
+        from cfnlint.decode import decode as cfn_decode  # type: ignore[import-untyped]
+    except ImportError:
+        raise InputError(source, None, INSTALL_HINT) from None
+    try:
+        template, matches = cfn_decode(source)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(source, None, f"cannot be read: {exc}") from None
+    if matches:
+        first = matches[0]
+        line = getattr(first, "linenumber", None)
+        message = " ".join(str(getattr(first, "message", first)).split())
+        raise InputError(source, f"line {line}" if line else None, message)
+    if not isinstance(template, dict):
+        raise InputError(source, None, "is not a mapping of sections")
+    return template
+
+
+def is_serverless(path: Path, decoded: Mapping[str, Any]) -> bool:
+    return path.name in SERVERLESS_NAMES or ("service" in decoded and "provider" in decoded)
+
+
+def is_sam(decoded: Mapping[str, Any]) -> bool:
+    transform = decoded.get("Transform")
+    transforms = transform if isinstance(transform, list) else [transform]
+    return SAM_TRANSFORM in transforms
+
+
+def line_of(node: Any) -> int:
+    """1-based line of a decoded node (cfn-lint marks are 0-based); 1 where unknown."""
+    mark = getattr(node, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 1
+
+
+def key_line(mapping: Mapping[str, Any], key: str) -> int:
+    """The line of `key` itself in a decoded mapping (the key node carries the mark)."""
+    for candidate in mapping:
+        if candidate == key:
+            return line_of(candidate)
+    return 1
+
+
+def cfn_resources(source: str, decoded: Mapping[str, Any]) -> dict[str, Resource]:
+    """The Resources section of a decoded CloudFormation file, each with its location."""
+    resources: dict[str, Resource] = {}
+    for logical_id, body in decoded["Resources"].items():
+        location = TemplateLocation(
+            path=source, logical_id=str(logical_id), line=line_of(logical_id)
+        )
+        where = f"Resources.{logical_id}"
+        if not isinstance(body, Mapping):
+            raise InputError(source, where, f"line {location.line}: is not a mapping")
+        kind = body.get("Type")
+        if not isinstance(kind, str):
+            raise InputError(source, f"{where}.Type", f"line {location.line}: missing or not text")
+        properties = body.get("Properties") or {}
+        if not isinstance(properties, Mapping):
+            raise InputError(
+                source, f"{where}.Properties", f"line {location.line}: is not a mapping"
+            )
+        condition = body.get("Condition")
+        if condition is not None and not isinstance(condition, str):
+            raise InputError(source, f"{where}.Condition", f"line {location.line}: is not a name")
+        resources[str(logical_id)] = Resource(
+            logical_id=str(logical_id),
+            type=kind,
+            properties=properties,
+            location=location,
+            condition=condition,
+        )
+    return resources
+
+
+@dataclass
+class _Merged:
+    """Resources and sections of several files: a logical id once in the application."""
+
+    resources: dict[str, Resource] = field(default_factory=dict)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    sections: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"Parameters": {}, "Conditions": {}, "Mappings": {}}
+    )
+
+    def add(
+        self,
+        source: str,
+        resources: Mapping[str, Resource],
+        unresolved: Sequence[Unresolved],
+        sections: Mapping[str, Any],
+    ) -> None:
+        for logical_id, resource in resources.items():
+            held = self.resources.get(logical_id)
+            if held is not None:
+                raise InputError(
+                    source,
+                    f"Resources.{logical_id}",
+                    f"line {resource.location.line}: also defined in {held.location.path} "
+                    f"line {held.location.line}",
+                )
+            self.resources[logical_id] = resource
+        self.unresolved.extend(unresolved)
+        for name, merged in self.sections.items():
+            section = sections.get(name) or {}
+            if not isinstance(section, Mapping):
+                raise InputError(source, name, "is not a mapping")
+            merged.update(section)
+
+
+def _sam(
+    path: Path,
+    decoded: dict[str, Any],
+    region: str,
+    account_id: str,
+    partition: str,
+    values: dict[str, str],
+) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
+    try:  # lane B's translator, imported only for SAM files (it loads samtranslator)
+        sam = importlib.import_module("auditor.template.sam")
+    except ImportError:
+        raise InputError(str(path), "Transform", "SAM templates are not supported yet") from None
+    translated: tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]
+    translated = sam.translate(
+        decoded,
+        path,
+        region=region,
+        account_id=account_id,
+        partition=partition,
+        parameter_values=values,
+    )
+    return translated
+
+
+def _serverless(
+    path: Path, decoded: dict[str, Any], stage: str | None, region: str, values: dict[str, str]
+) -> tuple[Mapping[str, Resource], Sequence[Unresolved]]:
+    try:
+        serverless = importlib.import_module("auditor.template.serverless")
+    except ImportError:
+        raise InputError(
+            str(path), None, "Serverless Framework files are not supported yet"
+        ) from None
+    converted: tuple[Mapping[str, Resource], Sequence[Unresolved]]
+    converted = serverless.convert(
+        path, decoded, stage=stage, region=region, parameter_values=values
+    )
+    return converted

@@ -1,0 +1,216 @@
+"""IAM resources -> the snapshot's roles and managed policies: the roles the pools hand out,
+with their trust policy, inline policies (the role's Policies, AWS::IAM::Policy and
+AWS::IAM::RolePolicy), attached and boundary policies, as GetAccountAuthorizationDetails
+describes them to the collector.
+
+Only the roles the pools hand out are built, as the collector reads only those: both audits
+then judge the same roles. A managed policy the templates do not define (AWS managed, or
+another stack's) is not guessed: AWS managed policies can grant execute-api:Invoke
+(AmazonAPIGatewayInvokeFullAccess), so its document is recorded as unknown (incomplete)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from auditor.model.findings import TemplateLocation
+from auditor.model.snapshot import IdentityPool, InlinePolicy, ManagedPolicy, Role, UserPool
+from auditor.template.build_context import (
+    BuildContext,
+    Unknown,
+    as_list,
+    as_mapping,
+    bad_input,
+    refused,
+)
+from auditor.template.model import Resource
+
+ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+
+
+@dataclass
+class IamSources:
+    roles: dict[str, TemplateLocation] = field(default_factory=dict)
+    managed_policies: dict[str, TemplateLocation] = field(default_factory=dict)
+    inline_policies: dict[tuple[str, str], TemplateLocation] = field(default_factory=dict)
+
+
+def roles_handed_out(user_pool: UserPool | None, identity_pool: IdentityPool | None) -> set[str]:
+    """Every role ARN a user of these pools can end up with: what collect/cognito.py's
+    function of that name gives the collector (template/ may not import collect/)."""
+    arns: set[str] = set()
+    if user_pool:
+        arns.update(g.role_arn for g in user_pool.groups if g.role_arn)
+    if identity_pool:
+        arns.update(
+            a for a in (identity_pool.authenticated_role, identity_pool.unauthenticated_role) if a
+        )
+        for mapping in identity_pool.role_mappings.values():
+            arns.update(rule.role_arn for rule in mapping.rules)
+    return arns
+
+
+def build_roles(
+    context: BuildContext, wanted: set[str], sources: IamSources
+) -> tuple[dict[str, Role], dict[str, ManagedPolicy]]:
+    """The wanted roles the templates define, and the managed policies they attach."""
+    by_arn: dict[str, Resource] = {}
+    for resource in context.of_type(ROLE):
+        try:
+            by_arn[context.attribute(resource, "Arn")] = resource
+        except Unknown:
+            continue
+    policies_by_arn: dict[str, Resource] = {}
+    for resource in context.of_type(MANAGED_POLICY):
+        try:
+            policies_by_arn[context.ref(resource)] = resource
+        except Unknown:
+            continue
+    attached = _attachments(context)
+    roles: dict[str, Role] = {}
+    for arn in sorted(wanted):
+        written = by_arn.get(arn)
+        if written is None:
+            fallback = next(iter(context.app.resources.values()))
+            context.miss(
+                fallback, "Arn", f"role {arn} is handed out but not defined in the templates", "iam"
+            )
+            continue
+        try:
+            roles[arn] = _role(context, written, arn, attached, sources)
+        except Unknown:
+            continue
+        sources.roles[arn] = written.location
+    policies = _managed_policies(context, roles, policies_by_arn, sources)
+    return roles, policies
+
+
+@dataclass
+class _Attached:
+    """What separate resources attach to roles, by role name."""
+
+    inline: dict[str, list[tuple[InlinePolicy, Resource]]] = field(default_factory=dict)
+    managed: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _attachments(context: BuildContext) -> _Attached:
+    attached = _Attached()
+    for resource in context.of_type("AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
+        try:
+            if resource.type == "AWS::IAM::RolePolicy":
+                role_names = [context.value(resource, "RoleName")]
+            else:
+                role_names = as_list(resource, "Roles", context.value(resource, "Roles"))
+            policy = _inline(
+                resource,
+                context.value(resource, "PolicyName"),
+                context.value(resource, "PolicyDocument"),
+            )
+        except Unknown:
+            continue
+        for name in role_names:
+            attached.inline.setdefault(str(name), []).append((policy, resource))
+    for resource in context.of_type(MANAGED_POLICY):
+        try:
+            arn = context.ref(resource)
+            role_names = as_list(resource, "Roles", context.value(resource, "Roles"))
+        except Unknown:
+            continue
+        for name in role_names:
+            attached.managed.setdefault(str(name), []).append(arn)
+    return attached
+
+
+def _inline(resource: Resource, name: Any, document: Any) -> InlinePolicy:
+    if not isinstance(document, dict):
+        raise bad_input(resource, "PolicyDocument", "expected a policy document (a mapping)")
+    try:
+        return InlinePolicy(name=name, document=document)
+    except ValidationError as exc:
+        raise refused(resource, exc) from None
+
+
+def _role(
+    context: BuildContext,
+    resource: Resource,
+    arn: str,
+    attached: _Attached,
+    sources: IamSources,
+) -> Role:
+    name = context.ref(resource)
+    inline: list[InlinePolicy] = []
+    for index, raw in enumerate(as_list(resource, "Policies", context.value(resource, "Policies"))):
+        entry = as_mapping(resource, f"Policies[{index}]", raw)
+        policy = _inline(resource, entry.get("PolicyName"), entry.get("PolicyDocument"))
+        inline.append(policy)
+        sources.inline_policies[(arn, policy.name)] = resource.location
+    for policy, written in attached.inline.get(name, []):
+        inline.append(policy)
+        sources.inline_policies[(arn, policy.name)] = written.location
+    managed = [
+        str(a)
+        for a in as_list(
+            resource, "ManagedPolicyArns", context.value(resource, "ManagedPolicyArns")
+        )
+    ]
+    managed.extend(attached.managed.get(name, []))
+    trust = as_mapping(
+        resource, "AssumeRolePolicyDocument", context.value(resource, "AssumeRolePolicyDocument")
+    )
+    try:
+        return Role(
+            arn=arn,
+            name=name,
+            path=context.value(resource, "Path", "/"),
+            trust_policy=trust,
+            inline_policies=sorted(inline, key=lambda p: p.name),
+            attached_policy_arns=sorted(set(managed)),
+            permissions_boundary_arn=context.value(resource, "PermissionsBoundary"),
+        )
+    except ValidationError as exc:
+        raise refused(resource, exc) from None
+
+
+def _managed_policies(
+    context: BuildContext,
+    roles: dict[str, Role],
+    policies_by_arn: dict[str, Resource],
+    sources: IamSources,
+) -> dict[str, ManagedPolicy]:
+    needed: dict[str, str] = {}  # policy ARN -> the first role needing it
+    for role in roles.values():
+        for arn in [*role.attached_policy_arns, role.permissions_boundary_arn]:
+            if arn:
+                needed.setdefault(arn, role.arn)
+    policies: dict[str, ManagedPolicy] = {}
+    for arn in sorted(needed):
+        resource = policies_by_arn.get(arn)
+        if resource is None:
+            role_resource = next(
+                r for r in context.of_type(ROLE) if context.attribute(r, "Arn") == needed[arn]
+            )
+            context.miss(
+                role_resource,
+                "Properties.ManagedPolicyArns",
+                f"managed policy {arn} is not defined in the templates (AWS managed or another "
+                "stack's): what it allows is unknown offline",
+                "iam",
+            )
+            continue
+        try:
+            document = context.value(resource, "PolicyDocument")
+            name = arn.rsplit("/", 1)[-1]
+            if not isinstance(document, dict):
+                raise bad_input(resource, "PolicyDocument", "expected a policy document")
+            policies[arn] = ManagedPolicy(
+                arn=arn, name=name, default_version_id="v1", document=document
+            )
+        except Unknown:
+            continue
+        except ValidationError as exc:
+            raise refused(resource, exc) from None
+        sources.managed_policies[arn] = resource.location
+    return policies
