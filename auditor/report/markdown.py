@@ -222,7 +222,7 @@ def _accepted(findings: list[Finding], budget: int) -> str:
                     code(persona_label(f.persona, f.app_client)),
                     code(f.route or ""),
                     code(f.resource),
-                    text(why.reason) + _since(f),
+                    text(why.reason) + _written(f) + _since(f),
                     text(why.expires or "never"),
                 ]
             )

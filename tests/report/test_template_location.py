@@ -17,6 +17,7 @@ from tests.report.test_formats import (
     junit_schema,
     ocsf_validator,
     sarif_validator,
+    with_accepted,
 )
 from tests.support.reports import sample_report
 
@@ -79,6 +80,13 @@ def test_markdown_says_where_next_to_the_finding() -> None:
     rendered = render(located(sample_report()), "markdown")
     row = next(line for line in rendered.splitlines() if SHOWN in line)
     assert row.startswith("| ") and f"at `{SHOWN}`" in row
+
+
+def test_an_accepted_finding_keeps_its_location() -> None:
+    report, _ = with_accepted(located(sample_report()))
+    formats: tuple[ReportFormat, ...] = ("markdown", "html", "table")
+    for fmt in formats:
+        assert render(report, fmt).count(SHOWN) == 1, fmt
 
 
 def test_junit_stays_valid_with_the_location_in_the_failure_text() -> None:
