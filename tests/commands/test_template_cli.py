@@ -5,6 +5,7 @@ CloudFormation fixture (fixtures/app.yaml, declared by fixtures/baseline.yaml): 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,37 @@ def test_a_draft_goes_to_stdout_as_yaml(checkout: Path) -> None:
     drafted = yaml.safe_load(result.stdout)
     assert drafted["groups"]["admin"]["precedence"] == 0
     assert drafted["routes"]["all_users"] == ["GET /items"]
+
+
+API_RESOURCES = ("Api", "Items", "Me", "Admin", "Health", "Deployment", "Stage")
+
+
+def test_several_files_are_one_application_each_finding_names_its_file(checkout: Path) -> None:
+    """The stack in two files (the API apart, as `resources/*.yml` would hold it)."""
+    head, resources = TEMPLATE_TEXT.split("Resources:\n", 1)
+    blocks = re.split(r"(?m)^(?=  \w+:\n)", resources)
+    api = [b for b in blocks if b.strip().startswith(API_RESOURCES)]
+    rest = [b for b in blocks if b not in api]
+    write(checkout, head + "Resources:\n" + "".join(rest))
+    api_text = "Resources:\n" + "".join(api).replace("PathPart: health", "PathPart: status")
+    (checkout / "infra" / "api.yaml").write_text(api_text, encoding="utf-8")
+    result = invoke(
+        [
+            "template",
+            "infra/app.yaml",
+            "infra/api.yaml",
+            "--baseline",
+            "baseline.yaml",
+            "-f",
+            "json",
+        ]
+    )
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert {
+        (f["rule_id"], f["template"]["path"], f["template"]["line"]) for f in report["findings"]
+    } == {
+        ("route-not-iam", "infra/api.yaml", line_of(api_text, "HealthGet")),
+        ("route-undeclared", "infra/api.yaml", line_of(api_text, "HealthGet")),
+        ("route-missing", "infra/api.yaml", line_of(api_text, "Api")),
+    }
