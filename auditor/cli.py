@@ -47,7 +47,9 @@ app = typer.Typer(
     help="Audit who can call which API Gateway route through Cognito group roles.",
 )
 baseline_app = typer.Typer(
-    no_args_is_help=True, rich_markup_mode=None, help="Draft a baseline from live state."
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Draft a baseline from live state or from templates.",
 )
 app.add_typer(baseline_app, name="baseline")
 
@@ -290,6 +292,7 @@ def template_command(
         typer.Argument(
             help="CloudFormation (YAML or JSON), SAM or Serverless Framework files that form "
             "one application (a stack and its included files).",
+            metavar="PATH",
             show_default=False,
         ),
     ],
