@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from auditor.audit.catalog import Rule, get_rule
 from auditor.model.findings import Finding, Severity, TemplateLocation
@@ -184,8 +185,8 @@ def _written(template: TemplateLocation) -> dict[str, Any]:
     %SRCROOT% (GitHub shows the alert on that line of the checkout), else a file URI."""
     path = Path(template.path)
     try:
-        uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-        artifact = {"uri": uri, "uriBaseId": SOURCE_ROOT}
+        relative = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        artifact = {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}  # a URI: %20, not " "
     except ValueError:
         artifact = {"uri": path.resolve().as_uri()}
     return {"artifactLocation": artifact, "region": {"startLine": template.line}}

@@ -62,6 +62,18 @@ def test_sarif_names_a_template_outside_the_checkout_by_file_uri(tmp_path: Path)
     assert artifact["artifactLocation"] == {"uri": outside.resolve().as_uri()}
 
 
+def test_sarif_quotes_what_a_uri_cannot_hold() -> None:
+    template = TEMPLATE.model_copy(update={"path": "my infra/stack #1.yaml"})
+    log = json.loads(render(located(sample_report(), template), "sarif"))
+    assert errors_of(sarif_validator(), log) == []
+    artifact = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert artifact["artifactLocation"]["uri"] == "my%20infra/stack%20%231.yaml"
+    # The text formats show the path as given.
+    assert "my infra/stack #1.yaml:42 (EditorsRole)" in render(
+        located(sample_report(), template), "markdown"
+    )
+
+
 def test_sarif_without_locations_has_no_source_root() -> None:
     log = json.loads(render(sample_report(), "sarif"))
     assert "originalUriBaseIds" not in log["runs"][0]
