@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from auditor.checks import CHECKS
-from auditor.model.findings import Finding, TemplateLocation
+from auditor.model.findings import Finding, Severity, TemplateLocation
 from auditor.model.snapshot import Snapshot
 from auditor.template.locate import RULE_TARGETS, locate_findings, location_of
 from auditor.template.model import SourceMap, TemplateSnapshot
@@ -241,3 +241,26 @@ def test_locate_findings_sets_every_finding_or_only_the_rules_asked() -> None:
     only = locate_findings(report, built, rules={"group-undeclared"})
     assert {f.rule_id for f in only.findings if f.template} == {"group-undeclared"}
     assert all(f.template is None for f in only.findings if f.rule_id != "group-undeclared")
+
+
+def test_the_http_api_catch_all_route_is_found_by_its_key() -> None:
+    app = small_app()
+    snapshot = Snapshot.model_validate(app.snapshot)
+    written = at("DefaultRoute")
+    built = TemplateSnapshot(
+        snapshot, SourceMap(fallback=FALLBACK, routes={("orders", "ANY", "$default"): written})
+    )
+    finding = Finding(
+        rule_id="route-not-iam",
+        severity=Severity.CRITICAL,
+        title="t",
+        message="m",
+        resource="arn:aws:execute-api:us-east-1:123456789012:orders/*/*",
+        route="$default",
+        api_id="orders",
+        remediation="r",
+        fingerprint="f",
+    )
+    assert location_of(finding, built) == written
+    elsewhere = finding.model_copy(update={"api_id": "other"})
+    assert location_of(elsewhere, built) == FALLBACK
