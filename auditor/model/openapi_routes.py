@@ -111,3 +111,62 @@ def _authorization(security: Any, schemes: dict[str, Any], rest: bool) -> str:
     if found is None:
         raise ValueError(f"security scheme {name!r} is not IAM nor a known authorizer")
     return found
+
+
+# What of a definition decides who may call each route: everything else (integrations with
+# their Lambda ARNs, models, responses, an authorizer's function) is left out before a
+# template's Body is resolved, so that a value only a deploy knows there does not hide it.
+_TOP = ("swagger", "openapi", "info", "paths", "security", "securityDefinitions", "components")
+_SCHEME_KEYS = ("type", "x-amazon-apigateway-authtype", "x-amazon-apigateway-authorizer")
+
+
+def authorization_view(document: Any) -> Any:
+    """`document` reduced to the parts openapi_routes reads (and info, for the title). Parts
+    that are not plain mappings (an intrinsic function, say) are kept whole."""
+    if not isinstance(document, dict) or _is_function(document):
+        return document
+    view = {key: document[key] for key in _TOP if key in document}
+    components = view.get("components")
+    if isinstance(components, dict) and not _is_function(components):
+        view["components"] = {
+            k: _schemes_view(v) for k, v in components.items() if k == "securitySchemes"
+        }
+    if "securityDefinitions" in view:
+        view["securityDefinitions"] = _schemes_view(view["securityDefinitions"])
+    paths = view.get("paths")
+    if isinstance(paths, dict) and not _is_function(paths):
+        view["paths"] = {path: _path_item_view(item) for path, item in paths.items()}
+    return view
+
+
+def _is_function(value: dict[Any, Any]) -> bool:
+    return len(value) == 1 and str(next(iter(value))).startswith(("Fn::", "Ref"))
+
+
+def _schemes_view(schemes: Any) -> Any:
+    if not isinstance(schemes, dict) or _is_function(schemes):
+        return schemes
+    view = {}
+    for name, scheme in schemes.items():
+        if isinstance(scheme, dict) and not _is_function(scheme):
+            scheme = {k: scheme[k] for k in _SCHEME_KEYS if k in scheme}
+            authorizer = scheme.get("x-amazon-apigateway-authorizer")
+            if isinstance(authorizer, dict) and not _is_function(authorizer):
+                scheme["x-amazon-apigateway-authorizer"] = {
+                    k: v for k, v in authorizer.items() if k == "type"
+                }
+        view[name] = scheme
+    return view
+
+
+def _path_item_view(item: Any) -> Any:
+    if not isinstance(item, dict) or _is_function(item):
+        return item
+    view = {}
+    for key, operation in item.items():
+        if key != _ANY_METHOD and key not in _OPERATIONS:
+            continue
+        if isinstance(operation, dict) and not _is_function(operation):
+            operation = {k: operation[k] for k in ("security", "isDefaultRoute") if k in operation}
+        view[key] = operation
+    return view

@@ -14,11 +14,11 @@ from pydantic import ValidationError
 
 from auditor.model.findings import TemplateLocation
 from auditor.model.http import DEFAULT_ROUTE
-from auditor.model.openapi_routes import openapi_routes
+from auditor.model.openapi_routes import authorization_view, openapi_routes
 from auditor.model.refs import ApiRef
 from auditor.model.snapshot import Api, Route
 from auditor.template.build_context import BuildContext, Unknown, bad_input, refused
-from auditor.template.intrinsics import root_resource_id
+from auditor.template.made_up import root_resource_id
 from auditor.template.model import Resource
 
 REST_API = "AWS::ApiGateway::RestApi"
@@ -39,7 +39,7 @@ def build_apis(context: BuildContext, refs: list[ApiRef], sources: ApiSources) -
     for resource in context.of_type(REST_API, HTTP_API):
         try:
             api_id = context.ref(resource)
-            name = str(context.value(resource, "Name", resource.logical_id))
+            name = _name(context, resource)
             protocol = context.value(resource, "ProtocolType", "HTTP")
         except Unknown:
             continue
@@ -118,7 +118,7 @@ def _body_routes(
             resource, "Properties.BodyS3Location", "a definition in S3 is not read offline"
         )
         raise Unknown
-    body = context.value(resource, "Body")
+    body = _body(context, resource)
     if body is None:
         return []
     try:
@@ -129,6 +129,26 @@ def _body_routes(
         (route, resource.route_locations.get((route.method, route.path), resource.location))
         for route in routes
     ]
+
+
+def _body(context: BuildContext, resource: Resource) -> Any:
+    """The Body's authorization view (openapi_routes.authorization_view), resolved: the
+    integrations' Lambda ARNs and the like are never needed, so never unresolved."""
+    raw = resource.properties.get("Body")
+    if raw is None:
+        return None
+    return context.resolved(resource, authorization_view(raw), "Properties.Body")
+
+
+def _name(context: BuildContext, resource: Resource) -> str:
+    """Name, else the title of its Body (what API Gateway names an imported API), else the
+    logical id."""
+    name = context.value(resource, "Name")
+    if name is None:
+        body = _body(context, resource)
+        info = body.get("info") if isinstance(body, dict) else None
+        name = info.get("title") if isinstance(info, dict) else None
+    return str(name or resource.logical_id)
 
 
 def _of_api(context: BuildContext, resource: Resource, prop: str, api_id: str) -> bool:

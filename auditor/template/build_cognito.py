@@ -77,12 +77,12 @@ def chosen_pool(
         return pools[0]
     if pools:
         context.miss(
-            pools[0], kind, f"{len(pools)} {label}s and the baseline names none of them", service
+            pools[0], "Resources", f"{len(pools)} {label}s and the baseline names none", service
         )
     elif context.app.resources:
         first = next(iter(context.app.resources.values()))
         context.miss(
-            first, kind, f"the templates define no {kind}: the {label} is unknown", service
+            first, "Resources", f"no {kind} in the templates: the {label} is unknown", service
         )
     return None
 

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from auditor.model.errors import InputError
 from auditor.model.inputs import validation_problem
-from auditor.template.intrinsics import Resolver, service_of
+from auditor.template.intrinsics import Resolver
+from auditor.template.made_up import service_of
 from auditor.template.model import Application, Identities, Resource, Unresolved
 
 
@@ -59,11 +60,17 @@ class BuildContext:
         raw = resource.properties.get(prop)
         if raw is None:
             return default
-        resolved = self.resolver.resolve(raw, resource, f"Properties.{prop}")
+        resolved = self.resolved(resource, raw, f"Properties.{prop}")
+        return default if resolved is None else resolved
+
+    def resolved(self, resource: Resource, value: Any, field_name: str) -> Any:
+        """`value` (of `resource`, at `field_name`) resolved; Unknown (recorded) where it
+        cannot be."""
+        resolved = self.resolver.resolve(value, resource, field_name)
         if isinstance(resolved, Unresolved):
             self.unresolved.append(resolved)
             raise Unknown
-        return default if resolved is None else resolved
+        return resolved
 
     def ref(self, resource: Resource) -> str:
         found = self.resolver.physical_id(resource.logical_id)

@@ -84,7 +84,7 @@ def build_roles(
         except Unknown:
             continue
         sources.roles[arn] = written.location
-    policies = _managed_policies(context, roles, policies_by_arn, sources)
+    policies = _managed_policies(context, roles, by_arn, policies_by_arn, sources)
     return roles, policies
 
 
@@ -177,6 +177,7 @@ def _role(
 def _managed_policies(
     context: BuildContext,
     roles: dict[str, Role],
+    roles_by_arn: dict[str, Resource],
     policies_by_arn: dict[str, Resource],
     sources: IamSources,
 ) -> dict[str, ManagedPolicy]:
@@ -189,11 +190,8 @@ def _managed_policies(
     for arn in sorted(needed):
         resource = policies_by_arn.get(arn)
         if resource is None:
-            role_resource = next(
-                r for r in context.of_type(ROLE) if context.attribute(r, "Arn") == needed[arn]
-            )
             context.miss(
-                role_resource,
+                roles_by_arn[needed[arn]],
                 "Properties.ManagedPolicyArns",
                 f"managed policy {arn} is not defined in the templates (AWS managed or another "
                 "stack's): what it allows is unknown offline",

@@ -36,6 +36,7 @@ from auditor.template.model import (
 )
 
 _ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role(/(?:[^/]+/)*)([^/]+)$")
+_SUFFIX = re.compile(r"^[A-Za-z0-9]+$")
 _POOL_REGION = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)[_:]")
 
 
@@ -144,18 +145,24 @@ class _Adopter:
     def roles_by_name(self, arns: Iterable[str]) -> set[str]:
         """Roles adopted by RoleName, or CloudFormation's generated name; the ARNs taken."""
         by_name: dict[str, list[str]] = {}
+        # CloudFormation names a role `<stack>-<LogicalId>-<suffix>`: a logical id has no
+        # hyphen, so it is the name's next-to-last part (the stack name may have hyphens).
+        by_generated: dict[str, list[str]] = {}
         for arn in arns:
             found = _ROLE_ARN.match(arn)
             if found:
-                by_name.setdefault(found.group(4), []).append(arn)
+                name = found.group(4)
+                by_name.setdefault(name, []).append(arn)
+                parts = name.rsplit("-", 2)
+                if len(parts) == 3 and all(parts) and _SUFFIX.match(parts[2]):
+                    by_generated.setdefault(parts[1], []).append(arn)
         taken: set[str] = set()
         for role in self.of_type("AWS::IAM::Role"):
             name = self.text(role, "RoleName")
-            if name is not None:
-                matches = by_name.get(name, [])
+            if "RoleName" in role.properties:
+                matches = by_name.get(name, []) if name is not None else []
             else:
-                generated = re.compile(rf"^.+-{re.escape(role.logical_id)}-[A-Za-z0-9]+$")
-                matches = [a for n, arns in by_name.items() if generated.match(n) for a in arns]
+                matches = by_generated.get(role.logical_id, [])
             if len(matches) == 1:
                 self.adopt_role(role, matches[0])
                 taken.add(matches[0])

@@ -16,24 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from auditor.model.findings import TemplateLocation
+from auditor.template.made_up import made_up_attribute, made_up_ref, service_of, url_suffix
 from auditor.template.model import Application, Identities, Resource, Unresolved
 
 MAX_DEPTH = 64
 NO_VALUE = "AWS::NoValue"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-
-# The snapshot section a resource type fills: what an Unresolved in it leaves unknown.
-_SERVICE_PREFIXES = (
-    ("AWS::IAM::", "iam"),
-    ("AWS::Cognito::IdentityPool", "cognito-identity"),
-    ("AWS::Cognito::", "cognito-idp"),
-    ("AWS::ApiGatewayV2::", "apigatewayv2"),
-    ("AWS::ApiGateway::", "apigateway"),
-)
-
-
-def service_of(resource_type: str) -> str:
-    return next((s for prefix, s in _SERVICE_PREFIXES if resource_type.startswith(prefix)), "iam")
 
 
 class _Cannot(Exception):
@@ -216,7 +204,6 @@ class Resolver:
 
     def _pseudo(self, name: str) -> Any:
         ids = self.identities
-        suffix = "amazonaws.com.cn" if ids.partition == "aws-cn" else "amazonaws.com"
         return {
             "AWS::AccountId": ids.account_id,
             "AWS::Region": ids.region,
@@ -226,7 +213,7 @@ class Resolver:
                 f"arn:{ids.partition}:cloudformation:{ids.region}:{ids.account_id}:"
                 f"stack/{ids.stack_name}/00000000-0000-0000-0000-000000000000"
             ),
-            "AWS::URLSuffix": suffix,
+            "AWS::URLSuffix": url_suffix(ids),
             "AWS::NotificationARNs": [],
             NO_VALUE: _REMOVED,
         }.get(name)
@@ -262,25 +249,7 @@ class Resolver:
         return None if value is None else self._text(value, depth + 1)
 
     def _made_up(self, resource: Resource, depth: int) -> str:
-        """The made-up id the shared decisions give each resource type, named after the
-        logical id (what Ref returns once deployed)."""
-        ids, lid = self.identities, resource.logical_id
-        kind = resource.type
-        if kind == "AWS::Cognito::UserPool":
-            return f"{ids.region}_{lid}"
-        if kind == "AWS::Cognito::IdentityPool":
-            return f"{ids.region}:{lid}"
-        if kind == "AWS::Cognito::UserPoolGroup":
-            return self._named(resource, "GroupName", depth) or lid
-        if kind == "AWS::IAM::Role":
-            return self._named(resource, "RoleName", depth) or lid
-        if kind == "AWS::IAM::ManagedPolicy":
-            name = self._named(resource, "ManagedPolicyName", depth) or lid
-            path = self._named(resource, "Path", depth) or "/"
-            return f"arn:{ids.partition}:iam::{ids.account_id}:policy{path}{name}"
-        if kind in ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
-            return self._named(resource, "StageName", depth) or lid
-        return lid
+        return made_up_ref(resource, self.identities, lambda p: self._named(resource, p, depth))
 
     def _get_att(self, value: Any, depth: int) -> str:
         if isinstance(value, str):
@@ -298,34 +267,10 @@ class Resolver:
         if given is not None:
             return given
         resource = self.app.resources[logical_id]
-        ids, kind = self.identities, resource.type
         ref = self._physical(logical_id, depth)
-        arn = f"arn:{ids.partition}"
-        found: str | None = None
-        if kind == "AWS::IAM::Role" and name == "Arn":
-            path = self._named(resource, "Path", depth) or "/"
-            found = f"{arn}:iam::{ids.account_id}:role{path}{ref}"
-        elif kind == "AWS::IAM::ManagedPolicy" and name == "PolicyArn":
-            found = ref
-        elif kind == "AWS::Cognito::UserPool":
-            provider = f"cognito-idp.{ids.region}.{self._pseudo('AWS::URLSuffix')}/{ref}"
-            found = {
-                "Arn": f"{arn}:cognito-idp:{ids.region}:{ids.account_id}:userpool/{ref}",
-                "ProviderName": provider,
-                "ProviderURL": f"https://{provider}",
-                "UserPoolId": ref,
-            }.get(name)
-        elif kind == "AWS::Cognito::UserPoolClient" and name == "ClientId":
-            found = ref
-        elif kind == "AWS::Cognito::IdentityPool":
-            found = {"Id": ref, "Name": self._named(resource, "IdentityPoolName", depth)}.get(name)
-        elif kind == "AWS::ApiGateway::RestApi":
-            found = {"RestApiId": ref, "RootResourceId": root_resource_id(ref)}.get(name)
-        elif kind == "AWS::ApiGatewayV2::Api":
-            endpoint = f"https://{ref}.execute-api.{ids.region}.{self._pseudo('AWS::URLSuffix')}"
-            found = {"ApiId": ref, "ApiEndpoint": endpoint}.get(name)
-        elif kind == "AWS::ApiGateway::Resource" and name == "ResourceId":
-            found = ref
+        found = made_up_attribute(
+            resource, name, ref, self.identities, lambda p: self._named(resource, p, depth)
+        )
         if found is None:
             raise _Cannot(f"Fn::GetAtt {logical_id}.{name}: attribute not known before deploy")
         return found
@@ -463,8 +408,3 @@ class Resolver:
         if not isinstance(value, list) or not 2 <= len(value) <= 10:
             raise _Cannot(f"{function} takes a list of 2 to 10 conditions")
         return value
-
-
-def root_resource_id(api_id: str) -> str:
-    """The made-up id of a REST API's root resource (GetAtt Api.RootResourceId)."""
-    return f"{api_id}Root"

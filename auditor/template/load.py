@@ -4,6 +4,7 @@ intrinsics), SAM translated (sam.py), Serverless Framework converted (serverless
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +70,12 @@ def decode(path: Path) -> dict[str, Any]:
     strings whose nodes carry `start_mark` (0-based line). Any error: InputError."""
     source = str(path)
     if not path.is_file():
-        raise InputError(source, None, "no such file")
+        raise InputError(source, None, "is not a file" if path.exists() else "no such file")
     try:
         from cfnlint.decode import decode as cfn_decode  # type: ignore[import-untyped]
     except ImportError:
         raise InputError(source, None, INSTALL_HINT) from None
+    _quiet_cfnlint()
     try:
         template, matches = cfn_decode(source)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -82,10 +84,19 @@ def decode(path: Path) -> dict[str, Any]:
         first = matches[0]
         line = getattr(first, "linenumber", None)
         message = " ".join(str(getattr(first, "message", first)).split())
+        message = message.replace("{filename}", "the file")  # cfn-lint leaves it unformatted
         raise InputError(source, f"line {line}" if line else None, message)
     if not isinstance(template, dict):
         raise InputError(source, None, "is not a mapping of sections")
     return template
+
+
+def _quiet_cfnlint() -> None:
+    """cfn-lint also logs what it returns as matches: stderr gets our one line only."""
+    logger = logging.getLogger("cfnlint")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def is_serverless(path: Path, decoded: Mapping[str, Any]) -> bool:
@@ -162,6 +173,8 @@ class _Merged:
     ) -> None:
         for logical_id, resource in resources.items():
             held = self.resources.get(logical_id)
+            if held is not None and _same_place(held.location, resource.location):
+                continue  # one definition read twice: a file given again, or also included
             if held is not None:
                 raise InputError(
                     source,
@@ -178,6 +191,22 @@ class _Merged:
             merged.update(section)
 
 
+def _same_place(one: TemplateLocation, other: TemplateLocation) -> bool:
+    return one.line == other.line and Path(one.path).resolve() == Path(other.path).resolve()
+
+
+def _reader(path: Path, module: str, what: str) -> Any:
+    """The module of auditor.template that reads `what`: imported when a file needs it (the
+    SAM translator takes a while to load). A library it needs that is missing: exit 2 with
+    the extra to install."""
+    name = f"auditor.template.{module}"
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        problem = f"{what} are not supported yet" if exc.name == name else INSTALL_HINT
+        raise InputError(str(path), None, problem) from None
+
+
 def _sam(
     path: Path,
     decoded: dict[str, Any],
@@ -186,10 +215,7 @@ def _sam(
     partition: str,
     values: dict[str, str],
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
-    try:  # lane B's translator, imported only for SAM files (it loads samtranslator)
-        sam = importlib.import_module("auditor.template.sam")
-    except ImportError:
-        raise InputError(str(path), "Transform", "SAM templates are not supported yet") from None
+    sam = _reader(path, "sam", "SAM templates")  # imported only for SAM files
     translated: tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]
     translated = sam.translate(
         decoded,
@@ -205,12 +231,7 @@ def _sam(
 def _serverless(
     path: Path, decoded: dict[str, Any], stage: str | None, region: str, values: dict[str, str]
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved]]:
-    try:
-        serverless = importlib.import_module("auditor.template.serverless")
-    except ImportError:
-        raise InputError(
-            str(path), None, "Serverless Framework files are not supported yet"
-        ) from None
+    serverless = _reader(path, "serverless", "Serverless Framework files")
     converted: tuple[Mapping[str, Resource], Sequence[Unresolved]]
     converted = serverless.convert(
         path, decoded, stage=stage, region=region, parameter_values=values
