@@ -47,7 +47,9 @@ app = typer.Typer(
     help="Audit who can call which API Gateway route through Cognito group roles.",
 )
 baseline_app = typer.Typer(
-    no_args_is_help=True, rich_markup_mode=None, help="Draft a baseline from live state."
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Draft a baseline from live state or from templates.",
 )
 app.add_typer(baseline_app, name="baseline")
 
@@ -108,6 +110,33 @@ MatrixOpt = Annotated[
     typer.Option(
         help="Cells the report lists: full (every persona x route), differing (those not "
         "denied or declared: what a reader checks) or none. The checks see every cell."
+    ),
+]
+TemplatePathsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--template",
+        help="Also compare the live account with these CloudFormation, SAM or Serverless "
+        "files (one application; repeatable): differences are template-drift findings.",
+    ),
+]
+ParameterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameter",
+        help="A template parameter as KEY=VALUE, repeatable; wins over its Default.",
+    ),
+]
+StageOpt = Annotated[
+    str | None,
+    typer.Option(help="Serverless Framework stage (${opt:stage}; default: the file's or dev)."),
+]
+AccountIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account-id",
+        help="The account the templates deploy to (default: the one the baseline's ARNs name, "
+        "else 123456789012).",
     ),
 ]
 SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
@@ -206,10 +235,32 @@ def run(
     endpoint_url: EndpointOpt = None,
     retry_mode: RetryOpt = "standard",
     max_attempts: AttemptsOpt = 10,
+    template: TemplatePathsOpt = None,
+    parameter: ParameterOpt = None,
+    stage: StageOpt = None,
 ) -> None:
-    """Collect live state (or read --snapshot), audit it against the baseline, report."""
+    """Collect live state (or read --snapshot), audit it against the baseline, report.
+
+    With --template, also report where the live account differs from the templates that
+    describe it (template-drift, located in the templates).
+    """
     from auditor.commands.options import run_options
-    from auditor.commands.run import announce, execute
+    from auditor.commands.run import SnapshotSource, announce, execute
+
+    source: SnapshotSource | None = None
+    if template:
+        from auditor.commands.template import (
+            LiveAgainstTemplate,
+            require_template_readers,
+            template_options,
+        )
+
+        require_template_readers("--template")
+        source = LiveAgainstTemplate(
+            template_options(template, parameter, stage, region, None, "--template")
+        )
+    elif parameter or stage:
+        raise InputError("--parameter" if parameter else "--stage", None, "needs --template")
 
     options = run_options(
         baseline=baseline,
@@ -225,7 +276,68 @@ def run(
         terminal=sys.stdout.isatty(),
         security_hub=security_hub,
     )
-    outcome = execute(options, color=sys.stdout.isatty(), stdout=True)
+    if template:
+        from auditor.commands.template import refuse_overwriting_templates
+
+        refuse_overwriting_templates(options, template)
+    outcome = execute(options, color=sys.stdout.isatty(), stdout=True, source=source)
+    announce(outcome, options.outputs)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command("template")
+def template_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="CloudFormation (YAML or JSON), SAM or Serverless Framework files that form "
+            "one application (a stack and its included files).",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    baseline: BaselineOpt,
+    parameter: ParameterOpt = None,
+    stage: StageOpt = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region the templates deploy to (default: baseline's).")
+    ] = None,
+    account_id: AccountIdOpt = None,
+    fmt: FormatOpt = None,
+    output: ReportOutputsOpt = None,
+    fail_on: FailOnOpt = "low",
+    matrix: MatrixOpt = "full",
+) -> None:
+    """Audit templates before deploy, offline, with the same rules as run.
+
+    Exit codes and formats as for run; every finding also names the file, logical id and
+    line of the resource to change (--format sarif shows it there in code scanning). Not
+    offered: --state, --slack, --security-hub (a pull request has no history, and nothing is
+    deployed to import).
+    """
+    from auditor.commands.template import (
+        TemplateSource,
+        refuse_overwriting_templates,
+        require_template_readers,
+        template_options,
+    )
+
+    require_template_readers("auditor template")
+    from auditor.commands.options import run_options
+    from auditor.commands.run import announce, execute
+
+    source = TemplateSource(template_options(paths, parameter, stage, region, account_id, "PATH"))
+    options = run_options(
+        baseline=baseline,
+        aws=aws_options(region, None, None),
+        fmt=fmt,
+        outputs=output,
+        fail_on=fail_on,
+        matrix=matrix,
+        terminal=sys.stdout.isatty(),
+    )
+    refuse_overwriting_templates(options, paths)
+    outcome = execute(options, color=sys.stdout.isatty(), stdout=True, source=source)
     announce(outcome, options.outputs)
     raise typer.Exit(outcome.exit_code)
 
@@ -529,8 +641,8 @@ def emulator(
 
 @baseline_app.command("init")
 def baseline_init(
-    user_pool: Annotated[str, typer.Option(help="User pool id.")],
-    identity_pool: Annotated[str, typer.Option(help="Identity pool id.")],
+    user_pool: Annotated[str | None, typer.Option(help="User pool id.")] = None,
+    identity_pool: Annotated[str | None, typer.Option(help="Identity pool id.")] = None,
     api: Annotated[
         list[str] | None,
         typer.Option(help="API id[:stage], repeatable; none: the Cognito and IAM half alone."),
@@ -540,27 +652,68 @@ def baseline_init(
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
+    template: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--template",
+            help="Draft from these CloudFormation, SAM or Serverless files instead (one "
+            "application; repeatable): no AWS call, made-up ids named after logical ids.",
+        ),
+    ] = None,
+    parameter: ParameterOpt = None,
+    stage: StageOpt = None,
+    account_id: AccountIdOpt = None,
 ) -> None:
-    """Draft a baseline YAML describing what is live today."""
-    from auditor.collect import collect_snapshot
+    """Draft a baseline YAML describing what is live today (or what templates deploy)."""
     from auditor.commands.atomic import write_text_atomic
     from auditor.commands.console import failure, notice
     from auditor.commands.console import warning as console_warning
     from auditor.commands.draft import draft_baseline, draft_warnings
     from auditor.commands.paths import output_file
     from auditor.commands.run import print_failures
-    from auditor.commands.targets import target_from_ids
 
-    aws = aws_options(region, profile, endpoint_url)
+    if template:
+        from auditor.commands.template import require_template_readers, template_options
+
+        given = {
+            "--user-pool": user_pool,
+            "--identity-pool": identity_pool,
+            "--api": api,
+            "--profile": profile,
+            "--endpoint-url": endpoint_url,
+        }
+        named = [option for option, value in given.items() if value]
+        if named:
+            raise InputError(named[0], None, "not with --template (the templates name it)")
+        require_template_readers("--template")
+        options = template_options(template, parameter, stage, region, account_id, "--template")
+    elif user_pool is None or identity_pool is None:
+        missing = "--user-pool" if user_pool is None else "--identity-pool"
+        raise InputError(missing, None, "required (or draft from --template PATH...)")
+    elif parameter or stage or account_id:
+        first = "--parameter" if parameter else "--stage" if stage else "--account-id"
+        raise InputError(first, None, "needs --template")
     path = output_file(output)
     if path is not None and path.exists() and not force:
         raise InputError(str(path), None, "exists; pass --force to overwrite it")
-    snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api or []), aws)
+    if template:
+        from auditor.commands.template import draft_from_templates
+
+        text, snapshot = draft_from_templates(options)
+        what = "templates unresolved"
+    else:
+        from auditor.collect import collect_snapshot
+        from auditor.commands.targets import target_from_ids
+
+        aws = aws_options(region, profile, endpoint_url)
+        assert user_pool is not None and identity_pool is not None
+        snapshot = collect_snapshot(target_from_ids(user_pool, identity_pool, api or []), aws)
+        text = "" if snapshot.errors else draft_baseline(snapshot)
+        what = "collection incomplete"
     if snapshot.errors:
         print_failures(snapshot.errors)
-        failure("auditor: error: collection incomplete; no baseline drafted")
+        failure(f"auditor: error: {what}; no baseline drafted")
         raise typer.Exit(EXIT_INCOMPLETE)
-    text = draft_baseline(snapshot)
     for warning in draft_warnings(snapshot):
         console_warning(warning)
     if path is None:

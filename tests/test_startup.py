@@ -22,7 +22,9 @@ from tests.support.snapshots import small_app
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "baseline.yaml"
 # What only a collection, a rendered table, the scheduler, Slack or the demo needs.
 AWS = {"boto3", "botocore", "s3transfer"}
-ELSEWHERE = AWS | {"rich", "apscheduler", "slack_sdk", "moto"}
+# The template readers (the `templates` extra): cfn-lint's decoder alone pulls in sympy.
+TEMPLATES = {"cfnlint", "samtranslator", "sympy"}
+ELSEWHERE = AWS | TEMPLATES | {"rich", "apscheduler", "slack_sdk", "moto"}
 
 _REPORT = """
 import json, sys
@@ -83,6 +85,13 @@ def test_help_imports_only_the_command_line() -> None:
     assert code == 0 and "typer" in packages
     heavy = ELSEWHERE | {"pydantic", "jsonschema", "yaml"}
     assert packages.isdisjoint(heavy), sorted(packages & heavy)
+
+
+@pytest.mark.parametrize("command", [["template"], ["baseline", "init"], ["run"]])
+def test_the_template_commands_help_imports_no_template_reader(command: list[str]) -> None:
+    code, packages = imported_by(*command, "--help")
+    assert code == 0
+    assert packages.isdisjoint(ELSEWHERE), sorted(packages & ELSEWHERE)
 
 
 def test_an_offline_run_does_not_import_the_aws_sdk(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from auditor.checks import (
     identity_pool,
     policies,
     routes,
+    template_drift,
     trust,
 )
 from auditor.checks.context import AuditContext
@@ -58,6 +59,7 @@ CHECKS: dict[str, Check] = {
     "group-role-unused": groups.group_role_unused,
     "route-undeployed-change": deployments.route_undeployed_change,
     "policy-unreadable": policies.policy_unreadable,
+    "template-drift": template_drift.template_drift,
 }
 
 __all__ = ["CHECKS", "AuditContext", "Check"]

@@ -32,6 +32,8 @@ class AuditContext:
     # The previous run's configuration and this one's (with --state); None on a first run or
     # without a state.
     config_change: ConfigChange | None = None
+    # The template's configuration and the live one (`run --template`): template-drift.
+    template_change: ConfigChange | None = None
 
     @property
     def pools(self) -> tuple[IdentityPool, UserPool] | None:

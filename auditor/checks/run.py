@@ -137,14 +137,24 @@ def audit(
     *,
     timings: dict[str, float] | None = None,
     today: date | None = None,
+    template_change: ConfigChange | None = None,
 ) -> Report:
     """The report on `snapshot` against `baseline`; `config_change` (the previous run's
     configuration and this one's, with --state) lets changed-since-last-run say what changed.
     The baseline's accepted entries mark the findings they match, judged as of `today` (UTC;
     default: the real day). `timings`, if given, receives the seconds each phase took
-    ("resolve", "matrix", "checks", "report"): the benchmarks fit each phase's growth."""
+    ("resolve", "matrix", "checks", "report"): the benchmarks fit each phase's growth.
+    `template_change` (a template's configuration and the live one, `run --template`) lets
+    template-drift say where they differ."""
     with no_cycle_collection():
-        return _audit(snapshot, baseline, config_change, _Clock(timings), today or today_utc())
+        return _audit(
+            snapshot,
+            baseline,
+            config_change,
+            _Clock(timings),
+            today or today_utc(),
+            template_change,
+        )
 
 
 def acceptance_review(baseline: Baseline, report: Report, today: date | None = None) -> list[str]:
@@ -178,6 +188,7 @@ def _audit(
     config_change: ConfigChange | None,
     clock: _Clock,
     today: date,
+    template_change: ConfigChange | None = None,
 ) -> Report:
     resolutions = resolve_personas(snapshot)
     pairs = group_pairs(snapshot)
@@ -185,7 +196,9 @@ def _audit(
     evaluator = AccessEvaluator(snapshot)
     matrix = build_matrix(snapshot, baseline, resolutions, evaluator)
     clock.lap("matrix")
-    context = AuditContext(snapshot, baseline, resolutions, matrix, evaluator, pairs, config_change)
+    context = AuditContext(
+        snapshot, baseline, resolutions, matrix, evaluator, pairs, config_change, template_change
+    )
     findings: dict[str, Finding] = {}
     for rule, check in zip(rules_for(CHECKS), CHECKS.values(), strict=True):
         if not context.read_ok(*rule.requires):

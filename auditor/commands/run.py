@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.checks.run import acceptance_review, audit, check_snapshot_matches
 from auditor.collect import AwsOptions, collect_snapshot
@@ -28,6 +28,7 @@ from auditor.model.baseline_file import load_baseline
 from auditor.model.findings import Severity
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import CollectionError, Snapshot, TargetRef
+from auditor.model.state import ConfigChange
 from auditor.report.render import ReportFormat, render, render_chunks
 
 if TYPE_CHECKING:
@@ -98,6 +99,36 @@ def obtain_snapshot(options: RunOptions, baseline: Baseline) -> Snapshot:
     return collect_snapshot(target_of(baseline), aws_for(baseline, options.aws))
 
 
+class SnapshotSource(Protocol):
+    """Where a run's snapshot comes from, and what that adds to its report: the live account
+    (LiveSource), a template (`auditor template`), or both (`run --template`)."""
+
+    def snapshot(self, options: RunOptions, baseline: Baseline) -> Snapshot:
+        """The snapshot to audit."""
+        ...
+
+    def template_change(self, snapshot: Snapshot) -> ConfigChange | None:
+        """A template's configuration beside `snapshot`'s, for template-drift; None: none."""
+        ...
+
+    def finish(self, report: Report) -> Report:
+        """The audited report as published (with where each finding is written)."""
+        ...
+
+
+class LiveSource:
+    """The live account, or a saved --snapshot of it: reported as audited."""
+
+    def snapshot(self, options: RunOptions, baseline: Baseline) -> Snapshot:
+        return obtain_snapshot(options, baseline)
+
+    def template_change(self, snapshot: Snapshot) -> ConfigChange | None:
+        return None
+
+    def finish(self, report: Report) -> Report:
+        return report
+
+
 def exit_code(report: Report, fail_on: Severity | None) -> int:
     """CONTRACT §1: 3 (incomplete) wins over 1 (findings at or above --fail-on; never with
     --fail-on none)."""
@@ -119,11 +150,20 @@ def print_failures(failures: Sequence[CollectionError | ReportError]) -> None:
         )
 
 
-def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -> RunOutcome:
+def execute(
+    options: RunOptions,
+    *,
+    color: bool = False,
+    stdout: bool = False,
+    source: SnapshotSource | None = None,
+) -> RunOutcome:
     """One run. With `stdout` (the CLI), a report without --output is printed when it is
-    published: before the state is saved, so a state that cannot be saved loses nothing."""
+    published: before the state is saved, so a state that cannot be saved loses nothing.
+    `source`: where the snapshot comes from (default: the live account or --snapshot)."""
     baseline = load_baseline(options.baseline)
-    snapshot = obtain_snapshot(options, baseline)
+    source = source or LiveSource()
+    snapshot = source.snapshot(options, baseline)
+    template_change = source.template_change(snapshot)
     today = today_utc()  # one day for the audit and its warnings, even across midnight
     # The progress line is collection's: the writes after it (state, -o s3://, Security Hub)
     # would start it again, and nothing would stop it (a spinner and a hidden cursor at exit).
@@ -167,11 +207,15 @@ def execute(options: RunOptions, *, color: bool = False, stdout: bool = False) -
         track(
             snapshot,
             options,
-            lambda change: audit(snapshot, baseline, change, today=today),
+            lambda change: source.finish(
+                audit(snapshot, baseline, change, today=today, template_change=template_change)
+            ),
             publish,
         )
     else:
-        publish(audit(snapshot, baseline, today=today))
+        publish(
+            source.finish(audit(snapshot, baseline, today=today, template_change=template_change))
+        )
     report = final[-1]
     print_failures(report.errors)  # also when the report itself goes to a file or to S3
     # Accepted entries that expired or match no finding: a person should look (--quiet: not).

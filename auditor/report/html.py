@@ -30,6 +30,7 @@ from auditor.report.html_grid import (
     matrix_section,
 )
 from auditor.report.html_grid import escaped as _e
+from auditor.report.location import written_at
 
 __all__ = ["CSP", "VERDICT_CLASS", "cell_classes", "render_html"]
 
@@ -233,10 +234,18 @@ def _finding_row(f: Finding, is_new: bool) -> str:
         f'<td><a class="rule" href="#{_e(rule_anchor(f.rule_id))}" title="What it means, '
         f'how to fix it, references"><code>{_e(f.rule_id)}</code></a></td>'
         f"<td>{_e(persona_label(f.persona, f.app_client))}</td>"
-        f'<td><code>{_e(route)}</code></td><td class="res">{breakable(f.resource)}</td>'
+        f"<td><code>{_e(route)}</code></td>"
+        f'<td class="res">{breakable(f.resource)}{_written(f)}</td>'
         f'<td class="msg"><strong>{_e(f.title)}</strong><br>{_e(f.message)}'
         f'<div class="fix">{_e(f.remediation)}</div>{_meta(f)}</td></tr>'
     )
+
+
+def _written(f: Finding) -> str:
+    """Where a template audit's finding is to be fixed."""
+    if f.template is None:
+        return ""
+    return f'<div class="at">at <code>{_e(written_at(f.template))}</code></div>'
 
 
 def _meta(f: Finding) -> str:

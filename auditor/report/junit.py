@@ -23,6 +23,7 @@ from datetime import datetime
 from auditor.audit.catalog import load_catalog
 from auditor.model.findings import Finding
 from auditor.model.report import Report, ReportError
+from auditor.report.location import written_at
 
 _PACKAGE = "cognito-route-auditor"
 # What XML 1.0 cannot carry (a policy or a name may hold control characters: issue 12).
@@ -142,6 +143,8 @@ def _details(finding: Finding) -> str:
         f"{finding.severity.value}: {finding.title}",
         finding.message,
         f"resource: {finding.resource}",
+        # The XSD has no file or line attribute on a test case: the text says it.
+        *([f"template: {written_at(finding.template)}"] if finding.template else []),
         *([f"persona: {finding.persona}"] if finding.persona else []),
         *([f"route: {finding.route}"] if finding.route else []),
         *([f"open since: {finding.first_seen}"] if finding.first_seen else []),

@@ -15,6 +15,7 @@ from auditor.model.access_matrix import AccessMatrix
 from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label
 from auditor.model.report import MatrixCell, Report, RunChanges
+from auditor.report.location import written_at
 
 DEFAULT_LIMIT = 65_000
 MAX_ERRORS = 20  # an outage can fail hundreds of reads; the count is kept, the list is capped
@@ -141,9 +142,14 @@ def _finding_row(f: Finding) -> str:
         code(route),
         code(f.api_id or ""),
         code(f.resource),
-        f"**{text(f.title)}**<br>{text(f.message)}{_since(f)}",
+        f"**{text(f.title)}**<br>{text(f.message)}{_written(f)}{_since(f)}",
     ]
     return "| " + " | ".join(cells) + " |\n"
+
+
+def _written(f: Finding) -> str:
+    """Where a template audit's finding is to be fixed."""
+    return f"<br>at {code(written_at(f.template))}" if f.template else ""
 
 
 def _since(f: Finding) -> str:
@@ -216,7 +222,7 @@ def _accepted(findings: list[Finding], budget: int) -> str:
                     code(persona_label(f.persona, f.app_client)),
                     code(f.route or ""),
                     code(f.resource),
-                    text(why.reason) + _since(f),
+                    text(why.reason) + _written(f) + _since(f),
                     text(why.expires or "never"),
                 ]
             )

@@ -120,7 +120,10 @@ def _resource(resource: str, report: Report) -> dict[str, Any]:
 
 def _unmapped(finding: Finding) -> dict[str, Any]:
     """The auditor's own words for who and what, which OCSF has no attribute for."""
-    return dict(finding.names())
+    unmapped: dict[str, Any] = dict(finding.names())
+    if finding.template is not None:  # OCSF has no attribute for a line of code
+        unmapped["template"] = finding.template.model_dump()
+    return unmapped
 
 
 def _incomplete(report: Report, common: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ severe finding in the report; each result also carries its own) and keeps it acr
 by `partialFingerprints`, which is the finding's own fingerprint. The audited things are AWS
 resources, not lines of code: each result names its role ARN, persona and route as a logical
 location, and the baseline file (when the caller names it) as the physical location, so that
-code scanning has a file to show the alert on.
+code scanning has a file to show the alert on. A finding of a template audit is shown on the
+line of the template that writes the resource to change.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from auditor.audit.catalog import Rule, get_rule
-from auditor.model.findings import Finding, Severity
+from auditor.model.findings import Finding, Severity, TemplateLocation
 from auditor.model.report import Report
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "auditorFingerprint/v1"
+SOURCE_ROOT = "%SRCROOT%"
 
 # GitHub: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below 4.0 low.
 SECURITY_SEVERITY = {
@@ -57,6 +60,7 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
     rules = [_rule(get_rule(rule_id), severity) for rule_id, severity in worst.items()]
     artifact = None if baseline is None else _artifact_uri(baseline)
     results = [_result(f, rule_index[f.rule_id], artifact) for f in report.findings]
+    written = any(f.template is not None for f in report.findings)
     if report.status == "incomplete":
         # Code scanning closes an alert whose result is missing from an upload: a failed read
         # must leave an open alert of its own, not fewer alerts that read as "fixed".
@@ -77,6 +81,10 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
     }
     if artifact is not None:
         run["artifacts"] = [{"location": {"uri": artifact}, "roles": ["analysisTarget"]}]
+    if written:
+        # Template paths are relative to where the audit ran (a checkout's root), as code
+        # scanning resolves them; the base says so to any other reader.
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}}
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
@@ -127,7 +135,9 @@ def _rule(rule: Rule, severity: Severity) -> dict[str, Any]:
 
 def _result(finding: Finding, index: int, artifact: str | None) -> dict[str, Any]:
     location: dict[str, Any] = {"logicalLocations": _logical_locations(finding)}
-    if artifact is not None:
+    if finding.template is not None:  # a template audit: the line to change
+        location["physicalLocation"] = _written(finding.template)
+    elif artifact is not None:
         location["physicalLocation"] = {
             "artifactLocation": {"uri": artifact, "index": 0},
             "region": {"startLine": 1},
@@ -165,7 +175,21 @@ def _logical_locations(finding: Finding) -> list[dict[str, Any]]:
     if finding.route:
         qualified = f"{finding.api_id}:{finding.route}" if finding.api_id else finding.route
         locations.append({"name": finding.route, "fullyQualifiedName": qualified, "kind": "member"})
+    if finding.template is not None:
+        locations.append({"name": finding.template.logical_id, "kind": "declaration"})
     return locations
+
+
+def _written(template: TemplateLocation) -> dict[str, Any]:
+    """Where the resource to change is written: relative to the working directory under
+    %SRCROOT% (GitHub shows the alert on that line of the checkout), else a file URI."""
+    path = Path(template.path)
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        artifact = {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}  # a URI: %20, not " "
+    except ValueError:
+        artifact = {"uri": path.resolve().as_uri()}
+    return {"artifactLocation": artifact, "region": {"startLine": template.line}}
 
 
 def _properties(finding: Finding) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from rich.text import Text
 from auditor.model.findings import Finding, Severity
 from auditor.model.personas import persona_label
 from auditor.model.report import Report
+from auditor.report.location import written_at
 from auditor.report.terminal import terminal_width, use_color
 
 SEVERITY_STYLE = {
@@ -102,6 +103,8 @@ def _detail(finding: Finding) -> Text:
     if where:
         detail.append(f"\n{where}", style="bold")
     detail.append(f"\n{finding.resource}", style="dim")
+    if finding.template is not None:
+        detail.append(f"\nat {written_at(finding.template)}", style="bold")
     if finding.first_seen:
         detail.append(f"\nopen since {_when(finding.first_seen)}", style="italic")
     if finding.accepted is not None:

@@ -58,6 +58,7 @@ CONTRACT_RULES = {
     "group-role-unused": "medium",
     "route-undeployed-change": "medium",
     "policy-unreadable": "high",
+    "template-drift": "high",
 }
 
 
