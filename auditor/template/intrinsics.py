@@ -9,6 +9,7 @@ Unresolved too (CloudFormation refuses such a template; we never raise Recursion
 from __future__ import annotations
 
 import base64
+import datetime
 import ipaddress
 import json
 import re
@@ -48,7 +49,13 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, str):
         return str(value)
-    return value
+    return _as_written(value)
+
+
+def _as_written(value: Any) -> Any:
+    """An unquoted `Version: 2012-10-17` is a date to YAML and text to CloudFormation (its
+    parser keeps scalars as written): the date goes back to its text."""
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 class Resolver:
@@ -168,7 +175,7 @@ class Resolver:
             return items
         if isinstance(value, str):
             return str(value)
-        return value
+        return _as_written(value)
 
     def _text(self, value: Any, depth: int) -> str:
         resolved = self._value(value, depth)

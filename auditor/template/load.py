@@ -3,7 +3,6 @@ intrinsics), SAM translated (sam.py), Serverless Framework converted (serverless
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +37,8 @@ def load_application(
         source = str(path)
         decoded = decode(path)
         if is_serverless(path, decoded):
-            resources, unresolved = _serverless(path, decoded, stage, region, values)
-            merged.add(source, resources, unresolved, {})
+            resources, unresolved, sections = _serverless(path, decoded, stage, region, values)
+            merged.add(source, resources, unresolved, sections)
         elif is_sam(decoded):
             resources, unresolved, sections = _sam(
                 path, decoded, region, account_id, partition, values
@@ -195,18 +194,6 @@ def _same_place(one: TemplateLocation, other: TemplateLocation) -> bool:
     return one.line == other.line and Path(one.path).resolve() == Path(other.path).resolve()
 
 
-def _reader(path: Path, module: str, what: str) -> Any:
-    """The module of auditor.template that reads `what`: imported when a file needs it (the
-    SAM translator takes a while to load). A library it needs that is missing: exit 2 with
-    the extra to install."""
-    name = f"auditor.template.{module}"
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        problem = f"{what} are not supported yet" if exc.name == name else INSTALL_HINT
-        raise InputError(str(path), None, problem) from None
-
-
 def _sam(
     path: Path,
     decoded: dict[str, Any],
@@ -215,9 +202,11 @@ def _sam(
     partition: str,
     values: dict[str, str],
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
-    sam = _reader(path, "sam", "SAM templates")  # imported only for SAM files
-    translated: tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]
-    translated = sam.translate(
+    try:  # only for SAM files: the translator takes a while to load
+        from auditor.template import sam
+    except ImportError:
+        raise InputError(str(path), None, INSTALL_HINT) from None
+    return sam.translate(
         decoded,
         path,
         region=region,
@@ -225,15 +214,15 @@ def _sam(
         partition=partition,
         parameter_values=values,
     )
-    return translated
 
 
 def _serverless(
     path: Path, decoded: dict[str, Any], stage: str | None, region: str, values: dict[str, str]
-) -> tuple[Mapping[str, Resource], Sequence[Unresolved]]:
-    serverless = _reader(path, "serverless", "Serverless Framework files")
-    converted: tuple[Mapping[str, Resource], Sequence[Unresolved]]
-    converted = serverless.convert(
+) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
+    """The resources `serverless deploy` would create, with the Conditions, Mappings and
+    Parameters its `resources` declare (intrinsics read them)."""
+    from auditor.template import serverless
+
+    return serverless.convert_with_sections(
         path, decoded, stage=stage, region=region, parameter_values=values
     )
-    return converted

@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor.model.errors import InputError
 from auditor.model.findings import TemplateLocation
+from auditor.template.load import INSTALL_HINT
 from auditor.template.model import Resource, Unresolved
 
 # The APIs SAM creates when a function's event names none.
@@ -67,9 +68,7 @@ def translate(
             Translator,
         )
     except ImportError as missing:
-        raise InputError(
-            path, None, "SAM needs: pip install 'cognito-route-auditor[templates]'"
-        ) from missing
+        raise InputError(path, None, INSTALL_HINT) from missing
 
     try:
         plain = json.loads(json.dumps(template, default=_yaml_scalar))

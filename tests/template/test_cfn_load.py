@@ -399,10 +399,7 @@ def test_a_sam_file_without_the_translator_says_what_to_install(
         encoding="utf-8",
     )
 
-    def missing(name: str) -> None:
-        raise ImportError("No module named 'samtranslator'", name="samtranslator")
-
-    monkeypatch.setattr("auditor.template.load.importlib.import_module", missing)
+    monkeypatch.setitem(sys.modules, "samtranslator.model.exceptions", None)  # not installed
     with pytest.raises(InputError) as raised:
         load_application([path], region=REGION, account_id=ACCOUNT)
     assert (raised.value.source, raised.value.problem) == (str(path), INSTALL_HINT)
@@ -468,3 +465,43 @@ def test_a_file_given_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.Mon
     twice = load_application([app, api, Path("rest_api.yaml")], region=REGION, account_id=ACCOUNT)
     once = load_application([app, api], region=REGION, account_id=ACCOUNT)
     assert twice.resources == once.resources
+
+
+def test_an_unquoted_policy_version_reads_as_the_text_written(tmp_path: Path) -> None:
+    """YAML reads `2012-10-17` as a date; CloudFormation as the text: the audit must not
+    call every policy unreadable."""
+    (tmp_path / "quoted").mkdir()
+    (tmp_path / "unquoted").mkdir()
+    clean = audited(written(tmp_path / "quoted", APP))
+    unquoted = written(tmp_path / "unquoted", APP)
+    for path in unquoted:  # every policy's Version
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('Version: "2012-10-17"', "Version: 2012-10-17"))
+    assert "Version: 2012-10-17" in unquoted[0].read_text(encoding="utf-8")
+    found = audited(unquoted)
+    assert found.report.status == "complete"
+    assert [f.rule_id for f in found.report.findings] == [f.rule_id for f in clean.report.findings]
+
+
+def test_conditions_a_serverless_file_declares_in_resources_decide_its_resources(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: shop\nprovider: {name: aws, stage: prod}\n"
+        "resources:\n"
+        "  Conditions:\n"
+        "    IsProd: !Equals ['${sls:stage}', prod]\n"
+        "    IsDev: !Equals ['${sls:stage}', dev]\n"
+        "  Resources:\n"
+        "    ProdPool: {Type: AWS::Cognito::UserPool, Condition: IsProd}\n"
+        "    DevPool: {Type: AWS::Cognito::UserPool, Condition: IsDev}\n",
+        encoding="utf-8",
+    )
+    from auditor.template.intrinsics import Resolver
+    from auditor.template.model import Identities
+
+    app = load_application([path], region=REGION, account_id=ACCOUNT)
+    resolver = Resolver(app, Identities())
+    assert set(app.conditions) == {"IsProd", "IsDev"}
+    assert (resolver.condition_holds("IsProd"), resolver.condition_holds("IsDev")) == (True, False)
