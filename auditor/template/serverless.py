@@ -290,16 +290,11 @@ class _Converter:
                 self._value(role.get("path", "/"), location, f"provider.{key}", "iam", "/")
             ),
             "RoleName": str(name or f"{self.service}-{self.stage}-{region}-lambdaRole"),
-            "Policies": [
-                {
-                    "PolicyName": f"{self.service}-{self.stage}-lambda",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": statements,
-                    },
-                }
-            ],
         }
+        if statements:  # IAM refuses a policy without statements (Serverless adds its logs')
+            document = {"Version": "2012-10-17", "Statement": statements}
+            policy_name = f"{self.service}-{self.stage}-lambda"
+            properties["Policies"] = [{"PolicyName": policy_name, "PolicyDocument": document}]
         if managed:
             properties["ManagedPolicyArns"] = list(managed)
         self._add(ROLE, "AWS::IAM::Role", properties, location)

@@ -181,6 +181,11 @@ def test_the_older_iam_role_statements_and_an_existing_role(tmp_path: Path) -> N
         "other/serverless.yml",
     )
     assert "IamRoleLambdaExecution" not in converted(existing)[0]
+    no_statements = write(
+        tmp_path, "service: s\nprovider: {name: aws}\nfunctions:\n  f: {handler: h}\n", "n.yml"
+    )
+    # the role without an empty policy, which IAM would refuse
+    assert "Policies" not in converted(no_statements)[0]["IamRoleLambdaExecution"].properties
 
 
 def test_resources_are_kept_as_written_with_their_own_file_and_line() -> None:
