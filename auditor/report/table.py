@@ -150,7 +150,7 @@ def render_table(report: Report, *, width: int | None = None, color: bool = Fals
         clean = (
             "Nothing open: every finding is accepted."
             if report.findings
-            else "No drift: the live configuration matches the baseline."
+            else "No drift: the configuration matches the baseline."
         )
         parts.append(Text(clean, style="green"))
     console.print(Group(*parts))
