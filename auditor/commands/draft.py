@@ -10,7 +10,7 @@ IAM; who reaches what is draft_reach.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from auditor import __version__
 from auditor.audit.evaluator import AccessEvaluator
@@ -41,8 +41,9 @@ from auditor.model.snapshot import IdentityPool, PoolRef, Snapshot, UserPool
 _RESOLUTION = {None: "default", "Token": "token", "Rules": "rules"}
 
 
-def draft_baseline(snapshot: Snapshot) -> str:
-    """A version-1 baseline YAML, with comments, describing the snapshot's live state."""
+def draft_baseline(snapshot: Snapshot, *, templates: Sequence[str] = ()) -> str:
+    """A version-1 baseline YAML, with comments, describing the snapshot's live state, or
+    what the `templates` it was built from deploy."""
     user_pool, pool = _pools(snapshot)
     provisional = Baseline(
         version=1,
@@ -66,7 +67,7 @@ def draft_baseline(snapshot: Snapshot) -> str:
     everyone = set.intersection(*signed_in) if signed_in else set()  # routes.all_users
 
     out = YamlLines()
-    _header(out, snapshot, user_pool, pool)
+    _header(out, snapshot, user_pool, pool, templates)
     out.add("version: 1")
     out.add(f"region: {scalar(snapshot.region)}")
     out.add("user_pool:")
@@ -108,19 +109,27 @@ def _pools(snapshot: Snapshot) -> tuple[UserPool, IdentityPool]:
 # --- Sections ---------------------------------------------------------------------------------
 
 
-def _header(out: YamlLines, snapshot: Snapshot, user_pool: UserPool, pool: IdentityPool) -> None:
+def _header(
+    out: YamlLines,
+    snapshot: Snapshot,
+    user_pool: UserPool,
+    pool: IdentityPool,
+    templates: Sequence[str],
+) -> None:
     apis = ", ".join(str(ref) for ref in snapshot.target.apis) or "none"
     read_at = snapshot.collected_at or "an unknown time"
+    source = f"templates {', '.join(templates)}" if templates else f"live state read at {read_at}"
     out.comment(
         f"Baseline drafted by `auditor baseline init` (cognito-route-auditor "
-        f"{__version__}) from live state read at {read_at}"
+        f"{__version__}) from {source}"
     )
     out.comment(
         f"account {snapshot.account_id or 'unknown'}, region {snapshot.region}: user pool "
         f"{user_pool.id} ({user_pool.name}), identity pool {pool.id} ({pool.name}), "
         f"APIs {apis}."
     )
-    out.comment("It describes what is live TODAY, not what you intend. Review every line: remove")
+    described = "what the templates deploy" if templates else "what is live TODAY"
+    out.comment(f"It describes {described}, not what you intend. Review every line: remove")
     out.comment("access nobody should have, decide the routes marked 'partial', then commit it.")
     out.blank()
 

@@ -10,9 +10,8 @@ only when a template is read.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +26,7 @@ from auditor.model.snapshot import Snapshot
 from auditor.model.state import ConfigChange
 
 if TYPE_CHECKING:
-    from auditor.template.model import Application, Identities, TemplateSnapshot
+    from auditor.template.model import TemplateSnapshot
 
 TEMPLATES_EXTRA = "pip install 'cognito-route-auditor[templates]'"
 TEMPLATE_DRIFT = "template-drift"
@@ -127,12 +126,9 @@ def read_template(
     options: TemplateOptions,
     baseline: Baseline | None,
     live: Snapshot | None = None,
-    *,
-    drafting: bool = False,
 ) -> TemplateSnapshot:
     """The templates as the snapshot a deployment of them would give: ids made up, adopted
-    from `baseline` or matched against `live` (identities.py). `drafting`: ids that a
-    baseline can name (a drafted baseline must validate)."""
+    from `baseline` or matched against `live` (identities.py)."""
     from auditor.template.build import build_snapshot
     from auditor.template.identities import identities_for
     from auditor.template.load import load_application
@@ -158,24 +154,7 @@ def read_template(
     identities = identities_for(
         app, baseline=baseline, account_id=options.account_id, region=options.region, live=live
     )
-    if drafting:
-        identities = _nameable(app, identities)
     return build_snapshot(app, identities, target_of(baseline) if baseline else None)
-
-
-def _nameable(app: Application, identities: Identities) -> Identities:
-    """A baseline names an identity pool by `<region>:<lowercase hex and dashes>`: a made-up
-    `<region>:<LogicalId>` becomes a UUID derived from the logical id (stable across drafts),
-    which the template audit then adopts from the drafted baseline."""
-    physical = dict(identities.physical)
-    for logical_id, resource in app.resources.items():
-        if resource.type != "AWS::Cognito::IdentityPool":
-            continue
-        _, _, known = physical.get(logical_id, "").partition(":")
-        if not known or not all(c in "0123456789abcdef-" for c in known):
-            made_up = uuid.uuid5(uuid.NAMESPACE_URL, logical_id)
-            physical[logical_id] = f"{identities.region}:{made_up}"
-    return replace(identities, physical=physical)
 
 
 class TemplateSource:
@@ -253,7 +232,7 @@ def draft_from_templates(options: TemplateOptions) -> tuple[str, Snapshot]:
     """The baseline YAML drafted from the templates, and the snapshot it describes."""
     from auditor.commands.draft import draft_baseline
 
-    built = read_template(options, None, drafting=True)
+    built = read_template(options, None)
     for field_name, held in (
         ("AWS::Cognito::UserPool", built.snapshot.user_pool),
         ("AWS::Cognito::IdentityPool", built.snapshot.identity_pool),
@@ -263,4 +242,6 @@ def draft_from_templates(options: TemplateOptions) -> tuple[str, Snapshot]:
             raise InputError(where, None, f"no {field_name} in the templates: nothing to draft")
     if built.snapshot.errors:
         return "", built.snapshot
-    return MADE_UP_NOTE + draft_baseline(built.snapshot), built.snapshot
+    return MADE_UP_NOTE + draft_baseline(
+        built.snapshot, templates=[str(path) for path in options.paths]
+    ), built.snapshot

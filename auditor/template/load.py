@@ -202,13 +202,11 @@ def _sam(
     partition: str,
     values: dict[str, str],
 ) -> tuple[Mapping[str, Resource], Sequence[Unresolved], Mapping[str, Any]]:
-    try:  # only for SAM files: the translator takes a while to load
-        from auditor.template import sam
-    except ImportError:
-        raise InputError(str(path), None, INSTALL_HINT) from None
+    from auditor.template import sam  # only for SAM files: the translator takes a while to load
+
     return sam.translate(
         decoded,
-        path,
+        str(path),
         region=region,
         account_id=account_id,
         partition=partition,

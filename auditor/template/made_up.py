@@ -5,6 +5,7 @@ RoleArn and the role built from the template name the same ARN."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from auditor.template.model import Identities, Resource
@@ -42,7 +43,9 @@ def made_up_ref(resource: Resource, ids: Identities, named: Named) -> str:
     if kind == "AWS::Cognito::UserPool":
         return f"{ids.region}_{lid}"
     if kind == "AWS::Cognito::IdentityPool":
-        return f"{ids.region}:{lid}"
+        # Shaped like the ids Cognito makes (a baseline's schema insists on it), and stable:
+        # a UUID derived from the logical id.
+        return f"{ids.region}:{uuid.uuid5(uuid.NAMESPACE_URL, lid)}"
     if kind == "AWS::Cognito::UserPoolGroup":
         # Without GroupName CloudFormation generates a name we cannot know: the logical id
         # stands for it (a baseline naming the group otherwise reports it missing).

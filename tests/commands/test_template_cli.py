@@ -207,6 +207,8 @@ def test_a_drafted_baseline_audits_its_own_template_clean(checkout: Path) -> Non
     text = (checkout / "drafted.yaml").read_text()
     assert text.startswith("# Drafted from templates")
     assert "made up" in text.splitlines()[0] and "deploying" in text.splitlines()[1]
+    assert "from templates infra/app.yaml" in text and "what the templates deploy" in text
+    assert "live state" not in text and "live TODAY" not in text
     assert load_baseline(checkout / "drafted.yaml").groups.keys() == {"admin", "editors"}
     result = invoke(["template", "infra/app.yaml", "--baseline", "drafted.yaml", "-f", "json"])
     assert result.exit_code == 0, result.stdout

@@ -3,6 +3,7 @@ cycles and deep nesting never raise."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -78,7 +79,7 @@ def resolve(value: Any) -> Any:
         ({"Ref": "AWS::StackName"}, "shop"),
         ({"Ref": "AWS::URLSuffix"}, "amazonaws.com"),
         ({"Ref": "Pool"}, "eu-west-1_Pool"),
-        ({"Ref": "Ids"}, "eu-west-1:Ids"),
+        ({"Ref": "Ids"}, f"eu-west-1:{uuid.uuid5(uuid.NAMESPACE_URL, 'Ids')}"),
         ({"Ref": "Client"}, "Client"),
         ({"Ref": "Admins"}, "admin"),
         ({"Ref": "Named"}, "shop-named"),

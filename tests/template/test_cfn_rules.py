@@ -3,6 +3,7 @@ one mistake at a time, with its exact finding set: the same audit as a live run.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from tests.template.cfn_app import ACCOUNT, REGION, Edit, audited, written
 
 POOL = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_UserPool"
-IDENTITY_POOL = f"{REGION}:IdentityPool"
+IDENTITY_POOL = f"{REGION}:{uuid.uuid5(uuid.NAMESPACE_URL, 'IdentityPool')}"
 ADMIN, EDITORS, DEFAULT = (
     f"arn:aws:iam::{ACCOUNT}:role/app-{name}" for name in ("admin", "editors", "default")
 )
