@@ -12,7 +12,7 @@ from auditor import __version__
 from auditor.collect import apigateway, cognito, iam
 from auditor.collect.reads import Reads
 from auditor.collect.session import AwsClients, AwsOptions
-from auditor.model.snapshot import Snapshot, TargetRef
+from auditor.model.snapshot import Snapshot, TargetRef, roles_handed_out
 
 __all__ = ["CALLS", "OPERATIONS", "AwsOptions", "collect_snapshot"]
 
@@ -44,9 +44,7 @@ def _collect(target: TargetRef, options: AwsOptions) -> Snapshot:
 
     user_pool = cognito.collect_user_pool(clients, reads, target.user_pool)
     identity_pool = cognito.collect_identity_pool(clients, reads, target.identity_pool)
-    roles, policies = iam.collect_roles(
-        clients, reads, cognito.roles_handed_out(user_pool, identity_pool)
-    )
+    roles, policies = iam.collect_roles(clients, reads, roles_handed_out(user_pool, identity_pool))
     apis = apigateway.collect_apis(clients, reads, target.apis)
     return Snapshot(
         tool_version=__version__,

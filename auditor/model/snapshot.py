@@ -188,6 +188,21 @@ class ManagedPolicy(_Model):
     document: PolicyDocument  # the default version's document
 
 
+def roles_handed_out(user_pool: UserPool | None, identity_pool: IdentityPool | None) -> set[str]:
+    """Every role ARN a user of these pools can end up with: the roles a snapshot holds
+    (collected from IAM, or built from templates)."""
+    arns: set[str] = set()
+    if user_pool:
+        arns.update(g.role_arn for g in user_pool.groups if g.role_arn)
+    if identity_pool:
+        arns.update(
+            a for a in (identity_pool.authenticated_role, identity_pool.unauthenticated_role) if a
+        )
+        for mapping in identity_pool.role_mappings.values():
+            arns.update(rule.role_arn for rule in mapping.rules)
+    return arns
+
+
 class Role(_Model):
     arn: Arn
     name: Annotated[str, text(64, min_length=1)]

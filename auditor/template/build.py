@@ -19,11 +19,12 @@ from auditor.model.snapshot import (
     Snapshot,
     TargetRef,
     UserPool,
+    roles_handed_out,
 )
 from auditor.template.build_apis import ApiSources, build_apis
 from auditor.template.build_cognito import CognitoSources, build_identity_pool, build_user_pool
 from auditor.template.build_context import BuildContext
-from auditor.template.build_iam import IamSources, build_roles, roles_handed_out
+from auditor.template.build_iam import IamSources, build_roles
 from auditor.template.model import (
     Application,
     Identities,

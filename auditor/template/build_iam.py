@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from auditor.model.findings import TemplateLocation
-from auditor.model.snapshot import IdentityPool, InlinePolicy, ManagedPolicy, Role, UserPool
+from auditor.model.snapshot import InlinePolicy, ManagedPolicy, Role
 from auditor.template.build_context import (
     BuildContext,
     Unknown,
@@ -36,21 +36,6 @@ class IamSources:
     roles: dict[str, TemplateLocation] = field(default_factory=dict)
     managed_policies: dict[str, TemplateLocation] = field(default_factory=dict)
     inline_policies: dict[tuple[str, str], TemplateLocation] = field(default_factory=dict)
-
-
-def roles_handed_out(user_pool: UserPool | None, identity_pool: IdentityPool | None) -> set[str]:
-    """Every role ARN a user of these pools can end up with: what collect/cognito.py's
-    function of that name gives the collector (template/ may not import collect/)."""
-    arns: set[str] = set()
-    if user_pool:
-        arns.update(g.role_arn for g in user_pool.groups if g.role_arn)
-    if identity_pool:
-        arns.update(
-            a for a in (identity_pool.authenticated_role, identity_pool.unauthenticated_role) if a
-        )
-        for mapping in identity_pool.role_mappings.values():
-            arns.update(rule.role_arn for rule in mapping.rules)
-    return arns
 
 
 def build_roles(
