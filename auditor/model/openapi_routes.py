@@ -8,6 +8,7 @@ Anything this cannot read raises ValueError (one line), never a guessed authoriz
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditor.model.http import DEFAULT_ROUTE
@@ -135,7 +136,7 @@ def authorization_view(document: Any) -> Any:
         view["securityDefinitions"] = _schemes_view(view["securityDefinitions"])
     paths = view.get("paths")
     if isinstance(paths, dict) and not _is_function(paths):
-        view["paths"] = {path: _path_item_view(item) for path, item in paths.items()}
+        view["paths"] = {path: _branches(item, _path_item_view) for path, item in paths.items()}
     return view
 
 
@@ -143,20 +144,36 @@ def _is_function(value: dict[Any, Any]) -> bool:
     return len(value) == 1 and str(next(iter(value))).startswith(("Fn::", "Ref"))
 
 
+def _branches(value: Any, view: Callable[[Any], Any]) -> Any:
+    """`view` of `value`, and of both branches of an Fn::If: SAM writes a conditional
+    function's operation as Fn::If [condition, operation, AWS::NoValue], and the operation's
+    integration (a Lambda ARN) is known only after deploy."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
+        arguments = value["Fn::If"]
+        if isinstance(arguments, list) and len(arguments) == 3:
+            condition, when_true, when_false = arguments
+            return {"Fn::If": [condition, _branches(when_true, view), _branches(when_false, view)]}
+    return view(value)
+
+
 def _schemes_view(schemes: Any) -> Any:
     if not isinstance(schemes, dict) or _is_function(schemes):
         return schemes
     view = {}
     for name, scheme in schemes.items():
-        if isinstance(scheme, dict) and not _is_function(scheme):
-            scheme = {k: scheme[k] for k in _SCHEME_KEYS if k in scheme}
-            authorizer = scheme.get("x-amazon-apigateway-authorizer")
-            if isinstance(authorizer, dict) and not _is_function(authorizer):
-                scheme["x-amazon-apigateway-authorizer"] = {
-                    k: v for k, v in authorizer.items() if k == "type"
-                }
-        view[name] = scheme
+        view[name] = _branches(scheme, _scheme_view)
     return view
+
+
+def _scheme_view(scheme: Any) -> Any:
+    if isinstance(scheme, dict) and not _is_function(scheme):
+        scheme = {k: scheme[k] for k in _SCHEME_KEYS if k in scheme}
+        authorizer = scheme.get("x-amazon-apigateway-authorizer")
+        if isinstance(authorizer, dict) and not _is_function(authorizer):
+            scheme["x-amazon-apigateway-authorizer"] = {
+                k: v for k, v in authorizer.items() if k == "type"
+            }
+    return scheme
 
 
 def _path_item_view(item: Any) -> Any:
@@ -166,7 +183,11 @@ def _path_item_view(item: Any) -> Any:
     for key, operation in item.items():
         if key != _ANY_METHOD and key not in _OPERATIONS:
             continue
-        if isinstance(operation, dict) and not _is_function(operation):
-            operation = {k: operation[k] for k in ("security", "isDefaultRoute") if k in operation}
-        view[key] = operation
+        view[key] = _branches(operation, _operation_view)
     return view
+
+
+def _operation_view(operation: Any) -> Any:
+    if isinstance(operation, dict) and not _is_function(operation):
+        return {k: operation[k] for k in ("security", "isDefaultRoute") if k in operation}
+    return operation

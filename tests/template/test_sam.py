@@ -317,3 +317,57 @@ def test_values_nested_too_deeply_are_one_line(depth: int) -> None:
         )
     assert raised.value.source == "deep.yaml"
     assert raised.value.problem.startswith("values nest too deeply")
+
+
+CONDITIONAL = """Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Env: {Type: String, Default: dev}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, Auth: {DefaultAuthorizer: AWS_IAM}}
+  Items:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: x
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /items, Method: get}}
+  Secret:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: x
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /secret, Method: get, Auth: {Authorizer: NONE}}
+"""
+
+
+@pytest.mark.parametrize(("env", "expected"), [("prod", {"GET /secret": "NONE"}), ("dev", {})])
+def test_a_conditional_function_s_route_is_served_where_its_condition_holds(
+    tmp_path: Path, env: str, expected: dict[str, str]
+) -> None:
+    """SAM writes its operation as Fn::If [condition, operation, NoValue], its integration a
+    Lambda ARN known only after deploy: read for authorization only, never unresolved."""
+    from auditor.template.build import build_snapshot
+    from auditor.template.identities import identities_for
+    from auditor.template.load import load_application
+
+    path = tmp_path / "template.yaml"
+    path.write_text(CONDITIONAL, encoding="utf-8")
+    app = load_application(
+        [path], region="us-east-1", account_id="123456789012", parameter_values={"Env": env}
+    )
+    built = build_snapshot(app, identities_for(app), None)
+    # no pools in this template: only they are unknown, never the API
+    assert {error.service for error in built.snapshot.errors} == {"cognito-idp", "cognito-identity"}
+    (api,) = built.snapshot.apis
+    served = {route.key: route.authorization_type for route in api.routes}
+    assert served == {"GET /items": "AWS_IAM", **expected}
