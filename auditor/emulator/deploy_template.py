@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 
 from auditor.emulator.deploy_template_apis import ApiDeployer, DeployError
-from auditor.emulator.deploy_template_plan import deployment_order, references, typed
+from auditor.emulator.deploy_template_plan import deployment_order, typed
 from auditor.template.intrinsics import Resolver
 from auditor.template.model import Application, Identities, Resource, Unresolved
 
@@ -35,7 +35,6 @@ __all__ = [
     "deploy_application",
     "deployment_order",
     "generated_name",
-    "references",
     "typed",
 ]
 

@@ -4,42 +4,18 @@ refers to, and property values typed as CloudFormation types them."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 from auditor.emulator.deploy_template_apis import DeployError
 from auditor.template.model import Application, Resource
+from auditor.template.references import references
 
-_SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 # Deployments freeze the methods and routes that exist when they are created.
 _AFTER_EVERY = {
     "AWS::ApiGateway::Deployment": ("AWS::ApiGateway::Method",),
     "AWS::ApiGatewayV2::Deployment": ("AWS::ApiGatewayV2::Route",),
     "AWS::ApiGatewayV2::Stage": ("AWS::ApiGatewayV2::Route",),  # AutoDeploy serves them
 }
-
-
-def references(value: Any) -> Iterator[str]:
-    """The logical ids (or parameters) `value` refers to: Ref, Fn::GetAtt, Fn::Sub."""
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((key, inner),) = value.items()
-            if key == "Ref" and isinstance(inner, str):
-                yield inner
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(target, str):
-                    yield target.split(".", 1)[0]
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) and inner else inner
-                if isinstance(text, str):
-                    yield from _SUB_REFERENCE.findall(text)
-        for inner in value.values():
-            yield from references(inner)
-    elif isinstance(value, list):
-        for item in value:
-            yield from references(item)
 
 
 def deployment_order(app: Application) -> list[Resource]:

@@ -25,6 +25,7 @@ from auditor.template.build_apis import ApiSources, build_apis
 from auditor.template.build_cognito import CognitoSources, build_identity_pool, build_user_pool
 from auditor.template.build_context import BuildContext
 from auditor.template.build_iam import IamSources, build_roles
+from auditor.template.made_up import service_of
 from auditor.template.model import (
     Application,
     Identities,
@@ -32,6 +33,7 @@ from auditor.template.model import (
     TemplateSnapshot,
     Unresolved,
 )
+from auditor.template.references import references
 
 
 def build_snapshot(
@@ -48,6 +50,7 @@ def build_snapshot(
     identity_pool = build_identity_pool(context, target.identity_pool if target else None, cognito)
     roles, policies = build_roles(context, roles_handed_out(user_pool, identity_pool), iam)
     built_apis = build_apis(context, list(target.apis) if target else [], apis)
+    _made_elsewhere(context)
     snapshot = Snapshot(
         tool_version=__version__,
         collected_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -104,4 +107,35 @@ def unresolved_error(unresolved: Unresolved) -> CollectionError:
 
 def _errors(unresolved: list[Unresolved]) -> list[CollectionError]:
     """One error per distinct Unresolved, in the order met."""
-    return list({e.message: e for e in map(unresolved_error, unresolved)}.values())
+    return list({(e.service, e.message): e for e in map(unresolved_error, unresolved)}.values())
+
+
+# Resources whose effects are made elsewhere: a nested stack's template, a custom resource's
+# function. What they create or change is not read offline.
+_NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+_CUSTOM = "AWS::CloudFormation::CustomResource"
+
+
+def _made_elsewhere(context: BuildContext) -> None:
+    """A deployed nested stack leaves the roles' policies unknown (it may attach a policy to
+    any role, by name) and whatever it is handed (an API id: its routes); a custom resource,
+    what it is handed (a role, a pool, an API it may change). A custom resource handed none
+    of the audited resources is taken not to change them."""
+    resources = context.app.resources
+    for resource in resources.values():
+        nested = resource.type in _NESTED_STACKS
+        custom = resource.type == _CUSTOM or resource.type.startswith("Custom::")
+        if not (nested or custom) or not context.deployed(resource):
+            continue
+        handed = {
+            service_of(resources[name].type)
+            for name in references(dict(resource.properties))
+            if name in resources and name != resource.logical_id
+        }
+        reason = (
+            "the resources of a nested stack are not read offline"
+            if nested
+            else "what a custom resource changes is not known offline"
+        )
+        for service in sorted(handed | {"iam"} if nested else handed):
+            context.miss(resource, "Type", reason, service)

@@ -113,11 +113,14 @@ def _policy(context: BuildContext, resource: Resource) -> dict[str, Any] | None:
 def _body_routes(
     context: BuildContext, resource: Resource, *, rest: bool
 ) -> list[tuple[Route, TemplateLocation]]:
-    if "BodyS3Location" in resource.properties:
-        context.miss(
-            resource, "Properties.BodyS3Location", "a definition in S3 is not read offline"
-        )
-        raise Unknown
+    elsewhere = {
+        "BodyS3Location": "a definition in S3 is not read offline",
+        "CloneFrom": "the routes of the API it clones are not known offline",
+    }
+    for prop, reason in elsewhere.items():
+        if prop in resource.properties:
+            context.miss(resource, f"Properties.{prop}", reason)
+            raise Unknown
     body = _body(context, resource)
     if body is None:
         return []

@@ -14,13 +14,13 @@ from auditor.emulator.deploy_template import (
     deploy_application,
     deployment_order,
     generated_name,
-    references,
     typed,
 )
 from auditor.emulator.deploy_template_apis import body_operations
 from auditor.model.findings import TemplateLocation
 from auditor.template.load import load_application
 from auditor.template.model import Application, Resource
+from auditor.template.references import references
 from tests.support.aws import Aws
 
 
