@@ -38,14 +38,15 @@ def load_application(
         decoded = decode(path)
         if is_serverless(path, decoded):
             resources, unresolved, sections = _serverless(path, decoded, stage, region, values)
-            merged.add(source, resources, unresolved, sections)
+            merged.add(source, resources, unresolved, sections, converted=True)
         elif is_sam(decoded):
             resources, unresolved, sections = _sam(
                 path, decoded, region, account_id, partition, values
             )
-            merged.add(source, resources, unresolved, sections)
+            merged.add(source, resources, [*unresolved, *macros(source, decoded)], sections)
         elif isinstance(decoded.get("Resources"), Mapping):
-            merged.add(source, cfn_resources(source, decoded), [], decoded)
+            resources, unresolved = cfn_resources(source, decoded), macros(source, decoded)
+            merged.add(source, resources, unresolved, decoded)
         else:
             raise InputError(
                 source,
@@ -122,10 +123,55 @@ def key_line(mapping: Mapping[str, Any], key: str) -> int:
     return 1
 
 
+# Transforms whose output the readers know: SAM's (translated by sam.py) and the language
+# extensions, whose functions the resolver names as unresolved where it cannot expand them.
+_KNOWN_TRANSFORMS = (SAM_TRANSFORM, "AWS::LanguageExtensions")
+_EVERY_SERVICE = ("iam", "cognito-idp", "cognito-identity", "apigateway", "apigatewayv2")
+
+
+def macros(source: str, decoded: Mapping[str, Any]) -> list[Unresolved]:
+    """A macro (any other Transform) may rewrite the whole template before it deploys, and
+    Fn::ForEach makes resources only a deploy expands: everything is unknown then."""
+    transform = decoded.get("Transform")
+    names = transform if isinstance(transform, list) else [transform] if transform else []
+    found = [
+        (
+            TemplateLocation(
+                path=source, logical_id="Transform", line=key_line(decoded, "Transform")
+            ),
+            f"the macro {name} rewrites the template at deploy",
+        )
+        for name in names
+        if name not in _KNOWN_TRANSFORMS
+    ]
+    resources = decoded.get("Resources")
+    found += [
+        (
+            TemplateLocation(path=source, logical_id=str(key), line=line_of(key)),
+            "Fn::ForEach makes resources only a deploy expands",
+        )
+        for key in (resources if isinstance(resources, Mapping) else ())
+        if str(key).startswith("Fn::ForEach::")
+    ]
+    return [
+        Unresolved(
+            location,
+            "Transform" if location.logical_id == "Transform" else "Resources",
+            reason,
+            service,
+        )
+        for location, reason in found
+        for service in _EVERY_SERVICE
+    ]
+
+
 def cfn_resources(source: str, decoded: Mapping[str, Any]) -> dict[str, Resource]:
-    """The Resources section of a decoded CloudFormation file, each with its location."""
+    """The Resources section of a decoded CloudFormation file, each with its location
+    (Fn::ForEach loops left to macros())."""
     resources: dict[str, Resource] = {}
     for logical_id, body in decoded["Resources"].items():
+        if str(logical_id).startswith("Fn::ForEach::"):
+            continue
         location = TemplateLocation(
             path=source, logical_id=str(logical_id), line=line_of(logical_id)
         )
@@ -159,6 +205,8 @@ class _Merged:
 
     resources: dict[str, Resource] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # What was read through a Serverless file: logical ids, and sections' "Conditions.X".
+    converted: set[str] = field(default_factory=set)
     sections: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {"Parameters": {}, "Conditions": {}, "Mappings": {}}
     )
@@ -169,10 +217,18 @@ class _Merged:
         resources: Mapping[str, Resource],
         unresolved: Sequence[Unresolved],
         sections: Mapping[str, Any],
+        *,
+        converted: bool = False,
     ) -> None:
+        """`converted`: read through a Serverless file, its variables resolved; where the
+        same definition was read as plain CloudFormation too (an included file also given on
+        the command line), the converted one wins, whatever the order of the files."""
         for logical_id, resource in resources.items():
             held = self.resources.get(logical_id)
             if held is not None and _same_place(held.location, resource.location):
+                if converted and logical_id not in self.converted:
+                    self.resources[logical_id] = resource
+                    self.converted.add(logical_id)
                 continue  # one definition read twice: a file given again, or also included
             if held is not None:
                 raise InputError(
@@ -182,12 +238,22 @@ class _Merged:
                     f"line {held.location.line}",
                 )
             self.resources[logical_id] = resource
+            if converted:
+                self.converted.add(logical_id)
         self.unresolved.extend(unresolved)
         for name, merged in self.sections.items():
             section = sections.get(name) or {}
             if not isinstance(section, Mapping):
                 raise InputError(source, name, "is not a mapping")
-            merged.update(section)
+            for key, value in section.items():
+                if key not in merged or converted:
+                    merged[key] = value
+                    if converted:
+                        self.converted.add(f"{name}.{key}")
+                elif f"{name}.{key}" not in self.converted and merged[key] != value:
+                    raise InputError(
+                        source, f"{name}.{key}", "is also declared, otherwise, in another file"
+                    )
 
 
 def _same_place(one: TemplateLocation, other: TemplateLocation) -> bool:

@@ -40,11 +40,11 @@ NESTED = """  Extra:
 """
 HANDED_A_ROLE = """  Tweak:
     Type: Custom::RoleTweaker
-    Properties: {ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f, Role: !Ref EditorsRole}
+    Properties: {ServiceToken: arn:aws:lambda:us-east-1:1:function:f, Role: !Ref EditorsRole}
 """
 HANDED_NOTHING = """  Certificate:
     Type: Custom::Certificate
-    Properties: {ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f, Domain: x.example.com}
+    Properties: {ServiceToken: arn:aws:lambda:us-east-1:1:function:f, Domain: x.example.com}
 """
 
 

@@ -505,3 +505,49 @@ def test_conditions_a_serverless_file_declares_in_resources_decide_its_resources
     resolver = Resolver(app, Identities())
     assert set(app.conditions) == {"IsProd", "IsDev"}
     assert (resolver.condition_holds("IsProd"), resolver.condition_holds("IsDev")) == (True, False)
+
+
+def test_a_macro_or_a_loop_leaves_everything_unknown(tmp_path: Path) -> None:
+    app, api = written(tmp_path, APP)
+    text = api.read_text(encoding="utf-8")
+    api.write_text("Transform: AddPublicDocsRoute\n" + text, encoding="utf-8")
+    report = audited([app, api]).report
+    assert report.status == "incomplete"
+    assert {e.service for e in report.errors} == {
+        "iam",
+        "cognito-idp",
+        "cognito-identity",
+        "apigateway",
+        "apigatewayv2",
+    }
+    assert all(f"{api}:1 Transform" in e.message for e in report.errors)
+    looped = text.replace(
+        "Resources:\n",
+        "Resources:\n  Fn::ForEach::Extra:\n    - Name\n    - [A, B]\n"
+        "    - ${Name}Method: {Type: AWS::ApiGateway::Method}\n",
+        1,
+    )
+    api.write_text(looped, encoding="utf-8")
+    assert audited([app, api]).report.status == "incomplete"
+
+
+def test_the_order_of_a_serverless_file_and_what_it_includes_does_not_matter() -> None:
+    example = Path(__file__).parents[2] / "examples" / "templates" / "serverless-app"
+    baseline = load_baseline(example / "baseline.yaml")
+    files = [example / "serverless.yml", example / "resources" / "cognito.yml"]
+    found = [
+        [(f.rule_id, f.resource) for f in audited(order, baseline).report.findings]
+        for order in (files, files[::-1])
+    ]
+    assert found[0] == found[1] and found[0]
+
+
+def test_a_section_declared_otherwise_in_two_files_is_refused(tmp_path: Path) -> None:
+    app, api = written(tmp_path, APP)
+    same = 'Conditions:\n  GuestsAllowed: !Equals [!Ref AllowGuests, "true"]\n'
+    api.write_text(same + api.read_text(encoding="utf-8"), encoding="utf-8")
+    load_application([app, api], region=REGION, account_id=ACCOUNT)  # declared alike: fine
+    api.write_text(api.read_text(encoding="utf-8").replace('"true"', '"yes"', 1))
+    with pytest.raises(InputError) as raised:
+        load_application([app, api], region=REGION, account_id=ACCOUNT)
+    assert (raised.value.source, raised.value.field) == (str(api), "Conditions.GuestsAllowed")
