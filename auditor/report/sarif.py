@@ -65,7 +65,7 @@ def sarif_log(report: Report, *, baseline: Path | None = None) -> dict[str, Any]
         # Code scanning closes an alert whose result is missing from an upload: a failed read
         # must leave an open alert of its own, not fewer alerts that read as "fixed".
         rules.append(INCOMPLETE_RULE)
-        results.append(_incomplete(report, len(rules) - 1))
+        results.append(_incomplete(report, len(rules) - 1, artifact))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -102,16 +102,20 @@ INCOMPLETE_RULE: dict[str, Any] = {
 }
 
 
-def _incomplete(report: Report, index: int) -> dict[str, Any]:
+def _incomplete(report: Report, index: int, artifact: str | None) -> dict[str, Any]:
     """One result while the audit is incomplete, the same alert run after run (its
-    fingerprint is constant), closed by the first complete run."""
-    return {
+    fingerprint is constant), closed by the first complete run; on the baseline's first line
+    where there is one, as findings without a template line are."""
+    result: dict[str, Any] = {
         "ruleId": INCOMPLETE_ID,
         "ruleIndex": index,
         "level": "error",
         "message": {"text": f"The audit is incomplete: {report.incomplete_because()}."},
         "partialFingerprints": {FINGERPRINT_KEY: INCOMPLETE_ID},
     }
+    if artifact is not None:
+        result["locations"] = [_baseline_location(artifact)]
+    return result
 
 
 def _rule(rule: Rule, severity: Severity) -> dict[str, Any]:
@@ -138,10 +142,7 @@ def _result(finding: Finding, index: int, artifact: str | None) -> dict[str, Any
     if finding.template is not None:  # a template audit: the line to change
         location["physicalLocation"] = _written(finding.template)
     elif artifact is not None:
-        location["physicalLocation"] = {
-            "artifactLocation": {"uri": artifact, "index": 0},
-            "region": {"startLine": 1},
-        }
+        location["physicalLocation"] = _baseline_location(artifact)["physicalLocation"]
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
@@ -165,6 +166,15 @@ def _result(finding: Finding, index: int, artifact: str | None) -> dict[str, Any
             }
         ]
     return result
+
+
+def _baseline_location(artifact: str) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact, "index": 0},
+            "region": {"startLine": 1},
+        }
+    }
 
 
 def _logical_locations(finding: Finding) -> list[dict[str, Any]]:

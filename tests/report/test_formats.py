@@ -235,6 +235,17 @@ def test_sarif_of_an_incomplete_run_keeps_an_alert_open(marked_only: bool) -> No
         assert report.incomplete_because() in texts
 
 
+def test_the_incomplete_result_sits_on_the_baseline_like_findings_without_a_line() -> None:
+    """GitHub refuses a result whose location has no physical location."""
+    report = sample_report(incomplete=True)
+    run = json.loads(render(report, "sarif", baseline=Path("baseline.yaml")))["runs"][0]
+    incomplete = next(r for r in run["results"] if r["ruleId"] == "audit-incomplete")
+    others = [r for r in run["results"] if r["ruleId"] != "audit-incomplete"]
+    expected = others[0]["locations"][0]["physicalLocation"]
+    assert [loc["physicalLocation"] for loc in incomplete["locations"]] == [expected]
+    assert expected["artifactLocation"]["uri"].endswith("baseline.yaml")
+
+
 def test_sarif_of_a_complete_run_has_no_incomplete_result() -> None:
     results = json.loads(render(sample_report(), "sarif"))["runs"][0]["results"]
     assert results and all(r["ruleId"] != "audit-incomplete" for r in results)
