@@ -236,7 +236,7 @@ def test_sarif_of_an_incomplete_run_keeps_an_alert_open(marked_only: bool) -> No
 
 
 def test_the_incomplete_result_sits_on_the_baseline_like_findings_without_a_line() -> None:
-    """GitHub refuses a result whose location has no physical location."""
+    """Code scanning shows results anchored to a file."""
     report = sample_report(incomplete=True)
     run = json.loads(render(report, "sarif", baseline=Path("baseline.yaml")))["runs"][0]
     incomplete = next(r for r in run["results"] if r["ruleId"] == "audit-incomplete")
