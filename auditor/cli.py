@@ -139,6 +139,14 @@ AccountIdOpt = Annotated[
         "else 123456789012).",
     ),
 ]
+StackNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stack-name",
+        help="The stack the templates deploy as (AWS::StackName); without it a Condition "
+        "that reads the stack name is unresolved.",
+    ),
+]
 SlackOpt = Annotated[bool, typer.Option(help="Alert Slack on new or resolved findings.")]
 SlackAlwaysOpt = Annotated[bool, typer.Option(help="Alert Slack even when nothing changed.")]
 
@@ -238,6 +246,7 @@ def run(
     template: TemplatePathsOpt = None,
     parameter: ParameterOpt = None,
     stage: StageOpt = None,
+    stack_name: StackNameOpt = None,
 ) -> None:
     """Collect live state (or read --snapshot), audit it against the baseline, report.
 
@@ -257,10 +266,11 @@ def run(
 
         require_template_readers("--template")
         source = LiveAgainstTemplate(
-            template_options(template, parameter, stage, region, None, "--template")
+            template_options(template, parameter, stage, region, None, "--template", stack_name)
         )
-    elif parameter or stage:
-        raise InputError("--parameter" if parameter else "--stage", None, "needs --template")
+    elif parameter or stage or stack_name:
+        first = "--parameter" if parameter else "--stage" if stage else "--stack-name"
+        raise InputError(first, None, "needs --template")
 
     options = run_options(
         baseline=baseline,
@@ -303,6 +313,7 @@ def template_command(
         str | None, typer.Option(help="Region the templates deploy to (default: baseline's).")
     ] = None,
     account_id: AccountIdOpt = None,
+    stack_name: StackNameOpt = None,
     fmt: FormatOpt = None,
     output: ReportOutputsOpt = None,
     fail_on: FailOnOpt = "low",
@@ -326,7 +337,9 @@ def template_command(
     from auditor.commands.options import run_options
     from auditor.commands.run import announce, execute
 
-    source = TemplateSource(template_options(paths, parameter, stage, region, account_id, "PATH"))
+    source = TemplateSource(
+        template_options(paths, parameter, stage, region, account_id, "PATH", stack_name)
+    )
     options = run_options(
         baseline=baseline,
         aws=aws_options(region, None, None),
@@ -663,6 +676,7 @@ def baseline_init(
     parameter: ParameterOpt = None,
     stage: StageOpt = None,
     account_id: AccountIdOpt = None,
+    stack_name: StackNameOpt = None,
 ) -> None:
     """Draft a baseline YAML describing what is live today (or what templates deploy)."""
     from auditor.commands.atomic import write_text_atomic
@@ -686,12 +700,22 @@ def baseline_init(
         if named:
             raise InputError(named[0], None, "not with --template (the templates name it)")
         require_template_readers("--template")
-        options = template_options(template, parameter, stage, region, account_id, "--template")
+        options = template_options(
+            template, parameter, stage, region, account_id, "--template", stack_name
+        )
     elif user_pool is None or identity_pool is None:
         missing = "--user-pool" if user_pool is None else "--identity-pool"
         raise InputError(missing, None, "required (or draft from --template PATH...)")
-    elif parameter or stage or account_id:
-        first = "--parameter" if parameter else "--stage" if stage else "--account-id"
+    elif parameter or stage or account_id or stack_name:
+        first = (
+            "--parameter"
+            if parameter
+            else "--stage"
+            if stage
+            else "--account-id"
+            if account_id
+            else "--stack-name"
+        )
         raise InputError(first, None, "needs --template")
     path = output_file(output)
     if path is not None and path.exists() and not force:

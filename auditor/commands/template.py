@@ -10,6 +10,7 @@ only when a template is read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -76,6 +77,21 @@ def parameter_values(raw: Sequence[str]) -> dict[str, str]:
     return values
 
 
+# CloudFormation's own rule for a stack name.
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+def stack_name_option(raw: str | None) -> str | None:
+    if raw is not None and not _STACK_NAME.match(raw):
+        raise InputError(
+            "--stack-name",
+            None,
+            f"{shown(raw)} is not a stack name (a letter, then letters, "
+            "digits or hyphens; at most 128)",
+        )
+    return raw
+
+
 def account_option(raw: str | None) -> str | None:
     if raw is not None and not (len(raw) == 12 and raw.isdigit()):
         raise InputError("--account-id", None, f"{shown(raw)} is not a 12-digit account id")
@@ -91,6 +107,8 @@ class TemplateOptions:
     stage: str | None = None
     region: str | None = None  # --region: wins over the baseline's and the live one
     account_id: str | None = None  # --account-id
+    # --stack-name: without it AWS::StackName is a placeholder no Condition is decided by.
+    stack_name: str | None = None
 
 
 def template_options(
@@ -100,6 +118,7 @@ def template_options(
     region: str | None,
     account_id: str | None,
     option: str,
+    stack_name: str | None = None,
 ) -> TemplateOptions:
     """The template options of a command line, each checked (exit 2 naming it)."""
     if stage is not None and not stage.strip():
@@ -110,6 +129,7 @@ def template_options(
         stage=stage,
         region=region,
         account_id=account_option(account_id),
+        stack_name=stack_name_option(stack_name),
     )
 
 
@@ -152,7 +172,12 @@ def read_template(
         stage=options.stage,
     )
     identities = identities_for(
-        app, baseline=baseline, account_id=options.account_id, region=options.region, live=live
+        app,
+        baseline=baseline,
+        account_id=options.account_id,
+        region=options.region,
+        live=live,
+        stack_name=options.stack_name,
     )
     return build_snapshot(app, identities, target_of(baseline) if baseline else None)
 

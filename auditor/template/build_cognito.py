@@ -248,14 +248,38 @@ def _attached_roles(context: BuildContext, pool_id: str, sources: CognitoSources
     ]
     if not attachments:
         return {}
-    attachment = attachments[-1]  # AWS keeps one set of roles per pool: the last one set
+    if len(attachments) > 1:
+        # AWS keeps one set of roles per pool, and CloudFormation creates the attachments in
+        # parallel: which one is in place is not known.
+        first = attachments[0].location
+        context.miss(
+            attachments[1],
+            "Properties.IdentityPoolId",
+            f"a second role attachment for the identity pool (the first: {first.path}:"
+            f"{first.line} {first.logical_id}): which roles end up in place is known only "
+            "at deploy",
+            "cognito-identity",
+        )
+        raise Unknown
+    (attachment,) = attachments
     roles = as_mapping(attachment, "Roles", context.value(attachment, "Roles"))
     mappings = as_mapping(attachment, "RoleMappings", context.value(attachment, "RoleMappings"))
     role_mappings = {}
     for name, raw in mappings.items():
-        if not isinstance(raw, dict) or not isinstance(raw.get("IdentityProvider"), str):
+        # Without IdentityProvider, CloudFormation uses the entry's key as the provider.
+        provider = raw.get("IdentityProvider", name) if isinstance(raw, dict) else None
+        if not isinstance(provider, str):
             raise bad_input(attachment, f"RoleMappings.{name}", "needs an IdentityProvider")
-        role_mappings[raw["IdentityProvider"]] = _role_mapping(attachment, name, raw)
+        if provider in role_mappings:
+            # Two entries, one provider: which one CloudFormation sends is not documented.
+            context.miss(
+                attachment,
+                f"Properties.RoleMappings.{name}",
+                f"a second role mapping for {provider}: which applies is known only at deploy",
+                "cognito-identity",
+            )
+            raise Unknown
+        role_mappings[provider] = _role_mapping(attachment, name, raw)
     sources.role_attachment = attachment.location
     return {
         "authenticated_role": roles.get("authenticated"),

@@ -47,21 +47,36 @@ def identities_for(
     account_id: str | None = None,
     region: str | None = None,
     live: Snapshot | None = None,
-    stack_name: str = "stack",
+    stack_name: str | None = None,
 ) -> Identities:
-    """Command line first, then the live snapshot, then the baseline, then placeholders."""
+    """Command line first, then the live snapshot, then the baseline, then placeholders
+    (listed in Identities.assumed: no Condition is decided by one)."""
     arns = _baseline_role_arns(baseline) if baseline else {}
     parsed = [m for m in (_ROLE_ARN.match(a) for a in arns) if m]
     accounts = {m.group(2) for m in parsed}
     partitions = {m.group(1) for m in parsed}
-    base = Identities(
-        account_id=account_id
+    known_account = (
+        account_id
         or (live.account_id if live else None)
-        or (accounts.pop() if len(accounts) == 1 else PLACEHOLDER_ACCOUNT),
-        region=region or (live.region if live else None) or _baseline_region(baseline),
+        or (accounts.pop() if len(accounts) == 1 else None)
+    )
+    known_region = region or (live.region if live else None) or _baseline_region(baseline)
+    # The stack id's UUID is made up even where the stack name is given.
+    assumed = {"AWS::StackId"}
+    for pseudo, known in (
+        ("AWS::StackName", stack_name),
+        ("AWS::AccountId", known_account),
+        ("AWS::Region", known_region),
+    ):
+        if not known:
+            assumed.add(pseudo)
+    base = Identities(
+        account_id=known_account or PLACEHOLDER_ACCOUNT,
+        region=known_region or PLACEHOLDER_REGION,
         partition=(live.partition if live else None)
         or (partitions.pop() if len(partitions) == 1 else "aws"),
-        stack_name=stack_name,
+        stack_name=stack_name or "stack",
+        assumed=frozenset(assumed),
     )
     adopter = _Adopter(app, base)
     if live is not None:
@@ -72,22 +87,23 @@ def identities_for(
         account_id=base.account_id,
         region=base.region,
         partition=base.partition,
-        stack_name=stack_name,
+        stack_name=base.stack_name,
         physical=adopter.physical,
         attributes=adopter.attributes,
+        assumed=base.assumed,
     )
 
 
-def _baseline_region(baseline: Baseline | None) -> str:
+def _baseline_region(baseline: Baseline | None) -> str | None:
     if baseline is None:
-        return PLACEHOLDER_REGION
+        return None
     if baseline.region:
         return baseline.region
     for pool_id in (baseline.user_pool.id, baseline.identity_pool.id):
         found = _POOL_REGION.match(pool_id or "")
         if found:
             return found.group(1)
-    return PLACEHOLDER_REGION
+    return None
 
 
 def _baseline_role_arns(baseline: Baseline) -> dict[str, list[str]]:

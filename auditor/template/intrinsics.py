@@ -1,7 +1,9 @@
 """Intrinsic functions resolved against fixed identities: Ref, Fn::GetAtt, Fn::Sub, Fn::Join,
 Fn::If (with Conditions over parameter values), Fn::Select, Fn::Split, Fn::FindInMap and the
 pseudo parameters. What cannot be known offline (Fn::ImportValue, a parameter without value
-or default, an attribute we do not model) is an Unresolved, never a guess.
+or default, an SSM parameter type, a {{resolve:...}} dynamic reference, a function we do not
+know, an attribute we do not model, a placeholder pseudo parameter deciding a Condition) is
+an Unresolved, never a guess.
 
 Pure and recursion-safe: nesting deeper than MAX_DEPTH, or a Ref/Condition cycle, is an
 Unresolved too (CloudFormation refuses such a template; we never raise RecursionError)."""
@@ -23,6 +25,16 @@ from auditor.template.model import Application, Identities, Resource, Unresolved
 MAX_DEPTH = 64
 NO_VALUE = "AWS::NoValue"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+# A dynamic reference, {{resolve:ssm:name}}: CloudFormation reads it from SSM or Secrets
+# Manager at deploy.
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:([a-z-]+):([^}]*)\}\}")
+_SSM_PARAMETER = "AWS::SSM::Parameter::Value<"
+_WHY_ASSUMED = {
+    "AWS::StackName": "the stack name is known only at deploy: give --stack-name",
+    "AWS::StackId": "the stack id is known only at deploy",
+    "AWS::Region": "the region is known only at deploy: give --region",
+    "AWS::AccountId": "the account is known only at deploy: give --account-id",
+}
 
 
 class _Cannot(Exception):
@@ -59,13 +71,19 @@ def _as_written(value: Any) -> Any:
 
 
 class Resolver:
-    """Resolves values of one Application with one set of Identities."""
+    """Resolves values of one Application with one set of Identities.
+
+    A pseudo parameter Identities lists as assumed (a placeholder: no --stack-name, say)
+    resolves to its placeholder in names and ARNs, where it only makes ids up, but is
+    Unresolved while a Condition or Fn::Equals is decided: which resources exist must not
+    rest on a made-up stack name."""
 
     def __init__(self, app: Application, identities: Identities) -> None:
         self.app = app
         self.identities = identities
         self._conditions: dict[str, bool | _Cannot] = {}
         self._in_progress: set[str] = set()  # conditions and physical ids being worked out
+        self._deciding = 0  # > 0 while a Condition or Fn::Equals is evaluated
         self._functions: dict[str, Callable[[Any, int], Any]] = {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
@@ -152,6 +170,11 @@ class Resolver:
                 # Condition block is a mapping.
                 if function is not None and (key != "Condition" or isinstance(value[key], str)):
                     return function(value[key], depth + 1)
+            # No property is named Fn::: a function we do not know (Fn::Transform,
+            # Fn::ForEach::Name, a new one) would otherwise pass through as data.
+            unknown = next((str(k) for k in value if str(k).startswith("Fn::")), None)
+            if unknown is not None:
+                raise _Cannot(f"{unknown} is not resolved offline")
             resolved: dict[str, Any] = {}
             for key, item in value.items():
                 try:
@@ -174,7 +197,7 @@ class Resolver:
                     items.append(got)
             return items
         if isinstance(value, str):
-            return str(value)
+            return _static(str(value))
         return _as_written(value)
 
     def _text(self, value: Any, depth: int) -> str:
@@ -202,6 +225,8 @@ class Resolver:
         name = self._text(name, depth)
         pseudo = self._pseudo(name)
         if pseudo is not None:
+            if self._deciding and name in self.identities.assumed:
+                raise _Cannot(f"Ref {name}: {_WHY_ASSUMED.get(name, 'a placeholder')}")
             return pseudo
         if name in self.app.parameters:
             return self._parameter(name)
@@ -227,13 +252,22 @@ class Resolver:
 
     def _parameter(self, name: str) -> Any:
         declared = self.app.parameters[name]
+        kind = str(declared.get("Type", "String")) if isinstance(declared, Mapping) else "String"
+        if kind.startswith(_SSM_PARAMETER):
+            # Its Default or --parameter value names the SSM parameter; CloudFormation reads
+            # the value at deploy.
+            where = self.app.parameter_values.get(name)
+            if where is None and isinstance(declared, Mapping):
+                where = declared.get("Default")
+            raise _Cannot(
+                f"parameter {name} is read from SSM parameter {where or '(unnamed)'} at deploy"
+            )
         if name in self.app.parameter_values:
             value: Any = self.app.parameter_values[name]
         elif isinstance(declared, Mapping) and "Default" in declared:
             value = plain(declared["Default"])
         else:
             raise _Cannot(f"parameter {name} has neither a --parameter value nor a Default")
-        kind = str(declared.get("Type", "String")) if isinstance(declared, Mapping) else "String"
         if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(value, str):
             return [item.strip() for item in value.split(",")]
         return value
@@ -304,12 +338,14 @@ class Resolver:
                 return self._get_att([logical_id, attribute], depth)
             return self._text({"Ref": name}, depth)
 
-        return _SUB_VARIABLE.sub(replace, text)
+        return _static(_SUB_VARIABLE.sub(replace, text))
 
     def _join(self, value: Any, depth: int) -> str:
         delimiter, items = self._args(value, depth, 2, "Fn::Join")
-        return self._text(delimiter, depth).join(
-            self._text(i, depth) for i in self._list(items, depth)
+        return _static(
+            self._text(delimiter, depth).join(
+                self._text(i, depth) for i in self._list(items, depth)
+            )
         )
 
     def _select(self, value: Any, depth: int) -> Any:
@@ -369,12 +405,14 @@ class Resolver:
         if key in self._in_progress:
             raise _Cannot(f"condition {name} depends on itself")
         self._in_progress.add(key)
+        self._deciding += 1
         try:
             held = self._truth(self.app.conditions[name], depth + 1)
         except _Cannot as cannot:
             self._conditions[name] = cannot
             raise
         finally:
+            self._deciding -= 1
             self._in_progress.discard(key)
         self._conditions[name] = held
         return held
@@ -394,7 +432,11 @@ class Resolver:
 
     def _equals(self, value: Any, depth: int) -> bool:
         left, right = self._args(value, depth, 2, "Fn::Equals")
-        return bool(self._comparable(left, depth) == self._comparable(right, depth))
+        self._deciding += 1
+        try:
+            return bool(self._comparable(left, depth) == self._comparable(right, depth))
+        finally:
+            self._deciding -= 1
 
     def _comparable(self, value: Any, depth: int) -> Any:
         resolved = self._value(value, depth)
@@ -415,3 +457,11 @@ class Resolver:
         if not isinstance(value, list) or not 2 <= len(value) <= 10:
             raise _Cannot(f"{function} takes a list of 2 to 10 conditions")
         return value
+
+
+def _static(text: str) -> str:
+    """`text`, unless CloudFormation replaces part of it at deploy (a dynamic reference)."""
+    found = _DYNAMIC_REFERENCE.search(text)
+    if found:
+        raise _Cannot(f"{{{{resolve:{found.group(1)}:...}}}} is read at deploy ({found.group(2)})")
+    return text

@@ -76,6 +76,9 @@ class Identities:
     stack_name: str = "stack"
     physical: Mapping[str, str] = field(default_factory=dict)  # logical id -> Ref value
     attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (id, attr)
+    # The pseudo parameters above that are placeholders ("AWS::StackName", ...): good enough
+    # for a name, never for deciding a Condition (intrinsics.Resolver).
+    assumed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,3 +262,39 @@ def test_several_files_are_one_application_each_finding_names_its_file(checkout:
         ("route-undeclared", "infra/api.yaml", line_of(api_text, "HealthGet")),
         ("route-missing", "infra/api.yaml", line_of(api_text, "Api")),
     }
+
+
+def test_a_condition_on_the_stack_name_needs_stack_name(checkout: Path) -> None:
+    """Which stack the templates deploy as is known only at deploy: without --stack-name a
+    Condition that reads it is unresolved (never decided by a made-up name)."""
+    text = TEMPLATE_TEXT.replace(
+        "Resources:\n",
+        "Conditions:\n  IsDev: !Equals [!Ref AWS::StackName, shop-dev]\nResources:\n",
+    ).replace(
+        "ResourceId: !Ref AdminResource\n      HttpMethod: GET\n      AuthorizationType: AWS_IAM",
+        "ResourceId: !Ref AdminResource\n      HttpMethod: GET\n"
+        "      AuthorizationType: !If [IsDev, NONE, AWS_IAM]",
+    )
+    assert "IsDev, NONE" in text
+    write(checkout, text)
+    unknown = template("-f", "json", "--fail-on", "none")
+    assert unknown.exit_code == 3, unknown.stderr
+    assert "give --stack-name" in unknown.stderr
+    assert template("-f", "json", "--stack-name", "shop-prod").exit_code == 0
+    dev = template("-f", "json", "--stack-name", "shop-dev")
+    assert dev.exit_code == 1, dev.stderr
+    assert any(f[3] == "AdminGet" for f in findings(dev))
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ([*AUDIT, "--stack-name", "1-bad"], "--stack-name: '1-bad' is not a stack name"),
+        (["run", "--baseline", "baseline.yaml", "--stack-name", "x"], "--stack-name: needs"),
+        ([*DRAFT, "--user-pool", "p", "--identity-pool", "i", "--stack-name", "x"], "needs"),
+    ],
+)
+def test_stack_name_is_checked(checkout: Path, args: list[str], named: str) -> None:
+    result = invoke(args)
+    assert result.exit_code == 2, result.stdout
+    assert named in result.stderr

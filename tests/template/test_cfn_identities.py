@@ -142,3 +142,20 @@ def test_against_the_live_account_ids_are_matched_by_name_never_by_reference(
     assert identities.attributes[("EditorsRole", "Arn")] == live_role("app-stack-EditorsRole-9Z8Y")
     assert ("DefaultRole", "Arn") not in identities.attributes
     assert "DefaultRole" not in identities.physical
+
+
+def test_placeholders_are_listed_as_assumed(tmp_path: Path) -> None:
+    """What neither the command line nor the baseline names is a placeholder: listed, so no
+    Condition is decided by it (the stack id's UUID is always made up)."""
+    app = load_application(written(tmp_path, APP), region="us-east-1", account_id="123456789012")
+    assert identities_for(app).assumed == {
+        "AWS::StackName",
+        "AWS::StackId",
+        "AWS::Region",
+        "AWS::AccountId",
+    }
+    given = identities_for(app, account_id="210987654321", region="eu-west-1", stack_name="s")
+    assert given.assumed == {"AWS::StackId"}
+    assert given.stack_name == "s"
+    from_baseline = identities_for(app, baseline=live_baseline(tmp_path))
+    assert from_baseline.assumed == {"AWS::StackName", "AWS::StackId"}

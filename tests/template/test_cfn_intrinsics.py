@@ -212,3 +212,82 @@ def test_adopted_identities_win_over_made_up_ones() -> None:
     assert resolver.resolve({"Ref": "Unnamed"}, ANY, "X") == "live-role"
     role_arn = resolver.resolve({"Fn::GetAtt": ["Unnamed", "Arn"]}, ANY, "X")
     assert role_arn == "arn:aws:iam::111122223333:role/team/live-role"
+
+
+STACKED = Application(
+    files=("t.yaml",),
+    resources=APP.resources,
+    parameters={
+        "Flag": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/app/flag"},
+        "Listed": {"Type": "AWS::SSM::Parameter::Value<List<String>>", "Default": "/app/list"},
+    },
+    conditions={
+        "IsDev": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "shop-dev"]},
+        "InIreland": {"Fn::Equals": [{"Fn::Sub": "${AWS::Region}"}, "eu-west-1"]},
+        "Flagged": {"Fn::Equals": [{"Ref": "Flag"}, "true"]},
+    },
+    parameter_values={"Listed": "/app/other-list"},
+)
+ASSUMED = Identities(
+    account_id="111122223333",
+    region="eu-west-1",
+    stack_name="shop",
+    assumed=frozenset({"AWS::StackName", "AWS::Region"}),
+)
+
+
+def test_a_placeholder_pseudo_parameter_never_decides_a_condition() -> None:
+    resolver = Resolver(STACKED, ASSUMED)
+    for name, reason in (
+        ("IsDev", "the stack name is known only at deploy: give --stack-name"),
+        ("InIreland", "the region is known only at deploy: give --region"),
+    ):
+        held = resolver.condition_holds(name)
+        assert isinstance(held, Unresolved)
+        assert reason in held.reason
+    value = {"Fn::Equals": [{"Ref": "AWS::StackName"}, "shop"]}
+    assert isinstance(resolver.resolve(value, ANY, "Properties.X"), Unresolved)
+    assert isinstance(
+        resolver.resolve({"Fn::If": ["IsDev", 1, 2]}, ANY, "Properties.X"), Unresolved
+    )
+    # Elsewhere it only makes names up, as before.
+    assert resolver.resolve({"Fn::Sub": "${AWS::StackName}-x"}, ANY, "Properties.X") == "shop-x"
+    # Given (not assumed), it decides.
+    assert Resolver(STACKED, IDS).condition_holds("IsDev") is False
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        # The Default (or --parameter value) is the SSM parameter's name, not its value.
+        ({"Ref": "Flag"}, "parameter Flag is read from SSM parameter /app/flag at deploy"),
+        (
+            {"Ref": "Listed"},
+            "parameter Listed is read from SSM parameter /app/other-list at deploy",
+        ),
+        (
+            {"Fn::If": ["Flagged", 1, 2]},
+            "parameter Flag is read from SSM parameter /app/flag at deploy",
+        ),
+        ("{{resolve:ssm:/app/auth}}", "{{resolve:ssm:...}} is read at deploy (/app/auth)"),
+        (
+            {"Fn::Sub": "x-{{resolve:ssm-secure:${AWS::Region}-key}}"},
+            "{{resolve:ssm-secure:...}} is read at deploy (eu-west-1-key)",
+        ),
+        (
+            {"Fn::Join": ["", ["{{resolve:secretsmanager:", "s:SecretString:k}}"]]},
+            "{{resolve:secretsmanager:...}} is read at deploy (s:SecretString:k)",
+        ),
+        (
+            {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}},
+            "Fn::Transform is not resolved offline",
+        ),
+        ({"Fn::ForEach::Topics": ["T", ["a"], {}]}, "Fn::ForEach::Topics is not resolved offline"),
+        ({"A": 1, "Fn::Future": 2}, "Fn::Future is not resolved offline"),
+    ],
+)
+def test_what_only_a_deployment_reads_is_unresolved(value: Any, reason: str) -> None:
+    resolved = Resolver(STACKED, IDS).resolve({"P": value}, ANY, "Properties.X")
+    assert isinstance(resolved, Unresolved)
+    assert resolved.reason == reason
+    assert resolved.field == "Properties.X.P"
