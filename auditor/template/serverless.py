@@ -321,30 +321,36 @@ class _Converter:
         sections: dict[str, Any] = {name: {} for name in _SECTIONS}
         raw = self.decoded.get("resources")
         for part, source in self._resource_parts(raw):
-            for logical_id, body in self._mapping(part, "Resources", source).items():
-                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+            written, where = self._mapping(part, "Resources", source)
+            for logical_id, body in written.items():
+                self._cloudformation_resource(str(logical_id), body, where, _line(logical_id))
             # resources.extensions: merged into resources that exist, like an override.
-            for logical_id, body in self._mapping(part, "extensions", source).items():
+            written, where = self._mapping(part, "extensions", source)
+            for logical_id, body in written.items():
                 if str(logical_id) not in self.resources:
                     field = f"resources.extensions.{logical_id}"
-                    raise InputError(str(source), field, "extends a resource that does not exist")
-                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+                    raise InputError(str(where), field, "extends a resource that does not exist")
+                self._cloudformation_resource(str(logical_id), body, where, _line(logical_id))
             for name in _SECTIONS:
                 location = TemplateLocation(
                     path=str(source), logical_id=name, line=_key_line(part, name)
                 )
-                section = self._mapping(part, name, source)
+                section, _ = self._mapping(part, name, source)
                 sections[name].update(self._value(section, location, name, "iam", {}))
         return sections
 
-    def _mapping(self, part: Mapping[str, Any], name: str, source: Path) -> Mapping[str, Any]:
-        """The section `name` of a resources part (a mapping, or a variable naming one)."""
+    def _mapping(
+        self, part: Mapping[str, Any], name: str, source: Path
+    ) -> tuple[Mapping[str, Any], Path]:
+        """The section `name` of a resources part (a mapping, or a variable naming one), and
+        the file it is written in: `source`, or the file the variable includes."""
         section = part.get(name) or {}
         if isinstance(section, str):
+            source = _included_file(section, self.path)
             section = self._shallow(section, f"resources.{name}") or {}
         if not isinstance(section, Mapping):
             raise InputError(str(source), f"resources.{name}", "not a mapping")
-        return section
+        return section, source
 
     def _resource_parts(self, raw: Any) -> Iterator[tuple[Mapping[str, Any], Path]]:
         """Each mapping of `resources` with the file it was read from."""

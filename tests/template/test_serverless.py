@@ -596,3 +596,28 @@ def test_an_unknown_event_in_an_included_file_points_at_that_file(tmp_path: Path
             "apigateway",
         ),
     ]
+
+
+def test_resources_sections_written_as_variables_point_at_the_included_file(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nfunctions:\n  f:\n    handler: h\n    events:\n      - http: GET /a\n"
+        "resources:\n  Resources: ${file(resources/only.yml)}\n"
+        "  extensions: ${file(resources/extensions.yml)}\n",
+    )
+    write(
+        tmp_path,
+        "# pad\n# pad\nRole:\n  Type: AWS::IAM::Role\n  Properties: {RoleName: r}\n",
+        "resources/only.yml",
+    )
+    write(
+        tmp_path,
+        "# pad\nApiGatewayMethodAGet:\n  Properties: {AuthorizationType: AWS_IAM}\n",
+        "resources/extensions.yml",
+    )
+    resources = converted(path)[0]
+    assert resources["Role"].location == at("Role", 3, tmp_path / "resources" / "only.yml")
+    method = resources["ApiGatewayMethodAGet"]
+    assert method.location == at("ApiGatewayMethodAGet", 2, tmp_path / "resources/extensions.yml")
