@@ -114,17 +114,17 @@ class _Converter:
 
     def run(self) -> tuple[dict[str, Resource], list[Unresolved], dict[str, Any]]:
         rest, http = [], []
-        for function, item, index, kind, event in self._events():
-            location = TemplateLocation(path=str(self.path), logical_id=function, line=_line(item))
+        for function, item, index, kind, event, source in self._events():
+            location = TemplateLocation(path=str(source), logical_id=function, line=_line(item))
             where = f"functions.{function}.events[{index}].{kind}"
             service = "apigateway" if kind == "http" else "apigatewayv2"
             value = self._value(event, location, where, service, None)
             if value is None:
                 continue
             if kind == "http":
-                rest.append(rest_route(value, location, self.path, where))
+                rest.append(rest_route(value, location, source, where))
             else:
-                http.append(http_route(value, location, self.path, where, self.provider))
+                http.append(http_route(value, location, source, where, self.provider))
         if rest and not self._shared_api("apiGateway", "restApiId", "apigateway", rest):
             self._rest_api(rest)
         if http and not self._shared_api("httpApi", "id", "apigatewayv2", http):
@@ -167,47 +167,62 @@ class _Converter:
             path=str(self.path), logical_id=key, line=_key_line(self.decoded, key)
         )
 
-    def _events(self) -> Iterator[tuple[str, Any, int, str, Any]]:
-        """(function key, the events item as decoded, its index, "http" | "httpApi", value)."""
-        for name, function in self._functions():
+    def _events(self) -> Iterator[tuple[str, Any, int, str, Any, Path]]:
+        """(function key, the events item as decoded, its index, "http" | "httpApi", value,
+        the file the item is written in)."""
+        for name, function, source in self._functions():
             events = function.get("events") if isinstance(function, Mapping) else None
             if isinstance(events, str):
-                events = self._shallow(events, f"functions.{name}.events")
+                here = TemplateLocation(
+                    path=str(source), logical_id=name, line=_key_line(function, "events")
+                )
+                source = _included_file(events, self.path)
+                events = self._shallow(events, f"functions.{name}.events", here)
             for index, item in enumerate(events if isinstance(events, list) else []):
                 if not isinstance(item, Mapping):
                     raise InputError(
-                        str(self.path), f"functions.{name}.events[{index}]", "not a mapping"
+                        str(source), f"functions.{name}.events[{index}]", "not a mapping"
                     )
                 for kind in ("http", "httpApi"):
                     if kind in item:
-                        yield name, item, index, kind, item[kind]
+                        yield name, item, index, kind, item[kind], source
 
-    def _functions(self) -> Iterator[tuple[str, Any]]:
+    def _functions(self) -> Iterator[tuple[str, Any, Path]]:
+        """(function key, its definition as decoded, the file it is written in)."""
         functions = self.decoded.get("functions") or {}
         groups = functions if isinstance(functions, list) else [functions]
         for group in groups:
+            source = self.path
             if isinstance(group, str):
+                source = _included_file(group, self.path)
                 group = self._shallow(group, "functions")
             if not isinstance(group, Mapping):
-                raise InputError(str(self.path), "functions", "not a mapping of functions")
+                raise InputError(str(source), "functions", "not a mapping of functions")
             for name, function in group.items():
-                yield (
-                    str(name),
-                    self._shallow(function, f"functions.{name}")
-                    if isinstance(function, str)
-                    else function,
-                )
+                if isinstance(function, str):
+                    here = TemplateLocation(
+                        path=str(source), logical_id=str(name), line=_line(name)
+                    )
+                    yield (
+                        str(name),
+                        self._shallow(function, f"functions.{name}", here),
+                        _included_file(function, self.path),
+                    )
+                else:
+                    yield str(name), function, source
 
-    def _shallow(self, text: str, where: str) -> Any:
-        """A whole section written as a variable (`${file(...)}`); None, and an Unresolved,
-        when only the deploy knows it. Unknown functions leave routes unknown; unknown
-        resources may hold anything: roles, as the most likely, stand for them."""
+    def _shallow(self, text: str, where: str, location: TemplateLocation | None = None) -> Any:
+        """A whole section written as a variable (`${file(...)}`); None, and an Unresolved
+        at `location` (else the section's key), when only the deploy knows it. Unknown
+        functions leave routes unknown; unknown resources may hold anything: roles, as the
+        most likely, stand for them."""
         try:
             return self.vars.shallow(text)
         except Unknown as unknown:
             section = "resources" if where.startswith("resources") else "functions"
             service = "iam" if section == "resources" else "apigateway"
-            self.unresolved.append(Unresolved(self._here(section), where, unknown.reason, service))
+            location = location or self._here(section)
+            self.unresolved.append(Unresolved(location, where, unknown.reason, service))
             return None
 
     # --- what Serverless creates ----------------------------------------------------------
@@ -306,30 +321,36 @@ class _Converter:
         sections: dict[str, Any] = {name: {} for name in _SECTIONS}
         raw = self.decoded.get("resources")
         for part, source in self._resource_parts(raw):
-            for logical_id, body in self._mapping(part, "Resources", source).items():
-                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+            written, where = self._mapping(part, "Resources", source)
+            for logical_id, body in written.items():
+                self._cloudformation_resource(str(logical_id), body, where, _line(logical_id))
             # resources.extensions: merged into resources that exist, like an override.
-            for logical_id, body in self._mapping(part, "extensions", source).items():
+            written, where = self._mapping(part, "extensions", source)
+            for logical_id, body in written.items():
                 if str(logical_id) not in self.resources:
                     field = f"resources.extensions.{logical_id}"
-                    raise InputError(str(source), field, "extends a resource that does not exist")
-                self._cloudformation_resource(str(logical_id), body, source, _line(logical_id))
+                    raise InputError(str(where), field, "extends a resource that does not exist")
+                self._cloudformation_resource(str(logical_id), body, where, _line(logical_id))
             for name in _SECTIONS:
                 location = TemplateLocation(
                     path=str(source), logical_id=name, line=_key_line(part, name)
                 )
-                section = self._mapping(part, name, source)
+                section, _ = self._mapping(part, name, source)
                 sections[name].update(self._value(section, location, name, "iam", {}))
         return sections
 
-    def _mapping(self, part: Mapping[str, Any], name: str, source: Path) -> Mapping[str, Any]:
-        """The section `name` of a resources part (a mapping, or a variable naming one)."""
+    def _mapping(
+        self, part: Mapping[str, Any], name: str, source: Path
+    ) -> tuple[Mapping[str, Any], Path]:
+        """The section `name` of a resources part (a mapping, or a variable naming one), and
+        the file it is written in: `source`, or the file the variable includes."""
         section = part.get(name) or {}
         if isinstance(section, str):
+            source = _included_file(section, self.path)
             section = self._shallow(section, f"resources.{name}") or {}
         if not isinstance(section, Mapping):
             raise InputError(str(source), f"resources.{name}", "not a mapping")
-        return section
+        return section, source
 
     def _resource_parts(self, raw: Any) -> Iterator[tuple[Mapping[str, Any], Path]]:
         """Each mapping of `resources` with the file it was read from."""

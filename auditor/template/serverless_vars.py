@@ -6,9 +6,10 @@ Known before deploy: `self:` (the serverless.yml itself), `file(path)` and `file
 `opt:region`, `sls:stage`, `aws:region`, `param:`/`opt:` values given as --parameter, and
 fallbacks (`${env:X, 'dev'}`, nested variables). Unknown offline: the environment (a build
 machine's is not the deploy's, so `env:` counts only through its fallback), `cf:`, `ssm:`,
-`s3:`, `aws:accountId` and any other source: those raise Unknown, which the caller records
-as Unresolved. A reference to a key that does not exist, a missing file or a cycle is an
-InputError (exit 2), as `serverless deploy` fails on them too."""
+`s3:`, `aws:accountId` and any other source: those raise Unknown, fallback or not (Serverless
+falls back only on null), which the caller records as Unresolved. A reference to a key that
+does not exist, a missing file or a cycle is an InputError (exit 2), as `serverless deploy`
+fails on them too."""
 
 from __future__ import annotations
 
@@ -78,7 +79,9 @@ class Variables:
         raise InputError(str(self.path), f"${{{expression}}}", "not a string inside a string")
 
     def _evaluate(self, expression: str) -> Any:
-        """`source:address, fallback, ...` -> the first alternative that has a value."""
+        """`source:address, fallback, ...` -> the first alternative that has a value.
+        Serverless takes a fallback only when a source resolves to null: an ssm:, cf:, s3:
+        (...) value exists at deploy time, so once an alternative is Unknown, all is."""
         alternatives = _top_level_commas(expression)
         unknown: Unknown | None = None
         for index, alternative in enumerate(alternatives):
@@ -86,7 +89,12 @@ class Variables:
                 value = self._alternative(alternative.strip(), fallback=index > 0)
             except Unknown as reason:
                 unknown = unknown or reason
-                continue
+                # env: alone goes on to its fallback: the build machine's environment is not
+                # the deploy's, so by this project's decision env: counts only through its
+                # default (the one deliberate exception to "never a guess").
+                if alternative.strip().startswith("env:"):
+                    continue
+                raise unknown from None
             if value is not _MISSING and value is not None:
                 return value
         if unknown is not None:

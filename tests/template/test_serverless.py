@@ -550,3 +550,74 @@ def test_an_existing_role_by_reference_makes_no_execution_role(tmp_path: Path) -
     resources, _ = converted(path)
     assert "IamRoleLambdaExecution" not in resources
     assert resources["HttpApiRouteGetA"].properties["AuthorizationType"] == "NONE"
+
+
+def test_functions_and_events_from_included_files_point_at_those_files(tmp_path: Path) -> None:
+    # Each route is located in the file its events item is written in, whichever level of
+    # `functions` was included: all of it, one function, or one function's events.
+    path = write(
+        tmp_path,
+        "service: s\nfunctions:\n  - ${file(functions.yml)}\n"
+        "  - one: ${file(one.yml)}\n    two:\n      handler: h\n"
+        "      events: ${file(events.yml)}\n",
+    )
+    write(tmp_path, "# pad\nall:\n  handler: h\n  events:\n    - http: GET /all\n", "functions.yml")
+    write(tmp_path, "# pad\n# pad\nhandler: h\nevents:\n  - http: GET /one\n", "one.yml")
+    write(tmp_path, "# pad\n# pad\n# pad\n- http: GET /two\n", "events.yml")
+    routes = converted(path)[0]["ApiGatewayRestApi"].route_locations
+    assert routes == {
+        ("GET", "/all"): at("all", 5, tmp_path / "functions.yml"),
+        ("GET", "/one"): at("one", 5, tmp_path / "one.yml"),
+        ("GET", "/two"): at("two", 4, tmp_path / "events.yml"),
+    }
+
+
+def test_an_unknown_event_in_an_included_file_points_at_that_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "service: s\nfunctions: ${file(functions.yml)}\n")
+    write(
+        tmp_path,
+        "# pad\nf:\n  handler: h\n  events:\n"
+        "    - http: {path: a, method: get, authorizer: '${ssm:/auth, aws_iam}'}\n"
+        "g: ${ssm:/g}\n",
+        "functions.yml",
+    )
+    reason = "{} is known only at deploy time"
+    assert converted(path)[1] == [
+        Unresolved(
+            at("f", 5, tmp_path / "functions.yml"),
+            "functions.f.events[0].http",
+            reason.format("${ssm:/auth}"),
+            "apigateway",
+        ),
+        Unresolved(
+            at("g", 6, tmp_path / "functions.yml"),
+            "functions.g",
+            reason.format("${ssm:/g}"),
+            "apigateway",
+        ),
+    ]
+
+
+def test_resources_sections_written_as_variables_point_at_the_included_file(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "service: s\nfunctions:\n  f:\n    handler: h\n    events:\n      - http: GET /a\n"
+        "resources:\n  Resources: ${file(resources/only.yml)}\n"
+        "  extensions: ${file(resources/extensions.yml)}\n",
+    )
+    write(
+        tmp_path,
+        "# pad\n# pad\nRole:\n  Type: AWS::IAM::Role\n  Properties: {RoleName: r}\n",
+        "resources/only.yml",
+    )
+    write(
+        tmp_path,
+        "# pad\nApiGatewayMethodAGet:\n  Properties: {AuthorizationType: AWS_IAM}\n",
+        "resources/extensions.yml",
+    )
+    resources = converted(path)[0]
+    assert resources["Role"].location == at("Role", 3, tmp_path / "resources" / "only.yml")
+    method = resources["ApiGatewayMethodAGet"]
+    assert method.location == at("ApiGatewayMethodAGet", 2, tmp_path / "resources/extensions.yml")

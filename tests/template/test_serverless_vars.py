@@ -99,8 +99,30 @@ def test_what_only_the_deploy_knows_is_unknown(tmp_path: Path, text: str, reason
     assert raised.value.reason == reason
 
 
-def test_an_unknown_with_a_fallback_takes_the_fallback(tmp_path: Path) -> None:
-    assert variables(tmp_path).resolve("${ssm:/a/b, 'fallback'}") == "fallback"
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # Serverless falls back only on null: these have a value at deploy time, which may
+        # be a Lambda authorizer where the fallback says aws_iam.
+        ("${ssm:/items/post-authorizer, aws_iam}", "${ssm:/items/post-authorizer}"),
+        ("${cf:stack.Output, 'fallback'}", "${cf:stack.Output}"),
+        ("${s3:bucket/key, ${self:service}}", "${s3:bucket/key}"),
+        ("${aws:accountId, '123456789012'}", "${aws:accountId}"),
+        ("${opt:missing, ${ssm:/a}, 'x'}", "${ssm:/a}"),  # a fallback that is unknown
+    ],
+)
+def test_an_unknown_with_a_fallback_is_still_unknown(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    with pytest.raises(Unknown) as raised:
+        variables(tmp_path).resolve(text)
+    assert raised.value.reason == f"{reason} is known only at deploy time"
+
+
+def test_env_alone_takes_its_fallback(tmp_path: Path) -> None:
+    # The project's decision: the build machine's environment is not the deploy's.
+    assert variables(tmp_path).resolve("${env:AUTHORIZER, aws_iam}") == "aws_iam"
+    assert variables(tmp_path).resolve("${env:A, ${env:B, 'b'}}") == "b"
 
 
 def test_files_relative_to_the_serverless_yml(tmp_path: Path) -> None:
