@@ -209,31 +209,33 @@ def _accepted(findings: list[Finding], budget: int) -> str:
     out = f"\n### Accepted risk ({len(findings):,})\n\n" + _table(
         ["Severity", "Rule", "Persona", "Route", "Resource", "Reason", "Expires"], []
     )
+    rows = (
+        [
+            f"{_ICONS[f.severity.value]} {f.severity.value}",
+            code(f.rule_id),
+            code(persona_label(f.persona, f.app_client)),
+            code(f.route or ""),
+            code(f.resource),
+            text(f.accepted.reason if f.accepted else "") + _written(f) + _since(f),
+            text((f.accepted.expires if f.accepted else None) or "never"),
+        ]
+        for f in findings
+    )
+    return _rows_within(out, rows, len(findings), budget, "accepted findings")
+
+
+def _rows_within(out: str, rows: Iterable[list[str]], total: int, budget: int, rest: str) -> str:
+    """`out` with as many of `rows` (of `total`) as fit in `budget` characters, then how many
+    more there are."""
     shown = 0
-    for f in findings:
-        why = f.accepted
-        assert why is not None  # only accepted findings are listed here
-        row = (
-            "| "
-            + " | ".join(
-                [
-                    f"{_ICONS[f.severity.value]} {f.severity.value}",
-                    code(f.rule_id),
-                    code(persona_label(f.persona, f.app_client)),
-                    code(f.route or ""),
-                    code(f.resource),
-                    text(why.reason) + _written(f) + _since(f),
-                    text(why.expires or "never"),
-                ]
-            )
-            + " |\n"
-        )
+    for cells in rows:
+        row = "| " + " | ".join(cells) + " |\n"
         if len(out) + len(row) > budget:
             break
         out += row
         shown += 1
-    if shown < len(findings):
-        out += f"\n_… and {len(findings) - shown:,} more accepted findings._\n"
+    if shown < total:
+        out += f"\n_… and {total - shown:,} more {rest}._\n"
     return out
 
 
@@ -261,29 +263,18 @@ def _cell_table(title: str, cells: list[MatrixCell], budget: int, rest: str) -> 
     if not cells:
         return ""
     out = f"\n### {title}\n\n" + _table(["Persona", "API", "Route", "Live", "Baseline", "Role"], [])
-    shown = 0
-    for c in cells[:MAX_MATRIX_ROWS]:
-        row = (
-            "| "
-            + " | ".join(
-                [
-                    code(persona_label(c.persona, c.app_client)),
-                    code(f"{c.api_id}:{c.stage}"),
-                    code(c.route),
-                    text(_live(c)),
-                    "declared" if c.expected else "not declared",
-                    code(c.role_arn or "none"),
-                ]
-            )
-            + " |\n"
-        )
-        if len(out) + len(row) > budget:
-            break
-        out += row
-        shown += 1
-    if shown < len(cells):
-        out += f"\n_… and {len(cells) - shown:,} more {rest}._\n"
-    return out
+    rows = (
+        [
+            code(persona_label(c.persona, c.app_client)),
+            code(f"{c.api_id}:{c.stage}"),
+            code(c.route),
+            text(_live(c)),
+            "declared" if c.expected else "not declared",
+            code(c.role_arn or "none"),
+        ]
+        for c in cells[:MAX_MATRIX_ROWS]
+    )
+    return _rows_within(out, rows, len(cells), budget, rest)
 
 
 def _live(c: MatrixCell) -> str:
