@@ -97,9 +97,7 @@ def test_the_template_commands_help_imports_no_template_reader(command: list[str
 def test_an_offline_run_does_not_import_the_aws_sdk(tmp_path: Path) -> None:
     """`run --snapshot` audits a saved snapshot: boto3 is for reading AWS."""
     app = small_app()
-    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(tmp_path)
     code, packages = imported_by(
         "run", "--baseline", str(baseline), "--snapshot", str(snapshot), "-f", "json",
         "-o", str(tmp_path / "report.json"),

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from auditor.commands.matrix_view import ASCII_GLYPHS, GLYPHS
-from auditor.model.snapshot import Snapshot
 from tests.support.cli import invoke
 from tests.support.snapshots import SmallApp, small_app
 from tests.support.terminal import run_on_terminal
@@ -25,9 +23,7 @@ WIDE = "250"  # one grid, whatever the number of personas
 
 
 def _write(app: SmallApp, folder: Path) -> list[str]:
-    baseline, snapshot = folder / "baseline.yaml", folder / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(folder)
     return ["--baseline", str(baseline), "--snapshot", str(snapshot)]
 
 

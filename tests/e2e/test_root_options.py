@@ -8,9 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-import yaml
 
-from auditor.model.snapshot import Snapshot
 from tests.support.cli import subprocess_cli
 from tests.support.snapshots import small_app
 from tests.test_startup import imported_by
@@ -60,9 +58,7 @@ def test_the_root_options_after_the_command_leave_its_own_arguments_alone(
     tmp_path: Path,
 ) -> None:
     app = small_app()
-    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(tmp_path)
     out = tmp_path / "report.json"
     done = subprocess_cli(
         ["run", "-b", str(baseline), "--quiet", "--snapshot", str(snapshot), "--log-level",
@@ -74,9 +70,7 @@ def test_the_root_options_after_the_command_leave_its_own_arguments_alone(
 
 def test_quiet_json_logging_of_an_offline_run_imports_no_rich(tmp_path: Path) -> None:
     app = small_app()
-    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(tmp_path)
     code, packages = imported_by(
         "--log-format", "json", "run", "--baseline", str(baseline), "--snapshot", str(snapshot),
         "-f", "json", "-o", str(tmp_path / "report.json"), "--quiet", "--log-level", "debug",

@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from auditor.model.snapshot import Snapshot
 from tests.support.cli import subprocess_cli
@@ -98,9 +97,7 @@ def _drifted(tmp_path: Path) -> tuple[SmallApp, list[str]]:
     app = small_app()
     app.grant("app-editors", "GET/me", "*/admin/*")
     app.add_route("GET /undeclared-and-quite-long-path/{identifier}/children", "NONE")
-    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(tmp_path)
     return app, ["run", "--baseline", str(baseline), "--snapshot", str(snapshot)]
 
 

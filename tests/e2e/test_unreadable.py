@@ -9,7 +9,6 @@ from pathlib import Path
 
 import yaml
 
-from auditor.model.snapshot import Snapshot
 from tests.support.cli import CliResult, subprocess_cli
 from tests.support.findings import load_report
 from tests.support.snapshots import EXECUTE_API, SmallApp, role, small_app
@@ -25,9 +24,7 @@ BROKEN = {
 
 
 def _files(app: SmallApp, folder: Path) -> tuple[Path, Path]:
-    snapshot, baseline = folder / "snapshot.json", folder / "baseline.yaml"
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json(), encoding="utf-8")
-    baseline.write_text(yaml.safe_dump(app.baseline), encoding="utf-8")
+    baseline, snapshot = app.write(folder)
     return snapshot, baseline
 
 

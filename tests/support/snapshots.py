@@ -4,7 +4,10 @@ seed thread's app in miniature as snapshot + baseline, for the per-rule tests.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from auditor.checks.run import audit
 from auditor.emulator.documents import Document, cognito_trust_policy
@@ -130,6 +133,13 @@ class SmallApp:
 
     snapshot: dict[str, Any]
     baseline: dict[str, Any]
+
+    def write(self, folder: Path) -> tuple[Path, Path]:
+        """This app's baseline (YAML) and snapshot as files in `folder`, for the CLI."""
+        baseline, snapshot = folder / "baseline.yaml", folder / "snapshot.json"
+        baseline.write_text(yaml.safe_dump(self.baseline), encoding="utf-8")
+        snapshot.write_text(Snapshot.model_validate(self.snapshot).to_json(), encoding="utf-8")
+        return baseline, snapshot
 
     # --- the live side -----------------------------------------------------------------------
     @property

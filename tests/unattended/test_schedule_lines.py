@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -26,7 +25,6 @@ from auditor.collect import AwsOptions
 from auditor.commands import console
 from auditor.commands.options import RunOptions
 from auditor.commands.run import RunOutcome, execute
-from auditor.model.snapshot import Snapshot
 from auditor.unattended.schedule import run_schedule
 from tests.support.aws import offline_aws_env
 from tests.support.snapshots import small_app
@@ -38,9 +36,7 @@ CRON, ZONE = "0 0 1 1 *", "Europe/Paris"
 def files(tmp_path: Path) -> tuple[Path, Path]:
     app = small_app()
     app.grant("app-default", "GET/me")  # one finding: missing-all-users-route
-    baseline, snapshot = tmp_path / "baseline.yaml", tmp_path / "snapshot.json"
-    baseline.write_text(yaml.safe_dump(app.baseline))
-    snapshot.write_text(Snapshot.model_validate(app.snapshot).to_json())
+    baseline, snapshot = app.write(tmp_path)
     return baseline, snapshot
 
 
