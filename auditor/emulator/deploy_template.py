@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +105,16 @@ class _Deployment:
             raise DeployError(f"{resource.logical_id} {resolved.field}: {resolved.reason}")
         return typed(key, resolved)
 
+    def given(self, resource: Resource, keys: Iterable[str] | Mapping[str, str]) -> dict[str, Any]:
+        """The properties `keys` that `resource` sets, resolved, as API parameters: of the
+        same name, or as `keys` maps them (CloudFormation name -> API parameter)."""
+        renamed = keys if isinstance(keys, Mapping) else {key: key for key in keys}
+        return {
+            parameter: self.value(resource, key)
+            for key, parameter in renamed.items()
+            if key in resource.properties
+        }
+
     def name(self, resource: Resource, key: str, limit: int = 64) -> str:
         given = self.value(resource, key)
         return (
@@ -144,9 +154,9 @@ class _Deployment:
             "Path": self.value(resource, "Path", "/"),
             "AssumeRolePolicyDocument": _json(self.value(resource, "AssumeRolePolicyDocument")),
         }
-        for key in ("Description", "MaxSessionDuration", "PermissionsBoundary"):
-            if key in resource.properties:
-                args[key] = self.value(resource, key)
+        args.update(
+            self.given(resource, ("Description", "MaxSessionDuration", "PermissionsBoundary"))
+        )
         created = iam.create_role(**args)["Role"]
         self.record(resource, name, Arn=created["Arn"], RoleId=created["RoleId"])
         for policy in self.value(resource, "Policies", []):
@@ -196,17 +206,20 @@ class _Deployment:
     def user_pool(self, resource: Resource) -> None:
         args: dict[str, Any] = {"PoolName": self.name(resource, "UserPoolName", 128)}
         # Same names in CloudFormation and in CreateUserPool.
-        for key in (
-            "Schema",
-            "AdminCreateUserConfig",
-            "AliasAttributes",
-            "UsernameAttributes",
-            "AutoVerifiedAttributes",
-            "MfaConfiguration",
-            "Policies",
-        ):
-            if key in resource.properties:
-                args[key] = self.value(resource, key)
+        args.update(
+            self.given(
+                resource,
+                (
+                    "Schema",
+                    "AdminCreateUserConfig",
+                    "AliasAttributes",
+                    "UsernameAttributes",
+                    "AutoVerifiedAttributes",
+                    "MfaConfiguration",
+                    "Policies",
+                ),
+            )
+        )
         pool = self.client("cognito-idp").create_user_pool(**args)["UserPool"]
         pool_id = pool["Id"]
         provider = f"cognito-idp.{self.deployed.region}.amazonaws.com/{pool_id}"
@@ -224,18 +237,21 @@ class _Deployment:
             "UserPoolId": self.value(resource, "UserPoolId"),
             "ClientName": self.name(resource, "ClientName", 128),
         }
-        for key in (
-            "GenerateSecret",
-            "WriteAttributes",
-            "ReadAttributes",
-            "ExplicitAuthFlows",
-            "AllowedOAuthFlows",
-            "AllowedOAuthScopes",
-            "CallbackURLs",
-            "SupportedIdentityProviders",
-        ):
-            if key in resource.properties:
-                args[key] = self.value(resource, key)
+        args.update(
+            self.given(
+                resource,
+                (
+                    "GenerateSecret",
+                    "WriteAttributes",
+                    "ReadAttributes",
+                    "ExplicitAuthFlows",
+                    "AllowedOAuthFlows",
+                    "AllowedOAuthScopes",
+                    "CallbackURLs",
+                    "SupportedIdentityProviders",
+                ),
+            )
+        )
         created = self.client("cognito-idp").create_user_pool_client(**args)["UserPoolClient"]
         self.record(
             resource, created["ClientId"], ClientId=created["ClientId"], Name=created["ClientName"]
@@ -244,9 +260,7 @@ class _Deployment:
     def user_pool_group(self, resource: Resource) -> None:
         name = self.name(resource, "GroupName", 128)
         args: dict[str, Any] = {"UserPoolId": self.value(resource, "UserPoolId"), "GroupName": name}
-        for key in ("Description", "Precedence", "RoleArn"):
-            if key in resource.properties:
-                args[key] = self.value(resource, key)
+        args.update(self.given(resource, ("Description", "Precedence", "RoleArn")))
         self.client("cognito-idp").create_group(**args)
         self.record(resource, name)
 
@@ -258,16 +272,19 @@ class _Deployment:
                 resource, "AllowUnauthenticatedIdentities", False
             ),
         }
-        for key in (
-            "AllowClassicFlow",
-            "CognitoIdentityProviders",
-            "SupportedLoginProviders",
-            "DeveloperProviderName",
-            "OpenIdConnectProviderARNs",
-            "SamlProviderARNs",
-        ):
-            if key in resource.properties:
-                args[key] = self.value(resource, key)
+        args.update(
+            self.given(
+                resource,
+                (
+                    "AllowClassicFlow",
+                    "CognitoIdentityProviders",
+                    "SupportedLoginProviders",
+                    "DeveloperProviderName",
+                    "OpenIdConnectProviderARNs",
+                    "SamlProviderARNs",
+                ),
+            )
+        )
         pool_id = self.client("cognito-identity").create_identity_pool(**args)["IdentityPoolId"]
         self.record(resource, pool_id, Name=name)
 

@@ -157,13 +157,12 @@ class ApiDeployer:
             "name": self._d.value(resource, "Name", resource.logical_id),
             "type": self._d.value(resource, "Type"),
         }
-        for key, parameter in (
-            ("ProviderARNs", "providerARNs"),
-            ("IdentitySource", "identitySource"),
-            ("AuthorizerUri", "authorizerUri"),
-        ):
-            if key in resource.properties:
-                args[parameter] = self._d.value(resource, key)
+        renamed = {
+            "ProviderARNs": "providerARNs",
+            "IdentitySource": "identitySource",
+            "AuthorizerUri": "authorizerUri",
+        }
+        args.update(self._d.given(resource, renamed))
         self._d.record(resource, self._d.client("apigateway").create_authorizer(**args)["id"])
 
     def rest_deployment(self, resource: Resource) -> None:
@@ -245,9 +244,11 @@ class ApiDeployer:
             "AuthorizerType": self._d.value(resource, "AuthorizerType"),
             "IdentitySource": self._d.value(resource, "IdentitySource", []),
         }
-        for key in ("JwtConfiguration", "AuthorizerUri", "AuthorizerPayloadFormatVersion"):
-            if key in resource.properties:
-                args[key] = self._d.value(resource, key)
+        args.update(
+            self._d.given(
+                resource, ("JwtConfiguration", "AuthorizerUri", "AuthorizerPayloadFormatVersion")
+            )
+        )
         created = self._d.client("apigatewayv2").create_authorizer(**args)
         self._d.record(resource, created["AuthorizerId"])
 
