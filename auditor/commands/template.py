@@ -24,7 +24,7 @@ from auditor.model.baseline import Baseline
 from auditor.model.errors import InputError
 from auditor.model.report import Report, ReportError
 from auditor.model.snapshot import Snapshot
-from auditor.model.state import ConfigChange
+from auditor.model.state import ConfigChange, ConfigSummary
 
 if TYPE_CHECKING:
     from auditor.template.model import TemplateSnapshot
@@ -227,7 +227,11 @@ class LiveAgainstTemplate:
         assert self.built is not None
         # A section either side could not read or resolve is left out of the comparison
         # (summarize); the template's unresolved values make the report incomplete (finish).
-        return ConfigChange(summarize(self.built.snapshot), summarize(snapshot))
+        # A role whose template documents left a statement out differs from live by that
+        # statement: its documents are not compared.
+        template, live = summarize(self.built.snapshot), summarize(snapshot)
+        skipped = self.built.sources.partial_roles
+        return ConfigChange(_without_roles(template, skipped), _without_roles(live, skipped))
 
     def finish(self, report: Report) -> Report:
         from auditor.template.locate import locate_findings
@@ -270,3 +274,10 @@ def draft_from_templates(options: TemplateOptions) -> tuple[str, Snapshot]:
     return MADE_UP_NOTE + draft_baseline(
         built.snapshot, templates=[str(path) for path in options.paths]
     ), built.snapshot
+
+
+def _without_roles(summary: ConfigSummary, roles: frozenset[str]) -> ConfigSummary:
+    if not roles or summary.role_policies is None:
+        return summary
+    kept = {arn: docs for arn, docs in summary.role_policies.items() if arn not in roles}
+    return summary.model_copy(update={"role_policies": kept})

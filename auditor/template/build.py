@@ -79,6 +79,7 @@ def build_snapshot(
         apis=apis.apis,
         routes=apis.routes,
         stages=apis.stages,
+        partial_roles=frozenset(iam.partial),
     )
     return TemplateSnapshot(snapshot=snapshot, sources=sources)
 

@@ -10,6 +10,8 @@ another stack's) is not guessed: AWS managed policies can grant execute-api:Invo
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,7 @@ from auditor.template.build_context import (
     bad_input,
     refused,
 )
-from auditor.template.model import Resource
+from auditor.template.model import Resource, Unresolved
 
 ROLE = "AWS::IAM::Role"
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
@@ -36,6 +38,8 @@ class IamSources:
     roles: dict[str, TemplateLocation] = field(default_factory=dict)
     managed_policies: dict[str, TemplateLocation] = field(default_factory=dict)
     inline_policies: dict[tuple[str, str], TemplateLocation] = field(default_factory=dict)
+    # Roles with a statement left out (policy_document): their documents are not as deployed.
+    partial: set[str] = field(default_factory=set)
 
 
 def build_roles(
@@ -77,8 +81,53 @@ def build_roles(
 class _Attached:
     """What separate resources attach to roles, by role name."""
 
-    inline: dict[str, list[tuple[InlinePolicy, Resource]]] = field(default_factory=dict)
+    # role name -> (policy, where it is written, whether a statement was left out)
+    inline: dict[str, list[tuple[InlinePolicy, Resource, bool]]] = field(default_factory=dict)
     managed: dict[str, list[str]] = field(default_factory=dict)
+
+
+# The one action the audit asks about: a statement none of whose actions can match it decides
+# nothing here, whatever its resources or conditions.
+_INVOKE = "execute-api:invoke"
+
+
+def _cannot_invoke(statement: Any) -> bool:
+    """Whether a statement as written (before resolution) names only actions that cannot
+    match execute-api:Invoke: plain text, no NotAction, no wildcard that reaches it."""
+    if not isinstance(statement, Mapping) or "NotAction" in statement:
+        return False
+    actions = statement.get("Action")
+    actions = [actions] if isinstance(actions, str) else actions
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        return False
+    return not any(fnmatch.fnmatchcase(_INVOKE, a.lower().replace("[", "[[]")) for a in actions)
+
+
+def policy_document(
+    context: BuildContext, resource: Resource, raw: Any, field_name: str
+) -> tuple[Any, bool]:
+    """A permissions policy resolved statement by statement, and whether a statement was left
+    out: one that cannot be resolved offline (a table's ARN from Fn::GetAtt, say) but cannot
+    grant execute-api:Invoke either leaves the rest of the role judgeable. Any other
+    unresolvable statement: Unknown (recorded)."""
+    statements = raw.get("Statement") if isinstance(raw, Mapping) else None
+    if not isinstance(statements, list):
+        return context.resolved(resource, raw, field_name), False
+    head = {k: v for k, v in raw.items() if k != "Statement"}
+    document = context.resolved(resource, head, field_name)
+    kept: list[Any] = []
+    partial = False
+    for index, statement in enumerate(statements):
+        where = f"{field_name}.Statement[{index}]"
+        resolved = context.resolver.resolve(statement, resource, where)
+        if isinstance(resolved, Unresolved):
+            if not _cannot_invoke(statement):
+                context.unresolved.append(resolved)
+                raise Unknown
+            partial = True
+        elif resolved is not None:  # AWS::NoValue: no statement
+            kept.append(resolved)
+    return {**document, "Statement": kept}, partial
 
 
 def _attachments(context: BuildContext) -> _Attached:
@@ -89,15 +138,17 @@ def _attachments(context: BuildContext) -> _Attached:
                 role_names = [context.value(resource, "RoleName")]
             else:
                 role_names = as_list(resource, "Roles", context.value(resource, "Roles"))
-            policy = _inline(
+            document, partial = policy_document(
+                context,
                 resource,
-                context.value(resource, "PolicyName"),
-                context.value(resource, "PolicyDocument"),
+                resource.properties.get("PolicyDocument"),
+                "Properties.PolicyDocument",
             )
+            policy = _inline(resource, context.value(resource, "PolicyName"), document)
         except Unknown:
             continue
         for name in role_names:
-            attached.inline.setdefault(str(name), []).append((policy, resource))
+            attached.inline.setdefault(str(name), []).append((policy, resource, partial))
     for resource in context.of_type(MANAGED_POLICY):
         try:
             arn = context.ref(resource)
@@ -127,14 +178,16 @@ def _role(
 ) -> Role:
     name = context.ref(resource)
     inline: list[InlinePolicy] = []
-    for index, raw in enumerate(as_list(resource, "Policies", context.value(resource, "Policies"))):
-        entry = as_mapping(resource, f"Policies[{index}]", raw)
-        policy = _inline(resource, entry.get("PolicyName"), entry.get("PolicyDocument"))
+    for policy, partial in _role_policies(context, resource):
         inline.append(policy)
         sources.inline_policies[(arn, policy.name)] = resource.location
-    for policy, written in attached.inline.get(name, []):
+        if partial:
+            sources.partial.add(arn)
+    for policy, written, partial in attached.inline.get(name, []):
         inline.append(policy)
         sources.inline_policies[(arn, policy.name)] = written.location
+        if partial:
+            sources.partial.add(arn)
     managed = [
         str(a)
         for a in as_list(
@@ -184,7 +237,10 @@ def _managed_policies(
             )
             continue
         try:
-            document = context.value(resource, "PolicyDocument")
+            raw = resource.properties.get("PolicyDocument")
+            document, partial = policy_document(context, resource, raw, "Properties.PolicyDocument")
+            if partial:
+                sources.partial.update(r.arn for r in roles.values() if arn in _uses(r))
             name = arn.rsplit("/", 1)[-1]
             if not isinstance(document, dict):
                 raise bad_input(resource, "PolicyDocument", "expected a policy document")
@@ -197,3 +253,28 @@ def _managed_policies(
             raise refused(resource, exc) from None
         sources.managed_policies[arn] = resource.location
     return policies
+
+
+def _role_policies(context: BuildContext, resource: Resource) -> list[tuple[InlinePolicy, bool]]:
+    """A role's Policies, each document statement by statement where it is written as one
+    (an entry or the whole list behind an intrinsic function is resolved whole)."""
+    raw = resource.properties.get("Policies")
+    entries = raw if isinstance(raw, list) else context.value(resource, "Policies", [])
+    policies = []
+    for index, entry in enumerate(as_list(resource, "Policies", entries)):
+        field_name = f"Properties.Policies[{index}]"
+        if not (isinstance(entry, Mapping) and "PolicyDocument" in entry):
+            entry = context.resolved(resource, entry, field_name)
+            if entry is None:  # AWS::NoValue
+                continue
+        entry = as_mapping(resource, f"Policies[{index}]", entry)
+        document, partial = policy_document(
+            context, resource, entry.get("PolicyDocument"), f"{field_name}.PolicyDocument"
+        )
+        name = context.resolved(resource, entry.get("PolicyName"), f"{field_name}.PolicyName")
+        policies.append((_inline(resource, name, document), partial))
+    return policies
+
+
+def _uses(role: Role) -> list[str | None]:
+    return [*role.attached_policy_arns, role.permissions_boundary_arn]

@@ -100,6 +100,9 @@ class SourceMap:
     # (API id, method, path) -> the Method, Route, SAM event or Serverless function
     routes: Mapping[tuple[str, str, str], TemplateLocation] = field(default_factory=dict)
     stages: Mapping[tuple[str, str], TemplateLocation] = field(default_factory=dict)
+    # Roles whose policies left out a statement that could not be resolved offline and
+    # cannot grant execute-api:Invoke: judged, but their documents are not as deployed.
+    partial_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
