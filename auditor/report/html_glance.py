@@ -81,9 +81,11 @@ def _route_links(findings: list[Finding], new: set[str]) -> str:
 def _access_table(report: Report, new: set[str]) -> str:
     people = who_gained_and_lost(report.findings)
     if not people:
+        complete = report.status == "complete"
+        read = "" if complete else " in what could be read (see the failed reads)"
         return (
             '<p id="access-none">No persona reaches a route beyond the baseline or misses one '
-            "it declares.</p>"
+            f"it declares{read}.</p>"
         )
     rows = "".join(
         f'<tr><th scope="row">{_e(who)}</th><td class="gained">'

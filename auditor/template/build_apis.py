@@ -222,7 +222,7 @@ def _http_routes(
     context: BuildContext, api: Resource, api_id: str
 ) -> list[tuple[Route, TemplateLocation]]:
     located = []
-    if context.value(api, "Target") is not None:  # quick create: one route, no authorization
+    if "Target" in api.properties:  # quick create: one route, no authorization
         key = str(context.value(api, "RouteKey", DEFAULT_ROUTE))
         located.append((_keyed_route(api, key, "NONE"), api.location))
     for route in context.of_type("AWS::ApiGatewayV2::Route"):
@@ -259,7 +259,7 @@ def _stages(
         else ("AWS::ApiGatewayV2::Stage",)
     )
     stages: set[str] = set()
-    if kind == "HTTP" and context.value(api, "Target") is not None:
+    if kind == "HTTP" and "Target" in api.properties:
         stages.add(DEFAULT_ROUTE)  # quick create makes an auto-deployed $default stage
         sources.stages[(api_id, DEFAULT_ROUTE)] = api.location
     for resource in context.of_type(*types):

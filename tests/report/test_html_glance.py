@@ -177,3 +177,13 @@ def test_hostile_text_in_the_new_parts_stays_text() -> None:
     assert escaped in _section(html, "accepted-section")  # the acceptance's reason
     assert escaped in _section(html, "glance")  # the history's change lines
     assert HOSTILE_TEXT not in html
+
+
+def test_an_incomplete_report_without_findings_never_reads_as_no_drift() -> None:
+    incomplete = sample_report(incomplete=True).model_copy(update={"findings": []})
+    complete = sample_report().model_copy(update={"findings": []})
+    said = [
+        re.search(r'<p id="access-none">(.*?)</p>', render_html(r)) for r in (incomplete, complete)
+    ]
+    assert said[0] and said[1]
+    assert "what could be read" in said[0][1] and "what could be read" not in said[1][1]

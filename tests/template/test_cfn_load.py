@@ -302,14 +302,21 @@ def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
 QUICK_HTTP_API = """Resources:
   Api:
     Type: AWS::ApiGatewayV2::Api
-    Properties: {Name: app-api, ProtocolType: HTTP, Target: arn:aws:lambda:us-east-1:1:function:f}
+    Properties: {Name: app-api, ProtocolType: HTTP, Target: TARGET}
 """
 
 
-def test_a_quick_create_http_api_serves_default_without_authorization(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    # the usual target is a function's ARN, known only after deploy: only its presence counts
+    "target",
+    ["arn:aws:lambda:us-east-1:1:function:f", "!GetAtt Fn.Arn"],
+)
+def test_a_quick_create_http_api_serves_default_without_authorization(
+    tmp_path: Path, target: str
+) -> None:
     (app,) = written(tmp_path, ["app.yaml"])
     api = tmp_path / "quick.yaml"
-    api.write_text(QUICK_HTTP_API, encoding="utf-8")
+    api.write_text(QUICK_HTTP_API.replace("TARGET", target), encoding="utf-8")
     baseline = load_baseline(BASELINE).model_copy(update={"apis": []})
     snapshot = audited([app, api], baseline).built.snapshot
     (built,) = snapshot.apis
