@@ -213,6 +213,9 @@ def test_an_incomplete_audit_fails_the_job(tmp_path: Path) -> None:
 
 def test_bad_input_fails_the_job_with_one_line_and_nothing_to_upload(tmp_path: Path) -> None:
     repo = sample_repository(tmp_path / "repo")
+    # reports an earlier run left behind are not this run's
+    (repo / "auditor.sarif").write_text("{}", encoding="utf-8")
+    (repo / "auditor-report.md").write_text("stale", encoding="utf-8")
     run = run_action(repo, paths="infra/missing.yaml", baseline=BASELINE_PATH)
     assert (run.code, run.outputs) == (2, {"exit-code": "2"})
     assert len(run.stderr.strip().splitlines()) == 1 and "missing.yaml" in run.stderr
