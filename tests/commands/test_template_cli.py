@@ -298,3 +298,22 @@ def test_stack_name_is_checked(checkout: Path, args: list[str], named: str) -> N
     result = invoke(args)
     assert result.exit_code == 2, result.stdout
     assert named in result.stderr
+
+
+def test_accepted_risk_counts_in_a_template_audit_as_in_a_run(checkout: Path) -> None:
+    """§6.2 through "exit codes as run": an accepted finding stays, marked, and no longer
+    fails the audit."""
+    write(checkout, TEMPLATE_TEXT.replace("PathPart: health", "PathPart: status"))
+    assert template("-f", "json").exit_code == 1
+    baseline = checkout / "baseline.yaml"
+    accepted = yaml.safe_load(baseline.read_text())
+    accepted["accepted"] = [
+        {"rule": rule, "route": "GET /*", "reason": "status page, moved next sprint"}
+        for rule in ("route-not-iam", "route-undeclared", "route-missing")
+    ]
+    baseline.write_text(yaml.safe_dump(accepted))
+    result = template("-f", "json")
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["summary"]["accepted"] == len(report["findings"]) == 3
+    assert all(f["accepted"]["reason"] and f["template"]["line"] for f in report["findings"])

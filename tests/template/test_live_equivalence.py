@@ -241,8 +241,9 @@ def id_map(app: Application, template: Identities, deployed: Deployed) -> dict[s
     return {old: new for old, new in pairs.items() if old and old != new}
 
 
-def findings(report: Report, ids: dict[str, str]) -> set[tuple[str, str, str, str, str]]:
-    """(rule, persona, route, API id, resource) of each finding, ids rewritten by `ids`."""
+def findings(report: Report, ids: dict[str, str]) -> set[tuple[str, str, str, str, str, str]]:
+    """(rule, severity, persona, route, API id, resource) of each finding, ids rewritten by
+    `ids`."""
 
     def mapped(value: str | None) -> str:
         text = value or ""
@@ -251,7 +252,14 @@ def findings(report: Report, ids: dict[str, str]) -> set[tuple[str, str, str, st
         return text
 
     return {
-        (f.rule_id, f.persona or "", f.route or "", mapped(f.api_id), mapped(f.resource))
+        (
+            f.rule_id,
+            f.severity.value,
+            f.persona or "",
+            f.route or "",
+            mapped(f.api_id),
+            mapped(f.resource),
+        )
         for f in report.findings
     }
 
@@ -334,7 +342,7 @@ def test_the_cloudformation_apps_cases_are_found_the_same_live(
     live, offline, ids = audits_of(aws, tmp_path, paths, cfn_app_baseline, case.parameters)
     assert [e.message for e in (*live.errors, *offline.errors)] == []
     assert findings(offline, ids) == findings(live, {})
-    assert {f[:3] for f in findings(live, {})} == {
+    assert {(f[0], f[2], f[3]) for f in findings(live, {})} == {
         (rule, persona or "", route or "") for rule, persona, route, _ in case.expected
     }
 

@@ -64,6 +64,12 @@ def test_the_same_routes_with_the_same_authorization() -> None:
     assert ("items-rest", "prod", "DELETE", "/items/{id}", "NONE") in cloudformation
     assert ("items-http", "$default", "GET", "/v2/items", "AWS_IAM") in cloudformation
     assert served(FIXTURES / "serverless" / "same-app" / "serverless.yml") == cloudformation
+    # SAM's Deployment also makes the stage "Stage" (it does so on AWS too, unless
+    # OpenApiVersion is set): the same routes, served there as well.
+    sam = served(FIXTURES / "sam" / "same-app" / "template.yaml")
+    also = {(api, "prod", *rest) for api, stage, *rest in sam if stage == "Stage"}
+    assert {s for s in sam if s[1] != "Stage"} == cloudformation
+    assert also and also <= cloudformation
 
 
 SAME_APP_LOCATIONS = [
