@@ -218,14 +218,7 @@ def _audit(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         status="complete" if snapshot.complete and not unevaluated else "incomplete",
         errors=[
-            *(
-                ReportError(
-                    service=e.service,
-                    operation=e.operation,
-                    message=f"{e.message} ({e.resource})" if e.resource else e.message,
-                )
-                for e in snapshot.errors
-            ),
+            *map(ReportError.of, snapshot.errors),
             *unevaluated,
         ],
         target=ReportTarget(

@@ -237,10 +237,7 @@ class LiveAgainstTemplate:
         from auditor.template.locate import locate_findings
 
         assert self.built is not None
-        unresolved = [
-            ReportError(service=e.service, operation=e.operation, message=e.message)
-            for e in self.built.snapshot.errors
-        ]
+        unresolved = [ReportError.of(e) for e in self.built.snapshot.errors]
         located = locate_findings(report, self.built, rules={TEMPLATE_DRIFT})
         if not unresolved:
             return located

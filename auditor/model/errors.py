@@ -22,3 +22,8 @@ class InputError(AuditorError):
 
 class TargetNotFoundError(AuditorError):
     """A pool, identity pool or API named by the user does not exist. Exit code 2."""
+
+
+def failure_line(service: str, operation: str, message: str) -> str:
+    """The one wording of a failed read or delivery, on stderr and in every format."""
+    return f"{service} {operation} failed: {message}"

@@ -6,15 +6,19 @@ whoever reads a report."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.model.access_matrix import EMPTY_MATRIX, AccessMatrix, MatrixScope, ScopeNote, absent
 from auditor.model.access_matrix import MatrixCell as MatrixCell  # re-exported: one import
 from auditor.model.access_matrix import Verdict as Verdict  # for whoever reads a report
+from auditor.model.errors import failure_line
 from auditor.model.findings import Finding, Severity
 from auditor.model.report_json import json_chunks
+
+if TYPE_CHECKING:
+    from auditor.model.snapshot import CollectionError
 
 REPORT_SCHEMA_VERSION = "1"
 
@@ -43,9 +47,16 @@ class ReportError(_Model):
     operation: str
     message: str
 
+    @classmethod
+    def of(cls, error: CollectionError) -> ReportError:
+        """A failed read as the report lists it: the resource it concerned after the
+        message."""
+        message = f"{error.message} ({error.resource})" if error.resource else error.message
+        return cls(service=error.service, operation=error.operation, message=message)
+
     def describe(self) -> str:
         """The one wording every format and stderr use."""
-        return f"{self.service} {self.operation} failed: {self.message}"
+        return failure_line(self.service, self.operation, self.message)
 
     @property
     def is_delivery(self) -> bool:
@@ -56,7 +67,7 @@ class ReportError(_Model):
     def is_read(self) -> bool:
         """A failed AWS read, rather than something the auditor could not evaluate or an alert
         it could not deliver."""
-        return self.service not in (AUDITOR_SERVICE, SLACK_SERVICE, SECURITY_HUB_SERVICE)
+        return self.service != AUDITOR_SERVICE and not self.is_delivery
 
 
 class ApiTarget(_Model):

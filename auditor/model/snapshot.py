@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from auditor.model.errors import failure_line
 from auditor.model.http import DEFAULT_ROUTE, route_key, served_path
 from auditor.model.inputs import MIB, InputFormat, load_file, load_input
 from auditor.model.refs import ApiRef as ApiRef  # re-exported: the snapshot's own type
@@ -69,8 +70,7 @@ class CollectionError(_Model):
     resource: str | None = None
 
     def describe(self) -> str:
-        """As ReportError.describe words it: one wording on stderr and in every format."""
-        return f"{self.service} {self.operation} failed: {self.message}"
+        return failure_line(self.service, self.operation, self.message)
 
 
 class Group(_Model):
