@@ -63,19 +63,8 @@ class RunOutcome:
         }
 
     def _news(self) -> dict[str, int | None]:
-        """New and resolved as the history and the alert count them: never an accepted
-        finding."""
-        report = self.report
-        if report.history:  # --state: this run's record, acceptance flips included
-            last = report.history[-1]
-            return {"new": last.new, "resolved": last.resolved}
-        if report.changes is None:
-            return {"new": None, "resolved": None}
-        counting = {f.fingerprint for f in report.findings if f.counts}
-        return {
-            "new": sum(1 for fingerprint in report.changes.new if fingerprint in counting),
-            "resolved": sum(1 for f in report.changes.resolved if f.counts),
-        }
+        news = self.report.new_and_resolved()
+        return {"new": news[0], "resolved": news[1]} if news else {"new": None, "resolved": None}
 
 
 def target_of(baseline: Baseline) -> TargetRef:

@@ -189,6 +189,18 @@ class Report(_Model):
         summary's `by_severity` counts every finding listed)."""
         return by_severity(f for f in self.findings if f.counts)
 
+    def new_and_resolved(self) -> tuple[int, int] | None:
+        """New and resolved since the previous run, as the history, the alert and the heartbeat
+        count them: never an accepted finding. None without a previous run to compare with."""
+        if self.history:  # --state: this run's record, acceptance flips included
+            last = self.history[-1]
+            return last.new, last.resolved
+        if self.changes is None:
+            return None
+        counting = {f.fingerprint for f in self.findings if f.counts}
+        new = sum(1 for fingerprint in self.changes.new if fingerprint in counting)
+        return new, sum(1 for f in self.changes.resolved if f.counts)
+
     def worst_severity(self) -> Severity | None:
         """The most severe finding that counts (accepted ones do not: CONTRACT §6.2)."""
         return max(

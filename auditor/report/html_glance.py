@@ -117,12 +117,14 @@ def _since_last_run(report: Report, new: set[str]) -> str:
         if len(named) > NEW_LISTED
         else ""
     )
+    # Counted as the alert and the heartbeat count them (accepted findings never are).
+    counted = report.new_and_resolved() or (len(changes.new), len(changes.resolved))
     configuration = report.history[-1].changes if report.history else []
     changed = "".join(f"<li>{_e(line)}</li>" for line in configuration)
     return (
         '<div id="since"><h3>Since the last run</h3><p>'
-        f'<b id="since-new">{len(changes.new)}</b> new, '
-        f'<b id="since-resolved">{len(changes.resolved)}</b> resolved '
+        f'<b id="since-new">{counted[0]}</b> new, '
+        f'<b id="since-resolved">{counted[1]}</b> resolved '
         f'(<a href="#changes">details</a>), <b>{len(changes.still_open)}</b> still open.</p>'
         + (f'<ul id="since-new-list" class="compact">{items}{more}</ul>' if items else "")
         + (
