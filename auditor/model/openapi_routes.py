@@ -52,6 +52,9 @@ def openapi_routes(document: Any, *, rest: bool = False) -> list[Route]:
             security = operation.get("security", document.get("security"))
             authorization = _authorization(security, schemes, rest)
             method = "ANY" if key == _ANY_METHOD else key.upper()
+            if path == DEFAULT_ROUTE and key != _ANY_METHOD:
+                # Two verbs there would be one route, the later authorization silently winning.
+                raise ValueError(f"{key} {path}: the $default route is {_ANY_METHOD} only")
             if operation.get("isDefaultRoute") or path == DEFAULT_ROUTE:
                 routes.append(
                     Route(method="ANY", path=DEFAULT_ROUTE, authorization_type=authorization)

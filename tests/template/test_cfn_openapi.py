@@ -99,6 +99,12 @@ def test_openapi_3_http_api_with_its_default_route() -> None:
         ),
         (swagger({"/a": {"get": {"security": [{"AWS_IAM": [], "Users": []}]}}}), "one scheme"),
         (swagger({"/a": ["not", "an", "object"]}), "path '/a' is not an object"),
+        (
+            swagger(
+                {"$default": {"get": {"security": []}, "post": {"security": [{"AWS_IAM": []}]}}}
+            ),
+            "the \\$default route is x-amazon-apigateway-any-method only",
+        ),
     ],
 )
 def test_what_cannot_be_read_is_an_error(document: dict[str, Any], problem: str) -> None:
