@@ -38,6 +38,13 @@ class ReadProgress(Protocol):
     def finished(self) -> None: ...
 
 
+class RequestLimiter(Protocol):
+    """Shared by every target of a run (collect/limits.py): waits before a call so that the
+    targets reading one account stay under its documented request rates (AWS-FACTS §8)."""
+
+    def acquire(self, account: str, service: str, operation: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class AwsOptions:
     region: str | None = None
@@ -46,8 +53,15 @@ class AwsOptions:
     endpoint_url: str | None = None
     retry_mode: str = "standard"
     max_attempts: int = 10
-    # Not an option of the audit: who watches the reads (None: nobody).
+    # Many targets (CONTRACT §6.4): the role to assume with the profile's (or the run's)
+    # credentials, and the ExternalId its trust policy asks for. Never printed or logged.
+    role_arn: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    # Not options of the audit: who watches the reads (None: nobody), and the rate limiter
+    # the targets of one run share (None: botocore's retries alone), keyed by `account`.
     progress: ReadProgress | None = field(default=None, compare=False, repr=False)
+    limiter: RequestLimiter | None = field(default=None, compare=False, repr=False)
+    account: str = field(default="", compare=False)  # the limiter's key for these reads
 
     def __post_init__(self) -> None:
         # Here, so that offline runs (--snapshot) reject bad options too.

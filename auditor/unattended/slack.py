@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
@@ -114,6 +114,22 @@ class AlertContent:
     @property
     def has_changes(self) -> bool:
         return bool(self.new or self.resolved)
+
+
+@dataclass(frozen=True)
+class TargetAlert:
+    """One target's part of a run's single combined message (CONTRACT §6.4)."""
+
+    name: str  # the target's name (with its region when the name stands for several)
+    content: AlertContent
+
+
+def send_combined(
+    alerts: Sequence[TargetAlert], config: SlackConfig, report_url: str | None
+) -> None:
+    """One message for a whole run of many targets: what changed where. Raises
+    SlackDeliveryError like `send`."""
+    raise NotImplementedError  # lane C
 
 
 def _retry_handlers() -> list[RetryHandler]:
