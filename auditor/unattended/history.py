@@ -5,18 +5,22 @@ still open / resolved findings, the state to keep and the alert owed out. `track
 edge around it, used by commands.run.execute when `--state` or `--slack` is given: it loads
 the previous state, summarises this run's configuration once, audits with the change at hand
 (changed-since-last-run is a check), compares, sends the Slack alert and saves the new state.
+A run of many targets does the first half per target (`compare_with_previous`) and the rest
+once for them all (`finish_many`: one combined alert).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import replace
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from auditor.audit.catalog import get_rule
 from auditor.audit.summary import carry_over, summarize
 from auditor.checks.run import no_cycle_collection
-from auditor.commands.options import RunOptions
+from auditor.commands.options import RunOptions, SlackOptions
+from auditor.model.errors import AuditorError
 from auditor.model.findings import Finding
 from auditor.model.report import (
     HISTORY_RUNS,
@@ -33,9 +37,14 @@ from auditor.unattended.slack import (
     SlackConfig,
     SlackDeliveryError,
     SlackNotConfiguredError,
+    TargetAlert,
     send,
+    send_combined,
 )
-from auditor.unattended.stores import open_store
+from auditor.unattended.stores import StateStore, open_store
+
+if TYPE_CHECKING:
+    from auditor.collect import AwsOptions
 
 # The event rule whose findings say what changed in the configuration.
 CHANGE_RULE = "changed-since-last-run"
@@ -43,6 +52,17 @@ CHANGE_RULE = "changed-since-last-run"
 # This run's audit, given what changed in the configuration since the previous run (None: a
 # first run, or no --state).
 Audit = Callable[[ConfigChange | None], Report]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One target's run against its previous one, before anything is sent or saved: the
+    report with its changes, the state to keep, the alert owed and where the state lives."""
+
+    report: Report
+    state: State | None
+    alert: PendingAlert
+    store: StateStore | None
 
 
 def track(
@@ -56,7 +76,25 @@ def track(
     between) never leaves the report unwritten while the state says it was seen."""
     # The state bucket is in the audited region unless the command line names another.
     aws = replace(options.aws, region=options.aws.region or snapshot.region)
-    store = open_store(options.state, aws) if options.state else None
+    compared = compare_with_previous(snapshot, audit, state=options.state, aws=aws)
+    report, state = compared.report, compared.state
+    if options.slack.enabled:
+        report, pending = _send(report, compared.alert, options)
+        state = state.model_copy(update={"pending_alert": pending}) if state else None
+    if publish is not None:
+        publish(report)
+    if compared.store is not None and state is not None:
+        compared.store.save(state)
+    return report
+
+
+def compare_with_previous(
+    snapshot: Snapshot, audit: Audit, *, state: str | None, aws: AwsOptions
+) -> Compared:
+    """The per-target half of `track` (a run of many targets does it for each, then sends one
+    alert, publishes, and saves each state): the previous state loaded from `state` (read
+    with `aws`), this run audited with what changed, and compared."""
+    store = open_store(state, aws) if state else None
     previous = store.load() if store else None
     # A state kept for another target is refused before anything is audited.
     if store is not None and previous is not None:
@@ -65,15 +103,65 @@ def track(
     # one, summarise once, for the check and for the state.
     current = summarize(snapshot) if store is not None else None
     change = ConfigChange(previous.config, current) if previous and current else None
-    report, state, alert = compare(previous, audit(change), snapshot, now=_now(), current=current)
-    if options.slack.enabled:
-        report, pending = _send(report, alert, options)
-        state = state.model_copy(update={"pending_alert": pending}) if state else None
-    if publish is not None:
-        publish(report)
-    if store is not None and state is not None:
-        store.save(state)
-    return report
+    report, kept, alert = compare(previous, audit(change), snapshot, now=_now(), current=current)
+    return Compared(report, kept, alert, store)
+
+
+def alert_content(report: Report, alert: PendingAlert, report_url: str | None) -> AlertContent:
+    """What one target's alert says: the net change owed, and its configuration changes."""
+    return AlertContent(
+        report=report,
+        new=alert.new,
+        resolved=alert.resolved,
+        config_changes=sum(1 for f in report.findings if f.counts and not _lasting(f)),
+        report_url=report_url,
+    )
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A run of many targets once alerted, published and saved: each target's report as
+    published (a failed delivery among its errors) and the states that could not be saved."""
+
+    reports: list[Report]
+    unsaved: list[tuple[str, AuditorError]]
+
+
+def finish_many(
+    compared: Sequence[tuple[str, Compared]],
+    slack: SlackOptions,
+    report_url: str | None,
+    publish: Callable[[list[Report]], None],
+) -> Finished:
+    """The finish of a run of many targets (CONTRACT §6.4), in `track`'s order: ONE alert for
+    them all (what changed where; none when nothing did, unless --slack-always), the reports
+    published together, then each target's state saved, with its alert kept pending when the
+    message did not get through, as a single-target run keeps it."""
+    reports = [entry.report for _, entry in compared]
+    pending: list[PendingAlert | None] = [None] * len(compared)
+    if slack.enabled:
+        contents = [alert_content(entry.report, entry.alert, report_url) for _, entry in compared]
+        included = [i for i, content in enumerate(contents) if content.has_changes or slack.always]
+        if included:
+            alerts = [TargetAlert(compared[i][0], contents[i]) for i in included]
+            failure = _deliver_combined(alerts, slack.config, report_url)
+            if failure is not None:
+                for i in included:
+                    reports[i] = reports[i].model_copy(
+                        update={"errors": [*reports[i].errors, failure]}
+                    )
+                    if contents[i].has_changes:
+                        pending[i] = compared[i][1].alert
+    publish(reports)
+    unsaved: list[tuple[str, AuditorError]] = []
+    for (name, entry), owed in zip(compared, pending, strict=True):
+        if entry.store is None or entry.state is None:
+            continue
+        try:
+            entry.store.save(entry.state.model_copy(update={"pending_alert": owed}))
+        except AuditorError as exc:  # one target's state lost: the others are still saved
+            unsaved.append((name, exc))
+    return Finished(reports, unsaved)
 
 
 def compare(
@@ -185,13 +273,7 @@ def _send(
 ) -> tuple[Report, PendingAlert | None]:
     """Alert when there is news (or always); the report with a failed delivery among its
     errors, and what stays pending for the next run."""
-    content = AlertContent(
-        report=report,
-        new=alert.new,
-        resolved=alert.resolved,
-        config_changes=sum(1 for f in report.findings if f.counts and not _lasting(f)),
-        report_url=options.report_url,
-    )
+    content = alert_content(report, alert, options.report_url)
     if not (content.has_changes or options.slack.always):
         return report, None
     failure = _deliver(content, options.slack.config)
@@ -200,6 +282,18 @@ def _send(
     # commands.run.execute prints every report error once.
     report = report.model_copy(update={"errors": [*report.errors, failure]})
     return report, alert if content.has_changes else None
+
+
+def _deliver_combined(
+    alerts: list[TargetAlert], config: SlackConfig | None, report_url: str | None
+) -> ReportError | None:
+    try:
+        send_combined(alerts, config or SlackConfig.from_env(), report_url)
+    except SlackNotConfiguredError as exc:
+        return ReportError(service=SLACK_SERVICE, operation="configuration", message=str(exc))
+    except SlackDeliveryError as exc:
+        return ReportError(service=SLACK_SERVICE, operation=exc.operation, message=str(exc))
+    return None
 
 
 def _deliver(content: AlertContent, config: SlackConfig | None) -> ReportError | None:
