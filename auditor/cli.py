@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -228,7 +229,22 @@ def _root(
 
 @app.command()
 def run(
-    baseline: BaselineOpt,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline", "-b", help="Baseline YAML or JSON (required without --targets)."
+        ),
+    ] = None,
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            help="Audit every target of this file (accounts, regions, baselines; CONTRACT "
+            "§6.4) into one combined report, instead of --baseline."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="With --targets: targets read at once (1 to 64).")
+    ] = 16,
     snapshot: Annotated[str | None, typer.Option(help="Audit this saved snapshot offline.")] = None,
     fmt: FormatOpt = None,
     output: ReportOutputsOpt = None,
@@ -241,7 +257,13 @@ def run(
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
-    retry_mode: RetryOpt = "standard",
+    retry_mode: Annotated[
+        str | None,
+        typer.Option(
+            help="botocore retry mode: standard, adaptive or legacy (default: standard; "
+            "adaptive with --targets)."
+        ),
+    ] = None,
     max_attempts: AttemptsOpt = 10,
     template: TemplatePathsOpt = None,
     parameter: ParameterOpt = None,
@@ -253,6 +275,27 @@ def run(
     With --template, also report where the live account differs from the templates that
     describe it (template-drift, located in the templates).
     """
+    if targets is not None:
+        _run_targets(
+            targets,
+            refused={
+                "--baseline": baseline is not None,
+                "--snapshot": snapshot is not None,
+                "--template": bool(template),
+                "--security-hub": security_hub,
+            },
+            aws=aws_options(region, profile, endpoint_url, retry_mode or "adaptive", max_attempts),
+            fmt=fmt,
+            outputs=output,
+            fail_on=fail_on,
+            matrix=matrix,
+            state=state,
+            slack=slack,
+            slack_always=slack_always,
+            workers=workers,
+        )
+    if baseline is None:
+        raise InputError("--baseline", None, "required (or --targets FILE for many targets)")
     from auditor.commands.options import run_options
     from auditor.commands.run import SnapshotSource, announce, execute
 
@@ -274,7 +317,7 @@ def run(
 
     options = run_options(
         baseline=baseline,
-        aws=aws_options(region, profile, endpoint_url, retry_mode, max_attempts),
+        aws=aws_options(region, profile, endpoint_url, retry_mode or "standard", max_attempts),
         snapshot=snapshot,
         fmt=fmt,
         outputs=output,
@@ -292,6 +335,44 @@ def run(
         refuse_overwriting_templates(options, template)
     outcome = execute(options, color=sys.stdout.isatty(), stdout=True, source=source)
     announce(outcome, options.outputs)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _run_targets(
+    targets: str,
+    *,
+    refused: dict[str, bool],
+    aws: AwsOptions,
+    fmt: str | None,
+    outputs: list[str] | None,
+    fail_on: str,
+    matrix: str,
+    state: str | None,
+    slack: bool,
+    slack_always: bool,
+    workers: int,
+) -> NoReturn:
+    """`run --targets`: each target names its own baseline; options of one target only are
+    refused (one line, exit 2) before anything is read."""
+    for option, given in refused.items():
+        if given:
+            raise InputError(option, None, "not with --targets (each target is in the file)")
+    from auditor.commands.many import execute_many, many_options
+
+    options = many_options(
+        targets=targets,
+        aws=replace(aws, progress=None),
+        fmt=fmt,
+        outputs=outputs,
+        fail_on=fail_on,
+        state=state,
+        slack=slack,
+        slack_always=slack_always,
+        terminal=sys.stdout.isatty(),
+        matrix=matrix,
+        workers=workers,
+    )
+    outcome = execute_many(options, stdout=True, color=sys.stdout.isatty())
     raise typer.Exit(outcome.exit_code)
 
 

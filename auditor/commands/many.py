@@ -1,4 +1,328 @@
 """`auditor run --targets FILE` (CONTRACT §6.4): many (account, region, baseline) targets in one
-run, collected concurrently, each audited as `run` would, one combined report, one alert."""
+run, collected concurrently, each audited as `run` would, one combined report, one alert.
+
+Order: the targets file and every baseline it lists are read and checked (exit 2 before any
+AWS call), the organization's accounts discovered, then every target runs in a bounded pool of
+threads (collection is I/O: waiting on AWS). Each target's failure is its own incomplete
+report (commands/many_target.py); a bug of the auditor in one target lets the others finish,
+then exits 4 naming it. The reports are published together, then each state is saved.
+"""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor import __version__
+from auditor.commands.console import failure, notice
+from auditor.commands.many_target import TargetOutcome, TargetRun, display_name, run_target
+from auditor.commands.options import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    S3_SCHEME,
+    ReportOutput,
+    SlackOptions,
+    fail_on_level,
+    matrix_scope,
+    report_outputs,
+    s3_address,
+    slack_options,
+)
+from auditor.commands.run import exit_code
+from auditor.model.access_matrix import MatrixScope
+from auditor.model.combined_report import CombinedReport, TargetReport
+from auditor.model.errors import InputError
+from auditor.model.findings import Severity
+from auditor.model.report import Report, ReportError, ToolInfo
+from auditor.model.targets import Target
+
+if TYPE_CHECKING:
+    from auditor.collect import AwsOptions
+    from auditor.collect.session import AwsClients
+    from auditor.report.render import ReportFormat
+
+DEFAULT_WORKERS = 16  # targets read at once: each mostly waits on AWS
+MAX_WORKERS = 64
+STATE_FIELDS = ("{name}", "{key}", "{account_id}", "{region}")
+
+
+@dataclass(frozen=True)
+class ManyOptions:
+    targets: Path
+    aws: AwsOptions  # the run's own: endpoint, retries, --region and --profile as defaults
+    outputs: tuple[ReportOutput, ...] = ()
+    format: ReportFormat = "json"
+    fail_on: Severity | None = Severity.LOW
+    state: str | None = None  # a folder, s3://bucket/prefix, or a path with {key} and kin
+    slack: SlackOptions = field(default_factory=SlackOptions)
+    report_url: str | None = None
+    matrix: MatrixScope = "full"
+    workers: int = DEFAULT_WORKERS
+
+
+@dataclass(frozen=True)
+class ManyOutcome:
+    report: CombinedReport  # every cell, whatever --matrix lists
+    exit_code: int
+    outcomes: list[TargetOutcome]
+
+
+def many_options(
+    *,
+    targets: str,
+    aws: AwsOptions,
+    fmt: str | None = None,
+    outputs: list[str] | None = None,
+    fail_on: str = "low",
+    state: str | None = None,
+    slack: bool = False,
+    slack_always: bool = False,
+    terminal: bool = False,
+    matrix: str = "full",
+    workers: int = DEFAULT_WORKERS,
+) -> ManyOptions:
+    """Every option of `run --targets` checked before the targets file is read."""
+    from auditor.commands.paths import input_file
+
+    targets_path = input_file(targets, "--targets")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError("--workers", None, f"must be from 1 to {MAX_WORKERS}")
+    state_at = state_folder(state)
+    keep: dict[str, Path | None] = {"--targets": targets_path}
+    written, stdout_format = report_outputs(outputs or [], fmt, terminal=terminal, keep=keep)
+    return ManyOptions(
+        targets=targets_path,
+        aws=aws,
+        outputs=written,
+        format=stdout_format,
+        fail_on=fail_on_level(fail_on),
+        state=state_at,
+        slack=slack_options(slack, slack_always),
+        matrix=matrix_scope(matrix),
+        workers=workers,
+    )
+
+
+def state_folder(raw: str | None) -> str | None:
+    """--state with --targets: where each target's state goes (many_target.state_for)."""
+    if raw is None:
+        return None
+    where = f"--state {raw!r}"
+    templated = any(name in raw for name in STATE_FIELDS)
+    if raw.startswith(S3_SCHEME):
+        s3_address(raw if templated else raw.rstrip("/") + "/state.json", where)
+        return raw
+    if not templated:
+        folder = Path(raw)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(
+                where,
+                None,
+                "with --targets, a folder (one state per target), s3://bucket/prefix, "
+                "or a path with {key}",
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(where, None, f"cannot create the folder: {exc.strerror}") from exc
+    return raw
+
+
+def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = False) -> ManyOutcome:
+    """The whole run; with `stdout` (the CLI) a report without -o is printed."""
+    from auditor.collect.limits import RateLimiter
+    from auditor.commands.many_progress import targets_progress
+    from auditor.model.accepted import today_utc
+    from auditor.model.targets_file import load_targets
+
+    targets_file = load_targets(
+        options.targets, region=options.aws.region, profile=options.aws.profile
+    )
+    run_aws = replace(options.aws, progress=None)  # per-call progress: off with --targets
+    run_errors: list[ReportError] = []
+    accounts: list[str] = []
+    if targets_file.organization is not None:
+        from auditor.collect.organizations import discover_accounts
+
+        discovery = discover_accounts(targets_file.organization, run_aws)
+        accounts = discovery.accounts
+        run_errors = [ReportError.of(error) for error in discovery.errors]
+    targets = targets_file.expand(accounts)
+    run = TargetRun(aws=run_aws, limiter=RateLimiter(), state=options.state, today=today_utc())
+    progress = targets_progress(len(targets), color=color)
+    outcomes: list[TargetOutcome] = []
+    try:
+        outcomes = _run_all(targets, run, options.workers, progress.done if progress else None)
+    finally:
+        if progress is not None:
+            progress.close()
+    reports = _finish(outcomes, options, run_errors, stdout=stdout, color=color)
+    combined = _combine(outcomes, reports, run_errors)
+    _print_failures(outcomes, reports, run_errors)
+    code = _exit_code(combined, reports, outcomes, options.fail_on)
+    if options.outputs:
+        from auditor.commands.outputs import summary_line
+
+        notice(summary_line(combined, options.outputs))  # type: ignore[arg-type]
+    return ManyOutcome(combined, code, outcomes)
+
+
+def _run_all(
+    targets: Sequence[Target],
+    run: TargetRun,
+    workers: int,
+    done: Callable[[TargetOutcome], None] | None,
+) -> list[TargetOutcome]:
+    """Every target, at most `workers` at once; outcomes in the targets' order."""
+    if not targets:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(targets))) as pool:
+        futures = [pool.submit(run_target, target, run) for target in targets]
+        if done is not None:
+            for future in futures:
+                future.add_done_callback(lambda finished: done(finished.result()))
+        return [future.result() for future in futures]
+
+
+def _finish(
+    outcomes: list[TargetOutcome],
+    options: ManyOptions,
+    run_errors: list[ReportError],
+    *,
+    stdout: bool,
+    color: bool,
+) -> list[Report]:
+    """Alert, publish, save (unattended/history.finish_many), or only publish without
+    --state and --slack; every target's report as published, in order."""
+    reports = [outcome.report for outcome in outcomes]
+
+    def publish(final: list[Report]) -> None:
+        _publish(_combine(outcomes, final, run_errors), options, stdout=stdout, color=color)
+
+    tracked = [i for i, outcome in enumerate(outcomes) if outcome.compared is not None]
+    if not (options.slack.enabled and tracked) and options.state is None:
+        publish(reports)
+        return reports
+    from auditor.unattended.history import finish_many
+
+    names = _names_with_regions(outcomes)
+
+    def publish_tracked(final: list[Report]) -> None:
+        for i, report in zip(tracked, final, strict=True):
+            reports[i] = report
+        publish(reports)
+
+    compared = [(display_name(outcomes[i].target, names), outcomes[i].compared) for i in tracked]
+    finished = finish_many(
+        [(name, entry) for name, entry in compared if entry is not None],
+        options.slack,
+        options.report_url,
+        publish_tracked,
+    )
+    for name, error in finished.unsaved:
+        failure(f"auditor: {name}: {error}")
+    return reports
+
+
+def _names_with_regions(outcomes: list[TargetOutcome]) -> set[str]:
+    seen: dict[str, int] = {}
+    for outcome in outcomes:
+        seen[outcome.target.name] = seen.get(outcome.target.name, 0) + 1
+    return {name for name, count in seen.items() if count > 1}
+
+
+def _combine(
+    outcomes: list[TargetOutcome], reports: list[Report], run_errors: list[ReportError]
+) -> CombinedReport:
+    entries = [
+        TargetReport(name=outcome.target.name, report=report)
+        for outcome, report in zip(outcomes, reports, strict=True)
+    ]
+    return CombinedReport.of(
+        entries,
+        tool=ToolInfo(version=__version__),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        errors=run_errors,
+    )
+
+
+def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, color: bool) -> None:
+    from auditor.report.render import render_chunks
+
+    published = combined.model_copy(
+        update={
+            "targets": [
+                entry.model_copy(update={"report": entry.report.with_matrix(options.matrix)})
+                for entry in combined.targets
+            ]
+        }
+    )
+    if options.outputs:
+        from auditor.commands.outputs import write_outputs
+
+        @cache
+        def clients() -> AwsClients:
+            from auditor.collect.session import AwsClients
+
+            return AwsClients(options.aws)
+
+        write_outputs(published, options.outputs, clients, baseline=options.targets)  # type: ignore[arg-type]
+    elif stdout:
+        for chunk in render_chunks(published, options.format, color=color):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+
+def _print_failures(
+    outcomes: list[TargetOutcome], reports: list[Report], run_errors: list[ReportError]
+) -> None:
+    """`auditor: <name>: <failure line>` for each failure of each target; the run's own
+    (discovery) as `run` prints them."""
+    for error in run_errors:
+        failure(f"auditor: {error.describe()}", service=error.service, operation=error.operation)
+    names = _names_with_regions(outcomes)
+    for outcome, report in zip(outcomes, reports, strict=True):
+        name = display_name(outcome.target, names)
+        for error in report.errors:
+            failure(
+                f"auditor: {name}: {error.describe()}",
+                service=error.service,
+                operation=error.operation,
+                target=name,
+            )
+        if outcome.bug is not None and _debug():
+            from auditor.model.redact import scrub
+
+            sys.stderr.write(scrub(outcome.bug))
+
+
+def _debug() -> bool:
+    """--debug: a bug's traceback is printed (as the guard prints one that ends a run)."""
+    from auditor.commands import console
+
+    return console._settings.debug
+
+
+def _exit_code(
+    combined: CombinedReport,
+    reports: list[Report],
+    outcomes: list[TargetOutcome],
+    fail_on: Severity | None,
+) -> int:
+    """CONTRACT §6.4: the worst target's (3 over 1 over 0); a bug in any target is 4, once
+    the others finished and the report was published."""
+    if any(outcome.bug is not None for outcome in outcomes):
+        return EXIT_INTERNAL
+    if combined.status == "incomplete":
+        return EXIT_INCOMPLETE
+    if any(exit_code(report, fail_on) == EXIT_FINDINGS for report in reports):
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,191 @@
+"""One target of a run of many (CONTRACT §6.4): collect, check the account, audit, compare with
+its state; any failure of its own becomes its incomplete report, never the run's.
+
+Runs in a worker thread of commands/many.py: nothing here prints or writes (the run publishes
+every report together, then saves every state).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from auditor import __version__
+from auditor.checks.run import audit
+from auditor.collect import AwsOptions, collect_snapshot
+from auditor.commands.run import aws_for, target_of
+from auditor.model.accepted import today_utc
+from auditor.model.baseline import Baseline
+from auditor.model.baseline_file import load_baseline
+from auditor.model.errors import AuditorError, InputError
+from auditor.model.report import (
+    AUDITOR_SERVICE,
+    Report,
+    ReportError,
+    ReportTarget,
+    Summary,
+    ToolInfo,
+)
+from auditor.model.snapshot import Snapshot
+from auditor.model.targets import Target
+
+if TYPE_CHECKING:
+    from auditor.collect.session import RequestLimiter
+    from auditor.unattended.history import Compared
+
+READ_BASELINE = "ReadBaseline"  # a discovered target's baseline file is missing or bad
+READ_STATE = "ReadState"  # its state cannot be read, or is another target's
+INTERNAL = "internal error"  # a bug in the auditor: the run exits 4 (see TargetOutcome.bug)
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """What every target of one run shares: the run's AWS options (endpoint, retries, its
+    own credentials for the state bucket), the rate limiter and --state."""
+
+    aws: AwsOptions
+    limiter: RequestLimiter | None
+    state: str | None  # --state as given: a folder, s3://bucket/prefix, or a {key} template
+    today: date | None = None  # the run's day: one for every target, even across midnight
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    target: Target
+    report: Report
+    compared: Compared | None = None  # with --state or --slack: what the finish needs
+    snapshot: Snapshot | None = None
+    bug: str | None = None  # the traceback of an unexpected exception (exit 4)
+
+
+def target_aws(target: Target, run: TargetRun) -> AwsOptions:
+    """The target's own session: its region, profile and role, the run's endpoint and retry
+    policy, and the shared limiter keyed by the account it reads."""
+    account = target.account_id or _role_account(target.role_arn) or target.profile or "default"
+    return replace(
+        run.aws,
+        region=target.region or run.aws.region,
+        profile=target.profile or run.aws.profile,
+        role_arn=target.role_arn,
+        external_id=target.external_id,
+        limiter=run.limiter,
+        account=account,
+        progress=None,  # many targets at once: the run's progress counts targets, not pages
+    )
+
+
+def _role_account(role_arn: str | None) -> str | None:
+    parts = role_arn.split(":") if role_arn else []
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def state_for(state: str, target: Target) -> str:
+    """Where `target` keeps its state (CONTRACT §6.4): `{name}`, `{key}`, `{account_id}` and
+    `{region}` substituted when the value holds one, else `<state>/<key, '@' as '.'>.json`."""
+    fields = {
+        "name": target.name,
+        "key": target.key.replace("@", "."),
+        "account_id": target.account_id or "",
+        "region": target.region or "",
+    }
+    if any(f"{{{name}}}" in state for name in fields):
+        for name, value in fields.items():
+            state = state.replace(f"{{{name}}}", value)
+        return state
+    return f"{state.rstrip('/')}/{fields['key']}.json"
+
+
+def run_target(target: Target, run: TargetRun) -> TargetOutcome:
+    """The target's report, complete or not; never raises but for KeyboardInterrupt and
+    SystemExit (a person stopping the run stops it all)."""
+    try:
+        return _run(target, run)
+    except Exception as exc:  # each target's failure is its own report
+        bug = None if _expected(exc) else traceback.format_exc()
+        return TargetOutcome(target, failed_report(target, run, [error_of(exc)]), bug=bug)
+
+
+def _run(target: Target, run: TargetRun) -> TargetOutcome:
+    try:
+        baseline = load_baseline(target.baseline)
+    except AuditorError as exc:
+        error = ReportError(service=AUDITOR_SERVICE, operation=READ_BASELINE, message=str(exc))
+        return TargetOutcome(target, failed_report(target, run, [error]))
+    aws = aws_for(baseline, target_aws(target, run))
+    snapshot = collect_snapshot(target_of(baseline), aws)
+    wrong = _wrong_account(target, snapshot)
+    if wrong is not None:  # never audit another account than the file names, silently
+        return TargetOutcome(target, failed_report(target, run, [wrong], baseline), None, snapshot)
+    today = run.today or today_utc()
+    if run.state is None:
+        report = audit(snapshot, baseline, today=today)
+        return TargetOutcome(target, report, None, snapshot)
+    from auditor.unattended.history import compare_with_previous
+
+    # The state is the run's, kept with the run's own credentials, not the target's role.
+    state_aws = replace(run.aws, region=run.aws.region or snapshot.region, progress=None)
+    try:
+        compared = compare_with_previous(
+            snapshot,
+            lambda change: audit(snapshot, baseline, change, today=today),
+            state=state_for(run.state, target),
+            aws=state_aws,
+        )
+    except InputError as exc:
+        error = ReportError(service=AUDITOR_SERVICE, operation=READ_STATE, message=str(exc))
+        return TargetOutcome(target, failed_report(target, run, [error], baseline), None, snapshot)
+    return TargetOutcome(target, compared.report, compared, snapshot)
+
+
+def _wrong_account(target: Target, snapshot: Snapshot) -> ReportError | None:
+    if target.account_id is None or snapshot.account_id in (None, target.account_id):
+        return None  # unknown (GetCallerIdentity failed: already an error) or the right one
+    return ReportError(
+        service="sts",
+        operation="GetCallerIdentity",
+        message=f"the credentials are for account {snapshot.account_id}, "
+        f"the target is account {target.account_id}: not audited",
+    )
+
+
+def _expected(exc: Exception) -> bool:
+    """A failure of the target, not of the auditor: bad input, a missing pool, AWS or the
+    network refusing."""
+    from auditor.collect.failures import is_aws_failure
+
+    return isinstance(exc, AuditorError) or is_aws_failure(exc)
+
+
+def error_of(exc: Exception) -> ReportError:
+    """The failed call as the target's report lists it."""
+    from auditor.collect.failures import aws_error
+
+    error = aws_error(exc)
+    if error is not None:
+        return error
+    if isinstance(exc, AuditorError):
+        return ReportError(service=AUDITOR_SERVICE, operation=type(exc).__name__, message=str(exc))
+    return ReportError(service=AUDITOR_SERVICE, operation=INTERNAL, message=repr(exc))
+
+
+def failed_report(
+    target: Target, run: TargetRun, errors: list[ReportError], baseline: Baseline | None = None
+) -> Report:
+    """A target's report when it never got audited: incomplete, its failed call in `errors`,
+    nothing else claimed (no finding, an empty matrix: absence is not proof of no drift)."""
+    region = target.region or run.aws.region or (baseline.region if baseline else None)
+    return Report(
+        tool=ToolInfo(version=__version__),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        status="incomplete",
+        errors=errors,
+        target=ReportTarget(account_id=target.account_id, region=region or "unknown"),
+        summary=Summary.of([]),
+    )
+
+
+def display_name(target: Target, names_with_regions: set[str]) -> str:
+    """The name a person reads: with its region when the name stands for several."""
+    return target.key if target.name in names_with_regions else target.name
