@@ -4,7 +4,8 @@
 The whole stays under the same limit as one report (a GitHub comment): the summary's tables
 are capped, the targets are listed worst first, and each target gets an equal share of what
 is left, at least MIN_SHARE characters (so with hundreds of targets, the worst are told and the
-rest are counted, never silently dropped). Clean, complete targets have no section: their line says all there is.
+rest are counted, never silently dropped). Clean, complete targets have no section: their
+line says all there is.
 """
 
 from __future__ import annotations
