@@ -171,7 +171,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
     if options.outputs:
         from auditor.commands.outputs import summary_line
 
-        notice(summary_line(combined, options.outputs))  # type: ignore[arg-type]
+        notice(summary_line(combined, options.outputs))
     return ManyOutcome(combined, code, outcomes)
 
 
@@ -274,7 +274,7 @@ def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, co
 
             return AwsClients(options.aws)
 
-        write_outputs(published, options.outputs, clients, baseline=options.targets)  # type: ignore[arg-type]
+        write_outputs(published, options.outputs, clients, baseline=options.targets)
     elif stdout:
         for chunk in render_chunks(published, options.format, color=color):
             sys.stdout.write(chunk)
