@@ -26,9 +26,7 @@ class HandMade(TargetsFile):
 
 
 @pytest.fixture
-def hand_made(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Callable[[list[Target]], Path]:
+def hand_made(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[list[Target]], Path]:
     """Make `run --targets FILE` read these targets (whatever FILE says): the runner alone."""
 
     def use(targets: list[Target]) -> Path:

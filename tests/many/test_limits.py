@@ -10,8 +10,8 @@ import pytest
 
 from auditor.collect.limits import (
     RATES,
-    RateLimiter,
     Rate,
+    RateLimiter,
     TokenBucket,
     limit_requests,
     limiter_key,
@@ -132,7 +132,7 @@ def test_the_limiter_is_registered_before_each_call_on_a_botocore_session() -> N
     class Model:
         name = "ListGroups"
 
-        class service_model:  # noqa: N801 - botocore's attribute name
+        class service_model:
             service_name = "cognito-idp"
 
     registered["before-call"](model=Model())
