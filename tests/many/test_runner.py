@@ -102,16 +102,14 @@ def test_credentials_for_another_account_than_the_target_s_are_never_audited(
 def test_a_bug_in_one_target_lets_the_others_finish_then_exits_4(
     world: World, hand_made: Callable[[list[Target]], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import auditor.commands.many_target as many_target
-
-    real = many_target.audit
+    from auditor.checks.run import audit as real
 
     def audit_with_a_bug(snapshot, baseline, *args, **kwargs):  # type: ignore[no-untyped-def]
         if baseline.source.endswith("drifted.yaml"):
             raise ZeroDivisionError("a bug")
         return real(snapshot, baseline, *args, **kwargs)
 
-    monkeypatch.setattr(many_target, "audit", audit_with_a_bug)
+    monkeypatch.setattr("auditor.commands.many_target.audit", audit_with_a_bug)
     path = hand_made(
         [
             Target(name="buggy", baseline=drifted_baseline(world), region=REGION),
