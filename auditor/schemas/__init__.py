@@ -1,4 +1,4 @@
-"""The published JSON Schemas (baseline, report, rule), shipped inside the package."""
+"""The published JSON Schemas (baseline, report, rule, targets), shipped inside the package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
-SCHEMA_NAMES = ("baseline", "report", "rule")
+SCHEMA_NAMES = ("baseline", "report", "rule", "targets")
 
 
 def load_schema(name: str) -> dict[str, Any]:
