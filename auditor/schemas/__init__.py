@@ -1,6 +1,6 @@
-"""The published JSON Schemas (baseline, report, combined report, rule), shipped inside the
-package. A schema may `$ref` another by its `$id` (the combined report's targets are reports):
-every validator resolves them here, offline."""
+"""The published JSON Schemas (baseline, report, combined report, rule, targets), shipped
+inside the package. A schema may `$ref` another by its `$id` (the combined report's targets
+are reports): every validator resolves them here, offline."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
-SCHEMA_NAMES = ("baseline", "report", "combined-report", "rule")
+SCHEMA_NAMES = ("baseline", "report", "combined-report", "rule", "targets")
 
 
 def load_schema(name: str) -> dict[str, Any]:
