@@ -59,6 +59,8 @@ def build_app() -> App:
     first.routes = dict(list({**first.routes, **routes}.items())[:ROUTES])
     for k in range(1, APIS):
         app.rest_apis.append(RestApiSpec(f"api{k}", routes=dict(routes)))
+    # Every route is someone's: the admins reach them all (on every API, as patterns do).
+    app.group("admin").routes += list(routes)
     app.groups += [
         AppGroup(f"g{i:02}", precedence=100 + i, routes=[f"GET /res{i % (ROUTES // 5)}"])
         for i in range(GROUPS - len(app.groups))

@@ -14,13 +14,13 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor import __version__
-from auditor.commands.console import failure, notice
+from auditor.commands.console import failure, notice, warning
 from auditor.commands.many_target import TargetOutcome, TargetRun, display_name, run_target
 from auditor.commands.options import (
     EXIT_FINDINGS,
@@ -147,16 +147,19 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         options.targets, region=options.aws.region, profile=options.aws.profile
     )
     run_aws = replace(options.aws, progress=None)  # per-call progress: off with --targets
+    limiter = RateLimiter()  # one for the run: targets in one account share its quotas
     run_errors: list[ReportError] = []
     accounts: list[str] = []
     if targets_file.organization is not None:
         from auditor.collect.organizations import discover_accounts
 
-        discovery = discover_accounts(targets_file.organization, run_aws)
+        discovery = discover_accounts(
+            targets_file.organization, replace(run_aws, limiter=limiter, account="organization")
+        )
         accounts = discovery.accounts
         run_errors = [ReportError.of(error) for error in discovery.errors]
     targets = targets_file.expand(accounts)
-    run = TargetRun(aws=run_aws, limiter=RateLimiter(), state=options.state, today=today_utc())
+    run = TargetRun(aws=run_aws, limiter=limiter, state=options.state, today=today_utc())
     progress = targets_progress(len(targets), color=color)
     outcomes: list[TargetOutcome] = []
     try:
@@ -167,6 +170,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
     reports = _finish(outcomes, options, run_errors, stdout=stdout, color=color)
     combined = _combine(outcomes, reports, run_errors)
     _print_failures(outcomes, reports, run_errors)
+    _review_acceptance(outcomes, reports, run.today)
     code = _exit_code(combined, reports, outcomes, options.fail_on)
     if options.outputs:
         from auditor.commands.outputs import summary_line
@@ -184,12 +188,16 @@ def _run_all(
     """Every target, at most `workers` at once; outcomes in the targets' order."""
     if not targets:
         return []
-    with ThreadPoolExecutor(max_workers=min(workers, len(targets))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(targets)))
+    try:
         futures = [pool.submit(run_target, target, run) for target in targets]
         if done is not None:
             for future in futures:
                 future.add_done_callback(lambda finished: done(finished.result()))
         return [future.result() for future in futures]
+    finally:
+        # Ctrl-C: the targets not started are dropped, not waited for one by one.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _finish(
@@ -302,6 +310,19 @@ def _print_failures(
             from auditor.model.redact import scrub
 
             sys.stderr.write(scrub(outcome.bug))
+
+
+def _review_acceptance(
+    outcomes: list[TargetOutcome], reports: list[Report], today: date | None
+) -> None:
+    """Each baseline's accepted entries that expired or match nothing, as `run` warns of them
+    (each line names the baseline file)."""
+    from auditor.checks.run import acceptance_review
+
+    for outcome, report in zip(outcomes, reports, strict=True):
+        if outcome.baseline is not None:
+            for line in acceptance_review(outcome.baseline, report, today):
+                warning(line)
 
 
 def _debug() -> bool:

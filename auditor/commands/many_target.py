@@ -57,6 +57,7 @@ class TargetOutcome:
     report: Report
     compared: Compared | None = None  # with --state or --slack: what the finish needs
     snapshot: Snapshot | None = None
+    baseline: Baseline | None = None  # read: its accepted entries are reviewed after the run
     bug: str | None = None  # the traceback of an unexpected exception (exit 4)
 
 
@@ -117,11 +118,12 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     snapshot = collect_snapshot(target_of(baseline), aws)
     wrong = _wrong_account(target, snapshot)
     if wrong is not None:  # never audit another account than the file names, silently
-        return TargetOutcome(target, failed_report(target, run, [wrong], baseline), None, snapshot)
+        report = failed_report(target, run, [wrong], baseline)
+        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
     today = run.today or today_utc()
     if run.state is None:
-        report = audit(snapshot, baseline, today=today)
-        return TargetOutcome(target, report, None, snapshot)
+        report = _named_account(audit(snapshot, baseline, today=today), target)
+        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
     from auditor.unattended.history import compare_with_previous
 
     # The state is the run's, kept with the run's own credentials, not the target's role.
@@ -129,14 +131,24 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     try:
         compared = compare_with_previous(
             snapshot,
-            lambda change: audit(snapshot, baseline, change, today=today),
+            lambda change: _named_account(audit(snapshot, baseline, change, today=today), target),
             state=state_for(run.state, target),
             aws=state_aws,
         )
     except InputError as exc:
         error = ReportError(service=AUDITOR_SERVICE, operation=READ_STATE, message=str(exc))
-        return TargetOutcome(target, failed_report(target, run, [error], baseline), None, snapshot)
-    return TargetOutcome(target, compared.report, compared, snapshot)
+        report = failed_report(target, run, [error], baseline)
+        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
+    return TargetOutcome(target, compared.report, compared, snapshot, baseline=baseline)
+
+
+def _named_account(report: Report, target: Target) -> Report:
+    """A report whose credentials never reached the account (AssumeRole denied) still says
+    which account it is of: the one the file names."""
+    if report.target.account_id is not None or target.account_id is None:
+        return report
+    where = report.target.model_copy(update={"account_id": target.account_id})
+    return report.model_copy(update={"target": where})
 
 
 def _wrong_account(target: Target, snapshot: Snapshot) -> ReportError | None:
