@@ -104,3 +104,28 @@ def test_an_offline_run_does_not_import_the_aws_sdk(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code in (0, 1) and (tmp_path / "report.json").is_file()
     assert packages.isdisjoint(AWS), sorted(packages & AWS)
+
+
+def test_a_run_of_many_targets_imports_neither_the_emulator_nor_the_template_readers(
+    tmp_path: Path,
+) -> None:
+    """`run --targets` reads AWS (boto3) and nothing a run does not need: not moto."""
+    app = small_app()
+    baseline, _ = app.write(tmp_path)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "targets": [{"name": "a", "baseline": baseline.name, "region": "us-east-1"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, packages = imported_by(
+        "run", "--targets", str(targets), "--max-attempts", "1", "-o", str(tmp_path / "r.json"),
+    )  # fmt: skip
+    assert code == 3  # the closed port: incomplete, and the report written
+    assert (tmp_path / "r.json").is_file()
+    unneeded = TEMPLATES | {"apscheduler", "slack_sdk", "moto"}
+    assert packages.isdisjoint(unneeded), sorted(packages & unneeded)
