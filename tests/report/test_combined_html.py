@@ -86,3 +86,12 @@ def test_the_single_scripts_use_only_what_the_combined_page_scopes() -> None:
         for scope in ("document", "window"):
             used = set(re.findall(rf"\b{scope}\.(\w+)", text))
             assert used <= provided[scope], (name, scope, used - provided[scope])
+
+
+def test_a_hostile_target_name_stays_text() -> None:
+    hostile = "<img src=x onerror=alert(1)></template><script>alert(2)</script>"
+    entry = organization().targets[1]  # stage: no hostile text of its own
+    html = render(combined([entry.model_copy(update={"name": hostile})]), "html")
+    assert "<img" not in html and "</template><script>" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 3  # worst, every target, section
+    assert html.count("<h1>") == 1  # each target's own title left out of its section
