@@ -11,6 +11,7 @@ line says all there is.
 from __future__ import annotations
 
 import re
+from html import escape
 
 from auditor.model.combined_report import CombinedReport, TargetReport
 from auditor.model.findings import Severity
@@ -174,11 +175,13 @@ def _targets(report: CombinedReport, attention: list[TargetReport], budget: int)
 
 
 def _section(entry: TargetReport, share: int) -> str:
-    """A target's own Markdown in a collapsed block, its headings one level down."""
+    """A target's own Markdown in a collapsed block, its headings one level down. The
+    summary line is HTML (Markdown is not read there): names are HTML-escaped."""
+    target = entry.report.target
     summary = (
-        f"<details><summary><b>{text(entry.name)}</b> · "
-        f"{code(entry.report.target.account_id or 'unknown')} {code(entry.report.target.region)}"
-        f" · {worst_word(entry)} · {_counts(entry)}</summary>\n\n"
+        f"<details><summary><b>{escape(entry.name)}</b> · "
+        f"<code>{escape(target.account_id or 'unknown')}</code> <code>{escape(target.region)}"
+        f"</code> · {worst_word(entry)} · {_counts(entry)}</summary>\n\n"
     )
     closing = "\n</details>\n"
     body = render_markdown(entry.report, limit=max(0, share - len(summary) - len(closing)))

@@ -55,3 +55,12 @@ def test_a_small_limit_still_keeps_the_summary() -> None:
     md = render_combined_markdown(organization(), limit=5_000)
     assert len(md) <= 5_000
     assert "### Incomplete targets (1)" in md
+
+
+def test_a_hostile_target_name_stays_text() -> None:
+    hostile = "<img src=x onerror=alert(1)>|`*"
+    entry = organization().targets[1]  # stage: no hostile text of its own
+    md = render(combined([entry.model_copy(update={"name": hostile})]), "markdown")
+    assert re.search(r"(?<!\\)<img", md) is None  # "\<" is Markdown's literal "<"
+    assert "<b>&lt;img src=x onerror=alert(1)&gt;|`*</b>" in md  # the <details> summary: HTML
+    assert r"\<img src=x onerror=alert(1)\>\|\`\*" in md  # the targets table: Markdown
