@@ -149,6 +149,11 @@ class Emulator:
     def operations(self) -> Counter[str]:
         return Counter(json.loads(self.command("ops")))
 
+    def cpu_seconds(self) -> float:
+        """CPU the emulator's process has used (Linux /proc), to tell whose core is busy."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
@@ -241,10 +246,13 @@ class Run:
     complete: int
     findings: int
     peak_mib: float
+    cpu_seconds: float  # of the run's process
+    emulator_cpu_seconds: float  # of the emulator's, meanwhile
 
 
 def run_targets(emulator: Emulator, targets: Path, workers: int, out: Path) -> Run:
     emulator.command("clear")
+    emulator_cpu = emulator.cpu_seconds()
     started = time.perf_counter()
     done = subprocess.run(
         [
@@ -254,8 +262,9 @@ def run_targets(emulator: Emulator, targets: Path, workers: int, out: Path) -> R
             "from auditor.cli import main\n"
             "try:\n    main()\n"
             "finally:\n"
-            "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "    sys.stderr.write(f'peak-kib {peak}\\n')\n",
+            "    use = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "    cpu = use.ru_utime + use.ru_stime\n"
+            "    sys.stderr.write(f'peak-kib {use.ru_maxrss} cpu {cpu}\\n')\n",
             "run",
             "--targets",
             str(targets),
@@ -273,12 +282,12 @@ def run_targets(emulator: Emulator, targets: Path, workers: int, out: Path) -> R
         timeout=3600,
     )
     seconds = time.perf_counter() - started
+    emulator_cpu = emulator.cpu_seconds() - emulator_cpu
     calls = sum(emulator.operations().values())
     if done.returncode != 0:
         raise SystemExit(f"run --targets exited {done.returncode}: {done.stderr[-3000:]}")
-    peak = next(
-        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("peak-kib")
-    )
+    usage = next(line.split() for line in done.stderr.splitlines() if line.startswith("peak-kib"))
+    peak, cpu = int(usage[1]), float(usage[3])
     report = json.loads(out.read_text())
     summary = report["summary"]
     return Run(
@@ -289,6 +298,8 @@ def run_targets(emulator: Emulator, targets: Path, workers: int, out: Path) -> R
         complete=summary["complete"],
         findings=summary["findings"],
         peak_mib=peak / 1024,
+        cpu_seconds=cpu,
+        emulator_cpu_seconds=emulator_cpu,
     )
 
 
@@ -371,11 +382,14 @@ def report(emulator: Emulator, folder: Path, count: int, latency: float, workers
         f"one target: collect {collected:.2f} s, audit {audited * 1000:.0f} ms "
         f"({audited / (collected + audited):.1%} of it)"
     )
-    header = ("workers", "wall s", "calls", "calls/target", "findings", "peak MiB")
+    header = ["workers", "wall s", "run cpu s", "emulator cpu", "calls", "calls/target"]
+    header += ["findings", "peak MiB"]
     print("".join(f"{name:>13}" for name in header))
     for run in runs:
         per = run.calls / run.targets
-        cells = [run.workers, f"{run.seconds:.1f}", run.calls, f"{per:.1f}", run.findings]
+        cells = [run.workers, f"{run.seconds:.1f}", f"{run.cpu_seconds:.1f}"]
+        cells += [f"{run.emulator_cpu_seconds:.1f}", run.calls]
+        cells += [f"{per:.1f}", run.findings]
         cells.append(f"{run.peak_mib:.0f}")
         print("".join(f"{cell:>13}" for cell in cells))
     print(f"speed-up over sequential: {sequential.seconds / parallel.seconds:.1f}x")
