@@ -73,7 +73,12 @@ def test_roles_are_assumed_with_the_external_id_and_each_account_reports_its_dri
             },
             "targets": [
                 {"name": "prod", "account_id": PROD},
-                {"name": "stage", "account_id": STAGE, "external_id": "stage-only-id"},
+                {
+                    "name": "stage",
+                    "account_id": STAGE,
+                    "role_arn": f"arn:aws:iam::{STAGE}:role/cognito-route-auditor",
+                    "external_id": "stage-only-id",
+                },
             ],
         },
     )
@@ -159,6 +164,38 @@ def test_an_organization_s_accounts_are_discovered_in_a_nested_ou_after_the_list
     assert org.accounts["outside"] not in result.stdout  # not under the OU
     assert all(entry["status"] == "complete" for entry in report["targets"])
     assert [entry["target"]["account_id"] for entry in report["targets"]] == [PROD, *discovered]
+
+
+def test_a_discovered_account_without_a_baseline_is_that_target_incomplete(
+    aws: Aws, tmp_path: Path
+) -> None:
+    org = create_organization(aws.emulator, CENTRAL, {"ous": {"prod": {"accounts": ["p1", "p2"]}}})
+    with_baseline, without = org.account_ids("p1", "p2")
+    member(aws.emulator, with_baseline, tmp_path, EXTERNAL_ID)
+    member(aws.emulator, without, tmp_path, EXTERNAL_ID)
+    (tmp_path / f"{without}.yaml").unlink()  # a new account nobody wrote a baseline for yet
+    path = write_targets(
+        tmp_path,
+        {
+            "version": 1,
+            "defaults": {
+                "role_name": "cognito-route-auditor",
+                "external_id": EXTERNAL_ID,
+                "baseline": "{account_id}.yaml",
+            },
+            "organization": {"ou": org.ous["prod"], "regions": ["us-east-1"]},
+        },
+    )
+    result = run(path)
+    assert result.exit_code == 3, result.stderr
+    entries = by_name(combined(result.stdout))
+    assert entries[with_baseline]["status"] == "complete"
+    missing = entries[without]
+    assert missing["status"] == "incomplete" and missing["target"]["account_id"] == without
+    assert [(e["service"], e["operation"]) for e in missing["errors"]] == [
+        ("auditor", "ReadBaseline")
+    ]
+    assert f"{without}.yaml" in missing["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(
