@@ -268,17 +268,22 @@ class _Reader:
     def role_arn(
         self, field: str, raw: dict[str, Any], account_id: str | None, region: str | None
     ) -> str | None:
-        """The target's own role_arn or role_name, then the defaults', in that order."""
-        for scope, where in ((raw, field), (self.defaults_raw, "defaults")):
-            if scope.get("role_arn"):
-                return str(scope["role_arn"])
-            if scope.get("role_name"):
-                if not account_id:
-                    raise self.fail(
-                        f"{field}.account_id",
-                        f"is required: {where}.role_name names a role in the target's account",
-                    )
-                return role_arn_in(account_id, scope["role_name"], region)
+        """The target's own role_arn or role_name, then the defaults', in that order. A
+        target's own role_name needs its account_id; `defaults.role_name` applies to the
+        targets that have one (CONTRACT §6.4: "role_name in account_id, else profile")."""
+        if raw.get("role_arn"):
+            return str(raw["role_arn"])
+        if raw.get("role_name"):
+            if not account_id:
+                raise self.fail(
+                    f"{field}.account_id",
+                    "is required: role_name names a role in the target's account",
+                )
+            return role_arn_in(account_id, raw["role_name"], region)
+        if self.defaults_raw.get("role_arn"):
+            return str(self.defaults_raw["role_arn"])
+        if self.defaults_raw.get("role_name") and account_id:
+            return role_arn_in(account_id, self.defaults_raw["role_name"], region)
         return None
 
     def regions(self, raw: dict[str, Any]) -> tuple[str | None, ...]:
