@@ -192,8 +192,12 @@ class _Reader:
         for index, raw in enumerate(self.data.get("targets", [])):
             for target in self.listed(index, raw):
                 field = f"targets[{index}]"
-                if target.key in where or (target.region is None and _named(where, target.name)):
-                    other = where.get(target.key) or _named(where, target.name)
+                # Without a region in the file, a target may be in any region: its name is
+                # then its alone.
+                other = where.get(target.key) or where.get(target.name)
+                if other is None and target.region is None:
+                    other = _named(where, target.name)
+                if other is not None:
                     raise self.fail(
                         f"{field}.name",
                         f"{shown(target.name)} is also {other}: a name may repeat only with "

@@ -228,16 +228,20 @@ def test_a_bad_baseline_is_named_with_its_own_problem(folder: Path) -> None:
         ({"name": "prod"}, True),  # no region: the baseline's, maybe the same
     ],
 )
+@pytest.mark.parametrize("reverse", [False, True])
 def test_a_name_repeats_only_with_other_regions(
-    folder: Path, second: dict[str, Any], refused_: bool
+    folder: Path, second: dict[str, Any], refused_: bool, reverse: bool
 ) -> None:
     first = {"name": "prod", "baseline": "baselines/prod.yaml", "region": "us-east-1"}
-    data = {"version": 1, "targets": [first, {"baseline": "baselines/prod.yaml", **second}]}
+    entries = [first, {"baseline": "baselines/prod.yaml", **second}]
+    data = {"version": 1, "targets": entries[::-1] if reverse else entries}
     if refused_:
         error = refused(folder, data)
         assert error.field == "targets[1].name" and "targets[0]" in error.problem
     else:
-        assert [t.key for t in load(folder, data)] == ["prod@us-east-1", "prod@eu-west-1"]
+        regions = ["us-east-1", "eu-west-1"]
+        expected = [f"prod@{region}" for region in (regions[::-1] if reverse else regions)]
+        assert [t.key for t in load(folder, data)] == expected
 
 
 def test_the_schema_is_published_and_accepts_the_contract_example() -> None:
