@@ -131,6 +131,13 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
         return [(loc, "needs 'targets' or 'organization' (or both)")]
     if kind == "not":
         return [(loc, "give either 'region' or 'regions', not both")]
+    if kind == "minItems":
+        return [(loc, "must not be empty")]
+    if kind == "maxItems":
+        return [(loc, f"lists more than the {error.validator_value} allowed")]
+    named = isinstance(error.instance, dict) and "name" in error.instance
+    if kind == "additionalProperties" and loc == ("defaults",) and named:
+        return [(("defaults", "name"), "a name is a listed target's own: defaults cannot give one")]
     if kind == "type" and field == "account_id" and isinstance(error.instance, int):
         return [
             (

@@ -186,6 +186,15 @@ def test_a_targets_own_role_name_wins_over_a_default_role_arn(folder: Path) -> N
         (one(name="111111111111", account_id="222222222222"), "targets[0].name", "account id"),
         (one(profile="my profile"), "targets[0].profile", "no spaces"),
         ({**one(), "organization": {"ou": "ou-12"}}, "organization.ou", "organizational unit id"),
+        ({"version": 1, "targets": []}, "targets", "must not be empty"),
+        (one(regions=[]), "targets[0].regions", "must not be empty"),
+        (one(regions=["us-east-1", "us-east-1"]), "targets[0].regions", "more than once"),
+        ({**one(), "defaults": {"name": "x"}}, "defaults.name", "a listed target's own"),
+        (
+            {**one(), "organization": {"ou": "r-ab12", "regionz": []}},
+            "organization.regionz",
+            "did you mean 'regions'",
+        ),
     ],
 )
 def test_bad_input_names_the_field(
@@ -260,6 +269,11 @@ def test_the_schema_is_published_and_accepts_the_contract_example() -> None:
     }
     assert list(validator("targets").iter_errors(example)) == []
     assert list(validator("targets").iter_errors({**example, "extra": 1})) != []
+
+
+def test_a_key_written_twice_is_refused(folder: Path) -> None:
+    text = "version: 1\ntargets:\n  - {name: a, baseline: b.yaml, name: c}\n"
+    assert "duplicate key 'name'" in refused(folder, text).problem
 
 
 def test_a_file_that_is_not_a_mapping(folder: Path) -> None:
