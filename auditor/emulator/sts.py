@@ -4,7 +4,8 @@ moto's AssumeRole checks nothing: the role need not exist and its trust policy i
 so a test of "this account's role cannot be assumed" or "the external id is required" would
 pass against the emulator and fail on AWS. Here, before moto makes the credentials:
 - RoleSessionName must be 2-64 characters of `[\\w+=,.@-]*`, ExternalId 2-1224 of
-  `[\\w+=,.@:/-]*` (ValidationError, worded as AWS words it);
+  `[\\w+=,.@:/-]*`, DurationSeconds 900-43200 and at most the role's MaxSessionDuration
+  (ValidationError, worded as AWS words it);
 - the role must exist in the ARN's account (moto's IAM backend for that account), and its trust
   policy must allow the caller: an Allow statement whose Action matches `sts:AssumeRole`, whose
   Principal is the caller (`*`, the caller's account as `arn:aws:iam::<id>:root` or the bare id,
@@ -33,6 +34,8 @@ from auditor.emulator.extensions import patch
 SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*")
 ACTION = "sts:AssumeRole"
+DEFAULT_DURATION = 3600
+MIN_DURATION, MAX_DURATION = 900, 43200
 _ROLE_SESSION = re.compile(r"arn:([\w-]+):sts::(\d{12}):assumed-role/([^/]+)/.+")
 _STRING_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
 
@@ -46,14 +49,23 @@ def install() -> None:
         role_arn = self._get_param("RoleArn") or ""
         session_name = self._get_param("RoleSessionName")
         external_id = self._get_param("ExternalId")
+        duration = self._get_int_param("DurationSeconds", DEFAULT_DURATION)
         _validate("roleSessionName", session_name, SESSION_NAME, 2, 64)
         if external_id is not None:
             _validate("externalId", external_id, EXTERNAL_ID, 2, 1224)
+        _validate_duration(duration)
         caller_arn, caller_account = _caller(self)
-        trust = _trust_policy(role_arn, self.partition)
+        role = _role(role_arn, self.partition)
+        trust = _trust_policy(role) if role is not None else None
         context = {"sts:externalid": external_id, "aws:principalaccount": caller_account}
         if trust is None or not _allows(trust, caller_arn, caller_account, context):
             raise _access_denied(caller_arn, role_arn)
+        if duration > int(role.max_session_duration or DEFAULT_DURATION):
+            from moto.sts.exceptions import STSValidationError
+
+            raise STSValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         return original(self)
 
     patch(TokenResponse, "assume_role", assume_role)
@@ -81,6 +93,21 @@ def _validate(field: str, value: Any, pattern: re.Pattern[str], low: int, high: 
         raise STSValidationError(
             f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
             f"constraint: {constraint}"
+        )
+
+
+def _validate_duration(seconds: int) -> None:
+    from moto.sts.exceptions import STSValidationError
+
+    constraint = None
+    if seconds < MIN_DURATION:
+        constraint = f"greater than or equal to {MIN_DURATION}"
+    elif seconds > MAX_DURATION:
+        constraint = f"less than or equal to {MAX_DURATION}"
+    if constraint:
+        raise STSValidationError(
+            f"1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to "
+            f"satisfy constraint: Member must have value {constraint}"
         )
 
 
@@ -119,17 +146,18 @@ def _caller(response: Any) -> tuple[str, str]:
     return str(arn), str(account)
 
 
-def _trust_policy(role_arn: str, partition: str) -> dict[str, Any] | None:
-    """The trust policy of the role at `role_arn` in its own account; None: no such role."""
+def _role(role_arn: str, partition: str) -> Any:
+    """The role at `role_arn` in its own account (moto's IAM backend for it), or None."""
     from moto.iam.models import iam_backends
 
     match = re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):role/.+", role_arn)
     if not match or match.group(1) not in iam_backends:  # an untouched account has no roles
         return None
     roles = iam_backends[match.group(1)][partition].roles.values()
-    role = next((r for r in roles if r.arn == role_arn), None)
-    if role is None:
-        return None
+    return next((r for r in roles if r.arn == role_arn), None)
+
+
+def _trust_policy(role: Any) -> dict[str, Any] | None:
     document = role.assume_role_policy_document
     try:
         policy = json.loads(document if document.lstrip().startswith("{") else unquote(document))

@@ -131,6 +131,13 @@ def _explain(error: JsonSchemaError) -> list[tuple[tuple[Any, ...], str]]:
         return [(loc, "needs 'targets' or 'organization' (or both)")]
     if kind == "not":
         return [(loc, "give either 'region' or 'regions', not both")]
+    if kind == "minItems":
+        return [(loc, "must not be empty")]
+    if kind == "maxItems":
+        return [(loc, f"lists more than the {error.validator_value} allowed")]
+    named = isinstance(error.instance, dict) and "name" in error.instance
+    if kind == "additionalProperties" and loc == ("defaults",) and named:
+        return [(("defaults", "name"), "a name is a listed target's own: defaults cannot give one")]
     if kind == "type" and field == "account_id" and isinstance(error.instance, int):
         return [
             (
@@ -192,8 +199,12 @@ class _Reader:
         for index, raw in enumerate(self.data.get("targets", [])):
             for target in self.listed(index, raw):
                 field = f"targets[{index}]"
-                if target.key in where or (target.region is None and _named(where, target.name)):
-                    other = where.get(target.key) or _named(where, target.name)
+                # Without a region in the file, a target may be in any region: its name is
+                # then its alone.
+                other = where.get(target.key) or where.get(target.name)
+                if other is None and target.region is None:
+                    other = _named(where, target.name)
+                if other is not None:
                     raise self.fail(
                         f"{field}.name",
                         f"{shown(target.name)} is also {other}: a name may repeat only with "
@@ -268,17 +279,22 @@ class _Reader:
     def role_arn(
         self, field: str, raw: dict[str, Any], account_id: str | None, region: str | None
     ) -> str | None:
-        """The target's own role_arn or role_name, then the defaults', in that order."""
-        for scope, where in ((raw, field), (self.defaults_raw, "defaults")):
-            if scope.get("role_arn"):
-                return str(scope["role_arn"])
-            if scope.get("role_name"):
-                if not account_id:
-                    raise self.fail(
-                        f"{field}.account_id",
-                        f"is required: {where}.role_name names a role in the target's account",
-                    )
-                return role_arn_in(account_id, scope["role_name"], region)
+        """The target's own role_arn or role_name, then the defaults', in that order. A
+        target's own role_name needs its account_id; `defaults.role_name` applies to the
+        targets that have one (CONTRACT §6.4: "role_name in account_id, else profile")."""
+        if raw.get("role_arn"):
+            return str(raw["role_arn"])
+        if raw.get("role_name"):
+            if not account_id:
+                raise self.fail(
+                    f"{field}.account_id",
+                    "is required: role_name names a role in the target's account",
+                )
+            return role_arn_in(account_id, raw["role_name"], region)
+        if self.defaults_raw.get("role_arn"):
+            return str(self.defaults_raw["role_arn"])
+        if self.defaults_raw.get("role_name") and account_id:
+            return role_arn_in(account_id, self.defaults_raw["role_name"], region)
         return None
 
     def regions(self, raw: dict[str, Any]) -> tuple[str | None, ...]:

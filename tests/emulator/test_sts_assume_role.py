@@ -86,6 +86,16 @@ def denied(
     )
 
 
+def unchecked_sts(emulator: EmulatorServer) -> Any:
+    """botocore checks lengths and bounds itself: the server's check is what a client without
+    it meets."""
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    config = Config(parameter_validation=False)
+    return session.client("sts", endpoint_url=emulator.url, config=config)
+
+
 def test_a_role_that_does_not_exist_cannot_be_assumed(emu: EmulatorServer) -> None:
     denied(emu, f"arn:aws:iam::{MEMBER}:role/nobody")
     make_role(emu, OTHER, policy(allow()), name="elsewhere")  # same name, another account
@@ -240,12 +250,26 @@ def test_malformed_names_are_refused(
 ) -> None:
     role_arn = make_role(emu, MEMBER, policy(allow()))
     arguments: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "auditor", **kwargs}
-    # botocore checks lengths itself: the server's check is what a client without it meets.
-    unchecked = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client("sts", endpoint_url=emu.url, config=Config(parameter_validation=False))
+    unchecked = unchecked_sts(emu)
     with pytest.raises(ClientError) as raised:
         unchecked.assume_role(**arguments)
     error = raised.value.response["Error"]
     assert error["Code"] == "ValidationError"
     assert f"at '{field}'" in error["Message"] and constraint in error["Message"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (899, "at 'durationSeconds' failed to satisfy constraint: Member must have value greater"),
+        (43201, "at 'durationSeconds' failed to satisfy constraint: Member must have value less"),
+        (3601, "exceeds the MaxSessionDuration set for this role"),
+    ],
+)
+def test_the_duration_is_bounded(emu: EmulatorServer, seconds: int, words: str) -> None:
+    role_arn = make_role(emu, MEMBER, policy(allow()))
+    with pytest.raises(ClientError) as raised:
+        assume(emu, role_arn, caller=unchecked_sts(emu), DurationSeconds=seconds)
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert words in raised.value.response["Error"]["Message"]
+    assert "Credentials" in assume(emu, role_arn, DurationSeconds=900)

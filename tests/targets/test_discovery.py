@@ -104,3 +104,11 @@ def test_an_unknown_ou_is_an_error_not_an_empty_organization(aws: Aws, org: Orga
 def test_the_member_role_never_gets_the_organization_reads() -> None:
     assert set(ORGANIZATION_OPERATIONS).isdisjoint(OPERATIONS)
     assert all(op.startswith("organizations:List") for op in ORGANIZATION_OPERATIONS)
+
+
+def test_pages_are_followed(aws: Aws) -> None:
+    names = [f"a{n}" for n in range(45)]  # AWS and moto answer 20 a page
+    org = create_organization(aws.emulator, MANAGEMENT, {"ous": {"many": {"accounts": names}}})
+    accounts, errors = discover(aws, org.ous["many"])
+    assert (accounts, errors) == (org.account_ids(*names), [])
+    assert aws.emulator.operations()["organizations:ListAccountsForParent"] == 3

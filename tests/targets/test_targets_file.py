@@ -147,6 +147,16 @@ def test_a_role_arn_gives_the_account(folder: Path) -> None:
     assert error.field == "targets[0].role_arn"
 
 
+def test_a_default_role_name_is_for_targets_with_an_account(folder: Path) -> None:
+    data = {**one(profile="central"), "defaults": {"role_name": "auditor"}}
+    data["targets"].append(
+        {"name": "b", "baseline": "baselines/prod.yaml", "account_id": "111111111111"}
+    )
+    own, assumed = load(folder, data)
+    assert (own.role_arn, own.profile) == (None, "central")
+    assert assumed.role_arn == "arn:aws:iam::111111111111:role/auditor"
+
+
 def test_a_targets_own_role_name_wins_over_a_default_role_arn(folder: Path) -> None:
     data = one(account_id="111111111111", role_name="own")
     data["defaults"] = {"role_arn": "arn:aws:iam::999999999999:role/central"}
@@ -167,7 +177,7 @@ def test_a_targets_own_role_name_wins_over_a_default_role_arn(folder: Path) -> N
         (one(region="Europe"), "targets[0].region", "not an AWS region"),
         (one(role_arn="arn:aws:iam::1:user/x"), "targets[0].role_arn", "not an IAM role ARN"),
         (one(role_name="a/b"), "targets[0].role_name", "a role with a path goes in role_arn"),
-        (one(role_name="auditor"), "targets[0].account_id", "targets[0].role_name names a role"),
+        (one(role_name="auditor"), "targets[0].account_id", "role_name names a role"),
         (one(baseline="baselines/{acount}.yaml"), "targets[0].baseline", "unknown placeholder"),
         (one(baseline="baselines/{account_id}.yaml"), "targets[0].baseline", "needs account_id"),
         (one(baseline="baselines/{region}.yaml"), "targets[0].baseline", "needs region"),
@@ -176,6 +186,15 @@ def test_a_targets_own_role_name_wins_over_a_default_role_arn(folder: Path) -> N
         (one(name="111111111111", account_id="222222222222"), "targets[0].name", "account id"),
         (one(profile="my profile"), "targets[0].profile", "no spaces"),
         ({**one(), "organization": {"ou": "ou-12"}}, "organization.ou", "organizational unit id"),
+        ({"version": 1, "targets": []}, "targets", "must not be empty"),
+        (one(regions=[]), "targets[0].regions", "must not be empty"),
+        (one(regions=["us-east-1", "us-east-1"]), "targets[0].regions", "more than once"),
+        ({**one(), "defaults": {"name": "x"}}, "defaults.name", "a listed target's own"),
+        (
+            {**one(), "organization": {"ou": "r-ab12", "regionz": []}},
+            "organization.regionz",
+            "did you mean 'regions'",
+        ),
     ],
 )
 def test_bad_input_names_the_field(
@@ -218,16 +237,20 @@ def test_a_bad_baseline_is_named_with_its_own_problem(folder: Path) -> None:
         ({"name": "prod"}, True),  # no region: the baseline's, maybe the same
     ],
 )
+@pytest.mark.parametrize("reverse", [False, True])
 def test_a_name_repeats_only_with_other_regions(
-    folder: Path, second: dict[str, Any], refused_: bool
+    folder: Path, second: dict[str, Any], refused_: bool, reverse: bool
 ) -> None:
     first = {"name": "prod", "baseline": "baselines/prod.yaml", "region": "us-east-1"}
-    data = {"version": 1, "targets": [first, {"baseline": "baselines/prod.yaml", **second}]}
+    entries = [first, {"baseline": "baselines/prod.yaml", **second}]
+    data = {"version": 1, "targets": entries[::-1] if reverse else entries}
     if refused_:
         error = refused(folder, data)
         assert error.field == "targets[1].name" and "targets[0]" in error.problem
     else:
-        assert [t.key for t in load(folder, data)] == ["prod@us-east-1", "prod@eu-west-1"]
+        regions = ["us-east-1", "eu-west-1"]
+        expected = [f"prod@{region}" for region in (regions[::-1] if reverse else regions)]
+        assert [t.key for t in load(folder, data)] == expected
 
 
 def test_the_schema_is_published_and_accepts_the_contract_example() -> None:
@@ -248,6 +271,31 @@ def test_the_schema_is_published_and_accepts_the_contract_example() -> None:
     assert list(validator("targets").iter_errors({**example, "extra": 1})) != []
 
 
+def test_a_key_written_twice_is_refused(folder: Path) -> None:
+    text = "version: 1\ntargets:\n  - {name: a, baseline: b.yaml, name: c}\n"
+    assert "duplicate key 'name'" in refused(folder, text).problem
+
+
 def test_a_file_that_is_not_a_mapping(folder: Path) -> None:
     assert refused(folder, "- a\n- b\n").field is None
     assert "empty" in refused(folder, "").problem
+
+
+def test_the_readme_example_reads_as_documented(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The targets file", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "baselines").mkdir()
+    for name in ("baselines/111111111111.yaml", "stage.yaml", "central.yaml"):
+        (tmp_path / name).write_text(baseline_text(), encoding="utf-8")
+    loaded = load_targets(write(tmp_path, example))
+    keys = [t.key for t in loaded.expand(["111111111111", "333333333333"])]
+    assert keys == [
+        "prod@us-east-1",
+        "stage@us-east-1",
+        "stage@eu-west-1",
+        "central@us-east-1",
+        "111111111111@eu-west-1",  # prod audits the account in us-east-1
+        "333333333333@us-east-1",
+        "333333333333@eu-west-1",
+    ]
