@@ -56,7 +56,6 @@ class TargetOutcome:
     target: Target
     report: Report
     compared: Compared | None = None  # with --state or --slack: what the finish needs
-    snapshot: Snapshot | None = None
     baseline: Baseline | None = None  # read: its accepted entries are reviewed after the run
     bug: str | None = None  # the traceback of an unexpected exception (exit 4)
 
@@ -119,11 +118,11 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     wrong = _wrong_account(target, snapshot)
     if wrong is not None:  # never audit another account than the file names, silently
         report = failed_report(target, run, [wrong], baseline)
-        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
+        return TargetOutcome(target, report, baseline=baseline)
     today = run.today or today_utc()
     if run.state is None:
         report = _named_account(audit(snapshot, baseline, today=today), target)
-        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
+        return TargetOutcome(target, report, baseline=baseline)
     from auditor.unattended.history import compare_with_previous
 
     # The state is the run's, kept with the run's own credentials, not the target's role.
@@ -138,8 +137,8 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     except InputError as exc:
         error = ReportError(service=AUDITOR_SERVICE, operation=READ_STATE, message=str(exc))
         report = failed_report(target, run, [error], baseline)
-        return TargetOutcome(target, report, snapshot=snapshot, baseline=baseline)
-    return TargetOutcome(target, compared.report, compared, snapshot, baseline=baseline)
+        return TargetOutcome(target, report, baseline=baseline)
+    return TargetOutcome(target, compared.report, compared, baseline=baseline)
 
 
 def _named_account(report: Report, target: Target) -> Report:
