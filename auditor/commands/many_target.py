@@ -8,6 +8,7 @@ every report together, then saves every state).
 from __future__ import annotations
 
 import traceback
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from auditor.model.report import (
     ToolInfo,
 )
 from auditor.model.snapshot import Snapshot
+from auditor.model.state import ConfigChange
 from auditor.model.targets import Target
 
 if TYPE_CHECKING:
@@ -49,6 +51,9 @@ class TargetRun:
     limiter: RequestLimiter | None
     state: str | None  # --state as given: a folder, s3://bucket/prefix, or a {key} template
     today: date | None = None  # the run's day: one for every target, even across midnight
+    # Where audits run: a process pool (CPU beside the threads' I/O; commands/many.py
+    # decides), or None: in the target's own thread.
+    audits: Executor | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
         return TargetOutcome(target, report, baseline=baseline)
     today = run.today or today_utc()
     if run.state is None:
-        report = _named_account(audit(snapshot, baseline, today=today), target)
+        report = _named_account(_audit(run, snapshot, baseline, None, today), target)
         return TargetOutcome(target, report, baseline=baseline)
     from auditor.unattended.history import compare_with_previous
 
@@ -130,7 +135,7 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     try:
         compared = compare_with_previous(
             snapshot,
-            lambda change: _named_account(audit(snapshot, baseline, change, today=today), target),
+            lambda change: _named_account(_audit(run, snapshot, baseline, change, today), target),
             state=state_for(run.state, target),
             aws=state_aws,
         )
@@ -139,6 +144,16 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
         report = failed_report(target, run, [error], baseline)
         return TargetOutcome(target, report, baseline=baseline)
     return TargetOutcome(target, compared.report, compared, baseline=baseline)
+
+
+def _audit(
+    run: TargetRun, snapshot: Snapshot, baseline: Baseline, change: ConfigChange | None, today: date
+) -> Report:
+    """The audit, in the run's process pool when it has one: the inputs and the report are
+    pydantic models and dataclasses, pickled there and back (about 10-25 ms a target)."""
+    if run.audits is None:
+        return audit(snapshot, baseline, change, today=today)
+    return run.audits.submit(audit, snapshot, baseline, change, today=today).result()
 
 
 def _named_account(report: Report, target: Target) -> Report:

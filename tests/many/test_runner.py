@@ -152,3 +152,23 @@ def test_workers_out_of_range_is_refused(tmp_path: Path) -> None:
     path.write_text("version: 1\n", encoding="utf-8")
     result = invoke(["run", "--targets", str(path), "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.stderr
+
+
+def test_audits_in_a_process_pool_report_what_audits_in_threads_do(
+    world: World, hand_made: Callable[[list[Target]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = hand_made(
+        [
+            Target(name="clean", baseline=world.baseline_path, region=REGION),
+            Target(name="drifted", baseline=drifted_baseline(world), region=REGION),
+        ]
+    )
+    in_threads = combined(invoke(["run", "--targets", str(path), "-f", "json"]).stdout)
+    monkeypatch.setattr("auditor.commands.many.AUDIT_POOL_MIN_TARGETS", 1)
+    result = invoke(["run", "--targets", str(path), "-f", "json"])
+    assert result.exit_code == 1, result.stderr
+    in_processes = combined(result.stdout)
+    for threaded, pooled in zip(in_threads["targets"], in_processes["targets"], strict=True):
+        assert pooled["findings"] == threaded["findings"]
+        assert pooled["access_matrix"] == threaded["access_matrix"]
+    assert in_processes["summary"] == in_threads["summary"]
