@@ -136,3 +136,25 @@ def test_state_machine_invokes_only_its_three_functions() -> None:
         "TargetFunction": f"{module}.target_handler",
         "AggregateFunction": f"{module}.aggregate_handler",
     }
+
+
+def test_single_lambda_assumes_member_roles_only_with_a_targets_file() -> None:
+    template = load("template.yaml")
+    policy = template["Resources"]["TargetsPolicy"]
+    assert policy["Type"] == "AWS::IAM::RolePolicy" and policy["Condition"] == "RunsTargets"
+    assert policy["Properties"]["RoleName"] == {"Ref": "AuditRole"}
+    assert template["Conditions"]["RunsTargets"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "TargetsFile"}, ""]}]
+    }
+    granted = {
+        action: resources(statement)
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in actions(statement)
+    }
+    assert granted == {
+        "sts:AssumeRole": ["arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"],
+        "organizations:ListAccountsForParent": ["*"],
+        "organizations:ListOrganizationalUnitsForParent": ["*"],
+    }
+    variables = template["Resources"]["AuditFunction"]["Properties"]["Environment"]["Variables"]
+    assert {"TARGETS_PATH", "TARGETS_S3_URI"} <= set(variables)
