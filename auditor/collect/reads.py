@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
+from auditor.collect.session import AssumeRoleFailed
 from auditor.model.errors import InputError, TargetNotFoundError
 from auditor.model.inputs import validation_problem
 from auditor.model.redact import scrub
@@ -43,6 +44,8 @@ class Reads:
 
     def __init__(self) -> None:
         self.errors: list[CollectionError] = []
+        # The target's role could not be assumed: no read can succeed, none is tried again.
+        self.halted = False
 
     def record(self, service: str, operation: str, message: str, resource: str | None) -> None:
         self.errors.append(
@@ -69,8 +72,13 @@ class Reads:
         # Imported by the first read, not with the module: see session.py.
         from botocore.exceptions import BotoCoreError, ClientError
 
+        if self.halted:
+            return None
         try:
             return call()
+        except AssumeRoleFailed as exc:  # the credentials failed, not this read: say so once
+            self.record("sts", "AssumeRole", exc.message, exc.role_arn)
+            self.halted = True
         except ClientError as exc:
             code = error_code(exc)
             if not_found is not None and code in not_found_codes:

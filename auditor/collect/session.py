@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditor.model.errors import InputError
+from auditor.model.targets import ROLE_SESSION_NAME
 
 RETRY_MODES = ("legacy", "standard", "adaptive")
 MAX_ATTEMPTS = 50  # beyond this, a failing read would retry for many minutes
@@ -143,6 +144,77 @@ def _watch_reads(core: Any, progress: ReadProgress, max_attempts: int) -> None:
     core.register("request-created", request_created, unique_id="auditor-progress-attempt")
 
 
+class AssumeRoleFailed(Exception):
+    """The target's role could not be assumed (denied, no source credentials, STS unreachable).
+    Raised by the first read that needed the role's credentials; every other read would fail
+    alike, so Reads records it once, as sts AssumeRole, and stops reading (collect/reads.py)."""
+
+    def __init__(self, role_arn: str, message: str) -> None:
+        super().__init__(message)
+        self.role_arn = role_arn
+        self.message = message
+
+
+def _assume_role(core: Any, options: AwsOptions, client_kwargs: dict[str, Any]) -> None:
+    """Make `core`'s credentials those of `options.role_arn`: botocore's own refreshable
+    assumed-role credentials, fetched on the first call with the profile's (or the default
+    chain's) credentials, renewed by botocore before they expire, and kept in memory only.
+
+    The session's credential chain is replaced by one provider (`register_component`, the
+    public way botocore offers): nothing falls back to the run's own credentials if the
+    role cannot be assumed. The STS client has the other clients' endpoint, region and
+    retries."""
+    import boto3
+    from botocore.credentials import (
+        AssumeRoleCredentialFetcher,
+        CredentialProvider,
+        CredentialResolver,
+        DeferredRefreshableCredentials,
+    )
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    role_arn = options.role_arn
+    assert role_arn is not None
+    extra_args = {"RoleSessionName": ROLE_SESSION_NAME}
+    if options.external_id:
+        extra_args["ExternalId"] = options.external_id
+    fetchers: list[AssumeRoleCredentialFetcher] = []
+
+    def create_client(service: str, **credentials: Any) -> Any:
+        return core.create_client(service, **client_kwargs, **credentials)
+
+    def fetch() -> dict[str, Any]:
+        try:
+            if not fetchers:  # the source credentials, resolved when first needed
+                source = boto3.Session(profile_name=options.profile).get_credentials()
+                if source is None:
+                    raise AssumeRoleFailed(role_arn, "no credentials to call AssumeRole with")
+                fetchers.append(
+                    AssumeRoleCredentialFetcher(
+                        client_creator=create_client,
+                        source_credentials=source,
+                        role_arn=role_arn,
+                        extra_args=extra_args,
+                    )
+                )
+            credentials: dict[str, Any] = fetchers[0].fetch_credentials()
+            return credentials
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            message = f"{error.get('Code', '')}: {error.get('Message') or exc}".lstrip(": ")
+            raise AssumeRoleFailed(role_arn, message) from None
+        except BotoCoreError as exc:
+            raise AssumeRoleFailed(role_arn, str(exc)) from None
+
+    class AssumedRole(CredentialProvider):
+        METHOD = "assume-role"
+
+        def load(self) -> DeferredRefreshableCredentials:
+            return DeferredRefreshableCredentials(refresh_using=fetch, method=self.METHOD)
+
+    core.register_component("credential_provider", CredentialResolver([AssumedRole()]))
+
+
 class AwsClients:
     """Creates each service client once, all sharing the session, region and retry policy."""
 
@@ -188,14 +260,15 @@ class AwsClients:
             user_agent_extra=USER_AGENT,
         )
         self._clients: dict[str, Any] = {}
+        if options.role_arn:
+            # Before any client is made: the first one resolves the session's credentials.
+            _assume_role(core, options, self._client_kwargs())
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             from botocore.exceptions import BotoCoreError, InvalidRegionError
 
-            kwargs: dict[str, Any] = {"region_name": self.region, "config": self._config}
-            if self._endpoint_url:
-                kwargs["endpoint_url"] = self._endpoint_url
+            kwargs = self._client_kwargs()
             try:
                 self._clients[service] = self.session.client(service, **kwargs)  # type: ignore[call-overload]
             except InvalidRegionError as exc:  # from AWS_REGION or the profile's config
@@ -204,6 +277,12 @@ class AwsClients:
                 source = "--endpoint-url" if self._endpoint_url else "AWS_ENDPOINT_URL"
                 raise InputError(source, None, str(exc)) from exc
         return self._clients[service]
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"region_name": self.region, "config": self._config}
+        if self._endpoint_url:
+            kwargs["endpoint_url"] = self._endpoint_url
+        return kwargs
 
     def partition(self) -> str:
         """The partition of the region, for when STS cannot tell us."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from auditor.commands.atomic import atomic_output
 from auditor.commands.options import ReportOutput, s3_address
+from auditor.model.combined_report import CombinedReport
 from auditor.model.errors import InputError
 from auditor.model.report import Report
 from auditor.report.render import ReportFormat, render_chunks
@@ -28,14 +29,15 @@ CONTENT_TYPES: dict[ReportFormat, str] = {
 
 
 def write_outputs(
-    report: Report,
+    report: Report | CombinedReport,
     outputs: Sequence[ReportOutput],
     clients: Callable[[], AwsClients],
     *,
-    baseline: Path,
+    baseline: Path | None = None,
 ) -> None:
     """Every output, in the order given; a failure is one InputError naming the output.
-    `clients`: the run's AWS clients, made on the first S3 output (local files need none)."""
+    `clients`: the run's AWS clients, made on the first S3 output (local files need none).
+    `baseline`: the audited baseline (a combined report has one per target, and none here)."""
     for output in outputs:
         chunks = render_chunks(report, output.format, baseline=baseline)
         if output.path is not None:
@@ -64,9 +66,11 @@ def put_s3(location: str, text: str, content_type: str, clients: AwsClients) -> 
         raise InputError(f"--output {location}", None, f"cannot write: {exc}") from None
 
 
-def summary_line(report: Report, outputs: Sequence[ReportOutput]) -> str:
+def summary_line(report: Report | CombinedReport, outputs: Sequence[ReportOutput]) -> str:
     """`8 findings (2 critical, 1 accepted) -> report.html, report.sarif`: what a person
     needs to know once the report went to files, not to the terminal."""
+    if isinstance(report, CombinedReport):
+        return f"{_combined_line(report)} -> {', '.join(o.location for o in outputs)}"
     accepted = report.summary.accepted
     parts = [
         f"{count} {severity}" for severity, count in report.open_by_severity().items() if count
@@ -80,3 +84,31 @@ def summary_line(report: Report, outputs: Sequence[ReportOutput]) -> str:
     if report.status == "incomplete":
         line = f"incomplete ({report.incomplete_because()}): {line}"
     return f"{line} -> {', '.join(output.location for output in outputs)}"
+
+
+def _combined_line(report: CombinedReport) -> str:
+    """`12 findings in 3 of 5 targets (2 critical, 1 accepted), 1 incomplete`: severities
+    of the findings that count, as for one target; the incomplete targets (and a failed
+    discovery) said last, never hidden."""
+    summary = report.summary
+    open_counts = {severity: 0 for severity in summary.by_severity}
+    for entry in report.targets:
+        for severity, count in entry.report.open_by_severity().items():
+            open_counts[severity] = open_counts.get(severity, 0) + count
+    parts = [f"{count} {severity}" for severity, count in open_counts.items() if count]
+    if summary.accepted:
+        parts.append(f"{summary.accepted} accepted")
+    having = sum(1 for entry in report.targets if entry.report.findings)
+    plural = "" if summary.targets == 1 else "s"
+    line = (
+        f"{summary.findings} finding{'' if summary.findings == 1 else 's'} in {having} of "
+        f"{summary.targets} target{plural}"
+    )
+    if parts:
+        line += f" ({', '.join(parts)})"
+    if summary.incomplete:
+        line += f", {summary.incomplete} incomplete"
+    if report.errors:
+        # Targets may be missing: a failed discovery says so before anything else.
+        line = f"incomplete (discovery: {len(report.errors)} AWS read(s) failed): {line}"
+    return line

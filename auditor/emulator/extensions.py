@@ -10,7 +10,8 @@ What moto 5.2.1 lacks (checked against its source):
   as \\/), which every client has to unescape before parsing.
 
 Deployments (REST and HTTP), ExportApi and app clients are in `rest_deployments`,
-`http_deployments` and `user_pools`.
+`http_deployments` and `user_pools`; AssumeRole that checks the role and its trust policy in
+`sts`.
 
 Everything here patches moto's response/model classes in place, so it must run before the
 server handles its first request; ``install()`` is idempotent. State lives on moto's own model
@@ -54,12 +55,13 @@ def install() -> None:
     _install_get_resources_paging()
     _install_escaped_rest_policy()
     # Larger gaps, each in its own module (they import `patch` from here).
-    from auditor.emulator import http_deployments, rest_deployments, security_hub, user_pools
+    from auditor.emulator import http_deployments, rest_deployments, security_hub, sts, user_pools
 
     rest_deployments.install()
     http_deployments.install()
     user_pools.install()
     security_hub.install()
+    sts.install()
     _installed = True
 
 

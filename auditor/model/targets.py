@@ -8,12 +8,43 @@ contract's order: the listed ones, then one per discovered account and region.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # The session name every AssumeRole of the auditor carries: CloudTrail in a member account
 # names the tool that read it.
 ROLE_SESSION_NAME = "cognito-route-auditor"
+
+# What `baseline:` may hold: `{account_id}` and `{region}`, replaced by the target's.
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+PLACEHOLDERS = ("account_id", "region")
+# Regions outside the `aws` partition, by prefix (longest first: us-isob- before us-iso-).
+_PARTITIONS = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-iso-", "aws-iso"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
+
+
+def partition_of(region: str | None) -> str:
+    """The ARN partition of a region (`aws` when none is known)."""
+    return next((p for prefix, p in _PARTITIONS if region and region.startswith(prefix)), "aws")
+
+
+def role_arn_in(account_id: str, role_name: str, region: str | None) -> str:
+    """The ARN of `role_name` in `account_id`, in the partition of `region`."""
+    return f"arn:{partition_of(region)}:iam::{account_id}:role/{role_name}"
+
+
+def baseline_path(pattern: str, folder: Path, account_id: str | None, region: str | None) -> Path:
+    """`pattern` with its placeholders replaced, relative to `folder` (the targets file's).
+    The caller has checked that every placeholder is known and has a value."""
+    values = {"account_id": account_id, "region": region}
+    return folder / PLACEHOLDER.sub(lambda m: values[m.group(1)] or m.group(0), pattern)
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,42 @@ class TargetsFile:
 
     path: Path
     listed: tuple[Target, ...]
-    defaults: TargetDefaults = TargetDefaults()
+    defaults: TargetDefaults = TargetDefaults()  # --region/--profile folded in, lowest first
     organization: OrganizationScope | None = None
+    # (account id, region) pairs the listed targets audit (a listed target's region is its
+    # baseline's when the file gives none): discovery does not audit them twice.
+    covered: frozenset[tuple[str, str]] = frozenset()
 
     def expand(self, accounts: list[str]) -> list[Target]:
         """The run's targets: the listed ones, then one per discovered account (in the
-        order given) and region of `organization`."""
-        raise NotImplementedError  # lane A: model/targets_file.py
+        order given, each once) and region of `organization`, named by the account id;
+        an (account, region) a listed target already audits is left to it."""
+        targets = list(self.listed)
+        if self.organization is None:
+            return targets
+        scope, defaults = self.organization, self.defaults
+        assert defaults.baseline is not None and scope.role_name is not None  # load_targets
+        template = Target(
+            name="",
+            baseline=Path(),
+            external_id=defaults.external_id,
+            profile=defaults.profile,
+            discovered=True,
+        )
+        for account_id in dict.fromkeys(accounts):
+            for region in scope.regions:
+                if (account_id, region) in self.covered:
+                    continue
+                targets.append(
+                    replace(
+                        template,
+                        name=account_id,
+                        baseline=baseline_path(
+                            defaults.baseline, self.path.parent, account_id, region
+                        ),
+                        region=region,
+                        account_id=account_id,
+                        role_arn=role_arn_in(account_id, scope.role_name, region),
+                    )
+                )
+        return targets

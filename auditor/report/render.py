@@ -1,29 +1,47 @@
-"""One entry point for every output format; each format is a pure function of the report."""
+"""One entry point for every output format; each format is a pure function of the report.
+
+A run of many targets (--targets) renders a CombinedReport: the same formats, each with the
+organization's summary first and every target's own report behind it (report/combined_*.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from auditor.model.report import Report
 from auditor.model.report_json import json_chunks
+
+if TYPE_CHECKING:
+    from auditor.model.combined_report import CombinedReport
 
 ReportFormat = Literal["table", "json", "markdown", "html", "sarif", "junit", "ocsf"]
 
 
 def render(
-    report: Report, fmt: ReportFormat, *, color: bool = False, baseline: Path | None = None
+    report: Report | CombinedReport,
+    fmt: ReportFormat,
+    *,
+    color: bool = False,
+    baseline: Path | None = None,
 ) -> str:
     return "".join(render_chunks(report, fmt, color=color, baseline=baseline))
 
 
 def render_chunks(
-    report: Report, fmt: ReportFormat, *, color: bool = False, baseline: Path | None = None
+    report: Report | CombinedReport,
+    fmt: ReportFormat,
+    *,
+    color: bool = False,
+    baseline: Path | None = None,
 ) -> Iterator[str]:
     """The report's text in pieces, for a writer that streams: JSON is made row by row (a
     10,000-group matrix is never one string); the other formats are one piece. `baseline`
-    is the audited baseline file, for the formats that point at a file (SARIF)."""
+    is the audited baseline file, for the formats that point at a file (SARIF; a combined
+    report points at each target's own baseline)."""
+    if not isinstance(report, Report):
+        return _combined(report, fmt, color)
     if fmt == "json":
         return json_chunks(report)
     return iter((_rendered(report, fmt, color, baseline),))
@@ -54,3 +72,28 @@ def _rendered(report: Report, fmt: ReportFormat, color: bool, baseline: Path | N
     from auditor.report.table import render_table
 
     return render_table(report, color=color)
+
+
+def _combined(report: CombinedReport, fmt: ReportFormat, color: bool) -> Iterator[str]:
+    """A combined report in `fmt`; imported when asked for, as for a single report."""
+    if fmt == "json":
+        from auditor.report.combined_json import combined_json_chunks
+
+        return combined_json_chunks(report)
+    if fmt == "html":
+        from auditor.report.combined_html import combined_html_chunks
+
+        return combined_html_chunks(report)
+    if fmt == "markdown":
+        from auditor.report.combined_markdown import render_combined_markdown
+
+        text = render_combined_markdown(report)
+    elif fmt in ("sarif", "junit", "ocsf"):
+        from auditor.report.combined_machine import render_combined_machine
+
+        text = render_combined_machine(report, fmt)
+    else:
+        from auditor.report.combined_table import render_combined_table
+
+        text = render_combined_table(report, color=color)
+    return iter((text,))

@@ -127,9 +127,11 @@ class TargetAlert:
 def send_combined(
     alerts: Sequence[TargetAlert], config: SlackConfig, report_url: str | None
 ) -> None:
-    """One message for a whole run of many targets: what changed where. Raises
-    SlackDeliveryError like `send`."""
-    raise NotImplementedError  # lane C
+    """One message for a whole run of many targets: what changed where (slack_combined.py).
+    Raises SlackDeliveryError like `send`."""
+    from auditor.unattended.slack_combined import build_combined_blocks, combined_summary_text
+
+    _deliver(build_combined_blocks(alerts, report_url), combined_summary_text(alerts), config)
 
 
 def _retry_handlers() -> list[RetryHandler]:
@@ -141,8 +143,12 @@ def _retry_handlers() -> list[RetryHandler]:
 
 def send(content: AlertContent, config: SlackConfig) -> None:
     """Deliver the alert; raises SlackDeliveryError once slack-sdk's retries are spent."""
-    blocks = build_blocks(content)
-    text = summary_text(content)
+    _deliver(build_blocks(content), summary_text(content), config)
+
+
+def _deliver(blocks: list[dict[str, Any]], text: str, config: SlackConfig) -> None:
+    """One message, through the Web API or the webhook; SlackDeliveryError (redacted) once
+    slack-sdk's retries are spent."""
     operation = config.operation
     try:
         if operation == "chat.postMessage":

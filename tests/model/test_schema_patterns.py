@@ -79,6 +79,17 @@ EXAMPLES: dict[str, list[str]] = {
     "baseline.schema.json#/properties/accepted/items/properties/expires/pattern": ["2026-12-31"],
     "rule.schema.json#/properties/id/pattern": ["missing-route", "trust-missing-aud"],
     "rule.schema.json#/properties/references/items/pattern": ["https://docs.aws.amazon.com/x"],
+    "targets.schema.json#/properties/organization/properties/ou/pattern": [
+        "ou-abcd-12345678",
+        "r-ab12",
+    ],
+    "targets.schema.json#/$defs/region/pattern": ["us-east-1", "us-gov-west-1"],
+    "targets.schema.json#/$defs/accountId/pattern": ["012345678901"],
+    "targets.schema.json#/$defs/roleArn/pattern": ["arn:aws-cn:iam::123456789012:role/a/b"],
+    "targets.schema.json#/$defs/roleName/pattern": ["cognito-route-auditor"],
+    "targets.schema.json#/$defs/externalId/pattern": ["ext-123", "a:b/c=d@e"],
+    "targets.schema.json#/$defs/profile/pattern": ["audit", "sso.prod-admin"],
+    "targets.schema.json#/$defs/target/properties/name/pattern": ["prod", "eu.stage-2"],
 }
 
 

@@ -1,0 +1,122 @@
+"""The one Slack message of a run of many targets (CONTRACT §6.4): what changed where.
+
+A header with the run's totals, then a section per target with news (new or resolved
+findings), most severe first: its name, account and region, its counts and its few most
+severe new findings; incomplete targets are flagged, and those without news are named in
+one section of their own. Slack takes 50 blocks per message and 3,000 characters per section
+text: past that, the rest are counted ("and N more targets"), never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from auditor.model.findings import Finding
+
+if TYPE_CHECKING:
+    from auditor.unattended.slack import TargetAlert
+
+MAX_BLOCKS = 50  # Slack's limit per message
+MAX_TEXT = 3_000  # per section text
+MAX_HEADER = 150  # a header's plain text
+PER_TARGET = 3  # new findings named per target; the rest are counted
+# Blocks the message always keeps around the targets: header, totals, the incomplete ones
+# without news, "and N more", the link to the report.
+_FRAME = 5
+
+
+def _worst_first(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
+
+
+def _news_rank(alert: TargetAlert) -> tuple[int, int, int, str]:
+    """Most severe new finding first, then more news, then by name."""
+    content = alert.content
+    worst = max((f.severity.rank for f in content.new), default=-1)
+    return (-worst, -len(content.new), -len(content.resolved), alert.name)
+
+
+def _place(alert: TargetAlert) -> str:
+    target = alert.content.report.target
+    return f"{target.account_id or 'account unknown'} · {target.region}"
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _target_section(alert: TargetAlert) -> dict[str, Any]:
+    from auditor.unattended.slack import _finding_line
+
+    content = alert.content
+    report = content.report
+    lines = [
+        f"*{alert.name}*  ({_place(alert)})",
+        f"{len(content.new)} new · {len(content.resolved)} resolved · {report.summary.open} open",
+    ]
+    if report.status != "complete":
+        lines.append(f":warning: incomplete ({report.incomplete_because()})")
+    shown = _worst_first(content.new)[:PER_TARGET]
+    lines.extend(_finding_line(f) for f in shown)
+    if len(content.new) > len(shown):
+        lines.append(f"and {len(content.new) - len(shown)} more new")
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut("\n".join(lines))}}
+
+
+def combined_summary_text(alerts: Sequence[TargetAlert]) -> str:
+    """Plain-text fallback (notifications, screen readers)."""
+    new = sum(len(a.content.new) for a in alerts)
+    resolved = sum(len(a.content.resolved) for a in alerts)
+    changed = sum(1 for a in alerts if a.content.has_changes)
+    incomplete = sum(1 for a in alerts if a.content.report.status != "complete")
+    text = (
+        f"Cognito route audit of {len(alerts)} targets: {new} new, {resolved} resolved in "
+        f"{changed} target(s)"
+    )
+    return text + (f", {incomplete} incomplete" if incomplete else "")
+
+
+def build_combined_blocks(
+    alerts: Sequence[TargetAlert], report_url: str | None
+) -> list[dict[str, Any]]:
+    news = sorted((a for a in alerts if a.content.has_changes), key=_news_rank)
+    quiet_incomplete = [
+        a for a in alerts if not a.content.has_changes and a.content.report.status != "complete"
+    ]
+    new = sum(len(a.content.new) for a in news)
+    resolved = sum(len(a.content.resolved) for a in news)
+    header = f"Cognito route audit: {new} new, {resolved} resolved in {len(news)} target(s)"
+    incomplete = sum(1 for a in alerts if a.content.report.status != "complete")
+    totals = f"{len(alerts)} targets audited · {len(news)} with changes"
+    if incomplete:
+        totals += f" · :warning: {incomplete} incomplete"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(header, MAX_HEADER)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(totals)}]},
+    ]
+    room = MAX_BLOCKS - _FRAME
+    blocks.extend(_target_section(alert) for alert in news[:room])
+    if len(news) > room:
+        rest = news[room:]
+        more = (
+            f"and {len(rest)} more targets with changes "
+            f"({sum(len(a.content.new) for a in rest)} new, "
+            f"{sum(len(a.content.resolved) for a in rest)} resolved): see the report"
+        )
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    if quiet_incomplete:
+        names = ", ".join(f"*{a.name}* ({_place(a)})" for a in quiet_incomplete)
+        text = (
+            f":warning: Incomplete, no change seen ({len(quiet_incomplete)}): findings that "
+            f"could not be checked are kept open: {names}"
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}})
+    if report_url:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _cut(f"<{report_url}|Open the full report>")},
+            }
+        )
+    return blocks
