@@ -25,25 +25,35 @@ import logging
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditor.collect.session import AwsClients, AwsOptions
 from auditor.commands.atomic import write_text_atomic
-from auditor.commands.options import RunOptions, SlackOptions, matrix_scope, s3_address
+from auditor.commands.options import (
+    ReportOutput,
+    RunOptions,
+    SlackOptions,
+    matrix_scope,
+    s3_address,
+)
 from auditor.model.baseline_file import BASELINE_MAX_BYTES
 from auditor.model.errors import InputError
 from auditor.model.findings import Severity
 from auditor.model.inputs import read_capped
 
 if TYPE_CHECKING:
+    from auditor.model.access_matrix import MatrixScope
+    from auditor.model.combined_report import CombinedReport
+    from auditor.model.targets import TargetsFile
     from auditor.report.render import ReportFormat
     from auditor.unattended.slack import SlackConfig
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)  # Lambda's root logger is at WARNING
 
-STATE_KEY = "state/state.json"
+STATE_PREFIX = "state"
+STATE_KEY = f"{STATE_PREFIX}/state.json"
 
 
 # Each format's suffix on S3, as `-o` reads them (commands/options.SUFFIX_FORMATS).
@@ -76,20 +86,28 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     from auditor.report.render import render
 
     env = os.environ
-    bucket = _required(env, "REPORT_BUCKET")
+    bucket = required_env(env, "REPORT_BUCKET")
     matrix = matrix_scope(env.get("MATRIX", "full"), "MATRIX")  # checked before any read
     formats = report_formats(env.get("REPORT_FORMATS", "json,html"))
     clients = AwsClients(AwsOptions(region=env.get("AWS_REGION") or None))
     s3 = clients.client("s3")
     now = datetime.now(UTC)
-    stem = f"reports/{now:%Y/%m/%d}/{now:%Y%m%dT%H%M%SZ}"
-    keys: dict[str, str] = {}
-    for fmt in formats:
-        keys[fmt] = f"{stem}{FORMAT_SUFFIXES[fmt]}"
-        keys[f"latest_{fmt}"] = f"reports/latest{FORMAT_SUFFIXES[fmt]}"
+    keys = report_keys(formats, now)
     # The alert links to the page a person reads: the HTML when written, else the first.
     linked = keys.get("html", keys[formats[0]])
-    slack = _slack_secret(clients, env)
+    slack = slack_config(clients, env)
+    if env.get("TARGETS_PATH") or env.get("TARGETS_S3_URI"):
+        return _targets_run(
+            env,
+            s3,
+            bucket,
+            formats,
+            keys,
+            report_url(env, bucket, linked, clients.region),
+            slack,
+            matrix,
+            now,
+        )
     options = RunOptions(
         baseline=_baseline(s3, env),
         aws=AwsOptions(),
@@ -101,7 +119,7 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
             config=slack,
             always=env.get("SLACK_ALWAYS", "").lower() == "true",
         ),
-        report_url=_report_url(env, bucket, linked, clients.region),
+        report_url=report_url(env, bucket, linked, clients.region),
         matrix=matrix,
         security_hub=env.get("SECURITY_HUB", "").lower() == "true",
     )
@@ -130,7 +148,97 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     return summary
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
+def _targets_run(
+    env: Mapping[str, str],
+    s3: Any,
+    bucket: str,
+    formats: list[ReportFormat],
+    keys: dict[str, str],
+    url: str,
+    slack: SlackConfig | None,
+    matrix: MatrixScope,
+    now: datetime,
+) -> dict[str, Any]:
+    """A small organization in one invocation: `auditor run --targets` with each target's
+    state under state/, the combined report in each format (dated and latest), ONE alert."""
+    from auditor.commands.many import ManyOptions, execute_many
+
+    fail_on = Severity.parse(env.get("FAIL_ON", "low"), "FAIL_ON")
+    path = targets_path(s3, env, f"{now:%Y%m%dT%H%M%SZ}")
+    outputs = tuple(
+        ReportOutput(f"s3://{bucket}/{keys[name]}", fmt)
+        for fmt in formats
+        for name in (fmt, f"latest_{fmt}")
+    )
+    options = ManyOptions(
+        targets=path,
+        aws=AwsOptions(region=env.get("AWS_REGION") or None, retry_mode="adaptive"),
+        outputs=outputs,
+        fail_on=fail_on,
+        state=f"s3://{bucket}/{STATE_PREFIX}/",
+        slack=SlackOptions(
+            enabled=slack is not None,
+            config=slack,
+            always=env.get("SLACK_ALWAYS", "").lower() == "true",
+        ),
+        report_url=url,
+        matrix=matrix,
+    )
+    outcome = execute_many(options)
+    log.info("organization audit %s: exit %d", outcome.report.status, outcome.exit_code)
+    return combined_summary(outcome.report, outcome.exit_code, keys, bucket)
+
+
+def combined_summary(
+    report: CombinedReport, code: int, keys: dict[str, str], bucket: str
+) -> dict[str, Any]:
+    """What a run of many targets returns (this handler, or the state machine's aggregate)."""
+    summary = report.summary
+    return {
+        "status": report.status,
+        "exit_code": code,
+        "targets": summary.targets,
+        "complete": summary.complete,
+        "incomplete": summary.incomplete,
+        "findings": sum(entry.report.summary.open for entry in report.targets),
+        "by_severity": summary.by_severity,
+        "worst": summary.worst,
+        "errors": [error.model_dump() for error in report.errors],
+        "report_keys": keys,
+        "bucket": bucket,
+    }
+
+
+def report_keys(formats: list[ReportFormat], now: datetime) -> dict[str, str]:
+    """Each format's dated key (reports/YYYY/MM/DD/<stamp>.<suffix>) and `latest_` key."""
+    stem = f"reports/{now:%Y/%m/%d}/{now:%Y%m%dT%H%M%SZ}"
+    keys: dict[str, str] = {}
+    for fmt in formats:
+        keys[fmt] = f"{stem}{FORMAT_SUFFIXES[fmt]}"
+        keys[f"latest_{fmt}"] = f"reports/latest{FORMAT_SUFFIXES[fmt]}"
+    return keys
+
+
+def put_json(s3: Any, bucket: str, key: str, data: Any) -> None:
+    """One PutObject: readers see the old object or the new one, never half of it."""
+    body = json.dumps(data, ensure_ascii=False).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def read_json(s3: Any, bucket: str, key: str) -> Any:
+    """The object's JSON; None when there is no such object."""
+    from botocore.exceptions import ClientError
+
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    return json.loads(body)
+
+
+def required_env(env: Mapping[str, str], name: str) -> str:
     value = env.get(name)
     if not value:
         raise InputError(name, None, "environment variable is not set")
@@ -143,7 +251,7 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
 
     if env.get("BASELINE_PATH"):
         return Path(env["BASELINE_PATH"])
-    uri = _required(env, "BASELINE_S3_URI")
+    uri = required_env(env, "BASELINE_S3_URI")
     bucket, key = s3_address(uri, "BASELINE_S3_URI")
     target = Path(env.get("TMPDIR", "/tmp")) / f"baseline{Path(key).suffix or '.yaml'}"
     try:
@@ -157,7 +265,57 @@ def _baseline(s3: Any, env: Mapping[str, str]) -> Path:
     return target
 
 
-def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | None:
+def targets_path(s3: Any, env: Mapping[str, str], run_id: str) -> Path:
+    """TARGETS_PATH (a targets file in the package), or TARGETS_S3_URI: the file and every
+    object beside it (its baselines, by relative paths) copied into /tmp once per run and
+    container; the local targets file."""
+    if env.get("TARGETS_PATH"):
+        return Path(env["TARGETS_PATH"])
+    uri = required_env(env, "TARGETS_S3_URI")
+    bucket, key = s3_address(uri, "TARGETS_S3_URI")
+    local = Path(env.get("TMPDIR", "/tmp")) / "targets" / run_id
+    if not (local / _COPIED).exists():
+        _copy_folder(s3, bucket, key.rpartition("/")[0], local, uri)
+    return local / PurePosixPath(key).name
+
+
+def targets_file(s3: Any, env: Mapping[str, str], run_id: str) -> TargetsFile:
+    """The targets file read as `run --targets` reads it (InputError naming file and field)."""
+    from auditor.model.targets_file import load_targets
+
+    return load_targets(targets_path(s3, env, run_id), region=env.get("AWS_REGION") or None)
+
+
+_COPIED = ".copied"  # written last: a copy cut short by a timeout is made again
+
+
+def _copy_folder(s3: Any, bucket: str, folder: str, local: Path, uri: str) -> None:
+    """Every object under `folder/` (the targets file's folder) into `local`, by its path
+    relative to the folder; keys that would leave `local` ('..', absolute) are refused."""
+    from botocore.exceptions import ClientError
+
+    prefix = f"{folder}/" if folder else ""
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for listed in page.get("Contents", []):
+                relative = PurePosixPath(listed["Key"][len(prefix) :])
+                if listed["Key"].endswith("/"):
+                    continue  # a console "folder"
+                if relative.is_absolute() or ".." in relative.parts:
+                    raise InputError(f"s3://{bucket}/{listed['Key']}", None, "not below the folder")
+                body = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"]
+                source = f"s3://{bucket}/{listed['Key']}"
+                write_text_atomic(
+                    local.joinpath(*relative.parts),
+                    read_capped(body, source, "configuration", BASELINE_MAX_BYTES),
+                )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "error")
+        raise InputError(uri, None, f"cannot read the targets folder: {code}") from None
+    write_text_atomic(local / _COPIED, "")
+
+
+def slack_config(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | None:
     """Slack credentials from Secrets Manager or SSM; None when Slack is not configured."""
     if env.get("SLACK_SECRET_ARN"):
         source = env["SLACK_SECRET_ARN"]
@@ -187,7 +345,7 @@ def _slack_secret(clients: AwsClients, env: Mapping[str, str]) -> SlackConfig | 
         raise InputError(source, None, str(exc)) from None
 
 
-def _report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> str:
+def report_url(env: Mapping[str, str], bucket: str, key: str, region: str) -> str:
     base = env.get("REPORT_BASE_URL")
     if base:
         return f"{base.rstrip('/')}/{key}"

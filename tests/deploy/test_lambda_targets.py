@@ -1,0 +1,71 @@
+"""The single Lambda's small-organization mode: TARGETS_S3_URI or TARGETS_PATH runs
+`run --targets` in one invocation (one combined report, per-target state, one alert)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from auditor.model.errors import InputError
+from auditor.unattended.aws_lambda import handler
+from tests.deploy.organization import ACCOUNTS, BUCKET, EXTERNAL_ID, Organization
+
+
+def test_targets_in_the_bucket_one_report_one_alert(org: Organization) -> None:
+    beta = org.worlds["beta"]
+    beta.client("cognito-idp").create_group(GroupName="testers", UserPoolId=beta.user_pool_id)
+
+    summary = handler({}, None)
+
+    assert summary["status"] == "incomplete" and summary["exit_code"] == 3
+    assert (summary["targets"], summary["complete"], summary["incomplete"]) == (3, 2, 1)
+    report = org.object("reports/latest.json")
+    assert report == org.object(summary["report_keys"]["json"])
+    by_name = {entry["name"]: entry for entry in report["targets"]}
+    assert [by_name[name]["status"] for name in ACCOUNTS] == ["complete", "complete", "incomplete"]
+    assert "group-undeclared" in {f["rule_id"] for f in by_name["beta"]["findings"]}
+    assert [(e["service"], e["operation"]) for e in by_name["gamma"]["errors"]] == [
+        ("sts", "AssumeRole")
+    ]
+    assert (
+        "<html"
+        in org.s3()
+        .get_object(Bucket=BUCKET, Key="reports/latest.html")["Body"]
+        .read()
+        .decode()
+        .lower()
+    )
+    [message] = org.slack.requests
+    assert "beta" in json.dumps(message.body)
+    keys = org.object_keys()
+    assert {"state/alpha.us-east-1.json", "state/beta.us-east-1.json"} <= set(keys)
+    assert "state/state.json" not in keys  # the single-target state is not touched
+    for key in (key for key in keys if not key.startswith("config/")):  # what the tool wrote
+        body = org.s3().get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+        assert EXTERNAL_ID not in body, key
+
+    again = handler({}, None)
+    assert again["exit_code"] == 3 and len(org.slack.requests) == 1  # nothing new: no message
+
+
+def test_packaged_targets_file(org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TARGETS_S3_URI")
+    monkeypatch.setenv("TARGETS_PATH", str(org.config / "targets.yaml"))
+    summary = handler({}, None)
+    assert summary["targets"] == 3 and summary["incomplete"] == 1
+
+
+def test_a_key_outside_the_folder_is_refused(org: Organization) -> None:
+    org.s3().put_object(Bucket=BUCKET, Key="config/../escape.yaml", Body=b"x: 1\n")
+    with pytest.raises(InputError) as raised:
+        handler({}, None)
+    assert "not below the folder" in str(raised.value)
+
+
+def test_bad_targets_file_is_an_input_error_naming_it(org: Organization) -> None:
+    org.s3().put_object(Bucket=BUCKET, Key="config/targets.yaml", Body=b"version: 1\ntargets: 3\n")
+    with pytest.raises(InputError) as raised:
+        handler({}, None)
+    assert "targets.yaml" in str(raised.value)
+    assert "Contents" not in org.s3().list_objects_v2(Bucket=BUCKET, Prefix="reports/")
