@@ -65,9 +65,14 @@ def test_chain_one_denied_account_incomplete_the_others_complete(org: Organizati
     assert gamma["status"] == "incomplete"
     assert any(e["service"] == "sts" and e["operation"] == "AssumeRole" for e in gamma["errors"])
     assert report["summary"]["worst"][0] == "gamma"
-    # One combined message, naming the target that changed.
+    # One combined message, naming the target that changed and the one never audited,
+    # counting every target of the run.
     [message] = org.slack.requests
-    assert "beta" in json.dumps(message.body)
+    assert "beta" in json.dumps(message.body) and "gamma" in json.dumps(message.body)
+    [totals] = [b for b in message.body["blocks"] if b["type"] == "context"][:1]
+    assert totals["elements"][0]["text"] == (
+        "3 targets audited · 1 with changes · :warning: 1 incomplete"
+    )
     # Each target's own state; no secret anywhere in the bucket.
     assert {"state/alpha.us-east-1.json", "state/beta.us-east-1.json"} <= set(org.object_keys())
     for key in (key for key in org.object_keys() if not key.startswith("config/")):
@@ -101,6 +106,22 @@ def test_a_target_without_result_is_incomplete_not_missing(org: Organization) ->
     assert alpha["errors"] == [{"service": "lambda", "operation": "Invoke", "message": NO_RESULT}]
     assert alpha["target"]["account_id"] == ACCOUNTS["alpha"]
     assert summary["exit_code"] == 3 and summary["incomplete"] == 2
+
+
+def test_a_target_that_stops_being_audited_is_news_once(org: Organization) -> None:
+    run_machine("run-1")
+    assert len(org.slack.requests) == 1  # gamma never audited: news the first time
+    assert run_machine("run-2")["exit_code"] == 3
+    assert len(org.slack.requests) == 1  # gamma still incomplete: not news again
+
+    run_machine("run-3", skip=("alpha",))  # alpha's invocation left nothing
+    assert len(org.slack.requests) == 2
+    message = json.dumps(org.slack.requests[1].body)
+    assert "alpha" in message and "2 incomplete" in message
+    history = org.object("state/alpha.us-east-1.json")["history"]
+    assert [run["status"] for run in history] == ["complete", "complete", "incomplete"]
+    run_machine("run-4", skip=("alpha",))
+    assert len(org.slack.requests) == 2
 
 
 def test_failed_delivery_keeps_each_pending_alert(org: Organization) -> None:
