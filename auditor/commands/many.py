@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from auditor.collect import AwsOptions
     from auditor.collect.session import AwsClients
     from auditor.report.render import ReportFormat
+    from auditor.unattended.history import Compared
 
 DEFAULT_WORKERS = 16  # targets read at once: each mostly waits on AWS
 # A process costs about a second to start (the auditor imported): fewer targets audit in
@@ -236,34 +237,51 @@ def _finish(
 ) -> list[Report]:
     """Alert, publish, save (unattended/history.finish_many), or only publish without
     --state and --slack; every target's report as published, in order."""
-    reports = [outcome.report for outcome in outcomes]
 
     def publish(final: list[Report]) -> None:
         _publish(_combine(outcomes, final, run_errors), options, stdout=stdout, color=color)
 
-    tracked = [i for i, outcome in enumerate(outcomes) if outcome.compared is not None]
-    if not (options.slack.enabled and tracked) and options.state is None:
+    if not options.slack.enabled and options.state is None:
+        reports = [outcome.report for outcome in outcomes]
         publish(reports)
         return reports
     from auditor.unattended.history import finish_many
 
     names = _names_with_regions(outcomes)
-
-    def publish_tracked(final: list[Report]) -> None:
-        for i, report in zip(tracked, final, strict=True):
-            reports[i] = report
-        publish(reports)
-
-    compared = [(display_name(outcomes[i].target, names), outcomes[i].compared) for i in tracked]
-    finished = finish_many(
-        [(name, entry) for name, entry in compared if entry is not None],
-        options.slack,
-        options.report_url,
-        publish_tracked,
-    )
+    # Every target reaches the one alert: one never audited counts, and is named, too.
+    compared = [
+        (display_name(outcome.target, names), outcome.compared or _not_audited(outcome, options))
+        for outcome in outcomes
+    ]
+    finished = finish_many(compared, options.slack, options.report_url, publish)
     for name, error in finished.unsaved:
         failure(f"auditor: {name}: {error}")
-    return reports
+    return finished.reports
+
+
+def _not_audited(outcome: TargetOutcome, options: ManyOptions) -> Compared:
+    """What the finish needs of a target without a comparison: one audited with --slack and
+    no --state; or one never audited, with its previous state (when one can be read) to
+    record this run in its history."""
+    from auditor.commands.many_target import READ_STATE, state_for
+    from auditor.model.errors import AuditorError
+    from auditor.unattended.history import not_audited, without_state
+    from auditor.unattended.stores import open_store
+
+    if options.state is None:
+        # Without --state a target audited has no comparison yet (many_target skips it).
+        audited = outcome.report.snapshot_digest is not None
+        return without_state(outcome.report) if audited else not_audited(outcome.report, None, None)
+    if any(error.operation == READ_STATE for error in outcome.report.errors):
+        return not_audited(outcome.report, None, None)  # unreadable or another's: left alone
+    region = options.aws.region or outcome.target.region
+    aws = replace(options.aws, region=region, progress=None)
+    try:
+        store = open_store(state_for(options.state, outcome.target), aws)
+        previous = store.load()
+    except AuditorError:  # unreadable, or another target's (its own error says so): untouched
+        return not_audited(outcome.report, None, None)
+    return not_audited(outcome.report, previous, store)
 
 
 def _names_with_regions(outcomes: list[TargetOutcome]) -> set[str]:

@@ -60,9 +60,39 @@ class Compared:
     report with its changes, the state to keep, the alert owed and where the state lives."""
 
     report: Report
-    state: State | None
+    state: State | None  # with this run last in its history
     alert: PendingAlert
     store: StateStore | None
+    # False: the target never reached its audit (AssumeRole denied, no pool, no baseline):
+    # its state, if any, is the previous one with this run recorded as incomplete.
+    audited: bool = True
+
+    @property
+    def newly_incomplete(self) -> bool:
+        """Incomplete now, and not already in the run before (or no run before is known):
+        a target that silently stops being audited is news; still failing is not news again."""
+        if self.report.status == "complete":
+            return False
+        history = self.state.history if self.state is not None else []
+        return len(history) < 2 or history[-2].status == "complete"
+
+
+def not_audited(
+    report: Report, previous: State | None, store: StateStore | None, *, now: str | None = None
+) -> Compared:
+    """A target whose run never reached its audit: nothing to compare, no alert of findings.
+    Its previous state is kept whole (findings, configuration, an alert still owed) with this
+    run appended to its history as incomplete, so that the next run knows it was already
+    failing. Without a previous state (never audited yet) a state of nothing but that is
+    kept: no configuration read (no change claimed against it), no finding open."""
+    at = now or _now()
+    record = RunRecord(at=at, status="incomplete", by_severity={})
+    if previous is None:
+        where = StateTarget(account_id=report.target.account_id, region=report.target.region)
+        previous = State(updated_at=at, target=where, config=ConfigSummary())
+    history = [*previous.history, record][-HISTORY_RUNS:]
+    state = previous.model_copy(update={"history": history})
+    return Compared(report, state if store else None, PendingAlert(created_at=at), store, False)
 
 
 def track(
@@ -107,6 +137,15 @@ def compare_with_previous(
     return Compared(report, kept, alert, store)
 
 
+def without_state(report: Report) -> Compared:
+    """An audited target with --slack and no --state: every finding that counts is news, as
+    `track` says it then (no previous run to compare with)."""
+    changes, _ = classify(report.findings, None, complete=report.status == "complete")
+    new = [f for f in report.findings if _lasting(f) and f.counts]
+    alert = PendingAlert(created_at=_now(), new=new)
+    return Compared(report.model_copy(update={"changes": changes}), None, alert, None)
+
+
 def alert_content(report: Report, alert: PendingAlert, report_url: str | None) -> AlertContent:
     """What one target's alert says: the net change owed, and its configuration changes."""
     return AlertContent(
@@ -133,25 +172,37 @@ def finish_many(
     report_url: str | None,
     publish: Callable[[list[Report]], None],
 ) -> Finished:
-    """The finish of a run of many targets (CONTRACT §6.4), in `track`'s order: ONE alert for
-    them all (what changed where; none when nothing did, unless --slack-always), the reports
-    published together, then each target's state saved, with its alert kept pending when the
-    message did not get through, as a single-target run keeps it."""
+    """The finish of a run of many targets (CONTRACT §6.4), in `track`'s order: ONE alert,
+    the reports published together, then each target's state saved.
+
+    `compared` holds EVERY target of the run (those never audited through `not_audited`):
+    the message counts and names them all. It is sent when a target has news (new or
+    resolved findings), when a target became incomplete since its previous run (or is
+    incomplete with no previous run known), or always with --slack-always. A target's alert
+    stays pending in its state when the message did not get through, and without --slack
+    the state keeps the alert an earlier run still owes, as `track` does."""
     reports = [entry.report for _, entry in compared]
-    pending: list[PendingAlert | None] = [None] * len(compared)
+    pending: list[PendingAlert | None] = [
+        entry.state.pending_alert if entry.state else None for _, entry in compared
+    ]
     if slack.enabled:
         contents = [alert_content(entry.report, entry.alert, report_url) for _, entry in compared]
-        included = [i for i, content in enumerate(contents) if content.has_changes or slack.always]
-        if included:
-            alerts = [TargetAlert(compared[i][0], contents[i]) for i in included]
+        news = any(content.has_changes for content in contents)
+        if news or slack.always or any(entry.newly_incomplete for _, entry in compared):
+            alerts = [
+                TargetAlert(name, content)
+                for (name, _), content in zip(compared, contents, strict=True)
+            ]
             failure = _deliver_combined(alerts, slack.config, report_url)
-            if failure is not None:
-                for i in included:
-                    reports[i] = reports[i].model_copy(
-                        update={"errors": [*reports[i].errors, failure]}
-                    )
-                    if contents[i].has_changes:
-                        pending[i] = compared[i][1].alert
+        else:
+            failure = None
+        for i, (_, entry) in enumerate(compared):
+            if not entry.audited:
+                continue  # nothing of it was said: an alert it owed stays owed
+            undelivered = failure is not None and contents[i].has_changes
+            pending[i] = entry.alert if undelivered else None
+        if failure is not None:
+            reports = [r.model_copy(update={"errors": [*r.errors, failure]}) for r in reports]
     publish(reports)
     unsaved: list[tuple[str, AuditorError]] = []
     for (name, entry), owed in zip(compared, pending, strict=True):

@@ -213,28 +213,17 @@ def aggregate_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         final = [e.model_copy(update={"report": r}) for e, r in zip(entries, reports, strict=True)]
         combined.append(_publish(s3, bucket, final, run_errors, formats, keys, now))
 
-    tracked = _tracked(bucket, items, entries, clients.region)
-    if tracked:
-        slack_options = SlackOptions(
-            enabled=slack is not None,
-            config=slack,
-            always=env.get("SLACK_ALWAYS", "").lower() == "true",
-        )
-
-        def publish_tracked(final: list[Report]) -> None:
-            reports = [entry.report for entry in entries]
-            for (i, _, _), report in zip(tracked, final, strict=True):
-                reports[i] = report
-            publish(reports)
-
-        # Published before the states are saved, as every run does.
-        finished = finish_many(
-            [(name, compared) for _, name, compared in tracked], slack_options, url, publish_tracked
-        )
-        for name, error in finished.unsaved:
-            log.error("target %s: %s", name, error)
-    else:
-        publish([entry.report for entry in entries])
+    slack_options = SlackOptions(
+        enabled=slack is not None,
+        config=slack,
+        always=env.get("SLACK_ALWAYS", "").lower() == "true",
+    )
+    # Every planned target reaches the one alert, audited or not; published before the
+    # states are saved, as every run does.
+    compared = _compared(bucket, items, entries, clients.region)
+    finished = finish_many(compared, slack_options, url, publish)
+    for name, error in finished.unsaved:
+        log.error("target %s: %s", name, error)
     report = combined[-1]
     code = combined_exit_code(report, fail_on)
     log.info("organization run %s: %s, exit %d", run_id, report.status, code)
@@ -254,32 +243,46 @@ def _result(s3: Any, bucket: str, run_id: str, item: Mapping[str, Any]) -> Targe
     return TargetReport(name=missing.name, report=failed_report(missing, run, [error]))
 
 
-def _tracked(
+def _compared(
     bucket: str, items: list[Mapping[str, Any]], entries: list[TargetReport], region: str
-) -> list[tuple[int, str, Compared]]:
-    """(index, name in the alert, what finish_many needs) of each target that has a state:
-    its alert is the one its step left pending."""
-    from auditor.commands.many_target import display_name
+) -> list[tuple[str, Compared]]:
+    """(name in the alert, what finish_many needs) of every planned target. One audited has
+    the state its step saved (this run last in its history, its alert pending); one never
+    audited (no result, AssumeRole denied, ...) its previous state, this run to be recorded
+    in it as incomplete."""
+    from auditor.commands.many_target import READ_STATE, display_name
+    from auditor.model.errors import AuditorError
     from auditor.model.state import PendingAlert
-    from auditor.unattended.history import Compared
+    from auditor.unattended.history import Compared, not_audited
     from auditor.unattended.stores import S3StateStore
 
     counts: dict[str, int] = {}
     for item in items:
         counts[str(item["name"])] = counts.get(str(item["name"]), 0) + 1
     several = {name for name, count in counts.items() if count > 1}
-    tracked = []
-    for i, (item, entry) in enumerate(zip(items, entries, strict=True)):
-        if any(e.service == "lambda" and e.message == NO_RESULT for e in entry.report.errors):
-            continue  # no run, no state of this run
-        store = S3StateStore(bucket, state_key(_item_target(item)), AwsOptions(region=region))
-        state = store.load()
-        if state is None:
-            continue  # never audited (its role could not be assumed): nothing owed
-        owed = state.pending_alert or PendingAlert(created_at=state.updated_at)
-        name = display_name(_item_target(item), several)
-        tracked.append((i, name, Compared(entry.report, state, owed, store)))
-    return tracked
+    compared = []
+    for item, entry in zip(items, entries, strict=True):
+        target = _item_target(item)
+        name = display_name(target, several)
+        report = entry.report
+        if any(e.operation == READ_STATE for e in report.errors):
+            # Its state is unreadable or another target's: left as it is.
+            compared.append((name, not_audited(report, None, None)))
+            continue
+        store = S3StateStore(bucket, state_key(target), AwsOptions(region=region))
+        try:
+            state = store.load()
+        except AuditorError:
+            compared.append((name, not_audited(report, None, None)))
+            continue
+        ran = report.history[-1].at if report.history else None
+        if state is not None and state.history and state.history[-1].at == ran:
+            # Saved by this run's step: audited, its alert pending.
+            owed = state.pending_alert or PendingAlert(created_at=state.updated_at)
+            compared.append((name, Compared(report, state, owed, store)))
+            continue
+        compared.append((name, not_audited(report, state, store)))
+    return compared
 
 
 def _publish(
