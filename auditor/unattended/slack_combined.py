@@ -2,9 +2,10 @@
 
 A header with the run's totals, then a section per target with news (new or resolved
 findings), most severe first: its name, account and region, its counts and its few most
-severe new findings; incomplete targets are flagged, and those without news are named in
-one section of their own. Slack takes 50 blocks per message and 3,000 characters per section
-text: past that, the rest are counted ("and N more targets"), never dropped silently.
+severe new findings. Every incomplete target is named (a target that silently stops being
+audited is what a security team must hear of), in sections of their own after the news,
+their room kept first. Slack takes 50 blocks per message and 3,000 characters per section
+text: past that, the rest are counted ("and N more"), never dropped silently.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ MAX_BLOCKS = 50  # Slack's limit per message
 MAX_TEXT = 3_000  # per section text
 MAX_HEADER = 150  # a header's plain text
 PER_TARGET = 3  # new findings named per target; the rest are counted
-# Blocks the message always keeps around the targets: header, totals, the incomplete ones
-# without news, "and N more", the link to the report.
-_FRAME = 5
+# Blocks the message always keeps around the targets: header, totals, "and N more", the link
+# to the report.
+_FRAME = 4
+# Sections naming the incomplete targets, at most (about 700 names of 30 characters); past
+# that, the rest are counted.
+INCOMPLETE_BLOCKS = 10
 
 
 def _worst_first(findings: Sequence[Finding]) -> list[Finding]:
@@ -77,25 +81,49 @@ def combined_summary_text(alerts: Sequence[TargetAlert]) -> str:
     return text + (f", {incomplete} incomplete" if incomplete else "")
 
 
+def _incomplete_sections(incomplete: Sequence[TargetAlert]) -> list[dict[str, Any]]:
+    """Every incomplete target by name and place, packed into sections of MAX_TEXT at most."""
+    if not incomplete:
+        return []
+    head = (
+        f":warning: Incomplete ({len(incomplete)}): findings that could not be checked are "
+        "kept open: "
+    )
+    texts: list[str] = []
+    text = head
+    for i, alert in enumerate(incomplete):
+        name = f"*{alert.name}* ({_place(alert)})"
+        if len(text) + len(name) + 2 > MAX_TEXT - 80:  # room left for "and N more"
+            if len(texts) == INCOMPLETE_BLOCKS - 1:
+                texts.append(text + f" and {len(incomplete) - i} more: see the report")
+                break
+            texts.append(text)
+            text = ""
+        text += (", " if text and text != head else "") + name
+    else:
+        texts.append(text)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": _cut(t)}} for t in texts]
+
+
 def build_combined_blocks(
     alerts: Sequence[TargetAlert], report_url: str | None
 ) -> list[dict[str, Any]]:
+    """The header, the run's totals (every target of the run), the targets with news, most
+    severe first, as many as Slack takes, then every incomplete target named (room kept)."""
     news = sorted((a for a in alerts if a.content.has_changes), key=_news_rank)
-    quiet_incomplete = [
-        a for a in alerts if not a.content.has_changes and a.content.report.status != "complete"
-    ]
+    incomplete = [a for a in alerts if a.content.report.status != "complete"]
     new = sum(len(a.content.new) for a in news)
     resolved = sum(len(a.content.resolved) for a in news)
     header = f"Cognito route audit: {new} new, {resolved} resolved in {len(news)} target(s)"
-    incomplete = sum(1 for a in alerts if a.content.report.status != "complete")
     totals = f"{len(alerts)} targets audited · {len(news)} with changes"
     if incomplete:
-        totals += f" · :warning: {incomplete} incomplete"
+        totals += f" · :warning: {len(incomplete)} incomplete"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(header, MAX_HEADER)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(totals)}]},
     ]
-    room = MAX_BLOCKS - _FRAME
+    named = _incomplete_sections(incomplete)
+    room = MAX_BLOCKS - _FRAME - len(named)
     blocks.extend(_target_section(alert) for alert in news[:room])
     if len(news) > room:
         rest = news[room:]
@@ -105,13 +133,7 @@ def build_combined_blocks(
             f"{sum(len(a.content.resolved) for a in rest)} resolved): see the report"
         )
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
-    if quiet_incomplete:
-        names = ", ".join(f"*{a.name}* ({_place(a)})" for a in quiet_incomplete)
-        text = (
-            f":warning: Incomplete, no change seen ({len(quiet_incomplete)}): findings that "
-            f"could not be checked are kept open: {names}"
-        )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}})
+    blocks.extend(named)
     if report_url:
         blocks.append(
             {

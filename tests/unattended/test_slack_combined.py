@@ -69,7 +69,7 @@ def test_one_message_lists_what_changed_where_most_severe_first(slack: FakeSlack
     assert sections[0].index("excess-route") < sections[0].index("precedence-drift")
     assert sections[1].startswith("*stage*")
     assert not any(s.startswith("*quiet*") for s in sections)  # nothing changed there
-    assert "Incomplete, no change seen (1)" in sections[2] and "*legacy*" in sections[2]
+    assert "Incomplete (1)" in sections[2] and "*legacy* (444444444444 · us-east-1)" in sections[2]
     assert "https://example.test/org.html" in sections[-1]
     assert body["text"].startswith("Cognito route audit of 4 targets: 3 new, 1 resolved")
 
@@ -78,10 +78,42 @@ def test_an_incomplete_target_with_news_is_flagged_in_its_section(slack: FakeSla
     send_combined(
         [_incomplete("legacy", "444444444444", [finding()])], SlackConfig.from_env(), None
     )
-    [section] = _sections(slack.requests[0].body)
+    [section, named] = _sections(slack.requests[0].body)
     assert (
         section.startswith("*legacy*") and ":warning: incomplete (1 AWS read(s) failed)" in section
     )
+    assert "Incomplete (1)" in named and "*legacy*" in named
+
+
+def test_every_incomplete_target_is_named_or_counted(slack: FakeSlack) -> None:
+    """Incomplete targets are named even when the targets with news fill the message."""
+    alerts = [_alert(f"news-{i:03d}", f"{100000000000 + i:012d}", [finding()]) for i in range(80)]
+    alerts += [
+        _incomplete(f"gap-{i:03d}-" + "y" * 40, f"{900000000000 + i:012d}") for i in range(150)
+    ]
+    alerts += [_incomplete("gap-with-news", "999999999999", [finding()])]
+    send_combined(alerts, SlackConfig.from_env(), None)
+
+    body = slack.requests[0].body
+    assert len(body["blocks"]) <= MAX_BLOCKS
+    text = "\n".join(_sections(body))
+    assert all(len(s) <= MAX_TEXT for s in _sections(body))
+    assert all(f"*gap-{i:03d}-" in text for i in range(150))
+    assert "*gap-with-news* (999999999999" in text
+    assert "Incomplete (151)" in text
+
+
+def test_incomplete_targets_past_the_limit_are_counted(slack: FakeSlack) -> None:
+    alerts = [
+        _incomplete(f"gap-{i:04d}-" + "z" * 60, f"{900000000000 + i:012d}") for i in range(2000)
+    ]
+    send_combined(alerts, SlackConfig.from_env(), None)
+    body = slack.requests[0].body
+    assert len(body["blocks"]) <= MAX_BLOCKS
+    sections = _sections(body)
+    named = sum(s.count("*gap-") for s in sections)
+    assert 0 < named < 2000
+    assert sections[-1].endswith(f"and {2000 - named} more: see the report")
 
 
 def test_four_hundred_targets_stay_within_slacks_limits(slack: FakeSlack) -> None:
