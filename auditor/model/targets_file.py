@@ -188,11 +188,13 @@ class _Reader:
         )
         self.default_account = raw.get("account_id")
         self.baselines: dict[Path, Baseline] = {}
+        self.profiles: frozenset[str] | None = None
 
     def fail(self, field: str, message: str) -> InputError:
         return InputError(self.source, field, message)
 
     def read(self) -> TargetsFile:
+        self.check_profile("defaults.profile", self.defaults_raw.get("profile"))
         listed: list[Target] = []
         covered: set[tuple[str, str]] = set()
         where: dict[str, str] = {}
@@ -233,6 +235,7 @@ class _Reader:
                 f"{shown(name)} is an account id, not this target's: discovered accounts are "
                 "named so",
             )
+        self.check_profile(f"{field}.profile", raw.get("profile"))
         pattern = raw.get("baseline") or self.defaults.baseline
         if pattern is None:
             raise self.fail(f"{field}.baseline", "is required (here or in defaults)")
@@ -326,7 +329,21 @@ class _Reader:
             )
         return self.load(field, baseline_path(pattern, self.folder, account_id, region))
 
+    def check_profile(self, field: str, profile: str | None) -> None:
+        """A profile the file names must exist in the AWS config files: read locally by
+        botocore (no AWS call), before any target runs."""
+        if not profile:
+            return
+        if self.profiles is None:
+            from botocore.session import Session
+
+            self.profiles = frozenset(Session().available_profiles)
+        if profile not in self.profiles:
+            raise self.fail(field, f"{shown(profile)} is not a profile of the AWS config files")
+
     def check_placeholders(self, field: str, pattern: str) -> None:
+        if "\0" in pattern:  # the OS refuses such a path: bad input, not a crash
+            raise self.fail(field, "contains a NUL character")
         for name in PLACEHOLDER.findall(pattern):
             if name not in PLACEHOLDERS:
                 raise self.fail(

@@ -32,6 +32,15 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def named_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profiles these tests name exist in the AWS config file (an unknown one is exit 2)."""
+    config = tmp_path / "aws-config"
+    sections = [f"[profile {name}]\nregion = us-east-1\n" for name in ("central", "own", "audit")]
+    config.write_text("".join(sections), encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+
+
 def write(folder: Path, data: Any, name: str = "targets.yaml") -> Path:
     path = folder / name
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
@@ -125,6 +134,52 @@ def test_profile_precedence(folder: Path) -> None:
     assert [t.profile for t in load(folder, data, profile="cli")] == ["central", "own"]
     del data["defaults"]
     assert [t.profile for t in load(folder, data, profile="cli")] == ["cli", "own"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({**one(), "defaults": {"profile": "missing"}}, "defaults.profile"),
+        (
+            {
+                "version": 1,
+                "targets": [
+                    {"name": "a", "baseline": "baselines/prod.yaml", "profile": "own"},
+                    {"name": "b", "baseline": "baselines/prod.yaml", "profile": "missing"},
+                ],
+            },
+            "targets[1].profile",
+        ),
+    ],
+)
+def test_a_profile_the_file_names_must_exist(folder: Path, data: Any, field: str) -> None:
+    error = refused(folder, data)
+    assert error.field == field
+    assert "'missing' is not a profile" in str(error)
+
+
+def test_the_command_line_profile_is_not_checked_here(folder: Path) -> None:
+    """--profile is the run's own (botocore says if it is unknown), not the file's field."""
+    assert [t.profile for t in load(folder, one(), profile="elsewhere")] == ["elsewhere"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (one(baseline="baselines/prod\0.yaml"), "targets[0].baseline"),
+        (
+            {
+                "version": 1,
+                "defaults": {"baseline": "b/{account_id}\0.yaml", "role_name": "r"},
+                "organization": {"ou": "r-abcd", "regions": ["us-east-1"]},
+            },
+            "defaults.baseline",
+        ),
+    ],
+)
+def test_a_nul_character_in_a_baseline_path_is_named(folder: Path, data: Any, field: str) -> None:
+    error = refused(folder, data)
+    assert (error.field, "NUL" in str(error)) == (field, True)
 
 
 def test_a_role_name_takes_the_partition_of_the_region(folder: Path) -> None:
