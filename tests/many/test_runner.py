@@ -126,7 +126,14 @@ def test_a_bug_in_one_target_lets_the_others_finish_then_exits_4(
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--baseline", "b.yaml"), ("--snapshot", "s.json"), ("--template", "t.yaml")],
+    [
+        ("--baseline", "b.yaml"),
+        ("--snapshot", "s.json"),
+        ("--template", "t.yaml"),
+        ("--parameter", "Env=prod"),
+        ("--stage", "prod"),
+        ("--stack-name", "app"),
+    ],
 )
 def test_options_of_one_target_are_refused_with_targets(
     aws: Aws, tmp_path: Path, option: str, value: str
