@@ -82,6 +82,10 @@ class ManyOptions:
     report_url: str | None = None
     matrix: MatrixScope = "full"
     workers: int = DEFAULT_WORKERS
+    # The run's own region (a Lambda's): where its S3 report and state are, never a target's
+    # (a target without a region in the file is audited in its baseline's).
+    home_region: str | None = None
+    output_region: str | None = None  # the S3 report's client: set by execute_many
 
 
 @dataclass(frozen=True)
@@ -136,32 +140,47 @@ def state_folder(raw: str | None) -> str | None:
     if raw.startswith(S3_SCHEME):
         s3_address(raw if templated else raw.rstrip("/") + "/state.json", where)
         return raw
-    if not templated:
-        folder = Path(raw)
-        if folder.exists() and not folder.is_dir():
-            raise InputError(
-                where,
-                None,
-                "with --targets, a folder (one state per target), s3://bucket/prefix, "
-                "or a path with {key}",
-            )
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(where, None, f"cannot create the folder: {exc.strerror}") from exc
+    from auditor.commands.atomic import writable_file, writable_folder
+
+    if templated:  # the folder checked as single-target --state is; no file made per target
+        writable_file(raw, "--state")
+        return raw
+    folder = Path(raw)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            where,
+            None,
+            "with --targets, a folder (one state per target), s3://bucket/prefix, "
+            "or a path with {key}",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(where, None, f"cannot create the folder: {exc.strerror}") from exc
+    writable_folder(raw, "--state")
     return raw
 
 
 def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = False) -> ManyOutcome:
     """The whole run; with `stdout` (the CLI) a report without -o is printed."""
     from auditor.collect.limits import RateLimiter
+    from auditor.commands.many_checks import (
+        nothing_discovered,
+        output_region,
+        refuse_shared_states,
+    )
     from auditor.commands.many_progress import targets_progress
     from auditor.model.accepted import today_utc
     from auditor.model.targets_file import load_targets
 
     targets_file = load_targets(
-        options.targets, region=options.aws.region, profile=options.aws.profile
+        options.targets,
+        region=options.aws.region,
+        profile=options.aws.profile,
+        home_region=options.home_region,
     )
+    home = options.aws.region or options.home_region
+    options = replace(options, output_region=output_region(options.outputs, home, targets_file))
     run_aws = replace(options.aws, progress=None)  # per-call progress: off with --targets
     limiter = RateLimiter()  # one for the run: targets in one account share its quotas
     run_errors: list[ReportError] = []
@@ -174,10 +193,18 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         )
         accounts = discovery.accounts
         run_errors = [ReportError.of(error) for error in discovery.errors]
+        if not accounts and not run_errors:
+            run_errors.append(nothing_discovered(targets_file.organization))
     targets = targets_file.expand(accounts)
+    refuse_shared_states(targets, options.state)
     audits = _audit_pool(len(targets))
     run = TargetRun(
-        aws=run_aws, limiter=limiter, state=options.state, today=today_utc(), audits=audits
+        aws=run_aws,
+        limiter=limiter,
+        state=options.state,
+        today=today_utc(),
+        audits=audits,
+        state_region=options.home_region,
     )
     progress = targets_progress(len(targets), color=color)
     outcomes: list[TargetOutcome] = []
@@ -188,11 +215,17 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
             progress.close()
         if audits is not None:
             audits.shutdown(cancel_futures=True)
-    reports = _finish(outcomes, options, run_errors, stdout=stdout, color=color)
+    unsaved: list[str] = []  # targets whose state could not be saved (named on stderr)
+    reports = _finish(outcomes, options, run_errors, stdout=stdout, color=color, unsaved=unsaved)
     combined = _combine(outcomes, reports, run_errors)
     _print_failures(outcomes, reports, run_errors)
     _review_acceptance(outcomes, reports, run.today)
     code = _exit_code(combined, reports, outcomes, options.fail_on)
+    if unsaved and code != EXIT_INTERNAL:
+        # The report is out, but these targets' tracking is not: their next run would
+        # compare with an older state. Incomplete (3), as an unread target is, not a bad
+        # input (2): the up-front checks passed and the others' states were saved.
+        code = EXIT_INCOMPLETE
     if options.outputs:
         from auditor.commands.outputs import summary_line
 
@@ -289,6 +322,7 @@ def _finish(
     *,
     stdout: bool,
     color: bool,
+    unsaved: list[str],
 ) -> list[Report]:
     """Alert, publish, save (unattended/history.finish_many), or only publish without
     --state and --slack; every target's report as published, in order."""
@@ -311,6 +345,7 @@ def _finish(
     finished = finish_many(compared, options.slack, options.report_url, publish)
     for name, error in finished.unsaved:
         failure(f"auditor: {name}: {error}")
+        unsaved.append(name)
     return finished.reports
 
 
@@ -379,7 +414,7 @@ def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, co
         def clients() -> AwsClients:
             from auditor.collect.session import AwsClients
 
-            return AwsClients(options.aws)
+            return AwsClients(replace(options.aws, region=options.output_region))
 
         write_outputs(published, options.outputs, clients, baseline=options.targets)
     elif stdout:

@@ -54,6 +54,7 @@ class TargetRun:
     # Where audits run: a process pool (CPU beside the threads' I/O; commands/many.py
     # decides), or None: in the target's own thread.
     audits: Executor | None = None
+    state_region: str | None = None  # the run's own region (a Lambda's), for an S3 state
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
     from auditor.unattended.history import compare_with_previous
 
     # The state is the run's, kept with the run's own credentials, not the target's role.
-    state_aws = replace(run.aws, region=run.aws.region or snapshot.region, progress=None)
+    region = run.aws.region or run.state_region or snapshot.region
+    state_aws = replace(run.aws, region=region, progress=None)
     try:
         compared = compare_with_previous(
             snapshot,

@@ -58,17 +58,25 @@ def targets_schema() -> dict[str, Any]:
 
 
 def load_targets(
-    path: Path, *, region: str | None = None, profile: str | None = None
+    path: Path,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    home_region: str | None = None,
 ) -> TargetsFile:
     """The targets file at `path`; `region` and `profile` (the command line's) are defaults
-    the file overrides. InputError (exit 2) on any problem, the file and field named."""
+    the file overrides. `home_region` (a Lambda's own) is lower still: only the regions of
+    `organization:` when nothing else names one; a listed target without a region is audited
+    in its baseline's. InputError (exit 2) on any problem, the file and field named."""
     source = str(path)
     data = _read_document(path)
     problems = _problems(source, data)
     if problems:
         raise problems[0]
     assert isinstance(data, dict)  # _problems checked it
-    return _Reader(path, data, region, profile).read()
+    reader = _Reader(path, data, region, profile)
+    reader.home_region = home_region
+    return reader.read()
 
 
 # --- the document and its schema ------------------------------------------------------------
@@ -189,6 +197,7 @@ class _Reader:
         self.default_account = raw.get("account_id")
         self.baselines: dict[Path, Baseline] = {}
         self.profiles: frozenset[str] | None = None
+        self.home_region: str | None = None
 
     def fail(self, field: str, message: str) -> InputError:
         return InputError(self.source, field, message)
@@ -375,6 +384,7 @@ class _Reader:
             raise self.fail("organization.role_name", "is required (here or in defaults)")
         regions = tuple(raw.get("regions", ())) or self.defaults.regions
         regions = regions or ((self.defaults.region,) if self.defaults.region else ())
+        regions = regions or ((self.home_region,) if self.home_region else ())
         if not regions:
             raise self.fail("organization.regions", "is required (here, in defaults, or --region)")
         pattern = self.defaults.baseline

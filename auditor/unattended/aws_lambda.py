@@ -172,7 +172,11 @@ def _targets_run(
     )
     options = ManyOptions(
         targets=path,
-        aws=AwsOptions(region=env.get("AWS_REGION") or None, retry_mode="adaptive"),
+        # The Lambda's region is no command-line --region: a target's baseline region wins
+        # over it (as over boto3's default in `run`); it is the bucket's, and the
+        # organization's region when the file names none.
+        aws=AwsOptions(retry_mode="adaptive"),
+        home_region=env.get("AWS_REGION") or None,
         outputs=outputs,
         fail_on=fail_on,
         state=f"s3://{bucket}/{STATE_PREFIX}/",

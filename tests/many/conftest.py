@@ -34,7 +34,7 @@ def hand_made(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[list
         path.write_text("version: 1\n", encoding="utf-8")
         made = HandMade(path=path, listed=tuple(targets))
 
-        def load(at: Path, *, region: str | None = None, profile: str | None = None) -> Any:
+        def load(at: Path, **_: Any) -> Any:
             return made
 
         monkeypatch.setattr("auditor.model.targets_file.load_targets", load)

@@ -1,0 +1,71 @@
+"""Checks of a run of many targets made once the targets are known, before any is collected:
+every target's state is its own, the report's S3 output has a region, an organizational unit
+that discovered nothing never looks clean (CONTRACT §6.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from auditor.commands.many_target import state_for
+from auditor.commands.options import ReportOutput
+from auditor.model.baseline_file import load_baseline
+from auditor.model.errors import InputError
+from auditor.model.report import AUDITOR_SERVICE, ReportError
+from auditor.model.route_grammar import shown
+from auditor.model.targets import OrganizationScope, Target, TargetsFile
+
+DISCOVER_TARGETS = "DiscoverTargets"
+
+
+def refuse_shared_states(targets: Sequence[Target], state: str | None) -> None:
+    """Two targets writing one state file would each read the other's as its previous run
+    (its changes wrong, its alert lost): refused, naming both, whatever made them meet (a
+    template without {key}, or a name that looks like another's key with its region)."""
+    if state is None:
+        return
+    owner: dict[str, Target] = {}
+    for target in targets:
+        where = state_for(state, target)
+        other = owner.setdefault(where, target)
+        if other is not target:
+            raise InputError(
+                "--state",
+                None,
+                f"targets {shown(other.key)} and {shown(target.key)} would share the state "
+                f"{shown(where)}: use {{key}} (name and region) in --state",
+            )
+
+
+def output_region(
+    outputs: Sequence[ReportOutput], aws_region: str | None, targets_file: TargetsFile
+) -> str | None:
+    """The region of the client that writes the report to S3: --region (or the run's own,
+    a Lambda's), else the file's `defaults.region`, else its first target's (or its
+    baseline's), else the organization's first region. An S3 output without any is refused
+    before any AWS call: the run would collect every target, then lose the report."""
+    if not any(output.is_s3 for output in outputs):
+        return aws_region
+    region = aws_region or targets_file.defaults.region
+    if region is None and targets_file.listed:
+        first = targets_file.listed[0]
+        region = first.region or load_baseline(first.baseline).region  # read and checked
+    scope = targets_file.organization
+    region = region or (scope.regions[0] if scope is not None and scope.regions else None)
+    if region is None:
+        where = next(output.location for output in outputs if output.is_s3)
+        raise InputError(
+            f"-o {shown(where)}",
+            None,
+            "needs a region for S3: --region, or region in the targets file's defaults",
+        )
+    return region
+
+
+def nothing_discovered(scope: OrganizationScope) -> ReportError:
+    """Discovery that found no account without failing: a mistyped or empty organizational
+    unit is the run's error (incomplete, exit 3), never an empty and clean report."""
+    return ReportError(
+        service=AUDITOR_SERVICE,
+        operation=DISCOVER_TARGETS,
+        message=f"no ACTIVE account under {scope.ou}",
+    )
