@@ -4,6 +4,7 @@ documented quotas, waiting without spinning, keyed so that accounts never slow e
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -12,10 +13,12 @@ from auditor.collect.limits import (
     RATES,
     Rate,
     RateLimiter,
+    RunStopped,
     TokenBucket,
     limit_requests,
     limiter_key,
 )
+from auditor.commands.many import _counted
 
 
 class FakeClock:
@@ -140,3 +143,31 @@ def test_the_limiter_is_registered_before_each_call_on_a_botocore_session() -> N
     registered.clear()
     limit_requests(Core(), None, "111111111111", "eu-west-1")
     assert registered == {}  # no limiter (a single-target run): nothing registered
+
+
+def test_a_stopped_run_raises_at_each_targets_next_call_even_one_waiting_for_a_token() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(rates={"sts": Rate(1.0, 1.0)}, clock=clock, sleep=clock.sleep)
+    limiter.acquire("a", "sts", "GetCallerIdentity")
+    stopping = RateLimiter(
+        rates={"sts": Rate(1.0, 1.0)}, clock=clock, sleep=lambda _: stopping.stop()
+    )
+    stopping.acquire("a", "sts", "GetCallerIdentity")
+    with pytest.raises(RunStopped):  # stopped while it waited for its token
+        stopping.acquire("a", "sts", "GetCallerIdentity")
+    limiter.stop()
+    with pytest.raises(KeyboardInterrupt):  # what no failure handler of a target catches
+        limiter.acquire("b", "iam", "GetRole")
+
+
+def test_progress_counts_no_target_dropped_or_stopped_by_ctrl_c() -> None:
+    counted: list[object] = []
+    dropped: Future[Any] = Future()
+    dropped.cancel()
+    stopped: Future[Any] = Future()
+    stopped.set_exception(RunStopped())
+    finished: Future[Any] = Future()
+    finished.set_result("outcome")
+    for future in (dropped, stopped, finished):
+        _counted(counted.append, future)
+    assert counted == ["outcome"]
