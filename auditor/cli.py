@@ -6,6 +6,7 @@ into an exit code and at most one line on stderr; a traceback only with --debug.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -836,6 +837,14 @@ def baseline_init(
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command line; never a traceback (unless --debug), never a wrong exit code."""
-    from auditor.commands.guard import run_guarded
+    from auditor.commands.guard import EXIT_INTERRUPTED, run_guarded
 
-    sys.exit(run_guarded(app, list(sys.argv[1:] if argv is None else argv)))
+    code = run_guarded(app, list(sys.argv[1:] if argv is None else argv))
+    if code == EXIT_INTERRUPTED:
+        # Ctrl-C: worker threads blocked in a read (run --targets) cannot be stopped, and
+        # the interpreter would wait for each at exit (up to max_attempts x its timeout).
+        # Nothing is left to write: every report and state is written atomically.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -80,6 +80,11 @@ class TokenBucket:
         return 0.0 if self._tokens >= 0 else -self._tokens / self._rate.per_second
 
 
+class RunStopped(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C): raised at a target's next AWS call, so that each
+    running target stops there; a KeyboardInterrupt, which no failure handler catches."""
+
+
 class RateLimiter:
     """The RequestLimiter of a run of many targets: one bucket per (key, service or operation
     with a quota of its own). `clock` and `sleep` are injectable for tests; `record` keeps
@@ -100,8 +105,16 @@ class RateLimiter:
         self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
         self._record = record
         self.granted: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Every later call raises RunStopped (the run's Ctrl-C: each target's next call is
+        checked here, botocore's `before-call`, by limit_requests)."""
+        self._stopped.set()
 
     def acquire(self, account: str, service: str, operation: str) -> None:
+        if self._stopped.is_set():
+            raise RunStopped
         rate, quota = self._quota(service, operation)
         with self._lock:
             bucket = self._buckets.get((account, service, quota))
@@ -112,6 +125,8 @@ class RateLimiter:
                 self.granted[(account, service)].append(self._clock() + wait)
         if wait > 0:
             self._sleep(wait)  # outside the lock: other keys are not held up
+            if self._stopped.is_set():
+                raise RunStopped
 
     def _quota(self, service: str, operation: str) -> tuple[Rate, str]:
         own = OPERATION_RATES.get((service, operation))

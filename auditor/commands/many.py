@@ -23,7 +23,7 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -209,7 +209,9 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
     progress = targets_progress(len(targets), color=color)
     outcomes: list[TargetOutcome] = []
     try:
-        outcomes = _run_all(targets, run, options.workers, progress.done if progress else None)
+        outcomes = _run_all(
+            targets, run, options.workers, progress.done if progress else None, limiter.stop
+        )
     finally:
         if progress is not None:
             progress.close()
@@ -299,8 +301,13 @@ def _run_all(
     run: TargetRun,
     workers: int,
     done: Callable[[TargetOutcome], None] | None,
+    stop: Callable[[], None] | None = None,
 ) -> list[TargetOutcome]:
-    """Every target, at most `workers` at once; outcomes in the targets' order."""
+    """Every target, at most `workers` at once; outcomes in the targets' order.
+
+    Ctrl-C: `stop` makes each running target raise at its next AWS call, the targets not
+    started are dropped, and none is waited for (one blocked in a read may take max_attempts
+    x its timeout): the interrupt goes on to the guard (exit 130; cli.main leaves at once)."""
     if not targets:
         return []
     pool = ThreadPoolExecutor(max_workers=min(workers, len(targets)))
@@ -308,11 +315,21 @@ def _run_all(
         futures = [pool.submit(run_target, target, run) for target in targets]
         if done is not None:
             for future in futures:
-                future.add_done_callback(lambda finished: done(finished.result()))
-        return [future.result() for future in futures]
-    finally:
-        # Ctrl-C: the targets not started are dropped, not waited for one by one.
-        pool.shutdown(wait=True, cancel_futures=True)
+                future.add_done_callback(partial(_counted, done))
+        outcomes = [future.result() for future in futures]
+    except BaseException:
+        if stop is not None:
+            stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return outcomes
+
+
+def _counted(done: Callable[[TargetOutcome], None], finished: Future[TargetOutcome]) -> None:
+    """Progress for a target that finished: not one dropped or stopped by Ctrl-C."""
+    if not finished.cancelled() and finished.exception() is None:
+        done(finished.result())
 
 
 def _finish(
