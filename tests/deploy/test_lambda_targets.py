@@ -69,3 +69,28 @@ def test_bad_targets_file_is_an_input_error_naming_it(org: Organization) -> None
         handler({}, None)
     assert "targets.yaml" in str(raised.value)
     assert "Contents" not in org.s3().list_objects_v2(Bucket=BUCKET, Prefix="reports/")
+
+
+def test_a_target_without_a_region_is_audited_in_its_baseline_s_not_the_lambda_s(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Lambda's region is no --region: below the baseline's (as boto3's default is in
+    `run`). Here the Lambda runs in eu-west-1, alpha's baseline and pool in us-east-1."""
+    alpha = ACCOUNTS["alpha"]
+    targets = (
+        "version: 1\n"
+        f"defaults: {{role_name: cognito-route-auditor, external_id: {EXTERNAL_ID}}}\n"
+        f'targets: [{{name: alpha, account_id: "{alpha}", baseline: baselines/{alpha}.yaml}}]\n'
+    )
+    org.s3().put_object(Bucket=BUCKET, Key="config/targets.yaml", Body=targets.encode())
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv("SLACK_SECRET_ARN")  # a secret of us-east-1: no alert in this test
+
+    summary = handler({}, None)
+
+    report = org.object("reports/latest.json")
+    [entry] = report["targets"]
+    assert (entry["status"], entry["target"]["region"]) == ("complete", "us-east-1"), entry
+    assert summary["exit_code"] in (0, 1)
+    assert "state/alpha.json" in org.object_keys()
