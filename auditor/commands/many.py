@@ -294,7 +294,10 @@ def _finish(
     --state and --slack; every target's report as published, in order."""
 
     def publish(final: list[Report]) -> None:
-        _publish(_combine(outcomes, final, run_errors), options, stdout=stdout, color=color)
+        combined = _combine(outcomes, final, run_errors)
+        _publish(
+            combined, _baselines(outcomes, combined, options), options, stdout=stdout, color=color
+        )
 
     if not options.slack.enabled and options.state is None:
         reports = [outcome.report for outcome in outcomes]
@@ -361,7 +364,28 @@ def _combine(
     )
 
 
-def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, color: bool) -> None:
+def _baselines(
+    outcomes: list[TargetOutcome], combined: CombinedReport, options: ManyOptions
+) -> dict[str, Path]:
+    """Each target's baseline file by its key in the report (SARIF shows its results there);
+    the targets file for the run's own failure."""
+    from auditor.report.combined_machine import RUN_KEY, target_key
+
+    baselines = {
+        target_key(entry): outcome.target.baseline
+        for outcome, entry in zip(outcomes, combined.targets, strict=True)
+    }
+    return {**baselines, RUN_KEY: options.targets}
+
+
+def _publish(
+    combined: CombinedReport,
+    baselines: dict[str, Path],
+    options: ManyOptions,
+    *,
+    stdout: bool,
+    color: bool,
+) -> None:
     from auditor.report.render import render_chunks
 
     published = combined.model_copy(
@@ -381,9 +405,9 @@ def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, co
 
             return AwsClients(options.aws)
 
-        write_outputs(published, options.outputs, clients, baseline=options.targets)
+        write_outputs(published, options.outputs, clients, baselines=baselines)
     elif stdout:
-        for chunk in render_chunks(published, options.format, color=color):
+        for chunk in render_chunks(published, options.format, color=color, baselines=baselines):
             sys.stdout.write(chunk)
         sys.stdout.flush()
 
