@@ -189,10 +189,16 @@ def _targets_run(
     return combined_summary(outcome.report, outcome.exit_code, keys, bucket)
 
 
+SUMMARY_LISTED = 10  # worst targets and run errors named in a run's returned summary
+
+
 def combined_summary(
     report: CombinedReport, code: int, keys: dict[str, str], bucket: str
 ) -> dict[str, Any]:
-    """What a run of many targets returns (this handler, or the state machine's aggregate)."""
+    """What a run of many targets returns (this handler, or the state machine's aggregate):
+    counts, the report's keys, the first few worst targets and run errors (the report has them
+    all). Small whatever the organization: it is the execution's output, and Step Functions
+    refuses a state over 256 KB."""
     summary = report.summary
     return {
         "status": report.status,
@@ -202,8 +208,8 @@ def combined_summary(
         "incomplete": summary.incomplete,
         "findings": sum(entry.report.summary.open for entry in report.targets),
         "by_severity": summary.by_severity,
-        "worst": summary.worst,
-        "errors": [error.model_dump() for error in report.errors],
+        "worst": summary.worst[:SUMMARY_LISTED],
+        "errors": [error.model_dump() for error in report.errors[:SUMMARY_LISTED]],
         "report_keys": keys,
         "bucket": bucket,
     }
