@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 from auditor.model.errors import InputError
-from auditor.unattended.aws_lambda import handler
+from auditor.unattended.aws_lambda import handler, targets_path
 from tests.deploy.organization import ACCOUNTS, BUCKET, EXTERNAL_ID, Organization
 
 
@@ -69,3 +71,18 @@ def test_bad_targets_file_is_an_input_error_naming_it(org: Organization) -> None
         handler({}, None)
     assert "targets.yaml" in str(raised.value)
     assert "Contents" not in org.s3().list_objects_v2(Bucket=BUCKET, Prefix="reports/")
+
+
+def test_the_copied_targets_folder_is_removed_after_the_run(org: Organization) -> None:
+    copies = Path(os.environ["TMPDIR"]) / "targets"
+    handler({}, None)
+    assert not copies.exists() or list(copies.iterdir()) == []
+
+
+def test_the_state_machine_keeps_one_run_s_copy_per_container(org: Organization) -> None:
+    env = dict(os.environ)
+    copies = Path(env["TMPDIR"]) / "targets"
+    first = targets_path(org.s3(), env, "run-1")
+    assert targets_path(org.s3(), env, "run-1") == first  # its other targets reuse it
+    targets_path(org.s3(), env, "run-2")
+    assert [p.name for p in copies.iterdir()] == ["run-2"]  # run-1 is done with
