@@ -10,38 +10,29 @@ then exits 4 naming it. The reports are published together, then each state is s
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import (
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-)
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.commands.console import failure, notice, warning
+from auditor.commands.many_pool import audit_pool
 from auditor.commands.many_target import TargetOutcome, TargetRun, display_name, run_target
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_INTERNAL,
     EXIT_OK,
-    S3_SCHEME,
     ReportOutput,
     SlackOptions,
     fail_on_level,
     matrix_scope,
     report_outputs,
-    s3_address,
     slack_options,
 )
 from auditor.commands.run import exit_code
@@ -59,15 +50,7 @@ if TYPE_CHECKING:
     from auditor.unattended.history import Compared
 
 DEFAULT_WORKERS = 16  # targets read at once: each mostly waits on AWS
-# A process costs about a second to start (the auditor imported): fewer targets audit in
-# their threads.
-AUDIT_POOL_MIN_TARGETS = 8
-MAX_AUDIT_PROCESSES = 4
 MAX_WORKERS = 64
-STATE_FIELDS = ("{name}", "{key}", "{account_id}", "{region}")
-LAMBDA_FUNCTION_ENV = "AWS_LAMBDA_FUNCTION_NAME"  # set in every AWS Lambda function
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -110,6 +93,7 @@ def many_options(
     workers: int = DEFAULT_WORKERS,
 ) -> ManyOptions:
     """Every option of `run --targets` checked before the targets file is read."""
+    from auditor.commands.many_checks import state_folder
     from auditor.commands.paths import input_file
 
     targets_path = input_file(targets, "--targets")
@@ -129,36 +113,6 @@ def many_options(
         matrix=matrix_scope(matrix),
         workers=workers,
     )
-
-
-def state_folder(raw: str | None) -> str | None:
-    """--state with --targets: where each target's state goes (many_target.state_for)."""
-    if raw is None:
-        return None
-    where = f"--state {raw!r}"
-    templated = any(name in raw for name in STATE_FIELDS)
-    if raw.startswith(S3_SCHEME):
-        s3_address(raw if templated else raw.rstrip("/") + "/state.json", where)
-        return raw
-    from auditor.commands.atomic import writable_file, writable_folder
-
-    if templated:  # the folder checked as single-target --state is; no file made per target
-        writable_file(raw, "--state")
-        return raw
-    folder = Path(raw)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(
-            where,
-            None,
-            "with --targets, a folder (one state per target), s3://bucket/prefix, "
-            "or a path with {key}",
-        )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(where, None, f"cannot create the folder: {exc.strerror}") from exc
-    writable_folder(raw, "--state")
-    return raw
 
 
 def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = False) -> ManyOutcome:
@@ -197,7 +151,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
             run_errors.append(nothing_discovered(targets_file.organization))
     targets = targets_file.expand(accounts)
     refuse_shared_states(targets, options.state)
-    audits = _audit_pool(len(targets))
+    audits = audit_pool(len(targets))
     run = TargetRun(
         aws=run_aws,
         limiter=limiter,
@@ -233,67 +187,6 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
 
         notice(summary_line(combined, options.outputs))
     return ManyOutcome(combined, code, outcomes)
-
-
-def _audit_pool(targets: int, factory: Callable[[int], Executor] | None = None) -> AuditPool | None:
-    """Processes for the audits when there are cores and targets enough to pay for them;
-    None: each target audits in its own thread.
-
-    Measured (benchmarks/organization.py, 200 targets, 2 cores, the emulator in a process of
-    its own): audits in 2 processes made the run 68.1 s -> 56.4 s and its main process's CPU
-    56.5 s -> 40.0 s (the threads' Python work shares one core: the audit is 40% of it).
-    Not on AWS Lambda: 2 vCPUs only from 1,769 MB, a process costs about a second of billed
-    time to start, and there is no /dev/shm for the pool's semaphores."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or targets < AUDIT_POOL_MIN_TARGETS or os.environ.get(LAMBDA_FUNCTION_ENV):
-        return None
-    try:
-        pool = (factory or _process_pool)(min(cores, MAX_AUDIT_PROCESSES))
-    except OSError:  # no POSIX semaphores here (sem_open: ENOSYS): the threads audit
-        return None
-    return AuditPool(pool)
-
-
-def _process_pool(workers: int) -> Executor:
-    """Workers from a forkserver: forking a process whose threads hold locks is unsafe."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["auditor.checks.run"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-class AuditPool(Executor):
-    """The run's audits in `pool`, or in the calling thread once the pool cannot take them
-    (a worker killed, processes that cannot start): a broken pool never makes a target
-    incomplete or a bug. `submit` waits for the audit (many_target waits for it anyway), so
-    that a pool breaking mid-audit is retried here."""
-
-    def __init__(self, pool: Executor) -> None:
-        self._pool = pool
-        self._broken = False
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        done: Future[T] = Future()
-        try:
-            done.set_result(self._call(fn, *args, **kwargs))
-        except Exception as exc:  # the audit's own failure, for the target to report
-            done.set_exception(exc)
-        return done
-
-    def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        if not self._broken:
-            try:
-                future = self._pool.submit(fn, *args, **kwargs)
-            except (BrokenExecutor, OSError):
-                self._broken = True
-            else:
-                try:
-                    return future.result()
-                except BrokenExecutor:
-                    self._broken = True
-        return fn(*args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _run_all(
@@ -345,7 +238,10 @@ def _finish(
     --state and --slack; every target's report as published, in order."""
 
     def publish(final: list[Report]) -> None:
-        _publish(_combine(outcomes, final, run_errors), options, stdout=stdout, color=color)
+        combined = _combine(outcomes, final, run_errors)
+        _publish(
+            combined, _baselines(outcomes, combined, options), options, stdout=stdout, color=color
+        )
 
     if not options.slack.enabled and options.state is None:
         reports = [outcome.report for outcome in outcomes]
@@ -413,7 +309,28 @@ def _combine(
     )
 
 
-def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, color: bool) -> None:
+def _baselines(
+    outcomes: list[TargetOutcome], combined: CombinedReport, options: ManyOptions
+) -> dict[str, Path]:
+    """Each target's baseline file by its key in the report (SARIF shows its results there);
+    the targets file for the run's own failure."""
+    from auditor.report.combined_machine import RUN_KEY, target_key
+
+    baselines = {
+        target_key(entry): outcome.target.baseline
+        for outcome, entry in zip(outcomes, combined.targets, strict=True)
+    }
+    return {**baselines, RUN_KEY: options.targets}
+
+
+def _publish(
+    combined: CombinedReport,
+    baselines: dict[str, Path],
+    options: ManyOptions,
+    *,
+    stdout: bool,
+    color: bool,
+) -> None:
     from auditor.report.render import render_chunks
 
     published = combined.model_copy(
@@ -433,9 +350,9 @@ def _publish(combined: CombinedReport, options: ManyOptions, *, stdout: bool, co
 
             return AwsClients(replace(options.aws, region=options.output_region))
 
-        write_outputs(published, options.outputs, clients, baseline=options.targets)
+        write_outputs(published, options.outputs, clients, baselines=baselines)
     elif stdout:
-        for chunk in render_chunks(published, options.format, color=color):
+        for chunk in render_chunks(published, options.format, color=color, baselines=baselines):
             sys.stdout.write(chunk)
         sys.stdout.flush()
 

@@ -1,13 +1,15 @@
-"""Checks of a run of many targets made once the targets are known, before any is collected:
-every target's state is its own, the report's S3 output has a region, an organizational unit
-that discovered nothing never looks clean (CONTRACT §6.4)."""
+"""Checks of a run of many targets before any target is collected: --state as a folder,
+then, once the targets are known, every target's state its own, a region for the report's
+S3 output, and an organizational unit that discovered nothing never looking clean
+(CONTRACT §6.4)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from auditor.commands.many_target import state_for
-from auditor.commands.options import ReportOutput
+from auditor.commands.options import S3_SCHEME, ReportOutput, s3_address
 from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
 from auditor.model.report import AUDITOR_SERVICE, ReportError
@@ -15,6 +17,37 @@ from auditor.model.route_grammar import shown
 from auditor.model.targets import OrganizationScope, Target, TargetsFile
 
 DISCOVER_TARGETS = "DiscoverTargets"
+STATE_FIELDS = ("{name}", "{key}", "{account_id}", "{region}")
+
+
+def state_folder(raw: str | None) -> str | None:
+    """--state with --targets: where each target's state goes (many_target.state_for)."""
+    if raw is None:
+        return None
+    where = f"--state {raw!r}"
+    templated = any(name in raw for name in STATE_FIELDS)
+    if raw.startswith(S3_SCHEME):
+        s3_address(raw if templated else raw.rstrip("/") + "/state.json", where)
+        return raw
+    from auditor.commands.atomic import writable_file, writable_folder
+
+    if templated:  # the folder checked as single-target --state is; no file made per target
+        writable_file(raw, "--state")
+        return raw
+    folder = Path(raw)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            where,
+            None,
+            "with --targets, a folder (one state per target), s3://bucket/prefix, "
+            "or a path with {key}",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(where, None, f"cannot create the folder: {exc.strerror}") from exc
+    writable_folder(raw, "--state")
+    return raw
 
 
 def refuse_shared_states(targets: Sequence[Target], state: str | None) -> None:

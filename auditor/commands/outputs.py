@@ -3,7 +3,7 @@ object (one PutObject, atomic too), and the one line that says what was written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,12 +34,14 @@ def write_outputs(
     clients: Callable[[], AwsClients],
     *,
     baseline: Path | None = None,
+    baselines: Mapping[str, Path] | None = None,
 ) -> None:
     """Every output, in the order given; a failure is one InputError naming the output.
     `clients`: the run's AWS clients, made on the first S3 output (local files need none).
-    `baseline`: the audited baseline (a combined report has one per target, and none here)."""
+    `baseline`: the audited baseline; for a combined report `baselines`, each target's by
+    its key (render.render_chunks)."""
     for output in outputs:
-        chunks = render_chunks(report, output.format, baseline=baseline)
+        chunks = render_chunks(report, output.format, baseline=baseline, baselines=baselines)
         if output.path is not None:
             with atomic_output(output.path) as handle:
                 for chunk in chunks:

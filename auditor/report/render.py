@@ -6,7 +6,7 @@ organization's summary first and every target's own report behind it (report/com
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -25,8 +25,9 @@ def render(
     *,
     color: bool = False,
     baseline: Path | None = None,
+    baselines: Mapping[str, Path] | None = None,
 ) -> str:
-    return "".join(render_chunks(report, fmt, color=color, baseline=baseline))
+    return "".join(render_chunks(report, fmt, color=color, baseline=baseline, baselines=baselines))
 
 
 def render_chunks(
@@ -35,13 +36,15 @@ def render_chunks(
     *,
     color: bool = False,
     baseline: Path | None = None,
+    baselines: Mapping[str, Path] | None = None,
 ) -> Iterator[str]:
     """The report's text in pieces, for a writer that streams: JSON is made row by row (a
     10,000-group matrix is never one string); the other formats are one piece. `baseline`
-    is the audited baseline file, for the formats that point at a file (SARIF; a combined
-    report points at each target's own baseline)."""
+    is the audited baseline file, for the formats that point at a file (SARIF); for a
+    combined report, `baselines` gives each target's by its key (`name@region`; see
+    report/combined_machine.combined_sarif)."""
     if not isinstance(report, Report):
-        return _combined(report, fmt, color)
+        return _combined(report, fmt, color, baselines)
     if fmt == "json":
         return json_chunks(report)
     return iter((_rendered(report, fmt, color, baseline),))
@@ -74,7 +77,9 @@ def _rendered(report: Report, fmt: ReportFormat, color: bool, baseline: Path | N
     return render_table(report, color=color)
 
 
-def _combined(report: CombinedReport, fmt: ReportFormat, color: bool) -> Iterator[str]:
+def _combined(
+    report: CombinedReport, fmt: ReportFormat, color: bool, baselines: Mapping[str, Path] | None
+) -> Iterator[str]:
     """A combined report in `fmt`; imported when asked for, as for a single report."""
     if fmt == "json":
         from auditor.report.combined_json import combined_json_chunks
@@ -91,7 +96,7 @@ def _combined(report: CombinedReport, fmt: ReportFormat, color: bool) -> Iterato
     elif fmt in ("sarif", "junit", "ocsf"):
         from auditor.report.combined_machine import render_combined_machine
 
-        text = render_combined_machine(report, fmt)
+        text = render_combined_machine(report, fmt, baselines)
     else:
         from auditor.report.combined_table import render_combined_table
 

@@ -188,15 +188,24 @@ def _targets_run(
         report_url=url,
         matrix=matrix,
     )
-    outcome = execute_many(options)
+    try:
+        outcome = execute_many(options)
+    finally:
+        forget_targets_copies(env)  # /tmp is the container's, and outlives this run
     log.info("organization audit %s: exit %d", outcome.report.status, outcome.exit_code)
     return combined_summary(outcome.report, outcome.exit_code, keys, bucket)
+
+
+SUMMARY_LISTED = 10  # worst targets and run errors named in a run's returned summary
 
 
 def combined_summary(
     report: CombinedReport, code: int, keys: dict[str, str], bucket: str
 ) -> dict[str, Any]:
-    """What a run of many targets returns (this handler, or the state machine's aggregate)."""
+    """What a run of many targets returns (this handler, or the state machine's aggregate):
+    counts, the report's keys, the first few worst targets and run errors (the report has them
+    all). Small whatever the organization: it is the execution's output, and Step Functions
+    refuses a state over 256 KB."""
     summary = report.summary
     return {
         "status": report.status,
@@ -206,8 +215,8 @@ def combined_summary(
         "incomplete": summary.incomplete,
         "findings": sum(entry.report.summary.open for entry in report.targets),
         "by_severity": summary.by_severity,
-        "worst": summary.worst,
-        "errors": [error.model_dump() for error in report.errors],
+        "worst": summary.worst[:SUMMARY_LISTED],
+        "errors": [error.model_dump() for error in report.errors[:SUMMARY_LISTED]],
         "report_keys": keys,
         "bucket": bucket,
     }
@@ -277,10 +286,29 @@ def targets_path(s3: Any, env: Mapping[str, str], run_id: str) -> Path:
         return Path(env["TARGETS_PATH"])
     uri = required_env(env, "TARGETS_S3_URI")
     bucket, key = s3_address(uri, "TARGETS_S3_URI")
-    local = Path(env.get("TMPDIR", "/tmp")) / "targets" / run_id
+    local = _copies(env) / run_id
     if not (local / _COPIED).exists():
+        # A warm container keeps /tmp (512 MB by default): earlier runs' copies are done with.
+        forget_targets_copies(env, keep=run_id)
         _copy_folder(s3, bucket, key.rpartition("/")[0], local, uri)
     return local / PurePosixPath(key).name
+
+
+def _copies(env: Mapping[str, str]) -> Path:
+    return Path(env.get("TMPDIR", "/tmp")) / "targets"
+
+
+def forget_targets_copies(env: Mapping[str, str], keep: str | None = None) -> None:
+    """Remove the targets files copied into /tmp by targets_path, but `keep`'s (a run of the
+    state machine in progress: its other targets may come to this container)."""
+    import shutil
+
+    folder = _copies(env)
+    if not folder.is_dir():
+        return
+    for copy in folder.iterdir():
+        if copy.name != keep:
+            shutil.rmtree(copy, ignore_errors=True)
 
 
 def targets_file(s3: Any, env: Mapping[str, str], run_id: str) -> TargetsFile:

@@ -31,7 +31,7 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
@@ -211,7 +211,7 @@ def aggregate_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
     def publish(reports: list[Report]) -> None:
         final = [e.model_copy(update={"report": r}) for e, r in zip(entries, reports, strict=True)]
-        combined.append(_publish(s3, bucket, final, run_errors, formats, keys, now))
+        combined.append(_publish(s3, bucket, final, run_errors, formats, keys, now, env))
 
     slack_options = SlackOptions(
         enabled=slack is not None,
@@ -293,9 +293,16 @@ def _publish(
     formats: list[ReportFormat],
     keys: dict[str, str],
     now: datetime,
+    env: Mapping[str, str],
 ) -> CombinedReport:
     from auditor.commands.outputs import CONTENT_TYPES
+    from auditor.report.combined_machine import RUN_KEY
     from auditor.report.render import render
+
+    # SARIF shows each result on a file: the targets file (the aggregate does not read it,
+    # nor the baselines beside it), as the package or the bucket names it.
+    listed = env.get("TARGETS_PATH") or env.get("TARGETS_S3_URI", "targets.yaml")
+    baselines = {RUN_KEY: Path(PurePosixPath(listed).name if "://" in listed else listed)}
 
     combined = CombinedReport.of(
         entries,
@@ -304,7 +311,7 @@ def _publish(
         errors=run_errors,
     )
     for fmt in formats:
-        body = render(combined, fmt).encode()
+        body = render(combined, fmt, baselines=baselines).encode()
         for key in (keys[fmt], keys[f"latest_{fmt}"]):
             s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=CONTENT_TYPES[fmt])
     return combined

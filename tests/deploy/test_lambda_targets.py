@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 from auditor.model.errors import InputError
-from auditor.unattended.aws_lambda import handler
+from auditor.unattended.aws_lambda import handler, targets_path
 from tests.deploy.organization import ACCOUNTS, BUCKET, EXTERNAL_ID, Organization
 
 
@@ -94,3 +96,18 @@ def test_a_target_without_a_region_is_audited_in_its_baseline_s_not_the_lambda_s
     assert (entry["status"], entry["target"]["region"]) == ("complete", "us-east-1"), entry
     assert summary["exit_code"] in (0, 1)
     assert "state/alpha.json" in org.object_keys()
+
+
+def test_the_copied_targets_folder_is_removed_after_the_run(org: Organization) -> None:
+    copies = Path(os.environ["TMPDIR"]) / "targets"
+    handler({}, None)
+    assert not copies.exists() or list(copies.iterdir()) == []
+
+
+def test_the_state_machine_keeps_one_run_s_copy_per_container(org: Organization) -> None:
+    env = dict(os.environ)
+    copies = Path(env["TMPDIR"]) / "targets"
+    first = targets_path(org.s3(), env, "run-1")
+    assert targets_path(org.s3(), env, "run-1") == first  # its other targets reuse it
+    targets_path(org.s3(), env, "run-2")
+    assert [p.name for p in copies.iterdir()] == ["run-2"]  # run-1 is done with

@@ -65,7 +65,9 @@ def test_distributed_map_over_the_planned_items() -> None:
     # Past the tolerated failures the aggregate still runs (the missing targets incomplete).
     assert fan_out["Next"] == "Aggregate"
     assert [c["Next"] for c in fan_out["Catch"]] == ["Aggregate"]
-    assert states["Aggregate"]["End"] is True
+    assert (
+        states["Aggregate"]["Next"] == "Verdict"
+    )  # then Fail on 3 or 4 (tests/deploy/test_asl.py)
 
 
 def test_every_lambda_task_retries_service_errors_and_throttles() -> None:
@@ -158,3 +160,34 @@ def test_single_lambda_assumes_member_roles_only_with_a_targets_file() -> None:
     }
     variables = template["Resources"]["AuditFunction"]["Properties"]["Environment"]["Variables"]
     assert {"TARGETS_PATH", "TARGETS_S3_URI"} <= set(variables)
+
+
+def _assume_member(template: str) -> list[dict[str, Any]]:
+    found = load(template)["Resources"]
+    policies = [
+        policy
+        for resource in found.values()
+        if resource["Type"] in ("AWS::IAM::Role", "AWS::IAM::RolePolicy")
+        for policy in resource["Properties"].get("Policies", [resource["Properties"]])
+        if "PolicyDocument" in policy
+    ]
+    return [s for s in statements(policies) if "sts:AssumeRole" in actions(s)]
+
+
+def test_the_member_role_is_assumed_only_in_the_organization_when_its_id_is_given() -> None:
+    for template in ("organization.yaml", "template.yaml"):
+        parameter = load(template)["Parameters"]["OrganizationId"]
+        assert parameter["Default"] == "" and re.fullmatch(
+            parameter["AllowedPattern"], "o-a1b2c3d4e5"
+        )
+        assert load(template)["Conditions"]["HasOrganizationId"] == {
+            "Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]
+        }
+        [statement] = _assume_member(template)
+        assert statement["Condition"] == {
+            "Fn::If": [
+                "HasOrganizationId",
+                {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }, template

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from auditor.commands import many
+from auditor.commands import many_pool as pool_module
 from auditor.model.targets import Target
 from tests.many.conftest import combined
 from tests.many.test_runner import drifted_baseline
@@ -21,7 +21,7 @@ from tests.support.aws import Aws
 from tests.support.cli import invoke
 from tests.support.world import REGION, build_world
 
-TARGETS = many.AUDIT_POOL_MIN_TARGETS
+TARGETS = pool_module.AUDIT_POOL_MIN_TARGETS
 
 
 def _no_semaphores(workers: int) -> Executor:
@@ -54,30 +54,30 @@ class _BreaksAfter(Executor):
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    monkeypatch.delenv(many.LAMBDA_FUNCTION_ENV, raising=False)
+    monkeypatch.delenv(pool_module.LAMBDA_FUNCTION_ENV, raising=False)
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_no_semaphores_means_no_pool() -> None:
-    assert many._audit_pool(TARGETS, _no_semaphores) is None
+    assert pool_module.audit_pool(TARGETS, _no_semaphores) is None
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_no_pool_on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(many.LAMBDA_FUNCTION_ENV, "auditor")
+    monkeypatch.setenv(pool_module.LAMBDA_FUNCTION_ENV, "auditor")
     made: list[int] = []
 
     def factory(workers: int) -> Executor:
         made.append(workers)
         return _BreaksAfter(0)
 
-    assert many._audit_pool(TARGETS, factory) is None
+    assert pool_module.audit_pool(TARGETS, factory) is None
     assert made == []
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_an_audit_the_pool_fails_is_the_audit_s_own_error() -> None:
-    pool = many._audit_pool(TARGETS, lambda workers: _BreaksAfter(TARGETS))
+    pool = pool_module.audit_pool(TARGETS, lambda workers: _BreaksAfter(TARGETS))
     assert pool is not None
     with pytest.raises(ZeroDivisionError):
         pool.submit(divmod, 1, 0).result()  # not retried: the audit failed, not the pool
@@ -94,7 +94,7 @@ def test_every_target_is_audited_whatever_the_pool_does(
 ) -> None:
     broken = _BreaksAfter(3)
     made = _no_semaphores if factory == "no semaphores" else (lambda workers: broken)
-    monkeypatch.setattr(many, "_process_pool", made)
+    monkeypatch.setattr(pool_module, "process_pool", made)
     world = build_world(aws.emulator, aws.session, tmp_path)
     drifted = drifted_baseline(world)
     targets = [Target(name=f"t{i}", baseline=drifted, region=REGION) for i in range(TARGETS)]

@@ -171,7 +171,7 @@ def test_audits_in_a_process_pool_report_what_audits_in_threads_do(
         ]
     )
     in_threads = combined(invoke(["run", "--targets", str(path), "-f", "json"]).stdout)
-    monkeypatch.setattr("auditor.commands.many.AUDIT_POOL_MIN_TARGETS", 1)
+    monkeypatch.setattr("auditor.commands.many_pool.AUDIT_POOL_MIN_TARGETS", 1)
     result = invoke(["run", "--targets", str(path), "-f", "json"])
     assert result.exit_code == 1, result.stderr
     in_processes = combined(result.stdout)

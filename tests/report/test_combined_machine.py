@@ -1,15 +1,19 @@
 """SARIF, JUnit and OCSF of a combined report: valid against the same published schemas as a
-single report's, one run / suite per target, every target's findings, the run's own failure
+single report's, one SARIF run for every target (each result on its target's baseline), a
+JUnit suite per target, every target's findings, the run's own failure
 never silent."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from auditor.model.combined_report import CombinedReport
+from auditor.report.combined_machine import RUN_KEY
 from auditor.report.render import render
 from tests.report.combined_reports import combined, organization
 from tests.report.test_formats import errors_of, junit_schema, ocsf_validator, sarif_validator
@@ -21,38 +25,81 @@ CASES = {
 }
 
 
+BASELINES = {
+    "prod@us-east-1": Path("baselines/prod.yaml"),
+    "stage@us-east-1": Path("baselines/stage.yaml"),
+    "dev@us-east-1": Path("baselines/dev.yaml"),
+    "legacy@eu-west-1": Path("baselines/legacy.yaml"),
+    RUN_KEY: Path("targets.yaml"),
+}
+
+
+def _results_by_target(log: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    [run] = log["runs"]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for result in run["results"]:
+        found.setdefault(result["properties"]["target"], []).append(result)
+    return found
+
+
 @pytest.mark.parametrize("name", CASES)
-def test_sarif_is_valid_with_one_run_per_target(name: str) -> None:
+def test_sarif_is_one_valid_run_every_result_on_its_target_s_baseline(name: str) -> None:
     report = CASES[name]
-    log = json.loads(render(report, "sarif"))
+    log = json.loads(render(report, "sarif", baselines=BASELINES))
     assert errors_of(sarif_validator(), log) == []
-    ids = [run["automationDetails"]["id"] for run in log["runs"]]
-    expected = [f"cognito-route-auditor/{t.name}@{t.report.target.region}/" for t in report.targets]
-    if report.errors:
-        expected.append("cognito-route-auditor/organization@us-east-1/")
-    assert ids == expected
-    assert len(set(ids)) == len(ids)  # code scanning keeps each target's alerts apart
+    # GitHub code scanning takes at most 20 runs per file: one, whatever the targets.
+    [run] = log["runs"]
+    uris = [artifact["location"]["uri"] for artifact in run.get("artifacts", [])]
+    for result in run["results"]:
+        [location] = result["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert uris[artifact["index"]] == artifact["uri"]
+        key = result["properties"]["target"]
+        assert artifact["uri"] == BASELINES[key].as_posix()
+        assert result["message"]["text"].startswith(f"{key}: ")
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
 
 
-def test_each_sarif_run_holds_its_targets_findings_and_names_it() -> None:
+def test_the_one_run_holds_every_target_s_findings_fingerprinted_per_target() -> None:
     report = organization()
-    log = json.loads(render(report, "sarif"))
-    for run, entry in zip(log["runs"], report.targets, strict=True):
-        assert run["properties"]["target_name"] == entry.name
-        assert run["properties"]["target"]["account_id"] == entry.report.target.account_id
+    log = json.loads(render(report, "sarif", baselines=BASELINES))
+    by_target = _results_by_target(log)
+    for entry in report.targets:
+        key = f"{entry.name}@{entry.report.target.region}"
+        results = by_target.get(key, [])
         fingerprints = [
             r["partialFingerprints"]["auditorFingerprint/v1"]
-            for r in run["results"]
+            for r in results
             if r["ruleId"] != "audit-incomplete"
         ]
-        assert fingerprints == [f.fingerprint for f in entry.report.findings]
-        incomplete = [r for r in run["results"] if r["ruleId"] == "audit-incomplete"]
+        assert fingerprints == [f"{key}/{f.fingerprint}" for f in entry.report.findings]
+        incomplete = [r for r in results if r["ruleId"] == "audit-incomplete"]
         assert len(incomplete) == (entry.report.status == "incomplete")
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any(n["message"]["text"].startswith("legacy@eu-west-1: sts AssumeRole") for n in notes)
+
+
+def test_two_accounts_identical_findings_stay_two_alerts() -> None:
+    same = organization().targets[0]
+    report = combined([same, same.model_copy(update={"name": "prod-copy"})])
+    log = json.loads(render(report, "sarif"))
+    fingerprints = [
+        r["partialFingerprints"]["auditorFingerprint/v1"] for r in log["runs"][0]["results"]
+    ]
+    assert fingerprints and len(set(fingerprints)) == len(fingerprints)
+
+
+def test_a_target_without_a_given_baseline_is_shown_on_the_targets_file() -> None:
+    log = json.loads(render(organization(), "sarif", baselines={RUN_KEY: Path("targets.yaml")}))
+    assert errors_of(sarif_validator(), log) == []
+    for result in log["runs"][0]["results"]:
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "targets.yaml"
 
 
 def test_a_failed_discovery_keeps_a_sarif_alert_open() -> None:
-    log = json.loads(render(organization(discovery_failed=True), "sarif"))
-    [result] = log["runs"][-1]["results"]
+    log = json.loads(render(organization(discovery_failed=True), "sarif", baselines=BASELINES))
+    [result] = _results_by_target(log)[RUN_KEY]
     assert result["ruleId"] == "audit-incomplete"
     assert "1 AWS read(s) failed" in result["message"]["text"]
 
