@@ -315,7 +315,10 @@ def targets_file(s3: Any, env: Mapping[str, str], run_id: str) -> TargetsFile:
     """The targets file read as `run --targets` reads it (InputError naming file and field)."""
     from auditor.model.targets_file import load_targets
 
-    return load_targets(targets_path(s3, env, run_id), region=env.get("AWS_REGION") or None)
+    # The Lambda's own region is the run's home, below every region the file or a baseline
+    # names: a listed target without a region is audited in its baseline's.
+    home = env.get("AWS_REGION") or None
+    return load_targets(targets_path(s3, env, run_id), home_region=home)
 
 
 _COPIED = ".copied"  # written last: a copy cut short by a timeout is made again

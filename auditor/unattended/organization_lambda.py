@@ -30,6 +30,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -146,8 +147,14 @@ def target_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     target = _find_target(targets_file(s3, env, run_id), item)
     # The limiter paces this target's own reads; invocations of one account in several
     # regions are paced by botocore's adaptive retries (each Lambda is its own process).
+    # The target's region is the file's or its baseline's, never the Lambda's own; the
+    # Lambda's region is where the state bucket is.
     run = TargetRun(
-        aws=own, limiter=RateLimiter(), state=f"s3://{bucket}/{STATE_PREFIX}/", today=today_utc()
+        aws=replace(own, region=None),
+        limiter=RateLimiter(),
+        state=f"s3://{bucket}/{STATE_PREFIX}/",
+        today=today_utc(),
+        state_region=own.region,
     )
     outcome = run_target(target, run)
     entry = TargetReport(name=target.name, report=outcome.report.with_matrix(matrix))

@@ -225,3 +225,30 @@ def test_discovery_failure_is_the_runs_error(
     services = [e["service"] for e in summary["errors"]]
     assert services and set(services) == {"organizations"}
     assert org.object("reports/latest.json")["errors"] == summary["errors"]
+
+
+def test_a_target_without_a_region_is_audited_in_its_baseline_s_not_the_lambda_s(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state machine's Lambdas run in eu-west-1; alpha's baseline and pool are in
+    us-east-1 and the file names no region: the per-target Lambda audits us-east-1."""
+    alpha = ACCOUNTS["alpha"]
+    targets = (
+        "version: 1\n"
+        f"defaults: {{role_name: cognito-route-auditor, external_id: {EXTERNAL_ID}}}\n"
+        f'targets: [{{name: alpha, account_id: "{alpha}", baseline: baselines/{alpha}.yaml}}]\n'
+    )
+    org.s3().put_object(Bucket=BUCKET, Key="config/targets.yaml", Body=targets.encode())
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv("SLACK_SECRET_ARN")  # a secret of us-east-1: no alert in this test
+
+    summary = run_machine("run-home-region")
+
+    [entry] = [
+        org.object(key)
+        for key in org.object_keys()
+        if key.startswith("reports/runs/run-home-region/targets/")
+    ]
+    assert (entry["status"], entry["target"]["region"]) == ("complete", "us-east-1"), entry
+    assert summary["exit_code"] in (0, 1)
