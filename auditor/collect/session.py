@@ -147,8 +147,8 @@ def _watch_reads(core: Any, progress: ReadProgress, max_attempts: int) -> None:
 
 
 class _SearchPaths(list[str]):
-    """boto3.Session appends its own data folder to its loader's search paths: with a
-    loader shared by every session, once is enough (the list would grow by one a target)."""
+    """boto3.Session appends its own data folder to its loader's search paths: were a
+    shared loader handed to a boto3.Session, once is enough (not once a target)."""
 
     def append(self, path: str) -> None:
         if path not in self:
@@ -176,6 +176,7 @@ def _shared_loader(core: Any) -> Any:
 
 
 def _locked_loader(data_path: str | None) -> Any:
+    import boto3
     from botocore.loaders import Loader, create_loader
 
     class LockedLoader(Loader):
@@ -195,6 +196,7 @@ def _locked_loader(data_path: str | None) -> Any:
                 return super().load_data_with_path(name)
 
     paths = _SearchPaths(create_loader(data_path).search_paths)
+    paths.append(os.path.join(os.path.dirname(boto3.__file__), "data"))  # as boto3.Session does
     return LockedLoader(extra_search_paths=paths, include_default_search_paths=False)
 
 
@@ -280,7 +282,6 @@ class AwsClients:
 
         try:
             core = botocore.session.get_session()
-            core.register_component("data_loader", _shared_loader(core))
             # No date in an answer is read (CreateDate, UpdateDate, createdDate...): each is
             # kept as AWS sent it, not parsed by dateutil, which took a quarter of the
             # client's own time collecting 600 roles.
@@ -291,6 +292,8 @@ class AwsClients:
             self.session = boto3.Session(
                 botocore_session=core, profile_name=options.profile, region_name=options.region
             )
+            # After the profile is set: its data_path (if any) names the loader.
+            core.register_component("data_loader", _shared_loader(core))
         except ProfileNotFound as exc:
             raise InputError("--profile", None, str(exc)) from exc
         except BotoCoreError as exc:  # an unreadable ~/.aws/config or credentials file
