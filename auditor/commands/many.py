@@ -167,7 +167,12 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
     targets = targets_file.expand(accounts)
     audits = _audit_pool(len(targets))
     run = TargetRun(
-        aws=run_aws, limiter=limiter, state=options.state, today=today_utc(), audits=audits
+        aws=run_aws,
+        limiter=limiter,
+        state=options.state,
+        today=today_utc(),
+        audits=audits,
+        baselines=targets_file.baselines,
     )
     progress = targets_progress(len(targets), color=color)
     outcomes: list[TargetOutcome] = []
