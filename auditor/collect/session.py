@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -145,6 +146,60 @@ def _watch_reads(core: Any, progress: ReadProgress, max_attempts: int) -> None:
     core.register("request-created", request_created, unique_id="auditor-progress-attempt")
 
 
+class _SearchPaths(list[str]):
+    """boto3.Session appends its own data folder to its loader's search paths: were a
+    shared loader handed to a boto3.Session, once is enough (not once a target)."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+_LOADERS: dict[str | None, Any] = {}  # AWS_DATA_PATH (or the profile's data_path): its loader
+_LOADERS_LOCK = threading.Lock()
+
+
+def _shared_loader(core: Any) -> Any:
+    """One botocore Loader per data path for the whole process, instead of one per session.
+
+    A loader caches the service models it parsed; a new session's loader parses them again
+    (iam, cognito-idp, apigateway, sts: about a tenth of a run's CPU per target with
+    --targets, where every target has its own session). The models are read-only, the
+    loader keeps no credentials or per-session state, and it is what each session would
+    have made (`create_loader(data_path)`), so sharing it changes no call."""
+    data_path = core.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(data_path)
+        if loader is None:
+            loader = _LOADERS[data_path] = _locked_loader(data_path)
+        return loader
+
+
+def _locked_loader(data_path: str | None) -> Any:
+    import boto3
+    from botocore.loaders import Loader, create_loader
+
+    class LockedLoader(Loader):
+        """Targets start together: without the lock, each of the first ones would parse
+        the same models at once (the loader's cache is filled after parsing)."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._lock = threading.RLock()
+
+        def load_service_model(self, *args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return super().load_service_model(*args, **kwargs)
+
+        def load_data_with_path(self, name: str) -> Any:
+            with self._lock:
+                return super().load_data_with_path(name)
+
+    paths = _SearchPaths(create_loader(data_path).search_paths)
+    paths.append(os.path.join(os.path.dirname(boto3.__file__), "data"))  # as boto3.Session does
+    return LockedLoader(extra_search_paths=paths, include_default_search_paths=False)
+
+
 class AssumeRoleFailed(Exception):
     """The target's role could not be assumed (denied, no source credentials, STS unreachable).
     Raised by the first read that needed the role's credentials; every other read would fail
@@ -237,6 +292,8 @@ class AwsClients:
             self.session = boto3.Session(
                 botocore_session=core, profile_name=options.profile, region_name=options.region
             )
+            # After the profile is set: its data_path (if any) names the loader.
+            core.register_component("data_loader", _shared_loader(core))
         except ProfileNotFound as exc:
             raise InputError("--profile", None, str(exc)) from exc
         except BotoCoreError as exc:  # an unreadable ~/.aws/config or credentials file

@@ -159,6 +159,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         today=today_utc(),
         audits=audits,
         state_region=options.home_region,
+        baselines=targets_file.baselines,
     )
     progress = targets_progress(len(targets), color=color)
     outcomes: list[TargetOutcome] = []

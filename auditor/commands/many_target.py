@@ -8,9 +8,11 @@ every report together, then saves every state).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor import __version__
@@ -55,6 +57,9 @@ class TargetRun:
     # decides), or None: in the target's own thread.
     audits: Executor | None = None
     state_region: str | None = None  # the run's own region (a Lambda's), for an S3 state
+    # The baselines the targets file's check already read and validated (by path); a
+    # target's baseline not among them is read then.
+    baselines: Mapping[Path, Baseline] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def run_target(target: Target, run: TargetRun) -> TargetOutcome:
 
 def _run(target: Target, run: TargetRun) -> TargetOutcome:
     try:
-        baseline = load_baseline(target.baseline)
+        baseline = run.baselines.get(target.baseline) or load_baseline(target.baseline)
     except AuditorError as exc:
         error = ReportError(service=AUDITOR_SERVICE, operation=READ_BASELINE, message=str(exc))
         return TargetOutcome(target, failed_report(target, run, [error]))

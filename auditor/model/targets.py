@@ -9,8 +9,13 @@ contract's order: the listed ones, then one per discovered account and region.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.model.baseline import Baseline
 
 # The session name every AssumeRole of the auditor carries: CloudTrail in a member account
 # names the tool that read it.
@@ -107,6 +112,9 @@ class TargetsFile:
     # (account id, region) pairs the listed targets audit (a listed target's region is its
     # baseline's when the file gives none): discovery does not audit them twice.
     covered: frozenset[tuple[str, str]] = frozenset()
+    # Every baseline read and validated while checking the file, by path: the run audits
+    # with these instead of reading and validating each file a second time.
+    baselines: Mapping[Path, Baseline] = field(default_factory=dict, compare=False, repr=False)
 
     def expand(self, accounts: list[str]) -> list[Target]:
         """The run's targets: the listed ones, then one per discovered account (in the

@@ -232,6 +232,7 @@ class _Reader:
             defaults=self.defaults,
             organization=self.organization(),
             covered=frozenset(covered),
+            baselines=dict(self.baselines),
         )
 
     def listed(self, index: int, raw: dict[str, Any]) -> list[Target]:
