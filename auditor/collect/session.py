@@ -346,3 +346,11 @@ class AwsClients:
     def partition(self) -> str:
         """The partition of the region, for when STS cannot tell us."""
         return self.session.get_partition_for_region(self.region)
+
+
+def known_profiles() -> list[str]:
+    """The profiles of the AWS config and credentials files, read by botocore (no AWS call):
+    a targets file's profiles are checked against them before any target runs."""
+    import botocore.session
+
+    return list(botocore.session.Session().available_profiles)

@@ -118,6 +118,7 @@ def many_options(
 def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = False) -> ManyOutcome:
     """The whole run; with `stdout` (the CLI) a report without -o is printed."""
     from auditor.collect.limits import RateLimiter
+    from auditor.collect.session import known_profiles
     from auditor.commands.many_checks import (
         nothing_discovered,
         output_region,
@@ -132,6 +133,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         region=options.aws.region,
         profile=options.aws.profile,
         home_region=options.home_region,
+        known_profiles=known_profiles,
     )
     home = options.aws.region or options.home_region
     options = replace(options, output_region=output_region(options.outputs, home, targets_file))

@@ -15,6 +15,7 @@ import functools
 import glob
 import os
 import re
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,14 @@ def load_targets(
     region: str | None = None,
     profile: str | None = None,
     home_region: str | None = None,
+    known_profiles: Callable[[], Collection[str]] | None = None,
 ) -> TargetsFile:
     """The targets file at `path`; `region` and `profile` (the command line's) are defaults
     the file overrides. `home_region` (a Lambda's own) is lower still: only the regions of
     `organization:` when nothing else names one; a listed target without a region is audited
-    in its baseline's. InputError (exit 2) on any problem, the file and field named."""
+    in its baseline's. `known_profiles`: the profiles of the AWS config files (read by the
+    caller: the model reads no AWS configuration), against which the file's are checked.
+    InputError (exit 2) on any problem, the file and field named."""
     source = str(path)
     data = _read_document(path)
     problems = _problems(source, data)
@@ -76,6 +80,7 @@ def load_targets(
     assert isinstance(data, dict)  # _problems checked it
     reader = _Reader(path, data, region, profile)
     reader.home_region = home_region
+    reader.known_profiles = known_profiles
     return reader.read()
 
 
@@ -197,6 +202,7 @@ class _Reader:
         self.default_account = raw.get("account_id")
         self.baselines: dict[Path, Baseline] = {}
         self.profiles: frozenset[str] | None = None
+        self.known_profiles: Callable[[], Collection[str]] | None = None
         self.home_region: str | None = None
 
     def fail(self, field: str, message: str) -> InputError:
@@ -341,13 +347,13 @@ class _Reader:
 
     def check_profile(self, field: str, profile: str | None) -> None:
         """A profile the file names must exist in the AWS config files: read locally by
-        botocore (no AWS call), before any target runs."""
+        botocore (collect.session.known_profiles, no AWS call), before any target runs."""
         if not profile:
             return
+        if self.known_profiles is None:  # no AWS config to check against (a library call)
+            return
         if self.profiles is None:
-            from botocore.session import Session
-
-            self.profiles = frozenset(Session().available_profiles)
+            self.profiles = frozenset(self.known_profiles())
         if profile not in self.profiles:
             raise self.fail(field, f"{shown(profile)} is not a profile of the AWS config files")
 

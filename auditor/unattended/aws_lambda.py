@@ -318,7 +318,11 @@ def targets_file(s3: Any, env: Mapping[str, str], run_id: str) -> TargetsFile:
     # The Lambda's own region is the run's home, below every region the file or a baseline
     # names: a listed target without a region is audited in its baseline's.
     home = env.get("AWS_REGION") or None
-    return load_targets(targets_path(s3, env, run_id), home_region=home)
+    from auditor.collect.session import known_profiles
+
+    return load_targets(
+        targets_path(s3, env, run_id), home_region=home, known_profiles=known_profiles
+    )
 
 
 _COPIED = ".copied"  # written last: a copy cut short by a timeout is made again

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from auditor.collect.session import known_profiles
 from auditor.model.errors import InputError
 from auditor.model.targets import Target
 from auditor.model.targets_file import load_targets, targets_schema
@@ -153,7 +154,7 @@ def test_profile_precedence(folder: Path) -> None:
     ],
 )
 def test_a_profile_the_file_names_must_exist(folder: Path, data: Any, field: str) -> None:
-    error = refused(folder, data)
+    error = refused(folder, data, known_profiles=known_profiles)
     assert error.field == field
     assert "'missing' is not a profile" in str(error)
 
