@@ -11,7 +11,6 @@ the account runs.
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections import defaultdict
@@ -152,25 +151,3 @@ def limit_requests(core: Any, limiter: RequestLimiter | None, account: str, regi
         limiter.acquire(limiter_key(account, service, region), service, model.name)
 
     core.register("before-call", before_call, unique_id="auditor-rate-limit")
-
-
-def join_run(core: Any, limiter: RequestLimiter | None, account: str, region: str) -> None:
-    """Make a target's botocore session one of a run of many (a `limiter` is set only then):
-    its calls paced by the run's limiter, and its service models read once for the whole run.
-
-    botocore reads and parses a service's model (JSON, hundreds of KiB for IAM or API
-    Gateway) once per session: 150-300 ms of CPU per target for its 6-7 clients, against
-    about 30 ms with the run's one loader, whose cache is shared (a race at worst loads a
-    model twice). Registered after boto3's Session is made (it would append its resource
-    path to the shared loader once per target) and before the first client."""
-    if limiter is None:
-        return
-    core.register_component("data_loader", _run_loader())
-    limit_requests(core, limiter, account, region)
-
-
-@functools.cache
-def _run_loader() -> Any:
-    from botocore.loaders import create_loader
-
-    return create_loader()

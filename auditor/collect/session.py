@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from auditor.collect.limits import join_run
+from auditor.collect.limits import limit_requests
 from auditor.model.errors import InputError
 from auditor.model.targets import ROLE_SESSION_NAME
 
@@ -302,7 +302,8 @@ class AwsClients:
         if not region:
             raise InputError("--region", None, "no AWS region: pass --region or set AWS_REGION")
         self.region: str = region
-        join_run(core, options.limiter, options.account or "default", region)
+        # Before the first client: each client copies the session's handlers.
+        limit_requests(core, options.limiter, options.account or "default", region)
         self._endpoint_url = options.endpoint_url
         from_env = os.environ.get("AWS_ENDPOINT_URL")
         if not self._endpoint_url and from_env:  # boto3 reads it; checked alike
