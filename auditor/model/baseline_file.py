@@ -60,7 +60,7 @@ def check_baseline_file(path: Path) -> tuple[list[BaselineProblem], Baseline | N
     validation, for `auditor validate` (a large baseline is not read twice)."""
     source = str(path)
     try:
-        data = _read_document(path)
+        data = read_document(path)
     except InputError as exc:
         return [BaselineProblem(source, exc.field or "", exc.problem)], None
     problems = _validate_data(source, data)
@@ -75,7 +75,7 @@ def check_baseline_file(path: Path) -> tuple[list[BaselineProblem], Baseline | N
 def load_baseline(path: Path) -> Baseline:
     """Read, validate and parse a baseline; InputError names the first problem."""
     source = str(path)
-    data = _read_document(path)
+    data = read_document(path)
     problems = _validate_data(source, data)
     if problems:
         raise problems[0].to_error()
@@ -89,7 +89,7 @@ def _parsed(source: str, data: object) -> Baseline:
         return Baseline.model_validate({**data, "source": source})
     except ValidationError as exc:  # the schema should have caught it; still never a traceback
         err = exc.errors()[0]
-        raise InputError(source, _format_path(err["loc"]) or None, err["msg"]) from None
+        raise InputError(source, format_path(err["loc"]) or None, err["msg"]) from None
     except ValueError as exc:  # RoutePattern.parse outside pydantic's wrapping
         raise InputError(source, None, str(exc)) from None
 
@@ -100,17 +100,17 @@ def _validate_data(source: str, data: object) -> list[BaselineProblem]:
     if not isinstance(data, dict):
         kind = type(data).__name__
         return [BaselineProblem(source, "", f"the top level must be a mapping, not a {kind}")]
-    bad_keys = list(_non_string_keys(data, ()))
+    bad_keys = list(non_string_keys(data, ()))
     if bad_keys:
         return [
-            BaselineProblem(source, _format_path(loc), f"key {key!r} must be a string (quote it)")
+            BaselineProblem(source, format_path(loc), f"key {key!r} must be a string (quote it)")
             for loc, key in bad_keys
         ]
     problems: list[tuple[tuple[Any, ...], BaselineProblem]] = []
     for error in _validator().iter_errors(data):
         for loc, message in explain(error):
-            problems.append((loc, BaselineProblem(source, _format_path(loc), message)))
-    problems.sort(key=lambda item: (_sort_key(item[0]), item[1].message))
+            problems.append((loc, BaselineProblem(source, format_path(loc), message)))
+    problems.sort(key=lambda item: (sort_key(item[0]), item[1].message))
     # jsonschema reports a `required` once per missing key, each naming them all: say it once.
     return list(dict.fromkeys(problem for _, problem in problems))
 
@@ -145,21 +145,20 @@ def _inlined(node: Any) -> Any:
     return node
 
 
-def _non_string_keys(
-    node: object, loc: tuple[Any, ...]
-) -> Iterator[tuple[tuple[Any, ...], object]]:
+def non_string_keys(node: object, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], object]]:
+    """Where a YAML key is not text (a number, a date): JSON Schema cannot name those."""
     if isinstance(node, dict):
         for key, value in node.items():
             if not isinstance(key, str):
                 yield (*loc, str(key)), key
             else:
-                yield from _non_string_keys(value, (*loc, key))
+                yield from non_string_keys(value, (*loc, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _non_string_keys(value, (*loc, index))
+            yield from non_string_keys(value, (*loc, index))
 
 
-def _format_path(loc: Sequence[Any]) -> str:
+def format_path(loc: Sequence[Any]) -> str:
     """('groups', 'admin', 'routes', 2) -> 'groups.admin.routes[2]'."""
     out = ""
     for part in loc:
@@ -175,15 +174,19 @@ def _format_path(loc: Sequence[Any]) -> str:
     return out
 
 
-def _sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+def sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    """Problems in document order, by where they are."""
     # Numbers sort numerically ([2] before [10]); mixed kinds at one depth never compare.
     return tuple((0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in loc)
 
 
-def _read_document(path: Path) -> object:
-    """Parse a file as JSON (when it looks like JSON) or YAML; InputError when unreadable."""
+def read_document(
+    path: Path, kind: str = "baseline", max_bytes: int = BASELINE_MAX_BYTES
+) -> object:
+    """Parse a file as JSON (when it looks like JSON) or YAML, keys unique and dates kept as
+    written; InputError when unreadable. The targets file is read the same way."""
     source = str(path)
-    text = read_text(path, "baseline", BASELINE_MAX_BYTES)
+    text = read_text(path, kind, max_bytes)
     if text.lstrip().startswith(("{", "[")):
         try:
             return parse_json(text, source, unique_keys=True)

@@ -26,15 +26,15 @@ from jsonschema import ValidationError as JsonSchemaError  # type: ignore[import
 
 from auditor.model.baseline import Baseline
 from auditor.model.baseline_file import (
-    _format_path,
-    _non_string_keys,
-    _sort_key,
-    _StrictLoader,
+    format_path,
     load_baseline,
+    non_string_keys,
+    read_document,
+    sort_key,
 )
 from auditor.model.baseline_messages import explain
 from auditor.model.errors import InputError
-from auditor.model.inputs import MIB, JsonSyntaxError, parse_json, parse_yaml, read_text
+from auditor.model.inputs import MIB
 from auditor.model.route_grammar import shown
 from auditor.model.targets import (
     PLACEHOLDER,
@@ -73,7 +73,7 @@ def load_targets(
     caller: the model reads no AWS configuration), against which the file's are checked.
     InputError (exit 2) on any problem, the file and field named."""
     source = str(path)
-    data = _read_document(path)
+    data = read_document(path, "targets", TARGETS_MAX_BYTES)
     problems = _problems(source, data)
     if problems:
         raise problems[0]
@@ -87,35 +87,23 @@ def load_targets(
 # --- the document and its schema ------------------------------------------------------------
 
 
-def _read_document(path: Path) -> object:
-    source = str(path)
-    text = read_text(path, "targets", TARGETS_MAX_BYTES)
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return parse_json(text, source, unique_keys=True)
-        except JsonSyntaxError:
-            if path.suffix.lower() == ".json":
-                raise
-    return parse_yaml(text, source, _StrictLoader)
-
-
 def _problems(source: str, data: object) -> list[InputError]:
     if data is None:
         return [InputError(source, None, "the file is empty; expected a targets mapping")]
     if not isinstance(data, dict):
         kind = type(data).__name__
         return [InputError(source, None, f"the top level must be a mapping, not a {kind}")]
-    bad_keys = list(_non_string_keys(data, ()))
+    bad_keys = list(non_string_keys(data, ()))
     if bad_keys:
         loc, key = bad_keys[0]
-        return [InputError(source, _format_path(loc), f"key {key!r} must be a string (quote it)")]
+        return [InputError(source, format_path(loc), f"key {key!r} must be a string (quote it)")]
     found = [
         (loc, message)
         for error in _validator().iter_errors(data)
         for loc, message in _explain(error)
     ]
-    found.sort(key=lambda item: (_sort_key(item[0]), item[1]))
-    return [InputError(source, _format_path(loc) or None, message) for loc, message in found]
+    found.sort(key=lambda item: (sort_key(item[0]), item[1]))
+    return [InputError(source, format_path(loc) or None, message) for loc, message in found]
 
 
 @functools.cache
