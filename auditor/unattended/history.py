@@ -193,7 +193,9 @@ def finish_many(
                 TargetAlert(name, content)
                 for (name, _), content in zip(compared, contents, strict=True)
             ]
-            failure = _deliver_combined(alerts, slack.config, report_url)
+            failure = _deliver(
+                lambda config: send_combined(alerts, config, report_url), slack.config
+            )
         else:
             failure = None
         for i, (_, entry) in enumerate(compared):
@@ -327,7 +329,7 @@ def _send(
     content = alert_content(report, alert, options.report_url)
     if not (content.has_changes or options.slack.always):
         return report, None
-    failure = _deliver(content, options.slack.config)
+    failure = _deliver(lambda config: send(content, config), options.slack.config)
     if failure is None:
         return report, None
     # commands.run.execute prints every report error once.
@@ -335,21 +337,13 @@ def _send(
     return report, alert if content.has_changes else None
 
 
-def _deliver_combined(
-    alerts: list[TargetAlert], config: SlackConfig | None, report_url: str | None
+def _deliver(
+    send_to: Callable[[SlackConfig], None], config: SlackConfig | None
 ) -> ReportError | None:
+    """One message sent (one target's alert, or the combined one of a run of many): its
+    failure as the report lists it, None when it got through."""
     try:
-        send_combined(alerts, config or SlackConfig.from_env(), report_url)
-    except SlackNotConfiguredError as exc:
-        return ReportError(service=SLACK_SERVICE, operation="configuration", message=str(exc))
-    except SlackDeliveryError as exc:
-        return ReportError(service=SLACK_SERVICE, operation=exc.operation, message=str(exc))
-    return None
-
-
-def _deliver(content: AlertContent, config: SlackConfig | None) -> ReportError | None:
-    try:
-        send(content, config or SlackConfig.from_env())
+        send_to(config or SlackConfig.from_env())
     except SlackNotConfiguredError as exc:
         return ReportError(service=SLACK_SERVICE, operation="configuration", message=str(exc))
     except SlackDeliveryError as exc:
