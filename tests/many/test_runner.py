@@ -179,3 +179,38 @@ def test_audits_in_a_process_pool_report_what_audits_in_threads_do(
         assert pooled["findings"] == threaded["findings"]
         assert pooled["access_matrix"] == threaded["access_matrix"]
     assert in_processes["summary"] == in_threads["summary"]
+
+
+def test_accepted_risk_is_each_target_s_own_baseline_s(
+    world: World, hand_made: Callable[[list[Target]], Path]
+) -> None:
+    """CONTRACT §6.4: `accepted:` applies per target. The same drift in two targets: the one
+    whose baseline accepts it has its findings marked accepted and never fails the run; the
+    other's still count (exit 1, the only one among the worst)."""
+    drifted = drifted_baseline(world)
+    only_drifted = hand_made([Target(name="drifted", baseline=drifted, region=REGION)])
+    fired = rule_ids(
+        by_name(combined(invoke(["run", "--targets", str(only_drifted)]).stdout))["drifted"]
+    )
+    assert fired
+    data = copy.deepcopy(world.baseline)
+    data["groups"]["editors"]["routes"] = []
+    data["accepted"] = [{"rule": rule, "reason": "known, ticket SEC-1"} for rule in sorted(fired)]
+    accepting = world.write_baseline(data, "accepting.yaml")
+    path = hand_made(
+        [
+            Target(name="accepting", baseline=accepting, region=REGION),
+            Target(name="drifted", baseline=drifted, region=REGION),
+        ]
+    )
+    result = invoke(["run", "--targets", str(path), "--format", "json"])
+    assert result.exit_code == 1, result.stderr
+    report = combined(result.stdout)
+    entries = by_name(report)
+    assert entries["accepting"]["findings"]
+    assert all(finding.get("accepted") for finding in entries["accepting"]["findings"])
+    assert not any(finding.get("accepted") for finding in entries["drifted"]["findings"])
+    assert report["summary"]["worst"] == ["drifted"]
+    assert report["summary"]["accepted"] == len(entries["accepting"]["findings"])
+    alone = hand_made([Target(name="accepting", baseline=accepting, region=REGION)])
+    assert invoke(["run", "--targets", str(alone)]).exit_code == 0
