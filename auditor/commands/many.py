@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 from auditor import __version__
 from auditor.commands.console import failure, notice, warning
 from auditor.commands.many_pool import audit_pool
-from auditor.commands.many_target import TargetOutcome, TargetRun, display_name, run_target
+from auditor.commands.many_target import (
+    TargetOutcome,
+    TargetRun,
+    display_name,
+    not_audited,
+    run_target,
+)
 from auditor.commands.options import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -47,7 +53,6 @@ if TYPE_CHECKING:
     from auditor.collect import AwsOptions
     from auditor.collect.session import AwsClients
     from auditor.report.render import ReportFormat
-    from auditor.unattended.history import Compared
 
 DEFAULT_WORKERS = 16  # targets read at once: each mostly waits on AWS
 MAX_WORKERS = 64
@@ -175,7 +180,9 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         if audits is not None:
             audits.shutdown(cancel_futures=True)
     unsaved: list[str] = []  # targets whose state could not be saved (named on stderr)
-    reports = _finish(outcomes, options, run_errors, stdout=stdout, color=color, unsaved=unsaved)
+    reports = _finish(
+        outcomes, options, run, run_errors, stdout=stdout, color=color, unsaved=unsaved
+    )
     combined = _combine(outcomes, reports, run_errors)
     _print_failures(outcomes, reports, run_errors)
     _review_acceptance(outcomes, reports, run.today)
@@ -231,6 +238,7 @@ def _counted(done: Callable[[TargetOutcome], None], finished: Future[TargetOutco
 def _finish(
     outcomes: list[TargetOutcome],
     options: ManyOptions,
+    run: TargetRun,
     run_errors: list[ReportError],
     *,
     stdout: bool,
@@ -255,7 +263,7 @@ def _finish(
     names = _names_with_regions(outcomes)
     # Every target reaches the one alert: one never audited counts, and is named, too.
     compared = [
-        (display_name(outcome.target, names), outcome.compared or _not_audited(outcome, options))
+        (display_name(outcome.target, names), outcome.compared or not_audited(outcome, run))
         for outcome in outcomes
     ]
     finished = finish_many(compared, options.slack, options.report_url, publish)
@@ -263,31 +271,6 @@ def _finish(
         failure(f"auditor: {name}: {error}")
         unsaved.append(name)
     return finished.reports
-
-
-def _not_audited(outcome: TargetOutcome, options: ManyOptions) -> Compared:
-    """What the finish needs of a target without a comparison: one audited with --slack and
-    no --state; or one never audited, with its previous state (when one can be read) to
-    record this run in its history."""
-    from auditor.commands.many_target import READ_STATE, state_for
-    from auditor.model.errors import AuditorError
-    from auditor.unattended.history import not_audited, without_state
-    from auditor.unattended.stores import open_store
-
-    if options.state is None:
-        # Without --state a target audited has no comparison yet (many_target skips it).
-        audited = outcome.report.snapshot_digest is not None
-        return without_state(outcome.report) if audited else not_audited(outcome.report, None, None)
-    if any(error.operation == READ_STATE for error in outcome.report.errors):
-        return not_audited(outcome.report, None, None)  # unreadable or another's: left alone
-    region = options.aws.region or outcome.target.region
-    aws = replace(options.aws, region=region, progress=None)
-    try:
-        store = open_store(state_for(options.state, outcome.target), aws)
-        previous = store.load()
-    except AuditorError:  # unreadable, or another target's (its own error says so): untouched
-        return not_audited(outcome.report, None, None)
-    return not_audited(outcome.report, previous, store)
 
 
 def _names_with_regions(outcomes: list[TargetOutcome]) -> set[str]:

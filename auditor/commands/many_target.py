@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 READ_BASELINE = "ReadBaseline"  # a discovered target's baseline file is missing or bad
 READ_STATE = "ReadState"  # its state cannot be read, or is another target's
+UNKNOWN_REGION = "unknown"  # a failed target's report when nothing names its region
 INTERNAL = "internal error"  # a bug in the auditor: the run exits 4 (see TargetOutcome.bug)
 
 
@@ -111,19 +112,22 @@ def state_for(state: str, target: Target) -> str:
 def run_target(target: Target, run: TargetRun) -> TargetOutcome:
     """The target's report, complete or not; never raises but for KeyboardInterrupt and
     SystemExit (a person stopping the run stops it all)."""
-    try:
-        return _run(target, run)
-    except Exception as exc:  # each target's failure is its own report
-        bug = None if _expected(exc) else traceback.format_exc()
-        return TargetOutcome(target, failed_report(target, run, [error_of(exc)]), bug=bug)
-
-
-def _run(target: Target, run: TargetRun) -> TargetOutcome:
+    baseline: Baseline | None = None
     try:
         baseline = run.baselines.get(target.baseline) or load_baseline(target.baseline)
     except AuditorError as exc:
         error = ReportError(service=AUDITOR_SERVICE, operation=READ_BASELINE, message=str(exc))
         return TargetOutcome(target, failed_report(target, run, [error]))
+    try:
+        return _run(target, run, baseline)
+    except Exception as exc:  # each target's failure is its own report
+        bug = None if _expected(exc) else traceback.format_exc()
+        # The baseline's region still says where the target is (a missing pool's is known).
+        report = failed_report(target, run, [error_of(exc)], baseline)
+        return TargetOutcome(target, report, bug=bug)
+
+
+def _run(target: Target, run: TargetRun, baseline: Baseline) -> TargetOutcome:
     aws = aws_for(baseline, target_aws(target, run))
     snapshot = collect_snapshot(target_of(baseline), aws)
     wrong = _wrong_account(target, snapshot)
@@ -136,21 +140,51 @@ def _run(target: Target, run: TargetRun) -> TargetOutcome:
         return TargetOutcome(target, report, baseline=baseline)
     from auditor.unattended.history import compare_with_previous
 
-    # The state is the run's, kept with the run's own credentials, not the target's role.
-    region = run.aws.region or run.state_region or snapshot.region
-    state_aws = replace(run.aws, region=region, progress=None)
     try:
         compared = compare_with_previous(
             snapshot,
             lambda change: _named_account(_audit(run, snapshot, baseline, change, today), target),
             state=state_for(run.state, target),
-            aws=state_aws,
+            aws=_state_aws(run, snapshot.region),
         )
     except InputError as exc:
         error = ReportError(service=AUDITOR_SERVICE, operation=READ_STATE, message=str(exc))
         report = failed_report(target, run, [error], baseline)
         return TargetOutcome(target, report, baseline=baseline)
     return TargetOutcome(target, compared.report, compared, baseline=baseline)
+
+
+def _state_aws(run: TargetRun, target_region: str | None) -> AwsOptions:
+    """The state is the run's, kept with the run's own credentials, not the target's role:
+    in --region, else the run's own (a Lambda's), else the region the target is audited in."""
+    region = run.aws.region or run.state_region or target_region
+    return replace(run.aws, region=region, progress=None)
+
+
+def not_audited(outcome: TargetOutcome, run: TargetRun) -> Compared:
+    """What the finish needs of a target without a comparison: one audited with --slack and
+    no --state; or one never audited, with its previous state (when one can be read, where
+    an audited target's is) to record this run in its history."""
+    from auditor.unattended.history import not_audited as never_audited
+    from auditor.unattended.history import without_state
+    from auditor.unattended.stores import open_store
+
+    if run.state is None:
+        # Without --state a target audited has no comparison yet (_run skips it).
+        audited = outcome.report.snapshot_digest is not None
+        return (
+            without_state(outcome.report) if audited else never_audited(outcome.report, None, None)
+        )
+    if any(error.operation == READ_STATE for error in outcome.report.errors):
+        return never_audited(outcome.report, None, None)  # unreadable or another's: left alone
+    region = outcome.report.target.region  # the target's, as an audited one's snapshot says
+    where = _state_aws(run, None if region == UNKNOWN_REGION else region)
+    try:
+        store = open_store(state_for(run.state, outcome.target), where)
+        previous = store.load()
+    except AuditorError:  # unreadable, or another target's (its own error says so): untouched
+        return never_audited(outcome.report, None, None)
+    return never_audited(outcome.report, previous, store)
 
 
 def _audit(
@@ -214,7 +248,7 @@ def failed_report(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         status="incomplete",
         errors=errors,
-        target=ReportTarget(account_id=target.account_id, region=region or "unknown"),
+        target=ReportTarget(account_id=target.account_id, region=region or UNKNOWN_REGION),
         summary=Summary.of([]),
     )
 

@@ -116,3 +116,30 @@ def test_a_failed_delivery_keeps_each_target_s_alert_pending(
     noisy = json.loads((state / "noisy.us-east-1.json").read_text())
     quiet = json.loads((state / "quiet.us-east-1.json").read_text())
     assert noisy["pending_alert"]["new"] and quiet["pending_alert"] is None
+
+
+def test_a_target_never_audited_records_its_run_in_an_s3_state_like_one_audited(
+    world: World,
+    aws: Aws,
+    hand_made: Callable[[list[Target]], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The state of a target whose audit never ran (here a missing pool) is found where an
+    audited target's is: with neither --region nor a default region, in its baseline's
+    region. Its history then says it was incomplete, and a next failure is no news again."""
+    from tests.many.test_runner import missing_pool_baseline
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    aws.client("s3").create_bucket(Bucket="states")
+    path = hand_made(
+        [
+            Target(name="missing", baseline=missing_pool_baseline(world)),
+            Target(name="clean", baseline=world.baseline_path),
+        ]
+    )
+    result = invoke(["run", "--targets", str(path), "--state", "s3://states/run/"])
+    assert result.exit_code == 3, result.stderr
+    saved = aws.client("s3").get_object(Bucket="states", Key="run/missing.json")
+    history = json.loads(saved["Body"].read())["history"]
+    assert [run["status"] for run in history] == ["incomplete"]
