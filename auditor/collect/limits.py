@@ -140,14 +140,19 @@ def limiter_key(account: str, service: str, region: str) -> str:
     return account if service in GLOBAL_SERVICES else f"{account}/{region}"
 
 
-def limit_requests(core: Any, limiter: RequestLimiter | None, account: str, region: str) -> None:
+def limit_requests(
+    core: Any, limiter: RequestLimiter | None, account: str, region: str, caller: str = "default"
+) -> None:
     """Register `limiter` on a botocore session (before any client is made: each client
-    copies the session's handlers): every call waits for its token first."""
+    copies the session's handlers): every call waits for its token first. AssumeRole is
+    spent from the quota of `caller`, whose credentials call it (the run's, or the target's
+    profile's), not from the account of the role it assumes."""
     if limiter is None:
         return
 
     def before_call(model: Any, **_: Any) -> None:
         service = model.service_model.service_name
-        limiter.acquire(limiter_key(account, service, region), service, model.name)
+        spender = caller if (service, model.name) == ("sts", "AssumeRole") else account
+        limiter.acquire(limiter_key(spender, service, region), service, model.name)
 
     core.register("before-call", before_call, unique_id="auditor-rate-limit")

@@ -303,7 +303,13 @@ class AwsClients:
             raise InputError("--region", None, "no AWS region: pass --region or set AWS_REGION")
         self.region: str = region
         # Before the first client: each client copies the session's handlers.
-        limit_requests(core, options.limiter, options.account or "default", region)
+        limit_requests(
+            core,
+            options.limiter,
+            options.account or "default",
+            region,
+            options.profile or "default",
+        )
         self._endpoint_url = options.endpoint_url
         from_env = os.environ.get("AWS_ENDPOINT_URL")
         if not self._endpoint_url and from_env:  # boto3 reads it; checked alike

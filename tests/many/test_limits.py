@@ -140,6 +140,19 @@ def test_the_limiter_is_registered_before_each_call_on_a_botocore_session() -> N
 
     registered["before-call"](model=Model())
     assert seen == [("111111111111/eu-west-1", "cognito-idp", "ListGroups")]
+    # AssumeRole spends the quota of the credentials that call it, not the role's account's:
+    # 200 targets' roles are assumed from one central account.
+    seen.clear()
+    limit_requests(Core(), Recorder(), "111111111111", "eu-west-1", caller="central")
+
+    class Assume:
+        name = "AssumeRole"
+
+        class service_model:
+            service_name = "sts"
+
+    registered["before-call"](model=Assume())
+    assert seen == [("central/eu-west-1", "sts", "AssumeRole")]
     registered.clear()
     limit_requests(Core(), None, "111111111111", "eu-west-1")
     assert registered == {}  # no limiter (a single-target run): nothing registered
