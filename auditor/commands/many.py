@@ -215,7 +215,7 @@ def _run_all(
         return []
     pool = ThreadPoolExecutor(max_workers=min(workers, len(targets)))
     try:
-        futures = [pool.submit(run_target, target, run) for target in targets]
+        futures = [pool.submit(_run_one, target, run) for target in targets]
         if done is not None:
             for future in futures:
                 future.add_done_callback(partial(_counted, done))
@@ -227,6 +227,15 @@ def _run_all(
         raise
     pool.shutdown()
     return outcomes
+
+
+def _run_one(target: Target, run: TargetRun) -> TargetOutcome:
+    """One target in its worker; with --state, one never audited has its previous state read
+    there too (to record this run in its history), not one after another once all are done."""
+    outcome = run_target(target, run)
+    if run.state is not None and outcome.compared is None:
+        return replace(outcome, compared=not_audited(outcome, run))
+    return outcome
 
 
 def _counted(done: Callable[[TargetOutcome], None], finished: Future[TargetOutcome]) -> None:

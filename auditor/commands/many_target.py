@@ -112,7 +112,6 @@ def state_for(state: str, target: Target) -> str:
 def run_target(target: Target, run: TargetRun) -> TargetOutcome:
     """The target's report, complete or not; never raises but for KeyboardInterrupt and
     SystemExit (a person stopping the run stops it all)."""
-    baseline: Baseline | None = None
     try:
         baseline = run.baselines.get(target.baseline) or load_baseline(target.baseline)
     except AuditorError as exc:
