@@ -26,6 +26,12 @@ from tests.support.world import World
 CENTRAL = "123456789012"  # the emulator's default account: the run's own credentials
 PROD, STAGE, LOCKED = "111111111111", "222222222222", "333333333333"
 EXTERNAL_ID = "ext-123"
+# Every account's role by name, the external id its trust policy asks for, its own baseline.
+DEFAULTS = {
+    "role_name": "cognito-route-auditor",
+    "external_id": EXTERNAL_ID,
+    "baseline": "{account_id}.yaml",
+}
 
 
 def member(emulator: EmulatorServer, account: str, folder: Path, external_id: str) -> World:
@@ -65,12 +71,7 @@ def test_roles_are_assumed_with_the_external_id_and_each_account_reports_its_dri
         tmp_path,
         {
             "version": 1,
-            "defaults": {
-                "region": "us-east-1",
-                "role_name": "cognito-route-auditor",
-                "external_id": EXTERNAL_ID,
-                "baseline": "{account_id}.yaml",
-            },
+            "defaults": {"region": "us-east-1", **DEFAULTS},
             "targets": [
                 {"name": "prod", "account_id": PROD},
                 {
@@ -105,12 +106,7 @@ def test_a_role_that_cannot_be_assumed_is_that_target_incomplete_and_the_others_
         tmp_path,
         {
             "version": 1,
-            "defaults": {
-                "region": "us-east-1",
-                "role_name": "cognito-route-auditor",
-                "external_id": EXTERNAL_ID,
-                "baseline": "{account_id}.yaml",
-            },
+            "defaults": {"region": "us-east-1", **DEFAULTS},
             "targets": [
                 {"name": "locked", "account_id": LOCKED},
                 {"name": "prod", "account_id": PROD},
@@ -148,11 +144,7 @@ def test_an_organization_s_accounts_are_discovered_in_a_nested_ou_after_the_list
         tmp_path,
         {
             "version": 1,
-            "defaults": {
-                "role_name": "cognito-route-auditor",
-                "external_id": EXTERNAL_ID,
-                "baseline": "{account_id}.yaml",
-            },
+            "defaults": DEFAULTS,
             "targets": [{"name": "listed", "account_id": PROD, "region": "us-east-1"}],
             "organization": {"ou": org.ous["prod"], "regions": ["us-east-1"]},
         },
@@ -178,11 +170,7 @@ def test_a_discovered_account_without_a_baseline_is_that_target_incomplete(
         tmp_path,
         {
             "version": 1,
-            "defaults": {
-                "role_name": "cognito-route-auditor",
-                "external_id": EXTERNAL_ID,
-                "baseline": "{account_id}.yaml",
-            },
+            "defaults": DEFAULTS,
             "organization": {"ou": org.ous["prod"], "regions": ["us-east-1"]},
         },
     )
