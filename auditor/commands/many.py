@@ -127,6 +127,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
     from auditor.commands.many_checks import (
         nothing_discovered,
         output_region,
+        refuse_overwriting_baselines,
         refuse_shared_states,
     )
     from auditor.commands.many_progress import targets_progress
@@ -140,6 +141,7 @@ def execute_many(options: ManyOptions, *, stdout: bool = False, color: bool = Fa
         home_region=options.home_region,
         known_profiles=known_profiles,
     )
+    refuse_overwriting_baselines(options.outputs, targets_file.baselines.keys())
     home = options.aws.region or options.home_region
     options = replace(options, output_region=output_region(options.outputs, home, targets_file))
     run_aws = replace(options.aws, progress=None)  # per-call progress: off with --targets

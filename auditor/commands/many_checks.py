@@ -1,11 +1,11 @@
 """Checks of a run of many targets before any target is collected: --state as a folder,
-then, once the targets are known, every target's state its own, a region for the report's
-S3 output, and an organizational unit that discovered nothing never looking clean
-(CONTRACT §6.4)."""
+then, once the targets are known, every target's state its own, no report written over a
+baseline, a region for the report's S3 output, and an organizational unit that discovered
+nothing never looking clean (CONTRACT §6.4)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from auditor.commands.many_target import state_for
@@ -67,6 +67,19 @@ def refuse_shared_states(targets: Sequence[Target], state: str | None) -> None:
                 f"targets {shown(other.key)} and {shown(target.key)} would share the state "
                 f"{shown(where)}: use {{key}} (name and region) in --state",
             )
+
+
+def refuse_overwriting_baselines(
+    outputs: Sequence[ReportOutput], baselines: Collection[Path]
+) -> None:
+    """`-o prod.json` where prod.json is a target's baseline would replace it with the
+    report, for good: refused as `run` refuses `-o` over its --baseline."""
+    from auditor.commands.paths import refuse_overwriting
+
+    for output in outputs:
+        if output.path is not None:
+            for baseline in baselines:
+                refuse_overwriting({"--output": output.path}, {"baseline": baseline})
 
 
 def output_region(

@@ -149,3 +149,23 @@ def test_an_s3_report_without_any_region_is_refused_before_any_aws_call(
         "in the targets file's defaults"
     ]
     assert world.emulator.operations() == before
+
+
+def test_a_report_written_over_a_target_s_baseline_is_refused_before_any_aws_call(
+    world: World, tmp_path: Path
+) -> None:
+    """`-o prod.json` where prod.json is a target's baseline would replace it with the report,
+    for good: refused (exit 2, one line) as `run -o` refuses its --baseline."""
+    baseline = tmp_path / "prod.json"
+    baseline.write_text(json.dumps(world.baseline), encoding="utf-8")
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        yaml.safe_dump({"version": 1, "targets": [{"name": "prod", "baseline": "prod.json"}]}),
+        encoding="utf-8",
+    )
+    before = dict(world.emulator.operations())
+    result = invoke(["run", "--targets", str(path), "-o", str(baseline)])
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "prod.json" in result.stderr
+    assert json.loads(baseline.read_text(encoding="utf-8")) == world.baseline
+    assert world.emulator.operations() == before
