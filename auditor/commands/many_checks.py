@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from auditor.commands.many_target import state_for
+from auditor.commands.many_target import is_state_template, state_for
 from auditor.commands.options import S3_SCHEME, ReportOutput, s3_address
 from auditor.model.baseline_file import load_baseline
 from auditor.model.errors import InputError
@@ -17,7 +17,6 @@ from auditor.model.route_grammar import shown
 from auditor.model.targets import OrganizationScope, Target, TargetsFile
 
 DISCOVER_TARGETS = "DiscoverTargets"
-STATE_FIELDS = ("{name}", "{key}", "{account_id}", "{region}")
 
 
 def state_folder(raw: str | None) -> str | None:
@@ -25,7 +24,7 @@ def state_folder(raw: str | None) -> str | None:
     if raw is None:
         return None
     where = f"--state {raw!r}"
-    templated = any(name in raw for name in STATE_FIELDS)
+    templated = is_state_template(raw)
     if raw.startswith(S3_SCHEME):
         s3_address(raw if templated else raw.rstrip("/") + "/state.json", where)
         return raw

@@ -93,6 +93,14 @@ def _role_account(role_arn: str | None) -> str | None:
     return parts[4] if len(parts) > 5 and parts[4] else None
 
 
+STATE_FIELDS = ("name", "key", "account_id", "region")  # what --state may hold, in braces
+
+
+def is_state_template(state: str) -> bool:
+    """--state names each target's file itself (state_for substitutes), not a folder."""
+    return any(f"{{{name}}}" in state for name in STATE_FIELDS)
+
+
 def state_for(state: str, target: Target) -> str:
     """Where `target` keeps its state (CONTRACT §6.4): `{name}`, `{key}`, `{account_id}` and
     `{region}` substituted when the value holds one, else `<state>/<key, '@' as '.'>.json`."""
@@ -102,9 +110,9 @@ def state_for(state: str, target: Target) -> str:
         "account_id": target.account_id or "",
         "region": target.region or "",
     }
-    if any(f"{{{name}}}" in state for name in fields):
-        for name, value in fields.items():
-            state = state.replace(f"{{{name}}}", value)
+    if is_state_template(state):
+        for name in STATE_FIELDS:
+            state = state.replace(f"{{{name}}}", fields[name])
         return state
     return f"{state.rstrip('/')}/{fields['key']}.json"
 
