@@ -92,6 +92,9 @@ def _combined_line(report: CombinedReport) -> str:
     """`12 findings in 3 of 5 targets (2 critical, 1 accepted), 1 incomplete`: severities
     of the findings that count, as for one target; the incomplete targets (and a failed
     discovery) said last, never hidden."""
+    from auditor.report.combined_summary import as_published
+
+    report = as_published(report)
     summary = report.summary
     open_counts = {severity: 0 for severity in summary.by_severity}
     for entry in report.targets:
@@ -112,5 +115,7 @@ def _combined_line(report: CombinedReport) -> str:
         line += f", {summary.incomplete} incomplete"
     if report.errors:
         # Targets may be missing: a failed discovery says so before anything else.
-        line = f"incomplete (discovery: {len(report.errors)} AWS read(s) failed): {line}"
+        reads = sum(1 for error in report.errors if error.is_read)
+        why = f"discovery: {reads} AWS read(s) failed" if reads else report.errors[0].message
+        line = f"incomplete ({why}): {line}"
     return line

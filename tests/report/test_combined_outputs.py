@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from auditor.collect.session import AwsClients
 from auditor.commands.options import ReportOutput
 from auditor.commands.outputs import summary_line, write_outputs
+from auditor.report.combined_machine import RUN_KEY
+from auditor.report.render import ReportFormat, render
 from auditor.schemas import validate_report
 from tests.report.combined_reports import combined, organization
 
@@ -41,8 +45,9 @@ def test_summary_line_of_a_failed_discovery_leads_with_it(tmp_path: Path) -> Non
     assert line.startswith("incomplete (discovery: 1 AWS read(s) failed): ")
 
 
-def test_summary_line_of_no_targets(tmp_path: Path) -> None:
+def test_summary_line_of_no_targets_says_the_run_is_incomplete(tmp_path: Path) -> None:
     assert summary_line(combined([]), _outputs(tmp_path, "r.json")) == (
+        "incomplete (no target was audited: the targets file and discovery gave none): "
         f"0 findings in 0 of 0 targets -> {tmp_path / 'r.json'}"
     )
 
@@ -55,3 +60,35 @@ def test_write_outputs_writes_every_format_of_a_combined_report(tmp_path: Path) 
     assert [t["name"] for t in data["targets"]] == ["prod", "stage", "dev", "legacy"]
     for name in ("r.html", "r.md", "r.sarif", "r.xml"):
         assert "legacy" in (tmp_path / name).read_text(), name
+
+
+NOT_CLEAN = {
+    # What each format says of a run that audited nothing: never "complete", never silence.
+    "json": lambda text: json.loads(text)["status"] == "incomplete",
+    "table": lambda text: "INCOMPLETE" in text,
+    "markdown": lambda text: "**INCOMPLETE**" in text and "✅" not in text,
+    "html": lambda text: 'id="org-status" class="status bad"' in text,
+    "sarif": lambda text: (
+        not json.loads(text)["runs"][0]["invocations"][0]["executionSuccessful"]
+        and [r["ruleId"] for r in json.loads(text)["runs"][0]["results"]] == ["audit-incomplete"]
+    ),
+    "junit": lambda text: 'errors="1"' in text,
+    "ocsf": lambda text: (
+        [e["finding_info"]["types"] for e in json.loads(text)] == [["audit-incomplete"]]
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", NOT_CLEAN)
+def test_a_run_of_no_target_never_reads_as_clean(fmt: ReportFormat) -> None:
+    """Zero targets (and no run error to say why) proves nothing: every format says the run
+    is incomplete, as a failed discovery does, rather than "complete" over nothing."""
+    text = render(combined([]), fmt, baselines={RUN_KEY: Path("targets.yaml")})
+    assert NOT_CLEAN[fmt](text), text
+    if fmt == "json":
+        assert validate_report(json.loads(text), "combined-report") == []
+    if fmt == "sarif":
+        [result] = json.loads(text)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+            "targets.yaml"
+        )
