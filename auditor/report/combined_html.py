@@ -91,8 +91,19 @@ def _link(index: int, entry: TargetReport) -> str:
     return f'<a href="#{anchor(index)}">{_e(entry.name)}</a>'
 
 
-def _counts_cells(counts: dict[str, int]) -> str:
-    return "".join(f'<td class="num">{counts.get(s.value, 0)}</td>' for s in Severity)
+def _target_row(index: int, entry: TargetReport, said: str) -> str:
+    """A target on a line: its link, where it is, `said` of it (red when incomplete) and its
+    open findings by severity."""
+    report = entry.report
+    counts = report.open_by_severity()
+    cells = "".join(f'<td class="num">{counts.get(s.value, 0)}</td>' for s in Severity)
+    return (
+        f'<tr data-status="{report.status}"><td>{_link(index, entry)}</td>'
+        f"<td><code>{_e(report.target.account_id or 'unknown')}</code></td>"
+        f"<td><code>{_e(report.target.region)}</code></td>"
+        f'<td class="{"bad" if report.status == "incomplete" else ""}">{_e(said)}</td>'
+        f"{cells}</tr>"
+    )
 
 
 _COUNT_HEADS = "".join(f'<th scope="col">{s.value}</th>' for s in Severity)
@@ -152,12 +163,7 @@ def _worst(report: CombinedReport) -> str:
         return ""
     at = _indexes(report)
     rows = "".join(
-        f"<tr><td>{_link(at[id(entry)], entry)}</td><td><code>"
-        f"{_e(entry.report.target.account_id or 'unknown')}</code></td>"
-        f"<td><code>{_e(entry.report.target.region)}</code></td>"
-        f'<td class="{"bad" if entry.report.status == "incomplete" else ""}">'
-        f"{_e(worst_word(entry))}</td>{_counts_cells(entry.report.open_by_severity())}</tr>"
-        for entry in worst[:MAX_WORST]
+        _target_row(at[id(entry)], entry, worst_word(entry)) for entry in worst[:MAX_WORST]
     )
     more = (
         f"<p>… and {len(worst) - MAX_WORST} more: every target is listed below.</p>"
@@ -221,12 +227,7 @@ def _target_table(report: CombinedReport) -> str:
             "targets file and discovery gave none.</p></section>"
         )
     rows = "".join(
-        f'<tr data-status="{entry.report.status}"><td>{_link(index, entry)}</td>'
-        f"<td><code>{_e(entry.report.target.account_id or 'unknown')}</code></td>"
-        f"<td><code>{_e(entry.report.target.region)}</code></td>"
-        f'<td class="{"bad" if entry.report.status == "incomplete" else ""}">'
-        f"{entry.report.status}</td>{_counts_cells(entry.report.open_by_severity())}</tr>"
-        for index, entry in enumerate(report.targets)
+        _target_row(index, entry, entry.report.status) for index, entry in enumerate(report.targets)
     )
     return (
         f'<section id="all-targets"><h2>Every target ({len(report.targets)})</h2>'
