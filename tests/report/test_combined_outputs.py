@@ -10,10 +10,11 @@ import pytest
 from auditor.collect.session import AwsClients
 from auditor.commands.options import ReportOutput
 from auditor.commands.outputs import summary_line, write_outputs
+from auditor.model.combined_report import TargetReport
 from auditor.report.combined_machine import RUN_KEY
 from auditor.report.render import ReportFormat, render
 from auditor.schemas import validate_report
-from tests.report.combined_reports import combined, organization
+from tests.report.combined_reports import assume_failed, combined, organization
 
 
 def _no_clients() -> AwsClients:
@@ -62,33 +63,52 @@ def test_write_outputs_writes_every_format_of_a_combined_report(tmp_path: Path) 
         assert "legacy" in (tmp_path / name).read_text(), name
 
 
+def _sarif_incomplete(text: str) -> bool:
+    [run] = json.loads(text)["runs"]
+    results = run["results"]
+    return (
+        not run["invocations"][0]["executionSuccessful"]
+        and bool(results)
+        and all(r["ruleId"] == "audit-incomplete" for r in results)
+        # Code scanning needs a file for each: the targets file here.
+        and all(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "targets.yaml"
+            for r in results
+        )
+    )
+
+
 NOT_CLEAN = {
-    # What each format says of a run that audited nothing: never "complete", never silence.
+    # What each format says of a run that proved nothing: never "complete", never silence.
     "json": lambda text: json.loads(text)["status"] == "incomplete",
     "table": lambda text: "INCOMPLETE" in text,
     "markdown": lambda text: "**INCOMPLETE**" in text and "✅" not in text,
     "html": lambda text: 'id="org-status" class="status bad"' in text,
-    "sarif": lambda text: (
-        not json.loads(text)["runs"][0]["invocations"][0]["executionSuccessful"]
-        and [r["ruleId"] for r in json.loads(text)["runs"][0]["results"]] == ["audit-incomplete"]
-    ),
-    "junit": lambda text: 'errors="1"' in text,
+    "sarif": _sarif_incomplete,
+    "junit": lambda text: 'errors="1"' in text and 'errors="0"' not in text,
     "ocsf": lambda text: (
-        [e["finding_info"]["types"] for e in json.loads(text)] == [["audit-incomplete"]]
+        bool(json.loads(text))
+        and all(e["finding_info"]["types"] == ["audit-incomplete"] for e in json.loads(text))
+    ),
+}
+NOTHING_PROVED = {
+    # Zero targets and no run error to say why: "complete" over nothing.
+    "no-target": combined([]),
+    "all-incomplete": combined(
+        [
+            TargetReport(name="a", report=assume_failed("111111111111")),
+            TargetReport(name="b", report=assume_failed("222222222222")),
+        ]
     ),
 }
 
 
 @pytest.mark.parametrize("fmt", NOT_CLEAN)
-def test_a_run_of_no_target_never_reads_as_clean(fmt: ReportFormat) -> None:
-    """Zero targets (and no run error to say why) proves nothing: every format says the run
-    is incomplete, as a failed discovery does, rather than "complete" over nothing."""
-    text = render(combined([]), fmt, baselines={RUN_KEY: Path("targets.yaml")})
+@pytest.mark.parametrize("case", NOTHING_PROVED)
+def test_a_run_that_proved_nothing_never_reads_as_clean(case: str, fmt: ReportFormat) -> None:
+    """No target, or no target complete: every format says the run is incomplete, as a
+    failed discovery does."""
+    text = render(NOTHING_PROVED[case], fmt, baselines={RUN_KEY: Path("targets.yaml")})
     assert NOT_CLEAN[fmt](text), text
     if fmt == "json":
         assert validate_report(json.loads(text), "combined-report") == []
-    if fmt == "sarif":
-        [result] = json.loads(text)["runs"][0]["results"]
-        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
-            "targets.yaml"
-        )
