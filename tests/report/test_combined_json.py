@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from auditor.model import report_json
-from auditor.model.combined_report import CombinedReport, TargetReport
+from auditor.model.combined_report import CombinedReport, CombinedSummary, TargetReport
 from auditor.report.combined_json import combined_json_chunks, combined_json_data
 from auditor.report.render import render, render_chunks
-from auditor.schemas import validate_report
+from auditor.schemas import load_schema, validate_report
 from tests.report.combined_reports import (
     DISCOVERY_ERROR,
     combined,
@@ -143,3 +143,13 @@ def test_the_report_schema_still_rejects_a_name() -> None:
     assert validate_report(entry) != []
     del entry["name"]
     assert validate_report(entry) == []
+
+
+def test_the_combined_schema_covers_every_model_field() -> None:
+    """A field added to CombinedReport or its summary must be added to the published schema
+    (additionalProperties: false: the reports would stop validating)."""
+    schema = load_schema("combined-report")
+    assert set(schema["properties"]) == set(CombinedReport.model_fields)
+    summary = schema["properties"]["summary"]
+    assert set(summary["properties"]) == set(CombinedSummary.model_fields)
+    assert set(summary["required"]) == set(CombinedSummary.model_fields) - {"accepted"}
