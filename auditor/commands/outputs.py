@@ -92,12 +92,11 @@ def _combined_line(report: CombinedReport) -> str:
     """`12 findings in 3 of 5 targets (2 critical, 1 accepted), 1 incomplete`: severities
     of the findings that count, as for one target; the incomplete targets (and a failed
     discovery) said last, never hidden."""
+    from auditor.report.combined_summary import as_published, open_by_severity
+
+    report = as_published(report)
     summary = report.summary
-    open_counts = {severity: 0 for severity in summary.by_severity}
-    for entry in report.targets:
-        for severity, count in entry.report.open_by_severity().items():
-            open_counts[severity] = open_counts.get(severity, 0) + count
-    parts = [f"{count} {severity}" for severity, count in open_counts.items() if count]
+    parts = [f"{count} {severity}" for severity, count in open_by_severity(report).items() if count]
     if summary.accepted:
         parts.append(f"{summary.accepted} accepted")
     having = sum(1 for entry in report.targets if entry.report.findings)
@@ -112,5 +111,7 @@ def _combined_line(report: CombinedReport) -> str:
         line += f", {summary.incomplete} incomplete"
     if report.errors:
         # Targets may be missing: a failed discovery says so before anything else.
-        line = f"incomplete (discovery: {len(report.errors)} AWS read(s) failed): {line}"
+        reads = sum(1 for error in report.errors if error.is_read)
+        why = f"discovery: {reads} AWS read(s) failed" if reads else report.errors[0].message
+        line = f"incomplete ({why}): {line}"
     return line

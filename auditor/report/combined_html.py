@@ -12,7 +12,6 @@ page: one target is open at a time). The text is yielded target by target, never
 from __future__ import annotations
 
 from collections.abc import Iterator
-from html import escape
 from importlib.resources import files
 
 from auditor.model.combined_report import CombinedReport, TargetReport
@@ -27,23 +26,10 @@ from auditor.report.combined_summary import (
     rule_counts,
     worst_word,
 )
-from auditor.report.html import (
-    CSP,
-    _accepted,
-    _changes,
-    _findings,
-    _group_pairs,
-    _header,
-    _rules,
-    _script_json,
-    rule_anchor,
-)
-from auditor.report.html_glance import glance
-from auditor.report.html_grid import collect, exposed_rows, grid_data, matrix_section
+from auditor.report.html import _rules, page_assets, page_head, report_sections, rule_anchor
 from auditor.report.html_grid import escaped as _e
 
 DRAW_MARK = "/* @draw */"
-_OWN_TITLE = "<h1>Cognito route audit</h1>"
 
 # The combined page's own few rules; everything else is report.css.
 _CSS = """
@@ -59,12 +45,8 @@ _CSS = """
 
 
 def _assets() -> tuple[str, str]:
-    assets = files("auditor.report") / "html_assets"
-    css = assets.joinpath("report.css").read_text(encoding="utf-8")
-    draw = "".join(
-        assets.joinpath(name).read_text(encoding="utf-8") for name in ("report.js", "grid.js")
-    )
-    combined = assets.joinpath("combined.js").read_text(encoding="utf-8")
+    css, draw = page_assets()
+    combined = (files("auditor.report") / "html_assets" / "combined.js").read_text(encoding="utf-8")
     # The single report's scripts, run per target with the document and window given.
     script = combined.replace(
         DRAW_MARK, "var draw = function (document, window) {\n" + draw + "\n};", 1
@@ -74,15 +56,9 @@ def _assets() -> tuple[str, str]:
 
 def combined_html_chunks(report: CombinedReport) -> Iterator[str]:
     css, script = _assets()
-    summary = report.summary
     yield "\n".join(
         [
-            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
-            '<meta name="referrer" content="no-referrer">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>Route audit of {summary.targets} targets</title>",
-            f"<style>{css}</style></head><body>",
+            page_head(f"Route audit of {report.summary.targets} targets", css),
             _org_header(report),
             _worst(report),
             _incomplete(report),
@@ -115,8 +91,19 @@ def _link(index: int, entry: TargetReport) -> str:
     return f'<a href="#{anchor(index)}">{_e(entry.name)}</a>'
 
 
-def _counts_cells(counts: dict[str, int]) -> str:
-    return "".join(f'<td class="num">{counts.get(s.value, 0)}</td>' for s in Severity)
+def _target_row(index: int, entry: TargetReport, said: str) -> str:
+    """A target on a line: its link, where it is, `said` of it (red when incomplete) and its
+    open findings by severity."""
+    report = entry.report
+    counts = report.open_by_severity()
+    cells = "".join(f'<td class="num">{counts.get(s.value, 0)}</td>' for s in Severity)
+    return (
+        f'<tr data-status="{report.status}"><td>{_link(index, entry)}</td>'
+        f"<td><code>{_e(report.target.account_id or 'unknown')}</code></td>"
+        f"<td><code>{_e(report.target.region)}</code></td>"
+        f'<td class="{"bad" if report.status == "incomplete" else ""}">{_e(said)}</td>'
+        f"{cells}</tr>"
+    )
 
 
 _COUNT_HEADS = "".join(f'<th scope="col">{s.value}</th>' for s in Severity)
@@ -176,12 +163,7 @@ def _worst(report: CombinedReport) -> str:
         return ""
     at = _indexes(report)
     rows = "".join(
-        f"<tr><td>{_link(at[id(entry)], entry)}</td><td><code>"
-        f"{_e(entry.report.target.account_id or 'unknown')}</code></td>"
-        f"<td><code>{_e(entry.report.target.region)}</code></td>"
-        f'<td class="{"bad" if entry.report.status == "incomplete" else ""}">'
-        f"{_e(worst_word(entry))}</td>{_counts_cells(entry.report.open_by_severity())}</tr>"
-        for entry in worst[:MAX_WORST]
+        _target_row(at[id(entry)], entry, worst_word(entry)) for entry in worst[:MAX_WORST]
     )
     more = (
         f"<p>… and {len(worst) - MAX_WORST} more: every target is listed below.</p>"
@@ -245,12 +227,7 @@ def _target_table(report: CombinedReport) -> str:
             "targets file and discovery gave none.</p></section>"
         )
     rows = "".join(
-        f'<tr data-status="{entry.report.status}"><td>{_link(index, entry)}</td>'
-        f"<td><code>{_e(entry.report.target.account_id or 'unknown')}</code></td>"
-        f"<td><code>{_e(entry.report.target.region)}</code></td>"
-        f'<td class="{"bad" if entry.report.status == "incomplete" else ""}">'
-        f"{entry.report.status}</td>{_counts_cells(entry.report.open_by_severity())}</tr>"
-        for index, entry in enumerate(report.targets)
+        _target_row(index, entry, entry.report.status) for index, entry in enumerate(report.targets)
     )
     return (
         f'<section id="all-targets"><h2>Every target ({len(report.targets)})</h2>'
@@ -283,21 +260,6 @@ def _target_section(index: int, entry: TargetReport) -> str:
 
 def target_body(entry: TargetReport) -> str:
     """A target's report as the single page's body shows it, without the page around it."""
-    report = entry.report
-    grid = collect(report.access_matrix)
-    new = set(report.changes.new) if report.changes else set()
-    open_findings_ = [f for f in report.findings if f.counts]
-    accepted = [f for f in report.findings if not f.counts]
-    parts = [
-        _header(report, open_findings_, len(accepted)).replace(_OWN_TITLE, "", 1),
-        glance(report),
-        _findings(open_findings_, new, complete=report.status == "complete", accepted=accepted),
-        _accepted(accepted, new),
-        matrix_section(grid, report.matrix_note()),
-        _group_pairs(report.group_pairs),
-        _changes(report.changes),
-        '<script type="application/json" id="matrix-data">'
-        + _script_json(grid_data(grid, exposed_rows(grid.routes, report.findings)))
-        + "</script>",
-    ]
-    return "\n".join(p for p in parts if p)
+    sections, matrix = report_sections(entry.report, title=False)
+    data = f'<script type="application/json" id="matrix-data">{matrix}</script>'
+    return "\n".join(part for part in [*sections, data] if part)

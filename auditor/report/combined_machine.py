@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from auditor.model.combined_report import CombinedReport, TargetReport
 from auditor.model.report import Report, ReportTarget, Summary
-from auditor.report.junit import _close, render_junit
+from auditor.report.junit import _close, junit_suites
 from auditor.report.ocsf import ocsf_findings
 from auditor.report.sarif import (
     FINGERPRINT_KEY,
@@ -176,8 +176,7 @@ def combined_ocsf(report: CombinedReport) -> list[dict[str, Any]]:
 def combined_junit(report: CombinedReport) -> str:
     root = ET.Element("testsuites")
     for index, (entry, of_run) in enumerate(_entries(report)):
-        own = ET.fromstring(render_junit(entry.report))
-        suites = own.findall("testsuite")
+        suites = junit_suites(entry.report).findall("testsuite")
         if of_run:
             suites = [s for s in suites if s.get("name") == "collection"]  # no rule was judged
         key = target_key(entry)

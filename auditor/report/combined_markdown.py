@@ -76,6 +76,9 @@ def _summary(report: CombinedReport) -> str:
             f"> - {code(f'{e.service}:{e.operation}')} {text(e.message)}\n"
             for e in report.errors[:MAX_INCOMPLETE]
         )
+        if len(report.errors) > MAX_INCOMPLETE:
+            more = len(report.errors) - MAX_INCOMPLETE
+            out.append(f"> - … and {more:,} more failures of the run\n")
         out.append("\n")
     counts = open_by_severity(report)
     accepted = summary.accepted

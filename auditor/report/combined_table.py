@@ -9,9 +9,7 @@ table. Each target's findings are the single table's own severity tables.
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -29,8 +27,7 @@ from auditor.report.combined_summary import (
     rule_counts,
     worst_word,
 )
-from auditor.report.table import SEVERITY_STYLE, _findings
-from auditor.report.terminal import terminal_width, use_color
+from auditor.report.table import SEVERITY_STYLE, _findings, drawn
 
 
 def _word_style(word: str) -> str:
@@ -150,16 +147,6 @@ def _targets_table(report: CombinedReport) -> Table:
 def render_combined_table(
     report: CombinedReport, *, width: int | None = None, color: bool = False
 ) -> str:
-    buffer = io.StringIO()
-    colored = use_color(color)
-    console = Console(
-        file=buffer,
-        width=width or terminal_width(color),
-        force_terminal=colored,
-        no_color=not colored,
-        highlight=False,
-        soft_wrap=False,
-    )
     parts = _summary_parts(report)
     if report.targets:
         parts.append(_targets_table(report))
@@ -178,5 +165,4 @@ def render_combined_table(
                 )
             )
         parts.extend(_findings(entry.report))
-    console.print(Group(*parts))
-    return buffer.getvalue()
+    return drawn(Group(*parts), width=width, color=color)

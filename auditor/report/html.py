@@ -32,7 +32,15 @@ from auditor.report.html_grid import (
 from auditor.report.html_grid import escaped as _e
 from auditor.report.location import written_at
 
-__all__ = ["CSP", "VERDICT_CLASS", "cell_classes", "render_html"]
+__all__ = [
+    "CSP",
+    "VERDICT_CLASS",
+    "cell_classes",
+    "page_assets",
+    "page_head",
+    "render_html",
+    "report_sections",
+]
 
 # No network: the CSP forbids every fetch; base-uri/form-action do not fall back to default-src.
 CSP = (
@@ -43,40 +51,66 @@ CSP = (
 
 def render_html(report: Report) -> str:
     """The whole report as one HTML document (a pure function of the report)."""
+    css, script = page_assets()
+    sections, matrix = report_sections(report)
+    parts = [
+        page_head(f"Route audit {report.target.account_id or ''} {report.target.region}", css),
+        *sections,
+        _rules(report.findings),
+        '<aside id="details" hidden><button type="button" id="details-close" '
+        'aria-label="Close">&times;</button><div id="details-body"></div></aside>',
+        '<script type="application/json" id="matrix-data">',
+        matrix,
+        "</script>",
+        f"<script>{script}</script>",
+        "</body></html>\n",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def page_head(title: str, css: str) -> str:
+    """The page up to its body: offline (CSP), no referrer, `title` escaped here."""
+    return "\n".join(
+        [
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{css}</style></head><body>",
+        ]
+    )
+
+
+def page_assets() -> tuple[str, str]:
+    """The page's CSS and its scripts (report.js, grid.js), shipped in html_assets/."""
     assets = files("auditor.report") / "html_assets"
     css = assets.joinpath("report.css").read_text(encoding="utf-8")
     script = "".join(
         assets.joinpath(name).read_text(encoding="utf-8") for name in ("report.js", "grid.js")
     )
+    return css, script
+
+
+def report_sections(report: Report, *, title: bool = True) -> tuple[list[str], str]:
+    """The report's own sections in page order, from its header to its changes (empty ones
+    "": left out by the caller), and its matrix's data, the JSON the page's script draws:
+    what the single page shows, and each target of a combined page (report/combined_html.py,
+    there without the page's title)."""
     grid = collect(report.access_matrix)
     new = set(report.changes.new) if report.changes else set()
     open_findings = [f for f in report.findings if f.counts]
     accepted = [f for f in report.findings if not f.counts]
-    parts = [
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
-        '<meta name="referrer" content="no-referrer">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Route audit {_e(report.target.account_id or '')} {_e(report.target.region)}"
-        "</title>",
-        f"<style>{css}</style></head><body>",
-        _header(report, open_findings, len(accepted)),
+    sections = [
+        _header(report, open_findings, len(accepted), title=title),
         glance(report),
         _findings(open_findings, new, complete=report.status == "complete", accepted=accepted),
         _accepted(accepted, new),
         matrix_section(grid, report.matrix_note()),
         _group_pairs(report.group_pairs),
         _changes(report.changes),
-        _rules(report.findings),
-        '<aside id="details" hidden><button type="button" id="details-close" '
-        'aria-label="Close">&times;</button><div id="details-body"></div></aside>',
-        '<script type="application/json" id="matrix-data">',
-        _script_json(grid_data(grid, exposed_rows(grid.routes, report.findings))),
-        "</script>",
-        f"<script>{script}</script>",
-        "</body></html>\n",
     ]
-    return "\n".join(p for p in parts if p)
+    return sections, _script_json(grid_data(grid, exposed_rows(grid.routes, report.findings)))
 
 
 _AFTER_SEPARATOR = re.compile(r"(?<=[/:])")
@@ -103,7 +137,9 @@ def _script_json(data: Any) -> str:
 # -- header ----------------------------------------------------------------------------------
 
 
-def _header(report: Report, open_findings: list[Finding], accepted: int) -> str:
+def _header(
+    report: Report, open_findings: list[Finding], accepted: int, *, title: bool = True
+) -> str:
     t = report.target
     apis = ", ".join(f"{a.id}:{a.stage}" if a.stage else a.id for a in t.apis) or "none"
     facts = [
@@ -139,7 +175,8 @@ def _header(report: Report, open_findings: list[Finding], accepted: int) -> str:
             f'<b id="count-accepted">{accepted}</b></li>'
         )
     return (
-        f'<header><h1>Cognito route audit</h1><dl class="target">{dl}</dl>{status}'
+        f"<header>{'<h1>Cognito route audit</h1>' if title else ''}"
+        f'<dl class="target">{dl}</dl>{status}'
         f'<ul id="counts" class="counts">{counts}</ul></header>'
     )
 

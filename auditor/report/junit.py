@@ -35,6 +35,15 @@ def _x(text: str) -> str:
 
 
 def render_junit(report: Report) -> str:
+    root = junit_suites(report)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def junit_suites(report: Report) -> ET.Element:
+    """The report's `testsuites` element, a suite per rule (then collection and delivery
+    failures): what render_junit writes, and what a combined report takes each target's
+    suites from without reading them back from text."""
     root = ET.Element("testsuites")
     stamp = _timestamp(report.generated_at)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
@@ -84,8 +93,7 @@ def render_junit(report: Report) -> str:
         for error in delivery:
             _error_case(suite, "delivery", error)
         _close(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return root
 
 
 def _suite(root: ET.Element, name: str, index: int, stamp: str, report: Report) -> ET.Element:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -132,16 +132,6 @@ def _changes(report: Report) -> Text | None:
 def render_table(report: Report, *, width: int | None = None, color: bool = False) -> str:
     """`color`: drawn for a terminal (stdout is one), in its width and in colour unless
     NO_COLOR says otherwise; else plain, 80 columns (or COLUMNS)."""
-    buffer = io.StringIO()
-    colored = use_color(color)
-    console = Console(
-        file=buffer,
-        width=width or terminal_width(color),
-        force_terminal=colored,
-        no_color=not colored,
-        highlight=False,
-        soft_wrap=False,
-    )
     parts: list[Panel | Table | Text] = [_header(report), *_findings(report)]
     changes = _changes(report)
     if changes is not None:
@@ -153,5 +143,21 @@ def render_table(report: Report, *, width: int | None = None, color: bool = Fals
             else "No drift: the configuration matches the baseline."
         )
         parts.append(Text(clean, style="green"))
-    console.print(Group(*parts))
+    return drawn(Group(*parts), width=width, color=color)
+
+
+def drawn(renderable: RenderableType, *, width: int | None, color: bool) -> str:
+    """`renderable` as text: for a terminal (`color`) in its width and in colour unless
+    NO_COLOR says otherwise; else plain, 80 columns (or COLUMNS)."""
+    buffer = io.StringIO()
+    colored = use_color(color)
+    console = Console(
+        file=buffer,
+        width=width or terminal_width(color),
+        force_terminal=colored,
+        no_color=not colored,
+        highlight=False,
+        soft_wrap=False,
+    )
+    console.print(renderable)
     return buffer.getvalue()

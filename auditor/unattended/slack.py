@@ -224,8 +224,13 @@ def _finding_line(finding: Finding) -> str:
     return f"{line}\n      {finding.resource}"
 
 
+def most_severe_first(findings: Sequence[Finding]) -> list[Finding]:
+    """The order an alert lists findings in: by severity, then rule, stably."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
+
+
 def _finding_list(title: str, findings: list[Finding]) -> dict[str, Any]:
-    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
+    ordered = most_severe_first(findings)
     lines = [_finding_line(f) for f in ordered[:MAX_LISTED]]
     if len(ordered) > MAX_LISTED:
         lines.append(f"and {len(ordered) - MAX_LISTED} more")

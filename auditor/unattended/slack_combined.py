@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from auditor.model.findings import Finding
-
 if TYPE_CHECKING:
     from auditor.unattended.slack import TargetAlert
 
@@ -28,10 +26,6 @@ _FRAME = 4
 # Sections naming the incomplete targets, at most (about 700 names of 30 characters); past
 # that, the rest are counted.
 INCOMPLETE_BLOCKS = 10
-
-
-def _worst_first(findings: Sequence[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.fingerprint))
 
 
 def _news_rank(alert: TargetAlert) -> tuple[int, int, int, str]:
@@ -51,7 +45,7 @@ def _cut(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def _target_section(alert: TargetAlert) -> dict[str, Any]:
-    from auditor.unattended.slack import _finding_line
+    from auditor.unattended.slack import _finding_line, most_severe_first
 
     content = alert.content
     report = content.report
@@ -61,7 +55,7 @@ def _target_section(alert: TargetAlert) -> dict[str, Any]:
     ]
     if report.status != "complete":
         lines.append(f":warning: incomplete ({report.incomplete_because()})")
-    shown = _worst_first(content.new)[:PER_TARGET]
+    shown = most_severe_first(content.new)[:PER_TARGET]
     lines.extend(_finding_line(f) for f in shown)
     if len(content.new) > len(shown):
         lines.append(f"and {len(content.new) - len(shown)} more new")

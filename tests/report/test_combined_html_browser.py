@@ -4,16 +4,16 @@ the single report's own scripts when its section opens, ids unique, nothing fetc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from auditor.model.combined_report import CombinedReport
-from auditor.report.render import render
 from tests.report.combined_reports import organization
 from tests.report.test_html_browser import (
     ARTIFACTS,
     Recorded,
     assert_report_dom,
     browser,
+    open_report,
     pytestmark,
 )
 
@@ -29,21 +29,7 @@ _DUPLICATE_IDS = """() => { const seen = {}; const dup = [];
 
 
 def _open(browser: Browser, report: CombinedReport, directory: Path) -> tuple[Page, Recorded]:
-    path = directory / "combined.html"
-    path.write_text(render(report, "html"), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    seen = Recorded()
-
-    def on_dialog(dialog: Any) -> None:
-        seen.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("request", lambda request: seen.requests.append(request.url))
-    page.on("pageerror", lambda exc: seen.errors.append(str(exc)))
-    page.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(path.as_uri())
-    return page, seen
+    return open_report(browser, report, directory, "combined.html")
 
 
 def test_summary_first_and_no_target_drawn_until_opened(browser: Browser, tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from auditor.model import report_json
-from auditor.model.combined_report import CombinedReport, TargetReport
+from auditor.model.combined_report import CombinedReport, CombinedSummary, TargetReport
 from auditor.report.combined_json import combined_json_chunks, combined_json_data
 from auditor.report.render import render, render_chunks
-from auditor.schemas import validate_report
+from auditor.schemas import load_schema, validate_report
 from tests.report.combined_reports import (
     DISCOVERY_ERROR,
     combined,
@@ -83,25 +83,29 @@ def test_above_indented_cells_each_entry_is_compact_and_round_trips(
 
 
 @pytest.mark.parametrize(
-    "report",
+    ("report", "status"),
     [
-        pytest.param(organization(), id="incomplete-target"),
-        pytest.param(organization(discovery_failed=True), id="discovery-failed"),
-        pytest.param(combined([organization().targets[2]]), id="complete"),
-        pytest.param(combined([]), id="no-targets"),
-        pytest.param(combined([], errors=[DISCOVERY_ERROR]), id="no-targets-discovery-failed"),
+        pytest.param(organization(), "incomplete", id="incomplete-target"),
+        pytest.param(organization(discovery_failed=True), "incomplete", id="discovery-failed"),
+        pytest.param(combined([organization().targets[2]]), "complete", id="complete"),
+        pytest.param(combined([]), "incomplete", id="no-targets"),
+        pytest.param(
+            combined([], errors=[DISCOVERY_ERROR]), "incomplete", id="no-targets-discovery-failed"
+        ),
     ],
 )
-def test_rendered_combined_reports_validate(report: CombinedReport) -> None:
+def test_rendered_combined_reports_validate(report: CombinedReport, status: str) -> None:
     data = _parsed(report)
     assert validate_report(data, "combined-report") == []
-    assert data["status"] == ("complete" if report.status == "complete" else "incomplete")
+    assert data["status"] == status
 
 
-def test_empty_targets_are_valid_json() -> None:
+def test_empty_targets_are_valid_json_and_incomplete() -> None:
     data = _parsed(combined([]))
     assert data["targets"] == [] and data["summary"]["targets"] == 0
-    assert data["status"] == "complete"
+    # Nothing audited proves nothing: the run's own error says why.
+    assert data["status"] == "incomplete"
+    assert [error["operation"] for error in data["errors"]] == ["AuditTargets"]
 
 
 @pytest.mark.parametrize(
@@ -139,3 +143,13 @@ def test_the_report_schema_still_rejects_a_name() -> None:
     assert validate_report(entry) != []
     del entry["name"]
     assert validate_report(entry) == []
+
+
+def test_the_combined_schema_covers_every_model_field() -> None:
+    """A field added to CombinedReport or its summary must be added to the published schema
+    (additionalProperties: false: the reports would stop validating)."""
+    schema = load_schema("combined-report")
+    assert set(schema["properties"]) == set(CombinedReport.model_fields)
+    summary = schema["properties"]["summary"]
+    assert set(summary["properties"]) == set(CombinedSummary.model_fields)
+    assert set(summary["required"]) == set(CombinedSummary.model_fields) - {"accepted"}

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 
-from auditor.report.combined_markdown import render_combined_markdown
+from auditor.report.combined_markdown import MAX_INCOMPLETE, render_combined_markdown
 from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
 from auditor.report.render import render
-from tests.report.combined_reports import combined, organization, scaled_organization
+from tests.report.combined_reports import (
+    DISCOVERY_ERROR,
+    combined,
+    organization,
+    scaled_organization,
+)
 
 
 def test_summary_first_then_a_details_block_per_target_needing_attention() -> None:
@@ -64,3 +69,14 @@ def test_a_hostile_target_name_stays_text() -> None:
     assert re.search(r"(?<!\\)<img", md) is None  # "\<" is Markdown's literal "<"
     assert "<b>&lt;img src=x onerror=alert(1)&gt;|`*</b>" in md  # the <details> summary: HTML
     assert r"\<img src=x onerror=alert(1)\>\|\`\*" in md  # the targets table: Markdown
+
+
+def test_run_errors_past_the_cap_are_counted_not_dropped() -> None:
+    errors = [
+        DISCOVERY_ERROR.model_copy(update={"message": f"AccessDenied on ou-{i:04d}"})
+        for i in range(MAX_INCOMPLETE + 3)
+    ]
+    md = render(combined([], errors=errors), "markdown")
+    caution = md[md.index("> [!CAUTION]") : md.index("| 🟣")]
+    assert caution.count("`organizations:ListAccountsForParent`") == MAX_INCOMPLETE
+    assert "> - … and 3 more failures of the run" in caution

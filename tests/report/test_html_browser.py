@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from auditor.model.combined_report import CombinedReport
 from auditor.model.personas import persona_label
 from auditor.model.report import Report
 from auditor.report.html import cell_classes, render_html
+from auditor.report.render import render
 from tests.report.grid_data import decode, expected
 from tests.report.test_unknown import unknown_report
 from tests.support.reports import HOSTILE_GROUP, HOSTILE_STATEMENT, sample_report, scaled_report
@@ -74,11 +76,12 @@ def browser() -> Iterator[Browser]:
 
 
 def open_report(
-    browser: Browser, report: Report, directory: Path, name: str = "report.html"
+    browser: Browser, report: Report | CombinedReport, directory: Path, name: str = "report.html"
 ) -> tuple[Page, Recorded]:
-    """Render `report`, write it, open it from file:// and record what the page tries to do."""
+    """Render `report` (one target's or a combined one), write it, open it from file:// and
+    record what the page tries to do."""
     path = directory / name
-    path.write_text(render_html(report), encoding="utf-8")
+    path.write_text(render(report, "html"), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     seen = Recorded()
 
