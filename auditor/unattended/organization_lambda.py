@@ -227,12 +227,17 @@ def aggregate_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     )
     # Every planned target reaches the one alert, audited or not; published before the
     # states are saved, as every run does.
-    compared = _compared(bucket, items, entries, clients.region)
+    compared, unsaved = _compared(bucket, items, entries, clients.region)
     finished = finish_many(compared, slack_options, url, publish)
     for name, error in finished.unsaved:
         log.error("target %s: %s", name, error)
+        unsaved.append(name)
     report = combined[-1]
     code = combined_exit_code(report, fail_on)
+    if unsaved and code != EXIT_INTERNAL:
+        # As `run --targets` (commands/many.py): the report is out, these targets' tracking
+        # is not (their next run compares with an older state): incomplete, not clean.
+        code = EXIT_INCOMPLETE
     log.info("organization run %s: %s, exit %d", run_id, report.status, code)
     return combined_summary(report, code, keys, bucket)
 
@@ -252,11 +257,12 @@ def _result(s3: Any, bucket: str, run_id: str, item: Mapping[str, Any]) -> Targe
 
 def _compared(
     bucket: str, items: list[Mapping[str, Any]], entries: list[TargetReport], region: str
-) -> list[tuple[str, Compared]]:
-    """(name in the alert, what finish_many needs) of every planned target. One audited has
-    the state its step saved (this run last in its history, its alert pending); one never
-    audited (no result, AssumeRole denied, ...) its previous state, this run to be recorded
-    in it as incomplete."""
+) -> tuple[list[tuple[str, Compared]], list[str]]:
+    """(name in the alert, what finish_many needs) of every planned target, and the names of
+    those audited whose step did not save their state (it failed or timed out after writing
+    its result). One audited has the state its step saved (this run last in its history, its
+    alert pending); one never audited (no result, AssumeRole denied, ...) or not saved its
+    previous state, this run to be recorded in it as incomplete."""
     from auditor.commands.many_target import READ_STATE, display_name
     from auditor.model.errors import AuditorError
     from auditor.model.state import PendingAlert
@@ -268,6 +274,7 @@ def _compared(
         counts[str(item["name"])] = counts.get(str(item["name"]), 0) + 1
     several = {name for name, count in counts.items() if count > 1}
     compared = []
+    unsaved: list[str] = []
     for item, entry in zip(items, entries, strict=True):
         target = _item_target(item)
         name = display_name(target, several)
@@ -288,8 +295,12 @@ def _compared(
             owed = state.pending_alert or PendingAlert(created_at=state.updated_at)
             compared.append((name, Compared(report, state, owed, store)))
             continue
+        if ran is not None:
+            # Compared by its step (the report has its history) but never saved.
+            log.error("target %s: its step did not save its state %s", name, store.location)
+            unsaved.append(name)
         compared.append((name, not_audited(report, state, store)))
-    return compared
+    return compared, unsaved
 
 
 def _publish(
