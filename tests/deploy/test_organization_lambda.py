@@ -252,3 +252,59 @@ def test_a_target_without_a_region_is_audited_in_its_baseline_s_not_the_lambda_s
     ]
     assert (entry["status"], entry["target"]["region"]) == ("complete", "us-east-1"), entry
     assert summary["exit_code"] in (0, 1)
+
+
+def _refuse_saving(monkeypatch: pytest.MonkeyPatch, key_part: str) -> None:
+    """Every save of a state whose key holds `key_part` fails as a denied PutObject does."""
+    from auditor.unattended.stores import S3StateStore
+
+    original = S3StateStore.save
+
+    def save(self: S3StateStore, state: Any) -> None:
+        if key_part in self.key:
+            raise InputError(self.location, None, "cannot write state: AccessDenied")
+        original(self, state)
+
+    monkeypatch.setattr(S3StateStore, "save", save)
+
+
+def test_a_state_the_aggregate_cannot_save_makes_the_run_incomplete(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `run --targets` says it: the report is out, that target's tracking is not (exit 3
+    rather than a clean 0). gamma (never audited) has its incomplete run to record."""
+    targets = TARGETS_YAML.replace(f'  - {{name: gamma, account_id: "{ACCOUNTS["gamma"]}"}}\n', "")
+    org.s3().put_object(Bucket=BUCKET, Key="config/targets.yaml", Body=targets.encode())
+    assert run_machine("run-saved")["exit_code"] == 0
+    plan = plan_handler({"run_id": "run-unsaved"}, None)
+    from auditor.unattended.organization_lambda import aggregate_handler, target_handler
+
+    for item in org.object(plan["items_key"]):
+        target_handler({"run_id": "run-unsaved", "target": item}, None)
+    _refuse_saving(monkeypatch, "alpha")  # the aggregate clears alpha's alert: refused
+    summary = aggregate_handler({"run_id": "run-unsaved"}, None)
+    assert summary["exit_code"] == 3
+
+
+def test_a_state_the_target_step_could_not_save_makes_the_run_incomplete(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alpha's step wrote its result, then its state save failed (the invocation failed):
+    its findings were never tracked, so the run is not clean."""
+    targets = TARGETS_YAML.replace(f'  - {{name: gamma, account_id: "{ACCOUNTS["gamma"]}"}}\n', "")
+    org.s3().put_object(Bucket=BUCKET, Key="config/targets.yaml", Body=targets.encode())
+    plan = plan_handler({"run_id": "run-step-unsaved"}, None)
+    from auditor.unattended.organization_lambda import aggregate_handler, target_handler
+
+    for item in org.object(plan["items_key"]):
+        if item["name"] == "alpha":
+            with monkeypatch.context() as patched:
+                _refuse_saving(patched, "alpha")
+                with pytest.raises(InputError):
+                    target_handler({"run_id": "run-step-unsaved", "target": item}, None)
+        else:
+            target_handler({"run_id": "run-step-unsaved", "target": item}, None)
+    summary = aggregate_handler({"run_id": "run-step-unsaved"}, None)
+    alpha = _by_name(org.object(summary["report_keys"]["json"]))["alpha"]
+    assert alpha["status"] == "complete"  # its report is out, as its step wrote it
+    assert summary["exit_code"] == 3
