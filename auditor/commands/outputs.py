@@ -92,9 +92,8 @@ def _combined_line(report: CombinedReport) -> str:
     """`12 findings in 3 of 5 targets (2 critical, 1 accepted), 1 incomplete`: severities
     of the findings that count, as for one target; the incomplete targets (and a failed
     discovery) said last, never hidden."""
-    from auditor.report.combined_summary import as_published, open_by_severity
+    from auditor.report.combined_summary import open_by_severity
 
-    report = as_published(report)
     summary = report.summary
     parts = [f"{count} {severity}" for severity, count in open_by_severity(report).items() if count]
     if summary.accepted:

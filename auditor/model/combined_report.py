@@ -14,7 +14,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.model.findings import Severity
-from auditor.model.report import REPORT_SCHEMA_VERSION, Report, ReportError, ToolInfo
+from auditor.model.report import (
+    AUDITOR_SERVICE,
+    REPORT_SCHEMA_VERSION,
+    Report,
+    ReportError,
+    ToolInfo,
+)
+
+# The run's own error when it audited no target and no other error says why: a run of
+# nothing proves nothing, so it is never "complete" (exit 3, and every format says so).
+NO_TARGET = ReportError(
+    service=AUDITOR_SERVICE,
+    operation="AuditTargets",
+    message="no target was audited: the targets file and discovery gave none",
+)
 
 
 class _Model(BaseModel):
@@ -68,6 +82,8 @@ class CombinedReport(_Model):
         generated_at: str,
         errors: Sequence[ReportError] = (),
     ) -> CombinedReport:
+        if not targets and not errors:
+            errors = (NO_TARGET,)
         reports = [entry.report for entry in targets]
         incomplete = sum(1 for report in reports if report.status == "incomplete")
         by_severity = {severity.value: 0 for severity in Severity}

@@ -8,24 +8,8 @@ from dataclasses import dataclass
 
 from auditor.model.combined_report import CombinedReport, TargetReport
 from auditor.model.findings import Severity
-from auditor.model.report import AUDITOR_SERVICE, ReportError
 
 MAX_WORST = 10  # the targets named in the summary; every target is listed further down
-
-# The run's own error when it audited no target and no other error says why.
-NO_TARGET = ReportError(
-    service=AUDITOR_SERVICE,
-    operation="AuditTargets",
-    message="no target was audited: the targets file and discovery gave none",
-)
-
-
-def as_published(report: CombinedReport) -> CombinedReport:
-    """The report as every format shows it: one of no target proves nothing, so it is
-    incomplete with the run's own error saying so (never "complete" over nothing)."""
-    if report.targets or report.errors:
-        return report
-    return report.model_copy(update={"status": "incomplete", "errors": [NO_TARGET]})
 
 
 @dataclass(frozen=True)

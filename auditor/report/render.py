@@ -81,9 +81,6 @@ def _combined(
     report: CombinedReport, fmt: ReportFormat, color: bool, baselines: Mapping[str, Path] | None
 ) -> Iterator[str]:
     """A combined report in `fmt`; imported when asked for, as for a single report."""
-    from auditor.report.combined_summary import as_published
-
-    report = as_published(report)
     if fmt == "json":
         from auditor.report.combined_json import combined_json_chunks
 
