@@ -27,6 +27,9 @@ AUDITOR_SERVICE = "auditor"
 # Its operation for an audited stage whose served routes are unknown though no failed read
 # says why (a hand-edited snapshot, a library call): a stage, not a document or a route.
 UNREAD_STAGE = "ReadStage"
+# Operations of a policy document or route the auditor could not judge (EvaluatePolicy,
+# EvaluateRoute).
+EVALUATE_PREFIX = "Evaluate"
 # ReportError.service of an alert that could not be delivered (with --slack): no read failed.
 SLACK_SERVICE = "slack"
 # ReportError.service of a Security Hub import that failed (with --security-hub): a write.
@@ -167,14 +170,22 @@ class Report(_Model):
     def incomplete_because(self) -> str:
         """Why the report is incomplete, in the words every output format uses."""
         reads = sum(1 for error in self.errors if error.is_read)
-        own = [error.operation for error in self.errors if error.service == AUDITOR_SERVICE]
-        stages = own.count(UNREAD_STAGE)
-        unevaluated = len(own) - stages
+        own = [error for error in self.errors if error.service == AUDITOR_SERVICE]
+        stages = sum(1 for error in own if error.operation == UNREAD_STAGE)
+        unevaluated = sum(1 for error in own if error.operation.startswith(EVALUATE_PREFIX))
+        # Anything else of the auditor's own (a baseline or state it could not read, a run of
+        # no target): said in its own words, never as a policy it could not evaluate.
+        others = [
+            error.message
+            for error in own
+            if error.operation != UNREAD_STAGE and not error.operation.startswith(EVALUATE_PREFIX)
+        ]
         why = [f"{reads} AWS read(s) failed"] if reads else []
         if unevaluated:
             why.append(f"{unevaluated} policy document(s) or route(s) could not be evaluated")
         if stages:
             why.append(f"the routes {stages} stage(s) serve are unknown")
+        why.extend(others)
         return " and ".join(why) or "the collection is incomplete"
 
     def unknown_cells(self) -> int:
